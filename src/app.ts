@@ -1,0 +1,49 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
+import type { Deps } from './deps.js'
+import { registerErrorHandling } from './http/plugins/errors.js'
+import { registerAuth } from './http/plugins/auth.js'
+import { registerSwagger } from './http/plugins/swagger.js'
+import { healthRoutes, type Lifecycle } from './http/routes/health.js'
+import { teamRoutes } from './http/routes/teams.js'
+
+export interface AppOptions {
+  /** A pino logger; none means no logging (tests). */
+  logger?: FastifyBaseLogger
+  lifecycle?: Lifecycle
+}
+
+function ajv(coerceTypes: boolean | 'array'): Ajv {
+  // removeAdditional: false — a body with an unknown key is refused, never silently trimmed.
+  const instance = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, coerceTypes, strict: false })
+  addFormats.default(instance)
+  return instance
+}
+
+/**
+ * Builds the HTTP app on the given dependencies. Bodies are validated strictly (no type coercion,
+ * unknown keys refused); query strings and path parameters are coerced, as they are text on the wire.
+ */
+export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<FastifyInstance> {
+  const lifecycle = options.lifecycle ?? { shuttingDown: false }
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: 5 * 1024 * 1024,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const strict = ajv(false)
+  const lenient = ajv('array')
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
+
+  registerErrorHandling(app)
+  registerAuth(app, deps)
+  await registerSwagger(app)
+
+  await app.register(healthRoutes(deps, lifecycle))
+  await app.register(teamRoutes(deps))
+
+  return app
+}

@@ -1,0 +1,84 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+/** Another process holds the data directory: starting would corrupt the embedded database. */
+export class DataDirLockedError extends Error {
+  readonly code = 'data-dir-locked'
+}
+
+export interface DataDirLock {
+  release(): void
+}
+
+interface LockOwner {
+  pid: number
+  host: string
+  since: string
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Takes the lock file DATA_DIR/rota.lock for this process. PGlite has no lock of its own and two
+ * processes writing one data directory corrupt it, so a second rota (or `npm run token` while rota
+ * runs) must refuse to start. A lock left by a process that died on this host is taken over.
+ */
+export function lockDataDir(dataDir: string): DataDirLock {
+  fs.mkdirSync(dataDir, { recursive: true })
+  const file = path.join(dataDir, 'rota.lock')
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx' })
+      let released = false
+      return {
+        release() {
+          if (released) return
+          released = true
+          try {
+            const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner
+            if (owner.pid === me.pid && owner.host === me.host) fs.unlinkSync(file)
+          } catch {
+            // Already gone: nothing to release.
+          }
+        },
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    let owner: LockOwner | null = null
+    try {
+      owner = JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner
+    } catch {
+      owner = null // unreadable or half-written: treat as stale only if it stays so
+    }
+    if (owner && owner.host !== me.host) {
+      throw new DataDirLockedError(
+        `${dataDir} is in use by rota process ${owner.pid} on host ${owner.host} (since ${owner.since}). ` +
+          `The embedded database allows one process at a time. If that process is gone, delete ${file}.`,
+      )
+    }
+    if (owner && alive(owner.pid) && owner.pid !== process.pid) {
+      throw new DataDirLockedError(
+        `${dataDir} is in use by rota process ${owner.pid} (since ${owner.since}). ` +
+          'The embedded database allows one process at a time: stop that process first, or set DATABASE_URL to share a PostgreSQL database.',
+      )
+    }
+    // Stale: its process is gone. Remove it and try again.
+    try {
+      fs.unlinkSync(file)
+    } catch {
+      // Someone else removed it first.
+    }
+  }
+  throw new DataDirLockedError(`could not take the lock ${file}; is another rota starting at the same time?`)
+}

@@ -1,0 +1,84 @@
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { AppError, type ErrorKind } from '../../errors.js'
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  unprocessable: 422,
+  unavailable: 503,
+}
+
+/** Fastify's own 4xx errors, given codes that read like ours. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-json',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-content-length',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
+  FST_ERR_CTP_EMPTY_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported-media-type',
+}
+
+interface AjvError {
+  instancePath: string
+  keyword: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+/** `/policy/seats/0` in `body` → `body.policy.seats[0]`. */
+function fieldPath(context: string, instancePath: string): string {
+  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return parts.reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part}`), context)
+}
+
+function describe(context: string, error: AjvError): { field: string; message: string } {
+  const base = fieldPath(context, error.instancePath)
+  if (error.keyword === 'additionalProperties') {
+    return { field: `${base}.${String(error.params.additionalProperty)}`, message: 'is not an allowed field' }
+  }
+  if (error.keyword === 'required') {
+    return { field: `${base}.${String(error.params.missingProperty)}`, message: 'is required' }
+  }
+  return { field: base, message: error.message ?? 'is invalid' }
+}
+
+/**
+ * Every error leaves rota in one JSON shape, `{ error: { code, message, details? } }`: validation
+ * errors are 400 and name the field, unknown routes 404, and a 5xx is logged but never shows its
+ * stack or message to the client.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (error instanceof AppError) {
+      const body = { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } }
+      return reply.status(STATUS[error.kind]).send(body)
+    }
+    if (error.validation) {
+      const context = error.validationContext ?? 'request'
+      const problems = (error.validation as AjvError[]).map((e) => describe(context, e))
+      const first = problems[0]!
+      return reply.status(400).send({
+        error: { code: 'validation-failed', message: `${first.field} ${first.message}`, details: { problems } },
+      })
+    }
+    const status = error.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      const code = FASTIFY_CODES[error.code] ?? (status === 400 ? 'bad-request' : `http-${status}`)
+      const message = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? `body is not valid JSON: ${error.message}` : error.message
+      return reply.status(status).send({ error: { code: error instanceof SyntaxError ? 'invalid-json' : code, message } })
+    }
+    request.log.error({ err: error }, 'request failed')
+    return reply.status(status >= 500 && status < 600 ? status : 500).send({
+      error: { code: 'internal-error', message: 'Something went wrong on our side; it has been logged.' },
+    })
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({
+      error: { code: 'route-not-found', message: `There is no route ${request.method} ${request.url.split('?')[0]}` },
+    })
+  })
+}

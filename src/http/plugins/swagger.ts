@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { createRequire } from 'node:module'
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
+
+/** The OpenAPI document is built from the routes' own TypeBox schemas; /docs serves it interactively. */
+export async function registerSwagger(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'rota',
+        version,
+        description:
+          "Volunteer selection and team rotation for a community's Code of Conduct Team. " +
+          'Read routes are public and never expose personal data; write routes need a staff bearer token.',
+      },
+      tags: [
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'teams', description: 'Teams and their selection policy' },
+      ],
+      components: {
+        securitySchemes: {
+          staffToken: { type: 'http', scheme: 'bearer', description: 'A staff token from `npm run token -- create` or STAFF_TOKEN.' },
+        },
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+}

@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Deps } from '../../deps.js'
+import * as teams from '../../services/teams.js'
+import { errors, staffOnly } from '../schemas/common.js'
+import { Team, TeamList, TeamParams, TeamPatch } from '../schemas/teams.js'
+
+export function teamRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  const { db } = deps.database
+  return async (app) => {
+    app.get('/teams', {
+      schema: { tags: ['teams'], summary: 'List teams', response: { 200: TeamList } },
+    }, async () => ({ teams: await teams.listTeams(db) }))
+
+    app.get('/teams/:team', {
+      schema: { tags: ['teams'], summary: 'Get a team and its policy', params: TeamParams, response: { 200: Team, ...errors(404) } },
+    }, async (request) => teams.getTeam(db, request.params.team))
+
+    app.patch('/teams/:team', {
+      schema: {
+        tags: ['teams'],
+        summary: "Change a team's name or policy",
+        security: staffOnly,
+        params: TeamParams,
+        body: TeamPatch,
+        response: { 200: Team, ...errors(400, 401, 404) },
+      },
+    }, async (request) => teams.updateTeam(db, request.params.team, request.body, deps.clock()))
+  }
+}

@@ -1,0 +1,34 @@
+import { Type } from '@sinclair/typebox'
+
+/** The one shape of every 4xx/5xx body. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable, machine-readable error code, e.g. `team-not-found`.' }),
+      message: Type.String({ description: 'What went wrong, for a person.' }),
+      details: Type.Optional(Type.Unknown({ description: 'Structured context: e.g. the fields or CSV lines at fault.' })),
+    }),
+  },
+  { title: 'Error' },
+)
+
+const errorDescriptions: Record<number, string> = {
+  400: 'The request is invalid; the error names the field.',
+  401: 'A staff bearer token is missing or wrong.',
+  404: 'No such resource.',
+  409: 'The request conflicts with the current state.',
+  422: 'The request is well-formed but cannot be processed.',
+  503: 'Not ready.',
+}
+
+/** Error responses for a route, by status: `errors(400, 401, 404)`. */
+export function errors<S extends number>(...statuses: S[]): { [K in S]: typeof ErrorBody } {
+  return Object.fromEntries(
+    statuses.map((status) => [status, { ...ErrorBody, description: errorDescriptions[status] ?? 'Error.' }]),
+  ) as { [K in S]: typeof ErrorBody }
+}
+
+/** Routes that change anything declare this: the auth plugin enforces it and OpenAPI documents it. */
+export const staffOnly = [{ staffToken: [] as string[] }]
+
+export const Slug = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Team slug, e.g. `coc`.' })

@@ -1,0 +1,55 @@
+import closeWithGrace from 'close-with-grace'
+import pino from 'pino'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+import { openDatabase, type Database } from './db/client.js'
+import { DataDirLockedError } from './db/lock.js'
+import { systemClock } from './deps.js'
+import type { Lifecycle } from './http/routes/health.js'
+
+/** loadConfig → openDatabase → migrate → buildApp → listen; on SIGTERM/SIGINT, drain and close. */
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`rota: invalid configuration: ${error.message}\n`)
+      process.exit(1)
+    }
+    throw error
+  }
+  const log = pino({ level: config.logLevel })
+
+  let database: Database
+  try {
+    database = await openDatabase(config, log)
+    await database.migrate()
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      process.stderr.write(`rota: cannot start: ${error.message}\n`)
+      process.exit(1)
+    }
+    log.fatal({ err: error }, 'could not open or migrate the database')
+    process.exit(1)
+  }
+  log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined }, 'database ready')
+
+  const lifecycle: Lifecycle = { shuttingDown: false }
+  const app = await buildApp({ config, database, clock: systemClock }, { logger: log, lifecycle })
+
+  closeWithGrace({ delay: config.shutdownGraceMs, logger: log }, async ({ signal, err }) => {
+    lifecycle.shuttingDown = true
+    if (err) log.error({ err }, 'shutting down after an error')
+    else log.info({ signal }, 'shutting down')
+    try {
+      await app.close()
+    } finally {
+      await database.close()
+    }
+  })
+
+  await app.listen({ port: config.port, host: config.host })
+}
+
+await main()

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config.js'
+import type { Database, Db } from '../../src/db/client.js'
+import type { Lifecycle } from '../../src/http/routes/health.js'
+import { openTestDatabase } from './database.js'
+
+export const STAFF_TOKEN = 'test-staff-token-0123456789'
+
+/** A clock tests can set and move: `clock.set('2027-01-01T00:00:00Z')`. */
+export interface TestClock {
+  (): Date
+  set(at: string | Date): void
+}
+
+export function testClock(start = '2026-01-15T12:00:00Z'): TestClock {
+  let now = new Date(start)
+  const clock = (() => new Date(now)) as TestClock
+  clock.set = (at) => {
+    now = new Date(at)
+  }
+  return clock
+}
+
+export interface Built {
+  app: FastifyInstance
+  database: Database
+  db: Db
+  config: Config
+  clock: TestClock
+  lifecycle: Lifecycle
+  /** Headers that authenticate as staff. */
+  staff: { authorization: string }
+}
+
+interface Tap {
+  teardown(fn: () => unknown): void
+}
+
+/** The app on a fresh migrated database (one per test file), a fixed clock and STAFF_TOKEN set. */
+export async function build(t: Tap, env: Record<string, string> = {}): Promise<Built> {
+  const database = await openTestDatabase(t)
+  const config = loadConfig({ STAFF_TOKEN, LOG_LEVEL: 'silent', DATA_DIR: '/nonexistent-rota-test', ...env })
+  const clock = testClock()
+  const lifecycle: Lifecycle = { shuttingDown: false }
+  const app = await buildApp({ config, database, clock }, { lifecycle })
+  t.teardown(() => app.close())
+  return { app, database, db: database.db, config, clock, lifecycle, staff: { authorization: `Bearer ${STAFF_TOKEN}` } }
+}

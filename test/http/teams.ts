@@ -1,0 +1,98 @@
+import t from 'tap'
+import { build } from '../helpers/build.js'
+import { createStaffToken, revokeStaffToken } from '../../src/services/tokens.js'
+
+const { app, db, staff } = await build(t)
+
+const DEFAULT_POLICY = {
+  seats: { consortium: 4, community: 4 },
+  termMonths: 24,
+  callIntervalMonths: 12,
+  windowDays: 28,
+  inauguralStagger: true,
+}
+
+t.test('the default team exists after migrations, publicly readable', async (t) => {
+  const list = await app.inject({ method: 'GET', url: '/teams' })
+  t.equal(list.statusCode, 200)
+  t.same(list.json(), { teams: [{ slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY }] })
+  const one = await app.inject({ method: 'GET', url: '/teams/coc' })
+  t.equal(one.statusCode, 200)
+  t.same(one.json(), { slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY })
+})
+
+t.test('an unknown team is a coded 404', async (t) => {
+  const res = await app.inject({ method: 'GET', url: '/teams/nope' })
+  t.equal(res.statusCode, 404)
+  t.equal(res.json().error.code, 'team-not-found')
+})
+
+t.test('PATCH needs a staff token', async (t) => {
+  const missing = await app.inject({ method: 'PATCH', url: '/teams/coc', payload: { name: 'X' } })
+  t.equal(missing.statusCode, 401)
+  t.equal(missing.json().error.code, 'missing-token')
+  const wrong = await app.inject({ method: 'PATCH', url: '/teams/coc', payload: { name: 'X' }, headers: { authorization: 'Bearer not-a-token' } })
+  t.equal(wrong.statusCode, 401)
+  t.equal(wrong.json().error.code, 'invalid-token')
+  const basic = await app.inject({ method: 'PATCH', url: '/teams/coc', payload: { name: 'X' }, headers: { authorization: 'Basic Zm9vOmJhcg==' } })
+  t.equal(basic.statusCode, 401)
+  t.equal((await app.inject({ method: 'GET', url: '/teams/coc' })).json().name, 'IIIF Code of Conduct Team', 'nothing changed')
+})
+
+t.test('STAFF_TOKEN and database tokens are accepted; revoked ones are not', async (t) => {
+  const ok = await app.inject({ method: 'PATCH', url: '/teams/coc', payload: { name: 'Renamed Team' }, headers: staff })
+  t.equal(ok.statusCode, 200)
+  t.equal(ok.json().name, 'Renamed Team')
+
+  const token = await createStaffToken(db, 'alice')
+  const withDbToken = await app.inject({ method: 'PATCH', url: '/teams/coc', payload: { name: 'IIIF Code of Conduct Team' }, headers: { authorization: `Bearer ${token}` } })
+  t.equal(withDbToken.statusCode, 200)
+  t.equal(withDbToken.json().name, 'IIIF Code of Conduct Team')
+
+  t.ok(await revokeStaffToken(db, 'alice', new Date()))
+  const revoked = await app.inject({ method: 'PATCH', url: '/teams/coc', payload: { name: 'Y' }, headers: { authorization: `Bearer ${token}` } })
+  t.equal(revoked.statusCode, 401)
+  t.equal(revoked.json().error.code, 'invalid-token')
+})
+
+t.test('a partial policy change merges and is kept', async (t) => {
+  const res = await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: { policy: { seats: { community: 5 }, windowDays: 21 } } })
+  t.equal(res.statusCode, 200)
+  t.same(res.json().policy, { ...DEFAULT_POLICY, seats: { consortium: 4, community: 5 }, windowDays: 21 })
+  t.same((await app.inject({ method: 'GET', url: '/teams/coc' })).json().policy.seats, { consortium: 4, community: 5 })
+  await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: { policy: DEFAULT_POLICY } })
+})
+
+t.test('invalid changes are 400, name the field, and change nothing', async (t) => {
+  const cases: Array<[string, unknown, string]> = [
+    ['negative seats', { policy: { seats: { consortium: -1 } } }, 'body.policy.seats.consortium'],
+    ['fractional term', { policy: { termMonths: 24.5 } }, 'body.policy.termMonths'],
+    ['zero-day window', { policy: { windowDays: 0 } }, 'body.policy.windowDays'],
+    ['a number as text', { policy: { windowDays: '28' } }, 'body.policy.windowDays'],
+    ['unknown body key', { name: 'Z', colour: 'red' }, 'body.colour'],
+    ['unknown policy key', { policy: { seatz: 3 } }, 'body.policy.seatz'],
+    ['blank name', { name: '   ' }, 'body.name'],
+    ['window longer than the interval', { policy: { windowDays: 340 } }, 'body.policy.windowDays'],
+    ['odd term with the stagger', { policy: { termMonths: 23 } }, 'body.policy.termMonths'],
+    ['no seats at all', { policy: { seats: { consortium: 0, community: 0 } } }, 'body.policy.seats'],
+  ]
+  for (const [label, payload, field] of cases) {
+    const res = await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: payload as object })
+    t.equal(res.statusCode, 400, `${label}: 400`)
+    const body = res.json()
+    t.match(body.error.code, /^(validation-failed|invalid-policy|invalid-team)$/, `${label}: coded`)
+    t.ok(
+      body.error.details.problems.some((p: { field: string }) => p.field === field),
+      `${label}: names ${field} (got ${JSON.stringify(body.error.details.problems)})`,
+    )
+    t.match(body.error.message, field, `${label}: the message names the field`)
+  }
+  const after = await app.inject({ method: 'GET', url: '/teams/coc' })
+  t.same(after.json(), { slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY })
+})
+
+t.test('PATCH on an unknown team is 404 for staff', async (t) => {
+  const res = await app.inject({ method: 'PATCH', url: '/teams/nope', headers: staff, payload: { name: 'x' } })
+  t.equal(res.statusCode, 404)
+  t.equal(res.json().error.code, 'team-not-found')
+})
