@@ -1,0 +1,84 @@
+/** Seats per volunteer category. */
+export interface SeatCounts {
+  consortium: number
+  community: number
+}
+
+/** How a team chooses and rotates its volunteers. */
+export interface Policy {
+  seats: SeatCounts
+  termMonths: number
+  callIntervalMonths: number
+  windowDays: number
+  inauguralStagger: boolean
+}
+
+/**
+ * The IIIF Code of Conduct's own numbers: "a minimum of four representatives from different IIIF
+ * Consortium member institutions, and four individuals from across the IIIF community", terms of
+ * "two years (24 months)", a call "every 12 months" that stays open "one month (4 weeks)".
+ */
+export const DEFAULT_POLICY: Policy = {
+  seats: { consortium: 4, community: 4 },
+  termMonths: 24,
+  callIntervalMonths: 12,
+  windowDays: 28,
+  inauguralStagger: true,
+}
+
+/** A change to a policy: any subset of its fields, seats included field by field. */
+export interface PolicyPatch {
+  seats?: Partial<SeatCounts>
+  termMonths?: number
+  callIntervalMonths?: number
+  windowDays?: number
+  inauguralStagger?: boolean
+}
+
+export interface PolicyProblem {
+  field: string
+  message: string
+}
+
+/** Applies a partial change to a policy, field by field. */
+export function mergePolicy(policy: Policy, patch: PolicyPatch): Policy {
+  return {
+    seats: { ...policy.seats, ...patch.seats },
+    termMonths: patch.termMonths ?? policy.termMonths,
+    callIntervalMonths: patch.callIntervalMonths ?? policy.callIntervalMonths,
+    windowDays: patch.windowDays ?? policy.windowDays,
+    inauguralStagger: patch.inauguralStagger ?? policy.inauguralStagger,
+  }
+}
+
+/**
+ * Checks the rules a policy must keep beyond field types: at least one volunteer seat, a window
+ * that closes before the next annual call opens, and terms that can be halved when the inaugural
+ * stagger ("replace existing team members on a staggered rolling basis") is on.
+ */
+export function policyProblems(policy: Policy): PolicyProblem[] {
+  const problems: PolicyProblem[] = []
+  const whole = (field: string, value: number, min: number) => {
+    if (!Number.isInteger(value) || value < min) problems.push({ field, message: `must be a whole number ≥ ${min}` })
+  }
+  whole('policy.seats.consortium', policy.seats.consortium, 0)
+  whole('policy.seats.community', policy.seats.community, 0)
+  whole('policy.termMonths', policy.termMonths, 1)
+  whole('policy.callIntervalMonths', policy.callIntervalMonths, 1)
+  whole('policy.windowDays', policy.windowDays, 1)
+  if (problems.length > 0) return problems
+  if (policy.seats.consortium + policy.seats.community < 1) {
+    problems.push({ field: 'policy.seats', message: 'must offer at least one volunteer seat' })
+  }
+  // The shortest calendar month has 28 days: a longer window could overlap the next call.
+  if (policy.windowDays > policy.callIntervalMonths * 28) {
+    problems.push({
+      field: 'policy.windowDays',
+      message: `must be at most ${policy.callIntervalMonths * 28} days so that a call closes before the next one opens`,
+    })
+  }
+  if (policy.inauguralStagger && policy.termMonths % 2 !== 0) {
+    problems.push({ field: 'policy.termMonths', message: 'must be even while inauguralStagger is on (half the first team serves half a term)' })
+  }
+  return problems
+}
