@@ -1,6 +1,11 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import pg from 'pg'
-import { openPglite, openPostgres, type Database } from '../../src/db/client.js'
+import { PGlite } from '@electric-sql/pglite'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
+import { MIGRATIONS_FOLDER, openPostgres, pgliteDatabase, type Database } from '../../src/db/client.js'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -18,9 +23,9 @@ export const testDatabaseKind: 'postgres' | 'pglite' = process.env.TEST_DATABASE
 export async function openTestDatabase(t: Teardown): Promise<Database> {
   const adminUrl = process.env.TEST_DATABASE_URL
   if (!adminUrl) {
-    const database = await openPglite(null)
+    const database = pgliteDatabase(await PGlite.create({ loadDataDir: await migratedTemplate() }))
     t.teardown(() => database.close())
-    await database.migrate()
+    await database.migrate() // a no-op on the template; kept so a stale template can never hide a migration
     return database
   }
   const name = `rota_test_${randomBytes(6).toString('hex')}`
@@ -40,4 +45,24 @@ export async function openTestDatabase(t: Teardown): Promise<Database> {
   })
   await database.migrate()
   return database
+}
+
+/**
+ * A dump of a freshly migrated PGlite database, made once per set of migrations and shared by test
+ * files through the temp folder: loading it takes ~1 s where initdb + migrate takes ~4 s.
+ */
+async function migratedTemplate(): Promise<Blob> {
+  const hash = createHash('sha256')
+  for (const migration of readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER })) hash.update(migration.hash)
+  const file = path.join(os.tmpdir(), `rota-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`)
+  if (!fs.existsSync(file)) {
+    const client = await PGlite.create()
+    await pgliteDatabase(client).migrate()
+    const dump = await client.dumpDataDir('none')
+    await client.close()
+    const partial = `${file}.${process.pid}.tmp`
+    fs.writeFileSync(partial, Buffer.from(await dump.arrayBuffer()))
+    fs.renameSync(partial, file) // atomic: parallel test files never read half a template
+  }
+  return new Blob([fs.readFileSync(file)])
 }

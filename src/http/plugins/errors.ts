@@ -15,6 +15,7 @@ const STATUS: Record<ErrorKind, number> = {
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid-json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid-json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-content-length',
   FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
   FST_ERR_CTP_EMPTY_TYPE: 'unsupported-media-type',
@@ -67,8 +68,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {
       const code = FASTIFY_CODES[error.code] ?? (status === 400 ? 'bad-request' : `http-${status}`)
-      const message = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? `body is not valid JSON: ${error.message}` : error.message
-      return reply.status(status).send({ error: { code: error instanceof SyntaxError ? 'invalid-json' : code, message } })
+      return reply.status(status).send({ error: { code, message: error.message } })
     }
     request.log.error({ err: error }, 'request failed')
     return reply.status(status >= 500 && status < 600 ? status : 500).send({

@@ -1,0 +1,287 @@
+/**
+ * Institution names: normalisation, matching against the institutions table, and suggestions.
+ *
+ * The Code of Conduct allows one volunteer per institution ("If more than one individual from a
+ * single institution volunteers, the first volunteer will be selected") and splits seats between
+ * "IIIF Consortium (IIIF-C) member institutions" and "individuals from across the IIIF community".
+ * Volunteers type their institution freely, so "Université de Lyon", "universite de lyon." and
+ * "Univ. de Lyon" must be recognised as one institution where the table says so.
+ */
+
+/** An institution known to rota; `consortium` marks IIIF Consortium members. */
+export interface Institution {
+  id: string
+  name: string
+  aliases: string[]
+  consortium: boolean
+}
+
+/** The result of matching a volunteer's institution text against the known institutions. */
+export type InstitutionMatch =
+  | { kind: 'unaffiliated' }
+  | { kind: 'known'; key: string; institution: Institution }
+  | { kind: 'unknown'; key: string; text: string; suggestions: string[] }
+
+/** Known institutions prepared for matching; build once per selection with `buildInstitutionIndex`. */
+export interface InstitutionIndex {
+  /** Normalised name or alias → the institution it names. */
+  readonly byText: ReadonlyMap<string, Institution>
+  /** Institutions in id order, each with the normalised texts it answers to. */
+  readonly entries: readonly IndexEntry[]
+  /** Trigram → positions in `texts` of the candidate texts containing it. */
+  readonly postings: ReadonlyMap<string, readonly number[]>
+  /** Every candidate text of every institution, flattened, for counting shared trigrams in one pass. */
+  readonly texts: readonly CandidateText[]
+  /** Suggestions already computed for a normalised text (unknown names repeat across responses). */
+  readonly suggestionCache: Map<string, string[]>
+}
+
+interface IndexEntry {
+  institution: Institution
+  /** Positions in `InstitutionIndex.texts`. */
+  textIds: number[]
+}
+
+interface CandidateText {
+  text: string
+  gramCount: number
+}
+
+/** How many suggestions an unknown institution gets, at most. */
+export const MAX_SUGGESTIONS = 3
+/** The similarity (0–1) a known name must reach to be suggested for an unknown one. */
+export const SUGGESTION_THRESHOLD = 0.55
+
+/**
+ * Letters that carry a diacritic Unicode does not decompose (a stroke or a missing dot), folded so
+ * that "Łódź" and "Lodz" are the same institution just as "Université" and "Universite" are.
+ */
+const UNDECOMPOSED_DIACRITICS: Readonly<Record<string, string>> = {
+  ł: 'l',
+  ø: 'o',
+  đ: 'd',
+  ħ: 'h',
+  ı: 'i',
+  ŧ: 't',
+}
+
+/** Apostrophe-like characters, removed outright so "King's" becomes "kings", not "king s". */
+const APOSTROPHES = /['\u2018\u2019\u02BC\u0060\u00B4\u2032]/g
+
+/**
+ * Normalises an institution name so spelling variants match: Unicode NFKD with diacritics removed,
+ * lower-case, `&` → "and", apostrophes dropped, other punctuation treated as a word break,
+ * whitespace collapsed, and a leading "the" dropped (issue 3, rule 5).
+ */
+export function normaliseInstitutionName(raw: string): string {
+  // Lower-case on both sides of NFKD: some compatibility forms decompose to capitals (㎒ → MHz).
+  let text = raw.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()
+  text = text.replace(/[łøđħıŧ]/g, (c) => UNDECOMPOSED_DIACRITICS[c] ?? c)
+  text = text.replace(/&/g, ' and ')
+  text = text.replace(APOSTROPHES, '')
+  text = text.replace(/[^\p{L}\p{N}]+/gu, ' ').trim()
+  if (text.startsWith('the ')) text = text.slice(4)
+  return text
+}
+
+const UNAFFILIATED = new Set(['', 'none', 'n a', 'na', 'independent', 'unaffiliated'])
+
+/**
+ * Tells whether a volunteer gave no institution — blank, "none", "n/a", "na", "independent" or
+ * "unaffiliated" in any case or punctuation — so they count as community volunteers and are exempt
+ * from the one-seat-per-institution rule (issue 3, rules 5–7).
+ */
+export function isUnaffiliated(raw: string | null | undefined): boolean {
+  if (raw === null || raw === undefined) return true
+  return UNAFFILIATED.has(normaliseInstitutionName(raw))
+}
+
+/**
+ * Prepares the known institutions for matching, each answering to its normalised name and aliases;
+ * should two institutions claim the same text (the duplicate-institution rule prevents it), the
+ * one whose name it is wins over an alias, then the smaller id, so the outcome never depends on order.
+ */
+export function buildInstitutionIndex(institutions: readonly Institution[]): InstitutionIndex {
+  const sorted = [...institutions].sort((a, b) => compareStrings(a.id, b.id))
+  const byText = new Map<string, Institution>()
+  const viaName = new Set<string>()
+  for (const institution of sorted) {
+    const name = normaliseInstitutionName(institution.name)
+    if (name !== '' && !viaName.has(name)) {
+      byText.set(name, institution)
+      viaName.add(name)
+    }
+  }
+  for (const institution of sorted) {
+    for (const alias of institution.aliases) {
+      const text = normaliseInstitutionName(alias)
+      if (text !== '' && !byText.has(text)) byText.set(text, institution)
+    }
+  }
+  const texts: CandidateText[] = []
+  const postings = new Map<string, number[]>()
+  const entries = sorted.map((institution) => {
+    const textIds: number[] = []
+    for (const text of new Set([institution.name, ...institution.aliases].map(normaliseInstitutionName))) {
+      if (text === '') continue
+      const grams = trigrams(text)
+      const id = texts.length
+      texts.push({ text, gramCount: grams.size })
+      textIds.push(id)
+      for (const gram of grams) {
+        const list = postings.get(gram)
+        if (list) list.push(id)
+        else postings.set(gram, [id])
+      }
+    }
+    return { institution, textIds }
+  })
+  return { byText, entries, postings, texts, suggestionCache: new Map() }
+}
+
+/**
+ * Matches a volunteer's institution text to a known institution by normalised name or alias; text
+ * that matches nothing is "its own institution (keyed by its normalised text)" with the closest
+ * known names as suggestions, and unaffiliated spellings match no institution (issue 3, rule 5).
+ */
+export function matchInstitution(raw: string | null | undefined, index: InstitutionIndex): InstitutionMatch {
+  if (raw === null || raw === undefined) return { kind: 'unaffiliated' }
+  const text = normaliseInstitutionName(raw)
+  if (UNAFFILIATED.has(text)) return { kind: 'unaffiliated' }
+  const institution = index.byText.get(text)
+  if (institution) return { kind: 'known', key: `id:${institution.id}`, institution }
+  return { kind: 'unknown', key: `name:${text}`, text: raw.trim(), suggestions: suggestInstitutions(text, index) }
+}
+
+/**
+ * Lists up to three known institution names closest to a normalised unknown name (best first; ties
+ * by name, then id), so staff can add an alias when a volunteer misspelt a known institution.
+ */
+export function suggestInstitutions(normalisedText: string, index: InstitutionIndex): string[] {
+  const cached = index.suggestionCache.get(normalisedText)
+  if (cached) return [...cached]
+  const grams = trigrams(normalisedText)
+  const shared = new Uint32Array(index.texts.length)
+  for (const gram of grams) {
+    for (const id of index.postings.get(gram) ?? []) shared[id] = (shared[id] ?? 0) + 1
+  }
+  const scored: { score: number; institution: Institution }[] = []
+  for (const { institution, textIds } of index.entries) {
+    let best = 0
+    for (const id of textIds) {
+      const candidate = index.texts[id]
+      if (!candidate) continue
+      const total = grams.size + candidate.gramCount
+      const dice = total === 0 ? 0 : (2 * (shared[id] ?? 0)) / total
+      best = Math.max(best, similarity(normalisedText, candidate.text, dice, Math.max(best, SUGGESTION_THRESHOLD)))
+    }
+    if (best >= SUGGESTION_THRESHOLD) scored.push({ score: best, institution })
+  }
+  scored.sort(
+    (a, b) =>
+      b.score - a.score ||
+      compareStrings(a.institution.name, b.institution.name) ||
+      compareStrings(a.institution.id, b.institution.id),
+  )
+  const names: string[] = []
+  for (const { institution } of scored) {
+    if (!names.includes(institution.name)) names.push(institution.name)
+    if (names.length === MAX_SUGGESTIONS) break
+  }
+  index.suggestionCache.set(normalisedText, names)
+  return [...names]
+}
+
+/** A collision found by `findInstitutionNameCollision`. */
+export interface InstitutionNameCollision {
+  institution: Institution
+  normalised: string
+}
+
+/**
+ * Finds another institution whose normalised name or alias equals the normalised name or an alias
+ * of a new or edited institution, because two entries answering to one name would break "one seat
+ * per institution" (the duplicate-institution rule); `exceptId` skips the institution being edited.
+ */
+export function findInstitutionNameCollision(
+  candidate: { name: string; aliases: readonly string[] },
+  existing: readonly Institution[],
+  exceptId?: string,
+): InstitutionNameCollision | null {
+  const wanted = [candidate.name, ...candidate.aliases].map(normaliseInstitutionName).filter((t) => t !== '')
+  if (wanted.length === 0) return null
+  const sorted = [...existing].sort((a, b) => compareStrings(a.id, b.id))
+  for (const text of wanted) {
+    for (const institution of sorted) {
+      if (exceptId !== undefined && institution.id === exceptId) continue
+      const theirs = [institution.name, ...institution.aliases].map(normaliseInstitutionName)
+      if (theirs.includes(text)) return { institution, normalised: text }
+    }
+  }
+  return null
+}
+
+// ---------------------------------------------------------------------------------------------
+// Similarity: the better of word trigram overlap (robust to word order and extra words) and the
+// edit-distance ratio (robust to typos in short names such as acronyms).
+
+/**
+ * max(trigram Dice coefficient `dice`, 1 − edit distance / length). The edit distance is only worked out when it could
+ * lift the score above both the Dice coefficient and `needed` (the threshold or a better text of the
+ * same institution), which keeps suggestions cheap when many unknown names meet many institutions.
+ */
+function similarity(a: string, b: string, dice: number, needed: number): number {
+  if (a === b) return 1
+  const longest = Math.max(a.length, b.length)
+  if (longest === 0) return dice
+  // ratio > floor ⇔ distance < (1 − floor) · longest
+  const floor = Math.max(dice, needed)
+  const maxDistance = Math.floor((1 - floor) * longest + 1e-9)
+  const distance = editDistanceAtMost(a, b, maxDistance)
+  return distance > maxDistance ? dice : Math.max(dice, 1 - distance / longest)
+}
+
+/** Trigrams of each word padded like PostgreSQL's pg_trgm ("  w", " wo", "wor", "ord", "rd "). */
+function trigrams(text: string): Set<string> {
+  const grams = new Set<string>()
+  for (const word of text.split(' ')) {
+    if (word === '') continue
+    const padded = `  ${word} `
+    for (let i = 0; i + 3 <= padded.length; i++) grams.add(padded.slice(i, i + 3))
+  }
+  return grams
+}
+
+/**
+ * Edit distance counting insertions, deletions, substitutions and swaps of adjacent letters ("MTI" →
+ * "MIT" is one edit), or `max + 1` as soon as it is known to exceed `max`.
+ */
+function editDistanceAtMost(a: string, b: string, max: number): number {
+  if (max < 0) return max + 1
+  if (Math.abs(a.length - b.length) > max) return max + 1
+  let beforePrevious: number[] = []
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    let rowMin = i
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      let best = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, (beforePrevious[j - 2] ?? 0) + 1)
+      }
+      current[j] = best
+      if (best < rowMin) rowMin = best
+    }
+    // A row's minimum never decreases further down, so the distance already exceeds max.
+    if (rowMin > max) return max + 1
+    beforePrevious = previous
+    previous = current
+  }
+  return Math.min(previous[b.length] ?? 0, max + 1)
+}
+
+/** Code-unit order, independent of locale, so results are the same on every machine. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
