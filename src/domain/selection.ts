@@ -16,17 +16,14 @@ import { buildInstitutionIndex, matchInstitution } from './institutions.js'
 import type { Institution, InstitutionIndex, InstitutionMatch } from './institutions.js'
 import { addCalendarMonths, compareInstants, formatInstant } from './time.js'
 import type { Instant } from './time.js'
+import type { SeatCounts } from './policy.js'
 
 /** The two kinds of volunteer seat: IIIF Consortium member institutions and the wider community. */
 export type Category = 'consortium' | 'community'
 /** A team member's seat: a volunteer category, or one of the "dedicated IIIF staff". */
 export type Seat = Category | 'staff'
 
-/** A number per volunteer category. */
-export interface SeatCounts {
-  consortium: number
-  community: number
-}
+export type { SeatCounts }
 
 export interface SelectionPolicy {
   seats: SeatCounts

@@ -1,0 +1,67 @@
+import path from 'node:path'
+import t from 'tap'
+import { ConfigError, loadConfig, VARIABLES } from '../src/config.js'
+import fs from 'node:fs'
+
+t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async (t) => {
+  const config = loadConfig({}, '/srv/rota')
+  t.same(config, {
+    host: '127.0.0.1',
+    port: 3000,
+    databaseUrl: null,
+    databasePoolMax: 10,
+    dataDir: path.resolve('/srv/rota/data'),
+    staffToken: null,
+    logLevel: 'info',
+    shutdownGraceMs: 10000,
+  })
+})
+
+t.test('values are read and blank ones count as unset', async (t) => {
+  const config = loadConfig({ PORT: '8080', HOST: '0.0.0.0', DATABASE_URL: 'postgres://u:p@db:5432/rota', DATA_DIR: '', LOG_LEVEL: 'WARN', STAFF_TOKEN: 'a-long-enough-token' }, '/x')
+  t.equal(config.port, 8080)
+  t.equal(config.host, '0.0.0.0')
+  t.equal(config.databaseUrl, 'postgres://u:p@db:5432/rota')
+  t.equal(config.dataDir, path.resolve('/x/data'))
+  t.equal(config.logLevel, 'warn')
+  t.equal(config.staffToken, 'a-long-enough-token')
+})
+
+t.test('an invalid value names the variable and what is wrong, on one line', async (t) => {
+  const cases: Array<[Record<string, string>, string, RegExp]> = [
+    [{ PORT: 'abc' }, 'PORT', /whole number/],
+    [{ PORT: '70000' }, 'PORT', /between 0 and 65535/],
+    [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL', /postgres:\/\//],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL', /not a URL/],
+    [{ STAFF_TOKEN: 'short' }, 'STAFF_TOKEN', /at least 16/],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],
+    [{ DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX', /between 1/],
+    [{ SHUTDOWN_GRACE_MS: '-5' }, 'SHUTDOWN_GRACE_MS', /whole number/],
+  ]
+  for (const [env, variable, problem] of cases) {
+    let error: unknown = null
+    try {
+      loadConfig(env)
+    } catch (e) {
+      error = e
+    }
+    t.type(error, ConfigError, `${JSON.stringify(env)} is refused`)
+    const e = error as ConfigError
+    t.equal(e.variable, variable)
+    t.ok(e.message.startsWith(`${variable}: `), e.message)
+    t.match(e.message, problem)
+    t.notMatch(e.message, /\n/)
+  }
+})
+
+t.test('README and .env.example list every variable', async (t) => {
+  const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const example = fs.readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
+  for (const { name } of VARIABLES) {
+    t.match(readme, `\`${name}\``, `README lists ${name}`)
+    t.match(example, new RegExp(`^#? ?${name}=`, 'm'), `.env.example lists ${name}`)
+  }
+  const source = fs.readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8')
+  const read = [...source.matchAll(/(?:read|integer)\(env, '([A-Z_]+)'/g)].map((m) => m[1])
+  t.same([...new Set(read)].sort(), VARIABLES.map((v) => v.name).sort(), 'every variable the code reads is documented')
+})
