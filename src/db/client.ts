@@ -54,7 +54,7 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   if (dataDir !== null) lock = lockDataDir(dataDir)
   try {
     const client = dataDir === null ? await PGlite.create() : await PGlite.create(path.join(dataDir, 'pgdata'))
-    return pgliteDatabase(client, lock)
+    return await pgliteDatabase(client, lock)
   } catch (error) {
     lock?.release()
     throw error
@@ -62,7 +62,9 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
 }
 
 /** Wraps an open PGlite client (used to clone a migrated template in tests). */
-export function pgliteDatabase(client: PGlite, lock: DataDirLock | null = null): Database {
+export async function pgliteDatabase(client: PGlite, lock: DataDirLock | null = null): Promise<Database> {
+  // PGlite is one session: these settings hold for every query; timestamps are read as text (src/db/instants.ts).
+  await client.exec("set time zone 'UTC'; set datestyle = 'ISO, YMD'")
   const db = drizzlePglite({ client, schema }) as unknown as Db
   const expected = latestMigrationMillis()
   return {
@@ -89,7 +91,13 @@ const MIGRATION_LOCK_KEY = 72_846_003
  * that kill Node when nobody listens).
  */
 export async function openPostgres(url: string, options: { poolMax: number; log: Logger }): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolMax, connectionTimeoutMillis: 10_000 })
+  // Timestamps are read as text in ISO style and UTC (src/db/instants.ts), whatever the server's defaults.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolMax,
+    connectionTimeoutMillis: 10_000,
+    options: '-c TimeZone=UTC -c DateStyle=ISO,YMD',
+  })
   pool.on('error', (error) => options.log.error({ err: error }, 'idle PostgreSQL connection failed'))
   pool.on('connect', (client) => {
     client.on('error', (error) => options.log.error({ err: error }, 'PostgreSQL connection failed'))

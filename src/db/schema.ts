@@ -1,4 +1,4 @@
-import { jsonb, pgTable, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
 import { sql } from 'drizzle-orm'
 import type { Policy } from '../domain/policy.js'
 
@@ -27,4 +27,142 @@ export const staffTokens = pgTable(
     // One live token per name, so that `token revoke <name>` is unambiguous.
     uniqueIndex('staff_tokens_active_name_key').on(table.name).where(sql`${table.revokedAt} is null`),
   ],
+)
+
+/** Institutions volunteers come from; `consortium` marks IIIF Consortium members. */
+export const institutions = pgTable('institutions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  aliases: jsonb('aliases').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  consortium: boolean('consortium').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/**
+ * Every normalised name and alias of every institution, unique: the database itself refuses two
+ * institutions answering to one name, even when two staff add them at the same moment.
+ */
+export const institutionNames = pgTable('institution_names', {
+  normalised: text('normalised').primaryKey(),
+  institutionId: uuid('institution_id')
+    .notNull()
+    .references(() => institutions.id, { onDelete: 'cascade' }),
+})
+
+/** A call for volunteers: its window `[opens_at, closes_at)` and the start of the terms it fills. */
+export const calls = pgTable(
+  'calls',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    opensAt: timestamp('opens_at', { withTimezone: true, mode: 'string', precision: 6 }).notNull(),
+    closesAt: timestamp('closes_at', { withTimezone: true, mode: 'string', precision: 6 }).notNull(),
+    termStart: timestamp('term_start', { withTimezone: true, mode: 'string', precision: 6 }).notNull(),
+    /** Seats fixed by staff; null: computed from the policy when the selection runs. */
+    seats: jsonb('seats').$type<{ consortium: number; community: number }>(),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('calls_team_opens_idx').on(table.teamId, table.opensAt)],
+)
+
+/**
+ * Volunteer responses to a call. `submitted_at` is the exact first-submission instant in canonical
+ * form (UTC, 9 fractional digits), which sorts as text; PostgreSQL's timestamptz keeps only
+ * microseconds, so `submitted_at_ts` is for people and queries, never for ordering.
+ */
+export const responses = pgTable(
+  'responses',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => calls.id),
+    externalId: text('external_id'),
+    /** Ingestion order within the call: the tie-breaker for equal instants. */
+    ingestSeq: integer('ingest_seq').notNull(),
+    submittedAt: text('submitted_at').notNull(),
+    submittedAtTs: timestamp('submitted_at_ts', { withTimezone: true, mode: 'string', precision: 6 }).notNull(),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    institution: text('institution'),
+    source: text('source').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex('responses_call_external_key').on(table.callId, table.externalId).where(sql`${table.externalId} is not null`),
+    uniqueIndex('responses_call_seq_key').on(table.callId, table.ingestSeq),
+    index('responses_call_order_idx').on(table.callId, table.submittedAt, table.ingestSeq),
+  ],
+)
+
+/** The final selection of a call: one per call, made once, with its inputs' digest. */
+export const selections = pgTable('selections', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  callId: uuid('call_id')
+    .notNull()
+    .unique()
+    .references(() => calls.id),
+  inputDigest: text('input_digest').notNull(),
+  seats: jsonb('seats').$type<{ consortium: number; community: number }>().notNull(),
+  shortfall: jsonb('shortfall').$type<{ consortium: number; community: number }>().notNull(),
+  inaugural: boolean('inaugural').notNull(),
+  slots: jsonb('slots').$type<unknown[]>().notNull(),
+  warnings: jsonb('warnings').$type<unknown[]>().notNull(),
+  closedBy: text('closed_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/** Every decision of a final selection, one row per response, in first-come order. */
+export const decisions = pgTable(
+  'decisions',
+  {
+    selectionId: uuid('selection_id')
+      .notNull()
+      .references(() => selections.id),
+    responseId: uuid('response_id')
+      .notNull()
+      .references(() => responses.id),
+    position: integer('position').notNull(),
+    outcome: text('outcome').notNull(),
+    seat: text('seat'),
+    reason: text('reason'),
+    institution: text('institution'),
+    institutionKey: text('institution_key'),
+    termStart: text('term_start'),
+    termEnd: text('term_end'),
+    explanation: text('explanation').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.selectionId, table.position] }), uniqueIndex('decisions_response_key').on(table.responseId)],
+)
+
+/** Team members: staff and volunteers, with their seat and term. */
+export const members = pgTable(
+  'members',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    institutionId: uuid('institution_id').references(() => institutions.id),
+    /** The institution as given when it matched no known institution. */
+    institutionText: text('institution_text'),
+    seat: text('seat').notNull(),
+    termStart: timestamp('term_start', { withTimezone: true, mode: 'string', precision: 6 }).notNull(),
+    termEnd: timestamp('term_end', { withTimezone: true, mode: 'string', precision: 6 }),
+    /** Effective end when someone leaves early; term_end keeps the original. */
+    endedAt: timestamp('ended_at', { withTimezone: true, mode: 'string', precision: 6 }),
+    origin: text('origin').notNull(),
+    callId: uuid('call_id').references(() => calls.id),
+    responseId: uuid('response_id').references(() => responses.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('members_team_idx').on(table.teamId, table.termStart)],
 )

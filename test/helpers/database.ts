@@ -23,7 +23,7 @@ export const testDatabaseKind: 'postgres' | 'pglite' = process.env.TEST_DATABASE
 export async function openTestDatabase(t: Teardown): Promise<Database> {
   const adminUrl = process.env.TEST_DATABASE_URL
   if (!adminUrl) {
-    const database = pgliteDatabase(await PGlite.create({ loadDataDir: await migratedTemplate() }))
+    const database = await pgliteDatabase(await PGlite.create({ loadDataDir: await migratedTemplate() }))
     t.teardown(() => database.close())
     await database.migrate() // a no-op on the template; kept so a stale template can never hide a migration
     return database
@@ -57,7 +57,7 @@ async function migratedTemplate(): Promise<Blob> {
   const file = path.join(os.tmpdir(), `rota-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`)
   if (!fs.existsSync(file)) {
     const client = await PGlite.create()
-    await pgliteDatabase(client).migrate()
+    await (await pgliteDatabase(client)).migrate()
     const dump = await client.dumpDataDir('none')
     await client.close()
     const partial = `${file}.${process.pid}.tmp`
