@@ -8,6 +8,9 @@ import { registerAuth } from './http/plugins/auth.js'
 import { registerSwagger } from './http/plugins/swagger.js'
 import { healthRoutes, type Lifecycle } from './http/routes/health.js'
 import { teamRoutes } from './http/routes/teams.js'
+import { callRoutes } from './http/routes/calls.js'
+import { memberRoutes } from './http/routes/members.js'
+import { institutionRoutes } from './http/routes/institutions.js'
 
 export interface AppOptions {
   /** A pino logger; none means no logging (tests). */
@@ -44,6 +47,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
 
   await app.register(healthRoutes(deps, lifecycle))
   await app.register(teamRoutes(deps))
+  await app.register(institutionRoutes(deps))
+  await app.register(callRoutes(deps))
+  await app.register(memberRoutes(deps))
 
   return app
 }

@@ -20,6 +20,9 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'teams', description: 'Teams and their selection policy' },
+        { name: 'institutions', description: 'Institutions volunteers come from, their aliases and IIIF Consortium membership' },
+        { name: 'calls', description: 'Calls for volunteers, their responses and first-come selection' },
+        { name: 'members', description: 'Team members (staff only: includes emails)' },
       ],
       components: {
         securitySchemes: {

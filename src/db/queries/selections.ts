@@ -1,0 +1,35 @@
+import { asc, eq } from 'drizzle-orm'
+import type { Db } from '../client.js'
+import { decisions, responses, selections } from '../schema.js'
+
+export type SelectionRow = typeof selections.$inferSelect
+export type NewDecisionRow = typeof decisions.$inferInsert
+
+export async function insertSelection(db: Db, values: typeof selections.$inferInsert): Promise<SelectionRow> {
+  const [row] = await db.insert(selections).values(values).returning()
+  return row!
+}
+
+export async function insertDecisions(db: Db, rows: NewDecisionRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 2000) await db.insert(decisions).values(rows.slice(i, i + 2000))
+}
+
+export async function findSelection(db: Db, callId: string): Promise<SelectionRow | null> {
+  const [row] = await db.select().from(selections).where(eq(selections.callId, callId)).limit(1)
+  return row ?? null
+}
+
+/** A final selection's decisions in first-come order, with the response each is about. */
+export function listDecisions(db: Db, selectionId: string) {
+  return db
+    .select({
+      decision: decisions,
+      externalId: responses.externalId,
+      name: responses.name,
+      submittedAt: responses.submittedAt,
+    })
+    .from(decisions)
+    .innerJoin(responses, eq(responses.id, decisions.responseId))
+    .where(eq(decisions.selectionId, selectionId))
+    .orderBy(asc(decisions.position))
+}

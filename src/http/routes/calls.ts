@@ -1,0 +1,94 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Deps } from '../../deps.js'
+import * as calls from '../../services/calls.js'
+import * as responses from '../../services/responses.js'
+import * as selection from '../../services/selection.js'
+import { errors, staffOnly } from '../schemas/common.js'
+import { TeamParams } from '../schemas/teams.js'
+import { Call, CallList, CallParams, CloseBody, CsvBody, ImportCounts, ImportQuery, JsonBatch, NewCall, ResponseList, Selection } from '../schemas/calls.js'
+
+export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+  const { db } = deps.database
+  return async (app) => {
+    // A Google Forms export arrives as text/csv; the import route reads it as one string.
+    app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body))
+
+    app.post('/teams/:team/calls', {
+      schema: {
+        tags: ['calls'],
+        summary: 'Create a call for volunteers',
+        security: staffOnly,
+        params: TeamParams,
+        body: NewCall,
+        response: { 201: Call, ...errors(400, 401, 404, 409) },
+      },
+    }, async (request, reply) => reply.status(201).send(await calls.createCall(db, request.params.team, { ...request.body, seats: request.body.seats ?? undefined }, deps.clock())))
+
+    app.get('/teams/:team/calls', {
+      schema: { tags: ['calls'], summary: "A team's calls, by opening time", params: TeamParams, response: { 200: CallList, ...errors(404) } },
+    }, async (request) => ({ calls: await calls.listCalls(db, request.params.team, deps.clock()) }))
+
+    app.get('/calls/:id', {
+      schema: { tags: ['calls'], summary: 'A call and its status', params: CallParams, response: { 200: Call, ...errors(404) } },
+    }, async (request) => calls.getCall(db, request.params.id, deps.clock()))
+
+    app.post('/calls/:id/responses', {
+      schema: {
+        tags: ['calls'],
+        summary: 'Import responses (JSON batch or Google Forms CSV export); all or nothing',
+        description:
+          'Upserts by externalId, or by email + submittedAt when there is none. CSV timestamps without an offset need ?timezone=, and ambiguous day/month orders ?dateOrder=. Errors name the index or CSV line.',
+        security: staffOnly,
+        params: CallParams,
+        querystring: ImportQuery,
+        body: { content: { 'application/json': { schema: JsonBatch }, 'text/csv': { schema: CsvBody } } },
+        response: { 200: ImportCounts, ...errors(400, 401, 404, 409) },
+      },
+    }, async (request) => {
+      const body = request.body as string | { responses: responses.JsonResponse[] }
+      const batch =
+        typeof body === 'string'
+          ? { incoming: responses.readCsvBatch(body, request.query), source: 'csv' as const }
+          : { incoming: responses.readJsonBatch(body.responses), source: 'json' as const }
+      return responses.importResponses(db, request.params.id, batch.incoming, batch.source, deps.clock())
+    })
+
+    app.get('/calls/:id/responses', {
+      schema: {
+        tags: ['calls'],
+        summary: "A call's responses in first-come order (with emails)",
+        security: staffOnly,
+        params: CallParams,
+        response: { 200: ResponseList, ...errors(401, 404) },
+      },
+    }, async (request) => ({ responses: await responses.listResponses(db, request.params.id) }))
+
+    app.get('/calls/:id/selection', {
+      schema: {
+        tags: ['calls'],
+        summary: 'The final selection once closed; before that a preview as if the call closed now',
+        security: staffOnly,
+        params: CallParams,
+        response: { 200: Selection, ...errors(401, 404) },
+      },
+    }, async (request) => selection.getSelection(db, request.params.id, deps.clock()))
+
+    app.post('/calls/:id/close', {
+      schema: {
+        tags: ['calls'],
+        summary: 'Close a call and make its selection final',
+        description: 'Refused before closesAt unless { "early": true }. Creates a team member for each selected volunteer.',
+        security: staffOnly,
+        params: CallParams,
+        body: CloseBody,
+        response: { 200: Selection, ...errors(400, 401, 404, 409) },
+      },
+      // A close with no body at all is a plain close.
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
+    }, async (request) =>
+      selection.closeCall(db, request.params.id, { early: request.body.early ?? false, staff: request.staff?.name ?? 'staff' }, deps.clock()),
+    )
+  }
+}

@@ -1,0 +1,135 @@
+import { Type } from '@sinclair/typebox'
+
+const Timestamp = (description: string) => Type.String({ description: `${description} RFC 3339 with an offset.`, examples: ['2027-03-01T00:00:00Z'] })
+
+export const SeatCounts = Type.Object(
+  { consortium: Type.Integer({ minimum: 0 }), community: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+)
+
+export const CallParams = Type.Object({ id: Type.String({ description: 'Call id (UUID).' }) })
+
+export const NewCall = Type.Object(
+  {
+    opensAt: Timestamp('When the call opens.'),
+    closesAt: Type.Optional(Timestamp('When it closes (exclusive). Default: opensAt + the policy’s windowDays.')),
+    termStart: Type.Optional(Timestamp('When the selected volunteers’ terms start. Default: closesAt.')),
+    seats: Type.Optional(Type.Union([SeatCounts, Type.Null()], { description: 'Seats fixed by staff; default: computed at selection.' })),
+  },
+  { additionalProperties: false },
+)
+
+export const Call = Type.Object({
+  id: Type.String(),
+  team: Type.String(),
+  opensAt: Type.String(),
+  closesAt: Type.String(),
+  termStart: Type.String(),
+  seats: Type.Union([SeatCounts, Type.Null()]),
+  status: Type.Union(['scheduled', 'open', 'due', 'closed', 'cancelled'].map((s) => Type.Literal(s)), {
+    description: 'scheduled (before opensAt), open, due (window over, no selection yet), closed, cancelled.',
+  }),
+})
+
+export const CallList = Type.Object({ calls: Type.Array(Call) })
+
+export const JsonResponse = Type.Object(
+  {
+    externalId: Type.Optional(Type.String({ maxLength: 200, description: 'The source’s id; imports upsert by it (else by email + submittedAt).' })),
+    submittedAt: Type.String({ description: 'First submission, RFC 3339 with an explicit offset, up to 9 fractional digits.' }),
+    name: Type.String({ maxLength: 300 }),
+    email: Type.String({ maxLength: 320 }),
+    institution: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+)
+
+export const JsonBatch = Type.Object(
+  { responses: Type.Array(JsonResponse, { maxItems: 50000 }) },
+  { additionalProperties: false },
+)
+
+export const CsvBody = Type.String({
+  description:
+    'A Google Forms "Download responses" CSV export: columns Timestamp, Email Address (or Email), Name (or Full name), Institution (or Affiliation, Organization).',
+})
+
+export const ImportQuery = Type.Object(
+  {
+    timezone: Type.Optional(Type.String({ description: 'CSV only: IANA zone for timestamps without an offset, e.g. Europe/London.' })),
+    dateOrder: Type.Optional(Type.Union([Type.Literal('DMY'), Type.Literal('MDY')], { description: 'CSV only: how to read ambiguous dates such as 01/05/2024.' })),
+  },
+  { additionalProperties: false },
+)
+
+export const ImportCounts = Type.Object({ inserted: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() })
+
+export const ResponseList = Type.Object({
+  responses: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      externalId: Type.Union([Type.String(), Type.Null()]),
+      submittedAt: Type.String(),
+      name: Type.String(),
+      email: Type.String(),
+      institution: Type.Union([Type.String(), Type.Null()]),
+      source: Type.String(),
+    }),
+  ),
+})
+
+const Reason = Type.Union(
+  ['early', 'late', 'missing-fields', 'duplicate-person', 'already-on-team', 'institution-on-team', 'institution-already-selected', 'seats-full'].map((r) =>
+    Type.Literal(r),
+  ),
+)
+
+export const Selection = Type.Object({
+  callId: Type.String(),
+  status: Type.Union([Type.Literal('final'), Type.Literal('preview')]),
+  seats: SeatCounts,
+  shortfall: Type.Object({ consortium: Type.Integer(), community: Type.Integer() }, { description: 'Seats left empty: staff recruit directly.' }),
+  inputDigest: Type.String({ description: 'sha256 of the selection’s inputs: same inputs, same digest, same decisions.' }),
+  window: Type.Object({ opensAt: Type.String(), closesAt: Type.String() }),
+  termStart: Type.String(),
+  decisions: Type.Array(
+    Type.Object({
+      responseId: Type.String(),
+      externalId: Type.Union([Type.String(), Type.Null()]),
+      name: Type.String(),
+      institution: Type.Union([Type.String(), Type.Null()]),
+      submittedAt: Type.String(),
+      position: Type.Integer({ description: '1-based place in first-come order.' }),
+      outcome: Type.Union([Type.Literal('selected'), Type.Literal('alternate'), Type.Literal('excluded')]),
+      seat: Type.Union([Type.Literal('consortium'), Type.Literal('community'), Type.Null()]),
+      reason: Type.Union([Reason, Type.Null()]),
+      termEnd: Type.Union([Type.String(), Type.Null()]),
+      explanation: Type.String(),
+    }),
+  ),
+  warnings: Type.Array(
+    Type.Object({ responseId: Type.String(), code: Type.String(), message: Type.String(), suggestions: Type.Array(Type.String()) }),
+  ),
+})
+
+export const CloseBody = Type.Object(
+  { early: Type.Optional(Type.Boolean({ description: 'Close before closesAt; the window then ends now.' })) },
+  { additionalProperties: false },
+)
+
+export const MemberList = Type.Object({
+  members: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      email: Type.String(),
+      institution: Type.Union([Type.String(), Type.Null()]),
+      seat: Type.String(),
+      termStart: Type.String(),
+      termEnd: Type.Union([Type.String(), Type.Null()]),
+      endedAt: Type.Union([Type.String(), Type.Null()]),
+      origin: Type.String({ description: 'selected (callId names the call), appointed or staff.' }),
+      callId: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+})

@@ -1,0 +1,159 @@
+import type { Db } from '../db/client.js'
+import * as queries from '../db/queries/responses.js'
+import { instantToPg } from '../db/instants.js'
+import { AppError, invalid, type FieldProblem } from '../errors.js'
+import { formatInstant, InvalidInstantError, parseInstant, type Instant } from '../domain/time.js'
+import { normaliseEmail } from '../domain/selection.js'
+import { parseResponsesCsv, type CsvOptions } from '../integrations/csv.js'
+import { requireCall } from './calls.js'
+
+/** One response as it arrives, before it is matched against what rota already holds. */
+export interface IncomingResponse {
+  externalId: string | null
+  submittedAt: Instant
+  name: string
+  email: string
+  institution: string | null
+  /** Where it came from, for error messages: `responses[3]` or `line 7`. */
+  where: string
+}
+
+export interface ImportCounts {
+  inserted: number
+  updated: number
+  unchanged: number
+}
+
+export interface JsonResponse {
+  externalId?: string
+  submittedAt: string
+  name: string
+  email: string
+  institution?: string | null
+}
+
+/** Reads a JSON batch; every bad `submittedAt` is reported with its index, and nothing is stored. */
+export function readJsonBatch(items: JsonResponse[]): IncomingResponse[] {
+  const problems: FieldProblem[] = []
+  const incoming: IncomingResponse[] = []
+  items.forEach((item, index) => {
+    try {
+      incoming.push({
+        externalId: item.externalId?.trim() || null,
+        submittedAt: parseInstant(item.submittedAt),
+        name: item.name.trim(),
+        email: item.email.trim(),
+        institution: item.institution?.trim() || null,
+        where: `responses[${index}]`,
+      })
+    } catch (error) {
+      if (!(error instanceof InvalidInstantError)) throw error
+      problems.push({ field: `body.responses[${index}].submittedAt`, message: `must be RFC 3339 with an explicit offset and at most 9 fractional digits: ${error.problem}` })
+    }
+  })
+  if (problems.length > 0) throw invalid('invalid-responses', problems)
+  return incoming
+}
+
+/** Reads a Google Forms CSV export; a bad row fails the whole file with its line named (CsvImportError). */
+export function readCsvBatch(text: string, options: CsvOptions): IncomingResponse[] {
+  return parseResponsesCsv(text, options).map((row) => ({
+    externalId: null,
+    submittedAt: row.submittedAt,
+    name: row.name,
+    email: row.email,
+    institution: row.institution,
+    where: `line ${row.line}`,
+  }))
+}
+
+/** The identity of a response: its external id, or its email and exact submission instant. */
+function keyOf(r: { externalId: string | null; email: string; submittedAt: string }): string {
+  return r.externalId !== null ? `id\u0000${r.externalId}` : `at\u0000${normaliseEmail(r.email)}\u0000${r.submittedAt}`
+}
+
+/**
+ * Imports responses into a call, all or nothing: each is matched to a stored one by external id
+ * (or by email and exact submission instant) and inserted, updated or left unchanged. New ones get
+ * the next ingestion numbers in batch order, the tie-breaker for equal instants. Refused once the
+ * call's selection is final, so a decided selection never changes underneath its decisions.
+ */
+export async function importResponses(db: Db, callId: string, incoming: IncomingResponse[], source: 'json' | 'csv', now: Date): Promise<ImportCounts> {
+  const seen = new Map<string, IncomingResponse>()
+  for (const response of incoming) {
+    const key = keyOf(response)
+    const earlier = seen.get(key)
+    if (earlier) {
+      const what = response.externalId !== null ? `externalId "${response.externalId}"` : `email and submittedAt ${formatInstant(response.submittedAt)}`
+      throw new AppError('invalid', 'duplicate-in-batch', `${response.where} has the same ${what} as ${earlier.where}`, {
+        problems: [{ field: response.where, message: `repeats ${earlier.where}` }],
+      })
+    }
+    seen.set(key, response)
+  }
+
+  return db.transaction(async (tx) => {
+    // Locking the call serialises imports and closing, so a response can never slip in after the selection.
+    const { call } = await requireCall(tx, callId, { forUpdate: true })
+    if (call.cancelledAt) throw new AppError('conflict', 'call-cancelled', 'This call was cancelled; it takes no responses')
+    if (call.closedAt) throw new AppError('conflict', 'call-closed', 'The selection of this call is final; it takes no more responses')
+
+    const existing = new Map<string, queries.ResponseRow>()
+    for (const row of await queries.listResponses(tx, callId)) existing.set(keyOf(row), row)
+
+    const counts: ImportCounts = { inserted: 0, updated: 0, unchanged: 0 }
+    const inserts: queries.NewResponseRow[] = []
+    let seq = await queries.lastIngestSeq(tx, callId)
+    for (const response of incoming) {
+      const stored = existing.get(keyOf(response))
+      const values = {
+        submittedAt: response.submittedAt,
+        submittedAtTs: instantToPg(response.submittedAt),
+        name: response.name,
+        email: response.email,
+        institution: response.institution,
+        source,
+      }
+      if (!stored) {
+        inserts.push({ callId, externalId: response.externalId, ingestSeq: ++seq, ...values })
+        counts.inserted++
+      } else if (
+        stored.submittedAt === values.submittedAt &&
+        stored.name === values.name &&
+        stored.email === values.email &&
+        stored.institution === values.institution
+      ) {
+        counts.unchanged++
+      } else {
+        await queries.updateResponse(tx, stored.id, { ...values, updatedAt: now })
+        counts.updated++
+      }
+    }
+    await queries.insertResponses(tx, inserts)
+    return counts
+  })
+}
+
+export interface ResponseView {
+  id: string
+  externalId: string | null
+  submittedAt: string
+  name: string
+  email: string
+  institution: string | null
+  source: string
+}
+
+/** A call's responses in first-come order, for staff (they include emails). */
+export async function listResponses(db: Db, callId: string): Promise<ResponseView[]> {
+  await requireCall(db, callId)
+  return (await queries.listResponses(db, callId)).map((row) => ({
+    id: row.id,
+    externalId: row.externalId,
+    submittedAt: formatInstant(row.submittedAt as Instant),
+    name: row.name,
+    email: row.email,
+    institution: row.institution,
+    source: row.source,
+  }))
+}

@@ -1,0 +1,222 @@
+import type { Db } from '../db/client.js'
+import { listInstitutions } from '../db/queries/institutions.js'
+import * as memberQueries from '../db/queries/members.js'
+import * as responseQueries from '../db/queries/responses.js'
+import * as selectionQueries from '../db/queries/selections.js'
+import { markClosed } from '../db/queries/calls.js'
+import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.js'
+import { AppError } from '../errors.js'
+import { selectVolunteers, type Decision, type MemberInput, type Selection, type SelectionInput, type Warning } from '../domain/selection.js'
+import { compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
+import type { SeatCounts } from '../domain/policy.js'
+import { requireCall } from './calls.js'
+import type { CallWithTeam } from '../db/queries/calls.js'
+
+export interface DecisionView {
+  responseId: string
+  externalId: string | null
+  name: string
+  institution: string | null
+  submittedAt: string
+  position: number
+  outcome: Decision['outcome']
+  seat: Decision['seat']
+  reason: Decision['reason']
+  termEnd: string | null
+  explanation: string
+}
+
+export interface SelectionView {
+  callId: string
+  status: 'final' | 'preview'
+  seats: SeatCounts
+  shortfall: SeatCounts
+  inputDigest: string
+  window: { opensAt: string; closesAt: string }
+  termStart: string
+  decisions: DecisionView[]
+  warnings: Warning[]
+}
+
+/** A member as the selection sees them: institution by its current name, effective end of term. */
+export function memberInput(row: memberQueries.MemberWithInstitution): MemberInput {
+  const { member } = row
+  return {
+    id: member.id,
+    name: member.name,
+    email: member.email,
+    seat: member.seat as MemberInput['seat'],
+    institution: row.institutionName ?? member.institutionText,
+    termStart: instantFromPg(member.termStart),
+    endsAt: maybeInstantFromPg(member.endedAt ?? member.termEnd),
+  }
+}
+
+/** Everything the selection of a call depends on, read in the caller's transaction. */
+async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: Instant): Promise<SelectionInput> {
+  const [institutions, members, responses] = await Promise.all([
+    listInstitutions(db),
+    memberQueries.listMembers(db, team.id),
+    responseQueries.listResponses(db, call.id),
+  ])
+  return {
+    window: { opensAt: instantFromPg(call.opensAt), closesAt },
+    termStart: instantFromPg(call.termStart),
+    policy: team.policy,
+    fixedSeats: call.seats ?? null,
+    institutions: institutions.map((i) => ({ id: i.id, name: i.name, aliases: i.aliases, consortium: i.consortium })),
+    members: members.map(memberInput),
+    responses: responses.map((r) => ({
+      id: r.id,
+      externalId: r.externalId,
+      submittedAt: r.submittedAt as Instant,
+      ingestSeq: r.ingestSeq,
+      name: r.name,
+      email: r.email,
+      institution: r.institution,
+    })),
+  }
+}
+
+function view(callId: string, status: SelectionView['status'], input: SelectionInput, selection: Selection): SelectionView {
+  return {
+    callId,
+    status,
+    seats: selection.seats,
+    shortfall: selection.shortfall,
+    inputDigest: selection.inputDigest,
+    window: { opensAt: formatInstant(input.window.opensAt), closesAt: formatInstant(input.window.closesAt) },
+    termStart: formatInstant(input.termStart),
+    decisions: selection.decisions.map((d) => ({
+      responseId: d.responseId,
+      externalId: d.externalId,
+      name: d.name,
+      institution: d.institution,
+      submittedAt: formatInstant(d.submittedAt),
+      position: d.position,
+      outcome: d.outcome,
+      seat: d.seat,
+      reason: d.reason,
+      termEnd: d.termEnd === null ? null : formatInstant(d.termEnd),
+      explanation: d.explanation,
+    })),
+    warnings: selection.warnings,
+  }
+}
+
+/** The window end a selection uses at `now`: the call's, or now when staff close it (or preview it) early. */
+function effectiveClose(callWithTeam: CallWithTeam, now: Date): Instant {
+  const closesAt = instantFromPg(callWithTeam.call.closesAt)
+  const at = instantFromDate(now)
+  return compareInstants(at, closesAt) < 0 ? at : closesAt
+}
+
+/** The final selection once a call is closed; before that, a preview as if the call closed now. */
+export async function getSelection(db: Db, callId: string, now: Date): Promise<SelectionView> {
+  const found = await requireCall(db, callId)
+  if (found.call.closedAt) return finalSelection(db, found)
+  const input = await selectionInput(db, found, effectiveClose(found, now))
+  return view(callId, 'preview', input, selectVolunteers(input))
+}
+
+async function finalSelection(db: Db, { call }: CallWithTeam): Promise<SelectionView> {
+  const stored = await selectionQueries.findSelection(db, call.id)
+  if (!stored) throw new Error(`call ${call.id} is closed but has no stored selection`)
+  const rows = await selectionQueries.listDecisions(db, stored.id)
+  return {
+    callId: call.id,
+    status: 'final',
+    seats: stored.seats,
+    shortfall: stored.shortfall,
+    inputDigest: stored.inputDigest,
+    window: { opensAt: formatInstant(instantFromPg(call.opensAt)), closesAt: formatInstant(instantFromPg(call.closesAt)) },
+    termStart: formatInstant(instantFromPg(call.termStart)),
+    decisions: rows.map(({ decision, externalId, name, submittedAt }) => ({
+      responseId: decision.responseId,
+      externalId,
+      name: name.trim(),
+      institution: decision.institution,
+      submittedAt: formatInstant(submittedAt as Instant),
+      position: decision.position,
+      outcome: decision.outcome as Decision['outcome'],
+      seat: decision.seat as Decision['seat'],
+      reason: decision.reason as Decision['reason'],
+      termEnd: decision.termEnd === null ? null : formatInstant(decision.termEnd as Instant),
+      explanation: decision.explanation,
+    })),
+    warnings: stored.warnings as Warning[],
+  }
+}
+
+/**
+ * Closes a call: runs the selection once, in one transaction, stores every decision, and makes a
+ * team member of each selected volunteer. Before `closesAt` only with `early` (the window then ends
+ * now); a second close, even a concurrent one, is refused because the call row is locked first.
+ */
+export async function closeCall(db: Db, callId: string, options: { early: boolean; staff: string }, now: Date): Promise<SelectionView> {
+  return db.transaction(async (tx) => {
+    const found = await requireCall(tx, callId, { forUpdate: true })
+    const { call, team } = found
+    if (call.cancelledAt) throw new AppError('conflict', 'call-cancelled', 'This call was cancelled; there is nothing to select')
+    if (call.closedAt) throw new AppError('conflict', 'already-closed', 'This call is already closed; its selection is final')
+    const at = instantFromDate(now)
+    if (compareInstants(at, instantFromPg(call.opensAt)) < 0) {
+      throw new AppError('conflict', 'call-not-open', `This call opens at ${formatInstant(instantFromPg(call.opensAt))}; it cannot be closed before it opens`)
+    }
+    const early = compareInstants(at, instantFromPg(call.closesAt)) < 0
+    if (early && !options.early) {
+      throw new AppError('conflict', 'window-open', `The window is open until ${formatInstant(instantFromPg(call.closesAt))}; send { "early": true } to close it now`)
+    }
+    const closesAt = effectiveClose(found, now)
+    const input = await selectionInput(tx, found, closesAt)
+    const selection = selectVolunteers(input)
+
+    const stored = await selectionQueries.insertSelection(tx, {
+      callId,
+      inputDigest: selection.inputDigest,
+      seats: selection.seats,
+      shortfall: selection.shortfall,
+      inaugural: selection.inaugural,
+      slots: selection.slots,
+      warnings: selection.warnings,
+      closedBy: options.staff,
+    })
+    await selectionQueries.insertDecisions(
+      tx,
+      selection.decisions.map((d) => ({
+        selectionId: stored.id,
+        responseId: d.responseId,
+        position: d.position,
+        outcome: d.outcome,
+        seat: d.seat,
+        reason: d.reason,
+        institution: d.institution,
+        institutionKey: d.institutionKey,
+        termStart: d.termStart,
+        termEnd: d.termEnd,
+        explanation: d.explanation,
+      })),
+    )
+    const emails = new Map(input.responses.map((r) => [r.id, r.email]))
+    await memberQueries.insertMembers(
+      tx,
+      selection.decisions
+        .filter((d) => d.outcome === 'selected')
+        .map((d) => ({
+          teamId: team.id,
+          name: d.name,
+          email: emails.get(d.responseId)!.trim(),
+          institutionId: d.institutionKey?.startsWith('id:') ? d.institutionKey.slice(3) : null,
+          institutionText: d.institutionKey?.startsWith('name:') ? d.institution : null,
+          seat: d.seat!,
+          termStart: instantToPg(d.termStart!),
+          termEnd: instantToPg(d.termEnd!),
+          origin: 'selected',
+          callId,
+          responseId: d.responseId,
+        })),
+    )
+    await markClosed(tx, callId, { closedAt: now, ...(early ? { closesAt: instantToPg(closesAt) } : {}) })
+    return view(callId, 'final', input, selection)
+  })
+}
