@@ -45,6 +45,8 @@ interface IndexEntry {
 interface CandidateText {
   text: string
   gramCount: number
+  /** How often each character occurs: a cheap lower bound on the edit distance to another text. */
+  letters: Map<string, number>
 }
 
 /** How many suggestions an unknown institution gets, at most. */
@@ -126,7 +128,7 @@ export function buildInstitutionIndex(institutions: readonly Institution[]): Ins
       if (text === '') continue
       const grams = trigrams(text)
       const id = texts.length
-      texts.push({ text, gramCount: grams.size })
+      texts.push({ text, gramCount: grams.size, letters: letterCounts(text) })
       textIds.push(id)
       for (const gram of grams) {
         const list = postings.get(gram)
@@ -161,6 +163,7 @@ export function suggestInstitutions(normalisedText: string, index: InstitutionIn
   const cached = index.suggestionCache.get(normalisedText)
   if (cached) return [...cached]
   const grams = trigrams(normalisedText)
+  const letters = letterCounts(normalisedText)
   const shared = new Uint32Array(index.texts.length)
   for (const gram of grams) {
     for (const id of index.postings.get(gram) ?? []) shared[id] = (shared[id] ?? 0) + 1
@@ -173,7 +176,7 @@ export function suggestInstitutions(normalisedText: string, index: InstitutionIn
       if (!candidate) continue
       const total = grams.size + candidate.gramCount
       const dice = total === 0 ? 0 : (2 * (shared[id] ?? 0)) / total
-      best = Math.max(best, similarity(normalisedText, candidate.text, dice, Math.max(best, SUGGESTION_THRESHOLD)))
+      best = Math.max(best, similarity(normalisedText, candidate.text, dice, Math.max(best, SUGGESTION_THRESHOLD), letters, candidate.letters))
     }
     if (best >= SUGGESTION_THRESHOLD) scored.push({ score: best, institution })
   }
@@ -230,18 +233,37 @@ export function findInstitutionNameCollision(
  * lift the score above both the Dice coefficient and `needed` (the threshold or a better text of the
  * same institution), which keeps suggestions cheap when many unknown names meet many institutions.
  */
-function similarity(a: string, b: string, dice: number, needed: number): number {
+function similarity(a: string, b: string, dice: number, needed: number, lettersA: Map<string, number>, lettersB: Map<string, number>): number {
   if (a === b) return 1
   const longest = Math.max(a.length, b.length)
   if (longest === 0) return dice
   // ratio > floor ⇔ distance < (1 − floor) · longest
   const floor = Math.max(dice, needed)
   const maxDistance = Math.floor((1 - floor) * longest + 1e-9)
+  if (Math.abs(a.length - b.length) > maxDistance || letterDistanceBound(lettersA, lettersB) > maxDistance) return dice
   const distance = editDistanceAtMost(a, b, maxDistance)
   return distance > maxDistance ? dice : Math.max(dice, 1 - distance / longest)
 }
 
 /** Trigrams of each word padded like PostgreSQL's pg_trgm ("  w", " wo", "wor", "ord", "rd "). */
+function letterCounts(text: string): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const letter of text) counts.set(letter, (counts.get(letter) ?? 0) + 1)
+  return counts
+}
+
+/**
+ * A lower bound on the edit distance from the letters alone: an insertion or deletion changes one
+ * letter count by one, a substitution two counts by one each, a swap none — so at least half the
+ * total count difference, rounded up.
+ */
+function letterDistanceBound(a: Map<string, number>, b: Map<string, number>): number {
+  let difference = 0
+  for (const [letter, count] of a) difference += Math.abs(count - (b.get(letter) ?? 0))
+  for (const [letter, count] of b) if (!a.has(letter)) difference += count
+  return Math.ceil(difference / 2)
+}
+
 function trigrams(text: string): Set<string> {
   const grams = new Set<string>()
   for (const word of text.split(' ')) {
@@ -258,28 +280,41 @@ function trigrams(text: string): Set<string> {
  */
 function editDistanceAtMost(a: string, b: string, max: number): number {
   if (max < 0) return max + 1
-  if (Math.abs(a.length - b.length) > max) return max + 1
-  let beforePrevious: number[] = []
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    let rowMin = i
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      let best = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, (beforePrevious[j - 2] ?? 0) + 1)
-      }
+  const la = a.length
+  const lb = b.length
+  if (Math.abs(la - lb) > max) return max + 1
+  const tooFar = max + 1
+  if (la === 0 || lb === 0) return Math.min(Math.max(la, lb), tooFar)
+  if (buffers[0].length <= lb) buffers = [new Int32Array(lb + 1), new Int32Array(lb + 1), new Int32Array(lb + 1)]
+  // Three reused rows (two rows back for swaps); only cells within `max` of the diagonal can stay
+  // within `max`, so each row computes that band and the cells just outside it read as too far.
+  let [beforePrevious, previous, current] = buffers as [Int32Array, Int32Array, Int32Array]
+  for (let j = 0; j <= lb; j++) previous[j] = Math.min(j, tooFar)
+  for (let i = 1; i <= la; i++) {
+    const lo = Math.max(1, i - max)
+    const hi = Math.min(lb, i + max)
+    current[0] = Math.min(i, tooFar)
+    if (lo > 1) current[lo - 1] = tooFar
+    let rowMin = lo === 1 ? current[0]! : tooFar
+    const ca = a.charCodeAt(i - 1)
+    for (let j = lo; j <= hi; j++) {
+      const cb = b.charCodeAt(j - 1)
+      let best = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (ca === cb ? 0 : 1))
+      if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) best = Math.min(best, beforePrevious[j - 2]! + 1)
+      if (best > tooFar) best = tooFar
       current[j] = best
       if (best < rowMin) rowMin = best
     }
+    if (hi < lb) current[hi + 1] = tooFar
     // A row's minimum never decreases further down, so the distance already exceeds max.
-    if (rowMin > max) return max + 1
-    beforePrevious = previous
-    previous = current
+    if (rowMin > max) return tooFar
+    ;[beforePrevious, previous, current] = [previous, current, beforePrevious]
   }
-  return Math.min(previous[b.length] ?? 0, max + 1)
+  return Math.min(previous[lb]!, tooFar)
 }
+
+/** Rows reused by `editDistanceAtMost`, grown to the longest text met (suggestions run once per distinct unknown name). */
+let buffers: [Int32Array, Int32Array, Int32Array] = [new Int32Array(64), new Int32Array(64), new Int32Array(64)]
 
 /** Code-unit order, independent of locale, so results are the same on every machine. */
 function compareStrings(a: string, b: string): number {

@@ -10,17 +10,19 @@ async function api(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unkn
   return { status: res.statusCode, body: res.body ? res.json() : null }
 }
 
-for (const [name, consortium, aliases] of [
+t.test('staff load the institutions', async (t) => {
+  for (const [name, consortium, aliases] of [
   ['University of Oxford', true, ['Univ. Oxford', 'Oxford University']],
   ['Stanford University', true, []],
   ['The British Library', true, ['BL']],
   ['Yale University', true, []],
   ['Bodleian Libraries', true, []],
   ['Getty Research Institute', false, []],
-] as const) {
-  const res = await api('POST', '/institutions', { name, consortium, aliases })
-  t.equal(res.status, 201, `institution ${name}`)
-}
+  ] as const) {
+    const res = await api('POST', '/institutions', { name, consortium, aliases })
+    t.equal(res.status, 201, `institution ${name}`)
+  }
+})
 
 let callId = ''
 

@@ -33,6 +33,8 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     }, async (request) => calls.getCall(db, request.params.id, deps.clock()))
 
     app.post('/calls/:id/responses', {
+      // A call's whole export in one request: 50,000 responses fit.
+      bodyLimit: 32 * 1024 * 1024,
       schema: {
         tags: ['calls'],
         summary: 'Import responses (JSON batch or Google Forms CSV export); all or nothing',
