@@ -10,6 +10,9 @@ import { healthRoutes, type Lifecycle } from './http/routes/health.js'
 import { teamRoutes } from './http/routes/teams.js'
 import { callRoutes } from './http/routes/calls.js'
 import { memberRoutes } from './http/routes/members.js'
+import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 import { institutionRoutes } from './http/routes/institutions.js'
 
 export interface AppOptions {
@@ -41,6 +44,18 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   const lenient = ajv('array')
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
 
+  // The roster is served from memory; any successful write here, or NOTIFY from another instance, refreshes it.
+  const rosterCache = new RosterCache(deps.database.db)
+  const unlisten = await rosterCache.listen(deps.database)
+  app.addHook('onClose', async () => unlisten())
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!READ_METHODS.has(request.method) && reply.statusCode < 400) {
+      rosterCache.invalidate()
+      await deps.database.notify(deps.database.db, ROSTER_CHANNEL, 'changed')
+    }
+    return payload
+  })
+
   registerErrorHandling(app)
   registerAuth(app, deps)
   await registerSwagger(app)
@@ -49,7 +64,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(teamRoutes(deps))
   await app.register(institutionRoutes(deps))
   await app.register(callRoutes(deps))
-  await app.register(memberRoutes(deps))
+  await app.register(memberRoutes(deps, rosterCache))
 
   return app
 }

@@ -29,3 +29,10 @@ export function invalid(code: string, problems: FieldProblem[]): AppError {
   const message = first ? `${first.field} ${first.message}` : 'the request is invalid'
   return new AppError('invalid', code, message, { problems })
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Ids are UUIDs: anything else names nothing (and must not reach PostgreSQL as a uuid). */
+export function isUuid(text: string): boolean {
+  return UUID.test(text)
+}

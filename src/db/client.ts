@@ -30,7 +30,19 @@ export interface Database {
   migrate(): Promise<void>
   /** Resolves when the database answers and every migration in drizzle/ is applied. */
   checkReady(): Promise<void>
+  /**
+   * Calls `onMessage` for every NOTIFY on `channel`, from this process or another one sharing the
+   * database; `onMessage()` is also called with no payload when notifications may have been missed
+   * (the listening connection dropped), so listeners must treat it as "anything may have changed".
+   */
+  listen(channel: string, onMessage: (payload?: string) => void): Promise<() => Promise<void>>
+  /** Sends a NOTIFY (after the current statement; use inside a transaction to send on commit). */
+  notify(db: Db, channel: string, payload: string): Promise<void>
   close(): Promise<void>
+}
+
+async function notify(db: Db, channel: string, payload: string): Promise<void> {
+  await db.execute(sql`select pg_notify(${channel}, ${payload})`)
 }
 
 /** Latest migration shipped with this build (drizzle records folderMillis as created_at). */
@@ -72,6 +84,11 @@ export async function pgliteDatabase(client: PGlite, lock: DataDirLock | null = 
     db,
     migrate: () => migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
     checkReady: () => checkMigrated(db, expected),
+    listen: async (channel, onMessage) => {
+      const unlisten = await client.listen(channel, (payload) => onMessage(payload))
+      return () => unlisten()
+    },
+    notify,
     async close() {
       try {
         await client.close()
@@ -122,6 +139,8 @@ export async function openPostgres(url: string, options: { poolMax: number; log:
       }
     },
     checkReady: () => checkMigrated(db, expected),
+    listen: (channel, onMessage) => listenPostgres(url, channel, onMessage, options.log),
+    notify,
     close: () => pool.end(),
   }
 }
@@ -134,4 +153,43 @@ export function openDatabase(
   return config.databaseUrl
     ? openPostgres(config.databaseUrl, { poolMax: config.databasePoolMax, log })
     : openPglite(config.dataDir)
+}
+
+/**
+ * LISTEN on a dedicated connection (a pooled one would be handed to other queries). When it drops,
+ * listeners hear "anything may have changed" and the connection is re-established with backoff.
+ */
+async function listenPostgres(url: string, channel: string, onMessage: (payload?: string) => void, log: Logger): Promise<() => Promise<void>> {
+  let stopped = false
+  let client: pg.Client | null = null
+  let retry: NodeJS.Timeout | null = null
+  const connect = async (attempt: number): Promise<void> => {
+    const next = new pg.Client({ connectionString: url })
+    next.on('notification', (message) => {
+      if (message.channel === channel) onMessage(message.payload)
+    })
+    next.on('error', (error) => log.warn({ err: error }, `LISTEN ${channel} connection failed`))
+    next.on('end', () => {
+      if (stopped) return
+      onMessage()
+      retry = setTimeout(() => void connect(1).catch(() => {}), Math.min(30_000, 250 * 2 ** attempt))
+    })
+    try {
+      await next.connect()
+      await next.query(`listen "${channel.replace(/"/g, '""')}"`)
+      client = next
+      if (attempt > 0) onMessage()
+    } catch (error) {
+      log.warn({ err: error }, `could not LISTEN on ${channel}; retrying`)
+      await next.end().catch(() => {})
+      if (!stopped) retry = setTimeout(() => void connect(attempt + 1).catch(() => {}), Math.min(30_000, 250 * 2 ** attempt))
+      if (attempt === 0) throw error
+    }
+  }
+  await connect(0)
+  return async () => {
+    stopped = true
+    if (retry) clearTimeout(retry)
+    await client?.end().catch(() => {})
+  }
 }

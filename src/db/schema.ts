@@ -159,9 +159,18 @@ export const members = pgTable(
     termEnd: timestamp('term_end', { withTimezone: true, mode: 'string', precision: 6 }),
     /** Effective end when someone leaves early; term_end keeps the original. */
     endedAt: timestamp('ended_at', { withTimezone: true, mode: 'string', precision: 6 }),
+    /** selected (by a call), replacement (an alternate promoted), appointed (by staff). */
     origin: text('origin').notNull(),
     callId: uuid('call_id').references(() => calls.id),
     responseId: uuid('response_id').references(() => responses.id),
+    /** The seat slot of `call_id` this member holds (1-based within the seat's category). */
+    slot: integer('slot'),
+    /** Why staff appointed this member, or why the member left. */
+    reason: text('reason'),
+    endReason: text('end_reason'),
+    /** True when staff appointed past a rule (no vacancy, institution on the team, category). */
+    override: boolean('override').notNull().default(false),
+    replacesMemberId: uuid('replaces_member_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [index('members_team_idx').on(table.teamId, table.termStart)],

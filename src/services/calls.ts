@@ -2,9 +2,10 @@ import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/calls.js'
 import { findTeamBySlug, type TeamRow } from '../db/queries/teams.js'
 import { instantFromPg, instantToPg } from '../db/instants.js'
-import { AppError, invalid, type FieldProblem } from '../errors.js'
+import { AppError, invalid, isUuid, type FieldProblem } from '../errors.js'
 import { addDays, compareInstants, formatInstant, instantFromDate, InvalidInstantError, parseInstant, type Instant } from '../domain/time.js'
 import type { SeatCounts } from '../domain/policy.js'
+import { defaultTermStart } from '../domain/terms.js'
 import { teamNotFound } from './teams.js'
 
 export type CallStatus = 'scheduled' | 'open' | 'due' | 'closed' | 'cancelled'
@@ -48,11 +49,10 @@ export function callNotFound(id: string): AppError {
   return new AppError('not-found', 'call-not-found', `There is no call ${id}`)
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** The call and its team, or a 404 (an id that is not a UUID names no call either). */
 export async function requireCall(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<queries.CallWithTeam> {
-  const found = UUID.test(id) ? await queries.findCall(db, id, options) : null
+  const found = isUuid(id) ? await queries.findCall(db, id, options) : null
   if (!found) throw callNotFound(id)
   return found
 }
@@ -102,12 +102,14 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
     let termStart = input.termStart === undefined ? null : boundary(input.termStart, 'body.termStart', problems)
     if (problems.length > 0 || opensAt === null) throw invalid('invalid-call', problems)
     closesAt ??= addDays(opensAt, team.policy.windowDays)
-    termStart ??= closesAt
+    const others = await queries.activeCalls(tx, team.id)
+    const previous = others.filter((c) => compareInstants(instantFromPg(c.opensAt), opensAt) < 0).at(-1)
+    termStart ??= defaultTermStart(closesAt, previous ? instantFromPg(previous.termStart) : null, team.policy)
     if (compareInstants(closesAt, opensAt) <= 0) problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
     if (compareInstants(termStart, closesAt) < 0) problems.push({ field: 'body.termStart', message: 'must not be before closesAt (terms start once the call has closed)' })
     if (problems.length > 0) throw invalid('invalid-call', problems)
 
-    for (const other of await queries.activeCalls(tx, team.id)) {
+    for (const other of others) {
       const otherOpens = instantFromPg(other.opensAt)
       const otherCloses = instantFromPg(other.closesAt)
       if (compareInstants(otherOpens, closesAt) < 0 && compareInstants(opensAt, otherCloses) < 0) {

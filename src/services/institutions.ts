@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/institutions.js'
-import { AppError, invalid, type FieldProblem } from '../errors.js'
+import { AppError, invalid, isUuid, type FieldProblem } from '../errors.js'
 import {
   findInstitutionNameCollision,
   isUnaffiliated,
@@ -31,7 +31,6 @@ function view(row: queries.InstitutionRow): InstitutionView {
   return { id: row.id, name: row.name, aliases: row.aliases, consortium: row.consortium }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function institutionNotFound(id: string): AppError {
   return new AppError('not-found', 'institution-not-found', `There is no institution "${id}"`)
@@ -137,7 +136,7 @@ export async function listInstitutions(db: Db): Promise<InstitutionView[]> {
 
 export async function getInstitution(db: Db, id: string): Promise<InstitutionView> {
   // A malformed id names no institution; checked here so PostgreSQL never sees an invalid uuid.
-  if (!UUID.test(id)) throw institutionNotFound(id)
+  if (!isUuid(id)) throw institutionNotFound(id)
   const row = await queries.findInstitutionById(db, id)
   if (!row) throw institutionNotFound(id)
   return view(row)
@@ -167,7 +166,7 @@ export async function createInstitution(db: Db, input: InstitutionInput, now: Da
  * up are free for other institutions at once. Refused when a new name is another institution's.
  */
 export async function updateInstitution(db: Db, id: string, patch: InstitutionPatch, now: Date): Promise<InstitutionView> {
-  if (!UUID.test(id)) throw institutionNotFound(id)
+  if (!isUuid(id)) throw institutionNotFound(id)
   return retryOnNameRace(() =>
     db.transaction(async (tx) => {
       const row = await queries.findInstitutionById(tx, id, { forUpdate: true })

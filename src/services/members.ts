@@ -1,8 +1,16 @@
 import type { Db } from '../db/client.js'
-import { listMembers as queryMembers } from '../db/queries/members.js'
-import { findTeamBySlug } from '../db/queries/teams.js'
-import { instantFromPg } from '../db/instants.js'
-import { formatInstant } from '../domain/time.js'
+import * as queries from '../db/queries/members.js'
+import { listInstitutions } from '../db/queries/institutions.js'
+import { findSelection, listDecisions } from '../db/queries/selections.js'
+import { findTeamById, findTeamBySlug, type TeamRow } from '../db/queries/teams.js'
+import { findResponses } from '../db/queries/responses.js'
+import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.js'
+import { AppError, invalid, isUuid } from '../errors.js'
+import { buildInstitutionIndex, matchInstitution, type InstitutionIndex, type InstitutionMatch } from '../domain/institutions.js'
+import { effectiveEnd, remainderOfTerm, servesAt, vacanciesAt, type RosterMember } from '../domain/roster.js'
+import { normaliseEmail, type Seat, type SeatSlot } from '../domain/selection.js'
+import { addCalendarMonths, compareInstants, formatInstant, instantFromDate, InvalidInstantError, parseInstant, type Instant } from '../domain/time.js'
+import { requireCall } from './calls.js'
 import { teamNotFound } from './teams.js'
 
 export interface MemberView {
@@ -10,30 +18,290 @@ export interface MemberView {
   name: string
   email: string
   institution: string | null
-  seat: string
+  seat: Seat
   termStart: string
   termEnd: string | null
   endedAt: string | null
   origin: string
   callId: string | null
+  reason: string | null
+  override: boolean
 }
 
 const at = (value: string | null) => (value === null ? null : formatInstant(instantFromPg(value)))
 
-/** Every member a team has had, with email and where they came from (staff only: personal data). */
-export async function listMembers(db: Db, slug: string): Promise<MemberView[]> {
-  const team = await findTeamBySlug(db, slug)
-  if (!team) throw teamNotFound(slug)
-  return (await queryMembers(db, team.id)).map(({ member, institutionName }) => ({
+function view({ member, institutionName }: queries.MemberWithInstitution): MemberView {
+  return {
     id: member.id,
     name: member.name,
     email: member.email,
     institution: institutionName ?? member.institutionText,
-    seat: member.seat,
+    seat: member.seat as Seat,
     termStart: at(member.termStart)!,
     termEnd: at(member.termEnd),
     endedAt: at(member.endedAt),
     origin: member.origin,
     callId: member.callId,
-  }))
+    reason: member.reason,
+    override: member.override,
+  }
+}
+
+async function requireTeam(db: Db, slug: string, forUpdate = false): Promise<TeamRow> {
+  const team = await findTeamBySlug(db, slug, { forUpdate })
+  if (!team) throw teamNotFound(slug)
+  return team
+}
+
+/** Every member a team has had, with email and where they came from (staff only: personal data). */
+export async function listMembers(db: Db, slug: string): Promise<MemberView[]> {
+  const team = await requireTeam(db, slug)
+  return (await queries.listMembers(db, team.id)).map(view)
+}
+
+interface TeamState {
+  rows: queries.MemberWithInstitution[]
+  roster: Array<RosterMember & { email: string; institutionKey: string | null }>
+  index: InstitutionIndex
+}
+
+/** The team's members with their institution keys, read in the caller's transaction. */
+async function teamState(db: Db, teamId: string): Promise<TeamState> {
+  const [rows, institutions] = await Promise.all([queries.listMembers(db, teamId), listInstitutions(db)])
+  const index = buildInstitutionIndex(institutions.map((i) => ({ id: i.id, name: i.name, aliases: i.aliases, consortium: i.consortium })))
+  const roster = rows.map(({ member, institutionName }) => {
+    const match = member.institutionId ? ({ kind: 'known', key: `id:${member.institutionId}` } as const) : matchInstitution(member.institutionText, index)
+    return {
+      id: member.id,
+      name: member.name,
+      email: member.email,
+      institution: institutionName ?? member.institutionText,
+      institutionKey: match.kind === 'unaffiliated' ? null : match.key,
+      seat: member.seat as Seat,
+      termStart: instantFromPg(member.termStart),
+      termEnd: maybeInstantFromPg(member.termEnd),
+      endedAt: maybeInstantFromPg(member.endedAt),
+    }
+  })
+  return { rows, roster, index }
+}
+
+/** Where a member's institution is stored: a known institution's id, or the text as given. */
+function institutionColumns(match: InstitutionMatch): { institutionId: string | null; institutionText: string | null } {
+  if (match.kind === 'known') return { institutionId: match.institution.id, institutionText: null }
+  if (match.kind === 'unknown') return { institutionId: null, institutionText: match.text }
+  return { institutionId: null, institutionText: null }
+}
+
+function instantField(value: string | undefined, field: string): Instant | undefined {
+  if (value === undefined) return undefined
+  try {
+    const instant = parseInstant(value)
+    if (!instant.endsWith('000Z')) throw invalid('invalid-member', [{ field, message: 'must not be finer than a microsecond' }])
+    return instant
+  } catch (error) {
+    if (error instanceof InvalidInstantError) throw invalid('invalid-member', [{ field, message: `must be an RFC 3339 timestamp with an offset: ${error.problem}` }])
+    throw error
+  }
+}
+
+export interface Appointment {
+  name: string
+  email: string
+  institution?: string | null
+  seat: Seat
+  termStart?: string
+  termEnd?: string | null
+  callId?: string
+  reason: string
+  override?: boolean
+}
+
+/**
+ * Staff appoint a member ("IIIF staff will reach out to specific individuals to recruit"). A volunteer
+ * seat needs a vacancy at the term start, an institution not already holding a volunteer seat, and
+ * an institution whose IIIF-C membership matches the seat — unless staff override, which is
+ * recorded with the reason. Into a call's shortfall, the appointee takes the call's next empty seat
+ * slot and its term, so the stagger holds.
+ */
+export async function appointMember(db: Db, slug: string, input: Appointment, now: Date): Promise<MemberView> {
+  return db.transaction(async (tx) => {
+    // The team row lock serialises appointments and step-downs, so two cannot take one vacancy.
+    const team = await requireTeam(tx, slug, true)
+    const name = input.name.trim()
+    const email = input.email.trim()
+    const reason = input.reason.trim()
+    const problems = [
+      name === '' ? { field: 'body.name', message: 'must not be blank' } : null,
+      !/^[^\s@]+@[^\s@]+$/.test(email) ? { field: 'body.email', message: 'must be an email address' } : null,
+      reason === '' ? { field: 'body.reason', message: 'must say why (it is kept on record)' } : null,
+    ].filter((p) => p !== null)
+    if (problems.length > 0) throw invalid('invalid-member', problems)
+
+    const state = await teamState(tx, team.id)
+    const match = matchInstitution(input.institution ?? null, state.index)
+    let termStart = instantField(input.termStart, 'body.termStart') ?? instantFromDate(now)
+    let termEnd: Instant | null | undefined = input.termEnd === null ? null : instantField(input.termEnd, 'body.termEnd')
+    let slot: number | null = null
+
+    if (input.callId !== undefined) {
+      if (input.seat === 'staff') throw invalid('invalid-member', [{ field: 'body.callId', message: 'applies to volunteer seats only' }])
+      const taken = await nextEmptySlot(tx, team, input.callId, input.seat, state.rows)
+      slot = taken.index
+      termStart = taken.termStart
+      termEnd = taken.termEnd
+    }
+    if (input.seat === 'staff') termEnd ??= null
+    else termEnd ??= addCalendarMonths(termStart, team.policy.termMonths)
+    if (termEnd !== null && compareInstants(termEnd, termStart) <= 0) throw invalid('invalid-member', [{ field: 'body.termEnd', message: 'must be after termStart' }])
+
+    if (input.seat !== 'staff' && !input.override) {
+      const serving = state.roster.filter((m) => servesAt(m, termStart))
+      const consortium = match.kind === 'known' && match.institution.consortium
+      if (consortium !== (input.seat === 'consortium')) {
+        throw new AppError(
+          'conflict',
+          'seat-category-mismatch',
+          input.seat === 'consortium'
+            ? `${match.kind === 'known' ? match.institution.name : 'This institution'} is not an IIIF Consortium member, so it cannot take a consortium seat (override: true to appoint anyway)`
+            : `${match.kind === 'known' ? match.institution.name : 'This institution'} is an IIIF Consortium member, so its people take consortium seats (override: true to appoint anyway)`,
+        )
+      }
+      const sameEmail = serving.find((m) => normaliseEmail(m.email) === normaliseEmail(email))
+      if (sameEmail) throw new AppError('conflict', 'already-on-team', `${sameEmail.name} already serves on the team with this email`)
+      const key = match.kind === 'unaffiliated' ? null : match.key
+      const holder = key === null ? undefined : serving.find((m) => m.seat !== 'staff' && m.institutionKey === key)
+      if (holder) {
+        throw new AppError('conflict', 'institution-on-team', `${holder.name} already holds a volunteer seat for ${holder.institution} at ${formatInstant(termStart)} (override: true to appoint anyway)`, {
+          memberId: holder.id,
+        })
+      }
+      if (vacanciesAt(team.policy.seats, state.roster, termStart)[input.seat] === 0) {
+        throw new AppError('conflict', 'no-vacancy', `No ${input.seat} seat is empty at ${formatInstant(termStart)} (override: true to appoint anyway)`)
+      }
+    }
+
+    const row = await queries.insertMember(tx, {
+      teamId: team.id,
+      name,
+      email,
+      ...institutionColumns(match),
+      seat: input.seat,
+      termStart: instantToPg(termStart),
+      termEnd: termEnd === null ? null : instantToPg(termEnd),
+      origin: input.seat === 'staff' ? 'staff' : 'appointed',
+      callId: input.callId ?? null,
+      slot,
+      reason,
+      override: input.override ?? false,
+    })
+    const institutionName = match.kind === 'known' ? match.institution.name : null
+    return view({ member: row, institutionName })
+  })
+}
+
+/** The lowest seat slot of a closed call, in `seat`'s category, that nobody was selected or appointed into. */
+async function nextEmptySlot(db: Db, team: TeamRow, callId: string, seat: 'consortium' | 'community', rows: queries.MemberWithInstitution[]): Promise<SeatSlot> {
+  const { call } = await requireCall(db, callId)
+  if (call.teamId !== team.id) throw invalid('invalid-member', [{ field: 'body.callId', message: `is a call of another team` }])
+  const selection = await findSelection(db, callId)
+  if (!selection) throw new AppError('conflict', 'call-not-closed', 'Appointments into a call fill its shortfall, which is known once the call is closed')
+  const takenByMembers = new Set(rows.filter((r) => r.member.callId === callId && r.member.seat === seat && r.member.slot !== null).map((r) => r.member.slot))
+  const slot = (selection.slots as SeatSlot[]).find((s) => s.category === seat && s.responseId === null && !takenByMembers.has(s.index))
+  if (!slot) throw new AppError('conflict', 'no-empty-slot', `Every ${seat} seat of this call is filled`)
+  return slot
+}
+
+export interface StepDown {
+  effective?: string
+  reason: string
+  replacement?: 'next-alternate' | 'none'
+}
+
+/**
+ * A member leaves early: the effective end is recorded and the original term end kept. With
+ * `next-alternate`, the first alternate of the same category from the call that selected the member
+ * who is still eligible then (not on the team, institution not on the team) serves the remainder
+ * of the term ("they are asked to help find a volunteer replacement").
+ */
+export async function stepDown(db: Db, memberId: string, input: StepDown, now: Date): Promise<{ member: MemberView; replacement: MemberView | null; vacancy: boolean }> {
+  return db.transaction(async (tx) => {
+    const found = isUuid(memberId) ? await queries.findMember(tx, memberId) : null
+    if (!found) throw new AppError('not-found', 'member-not-found', `There is no member ${memberId}`)
+    // The team row lock serialises step-downs and appointments (see appointMember).
+    const team = (await findTeamById(tx, found.teamId, { forUpdate: true }))!
+    const member = (await queries.findMember(tx, memberId, { forUpdate: true }))!
+    const reason = input.reason.trim()
+    if (reason === '') throw invalid('invalid-step-down', [{ field: 'body.reason', message: 'must say why (it is kept on record)' }])
+    const requested = input.effective === undefined ? instantFromDate(now) : instantField(input.effective, 'body.effective')!
+    const departing = { termStart: instantFromPg(member.termStart), termEnd: maybeInstantFromPg(member.termEnd), endedAt: maybeInstantFromPg(member.endedAt) }
+    if (departing.endedAt !== null) {
+      throw new AppError('conflict', 'already-stepped-down', `${member.name} already stepped down (effective ${formatInstant(departing.endedAt)})`)
+    }
+    const end = effectiveEnd(departing)
+    if (end !== null && compareInstants(requested, end) >= 0) {
+      throw new AppError('conflict', 'not-serving', `${member.name}'s service already ends at ${formatInstant(end)}`)
+    }
+    // Someone who leaves before their term starts never serves.
+    const effective = compareInstants(requested, departing.termStart) < 0 ? departing.termStart : requested
+    const ended = await queries.endMember(tx, member.id, { endedAt: instantToPg(effective), endReason: reason })
+
+    let replacement: MemberView | null = null
+    if (input.replacement === 'next-alternate' && member.seat !== 'staff') {
+      if (!member.callId) throw new AppError('conflict', 'no-alternates', `${member.name} was not selected by a call, so there are no alternates to promote`)
+      replacement = await promoteAlternate(tx, team, member, departing, effective, reason)
+    }
+    const rows = await queries.listMembers(tx, team.id)
+    const institutionName = (id: string) => rows.find((r) => r.member.id === id)?.institutionName ?? null
+    return {
+      member: view({ member: ended, institutionName: institutionName(ended.id) }),
+      replacement,
+      vacancy: member.seat !== 'staff' && replacement === null,
+    }
+  })
+}
+
+async function promoteAlternate(
+  db: Db,
+  team: TeamRow,
+  member: queries.MemberRow,
+  departing: { termStart: Instant; termEnd: Instant | null },
+  effective: Instant,
+  reason: string,
+): Promise<MemberView | null> {
+  const selection = await findSelection(db, member.callId!)
+  if (!selection) return null
+  const state = await teamState(db, team.id)
+  const term = remainderOfTerm(departing, effective)
+  const serving = state.roster.filter((m) => m.id !== member.id && servesAt(m, term.termStart))
+  const alreadyMembers = new Set(state.rows.map((r) => r.member.responseId).filter((id) => id !== null))
+  const emails = new Set(serving.map((m) => normaliseEmail(m.email)))
+  const institutionsHeld = new Set(serving.filter((m) => m.seat !== 'staff' && m.institutionKey !== null).map((m) => m.institutionKey))
+  const alternates = (await listDecisions(db, selection.id)).filter((d) => d.decision.outcome === 'alternate' && d.decision.seat === member.seat)
+  if (alternates.length === 0) return null
+  const contacts = await findResponses(db, alternates.map((a) => a.decision.responseId))
+  const byId = new Map(contacts.map((c) => [c.id, c]))
+  for (const alternate of alternates) {
+    const contact = byId.get(alternate.decision.responseId)!
+    if (alreadyMembers.has(alternate.decision.responseId) || emails.has(normaliseEmail(contact.email))) continue
+    if (alternate.decision.institutionKey !== null && institutionsHeld.has(alternate.decision.institutionKey)) continue
+    const match = matchInstitution(contact.institution, state.index)
+    const row = await queries.insertMember(db, {
+      teamId: team.id,
+      name: alternate.name.trim(),
+      email: contact.email.trim(),
+      ...institutionColumns(match),
+      seat: member.seat,
+      termStart: instantToPg(term.termStart),
+      termEnd: term.termEnd === null ? null : instantToPg(term.termEnd),
+      origin: 'replacement',
+      callId: member.callId,
+      responseId: alternate.decision.responseId,
+      slot: member.slot,
+      reason: `Replaces ${member.name}: ${reason}`,
+      replacesMemberId: member.id,
+    })
+    return view({ member: row, institutionName: match.kind === 'known' ? match.institution.name : null })
+  }
+  return null
 }

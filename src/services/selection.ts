@@ -214,6 +214,7 @@ export async function closeCall(db: Db, callId: string, options: { early: boolea
           origin: 'selected',
           callId,
           responseId: d.responseId,
+          slot: selection.slots.find((slot) => slot.responseId === d.responseId)?.index ?? null,
         })),
     )
     await markClosed(tx, callId, { closedAt: now, ...(early ? { closesAt: instantToPg(closesAt) } : {}) })

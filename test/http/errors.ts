@@ -39,6 +39,8 @@ t.test('a 5xx never shows a stack trace or internal message, and is logged', asy
     db: new Proxy({}, { get() { throw new Error('secret internal detail at /srv/rota/db.ts:42') } }) as never,
     migrate: async () => {},
     checkReady: async () => {},
+    listen: async () => async () => {},
+    notify: async () => {},
     close: async () => {},
   }
   const failing = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database: broken, clock: () => new Date() }, { logger: pino({ level: 'error' }, sink) })

@@ -25,3 +25,19 @@ export async function listMembers(db: Db, teamId: string): Promise<MemberWithIns
 export async function insertMembers(db: Db, rows: NewMemberRow[]): Promise<void> {
   if (rows.length > 0) await db.insert(members).values(rows)
 }
+
+export async function insertMember(db: Db, row: NewMemberRow): Promise<MemberRow> {
+  const [inserted] = await db.insert(members).values(row).returning()
+  return inserted!
+}
+
+export async function findMember(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<MemberRow | null> {
+  const query = db.select().from(members).where(eq(members.id, id)).limit(1)
+  const [row] = options.forUpdate ? await query.for('update') : await query
+  return row ?? null
+}
+
+export async function endMember(db: Db, id: string, values: { endedAt: string; endReason: string }): Promise<MemberRow> {
+  const [row] = await db.update(members).set(values).where(eq(members.id, id)).returning()
+  return row!
+}

@@ -1,4 +1,4 @@
-import { asc, eq, max, sql } from 'drizzle-orm'
+import { asc, eq, inArray, max, sql } from 'drizzle-orm'
 import type { Db } from '../client.js'
 import { responses } from '../schema.js'
 
@@ -33,4 +33,8 @@ export async function updateResponse(
 export async function countResponses(db: Db, callId: string): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(responses).where(eq(responses.callId, callId))
   return row?.n ?? 0
+}
+
+export function findResponses(db: Db, ids: string[]): Promise<ResponseRow[]> {
+  return ids.length === 0 ? Promise.resolve([]) : db.select().from(responses).where(inArray(responses.id, ids))
 }

@@ -19,3 +19,9 @@ export async function updateTeam(db: Db, id: string, values: { name: string; pol
   const [row] = await db.update(teams).set(values).where(eq(teams.id, id)).returning()
   return row!
 }
+
+export async function findTeamById(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<TeamRow | null> {
+  const query = db.select().from(teams).where(eq(teams.id, id)).limit(1)
+  const [row] = options.forUpdate ? await query.for('update') : await query
+  return row ?? null
+}

@@ -13,7 +13,7 @@ export const NewCall = Type.Object(
   {
     opensAt: Timestamp('When the call opens.'),
     closesAt: Type.Optional(Timestamp('When it closes (exclusive). Default: opensAt + the policy’s windowDays.')),
-    termStart: Type.Optional(Timestamp('When the selected volunteers’ terms start. Default: closesAt.')),
+    termStart: Type.Optional(Timestamp('When the selected volunteers’ terms start. Default: closesAt, or the anniversary of the previous call’s term start when that falls within one window after closesAt.')),
     seats: Type.Optional(Type.Union([SeatCounts, Type.Null()], { description: 'Seats fixed by staff; default: computed at selection.' })),
   },
   { additionalProperties: false },
@@ -116,20 +116,3 @@ export const CloseBody = Type.Object(
   { early: Type.Optional(Type.Boolean({ description: 'Close before closesAt; the window then ends now.' })) },
   { additionalProperties: false },
 )
-
-export const MemberList = Type.Object({
-  members: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      name: Type.String(),
-      email: Type.String(),
-      institution: Type.Union([Type.String(), Type.Null()]),
-      seat: Type.String(),
-      termStart: Type.String(),
-      termEnd: Type.Union([Type.String(), Type.Null()]),
-      endedAt: Type.Union([Type.String(), Type.Null()]),
-      origin: Type.String({ description: 'selected (callId names the call), appointed or staff.' }),
-      callId: Type.Union([Type.String(), Type.Null()]),
-    }),
-  ),
-})

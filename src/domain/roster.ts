@@ -1,0 +1,85 @@
+/**
+ * Who is on the team at an instant, and which volunteer seats are empty.
+ *
+ * The Code of Conduct: "The Code of Conduct Team comprises all dedicated IIIF staff, plus a minimum
+ * of four representatives from different IIIF Consortium (IIIF-C) member institutions, and four
+ * individuals from across the IIIF community". Terms are staggered, people leave early and staff
+ * appoint replacements, so the team is a function of time.
+ */
+import type { SeatCounts } from './policy.js'
+import type { Category, Seat } from './selection.js'
+import { CATEGORIES } from './selection.js'
+import { compareInstants, type Instant } from './time.js'
+
+export interface RosterMember {
+  id: string
+  name: string
+  institution: string | null
+  seat: Seat
+  termStart: Instant
+  /** The original end of term (null for staff), kept on record when someone leaves early. */
+  termEnd: Instant | null
+  /** When the member actually stopped (or will stop) serving, if early. */
+  endedAt: Instant | null
+}
+
+const SEAT_ORDER: Record<Seat, number> = { staff: 0, consortium: 1, community: 2 }
+
+/** The instant a member stops serving: the early end when there is one, else the end of term (null: never). */
+export function effectiveEnd(member: Pick<RosterMember, 'termEnd' | 'endedAt'>): Instant | null {
+  if (member.endedAt === null) return member.termEnd
+  if (member.termEnd === null) return member.endedAt
+  return compareInstants(member.endedAt, member.termEnd) < 0 ? member.endedAt : member.termEnd
+}
+
+/** A member serves at `t` when `termStart ≤ t < end` (the effective end; no end for staff). */
+export function servesAt(member: Pick<RosterMember, 'termStart' | 'termEnd' | 'endedAt'>, t: Instant): boolean {
+  if (compareInstants(member.termStart, t) > 0) return false
+  const end = effectiveEnd(member)
+  return end === null || compareInstants(t, end) < 0
+}
+
+/** The team at `t`: staff first, then consortium, then community seats, each by term start then name. */
+export function rosterAt<M extends RosterMember>(members: readonly M[], t: Instant): M[] {
+  return members
+    .filter((member) => servesAt(member, t))
+    .sort(
+      (a, b) =>
+        SEAT_ORDER[a.seat] - SEAT_ORDER[b.seat] ||
+        compareInstants(a.termStart, b.termStart) ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    )
+}
+
+/** Empty volunteer seats at `t` per category: the policy's seats less the volunteers serving then, never below zero. */
+export function vacanciesAt(seats: SeatCounts, members: readonly RosterMember[], t: Instant): SeatCounts {
+  const serving: SeatCounts = { consortium: 0, community: 0 }
+  for (const member of members) if (member.seat !== 'staff' && servesAt(member, t)) serving[member.seat]++
+  const vacancies: SeatCounts = { consortium: 0, community: 0 }
+  for (const category of CATEGORIES) vacancies[category] = Math.max(0, seats[category] - serving[category])
+  return vacancies
+}
+
+/** The first instant after `t` at which the roster changes (someone starts or stops), or null: how long a roster stays true. */
+export function nextChangeAfter(members: readonly RosterMember[], t: Instant): Instant | null {
+  let next: Instant | null = null
+  for (const member of members) {
+    for (const boundary of [member.termStart, effectiveEnd(member)]) {
+      if (boundary !== null && compareInstants(boundary, t) > 0 && (next === null || compareInstants(boundary, next) < 0)) next = boundary
+    }
+  }
+  return next
+}
+
+/**
+ * The term a replacement serves: the remainder of the departing member's seat — from the later of
+ * the departure and the seat's start, to the departing member's original end of term — so seat
+ * slots keep the stagger instead of restarting a full term.
+ */
+export function remainderOfTerm(departing: Pick<RosterMember, 'termStart' | 'termEnd'>, effective: Instant): { termStart: Instant; termEnd: Instant | null } {
+  const termStart = compareInstants(effective, departing.termStart) < 0 ? departing.termStart : effective
+  return { termStart, termEnd: departing.termEnd }
+}
+
+export type { Category }

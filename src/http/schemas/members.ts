@@ -1,0 +1,74 @@
+import { Type } from '@sinclair/typebox'
+
+const Seat = Type.Union([Type.Literal('staff'), Type.Literal('consortium'), Type.Literal('community')])
+
+export const Member = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  institution: Type.Union([Type.String(), Type.Null()]),
+  seat: Seat,
+  termStart: Type.String(),
+  termEnd: Type.Union([Type.String(), Type.Null()], { description: 'The original end of term; null for staff.' }),
+  endedAt: Type.Union([Type.String(), Type.Null()], { description: 'When the member left early, if they did.' }),
+  origin: Type.String({ description: 'selected (callId names the call), replacement (a promoted alternate), appointed or staff.' }),
+  callId: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  override: Type.Boolean({ description: 'Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded.' }),
+})
+
+export const MemberList = Type.Object({ members: Type.Array(Member) })
+
+export const MemberParams = Type.Object({ id: Type.String({ description: 'Member id (UUID).' }) })
+
+export const NewMember = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 300 }),
+    email: Type.String({ minLength: 3, maxLength: 320 }),
+    institution: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
+    seat: Seat,
+    termStart: Type.Optional(Type.String({ description: 'RFC 3339; default now (or the call’s seat slot with callId).' })),
+    termEnd: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Default termStart + termMonths; none for staff.' })),
+    callId: Type.Optional(Type.String({ description: 'Fill this closed call’s next empty seat slot, taking its term.' })),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    override: Type.Optional(Type.Boolean({ description: 'Appoint despite no-vacancy, institution-on-team or seat-category-mismatch; recorded.' })),
+  },
+  { additionalProperties: false },
+)
+
+export const StepDownBody = Type.Object(
+  {
+    effective: Type.Optional(Type.String({ description: 'RFC 3339; default now.' })),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    replacement: Type.Optional(Type.Union([Type.Literal('next-alternate'), Type.Literal('none')], { default: 'none' })),
+  },
+  { additionalProperties: false },
+)
+
+export const StepDownResult = Type.Object({
+  member: Member,
+  replacement: Type.Union([Member, Type.Null()]),
+  vacancy: Type.Boolean({ description: 'True when a volunteer seat is left empty: staff recruit.' }),
+})
+
+export const RosterQuery = Type.Object(
+  { at: Type.Optional(Type.String({ description: 'RFC 3339 instant; default now. Past instants give history, future ones a preview.' })) },
+  { additionalProperties: false },
+)
+
+/** Public: names, institutions, seats and terms only — the schema is what keeps emails out. */
+export const Roster = Type.Object({
+  team: Type.String(),
+  at: Type.String(),
+  members: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      institution: Type.Union([Type.String(), Type.Null()]),
+      seat: Seat,
+      termStart: Type.String(),
+      termEnd: Type.Union([Type.String(), Type.Null()], { description: 'When the member stops serving; null for staff.' }),
+    }),
+  ),
+  vacancies: Type.Object({ consortium: Type.Integer(), community: Type.Integer() }),
+})
