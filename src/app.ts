@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
@@ -10,6 +10,7 @@ import { healthRoutes, type Lifecycle } from './http/routes/health.js'
 import { teamRoutes } from './http/routes/teams.js'
 import { callRoutes } from './http/routes/calls.js'
 import { memberRoutes } from './http/routes/members.js'
+import { scheduleRoutes } from './http/routes/schedule.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -38,6 +39,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 5 * 1024 * 1024,
     forceCloseConnections: 'idle',
+    // No per-request access log: a reverse proxy keeps one, and at info level it would cost the
+    // roster half its throughput. Failures are still logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const strict = ajv(false)
@@ -65,6 +69,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(institutionRoutes(deps))
   await app.register(callRoutes(deps))
   await app.register(memberRoutes(deps, rosterCache))
+  await app.register(scheduleRoutes(deps))
 
   return app
 }
