@@ -16,6 +16,22 @@ export interface Config {
   staffToken: string | null
   logLevel: LogLevel
   shutdownGraceMs: number
+  google: GoogleConfig
+  /** node-cron expression for syncing open calls' Google Forms; null when off. */
+  formsSyncCron: string | null
+}
+
+export interface GoogleConfig {
+  /** Where googleapis sends requests instead of Google (a fake, in tests). */
+  apiRootUrl: string | null
+  accessToken: string | null
+  credentialsFile: string | null
+  credentialsJson: string | null
+  /** A user the service account acts as (domain-wide delegation). */
+  impersonate: string | null
+  maxAttempts: number
+  retryBaseMs: number
+  retryMaxMs: number
 }
 
 /** A configuration value is invalid; the message names the variable and what is wrong, on one line. */
@@ -47,6 +63,15 @@ export const VARIABLES: VariableDoc[] = [
   { name: 'STAFF_TOKEN', default: '(unset)', description: 'A staff bearer token accepted on write routes, besides tokens made with `npm run token`. At least 16 characters.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
   { name: 'SHUTDOWN_GRACE_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long in-flight requests may take before rota exits anyway.' },
+  { name: 'GOOGLE_APPLICATION_CREDENTIALS', default: '(unset)', description: 'Path to a Google service-account key file (JSON) used to read Google Forms.' },
+  { name: 'GOOGLE_CREDENTIALS_JSON', default: '(unset)', description: 'The same service-account key, inline (for platforms that inject secrets as variables).' },
+  { name: 'GOOGLE_IMPERSONATE', default: '(unset)', description: 'With domain-wide delegation: the user (e.g. the form owner) the service account acts as.' },
+  { name: 'GOOGLE_ACCESS_TOKEN', default: '(unset)', description: 'A static OAuth bearer token instead of a service account (tests, quick trials).' },
+  { name: 'GOOGLE_API_ROOT_URL', default: '(unset)', description: 'Send Google API requests here instead of Google (e.g. `npm run fake-google`).' },
+  { name: 'GOOGLE_MAX_ATTEMPTS', default: '5', description: 'Attempts per Google request when it answers 429 or 5xx (back-off honours Retry-After).' },
+  { name: 'GOOGLE_RETRY_BASE_MS', default: '1000', description: 'First back-off before retrying Google; doubles each attempt.' },
+  { name: 'GOOGLE_RETRY_MAX_MS', default: '30000', description: 'Longest single wait before retrying Google, Retry-After included.' },
+  { name: 'FORMS_SYNC_CRON', default: '0 * * * *', description: 'When open calls with a linked Google Form are synced (node-cron syntax); `off` to disable.' },
 ]
 
 function read(env: Env, name: string): string | undefined {
@@ -96,5 +121,44 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     staffToken,
     logLevel: logLevel as LogLevel,
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+    google: loadGoogleConfig(env),
+    formsSyncCron: cronExpression(env, 'FORMS_SYNC_CRON', '0 * * * *'),
   }
+}
+
+function loadGoogleConfig(env: Env): GoogleConfig {
+  const apiRootUrl = read(env, 'GOOGLE_API_ROOT_URL') ?? null
+  if (apiRootUrl !== null && !/^https?:\/\/[^\s]+$/.test(apiRootUrl)) {
+    throw new ConfigError('GOOGLE_API_ROOT_URL', `must be an http(s) URL (got "${apiRootUrl}")`)
+  }
+  const credentialsJson = read(env, 'GOOGLE_CREDENTIALS_JSON') ?? null
+  if (credentialsJson !== null) {
+    try {
+      const parsed = JSON.parse(credentialsJson) as { client_email?: unknown }
+      if (typeof parsed.client_email !== 'string') throw new Error('no client_email')
+    } catch {
+      throw new ConfigError('GOOGLE_CREDENTIALS_JSON', 'must be a service-account key in JSON (with client_email and private_key)')
+    }
+  }
+  const credentialsFile = read(env, 'GOOGLE_APPLICATION_CREDENTIALS') ?? null
+  return {
+    apiRootUrl,
+    accessToken: read(env, 'GOOGLE_ACCESS_TOKEN') ?? null,
+    credentialsFile,
+    credentialsJson,
+    impersonate: read(env, 'GOOGLE_IMPERSONATE') ?? null,
+    maxAttempts: integer(env, 'GOOGLE_MAX_ATTEMPTS', 5, 1, 20),
+    retryBaseMs: integer(env, 'GOOGLE_RETRY_BASE_MS', 1000, 0, 600000),
+    retryMaxMs: integer(env, 'GOOGLE_RETRY_MAX_MS', 30000, 0, 600000),
+  }
+}
+
+function cronExpression(env: Env, name: string, fallback: string): string | null {
+  const value = read(env, name) ?? fallback
+  if (value.toLowerCase() === 'off') return null
+  const fields = value.split(/\s+/)
+  if (fields.length < 5 || fields.length > 6 || !fields.every((f) => /^[\d*/,\-a-zA-Z?LW#]+$/.test(f))) {
+    throw new ConfigError(name, `must be a cron expression such as "0 * * * *", or off (got "${value}")`)
+  }
+  return value
 }

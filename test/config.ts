@@ -14,7 +14,10 @@ t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async
     staffToken: null,
     logLevel: 'info',
     shutdownGraceMs: 10000,
+    google: { apiRootUrl: null, accessToken: null, credentialsFile: null, credentialsJson: null, impersonate: null, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 30000 },
+    formsSyncCron: '0 * * * *',
   })
+  t.equal(loadConfig({ FORMS_SYNC_CRON: 'off' }).formsSyncCron, null, 'the form sync can be turned off')
 })
 
 t.test('values are read and blank ones count as unset', async (t) => {
@@ -37,6 +40,10 @@ t.test('an invalid value names the variable and what is wrong, on one line', asy
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],
     [{ DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX', /between 1/],
     [{ SHUTDOWN_GRACE_MS: '-5' }, 'SHUTDOWN_GRACE_MS', /whole number/],
+    [{ GOOGLE_API_ROOT_URL: 'localhost:4040' }, 'GOOGLE_API_ROOT_URL', /http\(s\) URL/],
+    [{ GOOGLE_CREDENTIALS_JSON: '{"type": "x"}' }, 'GOOGLE_CREDENTIALS_JSON', /service-account key/],
+    [{ FORMS_SYNC_CRON: 'hourly' }, 'FORMS_SYNC_CRON', /cron expression/],
+    [{ GOOGLE_MAX_ATTEMPTS: '0' }, 'GOOGLE_MAX_ATTEMPTS', /between 1/],
   ]
   for (const [env, variable, problem] of cases) {
     let error: unknown = null
@@ -62,6 +69,6 @@ t.test('README and .env.example list every variable', async (t) => {
     t.match(example, new RegExp(`^#? ?${name}=`, 'm'), `.env.example lists ${name}`)
   }
   const source = fs.readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8')
-  const read = [...source.matchAll(/(?:read|integer)\(env, '([A-Z_]+)'/g)].map((m) => m[1])
+  const read = [...source.matchAll(/(?:read|integer|cronExpression)\(env, '([A-Z_]+)'/g)].map((m) => m[1])
   t.same([...new Set(read)].sort(), VARIABLES.map((v) => v.name).sort(), 'every variable the code reads is documented')
 })

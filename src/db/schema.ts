@@ -91,6 +91,12 @@ export const responses = pgTable(
     email: text('email').notNull(),
     institution: text('institution'),
     source: text('source').notNull(),
+    /** Google Forms' lastSubmittedTime (exact, canonical) when the response was edited after submission. */
+    lastSubmittedAt: text('last_submitted_at'),
+    /** The answers as rota first saw them, to name the fields an edit changed. */
+    firstSeen: jsonb('first_seen').$type<{ name: string; email: string; institution: string | null }>(),
+    /** Set when the response disappeared from its Google Form; it is kept, never dropped. */
+    deletedUpstreamAt: timestamp('deleted_upstream_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -175,3 +181,17 @@ export const members = pgTable(
   },
   (table) => [index('members_team_idx').on(table.teamId, table.termStart)],
 )
+
+/** The Google Form a call reads its responses from, with its questions mapped to rota's fields. */
+export const callForms = pgTable('call_forms', {
+  callId: uuid('call_id')
+    .primaryKey()
+    .references(() => calls.id),
+  formId: text('form_id').notNull(),
+  /** Question titles as staff gave them, and the question ids they resolved to. */
+  questions: jsonb('questions').$type<{ name: string; institution: string; email: string | null }>().notNull(),
+  questionIds: jsonb('question_ids').$type<{ name: string; institution: string; email: string | null }>().notNull(),
+  formTitle: text('form_title').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+})

@@ -113,7 +113,7 @@ export interface SeatSlot {
 
 export interface Warning {
   responseId: string
-  code: 'unknown-institution'
+  code: 'unknown-institution' | 'edited-after-submission' | 'deleted-upstream'
   message: string
   suggestions: string[]
 }

@@ -4,6 +4,7 @@ import { instantToPg } from '../db/instants.js'
 import { AppError, invalid, type FieldProblem } from '../errors.js'
 import { formatInstant, InvalidInstantError, parseInstant, type Instant } from '../domain/time.js'
 import { normaliseEmail } from '../domain/selection.js'
+import { wasEdited } from '../domain/provenance.js'
 import { parseResponsesCsv, type CsvOptions } from '../integrations/csv.js'
 import { requireCall } from './calls.js'
 
@@ -14,6 +15,8 @@ export interface IncomingResponse {
   name: string
   email: string
   institution: string | null
+  /** The most recent submission when the source knows it (Google Forms' lastSubmittedTime). */
+  lastSubmittedAt?: Instant | null
   /** Where it came from, for error messages: `responses[3]` or `line 7`. */
   where: string
 }
@@ -22,7 +25,11 @@ export interface ImportCounts {
   inserted: number
   updated: number
   unchanged: number
+  /** Google Forms only: responses no longer on the form, newly flagged (and kept). */
+  deletedUpstream?: number
 }
+
+export type ResponseSource = 'json' | 'csv' | 'google'
 
 export interface JsonResponse {
   externalId?: string
@@ -78,7 +85,14 @@ function keyOf(r: { externalId: string | null; email: string; submittedAt: strin
  * the next ingestion numbers in batch order, the tie-breaker for equal instants. Refused once the
  * call's selection is final, so a decided selection never changes underneath its decisions.
  */
-export async function importResponses(db: Db, callId: string, incoming: IncomingResponse[], source: 'json' | 'csv', now: Date): Promise<ImportCounts> {
+export async function importResponses(
+  db: Db,
+  callId: string,
+  incoming: IncomingResponse[],
+  source: ResponseSource,
+  now: Date,
+  options: { missingAreDeleted?: boolean } = {},
+): Promise<ImportCounts> {
   const seen = new Map<string, IncomingResponse>()
   for (const response of incoming) {
     const key = keyOf(response)
@@ -112,24 +126,36 @@ export async function importResponses(db: Db, callId: string, incoming: Incoming
         name: response.name,
         email: response.email,
         institution: response.institution,
+        lastSubmittedAt: response.lastSubmittedAt ?? null,
         source,
       }
       if (!stored) {
-        inserts.push({ callId, externalId: response.externalId, ingestSeq: ++seq, ...values })
+        // Answers first seen after an edit are not the original ones: nothing to compare later edits with.
+        const firstSeen = wasEdited(values.submittedAt, values.lastSubmittedAt) ? null : { name: values.name, email: values.email, institution: values.institution }
+        inserts.push({ callId, externalId: response.externalId, ingestSeq: ++seq, firstSeen, ...values })
         counts.inserted++
       } else if (
         stored.submittedAt === values.submittedAt &&
         stored.name === values.name &&
         stored.email === values.email &&
-        stored.institution === values.institution
+        stored.institution === values.institution &&
+        stored.lastSubmittedAt === values.lastSubmittedAt &&
+        stored.deletedUpstreamAt === null
       ) {
         counts.unchanged++
       } else {
-        await queries.updateResponse(tx, stored.id, { ...values, updatedAt: now })
+        await queries.updateResponse(tx, stored.id, { ...values, deletedUpstreamAt: null, updatedAt: now })
         counts.updated++
       }
     }
     await queries.insertResponses(tx, inserts)
+    if (options.missingAreDeleted) {
+      // Kept, never dropped: a response gone from the form is flagged for staff to look at.
+      const present = new Set(incoming.map((r) => r.externalId))
+      const gone = [...existing.values()].filter((row) => row.source === source && row.deletedUpstreamAt === null && !present.has(row.externalId))
+      for (const row of gone) await queries.flagDeletedUpstream(tx, row.id, now)
+      counts.deletedUpstream = gone.length
+    }
     return counts
   })
 }

@@ -8,6 +8,7 @@ import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.j
 import { AppError } from '../errors.js'
 import { selectVolunteers, type Decision, type MemberInput, type Selection, type SelectionInput, type Warning } from '../domain/selection.js'
 import { compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
+import { provenanceWarnings } from '../domain/provenance.js'
 import type { SeatCounts } from '../domain/policy.js'
 import { requireCall } from './calls.js'
 import type { CallWithTeam } from '../db/queries/calls.js'
@@ -50,6 +51,33 @@ export function memberInput(row: memberQueries.MemberWithInstitution): MemberInp
     termStart: instantFromPg(member.termStart),
     endsAt: maybeInstantFromPg(member.endedAt ?? member.termEnd),
   }
+}
+
+/** Fields whose answers differ from what rota first saw (null: first seen already edited, or unknown). */
+function changedFields(row: responseQueries.ResponseRow): string[] | null {
+  if (!row.firstSeen) return null
+  return (['name', 'email', 'institution'] as const).filter((field) => (row.firstSeen![field] ?? null) !== (row[field] ?? null))
+}
+
+/** Runs the selection and adds the warnings about edited and deleted responses. */
+async function runSelection(db: Db, found: CallWithTeam, closesAt: Instant): Promise<{ input: SelectionInput; selection: Selection }> {
+  const input = await selectionInput(db, found, closesAt)
+  const rows = await responseQueries.listResponses(db, found.call.id)
+  const selection = selectVolunteers(input)
+  const flagged = rows.filter((r) => r.lastSubmittedAt !== null || r.deletedUpstreamAt !== null)
+  selection.warnings.push(
+    ...provenanceWarnings(
+      flagged.map((r) => ({
+        id: r.id,
+        name: r.name,
+        submittedAt: r.submittedAt as Instant,
+        lastSubmittedAt: r.lastSubmittedAt as Instant | null,
+        changedFields: changedFields(r),
+        deletedUpstream: r.deletedUpstreamAt !== null,
+      })),
+    ),
+  )
+  return { input, selection }
 }
 
 /** Everything the selection of a call depends on, read in the caller's transaction. */
@@ -115,8 +143,8 @@ function effectiveClose(callWithTeam: CallWithTeam, now: Date): Instant {
 export async function getSelection(db: Db, callId: string, now: Date): Promise<SelectionView> {
   const found = await requireCall(db, callId)
   if (found.call.closedAt) return finalSelection(db, found)
-  const input = await selectionInput(db, found, effectiveClose(found, now))
-  return view(callId, 'preview', input, selectVolunteers(input))
+  const { input, selection } = await runSelection(db, found, effectiveClose(found, now))
+  return view(callId, 'preview', input, selection)
 }
 
 async function finalSelection(db: Db, { call }: CallWithTeam): Promise<SelectionView> {
@@ -168,8 +196,7 @@ export async function closeCall(db: Db, callId: string, options: { early: boolea
       throw new AppError('conflict', 'window-open', `The window is open until ${formatInstant(instantFromPg(call.closesAt))}; send { "early": true } to close it now`)
     }
     const closesAt = effectiveClose(found, now)
-    const input = await selectionInput(tx, found, closesAt)
-    const selection = selectVolunteers(input)
+    const { input, selection } = await runSelection(tx, found, closesAt)
 
     const stored = await selectionQueries.insertSelection(tx, {
       callId,

@@ -196,3 +196,39 @@ t.test('another instance on the same database sees a write within a second', asy
   t.ok(seen, 'the other instance shows the new member within a second')
   t.notOk(before.members.some((m: { name: string }) => m.name === 'New Staff'))
 })
+
+t.test('the schedule shows the next calls and the seats they will fill', async (t) => {
+  clock.set('2028-06-01T00:00:00Z')
+  const res = await app.inject({ method: 'GET', url: '/teams/coc/schedule?years=3' })
+  t.equal(res.statusCode, 200)
+  const { calls, termEnds } = res.json()
+  t.same(
+    calls.map((c: { id: string | null; opensAt: string; termStart: string; status: string; seatsToFill: object }) => [c.id === null, c.opensAt, c.termStart, c.status, c.seatsToFill]),
+    [
+      [true, '2029-02-01T00:00:00Z', '2029-03-01T00:00:00Z', 'planned', { consortium: 3, community: 2 }],
+      [true, '2030-02-01T00:00:00Z', '2030-03-01T00:00:00Z', 'planned', { consortium: 1, community: 2 }],
+      [true, '2031-02-01T00:00:00Z', '2031-03-01T00:00:00Z', 'planned', { consortium: 3, community: 2 }],
+    ],
+    'a call each February replacing half the team, plus the seat Hal left in July 2028 (filled in 2029 for a full term)',
+  )
+  t.same(termEnds.slice(0, 5).map((e: { name: string; termEnd: string }) => [e.name, e.termEnd]), [
+    ['Hal', '2028-07-01T00:00:00Z'],
+    ['Cat', '2029-03-01T00:00:00Z'],
+    ['Fay', '2029-03-01T00:00:00Z'],
+    ['Pam', '2029-03-01T00:00:00Z'],
+    ['Quin', '2029-03-01T00:00:00Z'],
+  ])
+  t.notMatch(res.body, /@/, 'no emails')
+  t.equal((await app.inject({ method: 'GET', url: '/teams/coc/schedule?years=11' })).statusCode, 400)
+})
+
+t.test('the schedule as an iCalendar feed', async (t) => {
+  const res = await app.inject({ method: 'GET', url: '/teams/coc/schedule.ics' })
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^text\/calendar/)
+  t.match(res.body, /^BEGIN:VCALENDAR\r\n/)
+  t.match(res.body, /DTSTART:20290201T000000Z/)
+  t.match(res.body, /Term ends: Cat/)
+  t.notMatch(res.body, /@example\.org/)
+  t.ok(res.body.split('\r\n').every((line: string) => Buffer.byteLength(line) <= 75))
+})

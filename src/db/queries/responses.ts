@@ -25,9 +25,13 @@ export async function insertResponses(db: Db, rows: NewResponseRow[]): Promise<v
 export async function updateResponse(
   db: Db,
   id: string,
-  values: Pick<ResponseRow, 'submittedAt' | 'submittedAtTs' | 'name' | 'email' | 'institution' | 'source'> & { updatedAt: Date },
+  values: Pick<ResponseRow, 'submittedAt' | 'submittedAtTs' | 'name' | 'email' | 'institution' | 'source' | 'lastSubmittedAt' | 'deletedUpstreamAt'> & { updatedAt: Date },
 ): Promise<void> {
   await db.update(responses).set(values).where(eq(responses.id, id))
+}
+
+export async function flagDeletedUpstream(db: Db, id: string, at: Date): Promise<void> {
+  await db.update(responses).set({ deletedUpstreamAt: at, updatedAt: at }).where(eq(responses.id, id))
 }
 
 export async function countResponses(db: Db, callId: string): Promise<number> {

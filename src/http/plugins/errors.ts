@@ -8,6 +8,7 @@ const STATUS: Record<ErrorKind, number> = {
   'not-found': 404,
   conflict: 409,
   unprocessable: 422,
+  upstream: 502,
   unavailable: 503,
 }
 

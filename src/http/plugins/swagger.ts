@@ -22,7 +22,8 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
         { name: 'teams', description: 'Teams and their selection policy' },
         { name: 'institutions', description: 'Institutions volunteers come from, their aliases and IIIF Consortium membership' },
         { name: 'calls', description: 'Calls for volunteers, their responses and first-come selection' },
-        { name: 'members', description: 'Team members (staff only: includes emails)' },
+        { name: 'members', description: 'The public roster, and team members with their terms (staff: includes emails)' },
+        { name: 'schedule', description: 'Calls to come and terms ending: JSON and an iCalendar feed' },
       ],
       components: {
         securitySchemes: {

@@ -18,6 +18,7 @@ const errorDescriptions: Record<number, string> = {
   404: 'No such resource.',
   409: 'The request conflicts with the current state.',
   422: 'The request is well-formed but cannot be processed.',
+  502: 'Google failed or refused; the error says what to fix.',
   503: 'Not ready.',
 }
 

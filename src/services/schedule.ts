@@ -1,0 +1,59 @@
+import type { Db } from '../db/client.js'
+import { listCalls } from '../db/queries/calls.js'
+import { listMembers } from '../db/queries/members.js'
+import { findSelection } from '../db/queries/selections.js'
+import { findTeamBySlug } from '../db/queries/teams.js'
+import { instantFromPg, maybeInstantFromPg } from '../db/instants.js'
+import { effectiveEnd } from '../domain/roster.js'
+import { planSchedule, type Schedule } from '../domain/schedule.js'
+import type { Seat } from '../domain/selection.js'
+import { formatInstant, instantFromDate } from '../domain/time.js'
+import { scheduleToIcs } from '../integrations/ics.js'
+import { callStatus } from './calls.js'
+import { teamNotFound } from './teams.js'
+
+export interface ScheduleView {
+  calls: Array<{ id: string | null; opensAt: string; closesAt: string; termStart: string; status: string; seatsToFill: { consortium: number; community: number } }>
+  termEnds: Array<{ memberId: string; name: string; seat: 'consortium' | 'community'; termEnd: string }>
+}
+
+async function plan(db: Db, slug: string, years: number, now: Date): Promise<{ schedule: Schedule; team: { slug: string; name: string } }> {
+  const team = await findTeamBySlug(db, slug)
+  if (!team) throw teamNotFound(slug)
+  const [calls, members] = await Promise.all([listCalls(db, team.id), listMembers(db, team.id)])
+  const scheduleCalls = await Promise.all(
+    calls.map(async (call) => {
+      const status = callStatus(call, now)
+      // A closed call's seats are what its selection offered.
+      const seats = status === 'closed' ? ((await findSelection(db, call.id))?.seats ?? call.seats ?? null) : (call.seats ?? null)
+      return { id: call.id, opensAt: instantFromPg(call.opensAt), closesAt: instantFromPg(call.closesAt), termStart: instantFromPg(call.termStart), status, seats }
+    }),
+  )
+  const scheduleMembers = members.map(({ member }) => {
+    const termEnd = maybeInstantFromPg(member.termEnd)
+    return {
+      id: member.id,
+      name: member.name,
+      seat: member.seat as Seat,
+      termStart: instantFromPg(member.termStart),
+      endsAt: effectiveEnd({ termEnd, endedAt: maybeInstantFromPg(member.endedAt) }),
+    }
+  })
+  const schedule = planSchedule({ policy: team.policy, calls: scheduleCalls, members: scheduleMembers, now: instantFromDate(now), years })
+  return { schedule, team: { slug: team.slug, name: team.name } }
+}
+
+/** The team's existing and planned calls over the next `years`, with the seats each fills, and the terms ending meanwhile. */
+export async function getSchedule(db: Db, slug: string, years: number, now: Date): Promise<ScheduleView> {
+  const { schedule } = await plan(db, slug, years, now)
+  return {
+    calls: schedule.calls.map((c) => ({ ...c, opensAt: formatInstant(c.opensAt), closesAt: formatInstant(c.closesAt), termStart: formatInstant(c.termStart) })),
+    termEnds: schedule.termEnds.map((e) => ({ ...e, termEnd: formatInstant(e.termEnd) })),
+  }
+}
+
+/** The same schedule as an iCalendar feed (names only, no other personal data). */
+export async function getScheduleIcs(db: Db, slug: string, years: number, now: Date): Promise<string> {
+  const { schedule, team } = await plan(db, slug, years, now)
+  return scheduleToIcs({ teamSlug: team.slug, teamName: team.name, calls: schedule.calls, termEnds: schedule.termEnds, generatedAt: instantFromDate(now) })
+}
