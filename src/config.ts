@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { validate as validateCron } from 'node-cron'
 
 /** Log levels pino understands. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -156,8 +157,7 @@ function loadGoogleConfig(env: Env): GoogleConfig {
 function cronExpression(env: Env, name: string, fallback: string): string | null {
   const value = read(env, name) ?? fallback
   if (value.toLowerCase() === 'off') return null
-  const fields = value.split(/\s+/)
-  if (fields.length < 5 || fields.length > 6 || !fields.every((f) => /^[\d*/,\-a-zA-Z?LW#]+$/.test(f))) {
+  if (!validateCron(value)) {
     throw new ConfigError(name, `must be a cron expression such as "0 * * * *", or off (got "${value}")`)
   }
   return value

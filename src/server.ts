@@ -4,7 +4,8 @@ import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase, type Database } from './db/client.js'
 import { DataDirLockedError } from './db/lock.js'
-import { systemClock } from './deps.js'
+import { formsClientFor, systemClock } from './deps.js'
+import { startScheduler } from './jobs/scheduler.js'
 import type { Lifecycle } from './http/routes/health.js'
 
 /** loadConfig → openDatabase → migrate → buildApp → listen; on SIGTERM/SIGINT, drain and close. */
@@ -36,13 +37,16 @@ async function main(): Promise<void> {
   log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined }, 'database ready')
 
   const lifecycle: Lifecycle = { shuttingDown: false }
-  const app = await buildApp({ config, database, clock: systemClock }, { logger: log, lifecycle })
+  const deps = { config, database, clock: systemClock, forms: formsClientFor(config) }
+  const app = await buildApp(deps, { logger: log, lifecycle })
+  const scheduler = startScheduler(deps, log)
 
   closeWithGrace({ delay: config.shutdownGraceMs, logger: log }, async ({ signal, err }) => {
     lifecycle.shuttingDown = true
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down')
     try {
+      await scheduler.stop()
       await app.close()
     } finally {
       await database.close()

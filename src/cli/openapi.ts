@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { openPglite } from '../db/client.js'
-import { systemClock } from '../deps.js'
+import { formsClientFor, systemClock } from '../deps.js'
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../../openapi/openapi.json', import.meta.url))
 
@@ -16,7 +16,8 @@ export function serialiseSpec(spec: unknown): string {
 async function main(): Promise<void> {
   // An in-memory database: building the app reads no data, but Deps wants a real one.
   const database = await openPglite(null)
-  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database, clock: systemClock })
+  const config = loadConfig({ LOG_LEVEL: 'silent' })
+  const app = await buildApp({ config, database, clock: systemClock, forms: formsClientFor(config) })
   await app.ready()
   fs.writeFileSync(OPENAPI_FILE, serialiseSpec(app.swagger()))
   await app.close()

@@ -181,7 +181,7 @@ t.test('bad input', async (t) => {
 })
 
 t.test('another instance on the same database sees a write within a second', async (t) => {
-  const other = await buildApp({ config, database, clock })
+  const other = await buildApp({ ...built.deps })
   t.teardown(() => other.close())
   const before = (await other.inject({ method: 'GET', url: '/teams/coc/roster' })).json()
   const appointed = await api('POST', '/teams/coc/members', { name: 'New Staff', email: 'new@iiif.io', seat: 'staff', termStart: '2028-01-01T00:00:00Z', reason: 'hired' })

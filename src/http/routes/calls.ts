@@ -3,9 +3,10 @@ import type { Deps } from '../../deps.js'
 import * as calls from '../../services/calls.js'
 import * as responses from '../../services/responses.js'
 import * as selection from '../../services/selection.js'
+import * as forms from '../../services/forms.js'
 import { errors, staffOnly } from '../schemas/common.js'
 import { TeamParams } from '../schemas/teams.js'
-import { Call, CallList, CallParams, CloseBody, CsvBody, ImportCounts, ImportQuery, JsonBatch, NewCall, ResponseList, Selection } from '../schemas/calls.js'
+import { Call, CallList, CallParams, CloseBody, CsvBody, FormLink, FormLinkBody, ImportCounts, ImportQuery, JsonBatch, NewCall, ResponseList, Selection, SyncResult } from '../schemas/calls.js'
 
 export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   const { db } = deps.database
@@ -75,22 +76,48 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
     }, async (request) => selection.getSelection(db, request.params.id, deps.clock()))
 
+    app.put('/calls/:id/form', {
+      schema: {
+        tags: ['calls'],
+        summary: 'Link the call to a Google Form and map its questions',
+        description: 'rota reads the form (forms.get) and maps each title to its question id; a title matching no question, or several, is a 422 naming it.',
+        security: staffOnly,
+        params: CallParams,
+        body: FormLinkBody,
+        response: { 200: FormLink, ...errors(400, 401, 404, 422, 502) },
+      },
+    }, async (request) => forms.linkForm(db, deps.forms, request.params.id, request.body, deps.clock()))
+
+    app.get('/calls/:id/form', {
+      schema: { tags: ['calls'], summary: "The call's linked Google Form and question mapping", security: staffOnly, params: CallParams, response: { 200: FormLink, ...errors(401, 404) } },
+    }, async (request) => forms.getFormLink(db, request.params.id))
+
+    app.post('/calls/:id/sync', {
+      schema: {
+        tags: ['calls'],
+        summary: "Read every response of the call's Google Form now (upsert by responseId, all or nothing)",
+        security: staffOnly,
+        params: CallParams,
+        response: { 200: SyncResult, ...errors(401, 404, 409, 422, 502) },
+      },
+    }, async (request) => forms.syncCall(db, deps.forms, request.params.id, deps.clock()))
+
     app.post('/calls/:id/close', {
       schema: {
         tags: ['calls'],
         summary: 'Close a call and make its selection final',
-        description: 'Refused before closesAt unless { "early": true }. Creates a team member for each selected volunteer.',
+        description: 'Refused before closesAt unless { "early": true }. A call with a linked Google Form is synced once more first. Creates a team member for each selected volunteer.',
         security: staffOnly,
         params: CallParams,
         body: CloseBody,
-        response: { 200: Selection, ...errors(400, 401, 404, 409) },
+        response: { 200: Selection, ...errors(400, 401, 404, 409, 422, 502) },
       },
       // A close with no body at all is a plain close.
       preValidation: async (request) => {
         request.body ??= {}
       },
     }, async (request) =>
-      selection.closeCall(db, request.params.id, { early: request.body.early ?? false, staff: request.staff?.name ?? 'staff' }, deps.clock()),
+      forms.closeCallAfterSync(db, deps.forms, request.params.id, { early: request.body.early ?? false, staff: request.staff?.name ?? 'staff' }, deps.clock),
     )
   }
 }

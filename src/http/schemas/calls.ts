@@ -116,3 +116,37 @@ export const CloseBody = Type.Object(
   { early: Type.Optional(Type.Boolean({ description: 'Close before closesAt; the window then ends now.' })) },
   { additionalProperties: false },
 )
+
+export const FormLinkBody = Type.Object(
+  {
+    formId: Type.String({ minLength: 1, maxLength: 200, description: 'The id in the form editor’s URL: /forms/d/<formId>/edit.' }),
+    questions: Type.Object(
+      {
+        name: Type.String({ minLength: 1, description: 'Title of the question asking for the volunteer’s name.' }),
+        institution: Type.String({ minLength: 1, description: 'Title of the institution question.' }),
+        email: Type.Optional(Type.String({ minLength: 1, description: 'Title of an email question; without it, the address Google collected (the form must collect emails).' })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const QuestionMap = Type.Object({ name: Type.String(), institution: Type.String(), email: Type.Union([Type.String(), Type.Null()]) })
+
+export const FormLink = Type.Object({
+  callId: Type.String(),
+  formId: Type.String(),
+  formTitle: Type.String(),
+  questions: QuestionMap,
+  questionIds: QuestionMap,
+  emailSource: Type.Union([Type.Literal('question'), Type.Literal('respondentEmail')]),
+})
+
+export const SyncResult = Type.Object({
+  fetched: Type.Integer(),
+  inserted: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+  deletedUpstream: Type.Integer({ description: 'Responses gone from the form, newly flagged; rota keeps them.' }),
+})

@@ -1,0 +1,163 @@
+import type { Db } from '../db/client.js'
+import * as queries from '../db/queries/forms.js'
+import { AppError } from '../errors.js'
+import { InvalidInstantError, parseInstant } from '../domain/time.js'
+import type { FormInfo, FormsClient } from '../integrations/google-forms.js'
+import { callStatus, requireCall } from './calls.js'
+import { importResponses, type IncomingResponse } from './responses.js'
+import { closeCall, type SelectionView } from './selection.js'
+
+export interface QuestionTitles {
+  name: string
+  institution: string
+  email?: string
+}
+
+export interface FormLinkView {
+  callId: string
+  formId: string
+  formTitle: string
+  questions: { name: string; institution: string; email: string | null }
+  questionIds: { name: string; institution: string; email: string | null }
+  /** Where emails come from: an email question, or the address Google Forms collected. */
+  emailSource: 'question' | 'respondentEmail'
+}
+
+function view(row: queries.CallFormRow): FormLinkView {
+  return {
+    callId: row.callId,
+    formId: row.formId,
+    formTitle: row.formTitle,
+    questions: row.questions,
+    questionIds: row.questionIds,
+    emailSource: row.questionIds.email === null ? 'respondentEmail' : 'question',
+  }
+}
+
+const normaliseTitle = (title: string) => title.trim().replace(/\s+/g, ' ').toLowerCase()
+
+/** The one question whose title is `title` (trimmed, case and spacing ignored); none or several is an error naming the field. */
+function questionId(form: FormInfo, title: string, field: string): string {
+  const matches = form.questions.filter((q) => normaliseTitle(q.title) === normaliseTitle(title))
+  if (matches.length === 1) return matches[0]!.questionId
+  const known = form.questions.map((q) => `"${q.title}"`).join(', ')
+  throw new AppError(
+    'unprocessable',
+    matches.length === 0 ? 'question-not-found' : 'question-ambiguous',
+    matches.length === 0 ? `${field}: the form has no question titled "${title}" (its questions: ${known})` : `${field}: ${matches.length} questions of the form are titled "${title}"; rename them so that one matches`,
+    { field, title },
+  )
+}
+
+/**
+ * Links a call to a Google Form: reads the form and maps each question title to its question id,
+ * so that later syncs read answers by id. Without an email question the form must collect emails.
+ */
+export async function linkForm(db: Db, forms: FormsClient, callId: string, input: { formId: string; questions: QuestionTitles }, now: Date): Promise<FormLinkView> {
+  await requireCall(db, callId)
+  const form = await forms.getForm(input.formId)
+  const ids = {
+    name: questionId(form, input.questions.name, 'body.questions.name'),
+    institution: questionId(form, input.questions.institution, 'body.questions.institution'),
+    email: input.questions.email === undefined ? null : questionId(form, input.questions.email, 'body.questions.email'),
+  }
+  if (ids.email === null && !form.collectsEmail) {
+    throw new AppError(
+      'unprocessable',
+      'form-collects-no-email',
+      'The form has no email question given and does not collect email addresses: turn on "Collect email addresses" in the form settings, or name the email question in questions.email',
+    )
+  }
+  const row = await queries.upsertCallForm(db, {
+    callId,
+    formId: input.formId,
+    formTitle: form.title,
+    questions: { name: input.questions.name, institution: input.questions.institution, email: input.questions.email ?? null },
+    questionIds: ids,
+    updatedAt: now,
+  })
+  return view(row)
+}
+
+export async function getFormLink(db: Db, callId: string): Promise<FormLinkView> {
+  await requireCall(db, callId)
+  const row = await queries.findCallForm(db, callId)
+  if (!row) throw new AppError('not-found', 'no-form-linked', 'No Google Form is linked to this call: PUT /calls/{id}/form first')
+  return view(row)
+}
+
+export interface SyncResult {
+  fetched: number
+  inserted: number
+  updated: number
+  unchanged: number
+  deletedUpstream: number
+}
+
+/**
+ * Reads every response of the call's form and upserts them by responseId, in one transaction:
+ * `createTime` (the first submission, full precision) is the place in line, `lastSubmittedTime`
+ * records edits, and responses gone from the form are flagged, never dropped. New responses are
+ * numbered in responseId order, the tie-break for identical instants. A failure changes nothing.
+ */
+export async function syncCall(db: Db, forms: FormsClient, callId: string, now: Date): Promise<SyncResult> {
+  const link = await getFormLink(db, callId)
+  const fetched = await forms.listResponses(link.formId)
+  const ids = link.questionIds
+  const incoming: IncomingResponse[] = [...fetched]
+    .sort((a, b) => (a.responseId < b.responseId ? -1 : a.responseId > b.responseId ? 1 : 0))
+    .map((r) => {
+      try {
+        return {
+          externalId: r.responseId,
+          submittedAt: parseInstant(r.createTime),
+          lastSubmittedAt: r.lastSubmittedTime === null ? null : parseInstant(r.lastSubmittedTime),
+          name: (r.answers[ids.name] ?? '').trim(),
+          email: ((ids.email === null ? r.respondentEmail : r.answers[ids.email]) ?? '').trim(),
+          institution: (r.answers[ids.institution] ?? '').trim() || null,
+          where: `response ${r.responseId}`,
+        }
+      } catch (error) {
+        if (error instanceof InvalidInstantError) throw new AppError('upstream', 'google-unavailable', `Google Forms sent an unreadable timestamp for response ${r.responseId}: ${error.message}`)
+        throw error
+      }
+    })
+  const counts = await importResponses(db, callId, incoming, 'google', now, { missingAreDeleted: true })
+  return { fetched: fetched.length, inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged, deletedUpstream: counts.deletedUpstream ?? 0 }
+}
+
+/** Whether a call reads its responses from a Google Form. */
+export async function hasForm(db: Db, callId: string): Promise<boolean> {
+  return (await queries.findCallForm(db, callId)) !== null
+}
+
+/**
+ * Syncs every call that is open at `now` and has a linked form, one by one; a failure of one call
+ * is reported and does not stop the others (the next tick tries again).
+ */
+export async function syncOpenCalls(db: Db, forms: FormsClient, now: Date): Promise<Array<{ callId: string; counts: SyncResult } | { callId: string; error: unknown }>> {
+  const results: Array<{ callId: string; counts: SyncResult } | { callId: string; error: unknown }> = []
+  for (const link of await queries.listCallForms(db)) {
+    const { call } = await requireCall(db, link.callId)
+    if (callStatus(call, now) !== 'open') continue
+    try {
+      results.push({ callId: link.callId, counts: await syncCall(db, forms, link.callId, now) })
+    } catch (error) {
+      results.push({ callId: link.callId, error })
+    }
+  }
+  return results
+}
+
+/**
+ * Closes a call as `closeCall` does, after syncing its linked form once more so that the selection
+ * sees every response; if Google fails, nothing is closed and staff see why.
+ */
+export async function closeCallAfterSync(db: Db, forms: FormsClient, callId: string, options: { early: boolean; staff: string }, clock: () => Date): Promise<SelectionView> {
+  const { call } = await requireCall(db, callId)
+  if (!call.closedAt && !call.cancelledAt && (await hasForm(db, callId))) {
+    const status = callStatus(call, clock())
+    if (status === 'due' || (status === 'open' && options.early)) await syncCall(db, forms, callId, clock())
+  }
+  return closeCall(db, callId, options, clock())
+}
