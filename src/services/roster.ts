@@ -49,13 +49,18 @@ async function loadTeamRoster(db: Db, slug: string): Promise<TeamRoster | null> 
  */
 export class RosterCache {
   private readonly teams = new Map<string, Promise<TeamRoster | null>>()
-  private generation = 0
+  private _generation = 0
+
+  /** Changes whenever the cache is invalidated: anything derived from an older generation is stale. */
+  get generation(): number {
+    return this._generation
+  }
 
   constructor(private readonly db: Db) {}
 
   /** Forgets everything: the next read reloads from the database. */
   invalidate(): void {
-    this.generation++
+    this._generation++
     this.teams.clear()
   }
 
@@ -67,13 +72,13 @@ export class RosterCache {
   private load(slug: string): Promise<TeamRoster | null> {
     const cached = this.teams.get(slug)
     if (cached) return cached
-    const generation = this.generation
+    const generation = this._generation
     const loading = loadTeamRoster(this.db, slug)
     this.teams.set(slug, loading)
     loading.then(
       (value) => {
         // Unknown teams and loads overtaken by a write are not kept.
-        if (value === null || generation !== this.generation) this.teams.delete(slug)
+        if (value === null || generation !== this._generation) this.teams.delete(slug)
       },
       () => this.teams.delete(slug),
     )

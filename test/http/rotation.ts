@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { build } from '../helpers/build.js'
 import { buildApp } from '../../src/app.js'
 
@@ -12,14 +12,14 @@ async function api(method: 'GET' | 'POST', url: string, payload?: unknown) {
   return { status: res.statusCode, body: res.body ? res.json() : null, headers: res.headers }
 }
 
-async function roster(at: string): Promise<{ names: string[]; vacancies: { consortium: number; community: number }; body: Record<string, unknown> }> {
+async function roster(t: Test, at: string): Promise<{ names: string[]; vacancies: { consortium: number; community: number }; body: Record<string, unknown> }> {
   const res = await app.inject({ method: 'GET', url: `/teams/coc/roster?at=${encodeURIComponent(at)}` })
   t.equal(res.statusCode, 200, `roster at ${at}`)
   const body = res.json()
   return { names: body.members.map((m: { name: string; seat: string }) => `${m.seat}:${m.name}`), vacancies: body.vacancies, body }
 }
 
-async function runCall(opensAt: string, volunteers: Array<[string, string | null]>, closeAt: string): Promise<string> {
+async function runCall(t: Test, opensAt: string, volunteers: Array<[string, string | null]>, closeAt: string): Promise<string> {
   const call = await api('POST', '/teams/coc/calls', { opensAt })
   t.equal(call.status, 201, JSON.stringify(call.body))
   const base = Date.parse(opensAt)
@@ -51,6 +51,7 @@ t.test('setup: institutions and a staff member', async (t) => {
 
 t.test('the inaugural call fills 4 + 3 seats with staggered terms', async (t) => {
   firstCall = await runCall(
+    t,
     '2026-02-01T00:00:00Z',
     [
       ['Ann', 'Alpha University'],
@@ -111,8 +112,8 @@ t.test('a step-down promotes the next eligible alternate for the remainder of th
 })
 
 t.test('two later calls replace half the team each', async (t) => {
-  await runCall('2027-02-01T00:00:00Z', [['Cat', 'Gamma Museum'], ['Fay', 'Zeta Archive'], ['Gil', 'Eta University'], ['Pam', 'Museo Cuatro'], ['Quin', null], ['Rex', 'Museo Cinco']], '2027-03-02T00:00:00Z')
-  await runCall('2028-02-01T00:00:00Z', [['Hal', 'Alpha University'], ['Ivy', 'Theta Library'], ['Jon', 'Epsilon College'], ['Kai', 'Museo Seis'], ['Lia', 'Museo Siete']], '2028-03-02T00:00:00Z')
+  await runCall(t, '2027-02-01T00:00:00Z', [['Cat', 'Gamma Museum'], ['Fay', 'Zeta Archive'], ['Gil', 'Eta University'], ['Pam', 'Museo Cuatro'], ['Quin', null], ['Rex', 'Museo Cinco']], '2027-03-02T00:00:00Z')
+  await runCall(t, '2028-02-01T00:00:00Z', [['Hal', 'Alpha University'], ['Ivy', 'Theta Library'], ['Jon', 'Epsilon College'], ['Kai', 'Museo Seis'], ['Lia', 'Museo Siete']], '2028-03-02T00:00:00Z')
   const calls = (await app.inject({ method: 'GET', url: '/teams/coc/calls' })).json().calls
   t.same(
     calls.map((c: { closesAt: string; termStart: string }) => [c.closesAt, c.termStart]),
@@ -137,7 +138,7 @@ t.test('the roster is right at every date of the history', async (t) => {
     ['2029-06-01T00:00:00Z', ['staff:Sam Staff', 'consortium:Hal', 'consortium:Ivy', 'community:Kai', 'community:Lia'], { consortium: 2, community: 2 }],
   ]
   for (const [at, names, vacancies] of expect) {
-    const got = await roster(at)
+    const got = await roster(t, at)
     t.same(got.names, names, `team at ${at}: ${JSON.stringify(got.names)}`)
     t.same(got.vacancies, vacancies, `vacancies at ${at}`)
   }

@@ -14,6 +14,9 @@ const MAX_AGE_SECONDS = 60
 export function memberRoutes(deps: Deps, rosterCache: RosterCache): FastifyPluginAsyncTypebox {
   const { db } = deps.database
   return async (app) => {
+    // Ready-to-send rosters by team and instant (to the second): most reads are a lookup.
+    const payloads = new Map<string, { generation: number; body: string; etag: string; validUntil: Date | null }>()
+
     app.get('/teams/:team/roster', {
       schema: {
         tags: ['members'],
@@ -24,19 +27,32 @@ export function memberRoutes(deps: Deps, rosterCache: RosterCache): FastifyPlugi
         response: { 200: Roster, 304: { type: 'null', description: 'Not modified.' }, ...errors(400, 404) },
       },
     }, async (request, reply) => {
-      let t
-      try {
-        t = request.query.at === undefined ? instantFromDate(deps.clock()) : parseInstant(request.query.at)
-      } catch (error) {
-        if (!(error instanceof InvalidInstantError)) throw error
-        throw new AppError('invalid', 'invalid-instant', `querystring.at must be an RFC 3339 timestamp with an offset: ${error.problem}`)
+      const now = deps.clock()
+      // Without `at`, the roster now, to the second: the team changes on term boundaries, not by the millisecond.
+      const atText = request.query.at ?? new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString()
+      const key = `${request.params.team}\u0000${atText}`
+      let cached = payloads.get(key)
+      if (!cached || cached.generation !== rosterCache.generation) {
+        let t
+        try {
+          t = request.query.at === undefined ? instantFromDate(new Date(atText)) : parseInstant(atText)
+        } catch (error) {
+          if (!(error instanceof InvalidInstantError)) throw error
+          throw new AppError('invalid', 'invalid-instant', `querystring.at must be an RFC 3339 timestamp with an offset: ${error.problem}`)
+        }
+        const generation = rosterCache.generation
+        const { view, etag, validUntil } = await rosterCache.rosterAt(request.params.team, t)
+        // The route's response schema serialises it, so nothing outside the schema (no email) can leave.
+        const fresh = { generation, body: reply.serialize(view) as string, etag, validUntil }
+        if (payloads.size >= 1000) payloads.clear()
+        payloads.set(key, fresh)
+        cached = fresh
       }
-      const { view, etag, validUntil } = await rosterCache.rosterAt(request.params.team, t)
-      const untilChange = validUntil === null ? MAX_AGE_SECONDS : Math.floor((validUntil.getTime() - deps.clock().getTime()) / 1000)
+      const untilChange = cached.validUntil === null ? MAX_AGE_SECONDS : Math.floor((cached.validUntil.getTime() - now.getTime()) / 1000)
       const maxAge = request.query.at === undefined ? Math.max(0, Math.min(MAX_AGE_SECONDS, untilChange)) : MAX_AGE_SECONDS
-      reply.header('etag', etag).header('cache-control', `public, max-age=${maxAge}`)
-      if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) return reply.status(304).send()
-      return view
+      reply.header('etag', cached.etag).header('cache-control', `public, max-age=${maxAge}`)
+      if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(cached.etag)) return reply.status(304).send()
+      return reply.type('application/json; charset=utf-8').send(cached.body)
     })
 
     app.get('/teams/:team/members', {
