@@ -13,7 +13,7 @@
 
 import { createHash } from 'node:crypto'
 import { buildInstitutionIndex, matchInstitution } from './institutions.js'
-import type { Institution, InstitutionIndex, InstitutionMatch } from './institutions.js'
+import type { Institution, InstitutionMatch } from './institutions.js'
 import { addCalendarMonths, compareInstants, formatInstant } from './time.js'
 import type { Instant } from './time.js'
 import type { SeatCounts } from './policy.js'

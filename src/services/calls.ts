@@ -1,12 +1,12 @@
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/calls.js'
-import { findTeamBySlug, type TeamRow } from '../db/queries/teams.js'
 import { instantFromPg, instantToPg } from '../db/instants.js'
 import { AppError, invalid, isUuid, type FieldProblem } from '../errors.js'
-import { addDays, compareInstants, formatInstant, instantFromDate, InvalidInstantError, parseInstant, type Instant } from '../domain/time.js'
+import { addDays, compareInstants, formatInstant, instantFromDate } from '../domain/time.js'
 import type { SeatCounts } from '../domain/policy.js'
 import { defaultTermStart } from '../domain/terms.js'
-import { teamNotFound } from './teams.js'
+import { requireTeam } from './teams.js'
+import { readBoundary } from './instants.js'
 
 export type CallStatus = 'scheduled' | 'open' | 'due' | 'closed' | 'cancelled'
 
@@ -57,30 +57,6 @@ export async function requireCall(db: Db, id: string, options: { forUpdate?: boo
   return found
 }
 
-async function requireTeam(db: Db, slug: string, forUpdate = false): Promise<TeamRow> {
-  const team = await findTeamBySlug(db, slug, { forUpdate })
-  if (!team) throw teamNotFound(slug)
-  return team
-}
-
-/** Reads a call boundary: RFC 3339 with an offset, no finer than a microsecond (what PostgreSQL keeps). */
-function boundary(value: string, field: string, problems: FieldProblem[]): Instant | null {
-  try {
-    const instant = parseInstant(value)
-    if (!instant.endsWith('000Z')) {
-      problems.push({ field, message: 'must not be finer than a microsecond' })
-      return null
-    }
-    return instant
-  } catch (error) {
-    if (error instanceof InvalidInstantError) {
-      problems.push({ field, message: `must be an RFC 3339 timestamp with an offset: ${error.problem}` })
-      return null
-    }
-    throw error
-  }
-}
-
 export interface NewCall {
   opensAt: string
   closesAt?: string
@@ -97,9 +73,9 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
     // Locking the team serialises call creation per team, so two overlapping calls cannot both pass the check.
     const team = await requireTeam(tx, slug, true)
     const problems: FieldProblem[] = []
-    const opensAt = boundary(input.opensAt, 'body.opensAt', problems)
-    let closesAt = input.closesAt === undefined ? null : boundary(input.closesAt, 'body.closesAt', problems)
-    let termStart = input.termStart === undefined ? null : boundary(input.termStart, 'body.termStart', problems)
+    const opensAt = readBoundary(input.opensAt, 'body.opensAt', problems)
+    let closesAt = input.closesAt === undefined ? null : readBoundary(input.closesAt, 'body.closesAt', problems)
+    let termStart = input.termStart === undefined ? null : readBoundary(input.termStart, 'body.termStart', problems)
     if (problems.length > 0 || opensAt === null) throw invalid('invalid-call', problems)
     closesAt ??= addDays(opensAt, team.policy.windowDays)
     const others = await queries.activeCalls(tx, team.id)

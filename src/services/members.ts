@@ -2,16 +2,17 @@ import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/members.js'
 import { listInstitutions } from '../db/queries/institutions.js'
 import { findSelection, listDecisions } from '../db/queries/selections.js'
-import { findTeamById, findTeamBySlug, type TeamRow } from '../db/queries/teams.js'
+import { findTeamById, type TeamRow } from '../db/queries/teams.js'
 import { findResponses } from '../db/queries/responses.js'
 import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.js'
-import { AppError, invalid, isUuid } from '../errors.js'
+import { AppError, invalid, isUuid, type FieldProblem } from '../errors.js'
 import { buildInstitutionIndex, matchInstitution, type InstitutionIndex, type InstitutionMatch } from '../domain/institutions.js'
 import { effectiveEnd, remainderOfTerm, servesAt, vacanciesAt, type RosterMember } from '../domain/roster.js'
 import { normaliseEmail, type Seat, type SeatSlot } from '../domain/selection.js'
-import { addCalendarMonths, compareInstants, formatInstant, instantFromDate, InvalidInstantError, parseInstant, type Instant } from '../domain/time.js'
+import { addCalendarMonths, compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
 import { requireCall } from './calls.js'
-import { teamNotFound } from './teams.js'
+import { requireTeam } from './teams.js'
+import { readBoundary } from './instants.js'
 
 export interface MemberView {
   id: string
@@ -45,12 +46,6 @@ function view({ member, institutionName }: queries.MemberWithInstitution): Membe
     reason: member.reason,
     override: member.override,
   }
-}
-
-async function requireTeam(db: Db, slug: string, forUpdate = false): Promise<TeamRow> {
-  const team = await findTeamBySlug(db, slug, { forUpdate })
-  if (!team) throw teamNotFound(slug)
-  return team
 }
 
 /** Every member a team has had, with email and where they came from (staff only: personal data). */
@@ -93,16 +88,13 @@ function institutionColumns(match: InstitutionMatch): { institutionId: string | 
   return { institutionId: null, institutionText: null }
 }
 
-function instantField(value: string | undefined, field: string): Instant | undefined {
+/** An optional instant from the request body, or a 400 naming the field. */
+function instantField(value: string | undefined, field: string, code: string): Instant | undefined {
   if (value === undefined) return undefined
-  try {
-    const instant = parseInstant(value)
-    if (!instant.endsWith('000Z')) throw invalid('invalid-member', [{ field, message: 'must not be finer than a microsecond' }])
-    return instant
-  } catch (error) {
-    if (error instanceof InvalidInstantError) throw invalid('invalid-member', [{ field, message: `must be an RFC 3339 timestamp with an offset: ${error.problem}` }])
-    throw error
-  }
+  const problems: FieldProblem[] = []
+  const instant = readBoundary(value, field, problems)
+  if (instant === null) throw invalid(code, problems)
+  return instant
 }
 
 export interface Appointment {
@@ -140,8 +132,8 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
 
     const state = await teamState(tx, team.id)
     const match = matchInstitution(input.institution ?? null, state.index)
-    let termStart = instantField(input.termStart, 'body.termStart') ?? instantFromDate(now)
-    let termEnd: Instant | null | undefined = input.termEnd === null ? null : instantField(input.termEnd, 'body.termEnd')
+    let termStart = instantField(input.termStart, 'body.termStart', 'invalid-member') ?? instantFromDate(now)
+    let termEnd: Instant | null | undefined = input.termEnd === null ? null : instantField(input.termEnd, 'body.termEnd', 'invalid-member')
     let slot: number | null = null
 
     if (input.callId !== undefined) {
@@ -233,7 +225,7 @@ export async function stepDown(db: Db, memberId: string, input: StepDown, now: D
     const member = (await queries.findMember(tx, memberId, { forUpdate: true }))!
     const reason = input.reason.trim()
     if (reason === '') throw invalid('invalid-step-down', [{ field: 'body.reason', message: 'must say why (it is kept on record)' }])
-    const requested = input.effective === undefined ? instantFromDate(now) : instantField(input.effective, 'body.effective')!
+    const requested = input.effective === undefined ? instantFromDate(now) : instantField(input.effective, 'body.effective', 'invalid-step-down')!
     const departing = { termStart: instantFromPg(member.termStart), termEnd: maybeInstantFromPg(member.termEnd), endedAt: maybeInstantFromPg(member.endedAt) }
     if (departing.endedAt !== null) {
       throw new AppError('conflict', 'already-stepped-down', `${member.name} already stepped down (effective ${formatInstant(departing.endedAt)})`)

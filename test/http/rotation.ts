@@ -5,7 +5,7 @@ import { buildApp } from '../../src/app.js'
 // A scripted four-year history: an inaugural call with staggered terms, an appointment into its
 // shortfall, a step-down with promotion, two later calls — and the public roster at every date.
 const built = await build(t)
-const { app, staff, clock, database, config } = built
+const { app, staff, clock } = built
 
 async function api(method: 'GET' | 'POST', url: string, payload?: unknown) {
   const res = await app.inject({ method, url, headers: staff, ...(payload === undefined ? {} : { payload: payload as object }) })
