@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import { google } from 'googleapis'
+import type { google as Google } from 'googleapis'
 import type { GoogleConfig } from '../config.js'
 
 /** Scopes rota asks for: forms.get needs forms.body.readonly; responses.list needs forms.responses.readonly. */
@@ -11,7 +11,7 @@ export const FORMS_SCOPES = ['https://www.googleapis.com/auth/forms.body.readonl
  * inline JSON (GOOGLE_CREDENTIALS_JSON), optionally impersonating a user (GOOGLE_IMPERSONATE).
  * Null when none is configured.
  */
-export function googleAuth(config: GoogleConfig, scopes: string[]) {
+export function googleAuth(google: typeof Google, config: GoogleConfig, scopes: string[]) {
   if (config.accessToken) {
     const client = new google.auth.OAuth2()
     client.setCredentials({ access_token: config.accessToken })

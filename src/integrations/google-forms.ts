@@ -1,4 +1,4 @@
-import { google, type forms_v1 } from 'googleapis'
+import type { forms_v1 } from 'googleapis'
 import type { GoogleConfig } from '../config.js'
 import { AppError } from '../errors.js'
 import { FORMS_SCOPES, googleAuth } from './google-auth.js'
@@ -108,17 +108,23 @@ function textOf(answer: forms_v1.Schema$Answer | undefined): string {
 
 /** The Forms API through googleapis, pointed at GOOGLE_API_ROOT_URL when set (the fake, in tests). */
 export function createFormsClient(config: GoogleConfig, retry: RetryPolicy): FormsClient {
-  const auth = googleAuth(config, FORMS_SCOPES)
-  const forms = google.forms({
-    version: 'v1',
-    retry: false,
-    ...(config.apiRootUrl ? { rootUrl: config.apiRootUrl } : {}),
-    ...(auth ? { auth } : {}),
-  })
-  const call = async <T>(formId: string, run: () => Promise<T>): Promise<T> => {
-    if (!auth) throw new AppError('upstream', 'google-auth', 'rota has no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS_JSON (see README).')
+  // googleapis takes seconds to load: only when a call first talks to Google, not at start.
+  let client: Promise<forms_v1.Forms | null> | null = null
+  const connect = () =>
+    (client ??= import('googleapis')
+      .then(({ google }) => {
+        const auth = googleAuth(google, config, FORMS_SCOPES)
+        return auth ? google.forms({ version: 'v1', retry: false, auth, ...(config.apiRootUrl ? { rootUrl: config.apiRootUrl } : {}) }) : null
+      })
+      .catch((error: unknown) => {
+        client = null // a key file fixed later is read on the next try
+        throw new AppError('upstream', 'google-auth', `rota could not load its Google credentials: ${(error as Error).message}`)
+      }))
+  const call = async <T>(formId: string, run: (forms: forms_v1.Forms) => Promise<T>): Promise<T> => {
+    const forms = await connect()
+    if (!forms) throw new AppError('upstream', 'google-auth', 'rota has no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS_JSON (see README).')
     try {
-      return await withRetry(retry, run)
+      return await withRetry(retry, () => run(forms))
     } catch (error) {
       if (error instanceof AppError) throw error
       throw googleFailure(error, formId)
@@ -126,7 +132,7 @@ export function createFormsClient(config: GoogleConfig, retry: RetryPolicy): For
   }
   return {
     async getForm(formId) {
-      const { data } = await call(formId, () => forms.forms.get({ formId }))
+      const { data } = await call(formId, (forms) => forms.forms.get({ formId }))
       const questions: FormInfo['questions'] = []
       for (const item of data.items ?? []) {
         const id = item.questionItem?.question?.questionId
@@ -147,7 +153,7 @@ export function createFormsClient(config: GoogleConfig, retry: RetryPolicy): For
       const all: FormResponse[] = []
       let pageToken: string | undefined
       do {
-        const { data } = await call(formId, () => forms.forms.responses.list({ formId, pageSize: 5000, ...(pageToken ? { pageToken } : {}) }))
+        const { data } = await call(formId, (forms) => forms.forms.responses.list({ formId, pageSize: 5000, ...(pageToken ? { pageToken } : {}) }))
         for (const r of data.responses ?? []) {
           if (!r.responseId || !r.createTime) continue
           const answers: Record<string, string> = {}
