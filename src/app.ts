@@ -55,7 +55,12 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   app.addHook('onSend', async (request, reply, payload) => {
     if (!READ_METHODS.has(request.method) && reply.statusCode < 400) {
       rosterCache.invalidate()
-      await deps.database.notify(deps.database.db, ROSTER_CHANNEL, 'changed')
+      try {
+        await deps.database.notify(deps.database.db, ROSTER_CHANNEL, 'changed')
+      } catch (error) {
+        // The write itself succeeded; other instances catch up when their LISTEN connection reconnects.
+        request.log.warn({ err: error }, 'could not notify other instances of a change')
+      }
     }
     return payload
   })
