@@ -80,6 +80,18 @@ async function runSelection(db: Db, found: CallWithTeam, closesAt: Instant): Pro
   return { input, selection }
 }
 
+/**
+ * Exact ties are broken by ingestion order, except that responses read from Google Forms are
+ * ordered by responseId among themselves, whichever sync first saw them: their ingestion numbers
+ * are handed out again in responseId order (other sources keep theirs).
+ */
+function googleTieBreak(rows: responseQueries.ResponseRow[]): Map<string, number> {
+  const google = rows.filter((r) => r.source === 'google')
+  const seqs = google.map((r) => r.ingestSeq).sort((a, b) => a - b)
+  const byResponseId = [...google].sort((a, b) => (a.externalId! < b.externalId! ? -1 : a.externalId! > b.externalId! ? 1 : 0))
+  return new Map(byResponseId.map((r, i) => [r.id, seqs[i]!]))
+}
+
 /** Everything the selection of a call depends on, read in the caller's transaction. */
 async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: Instant): Promise<SelectionInput> {
   const [institutions, members, responses] = await Promise.all([
@@ -87,6 +99,7 @@ async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: In
     memberQueries.listMembers(db, team.id),
     responseQueries.listResponses(db, call.id),
   ])
+  const tieBreak = googleTieBreak(responses)
   return {
     window: { opensAt: instantFromPg(call.opensAt), closesAt },
     termStart: instantFromPg(call.termStart),
@@ -98,7 +111,7 @@ async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: In
       id: r.id,
       externalId: r.externalId,
       submittedAt: r.submittedAt as Instant,
-      ingestSeq: r.ingestSeq,
+      ingestSeq: tieBreak.get(r.id) ?? r.ingestSeq,
       name: r.name,
       email: r.email,
       institution: r.institution,

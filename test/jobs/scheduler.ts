@@ -52,3 +52,14 @@ t.test('node-cron ticks the sync while a call is open', async (t) => {
   t.equal(count, 2, 'the new response arrived without anyone asking')
   t.ok(logged.length > 0, 'each scheduled sync is logged')
 })
+
+t.test('an exact tie is settled by responseId even across syncs', async (t) => {
+  const tie = '2026-02-05T09:00:00.250Z'
+  fake.forms.addResponse(form.formId, { responseId: 'ACYDBN-zz', createTime: tie, respondentEmail: 'zz@example.org', answers: { n: 'Zed', i: 'Zeta' } })
+  t.equal((await app.inject({ method: 'POST', url: `/calls/${open}/sync`, headers: staff })).statusCode, 200)
+  fake.forms.addResponse(form.formId, { responseId: 'ACYDBN-aa', createTime: tie, respondentEmail: 'aa@example.org', answers: { n: 'Abe', i: 'Aleph' } })
+  t.equal((await app.inject({ method: 'POST', url: `/calls/${open}/sync`, headers: staff })).statusCode, 200)
+  const decisions = (await app.inject({ method: 'GET', url: `/calls/${open}/selection`, headers: staff })).json().decisions as Array<{ name: string; position: number }>
+  const position = (name: string) => decisions.find((d) => d.name === name)!.position
+  t.ok(position('Abe') < position('Zed'), 'ACYDBN-aa comes before ACYDBN-zz although it was synced later')
+})
