@@ -3,8 +3,8 @@ import type { Database, Db } from '../db/client.js'
 import { listMembers } from '../db/queries/members.js'
 import { findTeamBySlug, type TeamRow } from '../db/queries/teams.js'
 import { instantFromPg, maybeInstantFromPg } from '../db/instants.js'
-import { nextChangeAfter, rosterAt, vacanciesAt, type RosterMember } from '../domain/roster.js'
-import { compareInstants, formatInstant, instantToDate, type Instant } from '../domain/time.js'
+import { effectiveEnd, nextChangeAfter, rosterAt, vacanciesAt, type RosterMember } from '../domain/roster.js'
+import { formatInstant, instantToDate, type Instant } from '../domain/time.js'
 import type { SeatCounts } from '../domain/policy.js'
 import { teamNotFound } from './teams.js'
 
@@ -94,14 +94,10 @@ export class RosterCache {
     let rendered = entry.rendered.get(key)
     if (!rendered) {
       const vacancies = vacanciesAt(entry.team.policy.seats, entry.members, t)
-      const members = serving.map((m) => ({
-        id: m.id,
-        name: m.name,
-        institution: m.institution,
-        seat: m.seat,
-        termStart: formatInstant(m.termStart),
-        termEnd: m.endedAt !== null && (m.termEnd === null || compareInstants(m.endedAt, m.termEnd) < 0) ? formatInstant(m.endedAt) : m.termEnd === null ? null : formatInstant(m.termEnd),
-      }))
+      const members = serving.map((m) => {
+        const end = effectiveEnd(m)
+        return { id: m.id, name: m.name, institution: m.institution, seat: m.seat, termStart: formatInstant(m.termStart), termEnd: end === null ? null : formatInstant(end) }
+      })
       const digest = createHash('sha1').update(JSON.stringify([entry.team.slug, members, vacancies])).digest('base64url').slice(0, 20)
       rendered = { etag: `W/"${digest}"`, members, vacancies }
       entry.rendered.set(key, rendered)
