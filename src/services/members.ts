@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/members.js'
-import { listInstitutions } from '../db/queries/institutions.js'
+import { findInstitutionById, listInstitutions } from '../db/queries/institutions.js'
 import { findSelection, listDecisions } from '../db/queries/selections.js'
 import { findTeamById, type TeamRow } from '../db/queries/teams.js'
 import { findResponses } from '../db/queries/responses.js'
@@ -243,10 +243,9 @@ export async function stepDown(db: Db, memberId: string, input: StepDown, now: D
       if (!member.callId) throw new AppError('conflict', 'no-alternates', `${member.name} was not selected by a call, so there are no alternates to promote`)
       replacement = await promoteAlternate(tx, team, member, departing, effective, reason)
     }
-    const rows = await queries.listMembers(tx, team.id)
-    const institutionName = (id: string) => rows.find((r) => r.member.id === id)?.institutionName ?? null
+    const institutionName = ended.institutionId ? ((await findInstitutionById(tx, ended.institutionId))?.name ?? null) : null
     return {
-      member: view({ member: ended, institutionName: institutionName(ended.id) }),
+      member: view({ member: ended, institutionName }),
       replacement,
       vacancy: member.seat !== 'staff' && replacement === null,
     }

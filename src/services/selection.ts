@@ -61,8 +61,7 @@ function changedFields(row: responseQueries.ResponseRow): string[] | null {
 
 /** Runs the selection and adds the warnings about edited and deleted responses. */
 async function runSelection(db: Db, found: CallWithTeam, closesAt: Instant): Promise<{ input: SelectionInput; selection: Selection }> {
-  const input = await selectionInput(db, found, closesAt)
-  const rows = await responseQueries.listResponses(db, found.call.id)
+  const { input, rows } = await selectionInput(db, found, closesAt)
   const selection = selectVolunteers(input)
   const flagged = rows.filter((r) => r.lastSubmittedAt !== null || r.deletedUpstreamAt !== null)
   selection.warnings.push(
@@ -92,15 +91,15 @@ function googleTieBreak(rows: responseQueries.ResponseRow[]): Map<string, number
   return new Map(byResponseId.map((r, i) => [r.id, seqs[i]!]))
 }
 
-/** Everything the selection of a call depends on, read in the caller's transaction. */
-async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: Instant): Promise<SelectionInput> {
+/** Everything the selection of a call depends on, read in the caller's transaction, with the response rows it came from. */
+async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: Instant): Promise<{ input: SelectionInput; rows: responseQueries.ResponseRow[] }> {
   const [institutions, members, responses] = await Promise.all([
     listInstitutions(db),
     memberQueries.listMembers(db, team.id),
     responseQueries.listResponses(db, call.id),
   ])
   const tieBreak = googleTieBreak(responses)
-  return {
+  const input: SelectionInput = {
     window: { opensAt: instantFromPg(call.opensAt), closesAt },
     termStart: instantFromPg(call.termStart),
     policy: team.policy,
@@ -117,6 +116,7 @@ async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: In
       institution: r.institution,
     })),
   }
+  return { input, rows: responses }
 }
 
 function view(callId: string, status: SelectionView['status'], input: SelectionInput, selection: Selection): SelectionView {
