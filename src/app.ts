@@ -11,6 +11,8 @@ import { teamRoutes } from './http/routes/teams.js'
 import { callRoutes } from './http/routes/calls.js'
 import { memberRoutes } from './http/routes/members.js'
 import { scheduleRoutes } from './http/routes/schedule.js'
+import { templateRoutes } from './http/routes/templates.js'
+import { outboxRoutes } from './http/routes/outbox.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -75,6 +77,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(callRoutes(deps))
   await app.register(memberRoutes(deps, rosterCache))
   await app.register(scheduleRoutes(deps))
+  await app.register(templateRoutes(deps))
+  await app.register(outboxRoutes(deps))
 
   return app
 }

@@ -20,6 +20,25 @@ export interface Config {
   google: GoogleConfig
   /** node-cron expression for syncing open calls' Google Forms; null when off. */
   formsSyncCron: string | null
+  /** node-cron expression for the tick; null when off (SCHEDULER=off turns every cron job off). */
+  tickCron: string | null
+  mail: MailConfig
+}
+
+export interface MailConfig {
+  transport: 'log' | 'gmail'
+  /** The sender: the Gmail mailbox rota sends as (`address` or `Name <address>`). */
+  from: string
+  /** Attempts per message when the provider answers 429/5xx, before it is `failed`. */
+  maxAttempts: number
+  /** First wait before retrying a message; doubles each attempt, at most an hour. */
+  retryBaseMs: number
+  /** How long a message may stay `sending` before rota asks Gmail whether it went out. */
+  sendingLeaseMs: number
+  /** How long one send may take before rota stops waiting (less than half the lease). */
+  sendTimeoutMs: number
+  /** Messages sent per tick at most (Gmail allows about 150 sends a minute per user). */
+  batchSize: number
 }
 
 export interface GoogleConfig {
@@ -73,6 +92,15 @@ export const VARIABLES: VariableDoc[] = [
   { name: 'GOOGLE_RETRY_BASE_MS', default: '1000', description: 'First back-off before retrying Google; doubles each attempt.' },
   { name: 'GOOGLE_RETRY_MAX_MS', default: '30000', description: 'Longest single wait before retrying Google, Retry-After included.' },
   { name: 'FORMS_SYNC_CRON', default: '0 * * * *', description: 'When open calls with a linked Google Form are synced (node-cron syntax); `off` to disable.' },
+  { name: 'SCHEDULER', default: 'on', description: '`off` stops every cron job of this instance (tick and forms sync); `POST /admin/tick` still works.' },
+  { name: 'TICK_CRON', default: '* * * * *', description: 'When the tick runs (opens/reminds/closes calls, schedules the next one, term notices, sends the outbox); `off` to disable.' },
+  { name: 'MAIL_TRANSPORT', default: 'log', description: '`log`: each email is written to DATA_DIR/mail/*.eml and logged. `gmail`: sent through the Gmail API as MAIL_FROM.' },
+  { name: 'MAIL_FROM', default: 'rota@localhost', description: 'Sender address (`address` or `Name <address>`); with gmail, a user mailbox the service account may act as.' },
+  { name: 'MAIL_MAX_ATTEMPTS', default: '8', description: 'Sends of one email when Gmail answers 429/5xx before it is marked failed.' },
+  { name: 'MAIL_RETRY_BASE_MS', default: '60000', description: 'First wait before retrying an email; doubles each attempt (Retry-After honoured), at most one hour.' },
+  { name: 'MAIL_SENDING_LEASE_MS', default: '300000', description: 'How long an email may stay `sending` (its sender crashed or got no answer) before rota asks Gmail whether it went out.' },
+  { name: 'MAIL_SEND_TIMEOUT_MS', default: '30000', description: 'How long one Gmail request may take; at most half of MAIL_SENDING_LEASE_MS.' },
+  { name: 'MAIL_BATCH_SIZE', default: '100', description: 'Emails sent per tick at most.' },
 ]
 
 function read(env: Env, name: string): string | undefined {
@@ -123,7 +151,43 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: logLevel as LogLevel,
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     google: loadGoogleConfig(env),
-    formsSyncCron: cronExpression(env, 'FORMS_SYNC_CRON', '0 * * * *'),
+    ...schedulerConfig(env),
+    mail: loadMailConfig(env),
+  }
+}
+
+function schedulerConfig(env: Env): { formsSyncCron: string | null; tickCron: string | null } {
+  const scheduler = (read(env, 'SCHEDULER') ?? 'on').toLowerCase()
+  if (scheduler !== 'on' && scheduler !== 'off') throw new ConfigError('SCHEDULER', `must be on or off (got "${scheduler}")`)
+  const formsSyncCron = cronExpression(env, 'FORMS_SYNC_CRON', '0 * * * *')
+  const tickCron = cronExpression(env, 'TICK_CRON', '* * * * *')
+  return scheduler === 'off' ? { formsSyncCron: null, tickCron: null } : { formsSyncCron, tickCron }
+}
+
+function loadMailConfig(env: Env): MailConfig {
+  const transport = (read(env, 'MAIL_TRANSPORT') ?? 'log').toLowerCase()
+  if (transport !== 'log' && transport !== 'gmail') throw new ConfigError('MAIL_TRANSPORT', `must be log or gmail (got "${transport}")`)
+  const from = read(env, 'MAIL_FROM')
+  if (transport === 'gmail' && from === undefined) {
+    throw new ConfigError('MAIL_FROM', 'is required with MAIL_TRANSPORT=gmail: the Gmail mailbox rota sends as')
+  }
+  const sender = from ?? 'rota@localhost'
+  const match = /^(?:[^<>\r\n]*<([^<>\s]+)>|([^<>\s]+))$/.exec(sender)
+  const address = match?.[1] ?? match?.[2]
+  if (!address || !/^[^@\s]+@[^@\s]+$/.test(address)) throw new ConfigError('MAIL_FROM', `must be an email address or Name <address> (got "${sender}")`)
+  const sendingLeaseMs = integer(env, 'MAIL_SENDING_LEASE_MS', 300000, 1000, 86400000)
+  const sendTimeoutMs = integer(env, 'MAIL_SEND_TIMEOUT_MS', 30000, 100, 600000)
+  if (sendTimeoutMs * 2 > sendingLeaseMs) {
+    throw new ConfigError('MAIL_SEND_TIMEOUT_MS', `must be at most half of MAIL_SENDING_LEASE_MS (${sendingLeaseMs}), so that no send is still in flight when another instance checks it (got ${sendTimeoutMs})`)
+  }
+  return {
+    transport,
+    from: sender,
+    maxAttempts: integer(env, 'MAIL_MAX_ATTEMPTS', 8, 1, 100),
+    retryBaseMs: integer(env, 'MAIL_RETRY_BASE_MS', 60000, 0, 3600000),
+    sendingLeaseMs,
+    sendTimeoutMs,
+    batchSize: integer(env, 'MAIL_BATCH_SIZE', 100, 1, 10000),
   }
 }
 

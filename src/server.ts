@@ -4,7 +4,7 @@ import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase, type Database } from './db/client.js'
 import { DataDirLockedError } from './db/lock.js'
-import { formsClientFor, systemClock } from './deps.js'
+import { formsClientFor, mailerFor, systemClock } from './deps.js'
 import { startScheduler } from './jobs/scheduler.js'
 import type { Lifecycle } from './http/routes/health.js'
 
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined }, 'database ready')
 
   const lifecycle: Lifecycle = { shuttingDown: false }
-  const deps = { config, database, clock: systemClock, forms: formsClientFor(config) }
+  const deps = { config, database, clock: systemClock, forms: formsClientFor(config), mailer: mailerFor(config, log) }
   const app = await buildApp(deps, { logger: log, lifecycle })
   const scheduler = startScheduler(deps, log)
 

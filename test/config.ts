@@ -16,8 +16,13 @@ t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async
     shutdownGraceMs: 10000,
     google: { apiRootUrl: null, accessToken: null, credentialsFile: null, credentialsJson: null, impersonate: null, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 30000 },
     formsSyncCron: '0 * * * *',
+    tickCron: '* * * * *',
+    mail: { transport: 'log', from: 'rota@localhost', maxAttempts: 8, retryBaseMs: 60000, sendingLeaseMs: 300000, sendTimeoutMs: 30000, batchSize: 100 },
   })
   t.equal(loadConfig({ FORMS_SYNC_CRON: 'off' }).formsSyncCron, null, 'the form sync can be turned off')
+  t.equal(loadConfig({ TICK_CRON: 'off' }).tickCron, null, 'the tick can be turned off')
+  const off = loadConfig({ SCHEDULER: 'off' })
+  t.same([off.tickCron, off.formsSyncCron], [null, null], 'SCHEDULER=off turns every cron job off')
 })
 
 t.test('values are read and blank ones count as unset', async (t) => {
@@ -38,6 +43,12 @@ t.test('an invalid value names the variable and what is wrong, on one line', asy
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL', /not a URL/],
     [{ STAFF_TOKEN: 'short' }, 'STAFF_TOKEN', /at least 16/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],
+    [{ SCHEDULER: 'maybe' }, 'SCHEDULER', /on or off/],
+    [{ TICK_CRON: 'every minute' }, 'TICK_CRON', /cron expression/],
+    [{ MAIL_TRANSPORT: 'smtp' }, 'MAIL_TRANSPORT', /log or gmail/],
+    [{ MAIL_TRANSPORT: 'gmail' }, 'MAIL_FROM', /required/],
+    [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM', /email address/],
+    [{ MAIL_SENDING_LEASE_MS: '10000', MAIL_SEND_TIMEOUT_MS: '6000' }, 'MAIL_SEND_TIMEOUT_MS', /half/],
     [{ DATABASE_POOL_MAX: '0' }, 'DATABASE_POOL_MAX', /between 1/],
     [{ SHUTDOWN_GRACE_MS: '-5' }, 'SHUTDOWN_GRACE_MS', /whole number/],
     [{ GOOGLE_API_ROOT_URL: 'localhost:4040' }, 'GOOGLE_API_ROOT_URL', /http\(s\) URL/],

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { openPglite } from '../db/client.js'
-import { formsClientFor, systemClock } from '../deps.js'
+import { formsClientFor, mailerFor, systemClock } from '../deps.js'
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../../openapi/openapi.json', import.meta.url))
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   // An in-memory database: building the app reads no data, but Deps wants a real one.
   const database = await openPglite(null)
   const config = loadConfig({ LOG_LEVEL: 'silent' })
-  const app = await buildApp({ config, database, clock: systemClock, forms: formsClientFor(config) })
+  const app = await buildApp({ config, database, clock: systemClock, forms: formsClientFor(config), mailer: mailerFor(config, { info() {} }) })
   await app.ready()
   fs.writeFileSync(OPENAPI_FILE, serialiseSpec(app.swagger()))
   await app.close()

@@ -8,6 +8,12 @@ export const teams = pgTable('teams', {
   slug: text('slug').notNull().unique(),
   name: text('name').notNull(),
   policy: jsonb('policy').$type<Policy>().notNull(),
+  /** Where calls and results are announced (a Google Group, say). */
+  mailingList: text('mailing_list'),
+  /** Where staff notices go (call scheduled, seats left empty). */
+  staffEmail: text('staff_email'),
+  /** The volunteer form link shown in announcements. */
+  formUrl: text('form_url'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 })
@@ -65,9 +71,21 @@ export const calls = pgTable(
     seats: jsonb('seats').$type<{ consortium: number; community: number }>(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    /** When the tick marked the call open (and queued its announcement). */
+    openedAt: timestamp('opened_at', { withTimezone: true, mode: 'string', precision: 6 }),
+    /** When the tick decided the reminder (queued or skipped). */
+    remindedAt: timestamp('reminded_at', { withTimezone: true, mode: 'string', precision: 6 }),
+    /** `staff` (created by staff) or `auto` (created by the tick on the cadence). */
+    origin: text('origin').notNull().default('staff'),
+    /** For an `auto` call: the cadence date it was created for, kept when staff move or cancel it. */
+    plannedOpensAt: timestamp('planned_opens_at', { withTimezone: true, mode: 'string', precision: 6 }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [index('calls_team_opens_idx').on(table.teamId, table.opensAt)],
+  (table) => [
+    index('calls_team_opens_idx').on(table.teamId, table.opensAt),
+    // The tick creates each cadence call once, even with several instances, and never again once cancelled.
+    uniqueIndex('calls_team_planned_key').on(table.teamId, table.plannedOpensAt).where(sql`${table.plannedOpensAt} is not null`),
+  ],
 )
 
 /**
@@ -195,3 +213,59 @@ export const callForms = pgTable('call_forms', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 })
+
+/** Staff's own wording for each kind of email, per team; rota's defaults apply where there is none. */
+export const templates = pgTable(
+  'templates',
+  {
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    kind: text('kind').notNull(),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.teamId, table.kind] })],
+)
+
+/**
+ * Every email rota decided to send, rendered when queued. `key` makes each one unique (call +
+ * kind + recipient, member + kind + term end), and `message_id` is derived from it, so a message
+ * can be found at Gmail after a crash. Status: pending → sending → sent | failed | unknown, or
+ * skipped (stale, no address configured, or cancelled by staff).
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    kind: text('kind').notNull(),
+    key: text('key').notNull(),
+    messageId: text('message_id').notNull(),
+    toAddress: text('to_address'),
+    toName: text('to_name'),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    lastError: text('last_error'),
+    providerId: text('provider_id'),
+    callId: uuid('call_id').references(() => calls.id),
+    memberId: uuid('member_id').references(() => members.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    uniqueIndex('outbox_key_key').on(table.key),
+    uniqueIndex('outbox_message_id_key').on(table.messageId),
+    index('outbox_status_idx').on(table.status, table.nextAttemptAt),
+    index('outbox_created_idx').on(table.createdAt),
+  ],
+)

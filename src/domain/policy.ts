@@ -11,6 +11,12 @@ export interface Policy {
   callIntervalMonths: number
   windowDays: number
   inauguralStagger: boolean
+  /** Days before a call closes that the list is reminded; 0: no reminder. */
+  reminderDays: number
+  /** Days before the next call on the cadence opens that rota creates it (as `scheduled`) and tells staff; 0: staff create calls themselves. */
+  autoScheduleDays: number
+  /** Days before a volunteer's term ends that rota tells them; 0: no notice. */
+  termNoticeDays: number
 }
 
 /**
@@ -24,6 +30,9 @@ export const DEFAULT_POLICY: Policy = {
   callIntervalMonths: 12,
   windowDays: 28,
   inauguralStagger: true,
+  reminderDays: 7,
+  autoScheduleDays: 60,
+  termNoticeDays: 30,
 }
 
 /** A change to a policy: any subset of its fields, seats included field by field. */
@@ -33,6 +42,9 @@ export interface PolicyPatch {
   callIntervalMonths?: number
   windowDays?: number
   inauguralStagger?: boolean
+  reminderDays?: number
+  autoScheduleDays?: number
+  termNoticeDays?: number
 }
 
 export interface PolicyProblem {
@@ -48,6 +60,9 @@ export function mergePolicy(policy: Policy, patch: PolicyPatch): Policy {
     callIntervalMonths: patch.callIntervalMonths ?? policy.callIntervalMonths,
     windowDays: patch.windowDays ?? policy.windowDays,
     inauguralStagger: patch.inauguralStagger ?? policy.inauguralStagger,
+    reminderDays: patch.reminderDays ?? policy.reminderDays,
+    autoScheduleDays: patch.autoScheduleDays ?? policy.autoScheduleDays,
+    termNoticeDays: patch.termNoticeDays ?? policy.termNoticeDays,
   }
 }
 
@@ -66,6 +81,9 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
   whole('policy.termMonths', policy.termMonths, 1)
   whole('policy.callIntervalMonths', policy.callIntervalMonths, 1)
   whole('policy.windowDays', policy.windowDays, 1)
+  whole('policy.reminderDays', policy.reminderDays, 0)
+  whole('policy.autoScheduleDays', policy.autoScheduleDays, 0)
+  whole('policy.termNoticeDays', policy.termNoticeDays, 0)
   if (problems.length > 0) return problems
   if (policy.seats.consortium + policy.seats.community < 1) {
     problems.push({ field: 'policy.seats', message: 'must offer at least one volunteer seat' })

@@ -2,6 +2,7 @@ import type { forms_v1 } from 'googleapis'
 import type { GoogleConfig } from '../config.js'
 import { AppError } from '../errors.js'
 import { FORMS_SCOPES, googleAuth } from './google-auth.js'
+import { googleReason, retryAfterMs, statusOf, type GoogleError } from './google-errors.js'
 
 /** A form as rota needs it: its title, whether it collects emails, and its questions by title. */
 export interface FormInfo {
@@ -33,37 +34,6 @@ export interface RetryPolicy {
   /** No single wait is longer than this, Retry-After included. */
   maxDelayMs: number
   sleep?: (ms: number) => Promise<void>
-}
-
-interface GoogleError {
-  status?: number
-  code?: number | string
-  message: string
-  response?: { status?: number; headers?: unknown; data?: unknown }
-}
-
-function statusOf(error: GoogleError): number | null {
-  return error.response?.status ?? error.status ?? (typeof error.code === 'number' ? error.code : null)
-}
-
-function header(headers: unknown, name: string): string | null {
-  if (headers && typeof (headers as Headers).get === 'function') return (headers as Headers).get(name)
-  const value = (headers as Record<string, unknown> | undefined)?.[name]
-  return typeof value === 'string' ? value : null
-}
-
-/** Retry-After as seconds or an HTTP date, in milliseconds from now. */
-function retryAfterMs(error: GoogleError, now: number): number | null {
-  const value = header(error.response?.headers, 'retry-after')
-  if (value === null) return null
-  if (/^\d+$/.test(value.trim())) return Number(value) * 1000
-  const at = Date.parse(value)
-  return Number.isNaN(at) ? null : Math.max(0, at - now)
-}
-
-function googleReason(error: GoogleError): string {
-  const data = error.response?.data as { error?: { message?: string; status?: string } } | undefined
-  return data?.error?.message ?? error.message
 }
 
 /** Google's failures as errors staff can act on: what failed and what to fix. */

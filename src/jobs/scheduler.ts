@@ -1,13 +1,14 @@
 import cron from 'node-cron'
 import type { Deps } from '../deps.js'
 import { syncOpenCalls } from '../services/forms.js'
+import { tick } from '../services/tick.js'
 
 interface Log {
   info(obj: unknown, msg?: string): void
   error(obj: unknown, msg?: string): void
 }
 
-/** node-cron is only the ticker: each tick calls one service with the current instant. */
+/** node-cron is only the ticker: each job calls one service with the current instant (the tick, and the forms sync). */
 export function startScheduler(deps: Deps, log: Log): { stop(): Promise<void> } {
   const tasks: Array<{ stop(): void | Promise<void> }> = []
   if (deps.config.formsSyncCron !== null) {
@@ -22,6 +23,25 @@ export function startScheduler(deps: Deps, log: Log): { stop(): Promise<void> } 
           }
         },
         { noOverlap: true, name: 'forms-sync' },
+      ),
+    )
+  }
+  if (deps.config.tickCron !== null) {
+    tasks.push(
+      cron.schedule(
+        deps.config.tickCron,
+        async () => {
+          try {
+            const report = await tick(deps, deps.clock())
+            const { outbox } = report
+            const busy = report.actions.length > 0 || Object.values(outbox).some((n) => n > 0)
+            if (busy) log.info({ actions: report.actions, outbox }, 'tick')
+            for (const action of report.actions) if (action.type === 'close-failed') log.error({ action }, 'tick could not close a call; it tries again next tick')
+          } catch (error) {
+            log.error({ err: error }, 'tick failed; the next tick tries again')
+          }
+        },
+        { noOverlap: true, name: 'tick' },
       ),
     )
   }

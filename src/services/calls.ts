@@ -2,7 +2,7 @@ import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/calls.js'
 import { instantFromPg, instantToPg } from '../db/instants.js'
 import { AppError, invalid, isUuid, type FieldProblem } from '../errors.js'
-import { addDays, compareInstants, formatInstant, instantFromDate } from '../domain/time.js'
+import { addDays, compareInstants, epochNanos, formatInstant, instantFromDate, instantFromEpochNanos, type Instant } from '../domain/time.js'
 import type { SeatCounts } from '../domain/policy.js'
 import { defaultTermStart } from '../domain/terms.js'
 import { requireTeam } from './teams.js'
@@ -18,6 +18,8 @@ export interface CallView {
   termStart: string
   seats: SeatCounts | null
   status: CallStatus
+  /** `staff`, or `auto` when the tick created it on the cadence. */
+  origin: 'staff' | 'auto'
 }
 
 /**
@@ -42,6 +44,7 @@ export function callView(call: queries.CallRow, teamSlug: string, now: Date): Ca
     termStart: formatInstant(instantFromPg(call.termStart)),
     seats: call.seats ?? null,
     status: callStatus(call, now),
+    origin: call.origin === 'auto' ? 'auto' : 'staff',
   }
 }
 
@@ -85,18 +88,7 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
     if (compareInstants(termStart, closesAt) < 0) problems.push({ field: 'body.termStart', message: 'must not be before closesAt (terms start once the call has closed)' })
     if (problems.length > 0) throw invalid('invalid-call', problems)
 
-    for (const other of others) {
-      const otherOpens = instantFromPg(other.opensAt)
-      const otherCloses = instantFromPg(other.closesAt)
-      if (compareInstants(otherOpens, closesAt) < 0 && compareInstants(opensAt, otherCloses) < 0) {
-        throw new AppError(
-          'conflict',
-          'overlapping-call',
-          `The window overlaps call ${other.id} (${formatInstant(otherOpens)} to ${formatInstant(otherCloses)})`,
-          { callId: other.id, opensAt: formatInstant(otherOpens), closesAt: formatInstant(otherCloses) },
-        )
-      }
-    }
+    checkNoOverlap(others, opensAt, closesAt)
     const row = await queries.insertCall(tx, {
       teamId: team.id,
       opensAt: instantToPg(opensAt),
@@ -105,6 +97,76 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
       seats: input.seats ?? null,
     })
     return callView(row, team.slug, now)
+  })
+}
+
+/** Two calls of a team never overlap: a 409 naming the call in the way. */
+function checkNoOverlap(others: readonly queries.CallRow[], opensAt: Instant, closesAt: Instant): void {
+  for (const other of others) {
+    const otherOpens = instantFromPg(other.opensAt)
+    const otherCloses = instantFromPg(other.closesAt)
+    if (compareInstants(otherOpens, closesAt) < 0 && compareInstants(opensAt, otherCloses) < 0) {
+      throw new AppError(
+        'conflict',
+        'overlapping-call',
+        `The window overlaps call ${other.id} (${formatInstant(otherOpens)} to ${formatInstant(otherCloses)})`,
+        { callId: other.id, opensAt: formatInstant(otherOpens), closesAt: formatInstant(otherCloses) },
+      )
+    }
+  }
+}
+
+export interface CallPatch {
+  opensAt?: string
+  closesAt?: string
+  termStart?: string
+  seats?: SeatCounts | null
+}
+
+/**
+ * Changes a call that has not opened yet (a call rota scheduled on the cadence, typically): its
+ * window, term start or seats, with the rules of createCall. Once a call is open its announcement
+ * has gone out, so its dates stay (409 call-already-open).
+ */
+export async function editCall(db: Db, id: string, patch: CallPatch, now: Date): Promise<CallView> {
+  return db.transaction(async (tx) => {
+    const { team: unlocked } = await requireCall(tx, id)
+    const team = await requireTeam(tx, unlocked.slug, true)
+    const { call } = await requireCall(tx, id, { forUpdate: true })
+    const status = callStatus(call, now)
+    if (status !== 'scheduled' || call.openedAt !== null) {
+      throw new AppError('conflict', status === 'cancelled' ? 'call-cancelled' : 'call-already-open', `This call is ${status}; only a call that has not opened yet can be changed`)
+    }
+    const problems: FieldProblem[] = []
+    const opensAt = patch.opensAt === undefined ? instantFromPg(call.opensAt) : readBoundary(patch.opensAt, 'body.opensAt', problems)
+    const closesAt = patch.closesAt === undefined ? null : readBoundary(patch.closesAt, 'body.closesAt', problems)
+    const termStart = patch.termStart === undefined ? instantFromPg(call.termStart) : readBoundary(patch.termStart, 'body.termStart', problems)
+    if (problems.length > 0 || opensAt === null || termStart === null) throw invalid('invalid-call', problems)
+    // Moving the opening without a new closing keeps the window's length.
+    const length = epochNanos(instantFromPg(call.closesAt)) - epochNanos(instantFromPg(call.opensAt))
+    const newClosesAt = closesAt ?? instantFromEpochNanos(epochNanos(opensAt) + length)
+    if (compareInstants(opensAt, instantFromDate(now)) <= 0) problems.push({ field: 'body.opensAt', message: 'must be in the future' })
+    if (compareInstants(newClosesAt, opensAt) <= 0) problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
+    if (compareInstants(termStart, newClosesAt) < 0) problems.push({ field: 'body.termStart', message: 'must not be before closesAt (terms start once the call has closed)' })
+    if (problems.length > 0) throw invalid('invalid-call', problems)
+    checkNoOverlap((await queries.activeCalls(tx, team.id)).filter((c) => c.id !== id), opensAt, newClosesAt)
+    const row = await queries.updateCall(tx, id, {
+      opensAt: instantToPg(opensAt),
+      closesAt: instantToPg(newClosesAt),
+      termStart: instantToPg(termStart),
+      ...(patch.seats !== undefined ? { seats: patch.seats } : {}),
+    })
+    return callView(row, team.slug, now)
+  })
+}
+
+/** Cancels a call that has no selection yet; it takes no responses and is never announced or closed. */
+export async function cancelCall(db: Db, id: string, now: Date): Promise<CallView> {
+  return db.transaction(async (tx) => {
+    const { call, team } = await requireCall(tx, id, { forUpdate: true })
+    if (call.cancelledAt) throw new AppError('conflict', 'call-cancelled', 'This call is already cancelled')
+    if (call.closedAt) throw new AppError('conflict', 'already-closed', 'This call is closed; its selection is final')
+    return callView(await queries.updateCall(tx, id, { cancelledAt: now }), team.slug, now)
   })
 }
 

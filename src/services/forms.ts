@@ -5,7 +5,7 @@ import { InvalidInstantError, parseInstant } from '../domain/time.js'
 import type { FormInfo, FormsClient } from '../integrations/google-forms.js'
 import { callStatus, requireCall } from './calls.js'
 import { importResponses, type IncomingResponse } from './responses.js'
-import { closeCall, type SelectionView } from './selection.js'
+import { closeCall, type CloseOptions, type SelectionView } from './selection.js'
 
 export interface QuestionTitles {
   name: string
@@ -153,7 +153,7 @@ export async function syncOpenCalls(db: Db, forms: FormsClient, now: Date): Prom
  * Closes a call as `closeCall` does, after syncing its linked form once more so that the selection
  * sees every response; if Google fails, nothing is closed and staff see why.
  */
-export async function closeCallAfterSync(db: Db, forms: FormsClient, callId: string, options: { early: boolean; staff: string }, clock: () => Date): Promise<SelectionView> {
+export async function closeCallAfterSync(db: Db, forms: FormsClient, callId: string, options: CloseOptions, clock: () => Date): Promise<SelectionView> {
   const { call } = await requireCall(db, callId)
   if (!call.closedAt && !call.cancelledAt && (await hasForm(db, callId))) {
     const status = callStatus(call, clock())

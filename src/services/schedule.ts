@@ -2,7 +2,7 @@ import type { Db } from '../db/client.js'
 import { listCalls } from '../db/queries/calls.js'
 import { listMembers } from '../db/queries/members.js'
 import { findSelection } from '../db/queries/selections.js'
-import { findTeamBySlug } from '../db/queries/teams.js'
+import { findTeamBySlug, type TeamRow } from '../db/queries/teams.js'
 import { instantFromPg, maybeInstantFromPg } from '../db/instants.js'
 import { effectiveEnd } from '../domain/roster.js'
 import { planSchedule, type Schedule } from '../domain/schedule.js'
@@ -20,6 +20,11 @@ export interface ScheduleView {
 async function plan(db: Db, slug: string, years: number, now: Date): Promise<{ schedule: Schedule; team: { slug: string; name: string } }> {
   const team = await findTeamBySlug(db, slug)
   if (!team) throw teamNotFound(slug)
+  return { schedule: await teamSchedule(db, team, years, now), team: { slug: team.slug, name: team.name } }
+}
+
+/** The schedule of a team already read (the tick plans each team's next call with it). */
+export async function teamSchedule(db: Db, team: TeamRow, years: number, now: Date): Promise<Schedule> {
   const [calls, members] = await Promise.all([listCalls(db, team.id), listMembers(db, team.id)])
   const scheduleCalls = await Promise.all(
     calls.map(async (call) => {
@@ -39,8 +44,7 @@ async function plan(db: Db, slug: string, years: number, now: Date): Promise<{ s
       endsAt: effectiveEnd({ termEnd, endedAt: maybeInstantFromPg(member.endedAt) }),
     }
   })
-  const schedule = planSchedule({ policy: team.policy, calls: scheduleCalls, members: scheduleMembers, now: instantFromDate(now), years })
-  return { schedule, team: { slug: team.slug, name: team.name } }
+  return planSchedule({ policy: team.policy, calls: scheduleCalls, members: scheduleMembers, now: instantFromDate(now), years })
 }
 
 /** The team's existing and planned calls over the next `years`, with the seats each fills, and the terms ending meanwhile. */

@@ -12,6 +12,7 @@ import { provenanceWarnings } from '../domain/provenance.js'
 import type { SeatCounts } from '../domain/policy.js'
 import { requireCall } from './calls.js'
 import type { CallWithTeam } from '../db/queries/calls.js'
+import { queueResultNotices } from './notices.js'
 
 export interface DecisionView {
   responseId: string
@@ -189,12 +190,21 @@ async function finalSelection(db: Db, { call }: CallWithTeam): Promise<Selection
   }
 }
 
+export interface CloseOptions {
+  /** Close before closesAt (the window then ends now). */
+  early: boolean
+  /** Who closed it (a staff token's name, or the tick). */
+  staff: string
+  /** MAIL_FROM: the domain of the result emails' Message-IDs. */
+  mailFrom: string
+}
+
 /**
  * Closes a call: runs the selection once, in one transaction, stores every decision, and makes a
  * team member of each selected volunteer. Before `closesAt` only with `early` (the window then ends
  * now); a second close, even a concurrent one, is refused because the call row is locked first.
  */
-export async function closeCall(db: Db, callId: string, options: { early: boolean; staff: string }, now: Date): Promise<SelectionView> {
+export async function closeCall(db: Db, callId: string, options: CloseOptions, now: Date): Promise<SelectionView> {
   return db.transaction(async (tx) => {
     const found = await requireCall(tx, callId, { forUpdate: true })
     const { call, team } = found
@@ -258,6 +268,8 @@ export async function closeCall(db: Db, callId: string, options: { early: boolea
         })),
     )
     await markClosed(tx, callId, { closedAt: now, ...(early ? { closesAt: instantToPg(closesAt) } : {}) })
+    // The emails the close causes are queued in the same transaction: closed means announced.
+    await queueResultNotices(tx, options.mailFrom, team, { ...call, closesAt: instantToPg(closesAt) }, selection, emails, now)
     return view(callId, 'final', input, selection)
   })
 }

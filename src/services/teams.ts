@@ -1,16 +1,37 @@
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/teams.js'
 import { AppError, invalid } from '../errors.js'
+import { isEmailAddress } from '../integrations/mail.js'
 import { mergePolicy, policyProblems, type Policy, type PolicyPatch } from '../domain/policy.js'
 
+/** A team as anyone may see it: no addresses. */
 export interface TeamView {
   slug: string
   name: string
   policy: Policy
+  formUrl: string | null
+}
+
+/** A team as staff see it: with the addresses rota sends to. */
+export interface TeamSettingsView extends TeamView {
+  mailingList: string | null
+  staffEmail: string | null
 }
 
 function view(row: queries.TeamRow): TeamView {
-  return { slug: row.slug, name: row.name, policy: row.policy }
+  return { slug: row.slug, name: row.name, policy: row.policy, formUrl: row.formUrl }
+}
+
+function settingsView(row: queries.TeamRow): TeamSettingsView {
+  return { ...view(row), mailingList: row.mailingList, staffEmail: row.staffEmail }
+}
+
+export interface TeamPatch {
+  name?: string
+  policy?: PolicyPatch
+  mailingList?: string | null
+  staffEmail?: string | null
+  formUrl?: string | null
 }
 
 export function teamNotFound(slug: string): AppError {
@@ -32,8 +53,15 @@ export async function getTeam(db: Db, slug: string): Promise<TeamView> {
   return view(await requireTeam(db, slug))
 }
 
-/** Changes a team's name or policy; the merged policy must keep every policy rule or nothing changes. */
-export async function updateTeam(db: Db, slug: string, patch: { name?: string; policy?: PolicyPatch }, now: Date): Promise<TeamView> {
+export async function getTeamSettings(db: Db, slug: string): Promise<TeamSettingsView> {
+  return settingsView(await requireTeam(db, slug))
+}
+
+/**
+ * Changes a team's name, policy or addresses (null clears one); the merged policy must keep every
+ * policy rule or nothing changes.
+ */
+export async function updateTeam(db: Db, slug: string, patch: TeamPatch, now: Date): Promise<TeamSettingsView> {
   return db.transaction(async (tx) => {
     const row = await requireTeam(tx, slug, true)
     const name = patch.name?.trim() ?? row.name
@@ -41,6 +69,22 @@ export async function updateTeam(db: Db, slug: string, patch: { name?: string; p
     const policy = patch.policy ? mergePolicy(row.policy, patch.policy) : row.policy
     const problems = policyProblems(policy).map((p) => ({ ...p, field: `body.${p.field}` }))
     if (problems.length > 0) throw invalid('invalid-policy', problems)
-    return view(await queries.updateTeam(tx, row.id, { name, policy, updatedAt: now }))
+    const problems2: { field: string; message: string }[] = []
+    const address = (field: 'mailingList' | 'staffEmail') => {
+      const value = patch[field]
+      if (value === undefined) return row[field]
+      if (value === null || value.trim() === '') return null
+      if (!isEmailAddress(value.trim())) problems2.push({ field: `body.${field}`, message: 'must be an email address' })
+      return value.trim()
+    }
+    const mailingList = address('mailingList')
+    const staffEmail = address('staffEmail')
+    let formUrl = row.formUrl
+    if (patch.formUrl !== undefined) {
+      formUrl = patch.formUrl === null || patch.formUrl.trim() === '' ? null : patch.formUrl.trim()
+      if (formUrl !== null && !/^https?:\/\/[^\s]+$/.test(formUrl)) problems2.push({ field: 'body.formUrl', message: 'must be an http(s) URL' })
+    }
+    if (problems2.length > 0) throw invalid('invalid-team', problems2)
+    return settingsView(await queries.updateTeam(tx, row.id, { name, policy, mailingList, staffEmail, formUrl, updatedAt: now }))
   })
 }

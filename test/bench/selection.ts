@@ -8,7 +8,7 @@ import path from 'node:path'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { openPglite } from '../../src/db/client.js'
-import { formsClientFor } from '../../src/deps.js'
+import { formsClientFor, mailerFor } from '../../src/deps.js'
 import { selectVolunteers, type ResponseInput } from '../../src/domain/selection.js'
 import type { Institution } from '../../src/domain/institutions.js'
 import { instantFromEpochNanos, parseInstant, type Instant } from '../../src/domain/time.js'
@@ -89,7 +89,7 @@ async function throughApi(): Promise<void> {
     let now = new Date('2027-02-10T00:00:00Z')
     const staffToken = 'bench-staff-token-0123456789'
     const config = loadConfig({ STAFF_TOKEN: staffToken, LOG_LEVEL: 'silent', DATA_DIR: dataDir })
-    const app = await buildApp({ config, database, clock: () => now, forms: formsClientFor(config) })
+    const app = await buildApp({ config, database, clock: () => now, forms: formsClientFor(config), mailer: mailerFor(config, { info() {} }) })
     const headers = { authorization: `Bearer ${staffToken}` }
     const known = institutions(200)
     for (const institution of known) {

@@ -279,6 +279,9 @@ const policyArb: fc.Arbitrary<Policy> = fc
     callIntervalMonths: p.callIntervalMonths,
     windowDays: Math.max(1, Math.floor(p.windowFraction * p.callIntervalMonths * 28)),
     inauguralStagger: p.inauguralStagger,
+    reminderDays: 7,
+    autoScheduleDays: 60,
+    termNoticeDays: 30,
   }))
 
 /** A history of calls that never overlap one another, as staff would create them. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
-import { formsClientFor, type Deps } from '../../src/deps.js'
+import { formsClientFor, mailerFor, type Deps } from '../../src/deps.js'
 import type { Database, Db } from '../../src/db/client.js'
 import type { Lifecycle } from '../../src/http/routes/health.js'
 import { openTestDatabase } from './database.js'
@@ -45,7 +45,7 @@ export async function build(t: Tap, env: Record<string, string> = {}): Promise<B
   const config = loadConfig({ STAFF_TOKEN, LOG_LEVEL: 'silent', DATA_DIR: '/nonexistent-rota-test', ...env })
   const clock = testClock()
   const lifecycle: Lifecycle = { shuttingDown: false }
-  const deps: Deps = { config, database, clock, forms: formsClientFor(config) }
+  const deps: Deps = { config, database, clock, forms: formsClientFor(config), mailer: mailerFor(config, { info() {} }) }
   const app = await buildApp(deps, { lifecycle })
   t.teardown(() => app.close())
   return { app, database, db: database.db, config, deps, clock, lifecycle, staff: { authorization: `Bearer ${STAFF_TOKEN}` } }

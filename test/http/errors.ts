@@ -43,7 +43,7 @@ t.test('a 5xx never shows a stack trace or internal message, and is logged', asy
     notify: async () => {},
     close: async () => {},
   }
-  const failing = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database: broken, clock: () => new Date(), forms: null as never }, { logger: pino({ level: 'error' }, sink) })
+  const failing = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database: broken, clock: () => new Date(), forms: null as never, mailer: null as never }, { logger: pino({ level: 'error' }, sink) })
   t.teardown(() => failing.close())
   const res = await failing.inject({ method: 'GET', url: '/teams' })
   t.equal(res.statusCode, 500)

@@ -10,15 +10,18 @@ const DEFAULT_POLICY = {
   callIntervalMonths: 12,
   windowDays: 28,
   inauguralStagger: true,
+  reminderDays: 7,
+  autoScheduleDays: 60,
+  termNoticeDays: 30,
 }
 
 t.test('the default team exists after migrations, publicly readable', async (t) => {
   const list = await app.inject({ method: 'GET', url: '/teams' })
   t.equal(list.statusCode, 200)
-  t.same(list.json(), { teams: [{ slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY }] })
+  t.same(list.json(), { teams: [{ slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY, formUrl: null }] })
   const one = await app.inject({ method: 'GET', url: '/teams/coc' })
   t.equal(one.statusCode, 200)
-  t.same(one.json(), { slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY })
+  t.same(one.json(), { slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY, formUrl: null })
 })
 
 t.test('an unknown team is a coded 404', async (t) => {
@@ -75,6 +78,10 @@ t.test('invalid changes are 400, name the field, and change nothing', async (t) 
     ['window longer than the interval', { policy: { windowDays: 340 } }, 'body.policy.windowDays'],
     ['odd term with the stagger', { policy: { termMonths: 23 } }, 'body.policy.termMonths'],
     ['no seats at all', { policy: { seats: { consortium: 0, community: 0 } } }, 'body.policy.seats'],
+    ['negative reminder', { policy: { reminderDays: -1 } }, 'body.policy.reminderDays'],
+    ['mailing list not an address', { mailingList: 'iiif-discuss' }, 'body.mailingList'],
+    ['staff email not an address', { staffEmail: 'staff at iiif.io' }, 'body.staffEmail'],
+    ['form link not http', { formUrl: 'javascript:alert(1)' }, 'body.formUrl'],
   ]
   for (const [label, payload, field] of cases) {
     const res = await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: payload as object })
@@ -88,11 +95,32 @@ t.test('invalid changes are 400, name the field, and change nothing', async (t) 
     t.match(body.error.message, field, `${label}: the message names the field`)
   }
   const after = await app.inject({ method: 'GET', url: '/teams/coc' })
-  t.same(after.json(), { slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY })
+  t.same(after.json(), { slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY, formUrl: null })
 })
 
 t.test('PATCH on an unknown team is 404 for staff', async (t) => {
   const res = await app.inject({ method: 'PATCH', url: '/teams/nope', headers: staff, payload: { name: 'x' } })
   t.equal(res.statusCode, 404)
   t.equal(res.json().error.code, 'team-not-found')
+})
+
+t.test('addresses are set by staff, shown to staff, and never on public routes', async (t) => {
+  const set = await app.inject({
+    method: 'PATCH',
+    url: '/teams/coc',
+    headers: staff,
+    payload: { mailingList: 'iiif-discuss@example.org', staffEmail: 'staff@example.org', formUrl: 'https://forms.gle/abc', policy: { reminderDays: 3 } },
+  })
+  t.equal(set.statusCode, 200, set.body)
+  t.match(set.json(), { mailingList: 'iiif-discuss@example.org', staffEmail: 'staff@example.org', formUrl: 'https://forms.gle/abc', policy: { reminderDays: 3 } })
+  const settings = await app.inject({ method: 'GET', url: '/teams/coc/settings', headers: staff })
+  t.match(settings.json(), { mailingList: 'iiif-discuss@example.org', staffEmail: 'staff@example.org' })
+  t.equal((await app.inject({ method: 'GET', url: '/teams/coc/settings' })).statusCode, 401, 'settings need a staff token')
+  for (const url of ['/teams', '/teams/coc']) {
+    const text = (await app.inject({ method: 'GET', url })).body
+    t.notMatch(text, /@example\.org/, `${url} shows no address`)
+    t.match(text, /forms\.gle\/abc/, `${url} shows the form link`)
+  }
+  const cleared = await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: { mailingList: null, staffEmail: null, formUrl: null, policy: { reminderDays: 7 } } })
+  t.match(cleared.json(), { mailingList: null, staffEmail: null, formUrl: null })
 })

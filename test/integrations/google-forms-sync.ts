@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm'
 import { build } from '../helpers/build.js'
 import { startFakeGoogle, textItem } from '../fakes/google.js'
 import { teams } from '../../src/db/schema.js'
+import { DEFAULT_POLICY } from '../../src/domain/policy.js'
 
 // The real googleapis client, through rota's API, against a fake faithful to Google Forms.
 const TOKEN = 'fake-google-token'
@@ -144,7 +145,7 @@ t.test('closing syncs once more and gives the same selection as a JSON import of
   t.equal(closed.body.decisions.length, N + 1, 'the response added before closing was synced')
 
   // The same responses, as a JSON batch, in a call of a second team with the same policy.
-  await db.insert(teams).values({ slug: 'coc-json', name: 'Comparison', policy: { seats: { consortium: 4, community: 4 }, termMonths: 24, callIntervalMonths: 12, windowDays: 28, inauguralStagger: true } })
+  await db.insert(teams).values({ slug: 'coc-json', name: 'Comparison', policy: DEFAULT_POLICY })
   clock.set('2026-01-15T00:00:00Z')
   const jsonCall = (await api('POST', '/teams/coc-json/calls', { opensAt: '2026-02-01T00:00:00Z', closesAt: '2026-03-01T00:00:00Z' })).body.id
   const current = [...fake.forms.responses(form.formId)].sort((a, b) => (a.responseId < b.responseId ? -1 : 1))

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, isNull, ne, sql } from 'drizzle-orm'
 import type { Db } from '../client.js'
 import { institutions, members } from '../schema.js'
 
@@ -40,4 +40,21 @@ export async function findMember(db: Db, id: string, options: { forUpdate?: bool
 export async function endMember(db: Db, id: string, values: { endedAt: string; endReason: string }): Promise<MemberRow> {
   const [row] = await db.update(members).set(values).where(eq(members.id, id)).returning()
   return row!
+}
+
+/** Volunteers of a team with a term end and no early end, who have no term-ending notice yet. */
+export async function membersAwaitingTermNotice(db: Db, teamId: string) {
+  return db
+    .select({ member: members })
+    .from(members)
+    .where(
+      and(
+        eq(members.teamId, teamId),
+        isNotNull(members.termEnd),
+        isNull(members.endedAt),
+        ne(members.seat, 'staff'),
+        // A member's term end never changes (an early end is recorded apart), so one notice per member.
+        sql`not exists (select 1 from outbox o where o.key = 'term-ending:' || ${members.id}::text)`,
+      ),
+    )
 }

@@ -15,7 +15,7 @@ export async function findTeamBySlug(db: Db, slug: string, options: { forUpdate?
   return row ?? null
 }
 
-export async function updateTeam(db: Db, id: string, values: { name: string; policy: Policy; updatedAt: Date }): Promise<TeamRow> {
+export async function updateTeam(db: Db, id: string, values: { name: string; policy: Policy; mailingList: string | null; staffEmail: string | null; formUrl: string | null; updatedAt: Date }): Promise<TeamRow> {
   const [row] = await db.update(teams).set(values).where(eq(teams.id, id)).returning()
   return row!
 }

@@ -24,6 +24,8 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
         { name: 'calls', description: 'Calls for volunteers, their responses and first-come selection' },
         { name: 'members', description: 'The public roster, and team members with their terms (staff: includes emails)' },
         { name: 'schedule', description: 'Calls to come and terms ending: JSON and an iCalendar feed' },
+        { name: 'templates', description: 'The wording of each kind of email rota sends, per team' },
+        { name: 'outbox', description: 'Every email rota queued, exactly once each; the tick that queues and sends them' },
       ],
       components: {
         securitySchemes: {

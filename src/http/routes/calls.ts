@@ -6,7 +6,7 @@ import * as selection from '../../services/selection.js'
 import * as forms from '../../services/forms.js'
 import { errors, staffOnly } from '../schemas/common.js'
 import { TeamParams } from '../schemas/teams.js'
-import { Call, CallList, CallParams, CloseBody, CsvBody, FormLink, FormLinkBody, ImportCounts, ImportQuery, JsonBatch, NewCall, ResponseList, Selection, SyncResult } from '../schemas/calls.js'
+import { Call, CallList, CallParams, CallPatch, CloseBody, CsvBody, FormLink, FormLinkBody, ImportCounts, ImportQuery, JsonBatch, NewCall, ResponseList, Selection, SyncResult } from '../schemas/calls.js'
 
 export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   const { db } = deps.database
@@ -32,6 +32,29 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.get('/calls/:id', {
       schema: { tags: ['calls'], summary: 'A call and its status', params: CallParams, response: { 200: Call, ...errors(404) } },
     }, async (request) => calls.getCall(db, request.params.id, deps.clock()))
+
+    app.patch('/calls/:id', {
+      schema: {
+        tags: ['calls'],
+        summary: 'Change a call that has not opened yet (window, term start, seats)',
+        description: 'For a call rota scheduled on the cadence, or any call before it opens. Moving opensAt alone keeps the window length.',
+        security: staffOnly,
+        params: CallParams,
+        body: CallPatch,
+        response: { 200: Call, ...errors(400, 401, 404, 409) },
+      },
+    }, async (request) => calls.editCall(db, request.params.id, request.body, deps.clock()))
+
+    app.post('/calls/:id/cancel', {
+      schema: {
+        tags: ['calls'],
+        summary: 'Cancel a call that has no selection yet',
+        description: 'A cancelled call takes no responses and is never announced or closed; a call rota scheduled on the cadence is not created again.',
+        security: staffOnly,
+        params: CallParams,
+        response: { 200: Call, ...errors(401, 404, 409) },
+      },
+    }, async (request) => calls.cancelCall(db, request.params.id, deps.clock()))
 
     app.post('/calls/:id/responses', {
       // A call's whole export in one request: 50,000 responses fit.
@@ -117,7 +140,7 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         request.body ??= {}
       },
     }, async (request) =>
-      forms.closeCallAfterSync(db, deps.forms, request.params.id, { early: request.body.early ?? false, staff: request.staff?.name ?? 'staff' }, deps.clock),
+      forms.closeCallAfterSync(db, deps.forms, request.params.id, { early: request.body.early ?? false, staff: request.staff?.name ?? 'staff', mailFrom: deps.config.mail.from }, deps.clock),
     )
   }
 }

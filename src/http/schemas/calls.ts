@@ -29,7 +29,18 @@ export const Call = Type.Object({
   status: Type.Union(['scheduled', 'open', 'due', 'closed', 'cancelled'].map((s) => Type.Literal(s)), {
     description: 'scheduled (before opensAt), open, due (window over, no selection yet), closed, cancelled.',
   }),
+  origin: Type.Union([Type.Literal('staff'), Type.Literal('auto')], { description: 'auto: created by the tick on the cadence (autoScheduleDays before it opens).' }),
 })
+
+export const CallPatch = Type.Object(
+  {
+    opensAt: Type.Optional(Timestamp('When the call opens (moving it alone keeps the window length).')),
+    closesAt: Type.Optional(Timestamp('When it closes (exclusive).')),
+    termStart: Type.Optional(Timestamp('When the selected volunteers’ terms start.')),
+    seats: Type.Optional(Type.Union([SeatCounts, Type.Null()], { description: 'Seats fixed by staff; null: computed at selection.' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
 
 export const CallList = Type.Object({ calls: Type.Array(Call) })
 

@@ -17,6 +17,9 @@ export const PolicyBody = Type.Object(
     inauguralStagger: Type.Boolean({
       description: 'When a call fills an empty team, half its seats get half a term so later calls replace half the team each year.',
     }),
+    reminderDays: Type.Integer({ minimum: 0, maximum: 366, description: 'Days before a call closes that the mailing list is reminded; 0: no reminder.' }),
+    autoScheduleDays: Type.Integer({ minimum: 0, maximum: 366, description: 'Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls.' }),
+    termNoticeDays: Type.Integer({ minimum: 0, maximum: 366, description: "Days before a volunteer's term ends that rota tells them; 0: no notice." }),
   },
   { additionalProperties: false },
 )
@@ -25,6 +28,13 @@ export const Team = Type.Object({
   slug: Type.String(),
   name: Type.String(),
   policy: PolicyBody,
+  formUrl: Type.Union([Type.String(), Type.Null()], { description: 'The volunteer form link shown in announcements.' }),
+})
+
+export const TeamSettings = Type.Object({
+  ...Team.properties,
+  mailingList: Type.Union([Type.String(), Type.Null()], { description: 'Where calls and results are announced.' }),
+  staffEmail: Type.Union([Type.String(), Type.Null()], { description: 'Where staff notices go (call scheduled, seats left empty).' }),
 })
 
 export const TeamList = Type.Object({ teams: Type.Array(Team) })
@@ -42,10 +52,16 @@ export const TeamPatch = Type.Object(
           callIntervalMonths: Type.Optional(PolicyBody.properties.callIntervalMonths),
           windowDays: Type.Optional(PolicyBody.properties.windowDays),
           inauguralStagger: Type.Optional(PolicyBody.properties.inauguralStagger),
+          reminderDays: Type.Optional(PolicyBody.properties.reminderDays),
+          autoScheduleDays: Type.Optional(PolicyBody.properties.autoScheduleDays),
+          termNoticeDays: Type.Optional(PolicyBody.properties.termNoticeDays),
         },
         { additionalProperties: false, description: 'Any subset of the policy; fields left out keep their value.' },
       ),
     ),
+    mailingList: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()], { description: 'Email address of the mailing list; null clears it.' })),
+    staffEmail: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()], { description: 'Email address for staff notices; null clears it.' })),
+    formUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], { description: 'http(s) link to the volunteer form; null clears it.' })),
   },
   { additionalProperties: false, minProperties: 1 },
 )

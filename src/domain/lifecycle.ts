@@ -1,0 +1,98 @@
+/**
+ * What should have happened by `now` (issue 6, "The tick"): the pure half of the tick. These
+ * functions only decide; the tick service applies each decision with a conditional write that one
+ * instance alone can win, so deciding twice (two instances, or a tick after a crash) is harmless.
+ *
+ * A notice whose moment passed while rota was not running is still decided once, but as `skip`
+ * when it no longer helps anyone (an announcement for a call that already closed): staff see it in
+ * the outbox as skipped instead of the list receiving a burst of stale email.
+ */
+import type { Policy } from './policy.js'
+import { addDays, compareInstants, type Instant } from './time.js'
+
+/** Send the notice, or record it as skipped with the reason. */
+export type NoticeDecision = { send: true } | { send: false; reason: string }
+
+/** A call as the lifecycle needs it. */
+export interface LifecycleCall {
+  id: string
+  opensAt: Instant
+  closesAt: Instant
+  /** When rota marked it open (and announced it); null until then. */
+  openedAt: Instant | null
+  /** When rota decided the reminder; null until then. */
+  remindedAt: Instant | null
+  closed: boolean
+  cancelled: boolean
+}
+
+export type CallStep =
+  | { type: 'open'; callId: string; notice: NoticeDecision }
+  | { type: 'remind'; callId: string; notice: NoticeDecision }
+  | { type: 'close'; callId: string }
+
+/** The instant the reminder is due: `reminderDays` before the call closes (null: reminders off). */
+export function reminderAt(call: Pick<LifecycleCall, 'closesAt'>, policy: Pick<Policy, 'reminderDays'>): Instant | null {
+  return policy.reminderDays > 0 ? addDays(call.closesAt, -policy.reminderDays) : null
+}
+
+/**
+ * The steps a call needs at `now`, in order: mark it open once `opensAt` has passed (announced
+ * while the window is still open), remind the list `reminderDays` before it closes (unless the
+ * window is shorter than that, the call has closed, or the announcement only goes out now — it
+ * already gives the deadline), and close it once `closesAt` has passed.
+ */
+export function callSteps(call: LifecycleCall, policy: Pick<Policy, 'reminderDays'>, now: Instant): CallStep[] {
+  if (call.cancelled) return []
+  const steps: CallStep[] = []
+  const windowOver = compareInstants(now, call.closesAt) >= 0
+  let announcedNow = false
+  if (call.openedAt === null && compareInstants(now, call.opensAt) >= 0) {
+    let notice: NoticeDecision = { send: true }
+    if (call.closed) notice = { send: false, reason: 'the call was closed before rota announced it' }
+    else if (windowOver) notice = { send: false, reason: 'the window had already closed when rota came to announce it' }
+    announcedNow = notice.send
+    steps.push({ type: 'open', callId: call.id, notice })
+  }
+  const remindAt = reminderAt(call, policy)
+  if (!call.closed && call.remindedAt === null && remindAt !== null && compareInstants(now, remindAt) >= 0) {
+    let notice: NoticeDecision = { send: true }
+    if (compareInstants(remindAt, call.opensAt) <= 0) notice = { send: false, reason: `the window is shorter than reminderDays (${policy.reminderDays})` }
+    else if (windowOver) notice = { send: false, reason: 'the window had already closed when the reminder came due' }
+    else if (announcedNow) notice = { send: false, reason: 'the call is announced only now; the announcement gives the deadline' }
+    steps.push({ type: 'remind', callId: call.id, notice })
+  }
+  if (!call.closed && windowOver) steps.push({ type: 'close', callId: call.id })
+  return steps
+}
+
+/** A volunteer whose term may need a notice. */
+export interface TermHolder {
+  id: string
+  termEnd: Instant | null
+  /** Set when they left early: no term-ending notice then. */
+  endedAt: Instant | null
+  seat: string
+}
+
+/**
+ * Whether a volunteer's term-ending notice is due at `now`: `termNoticeDays` before the term
+ * ends; skipped when the term has already ended (rota was not running) — null when not due, or
+ * when there is nothing to notify (staff, no end, an early end, notices off).
+ */
+export function termNotice(member: TermHolder, policy: Pick<Policy, 'termNoticeDays'>, now: Instant): NoticeDecision | null {
+  if (member.seat === 'staff' || member.termEnd === null || member.endedAt !== null || policy.termNoticeDays <= 0) return null
+  if (compareInstants(now, addDays(member.termEnd, -policy.termNoticeDays)) < 0) return null
+  if (compareInstants(now, member.termEnd) >= 0) return { send: false, reason: 'the term had already ended when the notice came due' }
+  return { send: true }
+}
+
+/**
+ * Whether the next call on the cadence should be created now: `autoScheduleDays` before it opens,
+ * and only for a team that already has a call (the first call is staff's decision, and gives the
+ * cadence its anchor).
+ */
+export function autoScheduleDue(planned: { opensAt: Instant } | null, hasCalls: boolean, policy: Pick<Policy, 'autoScheduleDays'>, now: Instant): boolean {
+  if (planned === null || !hasCalls || policy.autoScheduleDays <= 0) return false
+  return compareInstants(now, addDays(planned.opensAt, -policy.autoScheduleDays)) >= 0
+}

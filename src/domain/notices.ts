@@ -1,0 +1,205 @@
+/**
+ * The emails rota sends and their templates (issue 6). The Code of Conduct: a call for volunteers
+ * is "announced on the IIIF mailing list"; the people concerned hear about their own outcome and
+ * term. Templates use `{{placeholder}}`; each kind allows its own placeholders, so a typo is refused
+ * when staff save the template, not discovered when the email goes out.
+ */
+
+/** Every kind of email rota sends. */
+export const NOTICE_KINDS = [
+  'call-scheduled',
+  'call-opened',
+  'call-reminder',
+  'call-results',
+  'selected',
+  'alternate',
+  'not-selected',
+  'shortfall',
+  'term-ending',
+] as const
+export type NoticeKind = (typeof NOTICE_KINDS)[number]
+
+/** Who receives a kind: the team's mailing list, its staff address, a volunteer, or a member. */
+export type Audience = 'mailing-list' | 'staff' | 'volunteer' | 'member'
+
+export interface Template {
+  subject: string
+  body: string
+}
+
+const CALL = ['team', 'opensAt', 'closesAt', 'termStart', 'formUrl', 'seatsConsortium', 'seatsCommunity', 'seatsTotal'] as const
+const SHORTFALL = ['shortfallConsortium', 'shortfallCommunity', 'shortfallTotal'] as const
+const PERSON = ['name'] as const
+
+/** For each kind: its audience and the placeholders its template may use. */
+export const NOTICE_SPECS: Record<NoticeKind, { audience: Audience; placeholders: readonly string[]; description: string }> = {
+  'call-scheduled': { audience: 'staff', placeholders: [...CALL, 'callId'], description: 'To staff when rota creates the next call on the cadence, before it opens.' },
+  'call-opened': { audience: 'mailing-list', placeholders: CALL, description: 'To the mailing list when a call opens.' },
+  'call-reminder': { audience: 'mailing-list', placeholders: CALL, description: 'To the mailing list reminderDays before a call closes.' },
+  'call-results': { audience: 'mailing-list', placeholders: [...CALL, ...SHORTFALL, 'newMembers'], description: 'To the mailing list when a call closes: the new members (names and institutions only).' },
+  selected: { audience: 'volunteer', placeholders: [...CALL, ...PERSON, 'seat', 'termEnd', 'explanation'], description: 'To each selected volunteer.' },
+  alternate: { audience: 'volunteer', placeholders: [...CALL, ...PERSON, 'explanation'], description: 'To each volunteer who is an alternate (may be asked if a seat frees up).' },
+  'not-selected': { audience: 'volunteer', placeholders: [...CALL, ...PERSON, 'explanation'], description: 'To each volunteer who was not selected, with the reason.' },
+  shortfall: { audience: 'staff', placeholders: [...CALL, ...SHORTFALL, 'newMembers', 'callId'], description: 'To staff when seats stay empty after a call: staff recruit directly.' },
+  'term-ending': { audience: 'member', placeholders: ['team', ...PERSON, 'termEnd', 'seat'], description: "To a volunteer termNoticeDays before their term ends." },
+}
+
+export function isNoticeKind(value: string): value is NoticeKind {
+  return (NOTICE_KINDS as readonly string[]).includes(value)
+}
+
+/** rota's own wording, used until staff save a template of their own. */
+export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
+  'call-scheduled': {
+    subject: '[{{team}}] Next call for volunteers scheduled: opens {{opensAt}}',
+    body: [
+      'rota has scheduled the next call for volunteers of the {{team}}.',
+      '',
+      'Opens: {{opensAt}}',
+      'Closes: {{closesAt}}',
+      'Terms start: {{termStart}}',
+      'Seats to fill: {{seatsConsortium}} for people from IIIF Consortium member institutions, {{seatsCommunity}} for people from elsewhere.',
+      '',
+      'It will be announced on the mailing list when it opens. Edit or cancel it before then if needed (call {{callId}}).',
+    ].join('\n'),
+  },
+  'call-opened': {
+    subject: '[{{team}}] Call for volunteers: open until {{closesAt}}',
+    body: [
+      'The {{team}} is looking for volunteers.',
+      '',
+      'Volunteer here: {{formUrl}}',
+      'The call is open until {{closesAt}}. Seats: {{seatsConsortium}} for people from IIIF Consortium member institutions and {{seatsCommunity}} for people from elsewhere in the community.',
+      'Volunteers are selected first come, first served, one person per institution. Terms last two years and start {{termStart}}.',
+    ].join('\n'),
+  },
+  'call-reminder': {
+    subject: '[{{team}}] Reminder: the call for volunteers closes {{closesAt}}',
+    body: [
+      'A reminder: the call for volunteers for the {{team}} closes {{closesAt}}.',
+      '',
+      'Volunteer here: {{formUrl}}',
+      'Seats: {{seatsConsortium}} for people from IIIF Consortium member institutions and {{seatsCommunity}} for people from elsewhere in the community.',
+    ].join('\n'),
+  },
+  'call-results': {
+    subject: '[{{team}}] Welcome to the new team members',
+    body: [
+      'The call for volunteers for the {{team}} has closed. Welcome to the new members, whose terms start {{termStart}}:',
+      '',
+      '{{newMembers}}',
+      '',
+      'Thank you to everyone who volunteered.',
+    ].join('\n'),
+  },
+  selected: {
+    subject: '[{{team}}] You have been selected',
+    body: [
+      'Dear {{name}},',
+      '',
+      'Thank you for volunteering. You have been selected for the {{team}} ({{seat}} seat). Your term runs from {{termStart}} to {{termEnd}}.',
+      '',
+      '{{explanation}}',
+    ].join('\n'),
+  },
+  alternate: {
+    subject: '[{{team}}] Thank you for volunteering',
+    body: [
+      'Dear {{name}},',
+      '',
+      'Thank you for volunteering for the {{team}}. Every seat was filled before your response, so you are an alternate: if a seat frees up before the next call, staff may ask you to join.',
+      '',
+      '{{explanation}}',
+    ].join('\n'),
+  },
+  'not-selected': {
+    subject: '[{{team}}] Thank you for volunteering',
+    body: ['Dear {{name}},', '', 'Thank you for volunteering for the {{team}}. We could not select you this time:', '', '{{explanation}}'].join('\n'),
+  },
+  shortfall: {
+    subject: '[{{team}}] Seats left empty: {{shortfallTotal}}',
+    body: [
+      'The call for volunteers (call {{callId}}) closed with seats left empty:',
+      '{{shortfallConsortium}} for people from IIIF Consortium member institutions, {{shortfallCommunity}} for people from elsewhere.',
+      '',
+      'Selected:',
+      '{{newMembers}}',
+      '',
+      'Staff recruit directly for the empty seats (POST /teams/{team}/members).',
+    ].join('\n'),
+  },
+  'term-ending': {
+    subject: '[{{team}}] Your term ends {{termEnd}}',
+    body: [
+      'Dear {{name}},',
+      '',
+      'Your term on the {{team}} ({{seat}} seat) ends {{termEnd}}. Thank you for your service.',
+      'You are welcome to volunteer again in the next call.',
+    ].join('\n'),
+  },
+}
+
+export interface TemplateProblem {
+  field: 'subject' | 'body'
+  message: string
+}
+
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g
+
+/**
+ * What is wrong with a template for `kind`: an empty or multi-line subject, an empty body, a
+ * placeholder the kind does not know, or a `{{`/`}}` that opens or closes nothing.
+ */
+export function templateProblems(kind: NoticeKind, template: Template): TemplateProblem[] {
+  const problems: TemplateProblem[] = []
+  const allowed = NOTICE_SPECS[kind].placeholders
+  if (template.subject.trim() === '') problems.push({ field: 'subject', message: 'must not be blank' })
+  if (/[\r\n]/.test(template.subject)) problems.push({ field: 'subject', message: 'must be one line' })
+  if (template.body.trim() === '') problems.push({ field: 'body', message: 'must not be blank' })
+  for (const field of ['subject', 'body'] as const) {
+    const text = template[field]
+    const unknown = new Set<string>()
+    for (const match of text.matchAll(PLACEHOLDER)) {
+      const name = match[1]!
+      if (!allowed.includes(name)) unknown.add(name)
+    }
+    for (const name of unknown) {
+      problems.push({ field, message: `unknown placeholder {{${name}}}; ${kind} allows ${allowed.map((p) => `{{${p}}}`).join(', ')}` })
+    }
+    const rest = text.replace(PLACEHOLDER, '')
+    if (rest.includes('{{') || rest.includes('}}')) problems.push({ field, message: 'has a "{{" or "}}" that is not part of a {{placeholder}}' })
+  }
+  return problems
+}
+
+/** Fills a template's placeholders; every placeholder of the kind must have a value. */
+export function renderTemplate(template: Template, values: Readonly<Record<string, string>>): Template {
+  const fill = (text: string) =>
+    text.replace(PLACEHOLDER, (whole, name: string) => {
+      const value = values[name]
+      return value === undefined ? whole : value
+    })
+  // A value never makes a subject span lines (a header injection, or just a broken subject).
+  return { subject: fill(template.subject).replace(/\s*[\r\n]+\s*/g, ' ').trim(), body: fill(template.body) }
+}
+
+/** An example value for every placeholder, for previews when no real call is at hand. */
+export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
+  team: 'IIIF Code of Conduct Team',
+  opensAt: '2027-02-01 00:00 UTC',
+  closesAt: '2027-03-01 00:00 UTC',
+  termStart: '2027-03-01 00:00 UTC',
+  termEnd: '2029-03-01 00:00 UTC',
+  formUrl: 'https://forms.gle/example',
+  seatsConsortium: '2',
+  seatsCommunity: '2',
+  seatsTotal: '4',
+  shortfallConsortium: '1',
+  shortfallCommunity: '0',
+  shortfallTotal: '1',
+  newMembers: '- Ada Example (Example University)\n- Grace Sample (Sample Library)',
+  name: 'Ada Example',
+  seat: 'IIIF Consortium',
+  explanation: 'Selected: the first volunteer from Example University, for a IIIF Consortium seat.',
+  callId: '00000000-0000-4000-8000-000000000000',
+}

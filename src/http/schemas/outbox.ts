@@ -1,0 +1,59 @@
+import { Type } from '@sinclair/typebox'
+
+const STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const
+export const OutboxStatus = Type.Union(STATUSES.map((s) => Type.Literal(s)), {
+  description: 'pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled).',
+})
+
+export const OutboxMessage = Type.Object({
+  id: Type.String(),
+  team: Type.String(),
+  kind: Type.String(),
+  to: Type.Union([Type.String(), Type.Null()]),
+  subject: Type.String(),
+  status: OutboxStatus,
+  attempts: Type.Integer(),
+  createdAt: Type.String(),
+  sentAt: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  messageId: Type.String({ description: 'The Message-ID header, derived from the message key.' }),
+  callId: Type.Union([Type.String(), Type.Null()]),
+  memberId: Type.Union([Type.String(), Type.Null()]),
+})
+
+export const OutboxList = Type.Object({ messages: Type.Array(OutboxMessage) })
+
+export const OutboxQuery = Type.Object({
+  status: Type.Optional(OutboxStatus),
+  team: Type.Optional(Type.String({ description: 'Team slug.' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 500 })),
+})
+
+export const MessageParams = Type.Object({ id: Type.String({ description: 'Outbox message id (UUID).' }) })
+
+const Counts = {
+  sent: Type.Integer(),
+  uncertain: Type.Integer(),
+  retrying: Type.Integer(),
+  failed: Type.Integer(),
+  confirmed: Type.Integer(),
+  resent: Type.Integer(),
+  unknown: Type.Integer(),
+}
+
+export const TickReport = Type.Object({
+  at: Type.String(),
+  actions: Type.Array(
+    Type.Object({
+      type: Type.String({ description: 'call-scheduled, call-opened, call-reminder, call-closed, close-failed, term-ending.' }),
+      team: Type.String(),
+      callId: Type.Optional(Type.String()),
+      memberId: Type.Optional(Type.String()),
+      notice: Type.Optional(Type.Union([Type.Literal('queued'), Type.Literal('skipped')])),
+      reason: Type.Optional(Type.String()),
+      emails: Type.Optional(Type.Integer()),
+      error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+    }),
+  ),
+  outbox: Type.Object(Counts, { description: 'What the delivery pass did.' }),
+})

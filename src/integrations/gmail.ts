@@ -1,0 +1,75 @@
+import type { gmail_v1 } from 'googleapis'
+import type { GoogleConfig } from '../config.js'
+import { googleAuth } from './google-auth.js'
+import { googleReason, retryAfterMs, statusOf, type GoogleError } from './google-errors.js'
+import { bareAddress, MailError, toRfc822, type Mailer, type OutgoingMail } from './mail.js'
+
+/**
+ * Scopes for the mailbox rota sends as: gmail.send to send, gmail.readonly for the
+ * `rfc822msgid:` search that tells whether an interrupted send went out (gmail.metadata does not
+ * allow `q`).
+ */
+export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.send', 'https://www.googleapis.com/auth/gmail.readonly']
+
+/** A failure of googleapis as the outbox needs it: retry later, give up, or ask Gmail what happened. */
+function mailFailure(error: unknown, what: string): MailError {
+  if (error instanceof MailError) return error
+  const e = error as GoogleError
+  const status = statusOf(e)
+  if (status === null) {
+    // No HTTP answer at all (reset, timeout): the request may have reached Gmail.
+    return new MailError('ambiguous', `${what}: no answer from Gmail (${e.message})`)
+  }
+  const reason = `${what}: Gmail answered ${status}: ${googleReason(e)}`
+  if (status === 429 || status >= 500) return new MailError('retryable', reason, retryAfterMs(e, Date.now()))
+  return new MailError('permanent', reason)
+}
+
+/**
+ * The `gmail` transport: googleapis `users.messages.send` as MAIL_FROM — a user mailbox, reached
+ * through a service account with domain-wide delegation (or GOOGLE_ACCESS_TOKEN for trials and
+ * tests), pointed at GOOGLE_API_ROOT_URL when set. googleapis' own retry is off: a send is not
+ * idempotent, and the outbox decides when to try again.
+ */
+export function gmailMailer(config: GoogleConfig, from: string, options: { timeoutMs: number }): Mailer {
+  let client: Promise<gmail_v1.Gmail | null> | null = null
+  const connect = () =>
+    (client ??= import('googleapis')
+      .then(({ google }) => {
+        const auth = googleAuth(google, { ...config, impersonate: bareAddress(from) }, GMAIL_SCOPES)
+        return auth
+          ? google.gmail({ version: 'v1', retry: false, timeout: options.timeoutMs, auth, ...(config.apiRootUrl ? { rootUrl: config.apiRootUrl } : {}) })
+          : null
+      })
+      .catch((error: unknown) => {
+        client = null
+        throw new MailError('retryable', `rota could not load its Google credentials: ${(error as Error).message}`)
+      }))
+  const gmail = async () => {
+    const api = await connect()
+    if (!api) throw new MailError('permanent', 'MAIL_TRANSPORT=gmail but rota has no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS_JSON (see README).')
+    return api
+  }
+  return {
+    transport: 'gmail',
+    async send(mail: OutgoingMail) {
+      const api = await gmail()
+      try {
+        const raw = Buffer.from(toRfc822(mail), 'utf8').toString('base64url')
+        const { data } = await api.users.messages.send({ userId: 'me', requestBody: { raw } })
+        return { providerId: data.id ?? null }
+      } catch (error) {
+        throw mailFailure(error, 'users.messages.send')
+      }
+    },
+    async wasSent(messageId: string) {
+      const api = await gmail()
+      try {
+        const { data } = await api.users.messages.list({ userId: 'me', q: `rfc822msgid:${messageId.replace(/^<|>$/g, '')}`, includeSpamTrash: true, maxResults: 1 })
+        return (data.messages ?? []).length > 0
+      } catch (error) {
+        throw mailFailure(error, 'users.messages.list')
+      }
+    },
+  }
+}

@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto'
+import type { Db } from '../db/client.js'
+import type { CallRow } from '../db/queries/calls.js'
+import * as memberQueries from '../db/queries/members.js'
+import * as outboxQueries from '../db/queries/outbox.js'
+import type { TeamRow } from '../db/queries/teams.js'
+import * as templateQueries from '../db/queries/templates.js'
+import { instantFromPg, maybeInstantFromPg } from '../db/instants.js'
+import { DEFAULT_TEMPLATES, NOTICE_SPECS, renderTemplate, type NoticeKind, type Template } from '../domain/notices.js'
+import type { SeatCounts } from '../domain/policy.js'
+import { effectiveEnd } from '../domain/roster.js'
+import { seatsToFill, type Decision, type Seat, type Selection } from '../domain/selection.js'
+import type { Instant } from '../domain/time.js'
+import { messageIdDomain } from '../integrations/mail.js'
+
+/** An email to queue: what, to whom, with which values; `skip` records it as skipped instead. */
+export interface Notice {
+  team: TeamRow
+  kind: NoticeKind
+  /** Unique forever: the same notice is never queued twice (call + kind + recipient, member + kind). */
+  key: string
+  /** Null when the team has no address for this audience: the notice is recorded as skipped. */
+  to: string | null
+  toName?: string | null
+  values: Record<string, string>
+  callId?: string | null
+  memberId?: string | null
+  skip?: string | null
+}
+
+/** The permanent Message-ID of a notice, derived from its key (so a crash can never change it). */
+export function messageIdFor(key: string, from: string): string {
+  const digest = createHash('sha256').update(key).digest('hex').slice(0, 32)
+  return `<rota.${digest}@${messageIdDomain(from)}>`
+}
+
+/** The template staff saved for a kind, or rota's default. */
+export async function templateFor(db: Db, teamId: string, kind: NoticeKind): Promise<Template> {
+  const saved = await templateQueries.findTemplate(db, teamId, kind)
+  return saved ? { subject: saved.subject, body: saved.body } : DEFAULT_TEMPLATES[kind]
+}
+
+const AUDIENCE_MISSING: Record<string, string> = {
+  'mailing-list': 'the team has no mailingList (PATCH /teams/{team})',
+  staff: 'the team has no staffEmail (PATCH /teams/{team})',
+  volunteer: 'the volunteer gave no email address',
+  member: 'the member has no email address',
+}
+
+/**
+ * Queues notices in the caller's transaction, rendered now with each team's templates; a notice
+ * whose key is already in the outbox (another instance, or an earlier tick, queued it) is left
+ * alone. Returns the rows this call inserted.
+ */
+export async function queueNotices(db: Db, from: string, notices: readonly Notice[], now: Date): Promise<outboxQueries.OutboxRow[]> {
+  const templates = new Map<string, Template>()
+  const rows: outboxQueries.NewOutboxRow[] = []
+  for (const notice of notices) {
+    const cacheKey = `${notice.team.id}/${notice.kind}`
+    let template = templates.get(cacheKey)
+    if (!template) templates.set(cacheKey, (template = await templateFor(db, notice.team.id, notice.kind)))
+    const rendered = renderTemplate(template, notice.values)
+    const to = notice.to?.trim() || null
+    const skip = notice.skip ?? (to === null ? AUDIENCE_MISSING[NOTICE_SPECS[notice.kind].audience]! : null)
+    rows.push({
+      teamId: notice.team.id,
+      kind: notice.kind,
+      key: notice.key,
+      messageId: messageIdFor(notice.key, from),
+      toAddress: to,
+      toName: notice.toName ?? null,
+      subject: rendered.subject,
+      body: rendered.body,
+      status: skip === null ? 'pending' : 'skipped',
+      lastError: skip === null ? null : `skipped: ${skip}`,
+      nextAttemptAt: skip === null ? now : null,
+      callId: notice.callId ?? null,
+      memberId: notice.memberId ?? null,
+      createdAt: now,
+      updatedAt: now,
+    })
+  }
+  return outboxQueries.insertMessages(db, rows)
+}
+
+/** One notice: see queueNotices. Returns the new row, or null when its key was already queued. */
+export async function queueNotice(db: Db, from: string, notice: Notice, now: Date): Promise<outboxQueries.OutboxRow | null> {
+  return (await queueNotices(db, from, [notice], now))[0] ?? null
+}
+
+/** An instant as people read it in an email: `2027-03-01 00:00 UTC`. */
+export function humanInstant(instant: Instant): string {
+  return `${instant.slice(0, 10)} ${instant.slice(11, 16)} UTC`
+}
+
+/** The values every call notice shares. */
+export function callValues(team: TeamRow, call: CallRow, seats: SeatCounts): Record<string, string> {
+  return {
+    team: team.name,
+    callId: call.id,
+    opensAt: humanInstant(instantFromPg(call.opensAt)),
+    closesAt: humanInstant(instantFromPg(call.closesAt)),
+    termStart: humanInstant(instantFromPg(call.termStart)),
+    formUrl: team.formUrl ?? '(the volunteer form link will follow)',
+    seatsConsortium: String(seats.consortium),
+    seatsCommunity: String(seats.community),
+    seatsTotal: String(seats.consortium + seats.community),
+  }
+}
+
+/** The seats a call will offer: those staff fixed, else those left by volunteers not continuing past its term start. */
+export async function seatsOffered(db: Db, team: TeamRow, call: CallRow): Promise<SeatCounts> {
+  if (call.seats) return call.seats
+  const members = (await memberQueries.listMembers(db, team.id)).map(({ member }) => ({
+    seat: member.seat as Seat,
+    endsAt: effectiveEnd({ termEnd: maybeInstantFromPg(member.termEnd), endedAt: maybeInstantFromPg(member.endedAt) }),
+  }))
+  return seatsToFill(team.policy, members, instantFromPg(call.termStart))
+}
+
+export const SEAT_NAMES: Record<string, string> = { consortium: 'IIIF Consortium', community: 'community', staff: 'staff' }
+
+/**
+ * The emails a closed call causes, queued in the closing transaction: `call-results` to the list
+ * (names and institutions of the new members only), one outcome email per volunteer address —
+ * `selected`, else `alternate`, else `not-selected`, so someone who answered twice hears once —
+ * and `shortfall` to staff when seats stay empty.
+ */
+export async function queueResultNotices(
+  db: Db,
+  from: string,
+  team: TeamRow,
+  call: CallRow,
+  selection: Pick<Selection, 'decisions' | 'seats' | 'shortfall'>,
+  emails: ReadonlyMap<string, string>,
+  now: Date,
+): Promise<number> {
+  const base = callValues(team, call, selection.seats)
+  const selected = selection.decisions.filter((d) => d.outcome === 'selected')
+  const newMembers = selected.length === 0 ? '(no volunteers were selected)' : selected.map((d) => `- ${d.name}${d.institution ? ` (${d.institution})` : ''}`).join('\n')
+  const shortfall = {
+    shortfallConsortium: String(selection.shortfall.consortium),
+    shortfallCommunity: String(selection.shortfall.community),
+    shortfallTotal: String(selection.shortfall.consortium + selection.shortfall.community),
+  }
+  const notices: Notice[] = []
+  const queue = (notice: Notice) => notices.push(notice)
+  queue({ team, kind: 'call-results', key: `call:${call.id}:call-results`, to: team.mailingList, values: { ...base, ...shortfall, newMembers }, callId: call.id })
+
+  const rank = { selected: 0, alternate: 1, excluded: 2 } as const
+  const best = new Map<string, Decision>()
+  const unaddressed: Decision[] = []
+  for (const decision of selection.decisions) {
+    const email = emails.get(decision.responseId)?.trim().toLowerCase() ?? ''
+    if (email === '') {
+      unaddressed.push(decision)
+      continue
+    }
+    const current = best.get(email)
+    if (!current || rank[decision.outcome] < rank[current.outcome]) best.set(email, decision)
+  }
+  const outcomeNotice = (decision: Decision, key: string, to: string | null): Notice => ({
+    team,
+    kind: decision.outcome === 'selected' ? 'selected' : decision.outcome === 'alternate' ? 'alternate' : 'not-selected',
+    key,
+    to,
+    toName: decision.name,
+    values: {
+      ...base,
+      name: decision.name,
+      seat: SEAT_NAMES[decision.seat ?? ''] ?? '',
+      termEnd: decision.termEnd ? humanInstant(decision.termEnd) : '',
+      explanation: decision.explanation,
+    },
+    callId: call.id,
+  })
+  for (const [email, decision] of best) queue(outcomeNotice(decision, `call:${call.id}:result:${email}`, emails.get(decision.responseId)!.trim()))
+  for (const decision of unaddressed) queue(outcomeNotice(decision, `call:${call.id}:result:response:${decision.responseId}`, null))
+
+  if (selection.shortfall.consortium + selection.shortfall.community > 0) {
+    queue({ team, kind: 'shortfall', key: `call:${call.id}:shortfall`, to: team.staffEmail, values: { ...base, ...shortfall, newMembers }, callId: call.id })
+  }
+  return (await queueNotices(db, from, notices, now)).length
+}

@@ -1,0 +1,192 @@
+import type { Deps } from '../deps.js'
+import type { Db } from '../db/client.js'
+import * as queries from '../db/queries/outbox.js'
+import { AppError, isUuid } from '../errors.js'
+import { MailError, type OutgoingMail } from '../integrations/mail.js'
+
+/** What one delivery pass did. */
+export interface DeliveryReport {
+  /** Sent now (the provider accepted them). */
+  sent: number
+  /** Left `sending` after a send that got no answer: checked by Message-ID once the lease passes. */
+  uncertain: number
+  /** Waiting for another try (429/5xx). */
+  retrying: number
+  failed: number
+  /** Found at the provider by Message-ID after an interrupted send, and marked sent without sending again. */
+  confirmed: number
+  /** Interrupted sends that had not reached the provider, sent now. */
+  resent: number
+  unknown: number
+}
+
+export interface OutboxMessageView {
+  id: string
+  team: string
+  kind: string
+  to: string | null
+  subject: string
+  status: queries.OutboxStatus
+  attempts: number
+  createdAt: string
+  sentAt: string | null
+  lastError: string | null
+  messageId: string
+  callId: string | null
+  memberId: string | null
+}
+
+function view(row: queries.OutboxRow, team: string): OutboxMessageView {
+  return {
+    id: row.id,
+    team,
+    kind: row.kind,
+    to: row.toAddress,
+    subject: row.subject,
+    status: row.status as queries.OutboxStatus,
+    attempts: row.attempts,
+    createdAt: row.createdAt.toISOString(),
+    sentAt: row.sentAt?.toISOString() ?? null,
+    lastError: row.lastError,
+    messageId: row.messageId,
+    callId: row.callId,
+    memberId: row.memberId,
+  }
+}
+
+function mailOf(row: queries.OutboxRow, from: string): OutgoingMail {
+  return { messageId: row.messageId, from, to: row.toAddress!, toName: row.toName, subject: row.subject, body: row.body, date: row.createdAt }
+}
+
+/** Wait before the next try of a message that has had `attempts`: doubling from the base, Retry-After honoured, at most an hour. */
+export function retryDelayMs(attempts: number, baseMs: number, retryAfterMs: number | null): number {
+  const backoff = Math.min(3_600_000, baseMs * 2 ** Math.max(0, attempts - 1))
+  return Math.min(3_600_000, Math.max(backoff, retryAfterMs ?? 0))
+}
+
+/**
+ * Sends what is due, one message at a time, each claimed first (`FOR UPDATE SKIP LOCKED`, marked
+ * `sending`, committed) so that no two instances ever send the same row. Before that, messages left
+ * `sending` past the lease (a crash, or a send with no answer) are resolved by asking the provider
+ * whether their Message-ID went out: marked sent, or sent now — never resent blindly; when the
+ * provider cannot say, they end as `unknown` for staff.
+ */
+export async function deliverOutbox(deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>, options: { limit?: number } = {}): Promise<DeliveryReport> {
+  const { db } = deps.database
+  const mail = deps.config.mail
+  const report: DeliveryReport = { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0 }
+  const limit = options.limit ?? mail.batchSize
+
+  for (let checked = 0; checked < limit; checked++) {
+    const row = await db.transaction((tx) => queries.claimStale(tx, deps.clock(), mail.sendingLeaseMs))
+    if (!row) break
+    let sentBefore: boolean
+    try {
+      sentBefore = await deps.mailer.wasSent(row.messageId)
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      const giveUp = (error instanceof MailError && error.kind === 'permanent') || row.attempts >= mail.maxAttempts
+      if (giveUp) {
+        await queries.transition(db, row.id, 'sending', { status: 'unknown', lastError: `rota cannot tell whether this email went out: ${reason}`, updatedAt: deps.clock() })
+        report.unknown++
+      } else {
+        await queries.transition(db, row.id, 'sending', { lastError: `could not check yet whether this email went out: ${reason}`, attempts: row.attempts + 1, updatedAt: deps.clock() })
+      }
+      continue
+    }
+    if (sentBefore) {
+      const now = deps.clock()
+      await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, lastError: null, updatedAt: now })
+      report.confirmed++
+      continue
+    }
+    const claimed = await queries.transition(db, row.id, 'sending', { attempts: row.attempts + 1, claimedAt: deps.clock(), updatedAt: deps.clock() })
+    if (!claimed) continue
+    const outcome = await sendClaimed(deps, claimed, report)
+    if (outcome === 'sent') {
+      report.sent--
+      report.resent++
+    }
+  }
+
+  for (let sent = 0; sent < limit; sent++) {
+    const row = await db.transaction((tx) => queries.claimPending(tx, deps.clock()))
+    if (!row) break
+    await sendClaimed(deps, row, report)
+  }
+  return report
+}
+
+/** Sends a message this instance has claimed (`sending`) and records what happened. */
+async function sendClaimed(deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>, row: queries.OutboxRow, report: DeliveryReport): Promise<'sent' | 'other'> {
+  const { db } = deps.database
+  const mail = deps.config.mail
+  try {
+    const { providerId } = await deps.mailer.send(mailOf(row, mail.from))
+    const now = deps.clock()
+    await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, providerId, lastError: null, updatedAt: now })
+    report.sent++
+    return 'sent'
+  } catch (error) {
+    const now = deps.clock()
+    const failure = error instanceof MailError ? error : new MailError('retryable', error instanceof Error ? error.message : String(error))
+    if (failure.kind === 'ambiguous') {
+      // It may have gone out: leave it `sending`; once the lease passes, a Message-ID search decides.
+      await queries.transition(db, row.id, 'sending', { lastError: failure.message, updatedAt: now })
+      report.uncertain++
+    } else if (failure.kind === 'retryable' && row.attempts < mail.maxAttempts) {
+      const nextAttemptAt = new Date(now.getTime() + retryDelayMs(row.attempts, mail.retryBaseMs, failure.retryAfterMs))
+      await queries.transition(db, row.id, 'sending', { status: 'pending', nextAttemptAt, lastError: failure.message, updatedAt: now })
+      report.retrying++
+    } else {
+      await queries.transition(db, row.id, 'sending', { status: 'failed', lastError: failure.message, updatedAt: now })
+      report.failed++
+    }
+    return 'other'
+  }
+}
+
+export async function listOutbox(db: Db, filter: { status?: queries.OutboxStatus; team?: string; limit?: number }): Promise<OutboxMessageView[]> {
+  const rows = await queries.listMessages(db, { ...(filter.status ? { status: filter.status } : {}), ...(filter.team ? { teamSlug: filter.team } : {}), limit: filter.limit ?? 500 })
+  return rows.map((r) => view(r.message, r.team))
+}
+
+async function requireMessage(db: Db, id: string): Promise<queries.OutboxRow> {
+  const row = isUuid(id) ? await queries.findMessage(db, id, { forUpdate: true }) : null
+  if (!row) throw new AppError('not-found', 'message-not-found', `There is no outbox message ${id}`)
+  return row
+}
+
+async function teamSlugOf(db: Db, id: string): Promise<string> {
+  const [row] = await queries.listMessages(db, { limit: 1, id })
+  return row?.team ?? ''
+}
+
+/**
+ * Staff decide that a failed, unknown or skipped message should go (again): it becomes `pending`
+ * and is sent on the next tick. A message that is pending, being sent or sent is left alone (409):
+ * retrying those could only send it twice.
+ */
+export async function retryMessage(db: Db, id: string, staff: string, now: Date): Promise<OutboxMessageView> {
+  const row = await db.transaction(async (tx) => {
+    const row = await requireMessage(tx, id)
+    if (!['failed', 'unknown', 'skipped'].includes(row.status)) {
+      throw new AppError('conflict', `message-${row.status}`, `This message is ${row.status}; only failed, unknown or skipped messages can be retried`)
+    }
+    if (row.toAddress === null) throw new AppError('conflict', 'message-has-no-recipient', `This message has no recipient (${row.lastError ?? 'no address'}); set the address and let rota queue it again`)
+    return (await queries.transition(tx, id, row.status as queries.OutboxStatus, { status: 'pending', nextAttemptAt: now, lastError: `retry requested by ${staff}`, updatedAt: now }))!
+  })
+  return view(row, await teamSlugOf(db, row.id))
+}
+
+/** Staff decide that a pending, failed or unknown message should not go: it is recorded as skipped. */
+export async function cancelMessage(db: Db, id: string, staff: string, now: Date): Promise<OutboxMessageView> {
+  const row = await db.transaction(async (tx) => {
+    const row = await requireMessage(tx, id)
+    if (!['pending', 'failed', 'unknown'].includes(row.status)) {
+      throw new AppError('conflict', `message-${row.status}`, `This message is ${row.status}; only pending, failed or unknown messages can be cancelled`)
+    }
+    return (await queries.transition(tx, id, row.status as queries.OutboxStatus, { status: 'skipped', lastError: `cancelled by ${staff}`, updatedAt: now }))!
+  })
+  return view(row, await teamSlugOf(db, row.id))
+}

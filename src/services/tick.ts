@@ -1,0 +1,181 @@
+import type { Deps } from '../deps.js'
+import * as callQueries from '../db/queries/calls.js'
+import * as memberQueries from '../db/queries/members.js'
+import { listTeams, type TeamRow } from '../db/queries/teams.js'
+import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.js'
+import { AppError } from '../errors.js'
+import { autoScheduleDue, callSteps, termNotice, type CallStep, type NoticeDecision } from '../domain/lifecycle.js'
+import { compareInstants, instantFromDate, type Instant } from '../domain/time.js'
+import { closeCallAfterSync } from './forms.js'
+import { deliverOutbox, type DeliveryReport } from './outbox.js'
+import { ROSTER_CHANNEL } from './roster.js'
+import { teamSchedule } from './schedule.js'
+import { requireTeam } from './teams.js'
+import { callValues, humanInstant, queueNotice, SEAT_NAMES, seatsOffered } from './notices.js'
+
+/** One thing the tick did. `notice` says whether its email was queued or recorded as skipped. */
+export interface TickAction {
+  type: 'call-scheduled' | 'call-opened' | 'call-reminder' | 'call-closed' | 'close-failed' | 'term-ending'
+  team: string
+  callId?: string
+  memberId?: string
+  notice?: 'queued' | 'skipped'
+  reason?: string
+  /** For call-closed: how many emails the selection queued. */
+  emails?: number
+  error?: { code: string; message: string }
+}
+
+export interface TickReport {
+  at: string
+  actions: TickAction[]
+  outbox: DeliveryReport
+}
+
+const TICK_STAFF = 'rota (tick)'
+
+/**
+ * Brings the database up to date with what should have happened by `now`, then sends what the
+ * outbox holds. Idempotent: every transition is a conditional write in the same transaction as the
+ * emails it causes, so a second tick — on this instance or another, at once or after a crash —
+ * finds nothing left to do. Teams are handled one by one; a failure in one (Google down while
+ * closing) is reported and retried on the next tick without holding up the others.
+ */
+export async function tick(deps: Deps, now: Date): Promise<TickReport> {
+  const actions: TickAction[] = []
+  for (const team of await listTeams(deps.database.db)) {
+    await autoSchedule(deps, team, now, actions)
+    for (const call of await callQueries.callsInFlight(deps.database.db, team.id)) {
+      const steps = callSteps(
+        {
+          id: call.id,
+          opensAt: instantFromPg(call.opensAt),
+          closesAt: instantFromPg(call.closesAt),
+          openedAt: maybeInstantFromPg(call.openedAt),
+          remindedAt: maybeInstantFromPg(call.remindedAt),
+          closed: call.closedAt !== null,
+          cancelled: call.cancelledAt !== null,
+        },
+        team.policy,
+        instantFromDate(now),
+      )
+      for (const step of steps) {
+        const action = await applyStep(deps, team, step, now)
+        if (action) actions.push(action)
+      }
+    }
+    await termNotices(deps, team, now, actions)
+  }
+  if (actions.some((a) => a.type === 'call-closed')) {
+    // New members: every instance's roster cache must drop what it holds.
+    await deps.database.notify(deps.database.db, ROSTER_CHANNEL, 'changed').catch(() => {})
+  }
+  const outbox = await deliverOutbox(deps)
+  return { at: now.toISOString(), actions, outbox }
+}
+
+function noticeFields(decision: NoticeDecision): Pick<TickAction, 'notice' | 'reason'> {
+  return decision.send ? { notice: 'queued' } : { notice: 'skipped', reason: decision.reason }
+}
+
+async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): Promise<TickAction | null> {
+  const { db } = deps.database
+  const from = deps.config.mail.from
+  const at = instantToPg(instantFromDate(now))
+  if (step.type === 'open' || step.type === 'remind') {
+    const kind = step.type === 'open' ? 'call-opened' : 'call-reminder'
+    return db.transaction(async (tx) => {
+      // Only the instance whose conditional write returns the row queues the email.
+      const call = step.type === 'open' ? await callQueries.markOpened(tx, step.callId, at) : await callQueries.markReminded(tx, step.callId, at)
+      if (!call) return null
+      const seats = await seatsOffered(tx, team, call)
+      await queueNotice(
+        tx,
+        from,
+        { team, kind, key: `call:${call.id}:${kind}`, to: team.mailingList, values: callValues(team, call, seats), callId: call.id, skip: step.notice.send ? null : step.notice.reason },
+        now,
+      )
+      return { type: kind, team: team.slug, callId: call.id, ...noticeFields(step.notice) }
+    })
+  }
+  try {
+    const selection = await closeCallAfterSync(db, deps.forms, step.callId, { early: false, staff: TICK_STAFF, mailFrom: from }, () => now)
+    const emails = selection.decisions.length
+    return { type: 'call-closed', team: team.slug, callId: step.callId, emails }
+  } catch (error) {
+    // Another instance closed (or staff cancelled) it first: nothing left to do.
+    if (error instanceof AppError && (error.code === 'already-closed' || error.code === 'call-cancelled')) return null
+    if (error instanceof AppError) return { type: 'close-failed', team: team.slug, callId: step.callId, error: { code: error.code, message: error.message } }
+    throw error
+  }
+}
+
+/**
+ * `autoScheduleDays` before the next call on the cadence, creates it (`scheduled`, origin `auto`)
+ * and tells staff. The insert is keyed by team and cadence date, so it happens once — and a call
+ * staff cancelled is not created again.
+ */
+async function autoSchedule(deps: Deps, team: TeamRow, now: Date, actions: TickAction[]): Promise<void> {
+  if (team.policy.autoScheduleDays <= 0) return
+  const { db } = deps.database
+  const existing = await callQueries.activeCalls(db, team.id)
+  if (existing.length === 0) return
+  const schedule = await teamSchedule(db, team, 2, now)
+  const planned = schedule.calls.find((c) => c.id === null) ?? null
+  if (!autoScheduleDue(planned, true, team.policy, instantFromDate(now)) || planned === null) return
+  const action = await db.transaction(async (tx) => {
+    // Locked as createCall locks it: a call staff create at this moment and this one cannot overlap.
+    const locked = await requireTeam(tx, team.slug, true)
+    const others = await callQueries.activeCalls(tx, locked.id)
+    const overlaps = others.some(
+      (c) => compareInstants(instantFromPg(c.opensAt), planned.closesAt) < 0 && compareInstants(planned.opensAt, instantFromPg(c.closesAt)) < 0,
+    )
+    if (overlaps) return null
+    const call = await callQueries.insertPlannedCall(tx, {
+      teamId: locked.id,
+      opensAt: instantToPg(planned.opensAt),
+      closesAt: instantToPg(planned.closesAt),
+      termStart: instantToPg(planned.termStart),
+      seats: null,
+      origin: 'auto',
+      plannedOpensAt: instantToPg(planned.opensAt),
+    })
+    if (!call) return null
+    await queueNotice(
+      tx,
+      deps.config.mail.from,
+      { team: locked, kind: 'call-scheduled', key: `call:${call.id}:call-scheduled`, to: locked.staffEmail, values: callValues(locked, call, planned.seatsToFill), callId: call.id },
+      now,
+    )
+    return { type: 'call-scheduled' as const, team: team.slug, callId: call.id, notice: locked.staffEmail ? ('queued' as const) : ('skipped' as const) }
+  })
+  if (action) actions.push(action)
+}
+
+/** `termNoticeDays` before a volunteer's term ends, queues `term-ending` to them, once per member. */
+async function termNotices(deps: Deps, team: TeamRow, now: Date, actions: TickAction[]): Promise<void> {
+  const { db } = deps.database
+  const at: Instant = instantFromDate(now)
+  for (const { member } of await memberQueries.membersAwaitingTermNotice(db, team.id)) {
+    const termEnd = maybeInstantFromPg(member.termEnd)
+    const decision = termNotice({ id: member.id, termEnd, endedAt: maybeInstantFromPg(member.endedAt), seat: member.seat }, team.policy, at)
+    if (decision === null || termEnd === null) continue
+    const queued = await queueNotice(
+      db,
+      deps.config.mail.from,
+      {
+        team,
+        kind: 'term-ending',
+        key: `term-ending:${member.id}`,
+        to: member.email,
+        toName: member.name,
+        values: { team: team.name, name: member.name, termEnd: humanInstant(termEnd), seat: SEAT_NAMES[member.seat] ?? member.seat },
+        memberId: member.id,
+        skip: decision.send ? null : decision.reason,
+      },
+      now,
+    )
+    if (queued) actions.push({ type: 'term-ending', team: team.slug, memberId: member.id, ...noticeFields(decision) })
+  }
+}
+
