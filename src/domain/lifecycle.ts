@@ -39,7 +39,7 @@ export function reminderAt(call: Pick<LifecycleCall, 'closesAt'>, policy: Pick<P
 /**
  * The steps a call needs at `now`, in order: mark it open once `opensAt` has passed (announced
  * while the window is still open), remind the list `reminderDays` before it closes (unless the
- * window is shorter than that, the call has closed, or the announcement only goes out now — it
+ * window is not longer than that, the call has closed, or the announcement only goes out now — it
  * already gives the deadline), and close it once `closesAt` has passed.
  */
 export function callSteps(call: LifecycleCall, policy: Pick<Policy, 'reminderDays'>, now: Instant): CallStep[] {
@@ -55,9 +55,9 @@ export function callSteps(call: LifecycleCall, policy: Pick<Policy, 'reminderDay
     steps.push({ type: 'open', callId: call.id, notice })
   }
   const remindAt = reminderAt(call, policy)
-  if (!call.closed && call.remindedAt === null && remindAt !== null && compareInstants(now, remindAt) >= 0) {
+  if (!call.closed && call.remindedAt === null && remindAt !== null && compareInstants(now, remindAt) >= 0 && compareInstants(now, call.opensAt) >= 0) {
     let notice: NoticeDecision = { send: true }
-    if (compareInstants(remindAt, call.opensAt) <= 0) notice = { send: false, reason: `the window is shorter than reminderDays (${policy.reminderDays})` }
+    if (compareInstants(remindAt, call.opensAt) <= 0) notice = { send: false, reason: `the window is not longer than reminderDays (${policy.reminderDays})` }
     else if (windowOver) notice = { send: false, reason: 'the window had already closed when the reminder came due' }
     else if (announcedNow) notice = { send: false, reason: 'the call is announced only now; the announcement gives the deadline' }
     steps.push({ type: 'remind', callId: call.id, notice })

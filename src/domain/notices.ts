@@ -176,8 +176,8 @@ export function templateProblems(kind: NoticeKind, template: Template): Template
 export function renderTemplate(template: Template, values: Readonly<Record<string, string>>): Template {
   const fill = (text: string) =>
     text.replace(PLACEHOLDER, (whole, name: string) => {
-      const value = values[name]
-      return value === undefined ? whole : value
+      // Own keys only: `{{constructor}}` must not find Object.prototype's.
+      return Object.hasOwn(values, name) ? values[name]! : whole
     })
   // A value never makes a subject span lines (a header injection, or just a broken subject).
   return { subject: fill(template.subject).replace(/\s*[\r\n]+\s*/g, ' ').trim(), body: fill(template.body) }
