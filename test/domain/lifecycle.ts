@@ -321,7 +321,7 @@ t.test('no reminder is decided before the call opens, even when the window is sh
   const call = { id: 'c', opensAt: at('2027-02-01T00:00:00Z'), closesAt: at('2027-02-05T00:00:00Z'), openedAt: null, remindedAt: null, closed: false, cancelled: false }
   t.same(callSteps(call, { reminderDays: 7 }, at('2027-01-30T00:00:00Z')), [], 'a scheduled call has nothing to do yet (staff may still lengthen its window)')
   t.same(
-    callSteps(call, { reminderDays: 7 }, at('2027-02-01T00:00:00Z')).map((s) => [s.type, s.notice.send]),
+    callSteps(call, { reminderDays: 7 }, at('2027-02-01T00:00:00Z')).map((s) => [s.type, 'notice' in s ? s.notice.send : null]),
     [['open', true], ['remind', false]],
     'at opening: announced, and the reminder skipped for the short window',
   )
