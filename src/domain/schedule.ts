@@ -69,6 +69,8 @@ export interface ScheduleInput {
   now: Instant
   /** How far ahead to look, in years of 12 calendar months (the HTTP API allows 1–10). */
   years: number
+  /** Cadence dates staff decided against (a call rota created for that date, then cancelled): not planned again. */
+  declinedDates?: readonly Instant[]
 }
 
 export interface Schedule {
@@ -179,7 +181,9 @@ export function planSchedule(input: ScheduleInput): Schedule {
   // window reaches it (a window opening 1 February in a leap year closes on the 29th, a day before
   // the terms it replaces end), else as the window closes.
   let previousTermStart = calls.at(-1)?.termStart ?? null
+  const declined = new Set(input.declinedDates ?? [])
   for (const opensAt of cadenceDates(policy, calls, now, horizon)) {
+    if (declined.has(opensAt)) continue
     const closesAt = addDays(opensAt, policy.windowDays)
     const termStart = defaultTermStart(closesAt, previousTermStart, policy)
     previousTermStart = termStart

@@ -140,16 +140,24 @@ export async function editCall(db: Db, id: string, patch: CallPatch, now: Date):
     const problems: FieldProblem[] = []
     const opensAt = patch.opensAt === undefined ? instantFromPg(call.opensAt) : readBoundary(patch.opensAt, 'body.opensAt', problems)
     const closesAt = patch.closesAt === undefined ? null : readBoundary(patch.closesAt, 'body.closesAt', problems)
-    const termStart = patch.termStart === undefined ? instantFromPg(call.termStart) : readBoundary(patch.termStart, 'body.termStart', problems)
-    if (problems.length > 0 || opensAt === null || termStart === null) throw invalid('invalid-call', problems)
+    const givenTermStart = patch.termStart === undefined ? null : readBoundary(patch.termStart, 'body.termStart', problems)
+    if (problems.length > 0 || opensAt === null) throw invalid('invalid-call', problems)
     // Moving the opening without a new closing keeps the window's length.
     const length = epochNanos(instantFromPg(call.closesAt)) - epochNanos(instantFromPg(call.opensAt))
     const newClosesAt = closesAt ?? instantFromEpochNanos(epochNanos(opensAt) + length)
+    const others = (await queries.activeCalls(tx, team.id)).filter((c) => c.id !== id)
+    // Without a new termStart, the current one stays while it still follows the window; else the
+    // default follows the new window (as createCall would give it).
+    const previous = others.filter((c) => compareInstants(instantFromPg(c.opensAt), opensAt) < 0).at(-1)
+    const stored = instantFromPg(call.termStart)
+    const termStart =
+      givenTermStart ??
+      (compareInstants(stored, newClosesAt) >= 0 ? stored : defaultTermStart(newClosesAt, previous ? instantFromPg(previous.termStart) : null, team.policy))
     if (compareInstants(opensAt, instantFromDate(now)) <= 0) problems.push({ field: 'body.opensAt', message: 'must be in the future' })
     if (compareInstants(newClosesAt, opensAt) <= 0) problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
     if (compareInstants(termStart, newClosesAt) < 0) problems.push({ field: 'body.termStart', message: 'must not be before closesAt (terms start once the call has closed)' })
     if (problems.length > 0) throw invalid('invalid-call', problems)
-    checkNoOverlap((await queries.activeCalls(tx, team.id)).filter((c) => c.id !== id), opensAt, newClosesAt)
+    checkNoOverlap(others, opensAt, newClosesAt)
     const row = await queries.updateCall(tx, id, {
       opensAt: instantToPg(opensAt),
       closesAt: instantToPg(newClosesAt),

@@ -44,7 +44,9 @@ export async function teamSchedule(db: Db, team: TeamRow, years: number, now: Da
       endsAt: effectiveEnd({ termEnd, endedAt: maybeInstantFromPg(member.endedAt) }),
     }
   })
-  return planSchedule({ policy: team.policy, calls: scheduleCalls, members: scheduleMembers, now: instantFromDate(now), years })
+  // A cadence call staff cancelled stays cancelled: its date is not planned again.
+  const declinedDates = calls.filter((call) => call.cancelledAt !== null && call.plannedOpensAt !== null).map((call) => instantFromPg(call.plannedOpensAt!))
+  return planSchedule({ policy: team.policy, calls: scheduleCalls, members: scheduleMembers, now: instantFromDate(now), years, declinedDates })
 }
 
 /** The team's existing and planned calls over the next `years`, with the seats each fills, and the terms ending meanwhile. */
