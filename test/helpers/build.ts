@@ -1,3 +1,6 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
@@ -42,7 +45,10 @@ interface Tap {
 /** The app on a fresh migrated database (one per test file), a fixed clock and STAFF_TOKEN set. */
 export async function build(t: Tap, env: Record<string, string> = {}): Promise<Built> {
   const database = await openTestDatabase(t)
-  const config = loadConfig({ STAFF_TOKEN, LOG_LEVEL: 'silent', DATA_DIR: '/nonexistent-rota-test', ...env })
+  // A folder of its own, for what rota writes there (the log transport's .eml files).
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-test-data-'))
+  t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
+  const config = loadConfig({ STAFF_TOKEN, LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...env })
   const clock = testClock()
   const lifecycle: Lifecycle = { shuttingDown: false }
   const deps: Deps = { config, database, clock, forms: formsClientFor(config), mailer: mailerFor(config, { info() {} }) }
