@@ -57,7 +57,10 @@
  * `fake.forms.addForm(…)`, `addResponse`, `editResponse`, `deleteResponse`, `setItems`;
  * `fake.forms.failNext('responses.list', [429, { status: 429, retryAfter: '2' }, 500])`,
  * `failAlways(op, status)`, `clearFailures()`; `fake.gmail.sent`, `fake.gmail.failNext`,
- * `fake.gmail.failAfterSendingNext(n)`; `fake.requests` logs every API request.
+ * `fake.gmail.failAfterSendingNext(n)`; `fake.requests` logs every API request. Options
+ * `gmailSendDelayMs`, `gmailKeepIfClientGone` and `onGmailSend` hold each send for a while, decide
+ * whether a send whose client died meanwhile is kept, and report each send as it is received and
+ * stored (test/jobs/outbox-chaos.ts kills the sending process at those points).
  *
  * ## Control API (for a person using `npm run fake-google`; no auth, not in `requests`)
  *
@@ -87,7 +90,7 @@ import {
   type Operation,
 } from './google-common.js'
 import { FakeForms, type FormInput, type ResponseInput } from './google-forms.js'
-import { FakeGmail } from './google-gmail.js'
+import { FakeGmail, parseMessage } from './google-gmail.js'
 
 export { FakeForms, textItem, choiceItem, pageBreakItem, questionGroupItem, questionIdsOf } from './google-forms.js'
 export type { Answer, AnswerInput, EmailCollectionType, FilterField, Form, FormInput, FormItem, FormResponse, Question, ResponseInput } from './google-forms.js'
@@ -146,6 +149,41 @@ export interface FakeGoogleOptions {
   seed?: FakeGoogleSeed
   /** Called with each API request once it is answered (the CLI prints these). */
   onRequest?: (entry: RequestLogEntry) => void
+  /**
+   * Gmail `messages.send` only: how long the fake holds a send it has read (after `received`,
+   * before it stores and answers it), in ms; default 0. Like Gmail, a request that has arrived is
+   * not taken back when its client goes away meanwhile: see `gmailKeepIfClientGone`.
+   */
+  gmailSendDelayMs?: (send: GmailSendInfo) => number
+  /**
+   * Whether a send whose client disconnected during `gmailSendDelayMs` is stored all the same
+   * (default: yes, as Gmail keeps a request it has received); false drops it, as if it had never
+   * arrived. Either way nothing is answered.
+   */
+  gmailKeepIfClientGone?: (send: GmailSendInfo) => boolean
+  /**
+   * Called for each Gmail send: `received` once its body is read (before the delay), then `stored`
+   * (in `gmail.sent`, before the answer is written — a client killed here never hears back) or
+   * `dropped` (its client went away and `gmailKeepIfClientGone` said no). Sends refused before
+   * the delay (auth, scripted failures) report nothing.
+   */
+  onGmailSend?: (send: GmailSendEvent) => void
+}
+
+/** A Gmail send as the `gmailSendDelayMs`/`onGmailSend` hooks see it. */
+export interface GmailSendInfo {
+  /** The Authorization header as received (`Bearer …`): tells which client is sending. */
+  authorization: string | undefined
+  /** The Message-ID header of the message (with angle brackets), when it has one. */
+  messageId: string | undefined
+  /** When the send arrived (ms since the epoch). */
+  at: number
+}
+
+export interface GmailSendEvent extends GmailSendInfo {
+  phase: 'received' | 'stored' | 'dropped'
+  /** For `stored`: Gmail's id of the stored message. */
+  id?: string
 }
 
 const MAX_BODY_BYTES = 50 * 1024 * 1024
@@ -214,7 +252,28 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
           answer = gmail.handleList(query, url.searchParams.getAll('labelIds'))
           break
         case 'messages.send': {
+          const hooked = options.gmailSendDelayMs !== undefined || options.onGmailSend !== undefined || options.gmailKeepIfClientGone !== undefined
+          const info: GmailSendInfo = { authorization: req.headers.authorization, messageId: hooked ? peekMessageId(body) : undefined, at: Date.now() }
+          let clientGone = false
+          if (hooked) {
+            // 'close' before the answer is written: the client's connection is gone.
+            res.once('close', () => {
+              if (!res.writableFinished) clientGone = true
+            })
+            options.onGmailSend?.({ ...info, phase: 'received' })
+            const delay = options.gmailSendDelayMs?.(info) ?? 0
+            if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+            if (clientGone || res.destroyed) {
+              clientGone = true
+              if (!(options.gmailKeepIfClientGone?.(info) ?? true)) {
+                options.onGmailSend?.({ ...info, phase: 'dropped' })
+                return done(0)
+              }
+            }
+          }
           const sent = gmail.handleSend(route.id, body, Date.now())
+          if (hooked) options.onGmailSend?.({ ...info, phase: 'stored', id: sent.message.id })
+          if (clientGone) return done(0)
           if (sent.lost !== undefined) {
             if (sent.lost === 'reset') {
               res.socket?.destroy()
@@ -392,6 +451,13 @@ function routeOf(method: string, segments: readonly string[]): Route | undefined
     if (segments.length === 6 && segments[5] === 'send' && method === 'POST') return { operation: 'messages.send', id: segments[3] }
   }
   return undefined
+}
+
+/** The Message-ID header of a send's `raw` message, read without storing anything. */
+function peekMessageId(body: unknown): string | undefined {
+  const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['raw'] : undefined
+  if (typeof raw !== 'string' || raw === '') return undefined
+  return parseMessage(Buffer.from(raw.replace(/\+/g, '-').replace(/\//g, '_'), 'base64url').toString('utf8')).headers['message-id']
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
