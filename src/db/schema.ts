@@ -254,6 +254,8 @@ export const outbox = pgTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    /** A fresh id per claim: only the current claim's holder may move a `sending` row on (a fencing token). */
+    claimId: text('claim_id'),
     lastError: text('last_error'),
     providerId: text('provider_id'),
     callId: uuid('call_id').references(() => calls.id),

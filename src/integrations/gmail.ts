@@ -32,26 +32,31 @@ function mailFailure(error: unknown, what: string): MailError {
  * idempotent, and the outbox decides when to try again.
  */
 export function gmailMailer(config: GoogleConfig, from: string, options: { timeoutMs: number }): Mailer {
-  let client: Promise<gmail_v1.Gmail | null> | null = null
+  let client: Promise<{ api: gmail_v1.Gmail; auth: { getAccessToken(): Promise<unknown> } } | null> | null = null
   const connect = () =>
     (client ??= import('googleapis')
       .then(({ google }) => {
         const auth = googleAuth(google, { ...config, impersonate: bareAddress(from) }, GMAIL_SCOPES)
-        return auth
-          ? google.gmail({ version: 'v1', retry: false, timeout: options.timeoutMs, auth, ...(config.apiRootUrl ? { rootUrl: config.apiRootUrl } : {}) })
-          : null
+        if (!auth) return null
+        const api = google.gmail({ version: 'v1', retry: false, timeout: options.timeoutMs, auth, ...(config.apiRootUrl ? { rootUrl: config.apiRootUrl } : {}) })
+        return { api, auth }
       })
       .catch((error: unknown) => {
         client = null
         throw new MailError('retryable', `rota could not load its Google credentials: ${(error as Error).message}`)
       }))
   const gmail = async () => {
-    const api = await connect()
-    if (!api) throw new MailError('permanent', 'MAIL_TRANSPORT=gmail but rota has no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS_JSON (see README).')
-    return api
+    const connected = await connect()
+    if (!connected) throw new MailError('permanent', 'MAIL_TRANSPORT=gmail but rota has no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS_JSON (see README).')
+    return connected.api
   }
   return {
     transport: 'gmail',
+    async prepare() {
+      const connected = await connect()
+      // A service account's token is fetched (and cached, refreshed 5 minutes before it expires) now, not inside a send.
+      if (connected) await connected.auth.getAccessToken()
+    },
     async send(mail: OutgoingMail) {
       const api = await gmail()
       try {

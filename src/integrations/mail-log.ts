@@ -19,6 +19,9 @@ function fileFor(folder: string, messageId: string): string {
 export function logMailer(folder: string, log: Log): Mailer {
   return {
     transport: 'log',
+    async prepare() {
+      await fs.mkdir(folder, { recursive: true })
+    },
     async send(mail: OutgoingMail) {
       const file = fileFor(folder, mail.messageId)
       try {

@@ -35,6 +35,11 @@ export class MailError extends Error {
 
 export interface Mailer {
   readonly transport: 'log' | 'gmail'
+  /**
+   * Gets ready to send at once (client loaded, credentials fetched), so that no claimed message
+   * waits on set-up: the time between a claim and its send must stay inside the lease.
+   */
+  prepare(): Promise<void>
   /** Sends one message; throws MailError. Returns the provider's id for it, when there is one. */
   send(mail: OutgoingMail): Promise<{ providerId: string | null }>
   /** Whether a message with this Message-ID went out; throws MailError when it cannot tell. */

@@ -11,17 +11,32 @@ interface Log {
 /** node-cron is only the ticker: each job calls one service with the current instant (the tick, and the forms sync). */
 export function startScheduler(deps: Deps, log: Log): { stop(): Promise<void> } {
   const tasks: Array<{ stop(): void | Promise<void> }> = []
+  // Jobs in progress: a shutdown lets them finish (within SHUTDOWN_GRACE_MS) rather than cutting a tick short.
+  const running = new Set<Promise<void>>()
+  const track = (job: () => Promise<void>) => async () => {
+    const run = job()
+    running.add(run)
+    try {
+      await run
+    } finally {
+      running.delete(run)
+    }
+  }
   if (deps.config.formsSyncCron !== null) {
     tasks.push(
       cron.schedule(
         deps.config.formsSyncCron,
-        async () => {
-          const results = await syncOpenCalls(deps.database.db, deps.forms, deps.clock())
-          for (const result of results) {
-            if ('error' in result) log.error({ callId: result.callId, err: result.error }, 'scheduled Google Forms sync failed')
-            else log.info({ callId: result.callId, ...result.counts }, 'scheduled Google Forms sync')
+        track(async () => {
+          try {
+            const results = await syncOpenCalls(deps.database.db, deps.forms, deps.clock())
+            for (const result of results) {
+              if ('error' in result) log.error({ callId: result.callId, err: result.error }, 'scheduled Google Forms sync failed')
+              else log.info({ callId: result.callId, ...result.counts }, 'scheduled Google Forms sync')
+            }
+          } catch (error) {
+            log.error({ err: error }, 'scheduled Google Forms sync failed; the next run tries again')
           }
-        },
+        }),
         { noOverlap: true, name: 'forms-sync' },
       ),
     )
@@ -30,7 +45,7 @@ export function startScheduler(deps: Deps, log: Log): { stop(): Promise<void> } 
     tasks.push(
       cron.schedule(
         deps.config.tickCron,
-        async () => {
+        track(async () => {
           try {
             const report = await tick(deps, deps.clock())
             const { outbox } = report
@@ -40,7 +55,7 @@ export function startScheduler(deps: Deps, log: Log): { stop(): Promise<void> } 
           } catch (error) {
             log.error({ err: error }, 'tick failed; the next tick tries again')
           }
-        },
+        }),
         { noOverlap: true, name: 'tick' },
       ),
     )
@@ -48,6 +63,7 @@ export function startScheduler(deps: Deps, log: Log): { stop(): Promise<void> } 
   return {
     async stop() {
       for (const task of tasks) await task.stop()
+      await Promise.allSettled([...running])
     },
   }
 }

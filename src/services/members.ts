@@ -62,7 +62,9 @@ interface TeamState {
 
 /** The team's members with their institution keys, read in the caller's transaction. */
 async function teamState(db: Db, teamId: string): Promise<TeamState> {
-  const [rows, institutions] = await Promise.all([queries.listMembers(db, teamId), listInstitutions(db)])
+  // Sequential: in a transaction both queries share one connection.
+  const rows = await queries.listMembers(db, teamId)
+  const institutions = await listInstitutions(db)
   const index = buildInstitutionIndex(institutions.map((i) => ({ id: i.id, name: i.name, aliases: i.aliases, consortium: i.consortium })))
   const roster = rows.map(({ member, institutionName }) => {
     const match = member.institutionId ? ({ kind: 'known', key: `id:${member.institutionId}` } as const) : matchInstitution(member.institutionText, index)

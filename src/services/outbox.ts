@@ -76,8 +76,12 @@ export async function deliverOutbox(deps: Pick<Deps, 'database' | 'mailer' | 'co
   const mail = deps.config.mail
   const report: DeliveryReport = { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0 }
   const limit = options.limit ?? mail.batchSize
+  // Set-up (loading googleapis, fetching or refreshing a token) happens before each claim, never
+  // between a claim and its send; if it fails, the send fails the same way and records why.
+  const prepare = () => deps.mailer.prepare().catch(() => {})
 
   for (let checked = 0; checked < limit; checked++) {
+    await prepare()
     const row = await db.transaction((tx) => queries.claimStale(tx, deps.clock(), mail.sendingLeaseMs))
     if (!row) break
     let sentBefore: boolean
@@ -87,29 +91,31 @@ export async function deliverOutbox(deps: Pick<Deps, 'database' | 'mailer' | 'co
       const reason = error instanceof Error ? error.message : String(error)
       const giveUp = (error instanceof MailError && error.kind === 'permanent') || row.attempts >= mail.maxAttempts
       if (giveUp) {
-        await queries.transition(db, row.id, 'sending', { status: 'unknown', lastError: `rota cannot tell whether this email went out: ${reason}`, updatedAt: deps.clock() })
-        report.unknown++
+        const moved = await queries.transition(db, row.id, 'sending', { status: 'unknown', lastError: `rota cannot tell whether this email went out: ${reason}`, updatedAt: deps.clock() }, row.claimId)
+        if (moved) report.unknown++
       } else {
-        await queries.transition(db, row.id, 'sending', { lastError: `could not check yet whether this email went out: ${reason}`, attempts: row.attempts + 1, updatedAt: deps.clock() })
+        await queries.transition(db, row.id, 'sending', { lastError: `could not check yet whether this email went out: ${reason}`, attempts: row.attempts + 1, updatedAt: deps.clock() }, row.claimId)
       }
       continue
     }
     if (sentBefore) {
       const now = deps.clock()
-      await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, lastError: null, updatedAt: now })
-      report.confirmed++
+      if (await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, lastError: null, updatedAt: now }, row.claimId)) report.confirmed++
       continue
     }
-    const claimed = await queries.transition(db, row.id, 'sending', { attempts: row.attempts + 1, claimedAt: deps.clock(), updatedAt: deps.clock() })
+    // Not at the provider: send it under a fresh claim — unless another instance claimed it while
+    // this one was asking (then that one decides).
+    const now = deps.clock()
+    const claimed = await queries.transition(db, row.id, 'sending', { attempts: row.attempts + 1, claimedAt: now, claimId: queries.newClaimId(), updatedAt: now }, row.claimId)
     if (!claimed) continue
-    const outcome = await sendClaimed(deps, claimed, report)
-    if (outcome === 'sent') {
+    if ((await sendClaimed(deps, claimed, report)) === 'sent') {
       report.sent--
       report.resent++
     }
   }
 
   for (let sent = 0; sent < limit; sent++) {
+    await prepare()
     const row = await db.transaction((tx) => queries.claimPending(tx, deps.clock()))
     if (!row) break
     await sendClaimed(deps, row, report)
@@ -117,14 +123,25 @@ export async function deliverOutbox(deps: Pick<Deps, 'database' | 'mailer' | 'co
   return report
 }
 
-/** Sends a message this instance has claimed (`sending`) and records what happened. */
+/**
+ * Sends a message this instance has claimed (`sending`) and records what happened. Every write is
+ * fenced by the claim: if the row was claimed again meanwhile, this instance changes nothing. And a
+ * claim too old to finish its send inside the lease is given back instead of sent: after the lease
+ * another instance may be checking it, and the two must never both send.
+ */
 async function sendClaimed(deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>, row: queries.OutboxRow, report: DeliveryReport): Promise<'sent' | 'other'> {
   const { db } = deps.database
   const mail = deps.config.mail
+  const age = deps.clock().getTime() - (row.claimedAt?.getTime() ?? 0)
+  if (age > mail.sendingLeaseMs - mail.sendTimeoutMs) {
+    const now = deps.clock()
+    await queries.transition(db, row.id, 'sending', { status: 'pending', attempts: row.attempts - 1, nextAttemptAt: row.nextAttemptAt ?? now, lastError: 'claimed too long before it could be sent; given back', updatedAt: now }, row.claimId)
+    return 'other'
+  }
   try {
     const { providerId } = await deps.mailer.send(mailOf(row, mail.from))
     const now = deps.clock()
-    await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, providerId, lastError: null, updatedAt: now })
+    await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, providerId, lastError: null, updatedAt: now }, row.claimId)
     report.sent++
     return 'sent'
   } catch (error) {
@@ -132,14 +149,14 @@ async function sendClaimed(deps: Pick<Deps, 'database' | 'mailer' | 'config' | '
     const failure = error instanceof MailError ? error : new MailError('retryable', error instanceof Error ? error.message : String(error))
     if (failure.kind === 'ambiguous') {
       // It may have gone out: leave it `sending`; once the lease passes, a Message-ID search decides.
-      await queries.transition(db, row.id, 'sending', { lastError: failure.message, updatedAt: now })
+      await queries.transition(db, row.id, 'sending', { lastError: failure.message, updatedAt: now }, row.claimId)
       report.uncertain++
     } else if (failure.kind === 'retryable' && row.attempts < mail.maxAttempts) {
       const nextAttemptAt = new Date(now.getTime() + retryDelayMs(row.attempts, mail.retryBaseMs, failure.retryAfterMs))
-      await queries.transition(db, row.id, 'sending', { status: 'pending', nextAttemptAt, lastError: failure.message, updatedAt: now })
+      await queries.transition(db, row.id, 'sending', { status: 'pending', nextAttemptAt, lastError: failure.message, updatedAt: now }, row.claimId)
       report.retrying++
     } else {
-      await queries.transition(db, row.id, 'sending', { status: 'failed', lastError: failure.message, updatedAt: now })
+      await queries.transition(db, row.id, 'sending', { status: 'failed', lastError: failure.message, updatedAt: now }, row.claimId)
       report.failed++
     }
     return 'other'

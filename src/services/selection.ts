@@ -94,11 +94,10 @@ function googleTieBreak(rows: responseQueries.ResponseRow[]): Map<string, number
 
 /** Everything the selection of a call depends on, read in the caller's transaction, with the response rows it came from. */
 async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: Instant): Promise<{ input: SelectionInput; rows: responseQueries.ResponseRow[] }> {
-  const [institutions, members, responses] = await Promise.all([
-    listInstitutions(db),
-    memberQueries.listMembers(db, team.id),
-    responseQueries.listResponses(db, call.id),
-  ])
+  // One after another: inside a transaction they share one connection (pg refuses overlapping queries on a client).
+  const institutions = await listInstitutions(db)
+  const members = await memberQueries.listMembers(db, team.id)
+  const responses = await responseQueries.listResponses(db, call.id)
   const tieBreak = googleTieBreak(responses)
   const input: SelectionInput = {
     window: { opensAt: instantFromPg(call.opensAt), closesAt },

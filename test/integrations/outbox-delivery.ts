@@ -193,3 +193,28 @@ t.test('the log transport writes one .eml per message and finds it after a crash
   t.equal(Buffer.from(text.split('\r\n\r\n')[1]!.replace(/\r\n/g, ''), 'base64').toString('utf8'), 'Hello\r\nthere')
   t.equal(lines.length, 1, 'and logged')
 })
+
+t.test('a claim too old to finish inside the lease is given back, not sent', async (t) => {
+  const { id, messageId } = await queue()
+  // A stalled process: by the time it would send, more than lease − timeout has passed since its claim.
+  let stalled = now
+  const slowClock = () => new Date((stalled += LEASE - 5000 + 1))
+  t.match(await deliverOutbox({ ...deps, clock: slowClock }, { limit: 1 }), { sent: 0 })
+  t.equal(atGmail(messageId), 0, 'not sent')
+  t.match(await message(id), { status: 'pending', attempts: 0, lastError: /given back/ })
+  t.match(await deliverOutbox(deps), { sent: 1 }, 'a prompt claim sends it')
+  t.equal(atGmail(messageId), 1)
+})
+
+t.test('only the current claim may move a sending message on (fencing)', async (t) => {
+  const { id, messageId } = await queue()
+  const { claimPending, transition } = await import('../../src/db/queries/outbox.js')
+  const first = (await db.transaction((tx) => claimPending(tx, clock())))!
+  t.equal(first.id, id)
+  advance(LEASE + 1000)
+  t.match(await deliverOutbox(deps), { resent: 1 }, 'after the lease another instance checks, finds nothing, sends')
+  const late = await transition(db, id, 'sending', { status: 'pending', lastError: 'stale', updatedAt: clock() }, first.claimId)
+  t.equal(late, null, "the first claim's holder can no longer change it")
+  t.match(await message(id), { status: 'sent' })
+  t.equal(atGmail(messageId), 1)
+})

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { and, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm'
 import type { Db } from '../client.js'
 import { outbox, teams } from '../schema.js'
@@ -58,7 +59,7 @@ export async function claimPending(db: Db, now: Date): Promise<OutboxRow | null>
   if (!candidate) return null
   const [row] = await db
     .update(outbox)
-    .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1`, claimedAt: now, updatedAt: now })
+    .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1`, claimedAt: now, claimId: randomUUID(), updatedAt: now })
     .where(and(eq(outbox.id, candidate.id), eq(outbox.status, 'pending')))
     .returning()
   return row ?? null
@@ -80,27 +81,36 @@ export async function claimStale(db: Db, now: Date, leaseMs: number): Promise<Ou
   if (!candidate) return null
   const [row] = await db
     .update(outbox)
-    .set({ claimedAt: now, updatedAt: now })
+    .set({ claimedAt: now, claimId: randomUUID(), updatedAt: now })
     .where(and(eq(outbox.id, candidate.id), eq(outbox.status, 'sending'), lt(outbox.claimedAt, cutoff)))
     .returning()
   return row ?? null
 }
 
-/** Moves a message on from `from` (a conditional write: nothing happens if another instance moved it first). */
+/**
+ * Moves a message on from `from` — a conditional write: nothing happens (null) if another instance
+ * moved it first, or, with `claimId`, if the row has been claimed again since (the claim is lost).
+ */
 export async function transition(
   db: Db,
   id: string,
   from: OutboxStatus | OutboxStatus[],
-  values: Partial<Pick<OutboxRow, 'status' | 'sentAt' | 'lastError' | 'providerId' | 'nextAttemptAt' | 'claimedAt' | 'attempts'>> & { updatedAt: Date },
+  values: Partial<Pick<OutboxRow, 'status' | 'sentAt' | 'lastError' | 'providerId' | 'nextAttemptAt' | 'claimedAt' | 'claimId' | 'attempts'>> & { updatedAt: Date },
+  claimId?: string | null,
 ): Promise<OutboxRow | null> {
   const froms = Array.isArray(from) ? from : [from]
+  const conditions = [eq(outbox.id, id), inArray(outbox.status, froms)]
+  if (claimId) conditions.push(eq(outbox.claimId, claimId))
   const [row] = await db
     .update(outbox)
     .set(values)
-    .where(and(eq(outbox.id, id), inArray(outbox.status, froms)))
+    .where(and(...conditions))
     .returning()
   return row ?? null
 }
+
+/** A fresh claim id, for re-claiming a row this instance holds. */
+export const newClaimId = randomUUID
 
 /** Counts per status (for the tick's report and tests). */
 export async function countByStatus(db: Db): Promise<Record<string, number>> {
