@@ -28,6 +28,18 @@ export async function openTestDatabase(t: Teardown): Promise<Database> {
     await database.migrate() // a no-op on the template; kept so a stale template can never hide a migration
     return database
   }
+  const created = await createPostgresDatabase(adminUrl)
+  const database = await openPostgres(created.url, { poolMax: 5, log: silent })
+  t.teardown(async () => {
+    await database.close()
+    await created.drop()
+  })
+  await database.migrate()
+  return database
+}
+
+/** A new, empty database on the server of `adminUrl`: its URL, and how to drop it (even while in use). */
+export async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `rota_test_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: adminUrl })
   await admin.connect()
@@ -35,16 +47,15 @@ export async function openTestDatabase(t: Teardown): Promise<Database> {
   await admin.end()
   const url = new URL(adminUrl)
   url.pathname = `/${name}`
-  const database = await openPostgres(url.toString(), { poolMax: 5, log: silent })
-  t.teardown(async () => {
-    await database.close()
-    const cleanup = new pg.Client({ connectionString: adminUrl })
-    await cleanup.connect()
-    await cleanup.query(`drop database if exists ${name} with (force)`)
-    await cleanup.end()
-  })
-  await database.migrate()
-  return database
+  return {
+    url: url.toString(),
+    async drop() {
+      const cleanup = new pg.Client({ connectionString: adminUrl })
+      await cleanup.connect()
+      await cleanup.query(`drop database if exists ${name} with (force)`)
+      await cleanup.end()
+    },
+  }
 }
 
 /**

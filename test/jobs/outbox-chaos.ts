@@ -1,12 +1,12 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { randomBytes, randomInt } from 'node:crypto'
-import pg from 'pg'
+import { randomInt } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { sql } from 'drizzle-orm'
 import { startFakeGoogle, type GmailSendEvent, type RequestLogEntry } from '../fakes/google.js'
 import { seededRandom, sleep, spawnRota, type RotaProcess } from '../helpers/chaos.js'
+import { createPostgresDatabase } from '../helpers/database.js'
 import { openPostgres, type Database } from '../../src/db/client.js'
 import { teams } from '../../src/db/schema.js'
 import { DEFAULT_POLICY } from '../../src/domain/policy.js'
@@ -89,14 +89,8 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
   t.comment(`chaos seed ${SEED} (CHAOS_SEED=${SEED} replays the test's own random choices; timing still varies)`)
 
   // ----- database: one per run, shared by every instance --------------------------------------
-  const name = `rota_test_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  const databaseUrl = url.toString()
+  const created = await createPostgresDatabase(adminUrl)
+  const databaseUrl = created.url
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-chaos-'))
 
   const instances: Instance[] = []
@@ -110,10 +104,7 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
     killAll()
     await Promise.all(instances.map((i) => i.process.exited))
     await database?.close()
-    const cleanup = new pg.Client({ connectionString: adminUrl })
-    await cleanup.connect()
-    await cleanup.query(`drop database if exists ${name} with (force)`)
-    await cleanup.end()
+    await created.drop()
     fs.rmSync(dataDir, { recursive: true, force: true })
   })
 
