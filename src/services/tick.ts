@@ -21,8 +21,9 @@ export interface TickAction {
   memberId?: string
   notice?: 'queued' | 'skipped'
   reason?: string
-  /** For call-closed: how many emails the selection queued. */
-  emails?: number
+  /** For call-closed: how many volunteers were selected, and how many responses were decided. */
+  selected?: number
+  decisions?: number
   error?: { code: string; message: string }
 }
 
@@ -100,8 +101,8 @@ async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): 
   }
   try {
     const selection = await closeCallAfterSync(db, deps.forms, step.callId, { early: false, staff: TICK_STAFF, mailFrom: from }, () => now)
-    const emails = selection.decisions.length
-    return { type: 'call-closed', team: team.slug, callId: step.callId, emails }
+    const selected = selection.decisions.filter((d) => d.outcome === 'selected').length
+    return { type: 'call-closed', team: team.slug, callId: step.callId, selected, decisions: selection.decisions.length }
   } catch (error) {
     // Another instance closed (or staff cancelled) it first: nothing left to do.
     if (error instanceof AppError && (error.code === 'already-closed' || error.code === 'call-cancelled')) return null
