@@ -108,10 +108,7 @@ export async function deliverOutbox(deps: Pick<Deps, 'database' | 'mailer' | 'co
     const now = deps.clock()
     const claimed = await queries.transition(db, row.id, 'sending', { attempts: row.attempts + 1, claimedAt: now, claimId: queries.newClaimId(), updatedAt: now }, row.claimId)
     if (!claimed) continue
-    if ((await sendClaimed(deps, claimed, report)) === 'sent') {
-      report.sent--
-      report.resent++
-    }
+    await sendClaimed(deps, claimed, report, 'resent')
   }
 
   for (let sent = 0; sent < limit; sent++) {
@@ -129,21 +126,20 @@ export async function deliverOutbox(deps: Pick<Deps, 'database' | 'mailer' | 'co
  * claim too old to finish its send inside the lease is given back instead of sent: after the lease
  * another instance may be checking it, and the two must never both send.
  */
-async function sendClaimed(deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>, row: queries.OutboxRow, report: DeliveryReport): Promise<'sent' | 'other'> {
+async function sendClaimed(deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>, row: queries.OutboxRow, report: DeliveryReport, counter: 'sent' | 'resent' = 'sent'): Promise<void> {
   const { db } = deps.database
   const mail = deps.config.mail
   const age = deps.clock().getTime() - (row.claimedAt?.getTime() ?? 0)
   if (age > mail.sendingLeaseMs - mail.sendTimeoutMs) {
     const now = deps.clock()
     await queries.transition(db, row.id, 'sending', { status: 'pending', attempts: row.attempts - 1, nextAttemptAt: row.nextAttemptAt ?? now, lastError: 'claimed too long before it could be sent; given back', updatedAt: now }, row.claimId)
-    return 'other'
+    return
   }
   try {
     const { providerId } = await deps.mailer.send(mailOf(row, mail.from))
     const now = deps.clock()
     await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, providerId, lastError: null, updatedAt: now }, row.claimId)
-    report.sent++
-    return 'sent'
+    report[counter]++
   } catch (error) {
     const now = deps.clock()
     const failure = error instanceof MailError ? error : new MailError('retryable', error instanceof Error ? error.message : String(error))
@@ -159,7 +155,6 @@ async function sendClaimed(deps: Pick<Deps, 'database' | 'mailer' | 'config' | '
       await queries.transition(db, row.id, 'sending', { status: 'failed', lastError: failure.message, updatedAt: now }, row.claimId)
       report.failed++
     }
-    return 'other'
   }
 }
 
