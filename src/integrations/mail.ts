@@ -52,10 +52,7 @@ export function bareAddress(value: string): string {
   return (match ? match[1]! : value).trim()
 }
 
-/** Loose but useful: one @, no spaces or angle brackets, a dot in the domain. */
-export function isEmailAddress(value: string): boolean {
-  return /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/.test(value)
-}
+export { isEmailAddress } from '../domain/email.js'
 
 /** The domain Message-IDs use: the sender's, so they are unique to this deployment. */
 export function messageIdDomain(from: string): string {
