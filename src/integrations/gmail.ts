@@ -59,8 +59,8 @@ export function gmailMailer(config: GoogleConfig, from: string, options: { timeo
     },
     async send(mail: OutgoingMail) {
       const api = await gmail()
+      const raw = Buffer.from(await toRfc822(mail), 'utf8').toString('base64url')
       try {
-        const raw = Buffer.from(toRfc822(mail), 'utf8').toString('base64url')
         const { data } = await api.users.messages.send({ userId: 'me', requestBody: { raw } })
         return { providerId: data.id ?? null }
       } catch (error) {
