@@ -192,7 +192,8 @@ async function sendClaimed(deps: Pick<Deps, 'database' | 'mailer' | 'config' | '
     } else {
       // A staff retry of a message whose last answer was unclear still checks before it sends.
       const verifyBeforeSend = failure.kind === 'retryable' && failure.mayHaveGone
-      await queries.transition(db, row.id, 'sending', { status: 'failed', lastError: failure.message, verifyBeforeSend, updatedAt: now }, row.claimId)
+      const lastError = verifyBeforeSend ? `${failure.message} (it may have gone out all the same: a retry first checks its Message-ID and sends only if it is not there)` : failure.message
+      await queries.transition(db, row.id, 'sending', { status: 'failed', lastError, verifyBeforeSend, updatedAt: now }, row.claimId)
       report.failed++
     }
   }
