@@ -76,9 +76,8 @@ function refuse(header: string, why: string): MailError {
   return new MailError('permanent', `rota refuses to write the ${header} header: ${why}`, null, false)
 }
 
-function noLineBreak(header: string, value: string): string {
+function noLineBreak(header: string, value: string): void {
   if (/[\r\n]/.test(value)) throw refuse(header, 'it contains a line break (CR or LF)')
-  return value
 }
 
 /** MAIL_FROM as `address`, `Name <address>` or `"Name" <address>`: its display name and address. */
