@@ -256,6 +256,11 @@ export const outbox = pgTable(
     claimedAt: timestamp('claimed_at', { withTimezone: true }),
     /** A fresh id per claim: only the current claim's holder may move a `sending` row on (a fencing token). */
     claimId: text('claim_id'),
+    /**
+     * Set when an attempt ended with an answer that does not prove Gmail refused the message (429,
+     * 5xx, …): the next attempt first asks Gmail for the Message-ID and sends only if it is absent.
+     */
+    verifyBeforeSend: boolean('verify_before_send').notNull().default(false),
     lastError: text('last_error'),
     providerId: text('provider_id'),
     callId: uuid('call_id').references(() => calls.id),

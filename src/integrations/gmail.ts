@@ -11,18 +11,23 @@ import { bareAddress, MailError, toRfc822, type Mailer, type OutgoingMail } from
  */
 export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.send', 'https://www.googleapis.com/auth/gmail.readonly']
 
-/** A failure of googleapis as the outbox needs it: retry later, give up, or ask Gmail what happened. */
+/**
+ * A failure of googleapis as the outbox needs it. Only a 400, 401 or 403 proves that Gmail refused
+ * the message (`permanent`). Any other answer — 429, 5xx (Gmail can store a message and still
+ * answer 500/502/503), any other 4xx — is `retryable`, and the message may have gone out: the
+ * outbox asks for its Message-ID before trying again. No answer at all is `ambiguous`.
+ */
 function mailFailure(error: unknown, what: string): MailError {
   if (error instanceof MailError) return error
   const e = error as GoogleError
   const status = statusOf(e)
   if (status === null) {
-    // No HTTP answer at all (reset, timeout): the request may have reached Gmail.
+    // No HTTP answer at all (reset, timeout): the request may have reached Gmail, and may still be in flight.
     return new MailError('ambiguous', `${what}: no answer from Gmail (${e.message})`)
   }
   const reason = `${what}: Gmail answered ${status}: ${googleReason(e)}`
-  if (status === 429 || status >= 500) return new MailError('retryable', reason, retryAfterMs(e, Date.now()))
-  return new MailError('permanent', reason)
+  if (status === 400 || status === 401 || status === 403) return new MailError('permanent', reason)
+  return new MailError('retryable', reason, retryAfterMs(e, Date.now()))
 }
 
 /**
@@ -43,7 +48,7 @@ export function gmailMailer(config: GoogleConfig, from: string, options: { timeo
       })
       .catch((error: unknown) => {
         client = null
-        throw new MailError('retryable', `rota could not load its Google credentials: ${(error as Error).message}`)
+        throw new MailError('retryable', `rota could not load its Google credentials: ${(error as Error).message}`, null, false)
       }))
   const gmail = async () => {
     const connected = await connect()
@@ -59,8 +64,8 @@ export function gmailMailer(config: GoogleConfig, from: string, options: { timeo
     },
     async send(mail: OutgoingMail) {
       const api = await gmail()
+      const raw = Buffer.from(await toRfc822(mail), 'utf8').toString('base64url')
       try {
-        const raw = Buffer.from(toRfc822(mail), 'utf8').toString('base64url')
         const { data } = await api.users.messages.send({ userId: 'me', requestBody: { raw } })
         return { providerId: data.id ?? null }
       } catch (error) {

@@ -24,10 +24,12 @@ export function logMailer(folder: string, log: Log): Mailer {
     },
     async send(mail: OutgoingMail) {
       const file = fileFor(folder, mail.messageId)
+      // A message rota refuses to write (a line break in a header, a bad address) fails for good.
+      const text = await toRfc822(mail)
       try {
         await fs.mkdir(folder, { recursive: true })
         const temporary = `${file}.${process.pid}.tmp`
-        await fs.writeFile(temporary, toRfc822(mail))
+        await fs.writeFile(temporary, text)
         await fs.rename(temporary, file)
       } catch (error) {
         throw new MailError('retryable', `could not write ${file}: ${(error as Error).message}`)

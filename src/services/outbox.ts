@@ -10,10 +10,10 @@ export interface DeliveryReport {
   sent: number
   /** Left `sending` after a send that got no answer: checked by Message-ID once the lease passes. */
   uncertain: number
-  /** Waiting for another try (429/5xx). */
+  /** Waiting for another try (429/5xx, or a check by Message-ID that could not answer yet). */
   retrying: number
   failed: number
-  /** Found at the provider by Message-ID after an interrupted send, and marked sent without sending again. */
+  /** Found at the provider by Message-ID after an interrupted or unclear send (no answer, 429, 5xx), and marked sent without sending again. */
   confirmed: number
   /** Interrupted sends that had not reached the provider, sent now. */
   resent: number
@@ -69,7 +69,9 @@ export function retryDelayMs(attempts: number, baseMs: number, retryAfterMs: num
  * `sending`, committed) so that no two instances ever send the same row. Before that, messages left
  * `sending` past the lease (a crash, or a send with no answer) are resolved by asking the provider
  * whether their Message-ID went out: marked sent, or sent now — never resent blindly; when the
- * provider cannot say, they end as `unknown` for staff.
+ * provider cannot say, they end as `unknown` for staff. The same check comes first for a pending
+ * message whose last attempt got an answer that does not prove a rejection (429, 5xx…): Gmail may
+ * have stored it all the same.
  */
 export async function deliverOutbox(deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>, options: { limit?: number } = {}): Promise<DeliveryReport> {
   const { db } = deps.database
@@ -115,9 +117,44 @@ export async function deliverOutbox(deps: Pick<Deps, 'database' | 'mailer' | 'co
     await prepare()
     const row = await db.transaction((tx) => queries.claimPending(tx, deps.clock()))
     if (!row) break
+    if (row.verifyBeforeSend && !(await absentAtProvider(deps, row, report))) continue
     await sendClaimed(deps, row, report)
   }
   return report
+}
+
+/**
+ * For a claimed message whose last attempt may have reached the provider: asks for its Message-ID.
+ * True when it is not there (send it now). Otherwise records what was found — `sent`, without
+ * sending again — or, when the provider cannot say, counts the attempt and waits (back to
+ * `pending`, the check still owed) or, after MAIL_MAX_ATTEMPTS or a permanent refusal, ends as
+ * `unknown` for staff; and returns false.
+ */
+async function absentAtProvider(deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>, row: queries.OutboxRow, report: DeliveryReport): Promise<boolean> {
+  const { db } = deps.database
+  const mail = deps.config.mail
+  let found: boolean
+  try {
+    found = await deps.mailer.wasSent(row.messageId)
+  } catch (error) {
+    const failure = error instanceof MailError ? error : new MailError('retryable', error instanceof Error ? error.message : String(error))
+    const now = deps.clock()
+    if (failure.kind === 'permanent' || row.attempts >= mail.maxAttempts) {
+      const moved = await queries.transition(db, row.id, 'sending', { status: 'unknown', lastError: `rota cannot tell whether this email went out: ${failure.message}`, updatedAt: now }, row.claimId)
+      if (moved) report.unknown++
+    } else {
+      const nextAttemptAt = new Date(now.getTime() + retryDelayMs(row.attempts, mail.retryBaseMs, failure.retryAfterMs))
+      const moved = await queries.transition(db, row.id, 'sending', { status: 'pending', nextAttemptAt, lastError: `could not check yet whether this email went out: ${failure.message}`, updatedAt: now }, row.claimId)
+      if (moved) report.retrying++
+    }
+    return false
+  }
+  if (!found) return true
+  const now = deps.clock()
+  // The claim counted an attempt; none was made: `attempts` counts sends.
+  const moved = await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, attempts: row.attempts - 1, verifyBeforeSend: false, lastError: null, updatedAt: now }, row.claimId)
+  if (moved) report.confirmed++
+  return false
 }
 
 /**
@@ -138,7 +175,7 @@ async function sendClaimed(deps: Pick<Deps, 'database' | 'mailer' | 'config' | '
   try {
     const { providerId } = await deps.mailer.send(mailOf(row, mail.from))
     const now = deps.clock()
-    await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, providerId, lastError: null, updatedAt: now }, row.claimId)
+    await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, providerId, lastError: null, verifyBeforeSend: false, updatedAt: now }, row.claimId)
     report[counter]++
   } catch (error) {
     const now = deps.clock()
@@ -148,11 +185,15 @@ async function sendClaimed(deps: Pick<Deps, 'database' | 'mailer' | 'config' | '
       await queries.transition(db, row.id, 'sending', { lastError: failure.message, updatedAt: now }, row.claimId)
       report.uncertain++
     } else if (failure.kind === 'retryable' && row.attempts < mail.maxAttempts) {
+      // 429/5xx: Gmail may have stored it all the same, so the next attempt asks before it sends.
       const nextAttemptAt = new Date(now.getTime() + retryDelayMs(row.attempts, mail.retryBaseMs, failure.retryAfterMs))
-      await queries.transition(db, row.id, 'sending', { status: 'pending', nextAttemptAt, lastError: failure.message, updatedAt: now }, row.claimId)
+      await queries.transition(db, row.id, 'sending', { status: 'pending', nextAttemptAt, lastError: failure.message, verifyBeforeSend: failure.mayHaveGone, updatedAt: now }, row.claimId)
       report.retrying++
     } else {
-      await queries.transition(db, row.id, 'sending', { status: 'failed', lastError: failure.message, updatedAt: now }, row.claimId)
+      // A staff retry of a message whose last answer was unclear still checks before it sends.
+      const verifyBeforeSend = failure.kind === 'retryable' && failure.mayHaveGone
+      const lastError = verifyBeforeSend ? `${failure.message} (it may have gone out all the same: a retry first checks its Message-ID and sends only if it is not there)` : failure.message
+      await queries.transition(db, row.id, 'sending', { status: 'failed', lastError, verifyBeforeSend, updatedAt: now }, row.claimId)
       report.failed++
     }
   }
@@ -186,7 +227,10 @@ export async function retryMessage(db: Db, id: string, staff: string, now: Date)
       throw new AppError('conflict', `message-${row.status}`, `This message is ${row.status}; only failed, unknown or skipped messages can be retried`)
     }
     if (row.toAddress === null) throw new AppError('conflict', 'message-has-no-recipient', `This message has no recipient (${row.lastError ?? 'no address'}); set the address and let rota queue it again`)
-    return (await queries.transition(tx, id, row.status as queries.OutboxStatus, { status: 'pending', nextAttemptAt: now, lastError: `retry requested by ${staff}`, updatedAt: now }))!
+    // For `unknown`, staff have checked that it did not go out: no check before this send (one
+    // that could not answer is what made it unknown). A `failed` one keeps its owed check.
+    const verifyBeforeSend = row.status === 'unknown' ? false : row.verifyBeforeSend
+    return (await queries.transition(tx, id, row.status as queries.OutboxStatus, { status: 'pending', nextAttemptAt: now, lastError: `retry requested by ${staff}`, verifyBeforeSend, updatedAt: now }))!
   })
   return view(row, await teamSlugOf(db, row.id))
 }

@@ -4,7 +4,7 @@ import path from 'node:path'
 import t from 'tap'
 import { sql } from 'drizzle-orm'
 import { build } from '../helpers/build.js'
-import { startFakeGoogle } from '../fakes/google.js'
+import { parseMessage, startFakeGoogle } from '../fakes/google.js'
 import { findTeamBySlug } from '../../src/db/queries/teams.js'
 import { deliverOutbox } from '../../src/services/outbox.js'
 import { queueNotice } from '../../src/services/notices.js'
@@ -54,9 +54,24 @@ t.test('a plain send: sent once, with the Message-ID rota chose', async (t) => {
   t.match(await message(id), { status: 'sent', attempts: 1, lastError: null, to: 'ann@example.org', kind: 'term-ending' })
   t.equal(atGmail(messageId), 1)
   const sent = fake.gmail.findByMessageId(messageId)!
-  t.equal(sent.to, '"Ann Example" <ann@example.org>')
+  t.equal(sent.to, 'Ann Example <ann@example.org>')
   t.match(sent.subject, /Your term ends 2027-03-01/)
   t.same(await deliverOutbox(deps), { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0 }, 'nothing is sent twice')
+})
+
+t.test('an address that would add a header is refused at the writer: failed, nothing reaches Gmail', async (t) => {
+  const { id, messageId } = await queue()
+  // As if an entry point had let it through: the writer is the last line of defence.
+  await db.execute(sql`update outbox set to_address = ${'victim@x.example\r\nBcc: attacker@evil.example'} where id = ${id}`)
+  const sends = fake.requests.filter((r) => r.operation === 'messages.send').length
+  t.match(await deliverOutbox(deps), { failed: 1, sent: 0, retrying: 0 })
+  const row = await message(id)
+  t.match(row, { status: 'failed', attempts: 1, lastError: /To header/ })
+  t.notMatch(String(row.lastError), /attacker/, 'the error names the header, not its value')
+  t.equal(fake.requests.filter((r) => r.operation === 'messages.send').length, sends, 'no request to Gmail')
+  t.equal(atGmail(messageId), 0)
+  t.notOk(fake.gmail.sent.some((m) => m.recipients.includes('attacker@evil.example')), 'no Bcc anywhere')
+  t.equal((await app.inject({ method: 'POST', url: `/outbox/${id}/cancel`, headers: staff })).statusCode, 200, 'staff can cancel it')
 })
 
 t.test("a 4xx fails with Google's reason; staff retry it and it goes", async (t) => {
@@ -188,9 +203,11 @@ t.test('the log transport writes one .eml per message and finds it after a crash
   t.same(files, ['rota.abc@iiif.example.eml'], 'no temporary file is left')
   const text = fs.readFileSync(path.join(folder, files[0]!), 'utf8')
   t.match(text, /^Message-ID: <rota\.abc@iiif\.example>\r$/m)
-  t.match(text, /^Subject: =\?UTF-8\?B\?/m, 'non-ASCII subject encoded')
-  t.match(text, /^To: =\?UTF-8\?B\?[^?]+\?= <ann@example\.org>\r$/m)
-  t.equal(Buffer.from(text.split('\r\n\r\n')[1]!.replace(/\r\n/g, ''), 'base64').toString('utf8'), 'Hello\r\nthere')
+  t.match(text, /^Subject: =\?UTF-8\?[QB]\?/m, 'non-ASCII subject encoded')
+  t.match(text, /^To: =\?UTF-8\?[QB]\?[^?]+\?= <ann@example\.org>\r$/m)
+  t.match(text, /^Content-Transfer-Encoding: quoted-printable\r$/m)
+  const parsed = parseMessage(text)
+  t.same([parsed.headers['subject'], parsed.headers['to'], parsed.text], ['Ünïcode subject', 'Zoë <ann@example.org>', 'Hello\r\nthere\r\n'], 'readable back')
   t.equal(lines.length, 1, 'and logged')
 })
 

@@ -46,7 +46,9 @@ export async function findMessage(db: Db, id: string, options: { forUpdate?: boo
 
 /**
  * Claims the oldest pending message that is due: locked with SKIP LOCKED so that instances never
- * claim the same row, marked `sending` with one more attempt. The caller commits before sending.
+ * claim the same row, marked `sending` with one more attempt. The caller commits before sending;
+ * when the row's `verifyBeforeSend` is set (its last attempt may have reached Gmail), it asks Gmail
+ * for the Message-ID first.
  */
 export async function claimPending(db: Db, now: Date): Promise<OutboxRow | null> {
   const [candidate] = await db
@@ -95,7 +97,7 @@ export async function transition(
   db: Db,
   id: string,
   from: OutboxStatus | OutboxStatus[],
-  values: Partial<Pick<OutboxRow, 'status' | 'sentAt' | 'lastError' | 'providerId' | 'nextAttemptAt' | 'claimedAt' | 'claimId' | 'attempts'>> & { updatedAt: Date },
+  values: Partial<Pick<OutboxRow, 'status' | 'sentAt' | 'lastError' | 'providerId' | 'nextAttemptAt' | 'claimedAt' | 'claimId' | 'attempts' | 'verifyBeforeSend'>> & { updatedAt: Date },
   claimId?: string | null,
 ): Promise<OutboxRow | null> {
   const froms = Array.isArray(from) ? from : [from]

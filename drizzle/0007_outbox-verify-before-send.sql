@@ -1,0 +1,1 @@
+ALTER TABLE "outbox" ADD COLUMN "verify_before_send" boolean DEFAULT false NOT NULL;
