@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { EmailText, InstantText, Line, Uuid } from './text.js'
+import { EmailText, FORM_ID_PATTERN, InstantText, Line, Uuid } from './text.js'
 
 const Timestamp = (description: string) => InstantText(`${description} RFC 3339 with an offset.`, { examples: ['2027-03-01T00:00:00Z'] })
 
@@ -131,7 +131,7 @@ export const CloseBody = Type.Object(
 
 export const FormLinkBody = Type.Object(
   {
-    formId: Line({ minLength: 1, maxLength: 200, description: 'The id in the form editor’s URL: /forms/d/<formId>/edit.' }),
+    formId: Type.String({ pattern: FORM_ID_PATTERN, minLength: 1, maxLength: 200, description: 'The id in the form editor’s URL: /forms/d/<formId>/edit.' }),
     questions: Type.Object(
       {
         name: Line({ minLength: 1, maxLength: 1000, description: 'Title of the question asking for the volunteer’s name.' }),

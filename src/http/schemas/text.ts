@@ -41,11 +41,15 @@ export const Uuid = (description = 'Id (UUID).') => Type.String({ pattern: UUID_
 
 export const SLUG_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$'
 
+/** A Google Forms id, as in the form editor's URL `/forms/d/<formId>/edit`. */
+export const FORM_ID_PATTERN = '^[A-Za-z0-9_-]+$'
+
 const PATTERN_MESSAGES: Record<string, string> = {
   [SAFE_TEXT_PATTERN]: 'must be valid text: no NUL character or unpaired surrogate',
   [LINE_PATTERN]: 'must be one line of valid text: no line break, control character, NUL or unpaired surrogate',
   [UUID_PATTERN]: 'must be a UUID',
   [SLUG_PATTERN]: 'must be a slug: lowercase letters, digits and -, at most 63 characters',
+  [FORM_ID_PATTERN]: 'must be a Google Forms id: letters, digits, - and _ (from the form editor’s URL /forms/d/<formId>/edit)',
 }
 
 /** What a failed shared pattern means, for a person (Ajv would quote the regular expression). */
