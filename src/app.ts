@@ -4,6 +4,7 @@ import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { Deps } from './deps.js'
 import { registerErrorHandling } from './http/plugins/errors.js'
+import { frameworkErrors } from './http/plugins/framework-errors.js'
 import { registerAuth } from './http/plugins/auth.js'
 import { registerSwagger } from './http/plugins/swagger.js'
 import { healthRoutes, type Lifecycle } from './http/routes/health.js'
@@ -44,6 +45,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     // No per-request access log: a reverse proxy keeps one, and at info level it would cost the
     // roster half its throughput. Failures are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // A URL fastify cannot decode (e.g. %ED%A0%80) still gets rota's coded error shape.
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const strict = ajv(false)

@@ -2,6 +2,8 @@ import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/forms.js'
 import { AppError } from '../errors.js'
 import { InvalidInstantError, parseInstant } from '../domain/time.js'
+import { emailAddressProblem } from '../domain/email.js'
+import { oneLine } from '../domain/text.js'
 import type { FormInfo, FormsClient } from '../integrations/google-forms.js'
 import { callStatus, requireCall } from './calls.js'
 import { importResponses, type IncomingResponse } from './responses.js'
@@ -71,7 +73,7 @@ export async function linkForm(db: Db, forms: FormsClient, callId: string, input
   const row = await queries.upsertCallForm(db, {
     callId,
     formId: input.formId,
-    formTitle: form.title,
+    formTitle: oneLine(form.title),
     questions: { name: input.questions.name, institution: input.questions.institution, email: input.questions.email ?? null },
     questionIds: ids,
     updatedAt: now,
@@ -86,12 +88,37 @@ export async function getFormLink(db: Db, callId: string): Promise<FormLinkView>
   return view(row)
 }
 
+/** A response that was stored but needs staff to look at it; names the response, never the address. */
+export interface SyncWarning {
+  responseId: string
+  code: 'invalid-email'
+  message: string
+}
+
 export interface SyncResult {
   fetched: number
   inserted: number
   updated: number
   unchanged: number
   deletedUpstream: number
+  warnings: SyncWarning[]
+}
+
+/**
+ * The email of a response read from Google: a valid address, or '' when it is not one (kept
+ * without it, so the selection excludes it as missing its email and nothing is sent to it).
+ */
+function checkedEmail(responseId: string, raw: string, warnings: SyncWarning[]): string {
+  const email = raw.trim()
+  if (email === '') return ''
+  const problem = emailAddressProblem(email)
+  if (problem === null) return email
+  warnings.push({
+    responseId,
+    code: 'invalid-email',
+    message: `Response ${responseId} gave an email address that ${problem}; it is kept without the address, so the selection excludes it and nothing is sent to it. Ask the volunteer to correct it in the form.`,
+  })
+  return ''
 }
 
 /**
@@ -99,11 +126,14 @@ export interface SyncResult {
  * `createTime` (the first submission, full precision) is the place in line, `lastSubmittedTime`
  * records edits, and responses gone from the form are flagged, never dropped. New responses are
  * numbered in responseId order, the tie-break for identical instants. A failure changes nothing.
+ * An email address that fails the one email check is not stored (see checkedEmail): a warning names
+ * the response.
  */
 export async function syncCall(db: Db, forms: FormsClient, callId: string, now: Date): Promise<SyncResult> {
   const link = await getFormLink(db, callId)
   const fetched = await forms.listResponses(link.formId)
   const ids = link.questionIds
+  const warnings: SyncWarning[] = []
   const incoming: IncomingResponse[] = [...fetched]
     .sort((a, b) => (a.responseId < b.responseId ? -1 : a.responseId > b.responseId ? 1 : 0))
     .map((r) => {
@@ -112,9 +142,10 @@ export async function syncCall(db: Db, forms: FormsClient, callId: string, now: 
           externalId: r.responseId,
           submittedAt: parseInstant(r.createTime),
           lastSubmittedAt: r.lastSubmittedTime === null ? null : parseInstant(r.lastSubmittedTime),
-          name: (r.answers[ids.name] ?? '').trim(),
-          email: ((ids.email === null ? r.respondentEmail : r.answers[ids.email]) ?? '').trim(),
-          institution: (r.answers[ids.institution] ?? '').trim() || null,
+          // Google's text is stored as one line of valid Unicode: a NUL would fail the whole sync.
+          name: oneLine(r.answers[ids.name] ?? ''),
+          email: checkedEmail(r.responseId, (ids.email === null ? r.respondentEmail : r.answers[ids.email]) ?? '', warnings),
+          institution: oneLine(r.answers[ids.institution] ?? '') || null,
           where: `response ${r.responseId}`,
         }
       } catch (error) {
@@ -123,7 +154,7 @@ export async function syncCall(db: Db, forms: FormsClient, callId: string, now: 
       }
     })
   const counts = await importResponses(db, callId, incoming, 'google', now, { missingAreDeleted: true })
-  return { fetched: fetched.length, inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged, deletedUpstream: counts.deletedUpstream ?? 0 }
+  return { fetched: fetched.length, inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged, deletedUpstream: counts.deletedUpstream ?? 0, warnings }
 }
 
 /** Whether a call reads its responses from a Google Form. */

@@ -6,6 +6,7 @@ import { findTeamById, type TeamRow } from '../db/queries/teams.js'
 import { findResponses } from '../db/queries/responses.js'
 import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.js'
 import { AppError, invalid, isUuid, type FieldProblem } from '../errors.js'
+import { emailAddressProblem } from '../domain/email.js'
 import { buildInstitutionIndex, matchInstitution, type InstitutionIndex, type InstitutionMatch } from '../domain/institutions.js'
 import { effectiveEnd, remainderOfTerm, servesAt, vacanciesAt, type RosterMember } from '../domain/roster.js'
 import { normaliseEmail, type Seat, type SeatSlot } from '../domain/selection.js'
@@ -125,9 +126,10 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
     const name = input.name.trim()
     const email = input.email.trim()
     const reason = input.reason.trim()
+    const emailProblem = emailAddressProblem(email)
     const problems = [
       name === '' ? { field: 'body.name', message: 'must not be blank' } : null,
-      !/^[^\s@]+@[^\s@]+$/.test(email) ? { field: 'body.email', message: 'must be an email address' } : null,
+      emailProblem !== null ? { field: 'body.email', message: `must be an email address: it ${emailProblem}` } : null,
       reason === '' ? { field: 'body.reason', message: 'must say why (it is kept on record)' } : null,
     ].filter((p) => p !== null)
     if (problems.length > 0) throw invalid('invalid-member', problems)

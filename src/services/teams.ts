@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/teams.js'
 import { AppError, invalid } from '../errors.js'
-import { isEmailAddress } from '../integrations/mail.js'
+import { emailAddressProblem } from '../domain/email.js'
 import { mergePolicy, policyProblems, type Policy, type PolicyPatch } from '../domain/policy.js'
 
 /** A team as anyone may see it: no addresses. */
@@ -74,7 +74,8 @@ export async function updateTeam(db: Db, slug: string, patch: TeamPatch, now: Da
       const value = patch[field]
       if (value === undefined) return row[field]
       if (value === null || value.trim() === '') return null
-      if (!isEmailAddress(value.trim())) problems2.push({ field: `body.${field}`, message: 'must be an email address' })
+      const problem = emailAddressProblem(value.trim())
+      if (problem !== null) problems2.push({ field: `body.${field}`, message: `must be an email address: it ${problem}` })
       return value.trim()
     }
     const mailingList = address('mailingList')

@@ -146,14 +146,14 @@ t.test('once a call is open its dates stay: 409 call-already-open', async (t) =>
   clock.set(START)
 })
 
-t.test('an unknown call is a coded 404', async (t) => {
-  for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
+t.test('an unknown call is a coded 404; an id that is not a UUID a coded 400', async (t) => {
+  for (const [id, status, code] of [['00000000-0000-4000-8000-000000000000', 404, 'call-not-found'], ['not-a-uuid', 400, 'validation-failed']] as const) {
     const patch = await api('PATCH', `/calls/${id}`, { seats: null })
-    t.equal(patch.status, 404)
-    t.equal(patch.body.error.code, 'call-not-found')
+    t.equal(patch.status, status)
+    t.equal(patch.body.error.code, code)
     const cancel = await api('POST', `/calls/${id}/cancel`)
-    t.equal(cancel.status, 404)
-    t.equal(cancel.body.error.code, 'call-not-found')
+    t.equal(cancel.status, status)
+    t.equal(cancel.body.error.code, code)
   }
 })
 

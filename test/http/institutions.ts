@@ -176,14 +176,22 @@ t.test('the schema refuses what is not an institution', async (t) => {
   t.same(await snapshot(), before, 'nothing stored')
 })
 
-t.test('an id that names no institution is 404', async (t) => {
-  for (const id of ['not-a-uuid', '123', "x' or 1=1", '00000000-0000-0000-0000-000000000000', '6f1c1d3e-1c1a-4b1b-9c1d-1e1f1a1b1c1dx']) {
+t.test('an id that names no institution is 404; one that is not a UUID is 400', async (t) => {
+  for (const id of ['00000000-0000-0000-0000-000000000000']) {
     const get = await app.inject({ method: 'GET', url: `/institutions/${encodeURIComponent(id)}` })
     t.equal(get.statusCode, 404, `GET ${id}: 404`)
     t.equal(get.json().error.code, 'institution-not-found')
     const edit = await patch(encodeURIComponent(id), { consortium: true })
     t.equal(edit.statusCode, 404, `PATCH ${id}: 404`)
     t.equal(edit.json().error.code, 'institution-not-found')
+  }
+  for (const id of ['not-a-uuid', '123', "x' or 1=1", '6f1c1d3e-1c1a-4b1b-9c1d-1e1f1a1b1c1dx']) {
+    const get = await app.inject({ method: 'GET', url: `/institutions/${encodeURIComponent(id)}` })
+    t.equal(get.statusCode, 400, `GET ${id}: 400`)
+    t.match(get.json().error, { code: 'validation-failed', message: 'params.id must be a UUID' })
+    const edit = await patch(encodeURIComponent(id), { consortium: true })
+    t.equal(edit.statusCode, 400, `PATCH ${id}: 400`)
+    t.equal(edit.json().error.code, 'validation-failed')
   }
 })
 

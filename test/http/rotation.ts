@@ -108,7 +108,8 @@ t.test('a step-down promotes the next eligible alternate for the remainder of th
   const future = await api('POST', `/members/${ann.id}/step-down`, { effective: '2030-01-01T00:00:00Z', reason: 'after the term' })
   t.equal(future.status, 409)
   t.equal(future.body.error.code, 'not-serving', 'a term that has ended by then cannot be ended early')
-  t.equal((await api('POST', '/members/not-a-uuid/step-down', { reason: 'x' })).status, 404)
+  t.equal((await api('POST', '/members/00000000-0000-4000-8000-000000000000/step-down', { reason: 'x' })).status, 404)
+  t.equal((await api('POST', '/members/not-a-uuid/step-down', { reason: 'x' })).status, 400, 'an id that is not a UUID is a 400')
 })
 
 t.test('two later calls replace half the team each', async (t) => {

@@ -246,6 +246,7 @@ t.test('two concurrent closes yield one selection', async (t) => {
 
 t.test('an unknown call is 404', async (t) => {
   t.equal((await api('GET', '/calls/00000000-0000-0000-0000-000000000000')).status, 404)
-  t.equal((await api('GET', '/calls/not-a-uuid')).status, 404)
-  t.equal((await api('POST', '/calls/not-a-uuid/close')).body.error.code, 'call-not-found')
+  t.equal((await api('POST', '/calls/00000000-0000-0000-0000-000000000000/close')).body.error.code, 'call-not-found')
+  t.equal((await api('GET', '/calls/not-a-uuid')).status, 400, 'an id that is not a UUID is a 400')
+  t.equal((await api('POST', '/calls/not-a-uuid/close')).body.error.code, 'validation-failed')
 })

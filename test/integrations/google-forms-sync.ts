@@ -79,13 +79,13 @@ t.test('a sync reads every page; a second sync writes nothing', async (t) => {
   clock.set('2026-02-20T00:00:00Z')
   const first = await api('POST', `/calls/${callId}/sync`)
   t.equal(first.status, 200, JSON.stringify(first.body))
-  t.same(first.body, { fetched: N, inserted: N, updated: 0, unchanged: 0, deletedUpstream: 0 })
+  t.same(first.body, { fetched: N, inserted: N, updated: 0, unchanged: 0, deletedUpstream: 0, warnings: [] })
   const pages = fake.requests.filter((r) => r.path.endsWith('/responses')).length
   t.ok(pages >= 3, `several pages were read (${pages})`)
   const stamp = async () => ((await db.execute(sql`select max(updated_at)::text as m, count(*)::int as n from responses`)) as unknown as { rows: { m: string; n: number }[] }).rows[0]!
   const before = await stamp()
   const second = await api('POST', `/calls/${callId}/sync`)
-  t.same(second.body, { fetched: N, inserted: 0, updated: 0, unchanged: N, deletedUpstream: 0 })
+  t.same(second.body, { fetched: N, inserted: 0, updated: 0, unchanged: N, deletedUpstream: 0, warnings: [] })
   t.same(await stamp(), before, 'no row was written')
 })
 
@@ -103,7 +103,7 @@ t.test('edits keep their place and are shown; deleted responses are kept and fla
   fake.forms.editResponse(form.formId, 'ACYDBN00000002', { 'q-name': 'Volunteer 2', 'q-inst': 'Beta Library 99', 'q-why': 'because' }, '2026-02-15T10:00:00.123456Z')
   fake.forms.deleteResponse(form.formId, 'ACYDBN00000004')
   const res = await api('POST', `/calls/${callId}/sync`)
-  t.same(res.body, { fetched: N - 1, inserted: 0, updated: 1, unchanged: N - 2, deletedUpstream: 1 })
+  t.same(res.body, { fetched: N - 1, inserted: 0, updated: 1, unchanged: N - 2, deletedUpstream: 1, warnings: [] })
   const preview = (await api('GET', `/calls/${callId}/selection`)).body
   const edited = preview.warnings.find((w: { code: string }) => w.code === 'edited-after-submission')
   t.ok(edited, 'an edit after submission is a warning')

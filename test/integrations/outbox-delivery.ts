@@ -181,7 +181,7 @@ t.test('the outbox routes: staff only, coded 404s, no personal data without a to
   const missing = await app.inject({ method: 'POST', url: '/outbox/00000000-0000-4000-8000-000000000000/cancel', headers: staff })
   t.equal(missing.statusCode, 404)
   t.equal(missing.json().error.code, 'message-not-found')
-  t.equal((await app.inject({ method: 'POST', url: '/outbox/not-a-uuid/retry', headers: staff })).statusCode, 404)
+  t.equal((await app.inject({ method: 'POST', url: '/outbox/not-a-uuid/retry', headers: staff })).statusCode, 400, 'an id that is not a UUID is a 400')
   const pending = await app.inject({ method: 'POST', url: `/outbox/${id}/retry`, headers: staff })
   t.equal(pending.statusCode, 409, 'a pending email is already going')
   const cancel = await app.inject({ method: 'POST', url: `/outbox/${id}/cancel`, headers: staff })

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { AppError, type ErrorKind } from '../../errors.js'
+import { patternMessage } from '../schemas/text.js'
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -43,6 +44,10 @@ function describe(context: string, error: AjvError): { field: string; message: s
   }
   if (error.keyword === 'required') {
     return { field: `${base}.${String(error.params.missingProperty)}`, message: 'is required' }
+  }
+  if (error.keyword === 'pattern') {
+    const message = patternMessage(String(error.params.pattern))
+    if (message) return { field: base, message }
   }
   return { field: base, message: error.message ?? 'is invalid' }
 }

@@ -4,6 +4,8 @@ import * as calls from '../../services/calls.js'
 import * as responses from '../../services/responses.js'
 import * as selection from '../../services/selection.js'
 import * as forms from '../../services/forms.js'
+import { readJsonResponses } from '../../services/json-responses.js'
+import { AppError } from '../../errors.js'
 import { errors, staffOnly } from '../schemas/common.js'
 import { TeamParams } from '../schemas/teams.js'
 import { Call, CallList, CallParams, CallPatch, CloseBody, CsvBody, FormLink, FormLinkBody, ImportCounts, ImportQuery, JsonBatch, NewCall, ResponseList, Selection, SyncResult } from '../schemas/calls.js'
@@ -71,11 +73,15 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         response: { 200: ImportCounts, ...errors(400, 401, 404, 409) },
       },
     }, async (request) => {
-      const body = request.body as string | { responses: responses.JsonResponse[] }
+      const body = request.body as string | { responses: responses.JsonResponse[] } | undefined
+      if (body === undefined || body === null) {
+        // Without a Content-Type no body schema applies, so an empty request gets here.
+        throw new AppError('invalid', 'missing-body', 'Send the responses as JSON ({ "responses": [...] }) or as a Google Forms CSV export (Content-Type: text/csv)')
+      }
       const batch =
         typeof body === 'string'
           ? { incoming: responses.readCsvBatch(body, request.query), source: 'csv' as const }
-          : { incoming: responses.readJsonBatch(body.responses), source: 'json' as const }
+          : { incoming: readJsonResponses(body.responses), source: 'json' as const }
       return responses.importResponses(db, request.params.id, batch.incoming, batch.source, deps.clock())
     })
 

@@ -1,13 +1,14 @@
 import { Type } from '@sinclair/typebox'
+import { EmailText, FORM_ID_PATTERN, InstantText, Line, Uuid } from './text.js'
 
-const Timestamp = (description: string) => Type.String({ description: `${description} RFC 3339 with an offset.`, examples: ['2027-03-01T00:00:00Z'] })
+const Timestamp = (description: string) => InstantText(`${description} RFC 3339 with an offset.`, { examples: ['2027-03-01T00:00:00Z'] })
 
 export const SeatCounts = Type.Object(
   { consortium: Type.Integer({ minimum: 0 }), community: Type.Integer({ minimum: 0 }) },
   { additionalProperties: false },
 )
 
-export const CallParams = Type.Object({ id: Type.String({ description: 'Call id (UUID).' }) })
+export const CallParams = Type.Object({ id: Uuid('Call id (UUID).') })
 
 export const NewCall = Type.Object(
   {
@@ -46,11 +47,11 @@ export const CallList = Type.Object({ calls: Type.Array(Call) })
 
 export const JsonResponse = Type.Object(
   {
-    externalId: Type.Optional(Type.String({ maxLength: 200, description: 'The source’s id; imports upsert by it (else by email + submittedAt).' })),
-    submittedAt: Type.String({ description: 'First submission, RFC 3339 with an explicit offset, up to 9 fractional digits.' }),
-    name: Type.String({ maxLength: 300 }),
-    email: Type.String({ maxLength: 320 }),
-    institution: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
+    externalId: Type.Optional(Line({ maxLength: 200, description: 'The source’s id; imports upsert by it (else by email + submittedAt).' })),
+    submittedAt: InstantText('First submission, RFC 3339 with an explicit offset, up to 9 fractional digits.'),
+    name: Line({ maxLength: 300 }),
+    email: EmailText({ description: 'A plain address (`local@domain.tld`); blank when the volunteer gave none (the selection then excludes the response).' }),
+    institution: Type.Optional(Type.Union([Line({ maxLength: 300 }), Type.Null()])),
   },
   { additionalProperties: false },
 )
@@ -67,7 +68,7 @@ export const CsvBody = Type.String({
 
 export const ImportQuery = Type.Object(
   {
-    timezone: Type.Optional(Type.String({ description: 'CSV only: IANA zone for timestamps without an offset, e.g. Europe/London.' })),
+    timezone: Type.Optional(Line({ maxLength: 100, description: 'CSV only: IANA zone for timestamps without an offset, e.g. Europe/London.' })),
     dateOrder: Type.Optional(Type.Union([Type.Literal('DMY'), Type.Literal('MDY')], { description: 'CSV only: how to read ambiguous dates such as 01/05/2024.' })),
   },
   { additionalProperties: false },
@@ -130,12 +131,12 @@ export const CloseBody = Type.Object(
 
 export const FormLinkBody = Type.Object(
   {
-    formId: Type.String({ minLength: 1, maxLength: 200, description: 'The id in the form editor’s URL: /forms/d/<formId>/edit.' }),
+    formId: Type.String({ pattern: FORM_ID_PATTERN, minLength: 1, maxLength: 200, description: 'The id in the form editor’s URL: /forms/d/<formId>/edit.' }),
     questions: Type.Object(
       {
-        name: Type.String({ minLength: 1, description: 'Title of the question asking for the volunteer’s name.' }),
-        institution: Type.String({ minLength: 1, description: 'Title of the institution question.' }),
-        email: Type.Optional(Type.String({ minLength: 1, description: 'Title of an email question; without it, the address Google collected (the form must collect emails).' })),
+        name: Line({ minLength: 1, maxLength: 1000, description: 'Title of the question asking for the volunteer’s name.' }),
+        institution: Line({ minLength: 1, maxLength: 1000, description: 'Title of the institution question.' }),
+        email: Type.Optional(Line({ minLength: 1, maxLength: 1000, description: 'Title of an email question; without it, the address Google collected (the form must collect emails).' })),
       },
       { additionalProperties: false },
     ),
@@ -160,4 +161,12 @@ export const SyncResult = Type.Object({
   updated: Type.Integer(),
   unchanged: Type.Integer(),
   deletedUpstream: Type.Integer({ description: 'Responses gone from the form, newly flagged; rota keeps them.' }),
+  warnings: Type.Array(
+    Type.Object({
+      responseId: Type.String(),
+      code: Type.Literal('invalid-email', { description: 'The address fails rota’s email check: the response is kept without it, so the selection excludes it and nothing is sent to it.' }),
+      message: Type.String(),
+    }),
+    { description: 'Responses stored but needing a look; they name the response, never the address.' },
+  ),
 })

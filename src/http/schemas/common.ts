@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import { SLUG_PATTERN } from './text.js'
 
 /** The one shape of every 4xx/5xx body. */
 export const ErrorBody = Type.Object(
@@ -32,4 +33,4 @@ export function errors<S extends number>(...statuses: S[]): { [K in S]: typeof E
 /** Routes that change anything declare this: the auth plugin enforces it and OpenAPI documents it. */
 export const staffOnly = [{ staffToken: [] as string[] }]
 
-export const Slug = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Team slug, e.g. `coc`.' })
+export const Slug = Type.String({ pattern: SLUG_PATTERN, description: 'Team slug, e.g. `coc`.' })

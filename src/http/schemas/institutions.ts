@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
+import { Line, Uuid } from './text.js'
 
-const Name = Type.String({
+const Name = Line({
   minLength: 1,
   maxLength: 300,
   description: 'The institution’s name as it should be shown, e.g. `University of Oxford`; trimmed.',
@@ -11,7 +12,7 @@ const ALIASES =
   'earlier alias (after normalisation: case, accents, punctuation, `&`, a leading "the") are dropped.'
 
 function aliases(description: string) {
-  return Type.Array(Type.String({ maxLength: 300 }), { maxItems: 50, description })
+  return Type.Array(Line({ maxLength: 300 }), { maxItems: 50, description })
 }
 
 const Consortium = Type.Boolean({ description: 'Whether the institution is an IIIF Consortium member (its volunteers take consortium seats).' })
@@ -25,7 +26,7 @@ export const Institution = Type.Object({
 
 export const InstitutionList = Type.Object({ institutions: Type.Array(Institution, { description: 'By name ignoring case, then id.' }) })
 
-export const InstitutionParams = Type.Object({ id: Type.String({ description: 'Institution id (a UUID).' }) })
+export const InstitutionParams = Type.Object({ id: Uuid('Institution id (a UUID).') })
 
 export const InstitutionCreate = Type.Object(
   { name: Name, aliases: Type.Optional(aliases(ALIASES)), consortium: Consortium },

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import { EmailText, InstantText, Line, Uuid } from './text.js'
 
 const Seat = Type.Union([Type.Literal('staff'), Type.Literal('consortium'), Type.Literal('community')])
 
@@ -19,18 +20,18 @@ export const Member = Type.Object({
 
 export const MemberList = Type.Object({ members: Type.Array(Member) })
 
-export const MemberParams = Type.Object({ id: Type.String({ description: 'Member id (UUID).' }) })
+export const MemberParams = Type.Object({ id: Uuid('Member id (UUID).') })
 
 export const NewMember = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 300 }),
-    email: Type.String({ minLength: 3, maxLength: 320 }),
-    institution: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
+    name: Line({ minLength: 1, maxLength: 300 }),
+    email: EmailText({ minLength: 3, description: 'A plain address (`local@domain.tld`).' }),
+    institution: Type.Optional(Type.Union([Line({ maxLength: 300 }), Type.Null()])),
     seat: Seat,
-    termStart: Type.Optional(Type.String({ description: 'RFC 3339; default now (or the call’s seat slot with callId).' })),
-    termEnd: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Default termStart + termMonths; none for staff.' })),
-    callId: Type.Optional(Type.String({ description: 'Fill this closed call’s next empty seat slot, taking its term.' })),
-    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    termStart: Type.Optional(InstantText('RFC 3339; default now (or the call’s seat slot with callId).')),
+    termEnd: Type.Optional(Type.Union([InstantText('RFC 3339.'), Type.Null()], { description: 'Default termStart + termMonths; none for staff.' })),
+    callId: Type.Optional(Uuid('Fill this closed call’s next empty seat slot, taking its term.')),
+    reason: Line({ minLength: 1, maxLength: 2000 }),
     override: Type.Optional(Type.Boolean({ description: 'Appoint despite no-vacancy, institution-on-team or seat-category-mismatch; recorded.' })),
   },
   { additionalProperties: false },
@@ -38,8 +39,8 @@ export const NewMember = Type.Object(
 
 export const StepDownBody = Type.Object(
   {
-    effective: Type.Optional(Type.String({ description: 'RFC 3339; default now.' })),
-    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    effective: Type.Optional(InstantText('RFC 3339; default now.')),
+    reason: Line({ minLength: 1, maxLength: 2000 }),
     replacement: Type.Optional(Type.Union([Type.Literal('next-alternate'), Type.Literal('none')], { default: 'none' })),
   },
   { additionalProperties: false },
@@ -52,7 +53,7 @@ export const StepDownResult = Type.Object({
 })
 
 export const RosterQuery = Type.Object(
-  { at: Type.Optional(Type.String({ description: 'RFC 3339 instant; default now. Past instants give history, future ones a preview.' })) },
+  { at: Type.Optional(InstantText('RFC 3339 instant; default now. Past instants give history, future ones a preview.')) },
   { additionalProperties: false },
 )
 

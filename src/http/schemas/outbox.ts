@@ -1,4 +1,6 @@
 import { Type } from '@sinclair/typebox'
+import { Slug } from './common.js'
+import { Uuid } from './text.js'
 
 const STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const
 export const OutboxStatus = Type.Union(STATUSES.map((s) => Type.Literal(s)), {
@@ -25,11 +27,11 @@ export const OutboxList = Type.Object({ messages: Type.Array(OutboxMessage) })
 
 export const OutboxQuery = Type.Object({
   status: Type.Optional(OutboxStatus),
-  team: Type.Optional(Type.String({ description: 'Team slug.' })),
+  team: Type.Optional(Slug),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 500 })),
 })
 
-export const MessageParams = Type.Object({ id: Type.String({ description: 'Outbox message id (UUID).' }) })
+export const MessageParams = Type.Object({ id: Uuid('Outbox message id (UUID).') })
 
 const Counts = {
   sent: Type.Integer(),

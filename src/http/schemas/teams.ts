@@ -1,4 +1,6 @@
 import { Type } from '@sinclair/typebox'
+import { Slug } from './common.js'
+import { EmailText, Line } from './text.js'
 
 const SeatCounts = Type.Object(
   {
@@ -39,11 +41,11 @@ export const TeamSettings = Type.Object({
 
 export const TeamList = Type.Object({ teams: Type.Array(Team) })
 
-export const TeamParams = Type.Object({ team: Type.String({ description: 'Team slug, e.g. `coc`.' }) })
+export const TeamParams = Type.Object({ team: Slug })
 
 export const TeamPatch = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(Line({ minLength: 1, maxLength: 200 })),
     policy: Type.Optional(
       Type.Object(
         {
@@ -59,9 +61,9 @@ export const TeamPatch = Type.Object(
         { additionalProperties: false, description: 'Any subset of the policy; fields left out keep their value.' },
       ),
     ),
-    mailingList: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()], { description: 'Email address of the mailing list; null clears it.' })),
-    staffEmail: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()], { description: 'Email address for staff notices; null clears it.' })),
-    formUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], { description: 'http(s) link to the volunteer form; null clears it.' })),
+    mailingList: Type.Optional(Type.Union([EmailText(), Type.Null()], { description: 'Email address of the mailing list; null clears it.' })),
+    staffEmail: Type.Optional(Type.Union([EmailText(), Type.Null()], { description: 'Email address for staff notices; null clears it.' })),
+    formUrl: Type.Optional(Type.Union([Line({ maxLength: 2000 }), Type.Null()], { description: 'http(s) link to the volunteer form; null clears it.' })),
   },
   { additionalProperties: false, minProperties: 1 },
 )

@@ -1,9 +1,12 @@
 import { Type } from '@sinclair/typebox'
 import { NOTICE_KINDS } from '../../domain/notices.js'
+import { Slug } from './common.js'
+import { Line, Text } from './text.js'
 
 export const TemplateParams = Type.Object({
-  team: Type.String({ description: 'Team slug, e.g. `coc`.' }),
-  kind: Type.String({ description: `One of ${NOTICE_KINDS.join(', ')}.` }),
+  team: Slug,
+  // A pattern rather than the enum: a well-formed kind rota does not know is a 404 that lists the kinds.
+  kind: Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$', description: `One of ${NOTICE_KINDS.join(', ')}.` }),
 })
 
 export const TemplateView = Type.Object({
@@ -22,8 +25,8 @@ export const TemplateList = Type.Object({ templates: Type.Array(TemplateView) })
 
 export const TemplateBody = Type.Object(
   {
-    subject: Type.String({ minLength: 1, maxLength: 300 }),
-    body: Type.String({ minLength: 1, maxLength: 20000 }),
+    subject: Line({ minLength: 1, maxLength: 300 }),
+    body: Text({ minLength: 1, maxLength: 20000 }),
   },
   { additionalProperties: false },
 )
@@ -32,7 +35,13 @@ export const PreviewBody = Type.Object(
   {
     subject: Type.Optional(TemplateBody.properties.subject),
     body: Type.Optional(TemplateBody.properties.body),
-    values: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 5000 }), { description: 'Values to use instead of the examples.' })),
+    values: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' }), Text({ maxLength: 5000 }), {
+        description: 'Values to use instead of the examples, by placeholder name.',
+        maxProperties: 100,
+        additionalProperties: false,
+      }),
+    ),
   },
   { additionalProperties: false },
 )
