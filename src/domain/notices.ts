@@ -144,7 +144,60 @@ export interface TemplateProblem {
   message: string
 }
 
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g
+/** A `{{placeholder}}` found in a template: where it starts and ends, and its name without the spaces round it. */
+export interface PlaceholderAt {
+  start: number
+  end: number
+  name: string
+}
+
+/**
+ * Every `{{ name }}` in `text`, left to right, without overlaps: `{{`, then text without braces,
+ * then `}}`; the name is that text trimmed. A linear scan — a regular expression for this
+ * (`/\{\{\s*([^{}]*?)\s*\}\}/g`) backtracks cubically on a long unclosed `{{`, and templates
+ * come from staff input.
+ */
+export function findPlaceholders(text: string): PlaceholderAt[] {
+  const found: PlaceholderAt[] = []
+  let from = 0
+  for (;;) {
+    const start = text.indexOf('{{', from)
+    if (start === -1) return found
+    // The first brace after the opening pair decides: `}}` closes the placeholder, anything else
+    // means none starts here. No opening pair can start strictly between here and that brace, so
+    // every character is looked at a bounded number of times.
+    const brace = nextBrace(text, start + 2)
+    if (brace === -1) return found
+    if (text.charCodeAt(brace) === CLOSE && text.charCodeAt(brace + 1) === CLOSE) {
+      found.push({ start, end: brace + 2, name: text.slice(start + 2, brace).trim() })
+      from = brace + 2
+    } else {
+      from = start + 1
+    }
+  }
+}
+
+const OPEN = 0x7b
+const CLOSE = 0x7d
+
+function nextBrace(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === OPEN || c === CLOSE) return i
+  }
+  return -1
+}
+
+/** `text` with each placeholder replaced by `replace(placeholder, itsText)`. */
+function replacePlaceholders(text: string, replace: (name: string, whole: string) => string): string {
+  let out = ''
+  let last = 0
+  for (const { start, end, name } of findPlaceholders(text)) {
+    out += text.slice(last, start) + replace(name, text.slice(start, end))
+    last = end
+  }
+  return out + text.slice(last)
+}
 
 /**
  * What is wrong with a template for `kind`: an empty or multi-line subject, an empty body, a
@@ -159,14 +212,13 @@ export function templateProblems(kind: NoticeKind, template: Template): Template
   for (const field of ['subject', 'body'] as const) {
     const text = template[field]
     const unknown = new Set<string>()
-    for (const match of text.matchAll(PLACEHOLDER)) {
-      const name = match[1]!
+    for (const { name } of findPlaceholders(text)) {
       if (!allowed.includes(name)) unknown.add(name)
     }
     for (const name of unknown) {
       problems.push({ field, message: `unknown placeholder {{${name}}}; ${kind} allows ${allowed.map((p) => `{{${p}}}`).join(', ')}` })
     }
-    const rest = text.replace(PLACEHOLDER, '')
+    const rest = replacePlaceholders(text, () => '')
     if (rest.includes('{{') || rest.includes('}}')) problems.push({ field, message: 'has a "{{" or "}}" that is not part of a {{placeholder}}' })
   }
   return problems
@@ -174,13 +226,13 @@ export function templateProblems(kind: NoticeKind, template: Template): Template
 
 /** Fills a template's placeholders; every placeholder of the kind must have a value. */
 export function renderTemplate(template: Template, values: Readonly<Record<string, string>>): Template {
-  const fill = (text: string) =>
-    text.replace(PLACEHOLDER, (whole, name: string) => {
-      // Own keys only: `{{constructor}}` must not find Object.prototype's.
-      return Object.hasOwn(values, name) ? values[name]! : whole
-    })
-  // A value never makes a subject span lines (a header injection, or just a broken subject).
-  return { subject: fill(template.subject).replace(/\s*[\r\n]+\s*/g, ' ').trim(), body: fill(template.body) }
+  // Own keys only: `{{constructor}}` must not find Object.prototype's.
+  const fill = (text: string) => replacePlaceholders(text, (name, whole) => (Object.hasOwn(values, name) ? values[name]! : whole))
+  // A value never makes a subject span lines (a header injection, or just a broken subject): each
+  // run of spaces holding a line break becomes one space. `\s+` matches each run once (linear),
+  // where `\s*[\r\n]+\s*` would retry every space of a long run.
+  const subject = fill(template.subject).replace(/\s+/g, (run) => (/[\r\n]/.test(run) ? ' ' : run))
+  return { subject: subject.trim(), body: fill(template.body) }
 }
 
 /** An example value for every placeholder, for previews when no real call is at hand. */
