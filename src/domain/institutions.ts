@@ -46,8 +46,8 @@ export type InstitutionMatch =
       /** `name:` and the normalised text; the selection gives look-alike spellings (same skeleton) one key. */
       key: string
       text: string
-      /** `institutionSkeletons` of the text: unknown spellings sharing either are one institution. */
-      skeletons: { lower: string; upper: string }
+      /** `institutionSkeleton` of the text: unknown spellings sharing it are one institution. */
+      skeleton: string
       /** The text as it reads (`visibleInstitutionText`): two spellings of one key that differ here only look alike. */
       visible: string
       /** The text's look-alike signs, whatever it matched (null: none). */
@@ -59,9 +59,8 @@ export type InstitutionMatch =
 export interface InstitutionIndex {
   /** Normalised name or alias → the institution it names. */
   readonly byText: ReadonlyMap<string, Institution>
-  /** Confusable skeletons (`institutionSkeletons`) of each name or alias → the institution it names (look-alikes land here). */
-  readonly byLowerSkeleton: ReadonlyMap<string, Institution>
-  readonly byUpperSkeleton: ReadonlyMap<string, Institution>
+  /** `institutionSkeleton` of each name or alias → the institution it names (look-alikes land here). */
+  readonly bySkeleton: ReadonlyMap<string, Institution>
   /** Institution id → its names and aliases as they read (`visibleInstitutionText`). */
   readonly visibleTexts: ReadonlyMap<string, ReadonlySet<string>>
   /** Institutions in id order, each with the normalised texts it answers to. */
@@ -155,16 +154,37 @@ export function confusableSkeleton(text: string): string {
 }
 
 /**
- * The two confusable skeletons of an institution name: of its normalised (lower-case) text, and of
- * that text in capitals. Two spellings that share either only look different: lower case catches
- * "Oxfоrd" (Cyrillic о) and "Oxforԁ" (Cyrillic ԁ), capitals catch "МIT" (Cyrillic М, whose small
- * form м looks nothing like m) and "0xford". Both are taken as they come out of the skeleton —
- * folding case again would make I (whose prototype is l) equal to L, and "Kiel" to "Kiei".
+ * The text two spellings of one institution share when they only look different: the UTS #39
+ * skeleton made case-blind, character by character. Each character of the normalised (lower-case)
+ * name becomes the prototype of its capital, or — when that is not plain ASCII but the small
+ * letter's prototype is — the capital of that prototype: so "Oxfоrd" (Cyrillic о), "МIT" (Cyrillic
+ * М, whose small form м looks nothing like m), "Arcһive" (Cyrillic һ, whose capital Һ looks
+ * nothing like H) and "0xford" all give the skeleton of the name they imitate, while I (prototype
+ * l) and L stay apart, so "Kiel" is not "Kiei". Invisible characters are dropped first.
  */
-export function institutionSkeletons(raw: string): { lower: string; upper: string } {
-  const text = normaliseInstitutionName(raw)
-  return { lower: confusableSkeleton(text), upper: confusableSkeleton(text.toUpperCase()) }
+export function institutionSkeleton(raw: string): string {
+  let out = ''
+  for (const character of normaliseInstitutionName(raw).normalize('NFD')) out += caselessPrototype(character)
+  // A leading "the" is dropped from plain names (normaliseInstitutionName); so from disguised ones ("Тhe", Cyrillic Т).
+  return out.startsWith(SKELETON_THE) ? out.slice(SKELETON_THE.length) : out
 }
+
+/** `caselessPrototype` of each character met so far. */
+const prototypeCache = new Map<string, string>()
+const PLAIN_ASCII = /^[\x20-\x7e]*$/
+
+function caselessPrototype(character: string): string {
+  let prototype = prototypeCache.get(character)
+  if (prototype === undefined) {
+    const viaCapital = confusableSkeleton(character.toUpperCase())
+    const viaSmall = confusableSkeleton(confusableSkeleton(character).toUpperCase())
+    prototype = PLAIN_ASCII.test(viaCapital) || !PLAIN_ASCII.test(viaSmall) ? viaCapital : viaSmall
+    prototypeCache.set(character, prototype)
+  }
+  return prototype
+}
+
+const SKELETON_THE = [...'the '].map(caselessPrototype).join('')
 
 /**
  * Scripts told apart when looking for a mix (UTS #39 "mixed-script"). Han, Hiragana, Katakana,
@@ -280,8 +300,7 @@ export function buildInstitutionIndex(institutions: readonly Institution[]): Ins
     return map
   }
   const byText = claim(normaliseInstitutionName)
-  const byLowerSkeleton = claim((raw) => (normaliseInstitutionName(raw) === '' ? '' : institutionSkeletons(raw).lower))
-  const byUpperSkeleton = claim((raw) => (normaliseInstitutionName(raw) === '' ? '' : institutionSkeletons(raw).upper))
+  const bySkeleton = claim(institutionSkeleton)
   const visibleTexts = new Map(sorted.map((i) => [i.id, new Set([i.name, ...i.aliases].map(visibleInstitutionText))]))
   const texts: CandidateText[] = []
   const postings = new Map<string, number[]>()
@@ -301,7 +320,7 @@ export function buildInstitutionIndex(institutions: readonly Institution[]): Ins
     }
     return { institution, textIds }
   })
-  return { byText, byLowerSkeleton, byUpperSkeleton, visibleTexts, entries, postings, texts, suggestionCache: new Map() }
+  return { byText, bySkeleton, visibleTexts, entries, postings, texts, suggestionCache: new Map() }
 }
 
 /**
@@ -315,62 +334,32 @@ export function matchInstitution(raw: string | null | undefined, index: Institut
   if (raw === null || raw === undefined) return { kind: 'unaffiliated' }
   const text = normaliseInstitutionName(raw)
   if (UNAFFILIATED.has(text)) return { kind: 'unaffiliated' }
-  const skeletons = institutionSkeletons(raw)
-  const institution = index.byText.get(text) ?? index.byLowerSkeleton.get(skeletons.lower) ?? index.byUpperSkeleton.get(skeletons.upper)
+  const skeleton = institutionSkeleton(raw)
+  const institution = index.byText.get(text) ?? index.bySkeleton.get(skeleton)
   const visible = visibleInstitutionText(raw)
   if (institution) {
     const asKnown = index.visibleTexts.get(institution.id)?.has(visible) ?? false
     return { kind: 'known', key: `id:${institution.id}`, institution, lookalike: asKnown ? null : lookalikeSigns(raw) }
   }
-  return { kind: 'unknown', key: `name:${text}`, text: raw.trim(), skeletons, visible, signs: lookalikeSigns(raw), suggestions: suggestInstitutions(text, index) }
+  return { kind: 'unknown', key: `name:${text}`, text: raw.trim(), skeleton, visible, signs: lookalikeSigns(raw), suggestions: suggestInstitutions(text, index) }
 }
 
 /**
- * Gives unknown institutions that only look different one key: spellings sharing a confusable
- * skeleton (either of `institutionSkeletons`), directly or through other spellings, are one
- * institution, keyed by the smallest of their keys (the smallest without look-alike signs, if any)
- * so the result never depends on order ("Foo Institute" and "Fоо Institute" are one institution,
- * keyed "name:foo institute", whichever came first). Returns key → group key.
+ * Gives unknown institutions that only look different one key: spellings sharing a skeleton
+ * (`institutionSkeleton`) are one institution, keyed by the smallest key among them (among those
+ * spelt without look-alike signs, if any) so the result never depends on order: "Foo Institute"
+ * and "Fоо Institute" are one institution keyed "name:foo institute", whichever came first.
+ * Returns key → group key.
  */
-export function lookalikeGroups(
-  spellings: Iterable<{ key: string; skeletons: { lower: string; upper: string }; signs?: LookalikeSigns | null }>,
-): Map<string, string> {
-  const parent = new Map<string, string>()
-  /** Keys some spelling without look-alike signs has: a group is keyed by such a spelling when it has one. */
-  const plain = new Set<string>()
-  const before = (a: string, b: string) => Number(plain.has(b)) - Number(plain.has(a)) || compareStrings(a, b)
-  const find = (key: string): string => {
-    let root = key
-    while (parent.get(root) !== root) root = parent.get(root)!
-    // Path compression keeps later finds short.
-    for (let at = key; at !== root; ) {
-      const next = parent.get(at)!
-      parent.set(at, root)
-      at = next
-    }
-    return root
-  }
-  const union = (a: string, b: string): void => {
-    const ra = find(a)
-    const rb = find(b)
-    if (ra === rb) return
-    // The first key in `before` order becomes the root, so it keys the group.
-    if (before(ra, rb) < 0) parent.set(rb, ra)
-    else parent.set(ra, rb)
-  }
-  const firstByLower = new Map<string, string>()
-  const firstByUpper = new Map<string, string>()
+export function lookalikeGroups(spellings: Iterable<{ key: string; skeleton: string; signs?: LookalikeSigns | null }>): Map<string, string> {
+  const best = new Map<string, { key: string; plain: boolean }>()
   const list = [...spellings]
-  for (const { key, signs } of list) if (!signs) plain.add(key)
-  for (const { key, skeletons } of list) {
-    if (!parent.has(key)) parent.set(key, key)
-    for (const [seen, skeleton] of [[firstByLower, skeletons.lower], [firstByUpper, skeletons.upper]] as const) {
-      const other = seen.get(skeleton)
-      if (other === undefined) seen.set(skeleton, key)
-      else union(other, key)
-    }
+  for (const { key, skeleton, signs } of list) {
+    const plain = !signs
+    const current = best.get(skeleton)
+    if (!current || (plain && !current.plain) || (plain === current.plain && compareStrings(key, current.key) < 0)) best.set(skeleton, { key, plain })
   }
-  return new Map([...parent.keys()].map((key) => [key, find(key)]))
+  return new Map(list.map(({ key, skeleton }) => [key, best.get(skeleton)!.key]))
 }
 
 /**
