@@ -15,6 +15,7 @@ export const NOTICE_KINDS = [
   'alternate',
   'not-selected',
   'shortfall',
+  'needs-review',
   'term-ending',
 ] as const
 export type NoticeKind = (typeof NOTICE_KINDS)[number]
@@ -41,6 +42,11 @@ export const NOTICE_SPECS: Record<NoticeKind, { audience: Audience; placeholders
   alternate: { audience: 'volunteer', placeholders: [...CALL, ...PERSON, 'explanation'], description: 'To each volunteer who is an alternate (may be asked if a seat frees up).' },
   'not-selected': { audience: 'volunteer', placeholders: [...CALL, ...PERSON, 'explanation'], description: 'To each volunteer who was not selected, with the reason.' },
   shortfall: { audience: 'staff', placeholders: [...CALL, ...SHORTFALL, 'newMembers', 'callId'], description: 'To staff when seats stay empty after a call: staff recruit directly.' },
+  'needs-review': {
+    audience: 'staff',
+    placeholders: [...CALL, 'callId', 'warningCount'],
+    description: 'To staff, once, when a call passes closesAt but the tick leaves it open: responses name institutions with look-alike or invisible characters; staff review and close it.',
+  },
   'term-ending': { audience: 'member', placeholders: ['team', ...PERSON, 'termEnd', 'seat'], description: "To a volunteer termNoticeDays before their term ends." },
 }
 
@@ -126,6 +132,18 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       '{{newMembers}}',
       '',
       'Staff recruit directly for the empty seats (POST /teams/{team}/members).',
+    ].join('\n'),
+  },
+  'needs-review': {
+    subject: '[{{team}}] A call for volunteers needs review before it closes',
+    body: [
+      'The call for volunteers (call {{callId}}) passed its closing time, {{closesAt}}, but rota has not closed it:',
+      'some responses name their institution with look-alike or invisible characters, which can take or block a seat.',
+      '',
+      'Warnings to review: {{warningCount}}',
+      '',
+      'Review them in the selection preview (GET /calls/{{callId}}/selection), then close the call (POST /calls/{{callId}}/close).',
+      'No results are announced until then.',
     ].join('\n'),
   },
   'term-ending': {
@@ -254,4 +272,5 @@ export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   seat: 'IIIF Consortium',
   explanation: 'Selected: the first volunteer from Example University, for a IIIF Consortium seat.',
   callId: '00000000-0000-4000-8000-000000000000',
+  warningCount: '2',
 }

@@ -40,6 +40,7 @@ t.test('each kind goes to the audience the Code of Conduct implies', async (t) =
     ['alternate', 'volunteer'],
     ['not-selected', 'volunteer'],
     ['shortfall', 'staff'],
+    ['needs-review', 'staff'],
     ['term-ending', 'member'],
   ]
   t.equal(table.length, NOTICE_KINDS.length, 'the table covers every kind')
