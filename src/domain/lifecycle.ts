@@ -96,3 +96,19 @@ export function autoScheduleDue(planned: { opensAt: Instant } | null, hasCalls: 
   if (planned === null || !hasCalls || policy.autoScheduleDays <= 0) return false
   return compareInstants(now, addDays(planned.opensAt, -policy.autoScheduleDays)) >= 0
 }
+
+/**
+ * Selection warnings that keep a due call open until staff close it themselves: an institution
+ * named with look-alike or invisible characters takes or blocks a seat ("one volunteer per
+ * institution"), so a person checks it before the outcome is announced.
+ */
+export const REVIEW_WARNING_CODES: readonly string[] = ['confusable-institution']
+
+/**
+ * Whether the tick may close a due call whose selection carries `warnings`: yes when none asks for
+ * review; otherwise no, and how many do (staff close it with POST /calls/{id}/close).
+ */
+export function closeDecision(warnings: readonly { code: string }[]): { close: true } | { close: false; review: number } {
+  const review = warnings.filter((w) => REVIEW_WARNING_CODES.includes(w.code)).length
+  return review === 0 ? { close: true } : { close: false, review }
+}

@@ -15,6 +15,7 @@ export const NOTICE_KINDS = [
   'alternate',
   'not-selected',
   'shortfall',
+  'needs-review',
   'term-ending',
 ] as const
 export type NoticeKind = (typeof NOTICE_KINDS)[number]
@@ -41,6 +42,11 @@ export const NOTICE_SPECS: Record<NoticeKind, { audience: Audience; placeholders
   alternate: { audience: 'volunteer', placeholders: [...CALL, ...PERSON, 'explanation'], description: 'To each volunteer who is an alternate (may be asked if a seat frees up).' },
   'not-selected': { audience: 'volunteer', placeholders: [...CALL, ...PERSON, 'explanation'], description: 'To each volunteer who was not selected, with the reason.' },
   shortfall: { audience: 'staff', placeholders: [...CALL, ...SHORTFALL, 'newMembers', 'callId'], description: 'To staff when seats stay empty after a call: staff recruit directly.' },
+  'needs-review': {
+    audience: 'staff',
+    placeholders: [...CALL, 'callId', 'warningCount'],
+    description: 'To staff, once, when a call passes closesAt but the tick leaves it open: responses name institutions with look-alike or invisible characters; staff review and close it.',
+  },
   'term-ending': { audience: 'member', placeholders: ['team', ...PERSON, 'termEnd', 'seat'], description: "To a volunteer termNoticeDays before their term ends." },
 }
 
@@ -128,6 +134,18 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       'Staff recruit directly for the empty seats (POST /teams/{team}/members).',
     ].join('\n'),
   },
+  'needs-review': {
+    subject: '[{{team}}] A call for volunteers needs review before it closes',
+    body: [
+      'The call for volunteers (call {{callId}}) passed its closing time, {{closesAt}}, but rota has not closed it:',
+      'some responses name their institution with look-alike or invisible characters, which can take or block a seat.',
+      '',
+      'Warnings to review: {{warningCount}}',
+      '',
+      'Review them in the selection preview (GET /calls/{{callId}}/selection), then close the call (POST /calls/{{callId}}/close).',
+      'No results are announced until then.',
+    ].join('\n'),
+  },
   'term-ending': {
     subject: '[{{team}}] Your term ends {{termEnd}}',
     body: [
@@ -144,7 +162,60 @@ export interface TemplateProblem {
   message: string
 }
 
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g
+/** A `{{placeholder}}` found in a template: where it starts and ends, and its name without the spaces round it. */
+export interface PlaceholderAt {
+  start: number
+  end: number
+  name: string
+}
+
+/**
+ * Every `{{ name }}` in `text`, left to right, without overlaps: `{{`, then text without braces,
+ * then `}}`; the name is that text trimmed. A linear scan — a regular expression for this
+ * (`/\{\{\s*([^{}]*?)\s*\}\}/g`) backtracks cubically on a long unclosed `{{`, and templates
+ * come from staff input.
+ */
+export function findPlaceholders(text: string): PlaceholderAt[] {
+  const found: PlaceholderAt[] = []
+  let from = 0
+  for (;;) {
+    const start = text.indexOf('{{', from)
+    if (start === -1) return found
+    // The first brace after the opening pair decides: `}}` closes the placeholder, anything else
+    // means none starts here. No opening pair can start strictly between here and that brace, so
+    // every character is looked at a bounded number of times.
+    const brace = nextBrace(text, start + 2)
+    if (brace === -1) return found
+    if (text.charCodeAt(brace) === CLOSE && text.charCodeAt(brace + 1) === CLOSE) {
+      found.push({ start, end: brace + 2, name: text.slice(start + 2, brace).trim() })
+      from = brace + 2
+    } else {
+      from = start + 1
+    }
+  }
+}
+
+const OPEN = 0x7b
+const CLOSE = 0x7d
+
+function nextBrace(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === OPEN || c === CLOSE) return i
+  }
+  return -1
+}
+
+/** `text` with each placeholder replaced by `replace(placeholder, itsText)`. */
+function replacePlaceholders(text: string, replace: (name: string, whole: string) => string): string {
+  let out = ''
+  let last = 0
+  for (const { start, end, name } of findPlaceholders(text)) {
+    out += text.slice(last, start) + replace(name, text.slice(start, end))
+    last = end
+  }
+  return out + text.slice(last)
+}
 
 /**
  * What is wrong with a template for `kind`: an empty or multi-line subject, an empty body, a
@@ -159,14 +230,13 @@ export function templateProblems(kind: NoticeKind, template: Template): Template
   for (const field of ['subject', 'body'] as const) {
     const text = template[field]
     const unknown = new Set<string>()
-    for (const match of text.matchAll(PLACEHOLDER)) {
-      const name = match[1]!
+    for (const { name } of findPlaceholders(text)) {
       if (!allowed.includes(name)) unknown.add(name)
     }
     for (const name of unknown) {
       problems.push({ field, message: `unknown placeholder {{${name}}}; ${kind} allows ${allowed.map((p) => `{{${p}}}`).join(', ')}` })
     }
-    const rest = text.replace(PLACEHOLDER, '')
+    const rest = replacePlaceholders(text, () => '')
     if (rest.includes('{{') || rest.includes('}}')) problems.push({ field, message: 'has a "{{" or "}}" that is not part of a {{placeholder}}' })
   }
   return problems
@@ -174,13 +244,13 @@ export function templateProblems(kind: NoticeKind, template: Template): Template
 
 /** Fills a template's placeholders; every placeholder of the kind must have a value. */
 export function renderTemplate(template: Template, values: Readonly<Record<string, string>>): Template {
-  const fill = (text: string) =>
-    text.replace(PLACEHOLDER, (whole, name: string) => {
-      // Own keys only: `{{constructor}}` must not find Object.prototype's.
-      return Object.hasOwn(values, name) ? values[name]! : whole
-    })
-  // A value never makes a subject span lines (a header injection, or just a broken subject).
-  return { subject: fill(template.subject).replace(/\s*[\r\n]+\s*/g, ' ').trim(), body: fill(template.body) }
+  // Own keys only: `{{constructor}}` must not find Object.prototype's.
+  const fill = (text: string) => replacePlaceholders(text, (name, whole) => (Object.hasOwn(values, name) ? values[name]! : whole))
+  // A value never makes a subject span lines (a header injection, or just a broken subject): each
+  // run of spaces holding a line break becomes one space. `\s+` matches each run once (linear),
+  // where `\s*[\r\n]+\s*` would retry every space of a long run.
+  const subject = fill(template.subject).replace(/\s+/g, (run) => (/[\r\n]/.test(run) ? ' ' : run))
+  return { subject: subject.trim(), body: fill(template.body) }
 }
 
 /** An example value for every placeholder, for previews when no real call is at hand. */
@@ -202,4 +272,5 @@ export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   seat: 'IIIF Consortium',
   explanation: 'Selected: the first volunteer from Example University, for a IIIF Consortium seat.',
   callId: '00000000-0000-4000-8000-000000000000',
+  warningCount: '2',
 }

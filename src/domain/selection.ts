@@ -12,8 +12,8 @@
  */
 
 import { createHash } from 'node:crypto'
-import { buildInstitutionIndex, matchInstitution } from './institutions.js'
-import type { Institution, InstitutionMatch } from './institutions.js'
+import { buildInstitutionIndex, lookalikeGroups, matchInstitution } from './institutions.js'
+import type { Institution, InstitutionMatch, LookalikeSigns } from './institutions.js'
 import { addCalendarMonths, compareInstants, formatInstant } from './time.js'
 import type { Instant } from './time.js'
 import type { SeatCounts } from './policy.js'
@@ -113,7 +113,8 @@ export interface SeatSlot {
 
 export interface Warning {
   responseId: string
-  code: 'unknown-institution' | 'edited-after-submission' | 'deleted-upstream'
+  /** `confusable-institution`: the institution matched only through look-alike or invisible characters; `suggestions` holds the name it was matched to. */
+  code: 'unknown-institution' | 'confusable-institution' | 'edited-after-submission' | 'deleted-upstream'
   message: string
   suggestions: string[]
 }
@@ -262,6 +263,11 @@ export function selectVolunteers(input: SelectionInput): Selection {
   const members = [...continuingMembers(input.members, termStart)].sort(
     (a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)),
   )
+  const spellings = unknownSpellings(
+    [...members.filter((m) => m.seat !== 'staff').map((m) => m.institution), ...responses.map((r) => r.institution)],
+    match,
+    matches,
+  )
 
   const seats = seatsToFill(policy, members, termStart, input.fixedSeats)
   const inaugural = isInauguralCall(policy, members, termStart)
@@ -352,6 +358,17 @@ export function selectVolunteers(input: SelectionInput): Selection {
         code: 'unknown-institution',
         message: `${who}'s institution "${matched.text}" matches no known institution or alias, so it is treated as its own community institution.${hint}`,
         suggestions: [...matched.suggestions],
+      })
+    }
+
+    // Look-alike spellings share their institution's seat; staff check them (the tick waits).
+    const lookalike = lookalikeOf(matched, spellings)
+    if (lookalike) {
+      warnings.push({
+        responseId: response.id,
+        code: 'confusable-institution',
+        message: `${who}'s institution "${shown(response.institution ?? '')}" only looks like "${lookalike.matchedTo}" (${signsText(lookalike.signs)}), so it is counted as that institution; check it before the call is closed.`,
+        suggestions: [lookalike.matchedTo],
       })
     }
 
@@ -480,6 +497,60 @@ function validate(input: SelectionInput): void {
       throw new InvalidSelectionInputError(`${field} must be a whole number of at least 0, got ${value}`)
     }
   }
+}
+
+type UnknownMatch = Extract<InstitutionMatch, { kind: 'unknown' }>
+
+/**
+ * Gives unknown spellings that only look different (`lookalikeGroups`) one key, in the match cache
+ * itself, and lists each group's spellings in the order met (members by id, then responses first
+ * come), for naming the spelling a look-alike was matched to.
+ */
+function unknownSpellings(
+  raws: readonly (string | null)[],
+  match: (raw: string | null) => InstitutionMatch,
+  cache: Map<string | null, InstitutionMatch>,
+): Map<string, UnknownMatch[]> {
+  const unknown = raws.map(match).filter((m): m is UnknownMatch => m.kind === 'unknown')
+  const groups = lookalikeGroups(unknown)
+  for (const [raw, found] of cache) {
+    if (found.kind === 'unknown') cache.set(raw, { ...found, key: groups.get(found.key) ?? found.key })
+  }
+  const spellings = new Map<string, UnknownMatch[]>()
+  for (const raw of raws) {
+    const found = match(raw)
+    if (found.kind !== 'unknown') continue
+    const list = spellings.get(found.key)
+    if (!list) spellings.set(found.key, [found])
+    else if (!list.some((m) => m.visible === found.visible)) list.push(found)
+  }
+  return spellings
+}
+
+/**
+ * A spelling matched only through look-alike or invisible characters: a known institution reached
+ * through its skeleton, or an unknown one sharing its key with a spelling that reads differently
+ * (named by the first such spelling, one without look-alike signs if there is one). Null when the
+ * spelling shows no look-alike signs: a name wholly in Cyrillic or Japanese is not suspect.
+ */
+function lookalikeOf(matched: InstitutionMatch, spellings: ReadonlyMap<string, UnknownMatch[]>): { matchedTo: string; signs: LookalikeSigns } | null {
+  if (matched.kind === 'known') return matched.lookalike ? { matchedTo: matched.institution.name, signs: matched.lookalike } : null
+  if (matched.kind !== 'unknown' || matched.signs === null) return null
+  const others = (spellings.get(matched.key) ?? []).filter((m) => m.visible !== matched.visible)
+  const other = others.find((m) => m.signs === null) ?? others[0]
+  return other ? { matchedTo: other.text, signs: matched.signs } : null
+}
+
+/** A volunteer's text as staff should see it: invisible characters spelt out (`<U+200B>`). */
+function shown(raw: string): string {
+  return raw.trim().replace(/\p{Cf}/gu, (c) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`)
+}
+
+function signsText(signs: LookalikeSigns): string {
+  const parts: string[] = []
+  if (signs.invisible.length > 0) parts.push(`it holds the invisible character${signs.invisible.length > 1 ? 's' : ''} ${signs.invisible.join(', ')}`)
+  if (signs.scripts.length > 1) parts.push(`it mixes ${signs.scripts.slice(0, -1).join(', ')} and ${signs.scripts[signs.scripts.length - 1]} letters`)
+  return parts.join('; ')
 }
 
 function institutionLabel(match: InstitutionMatch): string | null {

@@ -7,7 +7,7 @@ import { oneLine } from '../domain/text.js'
 import type { FormInfo, FormsClient } from '../integrations/google-forms.js'
 import { callStatus, requireCall } from './calls.js'
 import { importResponses, type IncomingResponse } from './responses.js'
-import { closeCall, type CloseOptions, type SelectionView } from './selection.js'
+import { closeCall, closeOrHoldCall, type CloseOptions, type CloseOutcome, type SelectionView } from './selection.js'
 
 export interface QuestionTitles {
   name: string
@@ -185,10 +185,20 @@ export async function syncOpenCalls(db: Db, forms: FormsClient, now: Date): Prom
  * sees every response; if Google fails, nothing is closed and staff see why.
  */
 export async function closeCallAfterSync(db: Db, forms: FormsClient, callId: string, options: CloseOptions, clock: () => Date): Promise<SelectionView> {
+  await syncBeforeClose(db, forms, callId, options, clock)
+  return closeCall(db, callId, options, clock())
+}
+
+/** As `closeCallAfterSync`, for the tick: a call whose selection needs review is held for staff (`closeOrHoldCall`). */
+export async function closeOrHoldAfterSync(db: Db, forms: FormsClient, callId: string, options: CloseOptions, clock: () => Date): Promise<CloseOutcome> {
+  await syncBeforeClose(db, forms, callId, options, clock)
+  return closeOrHoldCall(db, callId, options, clock())
+}
+
+async function syncBeforeClose(db: Db, forms: FormsClient, callId: string, options: CloseOptions, clock: () => Date): Promise<void> {
   const { call } = await requireCall(db, callId)
   if (!call.closedAt && !call.cancelledAt && (await hasForm(db, callId))) {
     const status = callStatus(call, clock())
     if (status === 'due' || (status === 'open' && options.early)) await syncCall(db, forms, callId, clock())
   }
-  return closeCall(db, callId, options, clock())
 }

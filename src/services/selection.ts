@@ -12,7 +12,8 @@ import { provenanceWarnings } from '../domain/provenance.js'
 import type { SeatCounts } from '../domain/policy.js'
 import { requireCall } from './calls.js'
 import type { CallWithTeam } from '../db/queries/calls.js'
-import { queueResultNotices } from './notices.js'
+import { callValues, queueNotice, queueResultNotices } from './notices.js'
+import { closeDecision } from '../domain/lifecycle.js'
 
 export interface DecisionView {
   responseId: string
@@ -198,13 +199,40 @@ export interface CloseOptions {
   mailFrom: string
 }
 
+/** What `closeOrHoldCall` did: closed the call, or left it open for staff and told them (once). */
+export type CloseOutcome =
+  | { held: false; selection: SelectionView }
+  | {
+      held: true
+      /** Warnings that ask for review (`closeDecision`). */
+      review: number
+      /** The needs-review email this attempt queued (`skipped` without a staffEmail); null when an earlier one was. */
+      notice: { status: 'queued' | 'skipped'; reason: string | null } | null
+    }
+
 /**
  * Closes a call: runs the selection once, in one transaction, stores every decision, and makes a
  * team member of each selected volunteer. Before `closesAt` only with `early` (the window then ends
  * now); a second close, even a concurrent one, is refused because the call row is locked first.
  */
 export async function closeCall(db: Db, callId: string, options: CloseOptions, now: Date): Promise<SelectionView> {
-  return db.transaction(async (tx) => {
+  const outcome = await closeOrHold(db, callId, options, now, false)
+  if (outcome.held) throw new Error('unreachable: a staff close is never held')
+  return outcome.selection
+}
+
+/**
+ * Closes a call as `closeCall` does — unless its selection has warnings that ask for review
+ * (`closeDecision`: look-alike institution names); then the call stays open (`due`), nothing is
+ * stored, and staff get one `needs-review` email (keyed by the call, so queued once) to review the
+ * preview and close it themselves. The tick closes calls this way.
+ */
+export async function closeOrHoldCall(db: Db, callId: string, options: CloseOptions, now: Date): Promise<CloseOutcome> {
+  return closeOrHold(db, callId, options, now, true)
+}
+
+async function closeOrHold(db: Db, callId: string, options: CloseOptions, now: Date, holdForReview: boolean): Promise<CloseOutcome> {
+  return db.transaction(async (tx): Promise<CloseOutcome> => {
     const found = await requireCall(tx, callId, { forUpdate: true })
     const { call, team } = found
     if (call.cancelledAt) throw new AppError('conflict', 'call-cancelled', 'This call was cancelled; there is nothing to select')
@@ -219,6 +247,25 @@ export async function closeCall(db: Db, callId: string, options: CloseOptions, n
     }
     const closesAt = effectiveClose(found, now)
     const { input, selection } = await runSelection(tx, found, closesAt)
+    const decision = closeDecision(selection.warnings)
+    if (holdForReview && !decision.close) {
+      const queued = await queueNotice(
+        tx,
+        options.mailFrom,
+        {
+          team,
+          kind: 'needs-review',
+          key: `call:${callId}:needs-review`,
+          to: team.staffEmail,
+          // The count only: volunteers' names and addresses stay in the preview, behind a staff token.
+          values: { ...callValues(team, call, selection.seats), warningCount: String(decision.review) },
+          callId,
+        },
+        now,
+      )
+      const notice = queued ? { status: queued.status === 'skipped' ? ('skipped' as const) : ('queued' as const), reason: queued.status === 'skipped' ? (queued.lastError ?? '').replace(/^skipped: /, '') : null } : null
+      return { held: true, review: decision.review, notice }
+    }
 
     const stored = await selectionQueries.insertSelection(tx, {
       callId,
@@ -269,6 +316,6 @@ export async function closeCall(db: Db, callId: string, options: CloseOptions, n
     await markClosed(tx, callId, { closedAt: now, ...(early ? { closesAt: instantToPg(closesAt) } : {}) })
     // The emails the close causes are queued in the same transaction: closed means announced.
     await queueResultNotices(tx, options.mailFrom, team, { ...call, closesAt: instantToPg(closesAt) }, selection, emails, now)
-    return view(callId, 'final', input, selection)
+    return { held: false, selection: view(callId, 'final', input, selection) }
   })
 }

@@ -6,7 +6,7 @@ import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.j
 import { AppError } from '../errors.js'
 import { autoScheduleDue, callSteps, termNotice, type CallStep, type NoticeDecision } from '../domain/lifecycle.js'
 import { compareInstants, instantFromDate, type Instant } from '../domain/time.js'
-import { closeCallAfterSync } from './forms.js'
+import { closeOrHoldAfterSync } from './forms.js'
 import { deliverOutbox, type DeliveryReport } from './outbox.js'
 import { ROSTER_CHANNEL } from './roster.js'
 import { teamSchedule } from './schedule.js'
@@ -15,7 +15,7 @@ import { callValues, humanInstant, queueNotice, SEAT_NAMES, seatsOffered } from 
 
 /** One thing the tick did. `notice` says whether its email was queued or recorded as skipped. */
 export interface TickAction {
-  type: 'call-scheduled' | 'call-opened' | 'call-reminder' | 'call-closed' | 'close-failed' | 'term-ending'
+  type: 'call-scheduled' | 'call-opened' | 'call-reminder' | 'call-closed' | 'needs-review' | 'close-failed' | 'term-ending'
   team: string
   callId?: string
   memberId?: string
@@ -24,6 +24,8 @@ export interface TickAction {
   /** For call-closed: how many volunteers were selected, and how many responses were decided. */
   selected?: number
   decisions?: number
+  /** For needs-review: how many warnings ask staff to review the call before they close it. */
+  warnings?: number
   error?: { code: string; message: string }
 }
 
@@ -100,7 +102,20 @@ async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): 
     })
   }
   try {
-    const selection = await closeCallAfterSync(db, deps.forms, step.callId, { early: false, staff: TICK_STAFF, mailFrom: from }, () => now)
+    const outcome = await closeOrHoldAfterSync(db, deps.forms, step.callId, { early: false, staff: TICK_STAFF, mailFrom: from }, () => now)
+    if (outcome.held) {
+      // Reported once, when staff are told; later ticks find the call still held and say nothing new.
+      if (!outcome.notice) return null
+      return {
+        type: 'needs-review',
+        team: team.slug,
+        callId: step.callId,
+        notice: outcome.notice.status,
+        ...(outcome.notice.reason ? { reason: outcome.notice.reason } : {}),
+        warnings: outcome.review,
+      }
+    }
+    const { selection } = outcome
     const selected = selection.decisions.filter((d) => d.outcome === 'selected').length
     return { type: 'call-closed', team: team.slug, callId: step.callId, selected, decisions: selection.decisions.length }
   } catch (error) {

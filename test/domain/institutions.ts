@@ -3,7 +3,10 @@ import fc from 'fast-check'
 import {
   buildInstitutionIndex,
   findInstitutionNameCollision,
+  institutionSkeleton,
   isUnaffiliated,
+  lookalikeGroups,
+  lookalikeSigns,
   matchInstitution,
   normaliseInstitutionName,
 } from '../../src/domain/institutions.js'
@@ -44,6 +47,9 @@ t.test('normaliseInstitutionName makes spelling variants equal', async (t) => {
     ['Trinity College (Dublin)', 'trinity college dublin'],
     ['  \t\n ', ''],
     ['N/A', 'n a'],
+    ['University of Ox\u200Bford', 'university of oxford'],
+    ['\uFEFFUniversity\u00AD of Oxford\u200D', 'university of oxford'],
+    ['n\u200B/a', 'n a'],
   ]
   for (const [raw, normalised] of table) t.equal(normaliseInstitutionName(raw), normalised, JSON.stringify(raw))
 })
@@ -191,4 +197,198 @@ t.test('suggestions equal a plain reference ranking (the shortcuts change nothin
     { numRuns: 300 },
   )
   t.pass('same as the reference')
+})
+
+// ---------------------------------------------------------------------------------------------
+// Look-alikes: a spelling that only looks like another (UTS #39 confusables, invisible characters)
+// is the same institution, and is flagged so that staff check it.
+
+/** Latin letters and a look-alike from another script (Cyrillic, Greek, Armenian), all in confusables.txt. */
+const HOMOGLYPHS: Readonly<Record<string, readonly string[]>> = {
+  a: ['\u0430'], c: ['\u0441'], d: ['\u0501'], e: ['\u0435'], h: ['\u04BB', '\u0570'], i: ['\u0456'], j: ['\u0458'], o: ['\u043E', '\u03BF', '\u0585'],
+  p: ['\u0440'], s: ['\u0455'], x: ['\u0445'], y: ['\u0443'],
+  A: ['\u0410', '\u0391'], B: ['\u0412', '\u0392'], C: ['\u0421'], E: ['\u0415', '\u0395'], H: ['\u041D', '\u0397'], I: ['\u0406', '\u0399'], K: ['\u041A', '\u039A'],
+  M: ['\u041C', '\u039C'], N: ['\u039D'], O: ['\u041E', '\u039F'], P: ['\u0420', '\u03A1'], S: ['\u0405'], T: ['\u0422', '\u03A4'], X: ['\u0425', '\u03A7'], Y: ['\u03A5'],
+}
+/** Invisible format characters (Cf): zero-width space, non-joiner and joiner, word joiner, soft hyphen, BOM, bidi marks. */
+const INVISIBLE = ['\u200B', '\u200C', '\u200D', '\u2060', '\u00AD', '\uFEFF', '\u200E', '\u202E']
+
+const world: Institution[] = [
+  ...institutions,
+  { id: 'msu', name: 'Московский университет', aliases: [], consortium: false },
+  { id: 'spb', name: 'Санкт-Петербургский университет', aliases: [], consortium: false },
+  { id: 'tokyo', name: '東京大学', aliases: ['University of Tokyo'], consortium: true },
+  { id: 'kyoto', name: '京都大学', aliases: [], consortium: false },
+  { id: 'ocha', name: 'お茶の水女子大学', aliases: [], consortium: false },
+  { id: 'keio', name: 'Keio大学', aliases: [], consortium: false },
+  { id: 'athens', name: 'Εθνικό και Καποδιστριακό Πανεπιστήμιο Αθηνών', aliases: [], consortium: false },
+  { id: 'tehran', name: 'دانشگاه\u200Cتهران', aliases: [], consortium: false },
+  { id: 'iitb', name: 'भारतीय प्रौद्योगिकी संस्थान मुंबई', aliases: [], consortium: false },
+]
+
+t.test('look-alike spellings of a known institution match it, with the signs that give them away', async (t) => {
+  const index = buildInstitutionIndex(world)
+  const table: [string, string, { invisible: string[]; scripts: string[] }][] = [
+    ['University of Oxf\u043Erd', 'ox', { invisible: [], scripts: ['Cyrillic', 'Latin'] }],
+    ['University of Ox\u200Bford', 'ox', { invisible: ['U+200B'], scripts: [] }],
+    ['Ox\u00ADford', 'ox', { invisible: ['U+00AD'], scripts: [] }],
+    ['\u041EXFORD', 'ox', { invisible: [], scripts: ['Cyrillic', 'Latin'] }],
+    ['Οxford', 'ox', { invisible: [], scripts: ['Greek', 'Latin'] }],
+    ['Oxfor\u0501', 'ox', { invisible: [], scripts: ['Cyrillic', 'Latin'] }],
+    ['\u041CIT', 'mit', { invisible: [], scripts: ['Cyrillic', 'Latin'] }],
+    ['\u039CIT', 'mit', { invisible: [], scripts: ['Greek', 'Latin'] }],
+    ['Stanf\u043Er\u0501 Univ\u0435rsity', 'st', { invisible: [], scripts: ['Cyrillic', 'Latin'] }],
+    ['Ox\u200Bf\u043Erd', 'ox', { invisible: ['U+200B'], scripts: ['Cyrillic', 'Latin'] }],
+    ['Mосковский университет', 'msu', { invisible: [], scripts: ['Cyrillic', 'Latin'] }],
+    ['東京\u200B大学', 'tokyo', { invisible: ['U+200B'], scripts: [] }],
+  ]
+  for (const [raw, id, signs] of table) {
+    const match = matchInstitution(raw, index)
+    t.match(match, { kind: 'known', key: `id:${id}`, institution: { id } }, `${JSON.stringify(raw)} is ${id}`)
+    t.same(match.kind === 'known' && match.lookalike, signs, `${JSON.stringify(raw)} is flagged`)
+  }
+})
+
+t.test('names in any script match as written and are not flagged for their script', async (t) => {
+  const index = buildInstitutionIndex(world)
+  const table: [string, string][] = [
+    ['Московский университет', 'msu'],
+    ['МОСКОВСКИЙ УНИВЕРСИТЕТ', 'msu'],
+    ['Санкт-Петербургский университет', 'spb'],
+    ['東京大学', 'tokyo'],
+    ['京都大学', 'kyoto'],
+    ['お茶の水女子大学', 'ocha'],
+    ['Keio大学', 'keio'],
+    ['Εθνικό και Καποδιστριακό Πανεπιστήμιο Αθηνών', 'athens'],
+    ['ΕΘΝΙΚΟ ΚΑΙ ΚΑΠΟΔΙΣΤΡΙΑΚΟ ΠΑΝΕΠΙΣΤΗΜΙΟ ΑΘΗΝΩΝ', 'athens'],
+    ['دانشگاه\u200Cتهران', 'tehran'],
+    ['भारतीय प्रौद्योगिकी संस्थान मुंबई', 'iitb'],
+    ['University of Tokyo', 'tokyo'],
+    ['Université de Lyon', 'ly'],
+    ['Ｏｘｆｏｒｄ', 'ox'],
+    ['OXFORD', 'ox'],
+    // Invisible characters at the edges change nothing a reader sees: the name reads as known.
+    ['\u200DOxford\u200D', 'ox'],
+  ]
+  for (const [raw, id] of table) {
+    t.match(matchInstitution(raw, index), { kind: 'known', key: `id:${id}`, lookalike: null }, raw)
+  }
+  for (const raw of ['Московский университет', '東京大学', 'お茶の水女子大学', 'Keio大学'.slice(4), 'Εθνικό Πανεπιστήμιο', 'Université de Lyon', 'Ｏｘｆｏｒｄ']) {
+    t.equal(lookalikeSigns(raw), null, `${raw}: one script, no signs`)
+  }
+  t.same(lookalikeSigns('دانشگاه\u200Cتهران'), { invisible: ['U+200C'], scripts: [] }, 'a joiner is a sign, but one that only matters when the match needed the skeleton')
+  // Names that differ in real letters stay apart in every script.
+  const apart: [string, string][] = [
+    ['Московский университет', 'Санкт-Петербургский университет'],
+    ['東京大学', '京都大学'],
+    ['Kiel University', 'Kiei University'],
+    ['Lille University', 'Iille University'],
+    ['University of Oxford', 'University of Oxbridge'],
+  ]
+  for (const [a, b] of apart) {
+    t.not(institutionSkeleton(a), institutionSkeleton(b), `${a} ≠ ${b}`)
+  }
+})
+
+t.test('unknown look-alike spellings are one institution, keyed by the plain spelling', async (t) => {
+  const index = buildInstitutionIndex(world)
+  const table: [string[], string][] = [
+    [['Foo Institute', 'F\u043E\u043E Institute'], 'name:foo institute'],
+    [['F\u043E\u043E Institute', 'Foo Institute'], 'name:foo institute'],
+    [['Foo Ins\u200Btitute', 'Foo Institute'], 'name:foo institute'],
+    [['Acme Labs', '\u0410cme Labs', 'Acme L\u0430bs'], 'name:acme labs'],
+    [['Москва Институт', 'Mосква Институт'], 'name:москва институт'],
+  ]
+  for (const [raws, key] of table) {
+    const matches = raws.map((raw) => matchInstitution(raw, index))
+    const unknown = matches.filter((m) => m.kind === 'unknown')
+    t.equal(unknown.length, raws.length, `${raws.join(' / ')}: unknown`)
+    const groups = lookalikeGroups(unknown)
+    t.same(new Set(unknown.map((m) => groups.get(m.key))), new Set([key]), `${raws.join(' / ')} → ${key}`)
+  }
+  const apart = ['Foo Institute', 'Bar Institute', '東京研究所', '京都研究所'].map((raw) => matchInstitution(raw, index)).filter((m) => m.kind === 'unknown')
+  const groups = lookalikeGroups(apart)
+  t.equal(new Set(groups.values()).size, 4, 'different names stay different institutions')
+})
+
+/**
+ * An ASCII institution name with some letters swapped for look-alikes and invisible characters
+ * slipped inside words (at a word's edge an invisible character changes nothing a reader sees).
+ */
+function disguise(name: string) {
+  const positions = [...name].map((c, i) => ({ c, i })).filter(({ c }) => HOMOGLYPHS[c])
+  const inside = [...name].map((_, i) => i).filter((i) => i > 0 && /\w/.test(name[i - 1]!) && /\w/.test(name[i]!))
+  return fc
+    .record({
+      swaps: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 3 }),
+      inserts: fc.array(fc.tuple(fc.constantFrom(...inside), fc.constantFrom(...INVISIBLE)), { maxLength: 2 }),
+    })
+    .map(({ swaps, inserts }) => {
+      const chars = [...name]
+      if (positions.length > 0) {
+        for (const [p, g] of swaps) {
+          const { c, i } = positions[p % positions.length]!
+          const glyphs = HOMOGLYPHS[c]!
+          chars[i] = glyphs[g % glyphs.length]!
+        }
+      }
+      for (const [at, invisible] of [...inserts].sort((a, b) => b[0] - a[0])) chars.splice(at, 0, invisible)
+      return chars.join('')
+    })
+}
+
+t.test('property: a disguised known name matches its institution, flagged exactly when disguised', async (t) => {
+  const index = buildInstitutionIndex(world)
+  const ascii = world.filter((i) => /^[\x20-\x7e]+$/.test(i.name))
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...ascii).chain((institution) => fc.tuple(fc.constant(institution), disguise(institution.name))),
+      ([institution, raw]) => {
+        const match = matchInstitution(raw, index)
+        if (match.kind !== 'known' || match.institution.id !== institution.id) return false
+        return (match.lookalike !== null) === (raw !== institution.name)
+      },
+    ),
+    { numRuns: 1000 },
+  )
+  t.pass('matched and flagged')
+})
+
+t.test('property: disguised unknown names share the plain spelling\'s key, whatever the order', async (t) => {
+  const index = buildInstitutionIndex(world)
+  const names = ['Example Research Centre', 'Hypothetical Archive of Maps', 'Sample Museum', 'Texas Image Exchange']
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...names).chain((name) => fc.tuple(fc.constant(name), fc.array(disguise(name), { minLength: 1, maxLength: 4 }))),
+      fc.boolean(),
+      ([name, disguised], plainFirst) => {
+        const raws = plainFirst ? [name, ...disguised] : [...disguised, name]
+        const matches = raws.map((raw) => matchInstitution(raw, index))
+        if (!matches.every((m) => m.kind === 'unknown')) return false
+        const groups = lookalikeGroups(matches.filter((m) => m.kind === 'unknown'))
+        return matches.every((m) => m.kind === 'unknown' && groups.get(m.key) === `name:${normaliseInstitutionName(name)}`)
+      },
+    ),
+    { numRuns: 500 },
+  )
+  t.pass('one key per disguised name')
+})
+
+t.test('property: a name in one script, matched as written, is never flagged', async (t) => {
+  const scripts = [
+    fc.string({ unit: fc.constantFrom(...'абвгдеёжзийклмнопрстуфхцчшщъыьэюя АБВГД'), minLength: 1, maxLength: 20 }),
+    fc.string({ unit: fc.constantFrom(...'αβγδεζηθικλμνξοπρστυφχψω ΑΒΓΔ'), minLength: 1, maxLength: 20 }),
+    fc.string({ unit: fc.constantFrom(...'東京大学京都研究所お茶の水女子アーカイブ図書館'), minLength: 1, maxLength: 12 }),
+    fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz ABCXYZ&\'.-'), minLength: 1, maxLength: 20 }),
+  ]
+  fc.assert(
+    fc.property(fc.oneof(...scripts), (name) => {
+      fc.pre(normaliseInstitutionName(name) !== '' && !isUnaffiliated(name))
+      const index = buildInstitutionIndex([...world, { id: 'zz', name, aliases: [], consortium: false }])
+      const match = matchInstitution(name, index)
+      return match.kind === 'known' && match.lookalike === null && lookalikeSigns(name) === null
+    }),
+    { numRuns: 500 },
+  )
+  t.pass('never flagged for its script')
 })

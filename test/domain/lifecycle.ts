@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { autoScheduleDue, callSteps, reminderAt, termNotice } from '../../src/domain/lifecycle.js'
+import { autoScheduleDue, callSteps, closeDecision, reminderAt, termNotice } from '../../src/domain/lifecycle.js'
 import type { CallStep, LifecycleCall, TermHolder } from '../../src/domain/lifecycle.js'
 import { DEFAULT_POLICY } from '../../src/domain/policy.js'
 import { addDays, compareInstants, epochNanos, instantFromEpochNanos, parseInstant } from '../../src/domain/time.js'
@@ -325,4 +325,15 @@ t.test('no reminder is decided before the call opens, even when the window is sh
     [['open', true], ['remind', false]],
     'at opening: announced, and the reminder skipped for the short window',
   )
+})
+
+t.test('closeDecision: the tick closes a call unless look-alike institutions need a person to look', async (t) => {
+  const w = (code: string) => ({ code })
+  const table: Array<[string, Array<{ code: string }>, ReturnType<typeof closeDecision>]> = [
+    ['no warnings', [], { close: true }],
+    ['unknown institutions, edits, deletions', [w('unknown-institution'), w('edited-after-submission'), w('deleted-upstream')], { close: true }],
+    ['one look-alike', [w('confusable-institution')], { close: false, review: 1 }],
+    ['look-alikes among other warnings', [w('unknown-institution'), w('confusable-institution'), w('confusable-institution')], { close: false, review: 2 }],
+  ]
+  for (const [label, warnings, expected] of table) t.same(closeDecision(warnings), expected, label)
 })

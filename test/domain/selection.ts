@@ -10,6 +10,7 @@ import {
   selectionInputDigest,
 } from '../../src/domain/selection.js'
 import type { Decision, MemberInput, ResponseInput, Selection, SelectionInput } from '../../src/domain/selection.js'
+import { visibleInstitutionText } from '../../src/domain/institutions.js'
 import type { Institution } from '../../src/domain/institutions.js'
 import { epochNanos, formatInstant, instantFromEpochNanos, parseInstant } from '../../src/domain/time.js'
 import type { Instant } from '../../src/domain/time.js'
@@ -746,4 +747,98 @@ t.test('properties of every selection', async (t) => {
     )
     t.pass('ingestSeq breaks ties')
   })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Look-alike institutions: a name that only looks like another takes no second seat, and staff see it.
+
+t.test('look-alike institution names share one seat and are flagged for staff', async (t) => {
+  const world: Institution[] = [...institutions, { id: 'msu', name: 'Московский университет', aliases: [], consortium: false }]
+  const table: Array<{ label: string; spellings: string[]; selected: number; flagged: Array<[number, string]> }> = [
+    {
+      label: 'a Cyrillic о and a zero-width space beside Oxford (the reproduced case)',
+      spellings: ['University of Oxford', 'University of Oxf\u043Erd', 'University of Ox\u200Bford'],
+      selected: 1,
+      flagged: [[1, 'University of Oxford'], [2, 'University of Oxford']],
+    },
+    { label: 'the look-alike comes first', spellings: ['University of Oxf\u043Erd', 'University of Oxford'], selected: 1, flagged: [[0, 'University of Oxford']] },
+    { label: 'a Cyrillic М in an alias', spellings: ['BL', '\u0412L'], selected: 1, flagged: [[1, 'British Library']] },
+    { label: 'two unknown spellings', spellings: ['Foo Institute', 'F\u043E\u043E Institute'], selected: 1, flagged: [[1, 'Foo Institute']] },
+    { label: 'two unknown spellings, look-alike first', spellings: ['F\u043E\u043E Institute', 'Foo Institute'], selected: 1, flagged: [[0, 'Foo Institute']] },
+    { label: 'an unknown spelling with a soft hyphen', spellings: ['Foo Ins\u00ADtitute', 'Foo Institute'], selected: 1, flagged: [[0, 'Foo Institute']] },
+    { label: 'a Latin o in a Cyrillic name', spellings: ['Московский университет', 'Моск\u006Fвский университет'], selected: 1, flagged: [[1, 'Московский университет']] },
+    { label: 'the same Cyrillic name twice', spellings: ['Московский университет', 'МОСКОВСКИЙ университет'], selected: 1, flagged: [] },
+    { label: 'two Japanese universities', spellings: ['東京大学', '京都大学', 'お茶の水女子大学'], selected: 3, flagged: [] },
+    { label: 'the same Japanese name twice', spellings: ['東京大学', '東京大学'], selected: 1, flagged: [] },
+    { label: 'plain variants of a known name', spellings: ['University of Oxford', 'OXFORD'], selected: 1, flagged: [] },
+    { label: 'different names that share letters', spellings: ['Kiel University', 'Kiei University'], selected: 2, flagged: [] },
+  ]
+  for (const { label, spellings, selected, flagged } of table) {
+    const responses = spellings.map((institution, i) => r(`Volunteer ${i}`, `2024-05-0${i + 2}T10:00:00Z`, institution))
+    const s = selectVolunteers(call(responses, { institutions: world }))
+    t.equal(s.decisions.filter((d) => d.outcome === 'selected').length, selected, `${label}: ${selected} selected`)
+    const warnings = s.warnings.filter((w) => w.code === 'confusable-institution')
+    t.same(
+      warnings.map((w) => [w.responseId, w.suggestions]),
+      flagged.map(([i, name]) => [responses[i]!.id, [name]]),
+      `${label}: flagged ${flagged.length}`,
+    )
+    for (const w of warnings) {
+      const response = responses.find((x) => x.id === w.responseId)!
+      t.match(w.message, `Volunteer ${responses.indexOf(response)}'s institution "`, `${label}: the message names the volunteer`)
+      t.match(w.message, 'only looks like', `${label}: and says why`)
+    }
+  }
+})
+
+t.test('a look-alike of a continuing member\'s institution is refused a seat and flagged', async (t) => {
+  const s = selectVolunteers(
+    call([r('Eve', '2024-05-03T10:00:00Z', 'Stanf\u043Erd University')], { members: [member('Sam', 'consortium', 'Stanford', '2025-06-01T00:00:00Z')] }),
+  )
+  t.match(decisionOf(s, 'Eve'), { outcome: 'excluded', reason: 'institution-on-team', institution: 'Stanford University' })
+  t.match(s.warnings, [{ code: 'confusable-institution', suggestions: ['Stanford University'], message: /"Stanfоrd University" only looks like "Stanford University" \(it mixes Cyrillic and Latin letters\)/ }])
+})
+
+t.test('invisible characters are spelt out in the warning', async (t) => {
+  const s = selectVolunteers(call([r('Ida', '2024-05-03T10:00:00Z', 'Ya\u200Ble University'), r('Ian', '2024-05-04T10:00:00Z', 'Yale\u200B University')]))
+  t.match(decisionOf(s, 'Ida'), { outcome: 'selected', institution: 'Yale University' })
+  t.match(s.warnings, [{ responseId: decisionOf(s, 'Ida').responseId, message: 'Ida\'s institution "Ya<U+200B>le University" only looks like "Yale University" (it holds the invisible character U+200B)' }])
+  t.match(decisionOf(s, 'Ian'), { outcome: 'excluded', reason: 'institution-already-selected' }, 'one beside a space changes nothing a reader sees: the same institution, not flagged')
+})
+
+t.test('property: disguised spellings never win a second seat, and each disguise is flagged', async (t) => {
+  const swap: Record<string, string> = { a: '\u0430', e: '\u0435', o: '\u043E', c: '\u0441', p: '\u0440', x: '\u0445', y: '\u0443', i: '\u0456', S: '\u0405', B: '\u0412', L: '\u13DE' }
+  const disguised = (name: string) =>
+    fc.tuple(fc.array(fc.nat(), { maxLength: 3 }), fc.option(fc.constantFrom('\u200B', '\u200D', '\u00AD', '\u2060'), { nil: null })).map(([picks, invisible]) => {
+      const chars = [...name]
+      const swappable = chars.map((c, i) => i).filter((i) => swap[chars[i]!])
+      for (const p of picks) {
+        const i = swappable[p % swappable.length]
+        if (i !== undefined) chars[i] = swap[[...name][i]!]!
+      }
+      if (invisible && chars.length > 2) chars.splice(1, 0, invisible)
+      return chars.join('')
+    })
+  const names = ['University of Oxford', 'Stanford University', 'BL', 'Yale University', 'Example Foundation', 'Sample Press']
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom(...names).chain((name) => fc.tuple(fc.constant(name), disguised(name))), { minLength: 1, maxLength: 8 }),
+      (picked) => {
+        const responses = picked.map(([, spelling], i) => ({ ...r(`V${i}`, '2024-05-10T10:00:00Z', spelling), ingestSeq: i }))
+        const s = selectVolunteers(call(responses))
+        const keys = s.decisions.filter((d) => d.outcome === 'selected').map((d) => d.institutionKey)
+        if (new Set(keys).size !== keys.length || new Set(picked.map(([name]) => name)).size !== keys.length) return false
+        // Flagged: each disguised spelling whose institution is known, or that reads differently from another spelling in the call.
+        const flagged = new Set(s.warnings.filter((w) => w.code === 'confusable-institution').map((w) => w.responseId))
+        return picked.every(([name, spelling], i) => {
+          const known = !['Example Foundation', 'Sample Press'].includes(name)
+          const others = picked.some(([n, sp]) => n === name && visibleInstitutionText(sp) !== visibleInstitutionText(spelling))
+          const expected = spelling !== name && (known || others)
+          return flagged.has(responses[i]!.id) === expected
+        })
+      },
+    ),
+    { numRuns: 300 },
+  )
+  t.pass('one seat each, every disguise flagged')
 })

@@ -12,7 +12,7 @@ t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
 const mailDir = path.join(dataDir, 'mail')
 const { app, staff, clock, deps } = await build(t, { DATA_DIR: dataDir })
 
-const KINDS = ['call-scheduled', 'call-opened', 'call-reminder', 'call-results', 'selected', 'alternate', 'not-selected', 'shortfall', 'term-ending']
+const KINDS = ['call-scheduled', 'call-opened', 'call-reminder', 'call-results', 'selected', 'alternate', 'not-selected', 'shortfall', 'needs-review', 'term-ending']
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH'
 async function api(method: Method, url: string, payload?: unknown, headers: Record<string, string> = staff) {
@@ -50,7 +50,7 @@ t.test('the list shows every kind, with the default wording and its placeholders
   const res = await api('GET', '/teams/coc/templates')
   t.equal(res.status, 200)
   const templates = res.body.templates as Array<{ kind: string; custom: boolean; placeholders: string[]; subject: string; body: string; updatedBy: string | null; audience: string }>
-  t.same(templates.map((x) => x.kind).sort(), [...KINDS].sort(), 'nine kinds, each once')
+  t.same(templates.map((x) => x.kind).sort(), [...KINDS].sort(), 'ten kinds, each once')
   for (const template of templates) {
     t.equal(template.custom, false, `${template.kind}: default wording`)
     t.equal(template.updatedBy, null, `${template.kind}: nobody changed it`)

@@ -47,7 +47,7 @@ export const TickReport = Type.Object({
   at: Type.String(),
   actions: Type.Array(
     Type.Object({
-      type: Type.String({ description: 'call-scheduled, call-opened, call-reminder, call-closed, close-failed, term-ending.' }),
+      type: Type.String({ description: 'call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending.' }),
       team: Type.String(),
       callId: Type.Optional(Type.String()),
       memberId: Type.Optional(Type.String()),
@@ -55,6 +55,7 @@ export const TickReport = Type.Object({
       reason: Type.Optional(Type.String()),
       selected: Type.Optional(Type.Integer({ description: 'call-closed: volunteers selected.' })),
       decisions: Type.Optional(Type.Integer({ description: 'call-closed: responses decided.' })),
+      warnings: Type.Optional(Type.Integer({ description: 'needs-review: warnings staff should review before closing the call (it stays due).' })),
       error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
     }),
   ),
