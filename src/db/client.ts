@@ -251,10 +251,13 @@ export async function listenPostgres(
   let failures = 0
   /** Whether listeners were told the connection was lost (so they hear once more when it is back). */
   let lost = false
+  /** Whether `current` is connected and listening (not still connecting). */
+  let listening = false
 
   const fail = (client: pg.Client, error?: unknown): void => {
     if (client !== current) return // a superseded client: its failure was handled already
     current = null
+    listening = false
     client.removeAllListeners('notification')
     client.end().catch(() => {})
     if (stopped) return
@@ -290,6 +293,7 @@ export async function listenPostgres(
       return
     }
     if (client !== current) return // stopped, or failed meanwhile
+    listening = true
     failures = 0
     if (lost) {
       lost = false
@@ -306,6 +310,17 @@ export async function listenPostgres(
     timer = null
     const client = current
     current = null
-    await client?.end().catch(() => {})
+    if (!client) return
+    const destroy = () => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
+    // A connect in progress is abandoned at once: it may be waiting on a server that does not answer.
+    if (!listening) return destroy()
+    // A polite goodbye otherwise, but shutdown never waits long on a server that does not answer.
+    let timeout: NodeJS.Timeout | undefined
+    const ended = await Promise.race([
+      client.end().then(() => true, () => true),
+      new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), 1_000))),
+    ])
+    clearTimeout(timeout)
+    if (!ended) destroy()
   }
 }

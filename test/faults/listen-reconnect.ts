@@ -1,5 +1,7 @@
 import t from 'tap'
 import pg from 'pg'
+import net from 'node:net'
+import { once } from 'node:events'
 import { listenPostgres, reconnectDelay, type ReconnectBackoff } from '../../src/db/client.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 import { createPostgresDatabase } from '../helpers/database.js'
@@ -42,6 +44,32 @@ t.test('a database that refuses every connection gets one attempt at a time, bac
   const afterStop = proxy.accepted
   await sleep(1000)
   t.equal(proxy.accepted, afterStop, 'nothing reconnects after stop')
+})
+
+t.test('stop returns promptly even while reconnecting to a server that never answers', async (t) => {
+  // Refuses the first connection, then accepts and says nothing, like a host gone behind a firewall.
+  const held = new Set<net.Socket>()
+  let accepted = 0
+  const silent = net.createServer((socket) => {
+    socket.on('error', () => {})
+    if (++accepted === 1) return socket.destroy()
+    held.add(socket)
+  })
+  silent.listen(0, '127.0.0.1')
+  await once(silent, 'listening')
+  t.teardown(() => {
+    for (const socket of held) socket.destroy()
+    silent.close()
+  })
+  const { port } = silent.address() as net.AddressInfo
+  const { log } = recordingLog()
+  const stop = await listenPostgres(`postgres://postgres@127.0.0.1:${port}/postgres`, 'rota_test', () => {}, log, BACKOFF)
+  while (held.size === 0) await sleep(10)
+  const started = Date.now()
+  await stop()
+  const took = Date.now() - started
+  t.ok(took < 500, `stop took ${took} ms while a connect was waiting for the server`)
+  t.equal(accepted, 2, 'and nothing reconnects')
 })
 
 const adminUrl = process.env.TEST_DATABASE_URL

@@ -196,7 +196,9 @@ async function outage(t: Test): Promise<void> {
   const roster = (await (await fetch(`${base}/teams/coc/roster`)).json()) as { members: Array<{ name: string }> }
   t.ok(roster.members.some((m) => m.name === 'Grace Staff'), 'the roster still shows the member appointed before')
 
+  const lastTermAt = Date.now()
   rota.child.kill('SIGTERM')
-  t.equal(await rota.exited, 0, 'rota shuts down cleanly afterwards')
+  const code = await rota.exited
+  t.equal(code, 0, `rota shuts down cleanly afterwards (in ${Date.now() - lastTermAt} ms)`, code === 0 ? {} : { output: rota.tail() })
   t.comment(`wall time: ${Date.now() - began} ms`)
 }
