@@ -7,7 +7,7 @@ import { registerErrorHandling } from './http/plugins/errors.js'
 import { frameworkErrors } from './http/plugins/framework-errors.js'
 import { registerAuth } from './http/plugins/auth.js'
 import { registerSwagger } from './http/plugins/swagger.js'
-import { healthRoutes, type Lifecycle } from './http/routes/health.js'
+import { healthRoutes, registerShutdownGate, type Lifecycle } from './http/routes/health.js'
 import { teamRoutes } from './http/routes/teams.js'
 import { callRoutes } from './http/routes/calls.js'
 import { memberRoutes } from './http/routes/members.js'
@@ -42,6 +42,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 5 * 1024 * 1024,
     forceCloseConnections: 'idle',
+    // During shutdown, registerShutdownGate answers in the API's error shape instead.
+    return503OnClosing: false,
     // No per-request access log: a reverse proxy keeps one, and at info level it would cost the
     // roster half its throughput. Failures are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -71,6 +73,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   })
 
   registerErrorHandling(app)
+  registerShutdownGate(app, lifecycle)
   registerAuth(app, deps)
   await registerSwagger(app)
 

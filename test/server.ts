@@ -5,6 +5,8 @@ import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
+import { PGlite } from '@electric-sql/pglite'
+import { migratedTemplate } from './helpers/database.js'
 
 // The embedded default, end to end: real processes on a real data directory, as a user runs them.
 const root = fileURLToPathSafe(new URL('..', import.meta.url))
@@ -126,4 +128,140 @@ t.test('an invalid variable stops rota with one line naming it', async (t) => {
   const bad = run('src/server.ts', [], { PORT: 'eighty' })
   t.equal(await bad.exited, 1)
   t.equal(bad.stderr(), 'rota: invalid configuration: PORT: must be a whole number between 0 and 65535 (got "eighty")\n')
+})
+
+/** Every process below `pid` (children, their children…), by reading /proc. */
+function descendants(pid: number): number[] {
+  const found: number[] = []
+  const pending = [pid]
+  while (pending.length > 0) {
+    const parent = pending.pop()!
+    let tasks: string[] = []
+    try {
+      tasks = fs.readdirSync(`/proc/${parent}/task`)
+    } catch {
+      continue // gone
+    }
+    for (const task of tasks) {
+      let children = ''
+      try {
+        children = fs.readFileSync(`/proc/${parent}/task/${task}/children`, 'utf8')
+      } catch {
+        continue
+      }
+      for (const child of children.trim().split(/\s+/).filter(Boolean).map(Number)) {
+        found.push(child)
+        pending.push(child)
+      }
+    }
+  }
+  return found
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function portRefuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.on('connect', () => {
+      socket.destroy()
+      resolve(false)
+    })
+    socket.on('error', () => resolve(true))
+  })
+}
+
+t.test('npm start passes SIGTERM to rota: requests in flight finish whole, new ones get our 503, then the process, port and lock are gone', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-npm-start-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  // A migrated embedded database to start from (initdb takes many seconds; loading the template one).
+  const seed = await PGlite.create(path.join(dir, 'pgdata'), { loadDataDir: await migratedTemplate() })
+  await seed.close()
+
+  const port = await freePort()
+  const npm = spawn('npm', ['start'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), DATA_DIR: dir, PORT: String(port), LOG_LEVEL: 'warn', SCHEDULER: 'off' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  npm.stdout!.on('data', (d) => (output += d))
+  npm.stderr!.on('data', (d) => (output += d))
+  const npmExited = new Promise<void>((resolve) => npm.on('exit', () => resolve()))
+  let rotaPid = 0
+  t.teardown(() => {
+    for (const pid of [...descendants(npm.pid!), npm.pid!, rotaPid]) if (pid && alive(pid)) process.kill(pid, 'SIGKILL')
+  })
+
+  const deadline = Date.now() + 60_000
+  let ready = false
+  while (!ready && Date.now() < deadline) {
+    if (npm.exitCode !== null) throw new Error(`npm start exited early: ${output}`)
+    ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)
+    if (!ready) await new Promise((r) => setTimeout(r, 100))
+  }
+  t.ok(ready, 'ready')
+  const below = descendants(npm.pid!)
+  rotaPid = below.find((pid) => {
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+      return path.basename(argv[0]!) === 'node' && argv.some((arg) => /server\.[jt]s$/.test(arg))
+    } catch {
+      return false
+    }
+  }) ?? 0
+  // Whatever happens below, nothing started here outlives the test (an orphan would keep the port and lock).
+  t.teardown(() => {
+    for (const pid of below) if (alive(pid)) process.kill(pid, 'SIGKILL')
+  })
+  t.ok(rotaPid > 0, 'the rota node process is found under npm')
+
+  // Clients keep asking (a large document and the roster) while SIGTERM arrives.
+  const outcomes: Array<{ status: number; body: string } | { error: string }> = []
+  const started = Date.now()
+  let signalled = 0
+  const client = async () => {
+    while (Date.now() - started < 2000) {
+      for (const url of ['/docs/json', '/teams/coc/roster']) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}${url}`)
+          outcomes.push({ status: res.status, body: await res.text() })
+        } catch (error) {
+          // Refused, or cut short: fetch says so (a body shorter than its Content-Length is an error).
+          const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause
+          outcomes.push({ error: cause?.code ?? cause?.message ?? String(error) })
+        }
+      }
+    }
+  }
+  const clients = Array.from({ length: 8 }, client)
+  await new Promise((r) => setTimeout(r, 300))
+  signalled = Date.now()
+  npm.kill('SIGTERM')
+  await Promise.all(clients)
+
+  const exitDeadline = signalled + 10_000
+  while (alive(rotaPid) && Date.now() < exitDeadline) await new Promise((r) => setTimeout(r, 50))
+  t.notOk(alive(rotaPid), `the rota process exits (after ${Date.now() - signalled} ms)`)
+  await npmExited
+  t.ok(await portRefuses(port), 'the port is released')
+  t.notOk(fs.existsSync(path.join(dir, 'rota.lock')), 'the data directory lock is released')
+
+  const ok = outcomes.filter((o): o is { status: number; body: string } => 'status' in o && o.status === 200)
+  const unavailable = outcomes.filter((o): o is { status: number; body: string } => 'status' in o && o.status === 503)
+  const other = outcomes.filter((o) => 'status' in o && o.status !== 200 && o.status !== 503)
+  const errors = new Map<string, number>()
+  for (const o of outcomes) if ('error' in o) errors.set(o.error, (errors.get(o.error) ?? 0) + 1)
+  t.comment(`outcomes: ${ok.length} × 200, ${unavailable.length} × 503, ${other.length} other; no answer: ${JSON.stringify(Object.fromEntries(errors))}`)
+  t.ok(ok.length > 0, 'requests were answered')
+  t.ok(ok.every((o) => { try { JSON.parse(o.body); return true } catch { return false } }), 'every 200 carries a whole JSON document')
+  t.ok(unavailable.every((o) => JSON.parse(o.body).error?.code === 'shutting-down'), 'every 503 is ours: shutting-down in the API error shape')
+  t.same(other, [], 'nothing else')
 })

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
@@ -11,6 +12,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
 import * as schema from './schema.js'
 import { lockDataDir, type DataDirLock } from './lock.js'
+import { describeDatabaseError } from './unavailable.js'
 
 /** A drizzle database or transaction: queries take either, so a service can pass its transaction. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
@@ -28,7 +30,10 @@ export interface Database {
   db: Db
   /** Applies every migration in drizzle/ not yet applied. */
   migrate(): Promise<void>
-  /** Resolves when the database answers and every migration in drizzle/ is applied. */
+  /**
+   * Resolves when the database answers from real storage (a table is read; on PGlite, its files are
+   * on disk and DATA_DIR takes a write) and every migration in drizzle/ is applied.
+   */
   checkReady(): Promise<void>
   /**
    * Calls `onMessage` for every NOTIFY on `channel`, from this process or another one sharing the
@@ -66,15 +71,45 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   if (dataDir !== null) lock = lockDataDir(dataDir)
   try {
     const client = dataDir === null ? await PGlite.create() : await PGlite.create(path.join(dataDir, 'pgdata'))
-    return await pgliteDatabase(client, lock)
+    return await pgliteDatabase(client, lock, dataDir)
   } catch (error) {
     lock?.release()
     throw error
   }
 }
 
-/** Wraps an open PGlite client (used to clone a migrated template in tests). */
-export async function pgliteDatabase(client: PGlite, lock: DataDirLock | null = null): Promise<Database> {
+/** Reads a table, so that readiness means the data can be read, not just that a connection answers. */
+async function checkReadsTables(db: Db): Promise<void> {
+  await db.execute(sql`select 1 from teams limit 1`)
+}
+
+/**
+ * PGlite keeps what it has read in memory and answers from there even when its files are gone, so a
+ * query alone cannot tell that the data directory was deleted, unmounted or made read-only: check
+ * the files themselves (the cluster's PG_VERSION, and the file of a table), and that DATA_DIR still
+ * takes a write that reaches the disk.
+ */
+async function checkDataDir(client: PGlite, dataDir: string): Promise<void> {
+  const pgdata = path.join(dataDir, 'pgdata')
+  await fs.stat(path.join(pgdata, 'PG_VERSION'))
+  const result = await client.query<{ file: string }>("select pg_relation_filepath('teams') as file")
+  const file = result.rows[0]?.file
+  if (!file) throw new Error('the teams table has no file')
+  await fs.stat(path.join(pgdata, file))
+  const heartbeat = await fs.open(path.join(dataDir, 'rota.heartbeat'), 'w')
+  try {
+    await heartbeat.writeFile(`${new Date().toISOString()}\n`)
+    await heartbeat.sync()
+  } finally {
+    await heartbeat.close()
+  }
+}
+
+/**
+ * Wraps an open PGlite client (used to clone a migrated template in tests); `dataDir` is the folder
+ * holding its `pgdata` (null: in memory), which readiness checks on disk.
+ */
+export async function pgliteDatabase(client: PGlite, lock: DataDirLock | null = null, dataDir: string | null = null): Promise<Database> {
   // PGlite is one session: these settings hold for every query; timestamps are read as text (src/db/instants.ts).
   await client.exec("set time zone 'UTC'; set datestyle = 'ISO, YMD'")
   const db = drizzlePglite({ client, schema }) as unknown as Db
@@ -83,7 +118,11 @@ export async function pgliteDatabase(client: PGlite, lock: DataDirLock | null = 
     kind: 'pglite',
     db,
     migrate: () => migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
-    checkReady: () => checkMigrated(db, expected),
+    async checkReady() {
+      await checkMigrated(db, expected)
+      await checkReadsTables(db)
+      if (dataDir !== null) await checkDataDir(client, dataDir)
+    },
     listen: async (channel, onMessage) => {
       const unlisten = await client.listen(channel, (payload) => onMessage(payload))
       return () => unlisten()
@@ -111,13 +150,26 @@ export async function openPostgres(url: string, options: { poolMax: number; log:
   // Timestamps are read as text in ISO style and UTC (src/db/instants.ts), whatever the server's defaults.
   const pool = new pg.Pool({
     connectionString: url,
+    // At most this many connections, connecting ones included: pg-pool queues requests beyond it.
     max: options.poolMax,
-    connectionTimeoutMillis: 10_000,
+    // A request waits this long for a connection (a server that does not answer at all), then fails
+    // as database-unavailable (503) instead of piling up behind a dead server.
+    connectionTimeoutMillis: 5_000,
+    // Idle connections are closed, so a server that went away leaves none half-open for long.
+    idleTimeoutMillis: 10_000,
+    keepAlive: true,
     options: '-c TimeZone=UTC -c DateStyle=ISO,YMD',
   })
-  pool.on('error', (error) => options.log.error({ err: error }, 'idle PostgreSQL connection failed'))
+  // During an outage every pooled connection fails at once: one line, then at most one every 10 s.
+  let lastLogged = 0
+  const logFailure = (error: Error, msg: string): void => {
+    if (Date.now() - lastLogged < 10_000) return
+    lastLogged = Date.now()
+    options.log.error({ err: describeDatabaseError(error) }, msg)
+  }
+  pool.on('error', (error) => logFailure(error, 'idle PostgreSQL connection failed'))
   pool.on('connect', (client) => {
-    client.on('error', (error) => options.log.error({ err: error }, 'PostgreSQL connection failed'))
+    client.on('error', (error) => logFailure(error, 'PostgreSQL connection failed'))
   })
   const db = drizzlePg({ client: pool, schema }) as unknown as Db
   const expected = latestMigrationMillis()
@@ -138,7 +190,10 @@ export async function openPostgres(url: string, options: { poolMax: number; log:
         client.release()
       }
     },
-    checkReady: () => checkMigrated(db, expected),
+    async checkReady() {
+      await checkMigrated(db, expected)
+      await checkReadsTables(db)
+    },
     listen: (channel, onMessage) => listenPostgres(url, channel, onMessage, options.log),
     notify,
     close: () => pool.end(),
@@ -155,41 +210,117 @@ export function openDatabase(
     : openPglite(config.dataDir)
 }
 
+/** How long the LISTEN connection waits before reconnecting: doubling from `baseMs`, at most `maxMs`. */
+export interface ReconnectBackoff {
+  baseMs: number
+  maxMs: number
+  /** A number in [0, 1); Math.random by default (tests pass a fixed one). */
+  random?: () => number
+}
+
+export const LISTEN_BACKOFF: ReconnectBackoff = { baseMs: 250, maxMs: 10_000 }
+
 /**
- * LISTEN on a dedicated connection (a pooled one would be handed to other queries). When it drops,
- * listeners hear "anything may have changed" and the connection is re-established with backoff.
+ * The wait before reconnect attempt `failures` (1 for the first retry): capped exponential back-off
+ * with "equal jitter" (half fixed, half random), so that instances that lost the database together
+ * do not all come back at the same instant.
  */
-async function listenPostgres(url: string, channel: string, onMessage: (payload?: string) => void, log: Logger): Promise<() => Promise<void>> {
+export function reconnectDelay(failures: number, backoff: ReconnectBackoff): number {
+  const ceiling = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures - 1, 30))
+  return Math.round(ceiling / 2 + (backoff.random ?? Math.random)() * (ceiling / 2))
+}
+
+/**
+ * LISTEN on a dedicated connection (a pooled one would be handed to other queries). At most one
+ * LISTEN client exists at a time: when it fails (at connect, or later by ending), that is one
+ * failure, handled once — listeners hear "anything may have changed" (`onMessage()`), and one
+ * reconnect is scheduled after a capped, jittered back-off. Once the returned stop function is
+ * called, nothing reconnects and the current client is closed.
+ */
+export async function listenPostgres(
+  url: string,
+  channel: string,
+  onMessage: (payload?: string) => void,
+  log: Logger,
+  backoff: ReconnectBackoff = LISTEN_BACKOFF,
+): Promise<() => Promise<void>> {
   let stopped = false
-  let client: pg.Client | null = null
-  let retry: NodeJS.Timeout | null = null
-  const connect = async (attempt: number): Promise<void> => {
-    const next = new pg.Client({ connectionString: url })
-    next.on('notification', (message) => {
+  /** The one LISTEN client, connecting or connected; null while waiting to reconnect. */
+  let current: pg.Client | null = null
+  let timer: NodeJS.Timeout | null = null
+  let failures = 0
+  /** Whether listeners were told the connection was lost (so they hear once more when it is back). */
+  let lost = false
+  /** Whether `current` is connected and listening (not still connecting). */
+  let listening = false
+
+  const fail = (client: pg.Client, error?: unknown): void => {
+    if (client !== current) return // a superseded client: its failure was handled already
+    current = null
+    listening = false
+    client.removeAllListeners('notification')
+    client.end().catch(() => {})
+    if (stopped) return
+    failures++
+    const delay = reconnectDelay(failures, backoff)
+    // One line per failure; the back-off keeps that to a few a minute during a long outage.
+    log.warn({ channel, failures, retryInMs: delay, ...(error === undefined ? {} : { err: describeDatabaseError(error) }) }, 'LISTEN connection lost; reconnecting')
+    if (!lost) {
+      lost = true
+      onMessage()
+    }
+    timer = setTimeout(() => {
+      timer = null
+      void connect()
+    }, delay)
+  }
+
+  const connect = async (): Promise<void> => {
+    if (stopped || current !== null) return
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true })
+    current = client
+    client.on('notification', (message) => {
       if (message.channel === channel) onMessage(message.payload)
     })
-    next.on('error', (error) => log.warn({ err: error }, `LISTEN ${channel} connection failed`))
-    next.on('end', () => {
-      if (stopped) return
-      onMessage()
-      retry = setTimeout(() => void connect(1).catch(() => {}), Math.min(30_000, 250 * 2 ** attempt))
-    })
+    // 'error' must have a listener (or Node exits); the failure itself is handled by fail().
+    client.on('error', (error) => fail(client, error))
+    client.on('end', () => fail(client))
     try {
-      await next.connect()
-      await next.query(`listen "${channel.replace(/"/g, '""')}"`)
-      client = next
-      if (attempt > 0) onMessage()
+      await client.connect()
+      await client.query(`listen "${channel.replace(/"/g, '""')}"`)
     } catch (error) {
-      log.warn({ err: error }, `could not LISTEN on ${channel}; retrying`)
-      await next.end().catch(() => {})
-      if (!stopped) retry = setTimeout(() => void connect(attempt + 1).catch(() => {}), Math.min(30_000, 250 * 2 ** attempt))
-      if (attempt === 0) throw error
+      fail(client, error)
+      return
+    }
+    if (client !== current) return // stopped, or failed meanwhile
+    listening = true
+    failures = 0
+    if (lost) {
+      lost = false
+      log.warn({ channel }, 'LISTEN connection restored')
+      // Notifications sent while it was down were missed.
+      onMessage()
     }
   }
-  await connect(0)
+
+  await connect()
   return async () => {
     stopped = true
-    if (retry) clearTimeout(retry)
-    await client?.end().catch(() => {})
+    if (timer) clearTimeout(timer)
+    timer = null
+    const client = current
+    current = null
+    if (!client) return
+    const destroy = () => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
+    // A connect in progress is abandoned at once: it may be waiting on a server that does not answer.
+    if (!listening) return destroy()
+    // A polite goodbye otherwise, but shutdown never waits long on a server that does not answer.
+    let timeout: NodeJS.Timeout | undefined
+    const ended = await Promise.race([
+      client.end().then(() => true, () => true),
+      new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), 1_000))),
+    ])
+    clearTimeout(timeout)
+    if (!ended) destroy()
   }
 }

@@ -42,13 +42,48 @@ async function loadTeamRoster(db: Db, slug: string): Promise<TeamRoster | null> 
   return { team, members, rendered: new Map() }
 }
 
+/** While a team's roster is stale, how often a read may try the database again. */
+const RETRY_STALE_MS = 1_000
+/** How long a read waits for a reload before it answers with the last good roster instead. */
+const RELOAD_WAIT_MS = 1_000
+
+type Settled<T> = { ok: true; value: T } | { ok: false }
+
+/** The promise's outcome if it settles within `ms`, else `{ ok: false }` (it keeps running). */
+async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<Settled<T>> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<Settled<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false }), ms)
+  })
+  try {
+    return await Promise.race([promise.then((value): Settled<T> => ({ ok: true, value }), (): Settled<T> => ({ ok: false })), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /**
  * The roster is read all the time and changes a few times a year: each team's members are kept in
- * memory and dropped on any write (here, or in another instance through NOTIFY), and the roster at
- * an instant is computed from them without touching the database.
+ * memory and reloaded after any write (here, or in another instance through NOTIFY), and the roster
+ * at an instant is computed from them without touching the database.
+ *
+ * It is public, read-mostly data, so it outlives a database outage: when a reload fails (or takes
+ * longer than a second), the last roster loaded is served, marked stale, and the database is tried
+ * again at most once a second by the reads that follow, until a reload succeeds.
  */
 export class RosterCache {
-  private readonly teams = new Map<string, Promise<TeamRoster | null>>()
+  /** Rosters loaded in the current generation: served as they are. */
+  private readonly ready = new Map<string, TeamRoster>()
+  /** Loads in progress, shared by the reads waiting for them. */
+  private readonly loading = new Map<string, Promise<TeamRoster | null>>()
+  /**
+   * The latest roster each team loaded successfully (by the order loads started), whatever the
+   * generation: served stale when a reload fails.
+   */
+  private readonly lastGood = new Map<string, { roster: TeamRoster; started: number }>()
+  private loads = 0
+  /** Teams whose last reload failed: not before this time (ms) does a read try again. */
+  private readonly retryAt = new Map<string, number>()
   private _generation = 0
 
   /** Changes whenever the cache is invalidated: anything derived from an older generation is stale. */
@@ -58,36 +93,74 @@ export class RosterCache {
 
   constructor(private readonly db: Db) {}
 
-  /** Forgets everything: the next read reloads from the database. */
+  /** Marks every roster out of date: the next read reloads it (and serves the previous one if that fails). */
   invalidate(): void {
     this._generation++
-    this.teams.clear()
+    this.ready.clear()
+    this.loading.clear()
+    this.retryAt.clear()
   }
 
-  /** Subscribes to other instances' changes; returns the unsubscribe function. */
+  /**
+   * Subscribes to other instances' changes; returns the unsubscribe function. A message without
+   * payload (the LISTEN connection dropped, or came back) invalidates too: when the database is
+   * back, the next read reloads.
+   */
   listen(database: Database): Promise<() => Promise<void>> {
     return database.listen(ROSTER_CHANNEL, () => this.invalidate())
   }
 
   private load(slug: string): Promise<TeamRoster | null> {
-    const cached = this.teams.get(slug)
-    if (cached) return cached
     const generation = this._generation
+    const started = ++this.loads
     const loading = loadTeamRoster(this.db, slug)
-    this.teams.set(slug, loading)
+    this.loading.set(slug, loading)
+    const done = (): void => {
+      if (this.loading.get(slug) === loading) this.loading.delete(slug)
+    }
     loading.then(
       (value) => {
-        // Unknown teams and loads overtaken by a write are not kept.
-        if (value === null || generation !== this._generation) this.teams.delete(slug)
+        done()
+        // Data that was true when the load started is good enough to serve stale, unless a later load already did.
+        if ((this.lastGood.get(slug)?.started ?? 0) < started) {
+          if (value === null) this.lastGood.delete(slug)
+          else this.lastGood.set(slug, { roster: value, started })
+        }
+        // A load overtaken by a write is not served as current; unknown teams are not kept either.
+        if (generation !== this._generation) return
+        this.retryAt.delete(slug)
+        if (value !== null) this.ready.set(slug, value)
       },
-      () => this.teams.delete(slug),
+      () => {
+        done()
+        if (generation === this._generation) this.retryAt.set(slug, Date.now() + RETRY_STALE_MS)
+      },
     )
     return loading
   }
 
-  /** The roster of a team at instant `t`, with a validator for conditional requests and how long it stays true. */
-  async rosterAt(slug: string, t: Instant): Promise<{ view: RosterView; etag: string; validUntil: Date | null }> {
-    const entry = await this.load(slug)
+  /** A team's members, loaded in this generation if the database allows, else the last good ones (stale). */
+  private async entry(slug: string): Promise<{ entry: TeamRoster | null; stale: boolean }> {
+    const ready = this.ready.get(slug)
+    if (ready) return { entry: ready, stale: false }
+    const previous = this.lastGood.get(slug)?.roster
+    let loading = this.loading.get(slug)
+    if (!loading) {
+      if (previous && Date.now() < (this.retryAt.get(slug) ?? 0)) return { entry: previous, stale: true }
+      loading = this.load(slug)
+    }
+    // Nothing to fall back on: the read waits, and a failure is the request's (503 when the database is away).
+    if (!previous) return { entry: await loading, stale: false }
+    const outcome = await settleWithin(loading, RELOAD_WAIT_MS)
+    return outcome.ok ? { entry: outcome.value, stale: false } : { entry: previous, stale: true }
+  }
+
+  /**
+   * The roster of a team at instant `t`, with a validator for conditional requests, how long it
+   * stays true, and whether it is the last good roster served while the database cannot be read.
+   */
+  async rosterAt(slug: string, t: Instant): Promise<{ view: RosterView; etag: string; validUntil: Date | null; stale: boolean }> {
+    const { entry, stale } = await this.entry(slug)
     if (!entry) throw teamNotFound(slug)
     const serving = rosterAt(entry.members, t)
     const key = serving.map((m) => m.id).join(',')
@@ -107,6 +180,7 @@ export class RosterCache {
       view: { team: entry.team.slug, at: formatInstant(t), members: rendered.members, vacancies: rendered.vacancies },
       etag: rendered.etag,
       validUntil: next === null ? null : instantToDate(next),
+      stale,
     }
   }
 }

@@ -62,7 +62,7 @@ export async function createPostgresDatabase(adminUrl: string): Promise<{ url: s
  * A dump of a freshly migrated PGlite database, made once per set of migrations and shared by test
  * files through the temp folder: loading it takes ~1 s where initdb + migrate takes ~4 s.
  */
-async function migratedTemplate(): Promise<Blob> {
+export async function migratedTemplate(): Promise<Blob> {
   const hash = createHash('sha256')
   for (const migration of readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER })) hash.update(migration.hash)
   const file = path.join(os.tmpdir(), `rota-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`)

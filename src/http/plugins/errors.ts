@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { AppError, type ErrorKind } from '../../errors.js'
 import { patternMessage } from '../schemas/text.js'
+import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable, describeDatabaseError, isDatabaseUnavailable } from '../../db/unavailable.js'
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -54,12 +55,27 @@ function describe(context: string, error: AjvError): { field: string; message: s
 
 /**
  * Every error leaves rota in one JSON shape, `{ error: { code, message, details? } }`: validation
- * errors are 400 and name the field, unknown routes 404, and a 5xx is logged but never shows its
- * stack or message to the client.
+ * errors are 400 and name the field, unknown routes 404, a database that cannot be reached 503
+ * `database-unavailable` with Retry-After, and a 5xx is logged but never shows its stack or message
+ * to the client.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
+  // During an outage every request fails the same way: log the first, then a count every 10 s.
+  let unavailableSince = 0
+  let unavailableCount = 0
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (!(error instanceof AppError) && isDatabaseUnavailable(error)) {
+      unavailableCount++
+      if (Date.now() - unavailableSince >= 10_000) {
+        // Code and message only: a query error carries the query's parameters, which may be personal data.
+        request.log.warn({ db: describeDatabaseError(error), requests: unavailableCount }, 'database unavailable; answering 503')
+        unavailableSince = Date.now()
+        unavailableCount = 0
+      }
+      error = databaseUnavailable()
+    }
     if (error instanceof AppError) {
+      if (error.code === 'database-unavailable') reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
       const body = { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } }
       return reply.status(STATUS[error.kind]).send(body)
     }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
 import type { Deps } from '../../deps.js'
 import { errors } from '../schemas/common.js'
 
@@ -8,6 +9,29 @@ const Status = Type.Object({ status: Type.String() })
 export interface Lifecycle {
   /** True once shutdown has begun: /readyz answers 503 so load balancers stop sending traffic. */
   shuttingDown: boolean
+}
+
+/** Seconds a client is asked to wait before trying again (another instance, or this one restarted). */
+const SHUTDOWN_RETRY_AFTER_SECONDS = 5
+
+/**
+ * Once shutdown begins (server.ts sets `lifecycle.shuttingDown`; closing the app sets it too), new
+ * requests are answered 503 `shutting-down` in the API's error shape, with `Connection: close`, while
+ * requests already in progress finish. /healthz still answers: the process is alive until it exits.
+ * Replaces fastify's return503OnClosing, whose body is not ours (buildApp turns it off).
+ */
+export function registerShutdownGate(app: FastifyInstance, lifecycle: Lifecycle): void {
+  app.addHook('preClose', async () => {
+    lifecycle.shuttingDown = true
+  })
+  app.addHook('onRequest', async (request, reply) => {
+    if (!lifecycle.shuttingDown || request.url === '/healthz') return
+    return reply
+      .status(503)
+      .header('connection', 'close')
+      .header('retry-after', String(SHUTDOWN_RETRY_AFTER_SECONDS))
+      .send({ error: { code: 'shutting-down', message: 'rota is shutting down; try again shortly' } })
+  })
 }
 
 export function healthRoutes(deps: Deps, lifecycle: Lifecycle): FastifyPluginAsyncTypebox {
@@ -19,7 +43,8 @@ export function healthRoutes(deps: Deps, lifecycle: Lifecycle): FastifyPluginAsy
     app.get('/readyz', {
       schema: {
         tags: ['health'],
-        summary: 'Readiness: 200 when the database answers and migrations are applied',
+        summary: 'Readiness: 200 when the database answers from real storage and migrations are applied',
+        description: '503 `database-not-ready` when a table cannot be read (or, on the embedded database, its files are missing or DATA_DIR takes no write); 503 `shutting-down` during shutdown.',
         response: { 200: Status, ...errors(503) },
       },
     }, async (request, reply) => {
