@@ -6,6 +6,7 @@ import type { Deps } from './deps.js'
 import { registerErrorHandling } from './http/plugins/errors.js'
 import { registerAuth } from './http/plugins/auth.js'
 import { registerSwagger } from './http/plugins/swagger.js'
+import { registerSecurity } from './http/plugins/security.js'
 import { healthRoutes, type Lifecycle } from './http/routes/health.js'
 import { teamRoutes } from './http/routes/teams.js'
 import { callRoutes } from './http/routes/calls.js'
@@ -31,6 +32,11 @@ function ajv(coerceTypes: boolean | 'array'): Ajv {
   return instance
 }
 
+/** TRUST_PROXY as fastify takes it (a number of hops works at run time but is missing from its types). */
+function trustProxy(value: false | number | string): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof value === 'number' ? (_address, hop) => hop < value : value
+}
+
 /**
  * Builds the HTTP app on the given dependencies. Bodies are validated strictly (no type coercion,
  * unknown keys refused); query strings and path parameters are coerced, as they are text on the wire.
@@ -40,6 +46,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 5 * 1024 * 1024,
+    trustProxy: trustProxy(deps.config.trustProxy),
     forceCloseConnections: 'idle',
     // No per-request access log: a reverse proxy keeps one, and at info level it would cost the
     // roster half its throughput. Failures are still logged by the error handler.
@@ -68,6 +75,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   })
 
   registerErrorHandling(app)
+  // Security headers, CORS on public reads, per-address limits (wrong tokens, writes): before any route.
+  await registerSecurity(app, deps.config)
   registerAuth(app, deps)
   await registerSwagger(app)
 
