@@ -11,7 +11,6 @@ export function createLogger(options: { level: string }, destination?: Destinati
   const settings: pino.LoggerOptions = {
     level: options.level,
     serializers: { err: serializeError, error: serializeError },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     formatters: { log: (object) => maskEmails(object) as Record<string, unknown> },
     hooks: {
       logMethod(args, method) {
@@ -22,18 +21,11 @@ export function createLogger(options: { level: string }, destination?: Destinati
   return destination ? pino(settings, destination) : pino(settings)
 }
 
-const REDACTED_PATHS = [
-  'authorization',
-  'headers.authorization',
-  '*.headers.authorization',
-  'req.headers.cookie',
-  'body',
-  '*.body',
-  'params',
-  '*.params',
-  'parameters',
-  '*.parameters',
-]
+/**
+ * Fields never logged as they are, at any depth: credentials, request bodies, query parameters. (Done
+ * here rather than with pino's `redact`, which makes every request's child logger 2–3 times dearer.)
+ */
+const REDACTED_KEYS = new Set(['authorization', 'cookie', 'body', 'params', 'parameters'])
 
 /** The error fields that are safe to log: what happened and where, never the data it happened to. */
 const SAFE_FIELDS = ['code', 'kind', 'statusCode', 'status', 'severity', 'schema', 'table', 'column', 'constraint', 'dataType', 'routine', 'retryAfterMs', 'variable'] as const
@@ -48,13 +40,14 @@ export function maskEmailText(text: string): string {
   return text.includes('@') ? text.replace(EMAIL, '[email]') : text
 }
 
+/** Masks addresses in every string of a log line's fields and replaces the REDACTED_KEYS. */
 function maskEmails(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskEmailText(value)
   if (value === null || typeof value !== 'object' || depth > 8) return value
   if (value instanceof Error) return value // serialised by serializeError
   if (Array.isArray(value)) return value.map((item) => maskEmails(item, depth + 1))
   const out: Record<string, unknown> = {}
-  for (const [key, item] of Object.entries(value)) out[key] = maskEmails(item, depth + 1)
+  for (const [key, item] of Object.entries(value)) out[key] = REDACTED_KEYS.has(key.toLowerCase()) ? '[redacted]' : maskEmails(item, depth + 1)
   return out
 }
 

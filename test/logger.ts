@@ -43,6 +43,13 @@ t.test('a failed query is logged with what failed, never with its parameters or 
   t.match(serializeError(new Error('no such member bo@ox.ac.uk')), { message: 'no such member [email]' }, 'an address in any message is masked')
 })
 
+t.test('credentials, bodies and parameters are never logged as they are, at any depth', async (t) => {
+  const { lines, logger } = capture()
+  logger.warn({ req: { headers: { authorization: 'Bearer secret-token-Qw9' } }, body: { email: 'ann@example.org' }, job: { params: ['bo@example.org'] }, note: 'wrote to cy@example.org' }, 'for dee@example.org')
+  const [line] = lines()
+  t.match(line, { req: { headers: { authorization: '[redacted]' } }, body: '[redacted]', job: { params: '[redacted]' }, note: 'wrote to [email]', msg: 'for [email]' })
+})
+
 t.test('a whole run — imports, a close, the emails, a database error, a bad token — logs no address and no token', async (t) => {
   const { text, lines, logger } = capture()
   const { app, staff, clock, db } = await build(t, { MAIL_TRANSPORT: 'log' }, { logger })

@@ -145,3 +145,11 @@ t.test('writes are limited per address; the roster never is', async (t) => {
   }
   t.equal(limited, 0, '700 roster reads from the limited address: all served, no rate-limit header')
 })
+
+t.test('behind a reverse proxy (TRUST_PROXY), each client is limited on its own address', async (t) => {
+  const { app, staff } = await build(t, { TRUST_PROXY: '127.0.0.1', AUTH_FAILURE_LIMIT: '2' })
+  const bad = (client: string) => app.inject({ method: 'GET', url: '/outbox', headers: { authorization: 'Bearer wrong-Zq8vX2mL9pR4tY7w', 'x-forwarded-for': client } })
+  t.same([(await bad('198.51.100.1')).statusCode, (await bad('198.51.100.1')).statusCode, (await bad('198.51.100.1')).statusCode], [401, 401, 429])
+  const other = await app.inject({ method: 'GET', url: '/outbox', headers: { ...staff, 'x-forwarded-for': '198.51.100.2' } })
+  t.equal(other.statusCode, 200, 'another client behind the same proxy is not blocked')
+})

@@ -32,16 +32,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
 
   app.decorateRequest('staff', null)
 
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    const writes = methods.some((m) => !READ_METHODS.has(m))
-    if (writes && !requiresStaff(route.schema as { security?: unknown[] }) && !route.url.startsWith('/docs')) {
-      throw new Error(`route ${methods.join(',')} ${route.url} changes data but does not declare staff security`)
-    }
-  })
-
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!requiresStaff(request.routeOptions.schema as { security?: unknown[] } | undefined)) return
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     if (failures) {
       const seen = await failures(request, { increment: false })
       if (!seen.isAllowed && seen.remaining === 0) {
@@ -61,5 +52,17 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
       throw new AppError('unauthorized', 'invalid-token', 'The bearer token is not a valid staff token (wrong or revoked)')
     }
     request.staff = staff
+  }
+
+  // Only staff routes get the hook: public reads (the cached roster) pay nothing for authentication.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    const writes = methods.some((m) => !READ_METHODS.has(m))
+    const staffOnly = requiresStaff(route.schema as { security?: unknown[] })
+    if (writes && !staffOnly && !route.url.startsWith('/docs')) {
+      throw new Error(`route ${methods.join(',')} ${route.url} changes data but does not declare staff security`)
+    }
+    // First of the route's own hooks, so that the write limit (registerSecurity) counts staff writes only.
+    if (staffOnly) route.onRequest = [authenticate, ...([] as unknown[]).concat(route.onRequest ?? [])] as typeof route.onRequest
   })
 }
