@@ -7,6 +7,7 @@ import { registerErrorHandling } from './http/plugins/errors.js'
 import { frameworkErrors } from './http/plugins/framework-errors.js'
 import { registerAuth } from './http/plugins/auth.js'
 import { registerSwagger } from './http/plugins/swagger.js'
+import { registerSecurity } from './http/plugins/security.js'
 import { healthRoutes, registerShutdownGate, type Lifecycle } from './http/routes/health.js'
 import { teamRoutes } from './http/routes/teams.js'
 import { callRoutes } from './http/routes/calls.js'
@@ -32,6 +33,11 @@ function ajv(coerceTypes: boolean | 'array'): Ajv {
   return instance
 }
 
+/** TRUST_PROXY as fastify takes it (a number of hops works at run time but is missing from its types). */
+function trustProxy(value: false | number | string): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof value === 'number' ? (_address, hop) => hop < value : value
+}
+
 /**
  * Builds the HTTP app on the given dependencies. Bodies are validated strictly (no type coercion,
  * unknown keys refused); query strings and path parameters are coerced, as they are text on the wire.
@@ -41,6 +47,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 5 * 1024 * 1024,
+    trustProxy: trustProxy(deps.config.trustProxy),
     forceCloseConnections: 'idle',
     // During shutdown, registerShutdownGate answers in the API's error shape instead.
     return503OnClosing: false,
@@ -74,6 +81,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
 
   registerErrorHandling(app)
   registerShutdownGate(app, lifecycle)
+  // Security headers, CORS on public reads, per-address limits (wrong tokens, writes): before any route.
+  await registerSecurity(app, deps.config)
   registerAuth(app, deps)
   await registerSwagger(app)
 

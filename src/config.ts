@@ -15,6 +15,12 @@ export interface Config {
   dataDir: string
   /** A staff token accepted in addition to the hashed tokens in the database. */
   staffToken: string | null
+  /** Wrong staff tokens one client address may send per minute before it gets 429; 0: no limit. */
+  authFailureLimit: number
+  /** Writes (POST, PUT, PATCH, DELETE) one client address may make per minute; 0: no limit. */
+  writeRateLimit: number
+  /** fastify's trustProxy: false, a number of proxy hops, or the proxies' addresses (client IPs for the limits). */
+  trustProxy: false | number | string
   logLevel: LogLevel
   shutdownGraceMs: number
   google: GoogleConfig
@@ -80,7 +86,10 @@ export const VARIABLES: VariableDoc[] = [
   { name: 'DATABASE_URL', default: '(unset)', description: 'postgres:// URL of a PostgreSQL database. Unset: the embedded PGlite database under DATA_DIR.' },
   { name: 'DATABASE_POOL_MAX', default: '10', description: 'Maximum connections in the PostgreSQL pool (ignored on PGlite).' },
   { name: 'DATA_DIR', default: './data', description: "Folder for rota's own files: the embedded database (DATA_DIR/pgdata) and its lock file." },
-  { name: 'STAFF_TOKEN', default: '(unset)', description: 'A staff bearer token accepted on write routes, besides tokens made with `npm run token`. At least 16 characters.' },
+  { name: 'STAFF_TOKEN', default: '(unset)', description: 'A staff bearer token accepted on write routes, besides tokens made with `npm run token`. At least 16 characters and hard to guess (about 64 bits: e.g. `openssl rand -base64 32`).' },
+  { name: 'AUTH_FAILURE_LIMIT', default: '10', description: 'Wrong staff tokens one client address may send per minute; then 429 with Retry-After until the minute is over. 0: no limit.' },
+  { name: 'WRITE_RATE_LIMIT', default: '600', description: 'Writes (POST, PUT, PATCH, DELETE) one client address may make per minute; then 429 with Retry-After. Public reads are never limited. 0: no limit.' },
+  { name: 'TRUST_PROXY', default: '(unset)', description: 'Behind a reverse proxy: how many proxies (e.g. 1) or their addresses (e.g. 127.0.0.1,10.0.0.0/8), so the limits count the client address from X-Forwarded-For. Unset: the connecting address.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
   { name: 'SHUTDOWN_GRACE_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long in-flight requests may take before rota exits anyway.' },
   { name: 'GOOGLE_APPLICATION_CREDENTIALS', default: '(unset)', description: 'Path to a Google service-account key file (JSON) used to read Google Forms.' },
@@ -135,6 +144,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (staffToken !== null && staffToken.length < 16) {
     throw new ConfigError('STAFF_TOKEN', `is too short to be safe: use at least 16 characters (got ${staffToken.length})`)
   }
+  if (staffToken !== null && estimatedTokenBits(staffToken) < MIN_TOKEN_BITS) {
+    throw new ConfigError('STAFF_TOKEN', `is too easy to guess (about ${Math.floor(estimatedTokenBits(staffToken))} bits, needs ${MIN_TOKEN_BITS}): use a random value, e.g. the output of \`openssl rand -base64 32\``)
+  }
   const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase()
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`)
@@ -148,12 +160,52 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     databasePoolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
     dataDir: path.resolve(cwd, read(env, 'DATA_DIR') ?? './data'),
     staffToken,
+    authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 10, 0, 100000),
+    writeRateLimit: integer(env, 'WRITE_RATE_LIMIT', 600, 0, 1000000),
+    trustProxy: trustProxy(env),
     logLevel: logLevel as LogLevel,
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     google: loadGoogleConfig(env),
     ...schedulerConfig(env),
     mail: loadMailConfig(env),
   }
+}
+
+/** STAFF_TOKEN must carry at least this much guesswork (a random 16-character base64 token has 96). */
+const MIN_TOKEN_BITS = 64
+
+/**
+ * A cautious estimate of how many bits an attacker must guess: each character costs log2 of the
+ * alphabet its character classes span (lower, upper, digits, others), but a character that repeats
+ * or continues the previous one (`aa`, `ab`, `21`) costs nothing, and one used before costs only the
+ * choice among those used so far. So `aaaabbbbccccdddd` and `1234567890123456` are a few bits.
+ */
+export function estimatedTokenBits(token: string): number {
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/]
+  const sizes = [26, 26, 10, 33]
+  const pool = classes.reduce((sum, pattern, i) => sum + (pattern.test(token) ? sizes[i]! : 0), 0)
+  const chars = [...token]
+  const seen = new Set<string>()
+  let bits = 0
+  chars.forEach((char, i) => {
+    const previous = i > 0 ? chars[i - 1]!.codePointAt(0)! : null
+    const code = char.codePointAt(0)!
+    if (previous !== null && Math.abs(code - previous) <= 1) return
+    bits += seen.has(char) ? Math.log2(Math.max(2, seen.size)) : Math.log2(pool)
+    seen.add(char)
+  })
+  return bits
+}
+
+function trustProxy(env: Env): false | number | string {
+  const raw = read(env, 'TRUST_PROXY')
+  if (raw === undefined || raw.toLowerCase() === 'off') return false
+  if (/^\d+$/.test(raw)) return Number(raw)
+  const items = raw.split(',').map((item) => item.trim())
+  if (items.some((item) => !/^(?:[0-9.]+|[0-9a-fA-F:.]+)(?:\/\d{1,3})?$|^(?:loopback|linklocal|uniquelocal)$/.test(item))) {
+    throw new ConfigError('TRUST_PROXY', `must be a number of proxies or a comma-separated list of their addresses or CIDR ranges (got "${raw}")`)
+  }
+  return items.join(',')
 }
 
 function schedulerConfig(env: Env): { formsSyncCron: string | null; tickCron: string | null } {

@@ -1,11 +1,11 @@
 import closeWithGrace from 'close-with-grace'
-import pino from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase, type Database } from './db/client.js'
-import { DataDirLockedError } from './db/lock.js'
+import { DataDirLockedError, ownerOnlyTree } from './db/lock.js'
 import { formsClientFor, mailerFor, systemClock } from './deps.js'
 import { startScheduler } from './jobs/scheduler.js'
+import { createLogger } from './logger.js'
 import type { Lifecycle } from './http/routes/health.js'
 
 /** loadConfig → openDatabase → migrate → buildApp → listen; on SIGTERM/SIGINT, drain and close. */
@@ -20,7 +20,8 @@ async function main(): Promise<void> {
     }
     throw error
   }
-  const log = pino({ level: config.logLevel })
+  const log = createLogger({ level: config.logLevel })
+  process.umask(0o077) // what rota and PGlite create (DATA_DIR, database files, .eml) is the owner's only
 
   let database: Database
   try {
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     log.fatal({ err: error }, 'could not open or migrate the database')
     process.exit(1)
   }
+  if (database.kind === 'pglite') ownerOnlyTree(config.dataDir) // PGlite sets some files' modes itself (0666, 0644)
   log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined }, 'database ready')
 
   const lifecycle: Lifecycle = { shuttingDown: false }

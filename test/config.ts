@@ -1,6 +1,6 @@
 import path from 'node:path'
 import t from 'tap'
-import { ConfigError, loadConfig, VARIABLES } from '../src/config.js'
+import { ConfigError, estimatedTokenBits, loadConfig, VARIABLES } from '../src/config.js'
 import fs from 'node:fs'
 
 t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async (t) => {
@@ -12,6 +12,9 @@ t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async
     databasePoolMax: 10,
     dataDir: path.resolve('/srv/rota/data'),
     staffToken: null,
+    authFailureLimit: 10,
+    writeRateLimit: 600,
+    trustProxy: false,
     logLevel: 'info',
     shutdownGraceMs: 10000,
     google: { apiRootUrl: null, accessToken: null, credentialsFile: null, credentialsJson: null, impersonate: null, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 30000 },
@@ -35,6 +38,21 @@ t.test('values are read and blank ones count as unset', async (t) => {
   t.equal(config.staffToken, 'a-long-enough-token')
 })
 
+t.test('STAFF_TOKEN: a random token is accepted, a guessable one is refused with one line naming it', async (t) => {
+  for (const token of ['Yq3-vR8x_Lm2Tz9a', 'k2P9xQ7vL4mZ8rT1wB6n', 'correct-horse-battery-staple', 'test-staff-token-0123456789']) {
+    t.equal(loadConfig({ STAFF_TOKEN: token }).staffToken, token, `${token} is accepted`)
+  }
+  t.throws(() => loadConfig({ STAFF_TOKEN: 'a'.repeat(16) }), { message: /^STAFF_TOKEN: is too easy to guess \(about \d+ bits, needs 64\)/ })
+  t.ok(estimatedTokenBits('aaaabbbbccccdddd') < 16 && estimatedTokenBits('1234567890123456') < 16, 'repeats and runs count for nearly nothing')
+})
+
+t.test('limits and the proxy setting', async (t) => {
+  const config = loadConfig({ AUTH_FAILURE_LIMIT: '0', WRITE_RATE_LIMIT: '50', TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' })
+  t.same([config.authFailureLimit, config.writeRateLimit, config.trustProxy], [0, 50, '127.0.0.1,10.0.0.0/8'])
+  t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1, 'a number of proxies')
+  t.equal(loadConfig({ TRUST_PROXY: 'off' }).trustProxy, false)
+})
+
 t.test('an invalid value names the variable and what is wrong, on one line', async (t) => {
   const cases: Array<[Record<string, string>, string, RegExp]> = [
     [{ PORT: 'abc' }, 'PORT', /whole number/],
@@ -42,6 +60,14 @@ t.test('an invalid value names the variable and what is wrong, on one line', asy
     [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL', /postgres:\/\//],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL', /not a URL/],
     [{ STAFF_TOKEN: 'short' }, 'STAFF_TOKEN', /at least 16/],
+    [{ STAFF_TOKEN: 'a'.repeat(16) }, 'STAFF_TOKEN', /too easy to guess/],
+    [{ STAFF_TOKEN: 'aaaabbbbccccdddd' }, 'STAFF_TOKEN', /too easy to guess/],
+    [{ STAFF_TOKEN: '1234567890123456' }, 'STAFF_TOKEN', /too easy to guess/],
+    [{ STAFF_TOKEN: 'abcdefghijklmnopqrstuvwxyz' }, 'STAFF_TOKEN', /too easy to guess/],
+    [{ STAFF_TOKEN: 'acacacacacacacacacacacac' }, 'STAFF_TOKEN', /too easy to guess/],
+    [{ AUTH_FAILURE_LIMIT: 'ten' }, 'AUTH_FAILURE_LIMIT', /whole number/],
+    [{ WRITE_RATE_LIMIT: '-1' }, 'WRITE_RATE_LIMIT', /whole number/],
+    [{ TRUST_PROXY: 'yes please' }, 'TRUST_PROXY', /number of proxies/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],
     [{ SCHEDULER: 'maybe' }, 'SCHEDULER', /on or off/],
     [{ TICK_CRON: 'every minute' }, 'TICK_CRON', /cron expression/],

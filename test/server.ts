@@ -10,9 +10,23 @@ import { migratedTemplate } from './helpers/database.js'
 
 // The embedded default, end to end: real processes on a real data directory, as a user runs them.
 const root = fileURLToPathSafe(new URL('..', import.meta.url))
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-server-'))
-t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
+const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-server-'))
+const dataDir = path.join(parent, 'data') // rota creates it
+t.teardown(() => fs.rmSync(parent, { recursive: true, force: true }))
 const STAFF_TOKEN = 'server-test-staff-token-123'
+
+/** Every file and folder under `dir` whose mode lets anyone but the owner in: `644 pgdata/PG_VERSION`. */
+function notOwnerOnly(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map((f) => path.join(dir, String(f)))
+    .filter((f) => fs.existsSync(f) && (fs.lstatSync(f).mode & 0o077) !== 0)
+    .map((f) => `${(fs.lstatSync(f).mode & 0o777).toString(8)} ${path.relative(dir, f)}`)
+}
+
+function mode(file: string): string {
+  return (fs.statSync(file).mode & 0o777).toString(8)
+}
 
 function fileURLToPathSafe(url: URL): string {
   return decodeURIComponent(url.pathname)
@@ -68,6 +82,9 @@ t.test('npm start on an empty data directory serves, keeps data across a restart
   t.teardown(() => first.child.kill('SIGKILL'))
   await waitForHealth(port, first)
   t.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200, 'ready')
+  t.equal(mode(dataDir), '700', 'DATA_DIR is the owner\'s only')
+  t.equal(mode(path.join(dataDir, 'rota.lock')), '600', 'so is the lock file')
+  t.equal(mode(path.join(dataDir, 'pgdata')), '700', 'and the database folder')
 
   const patched = await fetch(`http://127.0.0.1:${port}/teams/coc`, {
     method: 'PATCH',
@@ -87,6 +104,7 @@ t.test('npm start on an empty data directory serves, keeps data across a restart
   first.child.kill('SIGTERM')
   t.equal(await first.exited, 0, 'SIGTERM shuts down cleanly')
   t.notOk(fs.existsSync(path.join(dataDir, 'rota.lock')), 'the lock is released')
+  t.same(notOwnerOnly(dataDir), [], 'after a stop, every database file is the owner\'s only (0600/0700)')
 
   const created = run('src/cli/token.ts', ['create', '--name', 'bob'], { LOG_LEVEL: 'silent' })
   t.equal(await created.exited, 0, created.stderr())
@@ -97,6 +115,7 @@ t.test('npm start on an empty data directory serves, keeps data across a restart
   const restarted = run('src/server.ts', [], { PORT: String(port) })
   t.teardown(() => restarted.child.kill('SIGKILL'))
   await waitForHealth(port, restarted)
+  t.same(notOwnerOnly(dataDir), [], 'while running, every file is the owner\'s only')
   const team = (await (await fetch(`http://127.0.0.1:${port}/teams/coc`)).json()) as { name: string }
   t.equal(team.name, 'Kept Across Restarts', 'data survives the restart')
 

@@ -28,22 +28,66 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * DATA_DIR holds the database and the emails rota wrote: only its owner may enter it (0700), also
+ * when it existed before with looser permissions. A folder owned by someone else is left as it is.
+ */
+function ownerOnlyFolder(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  try {
+    fs.chmodSync(dataDir, 0o700)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error
+  }
+}
+
+/**
+ * Makes everything under `dir` the owner's only (files 0600, folders 0700). The process umask (0077,
+ * set by the server) covers what rota and PGlite create while running, but PGlite unpacks a fresh
+ * database with its own modes (0666); this tightens those, at each start and at a clean stop.
+ */
+export function ownerOnlyTree(dir: string): void {
+  let entries: fs.Dirent[]
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true })
+  } catch {
+    return // gone or unreadable: nothing of ours to tighten
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name)
+    if (entry.isSymbolicLink()) continue
+    try {
+      const { mode } = fs.lstatSync(full)
+      if (entry.isDirectory()) {
+        if ((mode & 0o077) !== 0) fs.chmodSync(full, 0o700)
+        ownerOnlyTree(full)
+      } else if ((mode & 0o077) !== 0) {
+        fs.chmodSync(full, 0o600)
+      }
+    } catch {
+      // Removed meanwhile (PostgreSQL's temporary files): nothing to do.
+    }
+  }
+}
+
+/**
  * Takes the lock file DATA_DIR/rota.lock for this process. PGlite has no lock of its own and two
  * processes writing one data directory corrupt it, so a second rota (or `npm run token` while rota
  * runs) must refuse to start. A lock left by a process that died on this host is taken over.
  */
 export function lockDataDir(dataDir: string): DataDirLock {
-  fs.mkdirSync(dataDir, { recursive: true })
+  ownerOnlyFolder(dataDir)
   const file = path.join(dataDir, 'rota.lock')
   const me: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() }
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx' })
+      fs.writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o600 })
+      ownerOnlyTree(dataDir)
       let released = false
       return {
         release() {
           if (released) return
           released = true
+          ownerOnlyTree(dataDir)
           try {
             const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner
             if (owner.pid === me.pid && owner.host === me.host) fs.unlinkSync(file)

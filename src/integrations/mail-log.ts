@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { MailError, toRfc822, type Mailer, type OutgoingMail } from './mail.js'
@@ -11,30 +12,44 @@ function fileFor(folder: string, messageId: string): string {
   return path.join(folder, `${messageId.replace(/^<|>$/g, '').replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`)
 }
 
+/** A recipient as the log shows it: the first 12 hex digits of the SHA-256 of the lower-cased address. */
+export function recipientHash(address: string): string {
+  return createHash('sha256').update(address.trim().toLowerCase()).digest('hex').slice(0, 12)
+}
+
+/** The mail folder is the owner's only (0700), whatever the umask; so is each message (0600). */
+async function ensureFolder(folder: string): Promise<void> {
+  await fs.mkdir(folder, { recursive: true, mode: 0o700 })
+  await fs.chmod(folder, 0o700)
+}
+
 /**
  * The `log` transport (the default): each message becomes an .eml file under DATA_DIR/mail and a
  * log line, so the embedded default works with no mail account. The file is written to a temporary
  * name and renamed, so its existence means "sent" — which is what `wasSent` checks after a crash.
+ * Messages hold personal data: the files are the owner's only, and the log names the recipient by a
+ * short hash (`recipientHash`), never by address.
  */
 export function logMailer(folder: string, log: Log): Mailer {
   return {
     transport: 'log',
     async prepare() {
-      await fs.mkdir(folder, { recursive: true })
+      await ensureFolder(folder)
     },
     async send(mail: OutgoingMail) {
       const file = fileFor(folder, mail.messageId)
       // A message rota refuses to write (a line break in a header, a bad address) fails for good.
       const text = await toRfc822(mail)
       try {
-        await fs.mkdir(folder, { recursive: true })
+        await ensureFolder(folder)
         const temporary = `${file}.${process.pid}.tmp`
         await fs.writeFile(temporary, text)
+        await fs.chmod(temporary, 0o600) // inside a 0700 folder: no one else could read it meanwhile
         await fs.rename(temporary, file)
       } catch (error) {
         throw new MailError('retryable', `could not write ${file}: ${(error as Error).message}`)
       }
-      log.info({ to: mail.to, subject: mail.subject, messageId: mail.messageId, file }, 'email written (MAIL_TRANSPORT=log)')
+      log.info({ toHash: recipientHash(mail.to), messageId: mail.messageId, file }, 'email written (MAIL_TRANSPORT=log)')
       return { providerId: path.basename(file) }
     },
     async wasSent(messageId: string) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { formsClientFor, mailerFor, type Deps } from '../../src/deps.js'
@@ -42,8 +42,11 @@ interface Tap {
   teardown(fn: () => unknown): void
 }
 
-/** The app on a fresh migrated database (one per test file), a fixed clock and STAFF_TOKEN set. */
-export async function build(t: Tap, env: Record<string, string> = {}): Promise<Built> {
+/**
+ * The app on a fresh migrated database (one per test file), a fixed clock and STAFF_TOKEN set; with
+ * `logger`, the app and the mail transport log there (tests that read the log).
+ */
+export async function build(t: Tap, env: Record<string, string> = {}, options: { logger?: FastifyBaseLogger } = {}): Promise<Built> {
   const database = await openTestDatabase(t)
   // A folder of its own, for what rota writes there (the log transport's .eml files).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-test-data-'))
@@ -51,8 +54,8 @@ export async function build(t: Tap, env: Record<string, string> = {}): Promise<B
   const config = loadConfig({ STAFF_TOKEN, LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...env })
   const clock = testClock()
   const lifecycle: Lifecycle = { shuttingDown: false }
-  const deps: Deps = { config, database, clock, forms: formsClientFor(config), mailer: mailerFor(config, { info() {} }) }
-  const app = await buildApp(deps, { lifecycle })
+  const deps: Deps = { config, database, clock, forms: formsClientFor(config), mailer: mailerFor(config, options.logger ?? { info() {} }) }
+  const app = await buildApp(deps, { lifecycle, logger: options.logger })
   t.teardown(() => app.close())
   return { app, database, db: database.db, config, deps, clock, lifecycle, staff: { authorization: `Bearer ${STAFF_TOKEN}` } }
 }

@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../errors.js'
 import { authenticateStaff, type Staff } from '../../services/tokens.js'
 import type { Deps } from '../../deps.js'
+import { tooManyRequests } from './security.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,27 +20,49 @@ function requiresStaff(schema: { security?: unknown[] } | undefined): boolean {
  * Staff authentication with `Authorization: Bearer <token>`. A route is staff-only when its schema
  * declares `security` (so the OpenAPI spec and the behaviour cannot disagree), and every route that
  * changes anything must declare it: the app refuses to boot otherwise.
+ *
+ * Guessing is slowed down: after AUTH_FAILURE_LIMIT wrong tokens in a minute from one address, every
+ * staff request from it gets 429 (right token or not) until the minute is over. Each wrong token is
+ * logged with the address and route, never with the token. Needs @fastify/rate-limit registered
+ * first (registerSecurity).
  */
 export function registerAuth(app: FastifyInstance, deps: Deps): void {
+  const limit = deps.config.authFailureLimit
+  const failures = limit > 0 ? app.createRateLimit({ max: limit, timeWindow: 60_000 }) : null
+
   app.decorateRequest('staff', null)
 
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    const writes = methods.some((m) => !READ_METHODS.has(m))
-    if (writes && !requiresStaff(route.schema as { security?: unknown[] }) && !route.url.startsWith('/docs')) {
-      throw new Error(`route ${methods.join(',')} ${route.url} changes data but does not declare staff security`)
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (failures) {
+      const seen = await failures(request, { increment: false })
+      if (!seen.isAllowed && seen.remaining === 0) {
+        request.log.warn({ ip: request.ip, method: request.method, route: request.routeOptions.url }, 'staff request refused: too many wrong tokens from this address')
+        return tooManyRequests(reply, seen.ttlInSeconds, 'too-many-auth-failures', `${limit} wrong staff tokens within a minute from this address (AUTH_FAILURE_LIMIT)`)
+      }
     }
-  })
-
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (!requiresStaff(request.routeOptions.schema as { security?: unknown[] } | undefined)) return
     const header = request.headers.authorization
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
     if (!match) {
       throw new AppError('unauthorized', 'missing-token', 'This route needs a staff token: send Authorization: Bearer <token>')
     }
     const staff = await authenticateStaff(deps.database.db, match[1]!, deps.config.staffToken)
-    if (!staff) throw new AppError('unauthorized', 'invalid-token', 'The bearer token is not a valid staff token (wrong or revoked)')
+    if (!staff) {
+      if (failures) await failures(request)
+      request.log.warn({ ip: request.ip, method: request.method, route: request.routeOptions.url }, 'staff authentication failed: wrong or revoked token')
+      throw new AppError('unauthorized', 'invalid-token', 'The bearer token is not a valid staff token (wrong or revoked)')
+    }
     request.staff = staff
+  }
+
+  // Only staff routes get the hook: public reads (the cached roster) pay nothing for authentication.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    const writes = methods.some((m) => !READ_METHODS.has(m))
+    const staffOnly = requiresStaff(route.schema as { security?: unknown[] })
+    if (writes && !staffOnly && !route.url.startsWith('/docs')) {
+      throw new Error(`route ${methods.join(',')} ${route.url} changes data but does not declare staff security`)
+    }
+    // First of the route's own hooks, so that the write limit (registerSecurity) counts staff writes only.
+    if (staffOnly) route.onRequest = [authenticate, ...([] as unknown[]).concat(route.onRequest ?? [])] as typeof route.onRequest
   })
 }

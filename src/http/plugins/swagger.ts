@@ -5,6 +5,11 @@ import { createRequire } from 'node:module'
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
 
+/** The Content-Security-Policy of /docs (the rest of the API sends `default-src 'none'`). */
+export const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; connect-src 'self'; font-src 'self' data:; form-action 'self'; frame-ancestors 'none'; " +
+  "img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'"
+
 /** The OpenAPI document is built from the routes' own TypeBox schemas; /docs serves it interactively. */
 export async function registerSwagger(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
@@ -34,5 +39,8 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
       },
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Swagger UI 5 loads only its own scripts and styles (no inline script; React sets inline styles),
+  // so /docs allows 'self' where the API's policy allows nothing. No upgrade-insecure-requests: /docs
+  // must still work over plain HTTP on a private host.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
 }
