@@ -5,8 +5,15 @@ import { AppError, invalid, type FieldProblem } from '../errors.js'
 import { formatInstant, InvalidInstantError, parseInstant, type Instant } from '../domain/time.js'
 import { normaliseEmail } from '../domain/selection.js'
 import { wasEdited } from '../domain/provenance.js'
-import { parseResponsesCsv, type CsvOptions } from '../integrations/csv.js'
+import { CsvReader, responsesFromCsv, type CsvOptions, type CsvRecords } from '../integrations/csv.js'
 import { requireCall } from './calls.js'
+import { Pacer, runPaced } from './pace.js'
+
+/**
+ * Rows per INSERT. PGlite runs a statement on the event loop, so one statement must stay short
+ * (a few milliseconds) for other requests to be answered in between; PostgreSQL hardly minds.
+ */
+const INSERT_BATCH = 250
 
 /** One response as it arrives, before it is matched against what rota already holds. */
 export interface IncomingResponse {
@@ -62,9 +69,20 @@ export function readJsonBatch(items: JsonResponse[]): IncomingResponse[] {
   return incoming
 }
 
-/** Reads a Google Forms CSV export; a bad row fails the whole file with its line named (CsvImportError). */
-export function readCsvBatch(text: string, options: CsvOptions): IncomingResponse[] {
-  return parseResponsesCsv(text, options).map((row) => ({
+/**
+ * Reads a Google Forms CSV export (as read from the upload by readCsvStream, or its whole text); a
+ * bad row fails the whole file with its line named (CsvImportError). Paced: other requests are
+ * answered while a large file is read.
+ */
+export async function readCsvBatch(csv: CsvRecords | string, options: CsvOptions): Promise<IncomingResponse[]> {
+  let records: CsvRecords
+  if (typeof csv === 'string') {
+    const reader = new CsvReader()
+    reader.push(csv)
+    records = reader.end()
+  } else records = csv
+  const rows = await runPaced(responsesFromCsv(records, options))
+  return rows.map((row) => ({
     externalId: null,
     submittedAt: row.submittedAt,
     name: row.name,
@@ -84,6 +102,8 @@ function keyOf(r: { externalId: string | null; email: string; submittedAt: strin
  * (or by email and exact submission instant) and inserted, updated or left unchanged. New ones get
  * the next ingestion numbers in batch order, the tie-breaker for equal instants. Refused once the
  * call's selection is final, so a decided selection never changes underneath its decisions.
+ * Large batches are written a few hundred rows at a time, in the one transaction, handing the event
+ * loop back in between so that other requests are still answered.
  */
 export async function importResponses(
   db: Db,
@@ -93,8 +113,10 @@ export async function importResponses(
   now: Date,
   options: { missingAreDeleted?: boolean } = {},
 ): Promise<ImportCounts> {
+  const pacer = new Pacer()
   const seen = new Map<string, IncomingResponse>()
   for (const response of incoming) {
+    if (pacer.due()) await pacer.pause()
     const key = keyOf(response)
     const earlier = seen.get(key)
     if (earlier) {
@@ -119,6 +141,7 @@ export async function importResponses(
     const inserts: queries.NewResponseRow[] = []
     let seq = await queries.lastIngestSeq(tx, callId)
     for (const response of incoming) {
+      if (pacer.due()) await pacer.pause()
       const stored = existing.get(keyOf(response))
       const values = {
         submittedAt: response.submittedAt,
@@ -148,12 +171,18 @@ export async function importResponses(
         counts.updated++
       }
     }
-    await queries.insertResponses(tx, inserts)
+    for (let i = 0; i < inserts.length; i += INSERT_BATCH) {
+      await queries.insertResponses(tx, inserts.slice(i, i + INSERT_BATCH))
+      await pacer.pause()
+    }
     if (options.missingAreDeleted) {
       // Kept, never dropped: a response gone from the form is flagged for staff to look at.
       const present = new Set(incoming.map((r) => r.externalId))
       const gone = [...existing.values()].filter((row) => row.source === source && row.deletedUpstreamAt === null && !present.has(row.externalId))
-      for (const row of gone) await queries.flagDeletedUpstream(tx, row.id, now)
+      for (const row of gone) {
+        await queries.flagDeletedUpstream(tx, row.id, now)
+        if (pacer.due()) await pacer.pause()
+      }
       counts.deletedUpstream = gone.length
     }
     return counts

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { AppError } from '../../src/errors.js'
-import { CsvImportError, MAX_CSV_PROBLEMS, parseResponsesCsv } from '../../src/integrations/csv.js'
+import { CSV_LIMITS, CsvImportError, MAX_CSV_PROBLEMS, parseResponsesCsv } from '../../src/integrations/csv.js'
 import type { CsvOptions, CsvResponseRow } from '../../src/integrations/csv.js'
 
 const HEADER = 'Timestamp,Email Address,Name,Institution'
@@ -374,13 +374,14 @@ t.test('all problems in the file are reported at once, in file order, and nothin
     error.problems.map((p) => [p.code, p.line, p.column]),
     [
       ['csv-invalid-timestamp', 3, 'Timestamp'],
+      ['csv-invalid-email', 4, 'Email Address'],
       ['csv-timezone-required', 4, 'Timestamp'],
       ['csv-invalid-timestamp', 6, 'Timestamp'],
       ['csv-malformed', 7, null],
       ['csv-invalid-timestamp', 8, 'Timestamp'],
     ],
   )
-  t.equal(error.totalProblems, 5)
+  t.equal(error.totalProblems, 6)
   t.equal(error.message, error.problems[0]!.message)
 
   const many = csv(HEADER, ...Array.from({ length: 120 }, (_, i) => `not a date,p${i}@example.org,P${i},`))
@@ -399,10 +400,10 @@ t.test('a refusal is a coded AppError the HTTP edge answers with 400 and every p
   t.same(error.details, { line: 2, column: 'Timestamp', problems: error.problems, totalProblems: 1 })
 })
 
-t.test('100,000 rows in a time zone parse quickly', async (t) => {
+t.test('50,000 rows (the most one file may hold) in a time zone parse quickly', async (t) => {
   const lines = ['Timestamp,Email Address,Name,Institution,"Why, in a few lines?"']
   const start = Date.UTC(2024, 3, 20)
-  for (let i = 0; i < 100_000; i++) {
+  for (let i = 0; i < CSV_LIMITS.maxRows; i++) {
     const d = new Date(start + i * 37_000 + (i % 1000))
     const stamp = `${d.getUTCFullYear()}/${d.getUTCMonth() + 1}/${d.getUTCDate()} ${d.getUTCHours()}:${String(d.getUTCMinutes()).padStart(2, '0')}:${String(d.getUTCSeconds()).padStart(2, '0')}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`
     lines.push(`${stamp},p${i}@example.org,Person ${i},"Institution, ${i % 50}","line one\r\nline two"`)
@@ -411,10 +412,10 @@ t.test('100,000 rows in a time zone parse quickly', async (t) => {
   const began = performance.now()
   const rows = parseResponsesCsv(text, { timezone: 'Europe/London' })
   const elapsed = performance.now() - began
-  t.equal(rows.length, 100_000)
+  t.equal(rows.length, 50_000)
   t.same(rows[0], { line: 2, submittedAt: '2024-04-19T23:00:00.000000000Z', name: 'Person 0', email: 'p0@example.org', institution: 'Institution, 0' })
-  t.equal(rows[99_999]!.line, 2 + 2 * 99_999, 'every record spans two physical lines')
-  t.equal(rows[99_999]!.submittedAt, '2024-06-01T18:46:03.999000000Z')
+  t.equal(rows[49_999]!.line, 2 + 2 * 49_999, 'every record spans two physical lines')
+  t.equal(rows[49_999]!.submittedAt, '2024-05-11T08:52:43.999000000Z')
   // Generous bound for a loaded CI machine; typically a few hundred milliseconds.
   t.ok(elapsed < 5_000, `parsed in ${Math.round(elapsed)} ms`)
 })
