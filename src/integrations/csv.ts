@@ -645,37 +645,44 @@ const LIMIT_BY_ROLE: Record<Role | 'other', number> = {
 }
 
 /**
- * Reads an upload (UTF-8 bytes) through a {@link CsvReader}, refusing it as soon as it exceeds
- * `maxBytes` (413 `body-too-large`) or a bound of the reader: the rest of the body is then
- * discarded unread, never held. Bytes that are not UTF-8 become U+FFFD (refused later in the
- * stored columns, with their line).
+ * Reads an upload (UTF-8 bytes) through a {@link CsvReader}. It is refused (the promise rejects)
+ * as soon as it exceeds `maxBytes` (413 `body-too-large`) or a bound of the reader (CsvImportError):
+ * nothing more is parsed or kept. After a CsvImportError the rest of the body is still read and
+ * dropped, up to `maxBytes` in all, so the client, which may still be sending, gets the answer
+ * rather than a broken connection; past that the stream is destroyed. Bytes that are not UTF-8
+ * become U+FFFD (refused in the stored columns, with their line).
  */
 export function readCsvStream(stream: Readable, maxBytes: number): Promise<CsvRecords> {
   return new Promise((resolve, reject) => {
     const decoder = new TextDecoder('utf-8')
     const reader = new CsvReader()
     let bytes = 0
-    const stop = (error: unknown): void => {
+    const detach = (): void => {
       stream.off('data', onData)
       stream.off('end', onEnd)
-      stream.off('error', stop)
-      // Still flowing with no 'data' listener: what is left of the body is dropped as it arrives.
-      stream.on('error', () => {})
-      reject(error)
+      stream.off('error', onError)
+      stream.on('error', () => {}) // the answer is settled; a client going away later is not an error
     }
     function onData(chunk: Buffer | string): void {
-      const bytesOf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-      bytes += bytesOf.length
-      if (bytes > maxBytes) return stop(bodyTooLarge(maxBytes))
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      bytes += buffer.length
+      if (bytes > maxBytes) {
+        detach()
+        return reject(bodyTooLarge(maxBytes))
+      }
       try {
-        reader.push(decoder.decode(bytesOf, { stream: true }))
+        reader.push(decoder.decode(buffer, { stream: true }))
       } catch (error) {
-        stop(error)
+        detach()
+        stream.on('data', (rest: Buffer | string) => {
+          bytes += rest.length
+          if (bytes > maxBytes) stream.destroy()
+        })
+        reject(error)
       }
     }
     function onEnd(): void {
-      stream.off('data', onData)
-      stream.off('error', stop)
+      detach()
       try {
         reader.push(decoder.decode())
         resolve(reader.end())
@@ -683,9 +690,13 @@ export function readCsvStream(stream: Readable, maxBytes: number): Promise<CsvRe
         reject(error)
       }
     }
+    function onError(error: unknown): void {
+      detach()
+      reject(error)
+    }
     stream.on('data', onData)
     stream.on('end', onEnd)
-    stream.on('error', stop)
+    stream.on('error', onError)
     stream.resume()
   })
 }

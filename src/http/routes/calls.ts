@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { bodyTooLarge, readCsvStream, type CsvRecords } from '../../integrations/csv.js'
+import { bodyTooLarge, CsvImportError, readCsvStream, type CsvRecords } from '../../integrations/csv.js'
 import type { Deps } from '../../deps.js'
 import * as calls from '../../services/calls.js'
 import * as responses from '../../services/responses.js'
@@ -19,13 +19,21 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     // A Google Forms export arrives as text/csv. It is read as it streams in, so a file over the
     // limits (too many rows, a cell too long, more bytes than the route's bodyLimit) is refused at
-    // its first offending row, unread beyond it. The records read are handed to the handler here;
-    // the body itself is left empty (the schema documents the CSV text).
-    const csvUploads = new WeakMap<object, CsvRecords>()
+    // its first offending row, unparsed beyond it. The records read (or the refusal) are handed to
+    // the handler here; the body itself is left empty (the schema documents the CSV text).
+    const csvUploads = new WeakMap<object, CsvRecords | CsvImportError>()
     app.addContentTypeParser('text/csv', async (request: FastifyRequest, payload: Readable) => {
       const maxBytes = request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? IMPORT_BODY_LIMIT
       if (Number(request.headers['content-length']) > maxBytes) throw bodyTooLarge(maxBytes)
-      csvUploads.set(request, await readCsvStream(payload, maxBytes))
+      try {
+        csvUploads.set(request, await readCsvStream(payload, maxBytes))
+      } catch (error) {
+        // Too big, or a broken stream: fastify answers and closes the connection.
+        if (!(error instanceof CsvImportError)) throw error
+        // Answered by the handler on a connection kept open while the rest of the body is dropped:
+        // a client still sending gets the refusal instead of a connection closed under it.
+        csvUploads.set(request, error)
+      }
       return ''
     })
 
@@ -89,6 +97,7 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       const body = request.body as string | { responses: responses.JsonResponse[] }
       const upload = csvUploads.get(request)
       csvUploads.delete(request)
+      if (upload instanceof CsvImportError) throw upload
       const batch =
         typeof body === 'string'
           ? { incoming: await responses.readCsvBatch(upload ?? body, request.query), source: 'csv' as const }
