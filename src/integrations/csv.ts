@@ -178,7 +178,7 @@ export function parseResponsesCsv(text: string, options: CsvOptions = {}): CsvRe
 }
 
 /** Records read between two yields of {@link responsesFromCsv}: a few milliseconds of work. */
-const RECORDS_PER_STEP = 500
+const RECORDS_PER_STEP = 250
 
 /**
  * The responses in a read file (see {@link parseResponsesCsv} for what is accepted), as a generator
@@ -243,12 +243,12 @@ export function* responsesFromCsv(csv: CsvRecords, options: CsvOptions = {}): Ge
       pending.push({ record, problems: [malformedCount(record.line, cells.length, width)] })
       continue
     }
-    const found = textProblems(record, names, columns)
+    let found = textProblems(record, names, columns)
     const email = cellText(record, columns.email)
     if (email !== '' && !found.some((p) => p.column === names[columns.email])) {
       // Blank stays allowed: the selection excludes it as `missing-fields`, with its reason.
       const why = emailAddressProblem(email)
-      if (why !== null) found.push(problemAt(record.line, names[columns.email]!, 'csv-invalid-email', `the email address ${why}`))
+      if (why !== null) found = [...found, problemAt(record.line, names[columns.email]!, 'csv-invalid-email', `the email address ${why}`)]
     }
     const raw = cells[columns.timestamp]!.trim()
     const stamp = readStamp(raw)
@@ -299,8 +299,8 @@ const NOT_TEXT = /[\u0000\p{Cs}]/u
 const NOT_STORED_TEXT = /[\u0000\p{Cs}\uFFFD]/u
 
 /** Cells that are not text (NUL, lone surrogates; U+FFFD in the columns rota stores), one problem per cell. */
-function textProblems(record: RawRecord, names: string[], columns: Columns): CsvProblem[] {
-  const found: CsvProblem[] = []
+function textProblems(record: RawRecord, names: string[], columns: Columns): readonly CsvProblem[] {
+  let found: CsvProblem[] | null = null // most records have none: no array for them
   record.cells.forEach((cell, index) => {
     const stored = index === columns.name || index === columns.email || index === columns.institution
     const m = (stored ? NOT_STORED_TEXT : NOT_TEXT).exec(cell)
@@ -312,10 +312,12 @@ function textProblems(record: RawRecord, names: string[], columns: Columns): Csv
         : c === '\uFFFD'
           ? 'contains U+FFFD (\uFFFD), the mark of bytes that were not valid UTF-8; export the file again as UTF-8 (CSV) and upload that'
           : 'contains half of a UTF-16 surrogate pair on its own, which is not text'
-    found.push(problemAt(record.line, names[index] || `column ${index + 1}`, 'csv-invalid-text', what))
+    ;(found ??= []).push(problemAt(record.line, names[index] || `column ${index + 1}`, 'csv-invalid-text', what))
   })
-  return found
+  return found ?? NO_PROBLEMS
 }
+
+const NO_PROBLEMS: readonly CsvProblem[] = Object.freeze([])
 
 function problemAt(line: number, column: string, code: CsvErrorCode, message: string): CsvProblem {
   return { code, line, column, message: `line ${line}, column ${JSON.stringify(column)}: ${message}` }
@@ -760,8 +762,8 @@ type Stamp =
     }
 
 type PendingRow =
-  | { record: RawRecord; problems: CsvProblem[]; raw?: undefined; stamp?: undefined }
-  | { record: RawRecord; problems: CsvProblem[]; raw: string; stamp: Stamp }
+  | { record: RawRecord; problems: readonly CsvProblem[]; raw?: undefined; stamp?: undefined }
+  | { record: RawRecord; problems: readonly CsvProblem[]; raw: string; stamp: Stamp }
 
 /** RFC 3339 with an explicit offset: parseInstant is the one authority on it. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:[.,]\d*)?(?:[Zz]|[+-]\d{2}:\d{2})$/

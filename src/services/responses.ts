@@ -13,7 +13,7 @@ import { Pacer, runPaced } from './pace.js'
  * Rows per INSERT. PGlite runs a statement on the event loop, so one statement must stay short
  * (a few milliseconds) for other requests to be answered in between; PostgreSQL hardly minds.
  */
-const INSERT_BATCH = 250
+const INSERT_BATCH = 100
 
 /** One response as it arrives, before it is matched against what rota already holds. */
 export interface IncomingResponse {
@@ -97,6 +97,23 @@ function keyOf(r: { externalId: string | null; email: string; submittedAt: strin
   return r.externalId !== null ? `id\u0000${r.externalId}` : `at\u0000${normaliseEmail(r.email)}\u0000${r.submittedAt}`
 }
 
+/** Refuses a batch that holds one response twice (same identity), naming both places. */
+async function refuseRepeats(incoming: IncomingResponse[], pacer: Pacer): Promise<void> {
+  const seen = new Map<string, IncomingResponse>()
+  for (const response of incoming) {
+    if (pacer.due()) await pacer.pause()
+    const key = keyOf(response)
+    const earlier = seen.get(key)
+    if (earlier) {
+      const what = response.externalId !== null ? `externalId "${response.externalId}"` : `email and submittedAt ${formatInstant(response.submittedAt)}`
+      throw new AppError('invalid', 'duplicate-in-batch', `${response.where} has the same ${what} as ${earlier.where}`, {
+        problems: [{ field: response.where, message: `repeats ${earlier.where}` }],
+      })
+    }
+    seen.set(key, response)
+  }
+}
+
 /**
  * Imports responses into a call, all or nothing: each is matched to a stored one by external id
  * (or by email and exact submission instant) and inserted, updated or left unchanged. New ones get
@@ -114,19 +131,7 @@ export async function importResponses(
   options: { missingAreDeleted?: boolean } = {},
 ): Promise<ImportCounts> {
   const pacer = new Pacer()
-  const seen = new Map<string, IncomingResponse>()
-  for (const response of incoming) {
-    if (pacer.due()) await pacer.pause()
-    const key = keyOf(response)
-    const earlier = seen.get(key)
-    if (earlier) {
-      const what = response.externalId !== null ? `externalId "${response.externalId}"` : `email and submittedAt ${formatInstant(response.submittedAt)}`
-      throw new AppError('invalid', 'duplicate-in-batch', `${response.where} has the same ${what} as ${earlier.where}`, {
-        problems: [{ field: response.where, message: `repeats ${earlier.where}` }],
-      })
-    }
-    seen.set(key, response)
-  }
+  await refuseRepeats(incoming, pacer)
 
   return db.transaction(async (tx) => {
     // Locking the call serialises imports and closing, so a response can never slip in after the selection.
@@ -138,7 +143,14 @@ export async function importResponses(
     for (const row of await queries.listResponses(tx, callId)) existing.set(keyOf(row), row)
 
     const counts: ImportCounts = { inserted: 0, updated: 0, unchanged: 0 }
-    const inserts: queries.NewResponseRow[] = []
+    // Written as they fill, so a large import holds a batch of rows at a time, not all of them.
+    let inserts: queries.NewResponseRow[] = []
+    const flush = async (): Promise<void> => {
+      if (inserts.length === 0) return
+      await queries.insertResponses(tx, inserts)
+      inserts = []
+      await pacer.pause()
+    }
     let seq = await queries.lastIngestSeq(tx, callId)
     for (const response of incoming) {
       if (pacer.due()) await pacer.pause()
@@ -157,6 +169,7 @@ export async function importResponses(
         const firstSeen = wasEdited(values.submittedAt, values.lastSubmittedAt) ? null : { name: values.name, email: values.email, institution: values.institution }
         inserts.push({ callId, externalId: response.externalId, ingestSeq: ++seq, firstSeen, ...values })
         counts.inserted++
+        if (inserts.length >= INSERT_BATCH) await flush()
       } else if (
         stored.submittedAt === values.submittedAt &&
         stored.name === values.name &&
@@ -171,10 +184,7 @@ export async function importResponses(
         counts.updated++
       }
     }
-    for (let i = 0; i < inserts.length; i += INSERT_BATCH) {
-      await queries.insertResponses(tx, inserts.slice(i, i + INSERT_BATCH))
-      await pacer.pause()
-    }
+    await flush()
     if (options.missingAreDeleted) {
       // Kept, never dropped: a response gone from the form is flagged for staff to look at.
       const present = new Set(incoming.map((r) => r.externalId))

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { bodyTooLarge, CsvImportError, readCsvStream, type CsvRecords } from '../../integrations/csv.js'
+import { bodyTooLarge, CsvImportError, readCsvStream, type CsvOptions, type CsvRecords } from '../../integrations/csv.js'
 import type { Deps } from '../../deps.js'
 import * as calls from '../../services/calls.js'
 import * as responses from '../../services/responses.js'
@@ -36,6 +36,13 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       }
       return ''
     })
+    /** The responses in the CSV upload read above; its records are let go once read. */
+    async function readCsvUpload(request: FastifyRequest, body: string, options: CsvOptions) {
+      const upload = csvUploads.get(request)
+      csvUploads.delete(request)
+      if (upload instanceof CsvImportError) throw upload
+      return responses.readCsvBatch(upload ?? body, options)
+    }
 
     app.post('/teams/:team/calls', {
       schema: {
@@ -95,12 +102,9 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
     }, async (request) => {
       const body = request.body as string | { responses: responses.JsonResponse[] }
-      const upload = csvUploads.get(request)
-      csvUploads.delete(request)
-      if (upload instanceof CsvImportError) throw upload
       const batch =
         typeof body === 'string'
-          ? { incoming: await responses.readCsvBatch(upload ?? body, request.query), source: 'csv' as const }
+          ? { incoming: await readCsvUpload(request, body, request.query), source: 'csv' as const }
           : { incoming: responses.readJsonBatch(body.responses), source: 'json' as const }
       return responses.importResponses(db, request.params.id, batch.incoming, batch.source, deps.clock())
     })
