@@ -649,9 +649,7 @@ const LIMIT_BY_ROLE: Record<Role | 'other', number> = {
 /**
  * Reads an upload (UTF-8 bytes) through a {@link CsvReader}. It is refused (the promise rejects)
  * as soon as it exceeds `maxBytes` (413 `body-too-large`) or a bound of the reader (CsvImportError):
- * nothing more is parsed or kept. After a CsvImportError the rest of the body is still read and
- * dropped, up to `maxBytes` in all, so the client, which may still be sending, gets the answer
- * rather than a broken connection; past that the stream is destroyed. Bytes that are not UTF-8
+ * nothing more is parsed or kept, and what still arrives is dropped. Bytes that are not UTF-8
  * become U+FFFD (refused in the stored columns, with their line).
  */
 export function readCsvStream(stream: Readable, maxBytes: number): Promise<CsvRecords> {
@@ -676,10 +674,6 @@ export function readCsvStream(stream: Readable, maxBytes: number): Promise<CsvRe
         reader.push(decoder.decode(buffer, { stream: true }))
       } catch (error) {
         detach()
-        stream.on('data', (rest: Buffer | string) => {
-          bytes += rest.length
-          if (bytes > maxBytes) stream.destroy()
-        })
         reject(error)
       }
     }

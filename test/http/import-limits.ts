@@ -54,8 +54,8 @@ t.test('50,001 rows are refused with 413 too-many-rows, and nothing is stored', 
 
 t.test('a 1,000,000-row upload (31 MB) is refused at row 50,001 as it streams in, not read whole', async (t) => {
   // Rows are sent as the server takes them. The answer comes while the client is still sending:
-  // the server parses nothing past row 50,001 and drops what still arrives, so the client can read
-  // the refusal instead of finding the connection closed under it.
+  // the server parses nothing past row 50,001, and leaves the connection open so the client can
+  // read the refusal (then stop sending) instead of finding the connection closed under it.
   const url = new URL(`${base}/calls/${callId}/responses`)
   let sent = 0
   const began = performance.now()
@@ -67,7 +67,10 @@ t.test('a 1,000,000-row upload (31 MB) is refused at row 50,001 as it streams in
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, sentWhenAnswered }))
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body, sentWhenAnswered })
+        req.destroy() // answered: the rest of the file is not worth sending
+      })
     })
     req.on('error', reject)
     void (async () => {

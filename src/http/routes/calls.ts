@@ -30,8 +30,8 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       } catch (error) {
         // Too big, or a broken stream: fastify answers and closes the connection.
         if (!(error instanceof CsvImportError)) throw error
-        // Answered by the handler on a connection kept open while the rest of the body is dropped:
-        // a client still sending gets the refusal instead of a connection closed under it.
+        // Answered by the handler, on a connection left open: a client still sending the rest of the
+        // file can read the refusal (and stop), instead of finding the connection closed under it.
         csvUploads.set(request, error)
       }
       return ''
