@@ -1,5 +1,5 @@
 /** What kind of failure an error is; the HTTP edge maps each kind to one status. */
-export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'unprocessable' | 'upstream' | 'unavailable'
+export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'too-large' | 'unprocessable' | 'upstream' | 'unavailable'
 
 /**
  * A failure a client can act on: a stable `code` (e.g. `team-not-found`, `call-closed`), a sentence

@@ -12,9 +12,24 @@
  * local wall time: the caller must say which IANA zone it is in, and — when day and month could be
  * swapped and no row in the file settles it — which order the dates use.
  *
+ * A file is bounded like a JSON batch (src/domain/limits.ts), and the bounds are checked while the
+ * file is read, so a huge or hostile upload is refused at its first offending row instead of being
+ * read whole: at most 50,000 responses (413 `too-many-rows`), 1,000 columns, and cells of at most
+ * 300 (name, institution), 320 (email) or 10,000 (any other) characters. Cells must be text (no NUL,
+ * no lone surrogate), the stored columns must hold no U+FFFD (the mark of bytes that were not UTF-8),
+ * and a non-blank email must pass `emailAddressProblem`, the one address check.
+ *
+ * Reading happens in two steps so neither blocks the process for long: {@link CsvReader} takes the
+ * file in chunks as they arrive (checking the bounds), and {@link responsesFromCsv} is a generator
+ * that yields every few hundred records, so a caller can give other requests a turn in between.
+ * {@link parseResponsesCsv} does both at once, for callers that hold the whole text.
+ *
  * Nothing here touches the network, the database or the clock; `Intl` supplies the time-zone rules.
  */
+import type { Readable } from 'node:stream'
 import { AppError } from '../errors.js'
+import { IMPORT_LIMITS } from '../domain/limits.js'
+import { emailAddressProblem } from '../domain/email.js'
 import { InvalidInstantError, instantFromEpochNanos, parseInstant } from '../domain/time.js'
 import type { Instant } from '../domain/time.js'
 
@@ -49,6 +64,11 @@ export type CsvErrorCode =
   | 'csv-ambiguous-date'
   | 'csv-invalid-timezone'
   | 'csv-invalid-date-order'
+  | 'csv-invalid-text'
+  | 'csv-invalid-email'
+  | 'csv-field-too-long'
+  | 'csv-too-many-columns'
+  | 'too-many-rows'
 
 /** One thing wrong with the file; `line` is null for problems with the request itself (e.g. the timezone). */
 export interface CsvProblem {
@@ -62,9 +82,26 @@ export interface CsvProblem {
 export const MAX_CSV_PROBLEMS = 50
 
 /**
+ * How much one CSV file may carry: the JSON batch's limits (src/domain/limits.ts) for the rows and
+ * the columns rota stores, and generous bounds for everything else a form may ask.
+ */
+export const CSV_LIMITS = {
+  /** Responses (non-blank records after the header). */
+  maxRows: IMPORT_LIMITS.maxResponses,
+  /** A form's questions, plus the timestamp. */
+  maxColumns: 1_000,
+  maxNameLength: IMPORT_LIMITS.maxNameLength,
+  maxEmailLength: IMPORT_LIMITS.maxEmailLength,
+  maxInstitutionLength: IMPORT_LIMITS.maxInstitutionLength,
+  /** Any other cell (timestamps, header titles, answers rota does not store): a long paragraph fits. */
+  maxCellLength: 10_000,
+} as const
+
+/**
  * A refused CSV file: nothing from it may be stored. `code`, `line`, `column` and `message` are the
  * first problem's; `problems` lists up to {@link MAX_CSV_PROBLEMS} of them in file order. It is an
- * `AppError` of kind `invalid`, so the HTTP edge answers 400 with `details.problems`.
+ * `AppError` of kind `invalid`, so the HTTP edge answers 400 with `details.problems` — or, for a file
+ * with more rows than one import takes (`too-many-rows`), of kind `too-large` (413).
  */
 export class CsvImportError extends AppError {
   readonly line: number | null
@@ -75,7 +112,7 @@ export class CsvImportError extends AppError {
 
   constructor(problems: CsvProblem[], totalProblems: number = problems.length) {
     const first = problems[0] ?? { code: 'csv-malformed', line: null, column: null, message: 'the CSV file is invalid' }
-    super('invalid', first.code, first.message, {
+    super(first.code === 'too-many-rows' ? 'too-large' : 'invalid', first.code, first.message, {
       line: first.line,
       column: first.column,
       problems,
@@ -87,6 +124,28 @@ export class CsvImportError extends AppError {
     this.problems = problems
     this.totalProblems = totalProblems
   }
+}
+
+/** The options a file is read with, checked before any row is. */
+interface Reading {
+  zone: Zone | null
+  dateOrder: DateOrder | undefined
+}
+
+function readingOf(options: CsvOptions): Reading {
+  const zone = options.timezone === undefined ? null : zoneFor(options.timezone)
+  const dateOrder = options.dateOrder
+  if (dateOrder !== undefined && dateOrder !== 'DMY' && dateOrder !== 'MDY') {
+    throw new CsvImportError([
+      {
+        code: 'csv-invalid-date-order',
+        line: null,
+        column: null,
+        message: `dateOrder ${JSON.stringify(String(dateOrder))} is not DMY or MDY`,
+      },
+    ])
+  }
+  return { zone, dateOrder }
 }
 
 /**
@@ -103,23 +162,34 @@ export class CsvImportError extends AppError {
  * A local time in `options.timezone` that falls in a daylight-saving gap is refused; one that
  * occurs twice (clocks going back) is read as its first occurrence, the earlier instant — the
  * reading that never moves a volunteer later in the queue than they may have been.
+ *
+ * This reads the whole file in one go; an HTTP upload uses {@link readCsvStream} and
+ * {@link responsesFromCsv} instead, which do the same in steps.
  */
 export function parseResponsesCsv(text: string, options: CsvOptions = {}): CsvResponseRow[] {
-  const zone = options.timezone === undefined ? null : zoneFor(options.timezone)
-  const dateOrder = options.dateOrder
-  if (dateOrder !== undefined && dateOrder !== 'DMY' && dateOrder !== 'MDY') {
-    throw new CsvImportError([
-      {
-        code: 'csv-invalid-date-order',
-        line: null,
-        column: null,
-        message: `dateOrder ${JSON.stringify(String(dateOrder))} is not DMY or MDY`,
-      },
-    ])
+  readingOf(options) // bad options are refused before any row is read
+  const reader = new CsvReader()
+  reader.push(text)
+  const rows = responsesFromCsv(reader.end(), options)
+  for (;;) {
+    const step = rows.next()
+    if (step.done) return step.value
   }
+}
 
+/** Records read between two yields of {@link responsesFromCsv}: a few milliseconds of work. */
+const RECORDS_PER_STEP = 250
+
+/**
+ * The responses in a read file (see {@link parseResponsesCsv} for what is accepted), as a generator
+ * that yields every {@link RECORDS_PER_STEP} records and returns the rows, or throws a
+ * CsvImportError listing every problem. The caller decides what to do in between (give other
+ * requests a turn); driving it to the end without pausing is the same as parsing in one go.
+ */
+export function* responsesFromCsv(csv: CsvRecords, options: CsvOptions = {}): Generator<void, CsvResponseRow[], void> {
+  const { zone, dateOrder } = readingOf(options)
+  const { records, unterminated } = csv
   const problems = new ProblemList()
-  const { records, unterminated } = tokenize(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   const unterminatedProblem: CsvProblem | null =
     unterminated === null
       ? null
@@ -130,8 +200,8 @@ export function parseResponsesCsv(text: string, options: CsvOptions = {}): CsvRe
           message: `line ${unterminated}: a quoted field starts here and is never closed (a " is missing), so the rest of the file cannot be read`,
         }
 
-  const headerIndex = records.findIndex((r) => !isBlankRecord(r))
-  const header = records[headerIndex]
+  // The reader keeps no blank records: the first one is the header.
+  const header = records[0]
   if (header === undefined) {
     if (unterminatedProblem) problems.add(unterminatedProblem)
     else {
@@ -154,36 +224,44 @@ export function parseResponsesCsv(text: string, options: CsvOptions = {}): CsvRe
 
   // Pass 1: read every record and every timestamp, gathering evidence for the date order.
   const width = header.cells.length
+  const names = header.cells.map((cell) => cell.trim())
   const pending: PendingRow[] = []
   let proof: { order: DateOrder; line: number; raw: string } | null = null
-  for (let r = headerIndex + 1; r < records.length; r++) {
+  for (let r = 1; r < records.length; r++) {
+    if (r % RECORDS_PER_STEP === 0) yield
     const record = records[r]!
-    if (isBlankRecord(record)) continue
     const cells = record.cells
     if (record.problem) {
-      pending.push({ record, problem: malformedCell(record, header.cells) })
+      pending.push({ record, problems: [malformedCell(record, header.cells)] })
       continue
     }
     if (cells.length < width) {
-      pending.push({ record, problem: malformedCount(record.line, cells.length, width) })
+      pending.push({ record, problems: [malformedCount(record.line, cells.length, width)] })
       continue
     }
     if (cells.length > width && cells.slice(width).some((c) => c.trim() !== '')) {
-      pending.push({ record, problem: malformedCount(record.line, cells.length, width) })
+      pending.push({ record, problems: [malformedCount(record.line, cells.length, width)] })
       continue
+    }
+    let found = textProblems(record, names, columns)
+    const email = cellText(record, columns.email)
+    if (email !== '' && !found.some((p) => p.column === names[columns.email])) {
+      // Blank stays allowed: the selection excludes it as `missing-fields`, with its reason.
+      const why = emailAddressProblem(email)
+      if (why !== null) found = [...found, problemAt(record.line, names[columns.email]!, 'csv-invalid-email', `the email address ${why}`)]
     }
     const raw = cells[columns.timestamp]!.trim()
     const stamp = readStamp(raw)
     if (proof === null && stamp.kind === 'wall' && stamp.proves !== null) {
       proof = { order: stamp.proves, line: record.line, raw }
     }
-    pending.push({ record, raw, stamp })
+    pending.push({ record, problems: found, raw, stamp })
   }
 
   // Pass 2: settle each timestamp with the file's date order and the time zone.
   const settling: Settling = {
     problems,
-    column: header.cells[columns.timestamp]!.trim(),
+    column: names[columns.timestamp]!,
     order: dateOrder ?? proof?.order ?? null,
     dateOrder,
     proof,
@@ -191,11 +269,11 @@ export function parseResponsesCsv(text: string, options: CsvOptions = {}): CsvRe
     offsets: new Map(),
   }
   const rows: CsvResponseRow[] = []
-  for (const entry of pending) {
-    if (entry.problem) {
-      problems.add(entry.problem)
-      continue
-    }
+  for (let p = 0; p < pending.length; p++) {
+    if (p % RECORDS_PER_STEP === RECORDS_PER_STEP - 1) yield
+    const entry = pending[p]!
+    for (const problem of entry.problems) problems.add(problem)
+    if (entry.stamp === undefined) continue
     const { record, raw, stamp } = entry
     const submittedAt = settleTimestamp(settling, record.line, raw, stamp)
     if (submittedAt === null || problems.total > 0) continue // refused anyway: stop building rows
@@ -211,6 +289,38 @@ export function parseResponsesCsv(text: string, options: CsvOptions = {}): CsvRe
   if (unterminatedProblem) problems.add(unterminatedProblem)
   if (problems.total > 0) throw problems.toError()
   return rows
+}
+
+// Not text: NUL, and halves of UTF-16 surrogate pairs standing alone (the `u` flag makes a whole pair one code point).
+// eslint-disable-next-line no-control-regex
+const NOT_TEXT = /[\u0000\p{Cs}]/u
+/** In the stored columns, U+FFFD too: it is what bytes that were not UTF-8 were decoded to. */
+// eslint-disable-next-line no-control-regex
+const NOT_STORED_TEXT = /[\u0000\p{Cs}\uFFFD]/u
+
+/** Cells that are not text (NUL, lone surrogates; U+FFFD in the columns rota stores), one problem per cell. */
+function textProblems(record: RawRecord, names: string[], columns: Columns): readonly CsvProblem[] {
+  let found: CsvProblem[] | null = null // most records have none: no array for them
+  record.cells.forEach((cell, index) => {
+    const stored = index === columns.name || index === columns.email || index === columns.institution
+    const m = (stored ? NOT_STORED_TEXT : NOT_TEXT).exec(cell)
+    if (m === null) return
+    const c = m[0]
+    const what =
+      c === '\u0000'
+        ? 'contains a NUL character (\\u0000), which is not text'
+        : c === '\uFFFD'
+          ? 'contains U+FFFD (\uFFFD), the mark of bytes that were not valid UTF-8; export the file again as UTF-8 (CSV) and upload that'
+          : 'contains half of a UTF-16 surrogate pair on its own, which is not text'
+    ;(found ??= []).push(problemAt(record.line, names[index] || `column ${index + 1}`, 'csv-invalid-text', what))
+  })
+  return found ?? NO_PROBLEMS
+}
+
+const NO_PROBLEMS: readonly CsvProblem[] = Object.freeze([])
+
+function problemAt(line: number, column: string, code: CsvErrorCode, message: string): CsvProblem {
+  return { code, line, column, message: `line ${line}, column ${JSON.stringify(column)}: ${message}` }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,7 +342,7 @@ class ProblemList {
 
 /** Records a problem with one cell, prefixed with where it is as staff will look for it. */
 function cellProblem(problems: ProblemList, line: number, column: string, code: CsvErrorCode, message: string): void {
-  problems.add({ code, line, column, message: `line ${line}, column ${JSON.stringify(column)}: ${message}` })
+  problems.add(problemAt(line, column, code, message))
 }
 
 function malformedCount(line: number, cells: number, width: number): CsvProblem {
@@ -270,13 +380,18 @@ interface Columns {
   institution: number | null
 }
 
+/** The role a header cell names, if any: case, spacing and the names' variants do not matter. */
+function roleOf(headerCell: string): Role | null {
+  const key = headerCell.trim().replace(/\s+/g, ' ').toLowerCase()
+  return ROLES.find((r) => r.names.includes(key))?.role ?? null
+}
+
 /** Finds each role's column, or records why it cannot and returns null. */
 function mapHeader(header: RawRecord, problems: ProblemList): Columns | null {
   const found = new Map<Role, number[]>()
   header.cells.forEach((cell, index) => {
-    const key = cell.trim().replace(/\s+/g, ' ').toLowerCase()
-    const role = ROLES.find((r) => r.names.includes(key))
-    if (role) found.set(role.role, [...(found.get(role.role) ?? []), index])
+    const role = roleOf(cell)
+    if (role) found.set(role, [...(found.get(role) ?? []), index])
   })
   const line = header.line
   let ok = true
@@ -319,7 +434,7 @@ function titleCase(text: string): string {
 // RFC 4180 tokenizer: quoted fields, doubled quotes, embedded commas and line breaks, CRLF / LF /
 // lone CR line ends, a final line end or none. Line numbers count physical lines as an editor does.
 
-interface RawRecord {
+export interface RawRecord {
   /** Physical line where the record starts. */
   line: number
   cells: string[]
@@ -334,29 +449,88 @@ const LF = 0x0a
 const SPACE = 0x20
 const TAB = 0x09
 
-function tokenize(text: string): { records: RawRecord[]; unterminated: number | null } {
-  const records: RawRecord[] = []
-  const n = text.length
-  let i = 0
-  let line = 1
-  while (i < n) {
-    const record: RawRecord = { line, cells: [] }
-    records.push(record)
+/** A file as {@link CsvReader} read it: its non-blank records (the header first) and where an unclosed quote opens. */
+export interface CsvRecords {
+  records: RawRecord[]
+  /** The line of a quoted field that is never closed (that record and the rest of the file are lost), or null. */
+  unterminated: number | null
+}
+
+/**
+ * Reads a CSV file in chunks as they arrive, keeping its records and checking {@link CSV_LIMITS}
+ * as it goes: a file with too many rows or columns, or a cell that is too long, is refused
+ * (CsvImportError thrown from `push`) as soon as the offending row is seen, without reading on.
+ * Only an unfinished cell is held back between chunks.
+ */
+export class CsvReader {
+  /** Text not read yet: it starts at the cell (or record) being read. */
+  private text = ''
+  /** The physical line where `text` starts. */
+  private line = 1
+  /** The record being read, once its first cell has started. */
+  private record: RawRecord | null = null
+  private started = false
+  private readonly records: RawRecord[] = []
+  /** The header's cells, trimmed, once read; and each column's longest cell. */
+  private names: string[] | null = null
+  private limits: number[] = []
+  private rows = 0
+
+  /** Reads the next chunk of text; throws a CsvImportError at the first bound exceeded. */
+  push(chunk: string): void {
+    if (chunk === '') return
+    if (!this.started) {
+      this.started = true
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1)
+    }
+    this.text = this.text === '' ? chunk : this.text + chunk
+    this.scan(false)
+  }
+
+  /** The whole file has been pushed: reads what is left and returns the records. */
+  end(): CsvRecords {
+    return { records: this.records, unterminated: this.scan(true) }
+  }
+
+  /**
+   * Reads every cell that is complete (RFC 4180: quoted fields, doubled quotes, embedded commas and
+   * line breaks; CRLF / LF / lone CR line ends). Until `final`, a cell that reaches the end of the
+   * text may go on in the next chunk and is left for then. Returns where an unclosed quote opened.
+   */
+  private scan(final: boolean): number | null {
+    const text = this.text
+    const n = text.length
+    let i = 0
+    let line = this.line
     for (;;) {
+      if (this.record === null) {
+        if (i >= n) break
+        this.record = { line, cells: [] }
+      } else if (i >= n) {
+        // After a comma: if the file ends here, the record ends with an empty cell.
+        if (!final) break
+        this.addCell(this.record, '', line)
+        this.finish(this.record)
+        this.record = null
+        break
+      }
+      const record = this.record
+      const cellStart = i
+      const cellLine = line
+      let problem: { line: number; cell: number } | undefined
+      let value: string
       // Spaces before an opening quote are tolerated (cells are trimmed anyway).
       let j = i
       while (j < n && (text.charCodeAt(j) === SPACE || text.charCodeAt(j) === TAB)) j++
-      let value: string
+      let complete = true
       if (j < n && text.charCodeAt(j) === QUOTE) {
-        const quoteLine = line
         value = ''
         let k = j + 1
         for (;;) {
           const q = text.indexOf('"', k)
-          if (q === -1) {
-            record.cells.push(value + text.slice(k))
-            records.pop()
-            return { records, unterminated: quoteLine }
+          if (q === -1 || (q + 1 >= n && !final)) {
+            complete = false // the closing quote (or the second of a doubled one) may be in the next chunk
+            break
           }
           line += countLineBreaks(text, k, q)
           value += text.slice(k, q)
@@ -368,34 +542,165 @@ function tokenize(text: string): { records: RawRecord[]; unterminated: number | 
             break
           }
         }
+        if (!complete && final) {
+          // Never closed: this record is lost, and so is the rest of the file.
+          this.record = null
+          this.text = ''
+          return cellLine
+        }
         i = k
-        while (i < n && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB)) i++
-        if (i < n && !isDelimiter(text.charCodeAt(i))) {
-          record.problem ??= { line, cell: record.cells.length }
-          const start = i
-          while (i < n && !isDelimiter(text.charCodeAt(i))) i++
-          value += text.slice(start, i)
+        if (complete) {
+          while (i < n && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB)) i++
+          if (i < n && !isDelimiter(text.charCodeAt(i))) {
+            problem = { line, cell: record.cells.length }
+            const start = i
+            while (i < n && !isDelimiter(text.charCodeAt(i))) i++
+            value += text.slice(start, i)
+          }
         }
       } else {
-        const start = i
         while (i < n && !isDelimiter(text.charCodeAt(i))) i++
-        value = text.slice(start, i)
+        value = text.slice(cellStart, i)
       }
-      record.cells.push(value)
-      if (i >= n) break
-      const c = text.charCodeAt(i)
-      i++
-      if (c === COMMA) {
-        if (i >= n) record.cells.push('')
-        else continue
+      // A cell ends at a delimiter; a CR at the very end may be the first half of a CRLF.
+      if (complete && !final && (i >= n || (text.charCodeAt(i) === CR && i + 1 >= n))) complete = false
+      if (!complete) {
+        if (n - cellStart > 2 * CSV_LIMITS.maxCellLength + 2) throw this.tooLong(record, cellLine, null)
+        this.text = text.slice(cellStart)
+        this.line = cellLine
+        return null
+      }
+      this.addCell(record, value, cellLine)
+      if (problem) record.problem ??= problem
+      if (i >= n) {
+        this.finish(record)
+        this.record = null
         break
       }
+      const c = text.charCodeAt(i)
+      i++
+      if (c === COMMA) continue
       if (c === CR && text.charCodeAt(i) === LF) i++
       line++
-      break
+      this.finish(record)
+      this.record = null
     }
+    this.text = ''
+    this.line = line
+    return null
   }
-  return { records, unterminated: null }
+
+  private addCell(record: RawRecord, value: string, line: number): void {
+    const index = record.cells.length
+    if (index >= CSV_LIMITS.maxColumns) {
+      throw new CsvImportError([
+        { code: 'csv-too-many-columns', line: record.line, column: null, message: `line ${record.line}: the record has more than ${CSV_LIMITS.maxColumns.toLocaleString('en')} cells, the most a file may have` },
+      ])
+    }
+    const max = this.limits[index] ?? CSV_LIMITS.maxCellLength
+    if (value.length > max) {
+      const length = value.trim().length
+      if (length > max) throw this.tooLong(record, line, length)
+    }
+    record.cells.push(value)
+  }
+
+  /** A cell longer than its column allows; `length` is null when it is not even finished yet. */
+  private tooLong(record: RawRecord, line: number, length: number | null): CsvImportError {
+    const index = record.cells.length
+    const name = this.names?.[index]
+    const column = name === undefined || name === '' ? null : name
+    const where = column === null ? `line ${line}, column ${index + 1}` : `line ${line}, column ${JSON.stringify(column)}`
+    const max = this.limits[index] ?? CSV_LIMITS.maxCellLength
+    const message =
+      length === null
+        ? `${where}: the cell is longer than the ${max.toLocaleString('en')} characters allowed; if it should not be, a closing " may be missing`
+        : `${where}: the cell has ${length.toLocaleString('en')} characters; at most ${max.toLocaleString('en')} are allowed`
+    return new CsvImportError([{ code: 'csv-field-too-long', line, column, message }])
+  }
+
+  private finish(record: RawRecord): void {
+    if (isBlankRecord(record)) return
+    if (this.names === null) {
+      this.names = record.cells.map((cell) => cell.trim())
+      this.limits = record.cells.map((cell) => LIMIT_BY_ROLE[roleOf(cell) ?? 'other'])
+    } else if (++this.rows > CSV_LIMITS.maxRows) {
+      throw new CsvImportError([
+        {
+          code: 'too-many-rows',
+          line: record.line,
+          column: null,
+          message: `line ${record.line}: the file has more than ${CSV_LIMITS.maxRows.toLocaleString('en')} responses, the most one import takes; split it into several files`,
+        },
+      ])
+    }
+    this.records.push(record)
+  }
+}
+
+const LIMIT_BY_ROLE: Record<Role | 'other', number> = {
+  timestamp: CSV_LIMITS.maxCellLength,
+  name: CSV_LIMITS.maxNameLength,
+  email: CSV_LIMITS.maxEmailLength,
+  institution: CSV_LIMITS.maxInstitutionLength,
+  other: CSV_LIMITS.maxCellLength,
+}
+
+/**
+ * Reads an upload (UTF-8 bytes) through a {@link CsvReader}. It is refused (the promise rejects)
+ * as soon as it exceeds `maxBytes` (413 `body-too-large`) or a bound of the reader (CsvImportError):
+ * nothing more is parsed or kept, and what still arrives is dropped. Bytes that are not UTF-8
+ * become U+FFFD (refused in the stored columns, with their line).
+ */
+export function readCsvStream(stream: Readable, maxBytes: number): Promise<CsvRecords> {
+  return new Promise((resolve, reject) => {
+    const decoder = new TextDecoder('utf-8')
+    const reader = new CsvReader()
+    let bytes = 0
+    const detach = (): void => {
+      stream.off('data', onData)
+      stream.off('end', onEnd)
+      stream.off('error', onError)
+      stream.on('error', () => {}) // the answer is settled; a client going away later is not an error
+    }
+    function onData(chunk: Buffer | string): void {
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      bytes += buffer.length
+      if (bytes > maxBytes) {
+        detach()
+        return reject(bodyTooLarge(maxBytes))
+      }
+      try {
+        reader.push(decoder.decode(buffer, { stream: true }))
+      } catch (error) {
+        detach()
+        reject(error)
+      }
+    }
+    function onEnd(): void {
+      detach()
+      try {
+        reader.push(decoder.decode())
+        resolve(reader.end())
+      } catch (error) {
+        reject(error)
+      }
+    }
+    function onError(error: unknown): void {
+      detach()
+      reject(error)
+    }
+    stream.on('data', onData)
+    stream.on('end', onEnd)
+    stream.on('error', onError)
+    stream.resume()
+  })
+}
+
+/** The upload is larger than `maxBytes`: 413, as fastify answers for other bodies. */
+export function bodyTooLarge(maxBytes: number): AppError {
+  const mb = maxBytes / (1024 * 1024)
+  return new AppError('too-large', 'body-too-large', `The CSV file is larger than ${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB, the most one import takes; split it into several files`)
 }
 
 function isDelimiter(c: number): boolean {
@@ -451,8 +756,8 @@ type Stamp =
     }
 
 type PendingRow =
-  | { record: RawRecord; problem: CsvProblem; raw?: undefined; stamp?: undefined }
-  | { record: RawRecord; problem?: undefined; raw: string; stamp: Stamp }
+  | { record: RawRecord; problems: readonly CsvProblem[]; raw?: undefined; stamp?: undefined }
+  | { record: RawRecord; problems: readonly CsvProblem[]; raw: string; stamp: Stamp }
 
 /** RFC 3339 with an explicit offset: parseInstant is the one authority on it. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:[.,]\d*)?(?:[Zz]|[+-]\d{2}:\d{2})$/

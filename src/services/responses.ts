@@ -5,8 +5,15 @@ import { AppError, invalid, type FieldProblem } from '../errors.js'
 import { formatInstant, InvalidInstantError, parseInstant, type Instant } from '../domain/time.js'
 import { normaliseEmail } from '../domain/selection.js'
 import { wasEdited } from '../domain/provenance.js'
-import { parseResponsesCsv, type CsvOptions } from '../integrations/csv.js'
+import { CsvReader, responsesFromCsv, type CsvOptions, type CsvRecords } from '../integrations/csv.js'
 import { requireCall } from './calls.js'
+import { Pacer, runPaced } from './pace.js'
+
+/**
+ * Rows per INSERT. PGlite runs a statement on the event loop, so one statement must stay short
+ * (a few milliseconds) for other requests to be answered in between; PostgreSQL hardly minds.
+ */
+const INSERT_BATCH = 100
 
 /** One response as it arrives, before it is matched against what rota already holds. */
 export interface IncomingResponse {
@@ -62,9 +69,20 @@ export function readJsonBatch(items: JsonResponse[]): IncomingResponse[] {
   return incoming
 }
 
-/** Reads a Google Forms CSV export; a bad row fails the whole file with its line named (CsvImportError). */
-export function readCsvBatch(text: string, options: CsvOptions): IncomingResponse[] {
-  return parseResponsesCsv(text, options).map((row) => ({
+/**
+ * Reads a Google Forms CSV export (as read from the upload by readCsvStream, or its whole text); a
+ * bad row fails the whole file with its line named (CsvImportError). Paced: other requests are
+ * answered while a large file is read.
+ */
+export async function readCsvBatch(csv: CsvRecords | string, options: CsvOptions): Promise<IncomingResponse[]> {
+  let records: CsvRecords
+  if (typeof csv === 'string') {
+    const reader = new CsvReader()
+    reader.push(csv)
+    records = reader.end()
+  } else records = csv
+  const rows = await runPaced(responsesFromCsv(records, options))
+  return rows.map((row) => ({
     externalId: null,
     submittedAt: row.submittedAt,
     name: row.name,
@@ -79,22 +97,11 @@ function keyOf(r: { externalId: string | null; email: string; submittedAt: strin
   return r.externalId !== null ? `id\u0000${r.externalId}` : `at\u0000${normaliseEmail(r.email)}\u0000${r.submittedAt}`
 }
 
-/**
- * Imports responses into a call, all or nothing: each is matched to a stored one by external id
- * (or by email and exact submission instant) and inserted, updated or left unchanged. New ones get
- * the next ingestion numbers in batch order, the tie-breaker for equal instants. Refused once the
- * call's selection is final, so a decided selection never changes underneath its decisions.
- */
-export async function importResponses(
-  db: Db,
-  callId: string,
-  incoming: IncomingResponse[],
-  source: ResponseSource,
-  now: Date,
-  options: { missingAreDeleted?: boolean } = {},
-): Promise<ImportCounts> {
+/** Refuses a batch that holds one response twice (same identity), naming both places. */
+async function refuseRepeats(incoming: IncomingResponse[], pacer: Pacer): Promise<void> {
   const seen = new Map<string, IncomingResponse>()
   for (const response of incoming) {
+    if (pacer.due()) await pacer.pause()
     const key = keyOf(response)
     const earlier = seen.get(key)
     if (earlier) {
@@ -105,6 +112,26 @@ export async function importResponses(
     }
     seen.set(key, response)
   }
+}
+
+/**
+ * Imports responses into a call, all or nothing: each is matched to a stored one by external id
+ * (or by email and exact submission instant) and inserted, updated or left unchanged. New ones get
+ * the next ingestion numbers in batch order, the tie-breaker for equal instants. Refused once the
+ * call's selection is final, so a decided selection never changes underneath its decisions.
+ * Large batches are written a few hundred rows at a time, in the one transaction, handing the event
+ * loop back in between so that other requests are still answered.
+ */
+export async function importResponses(
+  db: Db,
+  callId: string,
+  incoming: IncomingResponse[],
+  source: ResponseSource,
+  now: Date,
+  options: { missingAreDeleted?: boolean } = {},
+): Promise<ImportCounts> {
+  const pacer = new Pacer()
+  await refuseRepeats(incoming, pacer)
 
   return db.transaction(async (tx) => {
     // Locking the call serialises imports and closing, so a response can never slip in after the selection.
@@ -116,9 +143,17 @@ export async function importResponses(
     for (const row of await queries.listResponses(tx, callId)) existing.set(keyOf(row), row)
 
     const counts: ImportCounts = { inserted: 0, updated: 0, unchanged: 0 }
-    const inserts: queries.NewResponseRow[] = []
+    // Written as they fill, so a large import holds a batch of rows at a time, not all of them.
+    let inserts: queries.NewResponseRow[] = []
+    const flush = async (): Promise<void> => {
+      if (inserts.length === 0) return
+      await queries.insertResponses(tx, inserts)
+      inserts = []
+      await pacer.pause()
+    }
     let seq = await queries.lastIngestSeq(tx, callId)
     for (const response of incoming) {
+      if (pacer.due()) await pacer.pause()
       const stored = existing.get(keyOf(response))
       const values = {
         submittedAt: response.submittedAt,
@@ -134,6 +169,7 @@ export async function importResponses(
         const firstSeen = wasEdited(values.submittedAt, values.lastSubmittedAt) ? null : { name: values.name, email: values.email, institution: values.institution }
         inserts.push({ callId, externalId: response.externalId, ingestSeq: ++seq, firstSeen, ...values })
         counts.inserted++
+        if (inserts.length >= INSERT_BATCH) await flush()
       } else if (
         stored.submittedAt === values.submittedAt &&
         stored.name === values.name &&
@@ -148,12 +184,15 @@ export async function importResponses(
         counts.updated++
       }
     }
-    await queries.insertResponses(tx, inserts)
+    await flush()
     if (options.missingAreDeleted) {
       // Kept, never dropped: a response gone from the form is flagged for staff to look at.
       const present = new Set(incoming.map((r) => r.externalId))
       const gone = [...existing.values()].filter((row) => row.source === source && row.deletedUpstreamAt === null && !present.has(row.externalId))
-      for (const row of gone) await queries.flagDeletedUpstream(tx, row.id, now)
+      for (const row of gone) {
+        await queries.flagDeletedUpstream(tx, row.id, now)
+        if (pacer.due()) await pacer.pause()
+      }
       counts.deletedUpstream = gone.length
     }
     return counts

@@ -15,10 +15,35 @@ export async function lastIngestSeq(db: Db, callId: string): Promise<number> {
   return row?.last ?? 0
 }
 
-/** Inserts in chunks that stay well below PostgreSQL's 65,535 parameters per statement. */
+/**
+ * Inserts rows (one statement per 1,000). The rows travel as one JSON parameter read back with
+ * jsonb_to_recordset: a third of the CPU of one bound parameter per value, which matters on
+ * PGlite, where the statement runs on the event loop (a 50,000-row import is written in slices).
+ */
 export async function insertResponses(db: Db, rows: NewResponseRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 2000) {
-    await db.insert(responses).values(rows.slice(i, i + 2000))
+  for (let i = 0; i < rows.length; i += 1000) {
+    const json = JSON.stringify(
+      rows.slice(i, i + 1000).map((r) => ({
+        call_id: r.callId,
+        external_id: r.externalId ?? null,
+        ingest_seq: r.ingestSeq,
+        submitted_at: r.submittedAt,
+        submitted_at_ts: r.submittedAtTs,
+        name: r.name,
+        email: r.email,
+        institution: r.institution ?? null,
+        source: r.source,
+        last_submitted_at: r.lastSubmittedAt ?? null,
+        first_seen: r.firstSeen ?? null,
+      })),
+    )
+    await db.execute(sql`
+      insert into responses (call_id, external_id, ingest_seq, submitted_at, submitted_at_ts, name, email, institution, source, last_submitted_at, first_seen)
+      select call_id, external_id, ingest_seq, submitted_at, submitted_at_ts, name, email, institution, source, last_submitted_at, first_seen
+      from jsonb_to_recordset(${json}::jsonb) as r(
+        call_id uuid, external_id text, ingest_seq integer, submitted_at text, submitted_at_ts timestamptz,
+        name text, email text, institution text, source text, last_submitted_at text, first_seen jsonb
+      )`)
   }
 }
 

@@ -1,4 +1,7 @@
+import type { Readable } from 'node:stream'
+import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { bodyTooLarge, CsvImportError, readCsvStream, type CsvOptions, type CsvRecords } from '../../integrations/csv.js'
 import type { Deps } from '../../deps.js'
 import * as calls from '../../services/calls.js'
 import * as responses from '../../services/responses.js'
@@ -10,11 +13,38 @@ import { errors, staffOnly } from '../schemas/common.js'
 import { TeamParams } from '../schemas/teams.js'
 import { Call, CallList, CallParams, CallPatch, CloseBody, CsvBody, FormLink, FormLinkBody, ImportCounts, ImportQuery, JsonBatch, NewCall, ResponseList, Selection, SyncResult } from '../schemas/calls.js'
 
+/** The largest import body, JSON or CSV: 50,000 responses of a real form fit with room to spare. */
+export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024
+
 export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   const { db } = deps.database
   return async (app) => {
-    // A Google Forms export arrives as text/csv; the import route reads it as one string.
-    app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body))
+    // A Google Forms export arrives as text/csv. It is read as it streams in, so a file over the
+    // limits (too many rows, a cell too long, more bytes than the route's bodyLimit) is refused at
+    // its first offending row, unparsed beyond it. The records read (or the refusal) are handed to
+    // the handler here; the body itself is left empty (the schema documents the CSV text).
+    const csvUploads = new WeakMap<object, CsvRecords | CsvImportError>()
+    app.addContentTypeParser('text/csv', async (request: FastifyRequest, payload: Readable) => {
+      const maxBytes = request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? IMPORT_BODY_LIMIT
+      if (Number(request.headers['content-length']) > maxBytes) throw bodyTooLarge(maxBytes)
+      try {
+        csvUploads.set(request, await readCsvStream(payload, maxBytes))
+      } catch (error) {
+        // Too big, or a broken stream: fastify answers and closes the connection.
+        if (!(error instanceof CsvImportError)) throw error
+        // Answered by the handler, on a connection left open: a client still sending the rest of the
+        // file can read the refusal (and stop), instead of finding the connection closed under it.
+        csvUploads.set(request, error)
+      }
+      return ''
+    })
+    /** The responses in the CSV upload read above; its records are let go once read. */
+    async function readCsvUpload(request: FastifyRequest, body: string, options: CsvOptions) {
+      const upload = csvUploads.get(request)
+      csvUploads.delete(request)
+      if (upload instanceof CsvImportError) throw upload
+      return responses.readCsvBatch(upload ?? body, options)
+    }
 
     app.post('/teams/:team/calls', {
       schema: {
@@ -59,8 +89,8 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     }, async (request) => calls.cancelCall(db, request.params.id, deps.clock()))
 
     app.post('/calls/:id/responses', {
-      // A call's whole export in one request: 50,000 responses fit.
-      bodyLimit: 32 * 1024 * 1024,
+      // A call's whole export in one request: 50,000 responses fit (JSON or CSV).
+      bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
         tags: ['calls'],
         summary: 'Import responses (JSON batch or Google Forms CSV export); all or nothing',
@@ -70,7 +100,7 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         params: CallParams,
         querystring: ImportQuery,
         body: { content: { 'application/json': { schema: JsonBatch }, 'text/csv': { schema: CsvBody } } },
-        response: { 200: ImportCounts, ...errors(400, 401, 404, 409) },
+        response: { 200: ImportCounts, ...errors(400, 401, 404, 409, 413) },
       },
     }, async (request) => {
       const body = request.body as string | { responses: responses.JsonResponse[] } | undefined
@@ -80,7 +110,7 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       }
       const batch =
         typeof body === 'string'
-          ? { incoming: responses.readCsvBatch(body, request.query), source: 'csv' as const }
+          ? { incoming: await readCsvUpload(request, body, request.query), source: 'csv' as const }
           : { incoming: readJsonResponses(body.responses), source: 'json' as const }
       return responses.importResponses(db, request.params.id, batch.incoming, batch.source, deps.clock())
     })

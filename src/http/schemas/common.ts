@@ -20,7 +20,9 @@ const errorDescriptions: Record<number, string> = {
   409: 'The request conflicts with the current state.',
   422: 'The request is well-formed but cannot be processed.',
   502: 'Google failed or refused; the error says what to fix.',
-  503: 'Not ready.',
+  413: 'Too large for one import: too many rows or bytes.',
+  429: 'Too many requests from this address; wait for Retry-After.',
+  503: 'Not ready, shutting down, or the database is unavailable; retry after Retry-After.',
 }
 
 /** Error responses for a route, by status: `errors(400, 401, 404)`. */
