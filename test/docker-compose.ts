@@ -131,3 +131,11 @@ t.test('the image runs what npm start runs, and what it imports is a production 
   t.ok(imported.has('fastify') && imported.has('googleapis'), `found the imports of dist/ (${imported.size} packages)`)
   t.same([...imported].filter((name) => !(name in pkg.dependencies)), [], 'each is in dependencies')
 })
+
+t.test('README states the Node.js version package.json requires', async (t) => {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { engines: { node: string } }
+  const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const minimum = /^>=(\d+\.\d+)$/.exec(pkg.engines.node)?.[1]
+  t.ok(minimum, `engines.node is a minimum (${pkg.engines.node})`)
+  t.match(readme, new RegExp(`Requires Node\\.js ${minimum?.replace('.', '\\.')} or later`), 'README says the same')
+})
