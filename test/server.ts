@@ -7,13 +7,17 @@ import { once } from 'node:events'
 import t from 'tap'
 import { PGlite } from '@electric-sql/pglite'
 import { migratedTemplate } from './helpers/database.js'
+import { compiled } from './helpers/compiled.js'
 
-// The embedded default, end to end: real processes on a real data directory, as a user runs them.
+// The embedded default, end to end: real processes on a real data directory, as a user runs them
+// (the compiled service and CLI in dist/, as `npm start` and `npm run token` run them).
 const root = fileURLToPathSafe(new URL('..', import.meta.url))
 const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-server-'))
 const dataDir = path.join(parent, 'data') // rota creates it
 t.teardown(() => fs.rmSync(parent, { recursive: true, force: true }))
 const STAFF_TOKEN = 'server-test-staff-token-123'
+const SERVER = compiled('server.js')
+const TOKEN_CLI = compiled('cli/token.js')
 
 /** Every file and folder under `dir` whose mode lets anyone but the owner in: `644 pgdata/PG_VERSION`. */
 function notOwnerOnly(dir: string): string[] {
@@ -49,7 +53,7 @@ interface Run {
 }
 
 function run(script: string, args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
   })
@@ -78,7 +82,7 @@ async function waitForHealth(port: number, run: Run): Promise<void> {
 
 t.test('npm start on an empty data directory serves, keeps data across a restart, and refuses a second process', async (t) => {
   const port = await freePort()
-  const first = run('src/server.ts', [], { PORT: String(port), STAFF_TOKEN })
+  const first = run(SERVER, [], { PORT: String(port), STAFF_TOKEN })
   t.teardown(() => first.child.kill('SIGKILL'))
   await waitForHealth(port, first)
   t.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200, 'ready')
@@ -93,11 +97,11 @@ t.test('npm start on an empty data directory serves, keeps data across a restart
   })
   t.equal(patched.status, 200)
 
-  const second = run('src/server.ts', [], { PORT: String(await freePort()) })
+  const second = run(SERVER, [], { PORT: String(await freePort()) })
   t.equal(await second.exited, 1, 'a second rota on the same DATA_DIR exits with status 1')
   t.match(second.stderr(), /is in use by rota process \d+/)
 
-  const cli = run('src/cli/token.ts', ['create', '--name', 'bob'], {})
+  const cli = run(TOKEN_CLI, ['create', '--name', 'bob'], {})
   t.equal(await cli.exited, 1, 'the token CLI refuses while rota runs on the embedded database')
   t.match(cli.stderr(), /in use by rota process/)
 
@@ -106,13 +110,13 @@ t.test('npm start on an empty data directory serves, keeps data across a restart
   t.notOk(fs.existsSync(path.join(dataDir, 'rota.lock')), 'the lock is released')
   t.same(notOwnerOnly(dataDir), [], 'after a stop, every database file is the owner\'s only (0600/0700)')
 
-  const created = run('src/cli/token.ts', ['create', '--name', 'bob'], { LOG_LEVEL: 'silent' })
+  const created = run(TOKEN_CLI, ['create', '--name', 'bob'], { LOG_LEVEL: 'silent' })
   t.equal(await created.exited, 0, created.stderr())
   const token = created.stdout().trim()
   t.match(token, /^rota_[A-Za-z0-9_-]{43}$/, 'the token is printed once')
   t.notOk(fs.readdirSync(dataDir, { recursive: true }).some((f) => String(f).includes(token)), 'the token itself is not stored in a file name')
 
-  const restarted = run('src/server.ts', [], { PORT: String(port) })
+  const restarted = run(SERVER, [], { PORT: String(port) })
   t.teardown(() => restarted.child.kill('SIGKILL'))
   await waitForHealth(port, restarted)
   t.same(notOwnerOnly(dataDir), [], 'while running, every file is the owner\'s only')
@@ -128,9 +132,9 @@ t.test('npm start on an empty data directory serves, keeps data across a restart
   restarted.child.kill('SIGINT')
   t.equal(await restarted.exited, 0, 'SIGINT shuts down cleanly')
 
-  const revoked = run('src/cli/token.ts', ['revoke', 'bob'], { LOG_LEVEL: 'silent' })
+  const revoked = run(TOKEN_CLI, ['revoke', 'bob'], { LOG_LEVEL: 'silent' })
   t.equal(await revoked.exited, 0, revoked.stderr())
-  const again = run('src/server.ts', [], { PORT: String(port) })
+  const again = run(SERVER, [], { PORT: String(port) })
   t.teardown(() => again.child.kill('SIGKILL'))
   await waitForHealth(port, again)
   const afterRevoke = await fetch(`http://127.0.0.1:${port}/teams/coc`, {
@@ -144,7 +148,7 @@ t.test('npm start on an empty data directory serves, keeps data across a restart
 })
 
 t.test('an invalid variable stops rota with one line naming it', async (t) => {
-  const bad = run('src/server.ts', [], { PORT: 'eighty' })
+  const bad = run(SERVER, [], { PORT: 'eighty' })
   t.equal(await bad.exited, 1)
   t.equal(bad.stderr(), 'rota: invalid configuration: PORT: must be a whole number between 0 and 65535 (got "eighty")\n')
 })
@@ -228,10 +232,13 @@ t.test('npm start passes SIGTERM to rota: requests in flight finish whole, new o
   }
   t.ok(ready, 'ready')
   const below = descendants(npm.pid!)
+  let rotaArgv: string[] = []
   rotaPid = below.find((pid) => {
     try {
-      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-      return path.basename(argv[0]!) === 'node' && argv.some((arg) => /server\.[jt]s$/.test(arg))
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
+      if (path.basename(argv[0]!) !== 'node' || !argv.some((arg) => /server\.[jt]s$/.test(arg))) return false
+      rotaArgv = argv
+      return true
     } catch {
       return false
     }
@@ -241,6 +248,7 @@ t.test('npm start passes SIGTERM to rota: requests in flight finish whole, new o
     for (const pid of below) if (alive(pid)) process.kill(pid, 'SIGKILL')
   })
   t.ok(rotaPid > 0, 'the rota node process is found under npm')
+  t.same(rotaArgv.slice(1), ['dist/server.js'], 'npm start runs the compiled server, with no TypeScript loader')
 
   // Clients keep asking (a large document and the roster) while SIGTERM arrives.
   const outcomes: Array<{ status: number; body: string } | { error: string }> = []

@@ -1,5 +1,5 @@
 /**
- * Roster benchmark (`npm run bench roster`): rota started as in production (`src/server.ts`, all
+ * Roster benchmark (`npm run bench roster`): rota started as in production (`dist/server.js`, all
  * plugins, embedded PGlite on disk, a team with four years of history) against a bare fastify app
  * answering a constant JSON route, loaded by the same autocannon settings in the same run.
  */
@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { compiled } from '../helpers/compiled.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const TOKEN = 'bench-roster-staff-token-0123'
@@ -25,8 +26,9 @@ async function freePort(): Promise<number> {
   return port
 }
 
+/** `node <args>`: the compiled rota, or a TypeScript file through tsx (`--import tsx` in args). */
 async function start(args: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
   const deadline = Date.now() + 60_000
   while (Date.now() < deadline) {
     try {
@@ -79,8 +81,8 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-bench-roster-'))
 const rotaPort = await freePort()
 const barePort = await freePort()
 // The clock of a rota started now lies after the seeded history; early closes need the calls open, so seed with real dates in the past.
-const rota = await start(['src/server.ts'], { DATA_DIR: dataDir, STAFF_TOKEN: TOKEN, LOG_LEVEL: 'info' }, rotaPort)
-const bare = await start(['test/bench/bare-server.ts'], {}, barePort)
+const rota = await start([compiled('server.js')], { DATA_DIR: dataDir, STAFF_TOKEN: TOKEN, LOG_LEVEL: 'info' }, rotaPort)
+const bare = await start(['--import', 'tsx', 'test/bench/bare-server.ts'], {}, barePort)
 try {
   await seed(`http://127.0.0.1:${rotaPort}`)
   const sample = await (await fetch(`http://127.0.0.1:${rotaPort}/teams/coc/roster?at=2025-06-01T00:00:00Z`)).json() as { members: unknown[] }

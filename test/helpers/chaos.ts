@@ -1,34 +1,20 @@
 /**
- * Helpers for test/jobs/outbox-chaos.ts: rota instances as real processes that the test kills with
- * SIGKILL and replaces.
+ * Helpers for test/jobs/outbox-chaos.ts and test/faults/postgres-outage.ts: rota instances as real
+ * processes (the compiled service, `node dist/server.js`) that the tests kill and replace.
  *
- * This file is also preloaded into each instance (`node --import tsx --import <this file>`): with
- * ROTA_CHAOS_PARENT_PID set, it SIGKILLs its own process as soon as its parent (the test) is gone,
- * so that a test killed outright (SIGKILL, a crashed runner) never leaves rota instances ticking
- * against a database nobody will drop. Without the variable it does nothing, so the test itself
- * can import it.
+ * Each instance preloads test/helpers/parent-guard.mjs: with ROTA_CHAOS_PARENT_PID set, it SIGKILLs
+ * its own process as soon as its parent (the test) is gone, so that a test killed outright (SIGKILL,
+ * a crashed runner) never leaves rota instances ticking against a database nobody will drop.
  */
 import fs from 'node:fs'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-
-const guardedParent = Number(process.env['ROTA_CHAOS_PARENT_PID'] ?? '')
-if (Number.isInteger(guardedParent) && guardedParent > 0) {
-  const check = (): void => {
-    if (process.ppid !== guardedParent) process.kill(process.pid, 'SIGKILL')
-  }
-  check()
-  setInterval(check, 250).unref()
-}
-
-// Diagnosis only (CHAOS_WARM_GOOGLEAPIS=1 in the test): load googleapis before rota starts, so that
-// its first send does not first spend seconds importing it while holding its claim.
-if (process.env['ROTA_CHAOS_WARM_GOOGLEAPIS'] === '1') await import('googleapis')
+import { compiled } from './compiled.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const SELF = fileURLToPath(import.meta.url)
+const GUARD = fileURLToPath(new URL('parent-guard.mjs', import.meta.url))
 
-/** One rota process: `node --import tsx src/server.ts`, as `npm start` runs it. */
+/** One rota process: `node dist/server.js`, as `npm start` runs it. */
 export interface RotaProcess {
   child: ChildProcess
   pid: number
@@ -41,7 +27,7 @@ export interface RotaProcess {
 }
 
 export function spawnRota(env: Record<string, string>, onWarning?: (line: string) => void): RotaProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', SELF, 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', GUARD, compiled('server.js')], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', ROTA_CHAOS_PARENT_PID: String(process.pid), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -30,7 +30,7 @@ import { updateTeam } from '../../src/services/teams.js'
 // (100 per call), CHAOS_SEED (the test's own random choices), CHAOS_LOG_LEVEL (the instances'
 // LOG_LEVEL, default warn) with CHAOS_LOG_FILE (a file that gets every instance log line),
 // CHAOS_TIMELINE_FILE (a file that gets every send/check/kill event), and, for diagnosis only,
-// CHAOS_WARM_GOOGLEAPIS=1 (instances load googleapis before rota starts; see helpers/chaos.ts).
+// CHAOS_WARM_GOOGLEAPIS=1 (instances load googleapis before rota starts; see helpers/parent-guard.mjs).
 // Most of the run time is instances starting (tsx + googleapis: ~5 s of CPU each, 53 of them).
 
 const KILLS = Number(process.env['CHAOS_KILLS'] ?? 50)
