@@ -3,11 +3,11 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
 import t from 'tap'
 import { PGlite } from '@electric-sql/pglite'
 import { migratedTemplate } from './helpers/database.js'
 import { compiled } from './helpers/compiled.js'
+import { freePort } from './helpers/free-port.js'
 
 // The embedded default, end to end: real processes on a real data directory, as a user runs them
 // (the compiled service and CLI in dist/, as `npm start` and `npm run token` run them).
@@ -36,14 +36,6 @@ function fileURLToPathSafe(url: URL): string {
   return decodeURIComponent(url.pathname)
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as net.AddressInfo
-  server.close()
-  return port
-}
 
 interface Run {
   child: ChildProcess

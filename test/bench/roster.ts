@@ -4,7 +4,6 @@
  * answering a constant JSON route, loaded by the same autocannon settings in the same run.
  */
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -12,19 +11,13 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { compiled } from '../helpers/compiled.js'
+import { freePort } from '../helpers/free-port.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const TOKEN = 'bench-roster-staff-token-0123'
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = 10
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as net.AddressInfo
-  server.close()
-  return port
-}
 
 /** `node <args>`: the compiled rota, or a TypeScript file through tsx (`--import tsx` in args). */
 async function start(args: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {

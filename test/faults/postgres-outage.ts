@@ -1,11 +1,10 @@
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { once } from 'node:events'
 import t, { type Test } from 'tap'
 import { spawnRota, sleep, type RotaProcess } from '../helpers/chaos.js'
 import { connectionsTo, startPgCluster } from '../helpers/pg-cluster.js'
+import { freePort } from '../helpers/free-port.js'
 
 // PostgreSQL stopped for 30 s under a steady read and write load, with rota running as a real
 // process: what users and the database notice. Before the fixes this made ~25,000 connections,
@@ -25,14 +24,6 @@ if (!process.env.TEST_DATABASE_URL) {
   t.test('PostgreSQL stopped for 30 s under load: bounded connections, stale roster, 503 writes, nothing lost, prompt SIGTERM', outage)
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as net.AddressInfo
-  server.close()
-  return port
-}
 
 async function startRota(databaseUrl: string, dataDir: string): Promise<{ rota: RotaProcess; base: string }> {
   const port = await freePort()

@@ -1,10 +1,9 @@
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { execFile } from 'node:child_process'
-import { once } from 'node:events'
 import { promisify } from 'node:util'
+import { freePort } from './free-port.js'
 
 const run = promisify(execFile)
 
@@ -18,14 +17,6 @@ export interface PgCluster {
   destroy(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as net.AddressInfo
-  server.close()
-  return port
-}
 
 /** The newest installed PostgreSQL's bin folder (Debian layout), or the one on PATH. */
 function binDir(): string {
