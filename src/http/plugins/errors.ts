@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { AppError, type ErrorKind } from '../../errors.js'
 import { patternMessage } from '../schemas/text.js'
+import { errors } from '../schemas/common.js'
 import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable, describeDatabaseError, isDatabaseUnavailable } from '../../db/unavailable.js'
 
 const STATUS: Record<ErrorKind, number> = {
@@ -61,6 +62,14 @@ function describe(context: string, error: AjvError): { field: string; message: s
  * to the client.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
+  // Any route may meet an unreachable database or a shutdown: each documents its 503 (not /healthz,
+  // which touches nothing, nor the docs).
+  const unavailable = errors(503)[503]
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/healthz' || route.url.startsWith('/docs')) return
+    const schema = route.schema as { response?: Record<string, unknown>; hide?: boolean } | undefined
+    if (schema?.response && !schema.hide && !schema.response[503]) schema.response[503] = unavailable
+  })
   // During an outage every request fails the same way: log the first, then a count every 10 s.
   let unavailableSince = 0
   let unavailableCount = 0
