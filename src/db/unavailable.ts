@@ -6,7 +6,9 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 /**
  * SQLSTATEs that say the server is going away or refuses sessions, not that the query is wrong:
  * 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up or in
- * recovery), 53300 too_many_connections. Class 08 (connection exception) is matched as a class.
+ * recovery), 53300 too_many_connections. Class 08 (connection exception) is matched as a class, and
+ * so is class 58 (system error: 58P01 undefined_file, 58030 io_error), which is what the embedded
+ * database answers when its files were removed or cannot be read.
  */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300'])
 
@@ -27,7 +29,7 @@ interface ErrorLike {
 
 function matches(error: ErrorLike): boolean {
   const code = typeof error.code === 'string' ? error.code : ''
-  if (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true
+  if (NETWORK_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /^(08|58)[0-9A-Z]{3}$/.test(code)) return true
   const message = typeof error.message === 'string' ? error.message : ''
   return UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))
 }

@@ -45,3 +45,12 @@ t.test('/readyz is 503 once the data directory is deleted', async (t) => {
   t.equal(res.statusCode, 503)
   t.equal(res.json().error.code, 'database-not-ready')
 })
+
+t.test('with its files gone, routes that need them answer 503 database-unavailable, not 500', async (t) => {
+  // The data directory is gone since the subtest above; the members table was never read, so no
+  // page of it is in memory.
+  const res = await app.inject({ method: 'GET', url: '/teams/coc/roster' })
+  t.equal(res.statusCode, 503)
+  t.equal(res.json().error.code, 'database-unavailable')
+  t.equal(res.headers['retry-after'], '5')
+})
