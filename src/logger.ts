@@ -33,7 +33,9 @@ const SAFE_FIELDS = ['code', 'kind', 'statusCode', 'status', 'severity', 'schema
 /** Long enough for any message rota or a driver writes; a query text is cut to this. */
 const MAX_TEXT = 500
 
-const EMAIL = /[^\s<>()[\]\\,;:"'`@]+@[^\s<>()[\]\\,;:"'`@]+\.[A-Za-z0-9-]+/g
+// Slashes are left out of both parts so that file paths in stacks (node_modules/@scope/pkg/x.js) stay
+// readable; an address with a slash in its local part still has everything after the slash masked.
+const EMAIL = /[^\s<>()[\]\\,;:"'`@/]+@[^\s<>()[\]\\,;:"'`@/]+\.[A-Za-z0-9-]+/g
 
 /** `ada@example.org` → `[email]`. */
 export function maskEmailText(text: string): string {
