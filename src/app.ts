@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
@@ -66,8 +66,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   const rosterCache = new RosterCache(deps.database.db)
   const unlisten = await rosterCache.listen(deps.database)
   app.addHook('onClose', async () => unlisten())
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (!READ_METHODS.has(request.method) && reply.statusCode < 400) {
+  // Only routes that write carry this hook: the roster and other reads pay nothing for it.
+  const refreshRosterAfterWrite = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (reply.statusCode < 400) {
       rosterCache.invalidate()
       try {
         await deps.database.notify(deps.database.db, ROSTER_CHANNEL, 'changed')
@@ -77,6 +78,11 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
       }
     }
     return payload
+  }
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (methods.every((m) => READ_METHODS.has(m))) return
+    route.onSend = [...([] as unknown[]).concat(route.onSend ?? []), refreshRosterAfterWrite] as RouteOptions['onSend']
   })
 
   registerErrorHandling(app)

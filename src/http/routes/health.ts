@@ -24,9 +24,10 @@ export function registerShutdownGate(app: FastifyInstance, lifecycle: Lifecycle)
   app.addHook('preClose', async () => {
     lifecycle.shuttingDown = true
   })
-  app.addHook('onRequest', async (request, reply) => {
-    if (!lifecycle.shuttingDown || request.url === '/healthz') return
-    return reply
+  // A callback hook, not an async one: every request passes here, the cached roster included.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!lifecycle.shuttingDown || request.url === '/healthz') return done()
+    reply
       .status(503)
       .header('connection', 'close')
       .header('retry-after', String(SHUTDOWN_RETRY_AFTER_SECONDS))
