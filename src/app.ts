@@ -1,9 +1,10 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import type { Deps } from './deps.js'
 import { registerErrorHandling } from './http/plugins/errors.js'
+import { addRouteHooks, changesData } from './http/route-options.js'
 import { frameworkErrors } from './http/plugins/framework-errors.js'
 import { registerAuth } from './http/plugins/auth.js'
 import { registerSwagger } from './http/plugins/swagger.js'
@@ -17,7 +18,6 @@ import { templateRoutes } from './http/routes/templates.js'
 import { outboxRoutes } from './http/routes/outbox.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 import { institutionRoutes } from './http/routes/institutions.js'
 
 export interface AppOptions {
@@ -80,9 +80,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     return payload
   }
   app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    if (methods.every((m) => READ_METHODS.has(m))) return
-    route.onSend = [...([] as unknown[]).concat(route.onSend ?? []), refreshRosterAfterWrite] as RouteOptions['onSend']
+    if (changesData(route)) addRouteHooks(route, 'onSend', [refreshRosterAfterWrite])
   })
 
   registerErrorHandling(app)

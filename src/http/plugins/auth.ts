@@ -3,6 +3,7 @@ import { AppError } from '../../errors.js'
 import { authenticateStaff, type Staff } from '../../services/tokens.js'
 import type { Deps } from '../../deps.js'
 import { tooManyRequests } from './security.js'
+import { addRouteHooks, changesData, isStaffRoute, routeMethods } from '../route-options.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,11 +11,6 @@ declare module 'fastify' {
   }
 }
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
-
-function requiresStaff(schema: { security?: unknown[] } | undefined): boolean {
-  return Array.isArray(schema?.security) && schema.security.length > 0
-}
 
 /**
  * Staff authentication with `Authorization: Bearer <token>`. A route is staff-only when its schema
@@ -56,13 +52,11 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
 
   // Only staff routes get the hook: public reads (the cached roster) pay nothing for authentication.
   app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    const writes = methods.some((m) => !READ_METHODS.has(m))
-    const staffOnly = requiresStaff(route.schema as { security?: unknown[] })
-    if (writes && !staffOnly && !route.url.startsWith('/docs')) {
-      throw new Error(`route ${methods.join(',')} ${route.url} changes data but does not declare staff security`)
+    const staffOnly = isStaffRoute(route)
+    if (changesData(route) && !staffOnly && !route.url.startsWith('/docs')) {
+      throw new Error(`route ${routeMethods(route).join(',')} ${route.url} changes data but does not declare staff security`)
     }
     // First of the route's own hooks, so that the write limit (registerSecurity) counts staff writes only.
-    if (staffOnly) route.onRequest = [authenticate, ...([] as unknown[]).concat(route.onRequest ?? [])] as typeof route.onRequest
+    if (staffOnly) addRouteHooks(route, 'onRequest', [authenticate], 'first')
   })
 }

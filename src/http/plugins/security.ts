@@ -3,8 +3,8 @@ import helmet, { type FastifyHelmetOptions } from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import type { Config } from '../../config.js'
 import { ErrorBody } from '../schemas/common.js'
+import { addRouteHooks, changesData, isStaffRoute, routeMethods } from '../route-options.js'
 
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**
  * The API's Content-Security-Policy: its answers are JSON and iCalendar, never a page, so nothing may
@@ -45,10 +45,6 @@ async function helmetHeaders(options: FastifyHelmetOptions): Promise<Record<stri
   return headers
 }
 
-function requiresStaff(route: { schema?: unknown }): boolean {
-  const security = (route.schema as { security?: unknown[] } | undefined)?.security
-  return Array.isArray(security) && security.length > 0
-}
 
 /** `/teams/:team/schedule.ics` → a RegExp matching the concrete paths of that route. */
 function pathPattern(url: string): RegExp {
@@ -101,8 +97,8 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
   }
   app.addHook('onRoute', (route: RouteOptions) => {
     if (route.url.startsWith('/docs') || route.method === 'OPTIONS') return
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    const staff = requiresStaff(route)
+    const methods = routeMethods(route)
+    const staff = isStaffRoute(route)
     if (staff) {
       // Both limits answer 429 on staff routes: say so in the OpenAPI document.
       const schema = route.schema as { response?: Record<string, unknown> } | undefined
@@ -113,8 +109,8 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
       ;(staff ? staffPaths : publicPaths).push(pathPattern(route.url))
       if (!staff) added.push(allowPublicRead)
     }
-    if (writeLimit && methods.some((m) => !READ_METHODS.has(m))) added.push(limitWrites as never)
-    if (added.length > 0) route.onRequest = [...([] as unknown[]).concat(route.onRequest ?? []), ...added] as RouteOptions['onRequest']
+    if (writeLimit && changesData(route)) added.push(limitWrites as never)
+    if (added.length > 0) addRouteHooks(route, 'onRequest', added)
   })
 
   // Preflight: only for public reads (If-None-Match is not a CORS-safelisted header, so a script that

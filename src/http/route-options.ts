@@ -1,0 +1,31 @@
+import type { RouteOptions } from 'fastify'
+
+/**
+ * What the plugins' onRoute hooks need to know about a route, in one place: whether it changes data,
+ * whether it is staff-only, and how to give it hooks of its own (so that a hook runs only on the
+ * routes that need it, never on the cached roster).
+ */
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** The route's methods as a list. */
+export function routeMethods(route: Pick<RouteOptions, 'method'>): string[] {
+  return Array.isArray(route.method) ? route.method : [route.method]
+}
+
+/** True when any of the route's methods may change data (POST, PUT, PATCH, DELETE). */
+export function changesData(route: Pick<RouteOptions, 'method'>): boolean {
+  return routeMethods(route).some((m) => !READ_METHODS.has(m))
+}
+
+/** A route is staff-only when its schema declares `security` (so OpenAPI and behaviour agree). */
+export function isStaffRoute(route: { schema?: unknown }): boolean {
+  const security = (route.schema as { security?: unknown[] } | undefined)?.security
+  return Array.isArray(security) && security.length > 0
+}
+
+/** Adds route-level hooks before (`first`) or after the route's own. */
+export function addRouteHooks(route: RouteOptions, kind: 'onRequest' | 'onSend', hooks: unknown[], where: 'first' | 'last' = 'last'): void {
+  const own = ([] as unknown[]).concat(route[kind] ?? [])
+  ;(route as unknown as Record<string, unknown[]>)[kind] = where === 'first' ? [...hooks, ...own] : [...own, ...hooks]
+}
