@@ -16,6 +16,7 @@ import { memberRoutes } from './http/routes/members.js'
 import { scheduleRoutes } from './http/routes/schedule.js'
 import { templateRoutes } from './http/routes/templates.js'
 import { outboxRoutes } from './http/routes/outbox.js'
+import { adminRoutes } from './http/routes/admin.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
 
 import { institutionRoutes } from './http/routes/institutions.js'
@@ -98,6 +99,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(scheduleRoutes(deps))
   await app.register(templateRoutes(deps))
   await app.register(outboxRoutes(deps))
+  await app.register(adminRoutes(deps))
 
   return app
 }

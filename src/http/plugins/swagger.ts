@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify'
-import swagger from '@fastify/swagger'
+import type { FastifyInstance, FastifySchema } from 'fastify'
+import swagger, { type SwaggerTransform } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { createRequire } from 'node:module'
+import { routeMethods } from '../route-options.js'
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
 
@@ -9,6 +10,30 @@ const { version } = createRequire(import.meta.url)('../../../package.json') as {
 export const DOCS_CSP =
   "default-src 'self'; base-uri 'self'; connect-src 'self'; font-src 'self' data:; form-action 'self'; frame-ancestors 'none'; " +
   "img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'"
+
+/** `POST /calls/:id/responses` → `postCallsByIdResponses`: the operationId of a route that names none. */
+export function operationId(method: string, url: string): string {
+  const words = url
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? `by-${segment.slice(1)}` : segment))
+    .join('-')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+  return method.toLowerCase() + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('')
+}
+
+/**
+ * What every operation in the document states, whether or not its route wrote it down: `security: []`
+ * on public routes (no `security` is how a route says it is public: see isStaffRoute), and an
+ * operationId derived from method and path. Only the document changes, never the route's own schema.
+ */
+const documentOperation: SwaggerTransform = ({ schema, url, route }) => {
+  if (!schema || schema.hide) return { schema, url }
+  const methods = routeMethods(route)
+  const documented: FastifySchema = { ...schema, security: schema.security ?? [] }
+  if (!documented.operationId && methods.length === 1) documented.operationId = operationId(methods[0]!, url)
+  return { schema: documented, url }
+}
 
 /** The OpenAPI document is built from the routes' own TypeBox schemas; /docs serves it interactively. */
 export async function registerSwagger(app: FastifyInstance): Promise<void> {
@@ -22,6 +47,8 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
           "Volunteer selection and team rotation for a community's Code of Conduct Team. " +
           'Read routes are public and never expose personal data; write routes need a staff bearer token.',
       },
+      // rota has no fixed public address: paths are relative to the host that serves this document.
+      servers: [{ url: '/', description: 'The rota instance serving this document' }],
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'teams', description: 'Teams and their selection policy' },
@@ -38,6 +65,7 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
         },
       },
     },
+    transform: documentOperation,
   })
   // Swagger UI 5 loads only its own scripts and styles (no inline script; React sets inline styles),
   // so /docs allows 'self' where the API's policy allows nothing. No upgrade-insecure-requests: /docs

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Deps } from '../../deps.js'
 import * as outbox from '../../services/outbox.js'
-import { tick } from '../../services/tick.js'
 import { errors, staffOnly } from '../schemas/common.js'
-import { MessageParams, OutboxList, OutboxMessage, OutboxQuery, TickReport } from '../schemas/outbox.js'
+import { MessageParams, OutboxList, OutboxMessage, OutboxQuery } from '../schemas/outbox.js'
 
 export function outboxRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   const { db } = deps.database
@@ -38,15 +37,5 @@ export function outboxRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         response: { 200: OutboxMessage, ...errors(401, 404, 409) },
       },
     }, async (request) => outbox.cancelMessage(db, request.params.id, request.staff?.name ?? 'staff', deps.clock()))
-
-    app.post('/admin/tick', {
-      schema: {
-        tags: ['outbox'],
-        summary: 'Run the tick now: open, remind, close and schedule calls, queue term notices, send the outbox',
-        description: 'The same function node-cron runs every TICK_CRON. Idempotent: a second tick at once finds nothing to do.',
-        security: staffOnly,
-        response: { 200: TickReport, ...errors(401) },
-      },
-    }, async () => tick(deps, deps.clock()))
   }
 }
