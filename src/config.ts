@@ -1,4 +1,6 @@
 import path from 'node:path'
+import { KindGuard, Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox'
+import { Errors } from '@sinclair/typebox/errors'
 import { validate as validateCron } from 'node-cron'
 
 /** Log levels pino understands. */
@@ -73,62 +75,115 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>
 
-/** One documented environment variable: README and .env.example list exactly these. */
-export interface VariableDoc {
-  name: string
-  default: string
-  description: string
+/** An environment variable holding a whole number, with its default and bounds. */
+function whole(fallback: number, minimum: number, maximum: number, description: string) {
+  return Type.Integer({ default: fallback, minimum, maximum, description })
 }
 
-export const VARIABLES: VariableDoc[] = [
-  { name: 'PORT', default: '3000', description: 'TCP port the HTTP server listens on.' },
-  { name: 'HOST', default: '127.0.0.1', description: 'Interface to listen on; 0.0.0.0 to accept connections from other hosts (as in Docker).' },
-  { name: 'DATABASE_URL', default: '(unset)', description: 'postgres:// URL of a PostgreSQL database. Unset: the embedded PGlite database under DATA_DIR.' },
-  { name: 'DATABASE_POOL_MAX', default: '10', description: 'Maximum connections in the PostgreSQL pool (ignored on PGlite).' },
-  { name: 'DATA_DIR', default: './data', description: "Folder for rota's own files: the embedded database (DATA_DIR/pgdata) and its lock file." },
-  { name: 'STAFF_TOKEN', default: '(unset)', description: 'A staff bearer token accepted on write routes, besides tokens made with `npm run token`. At least 16 characters and hard to guess (about 64 bits: e.g. `openssl rand -base64 32`).' },
-  { name: 'AUTH_FAILURE_LIMIT', default: '10', description: 'Wrong staff tokens one client address may send per minute; then 429 with Retry-After until the minute is over. 0: no limit.' },
-  { name: 'WRITE_RATE_LIMIT', default: '600', description: 'Writes (POST, PUT, PATCH, DELETE) one client address may make per minute; then 429 with Retry-After. Public reads are never limited. 0: no limit.' },
-  { name: 'TRUST_PROXY', default: '(unset)', description: 'Behind a reverse proxy: how many proxies (e.g. 1) or their addresses (e.g. 127.0.0.1,10.0.0.0/8), so the limits count the client address from X-Forwarded-For. Unset: the connecting address.' },
-  { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
-  { name: 'SHUTDOWN_GRACE_MS', default: '10000', description: 'On SIGTERM/SIGINT, how long in-flight requests may take before rota exits anyway.' },
-  { name: 'GOOGLE_APPLICATION_CREDENTIALS', default: '(unset)', description: 'Path to a Google service-account key file (JSON) used to read Google Forms.' },
-  { name: 'GOOGLE_CREDENTIALS_JSON', default: '(unset)', description: 'The same service-account key, inline (for platforms that inject secrets as variables).' },
-  { name: 'GOOGLE_IMPERSONATE', default: '(unset)', description: 'With domain-wide delegation: the user (e.g. the form owner) the service account acts as.' },
-  { name: 'GOOGLE_ACCESS_TOKEN', default: '(unset)', description: 'A static OAuth bearer token instead of a service account (tests, quick trials).' },
-  { name: 'GOOGLE_API_ROOT_URL', default: '(unset)', description: 'Send Google API requests here instead of Google (e.g. `npm run fake-google`).' },
-  { name: 'GOOGLE_MAX_ATTEMPTS', default: '5', description: 'Attempts per Google request when it answers 429 or 5xx (back-off honours Retry-After).' },
-  { name: 'GOOGLE_RETRY_BASE_MS', default: '1000', description: 'First back-off before retrying Google; doubles each attempt.' },
-  { name: 'GOOGLE_RETRY_MAX_MS', default: '30000', description: 'Longest single wait before retrying Google, Retry-After included.' },
-  { name: 'FORMS_SYNC_CRON', default: '0 * * * *', description: 'When open calls with a linked Google Form are synced (node-cron syntax); `off` to disable.' },
-  { name: 'SCHEDULER', default: 'on', description: '`off` stops every cron job of this instance (tick and forms sync); `POST /admin/tick` still works.' },
-  { name: 'TICK_CRON', default: '* * * * *', description: 'When the tick runs (opens/reminds/closes calls, schedules the next one, term notices, sends the outbox); `off` to disable.' },
-  { name: 'MAIL_TRANSPORT', default: 'log', description: '`log`: each email is written to DATA_DIR/mail/*.eml and logged. `gmail`: sent through the Gmail API as MAIL_FROM.' },
-  { name: 'MAIL_FROM', default: 'rota@localhost', description: 'Sender address (`address` or `Name <address>`); with gmail, a user mailbox the service account may act as.' },
-  { name: 'MAIL_MAX_ATTEMPTS', default: '8', description: 'Sends of one email when Gmail answers 429/5xx before it is marked failed.' },
-  { name: 'MAIL_RETRY_BASE_MS', default: '60000', description: 'First wait before retrying an email; doubles each attempt (Retry-After honoured), at most one hour.' },
-  { name: 'MAIL_SENDING_LEASE_MS', default: '300000', description: 'How long an email may stay `sending` (its sender crashed or got no answer) before rota asks Gmail whether it went out.' },
-  { name: 'MAIL_SEND_TIMEOUT_MS', default: '30000', description: 'How long one Gmail request may take; at most half of MAIL_SENDING_LEASE_MS.' },
-  { name: 'MAIL_BATCH_SIZE', default: '100', description: 'Emails sent per tick at most.' },
-]
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]
-  return value === undefined || value.trim() === '' ? undefined : value.trim()
+/** An environment variable holding one of a few words (read case-insensitively). */
+function oneOf<const T extends readonly string[]>(values: T, fallback: T[number], description: string): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K] & string> }> {
+  return Type.Union(
+    values.map((value) => Type.Literal(value)),
+    { default: fallback, description },
+  ) as never
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name)
-  if (raw === undefined) return fallback
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number between ${min} and ${max} (got "${raw}")`)
-  const value = Number(raw)
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`)
-  return value
+/**
+ * Every environment variable rota reads, declared once: type, default, bounds and the description
+ * that README's Configuration table and .env.example show (both are generated from this by
+ * `npm run docs:config`, and test/config.ts fails when they drift). A variable without a default is
+ * unset unless given. `errorMessage` is what an invalid value is told, before `(got "…")`. Rules a
+ * schema cannot say (URL parsing, cron syntax, token strength, one variable bounded by another) are
+ * code in loadConfig, after the schema check.
+ */
+export const ConfigSchema = Type.Object({
+  PORT: whole(3000, 0, 65535, 'TCP port the HTTP server listens on.'),
+  HOST: Type.String({ default: '127.0.0.1', pattern: '^\\S+$', errorMessage: 'must be a host name or IP address', description: 'Interface to listen on; `0.0.0.0` to accept connections from other hosts (as in Docker).' }),
+  DATABASE_URL: Type.Optional(Type.String({ description: '`postgres://` URL of a PostgreSQL database. Unset: the embedded PGlite database under `DATA_DIR`.', examples: ['postgres://rota:<password>@localhost:5432/rota'] })),
+  DATABASE_POOL_MAX: whole(10, 1, 1000, 'Maximum connections in the PostgreSQL pool (ignored on PGlite).'),
+  DATA_DIR: Type.String({ default: './data', description: "Folder for rota's own files: the embedded database (`DATA_DIR/pgdata`) and its lock file." }),
+  STAFF_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'A staff bearer token accepted on write routes, besides tokens made with `npm run token`. At least 16 characters and hard to guess (about 64 bits: e.g. `openssl rand -base64 32`); `aaaabbbbccccdddd` is refused.' })),
+  AUTH_FAILURE_LIMIT: whole(10, 0, 100000, 'Wrong staff tokens one client address may send per minute; then every staff request from it gets 429 with `Retry-After` until the minute is over. `0`: no limit.'),
+  WRITE_RATE_LIMIT: whole(600, 0, 1000000, 'Writes (POST, PUT, PATCH, DELETE) one client address may make per minute; then 429 with `Retry-After`. Public reads are never limited. `0`: no limit.'),
+  TRUST_PROXY: Type.Optional(Type.String({ description: "Behind a reverse proxy: how many proxies (`1`) or their addresses (`127.0.0.1,10.0.0.0/8`), so the limits count the client's address from `X-Forwarded-For`. Unset or `off`: the connecting address." })),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info', 'How much rota logs, from `fatal` (least) to `trace` (most); `silent`: nothing.'),
+  SHUTDOWN_GRACE_MS: whole(10000, 0, 600000, 'On SIGTERM/SIGINT, how long in-flight requests may take before rota exits anyway.'),
+  GOOGLE_APPLICATION_CREDENTIALS: Type.Optional(Type.String({ description: 'Path to a Google service-account key file (JSON) used to read Google Forms.' })),
+  GOOGLE_CREDENTIALS_JSON: Type.Optional(Type.String({ description: 'The same service-account key, inline (for platforms that inject secrets as variables).' })),
+  GOOGLE_IMPERSONATE: Type.Optional(Type.String({ description: 'With domain-wide delegation: the user (e.g. the form owner) the service account acts as.' })),
+  GOOGLE_ACCESS_TOKEN: Type.Optional(Type.String({ description: 'A static OAuth bearer token instead of a service account (tests, quick trials).' })),
+  GOOGLE_API_ROOT_URL: Type.Optional(Type.String({ pattern: '^https?://\\S+$', errorMessage: 'must be an http(s) URL', description: 'Send Google API requests here instead of Google (e.g. `npm run fake-google`).' })),
+  GOOGLE_MAX_ATTEMPTS: whole(5, 1, 20, 'Attempts per Google request when it answers 429 or 5xx.'),
+  GOOGLE_RETRY_BASE_MS: whole(1000, 0, 600000, 'First back-off before retrying Google; doubles each attempt.'),
+  GOOGLE_RETRY_MAX_MS: whole(30000, 0, 600000, 'Longest single wait before retrying Google, `Retry-After` included.'),
+  FORMS_SYNC_CRON: Type.String({ default: '0 * * * *', description: 'When open calls with a linked Google Form are synced (node-cron syntax); `off` to disable.' }),
+  SCHEDULER: oneOf(['on', 'off'], 'on', '`off` stops every cron job of this instance (tick and forms sync); `POST /admin/tick` still works.'),
+  TICK_CRON: Type.String({ default: '* * * * *', description: 'When the tick runs (opens, reminds, closes and schedules calls, term notices, sends the outbox); `off` to disable.' }),
+  MAIL_TRANSPORT: oneOf(['log', 'gmail'], 'log', '`log`: each email is written to `DATA_DIR/mail/*.eml` and logged. `gmail`: sent through the Gmail API as `MAIL_FROM`.'),
+  MAIL_FROM: Type.String({ default: 'rota@localhost', description: 'Sender (`address` or `Name <address>`); with `gmail`, a user mailbox the service account may act as. Required with `gmail`.' }),
+  MAIL_MAX_ATTEMPTS: whole(8, 1, 100, 'Sends of one email when Gmail answers 429/5xx before it is marked `failed`.'),
+  MAIL_RETRY_BASE_MS: whole(60000, 0, 3600000, 'First wait before retrying an email; doubles each attempt (`Retry-After` honoured), at most one hour.'),
+  MAIL_SENDING_LEASE_MS: whole(300000, 1000, 86400000, 'How long an email may stay `sending` (its sender crashed or got no answer) before rota asks Gmail whether it went out.'),
+  MAIL_SEND_TIMEOUT_MS: whole(30000, 100, 600000, 'How long one Gmail request may take; at most half of `MAIL_SENDING_LEASE_MS`.'),
+  MAIL_BATCH_SIZE: whole(100, 1, 10000, 'Emails sent per tick at most.'),
+})
+
+/** The variables once read, checked and defaulted. */
+type Variables = Static<typeof ConfigSchema>
+type Name = keyof Variables
+
+/**
+ * The environment as the schema sees it: only the schema's variables, trimmed, blank ones unset;
+ * whole numbers converted when they are digits (anything else stays text, and the check refuses it);
+ * one-of words lower-cased.
+ */
+function readVariables(env: Env): Partial<Record<Name, string | number>> {
+  const raw: Partial<Record<Name, string | number>> = {}
+  for (const [name, schema] of Object.entries(ConfigSchema.properties) as Array<[Name, TSchema]>) {
+    const value = env[name]?.trim()
+    if (value === undefined || value === '') continue
+    if (KindGuard.IsInteger(schema)) raw[name] = /^\d+$/.test(value) ? Number(value) : value
+    else if (KindGuard.IsUnion(schema)) raw[name] = value.toLowerCase()
+    else raw[name] = value
+  }
+  return raw
+}
+
+/** What is wrong with `value` for the variable `schema` declares, in words, on one line. */
+function problem(schema: TSchema, value: unknown): string {
+  const got = JSON.stringify(value)
+  if (KindGuard.IsInteger(schema)) {
+    const { minimum, maximum } = schema as { minimum: number; maximum: number }
+    return typeof value === 'number' ? `must be between ${minimum} and ${maximum} (got ${value})` : `must be a whole number between ${minimum} and ${maximum} (got ${got})`
+  }
+  if (KindGuard.IsUnion(schema)) {
+    const words = schema.anyOf.map((option) => String(option['const']))
+    return `must be ${words.length === 2 ? words.join(' or ') : `one of ${words.join(', ')}`} (got ${got})`
+  }
+  const minLength = schema['minLength'] as number | undefined
+  if (minLength !== undefined && typeof value === 'string' && value.length < minLength) {
+    // The value is not repeated: the only variable with a minimum length is a secret.
+    return `is too short to be safe: use at least ${minLength} characters (got ${value.length})`
+  }
+  return `${(schema['errorMessage'] as string | undefined) ?? 'is not valid'} (got ${got})`
 }
 
 /** Reads and validates rota's configuration once, at start; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
-  const databaseUrl = read(env, 'DATABASE_URL') ?? null
+  const raw = readVariables(env)
+  const values: Record<string, unknown> = { ...raw }
+  for (const [name, schema] of Object.entries(ConfigSchema.properties) as Array<[Name, TSchema]>) {
+    if (values[name] === undefined && schema.default !== undefined) values[name] = schema.default
+  }
+  const error = Errors(ConfigSchema, values).First()
+  if (error !== undefined) {
+    const name = error.path.split('/')[1] as Name
+    throw new ConfigError(name, problem(ConfigSchema.properties[name], values[name]))
+  }
+  const vars = values as Variables
+
+  // Rules the schema cannot say, each still naming its variable.
+  const databaseUrl = vars.DATABASE_URL ?? null
   if (databaseUrl !== null) {
     let url: URL
     try {
@@ -140,34 +195,25 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql:// (got ${url.protocol}//)`)
     }
   }
-  const staffToken = read(env, 'STAFF_TOKEN') ?? null
-  if (staffToken !== null && staffToken.length < 16) {
-    throw new ConfigError('STAFF_TOKEN', `is too short to be safe: use at least 16 characters (got ${staffToken.length})`)
-  }
+  const staffToken = vars.STAFF_TOKEN ?? null
   if (staffToken !== null && estimatedTokenBits(staffToken) < MIN_TOKEN_BITS) {
     throw new ConfigError('STAFF_TOKEN', `is too easy to guess (about ${Math.floor(estimatedTokenBits(staffToken))} bits, needs ${MIN_TOKEN_BITS}): use a random value, e.g. the output of \`openssl rand -base64 32\``)
   }
-  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase()
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`)
-  }
-  const host = read(env, 'HOST') ?? '127.0.0.1'
-  if (/\s/.test(host)) throw new ConfigError('HOST', `must be a host name or IP address (got "${host}")`)
   return {
-    host,
-    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: vars.HOST,
+    port: vars.PORT,
     databaseUrl,
-    databasePoolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
-    dataDir: path.resolve(cwd, read(env, 'DATA_DIR') ?? './data'),
+    databasePoolMax: vars.DATABASE_POOL_MAX,
+    dataDir: path.resolve(cwd, vars.DATA_DIR),
     staffToken,
-    authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 10, 0, 100000),
-    writeRateLimit: integer(env, 'WRITE_RATE_LIMIT', 600, 0, 1000000),
-    trustProxy: trustProxy(env),
-    logLevel: logLevel as LogLevel,
-    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
-    google: loadGoogleConfig(env),
-    ...schedulerConfig(env),
-    mail: loadMailConfig(env),
+    authFailureLimit: vars.AUTH_FAILURE_LIMIT,
+    writeRateLimit: vars.WRITE_RATE_LIMIT,
+    trustProxy: trustProxy(vars.TRUST_PROXY),
+    logLevel: vars.LOG_LEVEL,
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    google: googleConfig(vars),
+    ...schedulerConfig(vars),
+    mail: mailConfig(vars, raw.MAIL_FROM !== undefined),
   }
 }
 
@@ -197,58 +243,46 @@ export function estimatedTokenBits(token: string): number {
   return bits
 }
 
-function trustProxy(env: Env): false | number | string {
-  const raw = read(env, 'TRUST_PROXY')
+function trustProxy(raw: string | undefined): false | number | string {
   if (raw === undefined || raw.toLowerCase() === 'off') return false
   if (/^\d+$/.test(raw)) return Number(raw)
   const items = raw.split(',').map((item) => item.trim())
   if (items.some((item) => !/^(?:[0-9.]+|[0-9a-fA-F:.]+)(?:\/\d{1,3})?$|^(?:loopback|linklocal|uniquelocal)$/.test(item))) {
-    throw new ConfigError('TRUST_PROXY', `must be a number of proxies or a comma-separated list of their addresses or CIDR ranges (got "${raw}")`)
+    throw new ConfigError('TRUST_PROXY', `must be a number of proxies or a comma-separated list of their addresses or CIDR ranges (got ${JSON.stringify(raw)})`)
   }
   return items.join(',')
 }
 
-function schedulerConfig(env: Env): { formsSyncCron: string | null; tickCron: string | null } {
-  const scheduler = (read(env, 'SCHEDULER') ?? 'on').toLowerCase()
-  if (scheduler !== 'on' && scheduler !== 'off') throw new ConfigError('SCHEDULER', `must be on or off (got "${scheduler}")`)
-  const formsSyncCron = cronExpression(env, 'FORMS_SYNC_CRON', '0 * * * *')
-  const tickCron = cronExpression(env, 'TICK_CRON', '* * * * *')
-  return scheduler === 'off' ? { formsSyncCron: null, tickCron: null } : { formsSyncCron, tickCron }
+function schedulerConfig(vars: Variables): { formsSyncCron: string | null; tickCron: string | null } {
+  const formsSyncCron = cronExpression('FORMS_SYNC_CRON', vars.FORMS_SYNC_CRON)
+  const tickCron = cronExpression('TICK_CRON', vars.TICK_CRON)
+  return vars.SCHEDULER === 'off' ? { formsSyncCron: null, tickCron: null } : { formsSyncCron, tickCron }
 }
 
-function loadMailConfig(env: Env): MailConfig {
-  const transport = (read(env, 'MAIL_TRANSPORT') ?? 'log').toLowerCase()
-  if (transport !== 'log' && transport !== 'gmail') throw new ConfigError('MAIL_TRANSPORT', `must be log or gmail (got "${transport}")`)
-  const from = read(env, 'MAIL_FROM')
-  if (transport === 'gmail' && from === undefined) {
+function mailConfig(vars: Variables, fromIsSet: boolean): MailConfig {
+  if (vars.MAIL_TRANSPORT === 'gmail' && !fromIsSet) {
     throw new ConfigError('MAIL_FROM', 'is required with MAIL_TRANSPORT=gmail: the Gmail mailbox rota sends as')
   }
-  const sender = from ?? 'rota@localhost'
+  const sender = vars.MAIL_FROM
   const match = /^(?:[^<>\r\n]*<([^<>\s]+)>|([^<>\s]+))$/.exec(sender)
   const address = match?.[1] ?? match?.[2]
-  if (!address || !/^[^@\s]+@[^@\s]+$/.test(address)) throw new ConfigError('MAIL_FROM', `must be an email address or Name <address> (got "${sender}")`)
-  const sendingLeaseMs = integer(env, 'MAIL_SENDING_LEASE_MS', 300000, 1000, 86400000)
-  const sendTimeoutMs = integer(env, 'MAIL_SEND_TIMEOUT_MS', 30000, 100, 600000)
-  if (sendTimeoutMs * 2 > sendingLeaseMs) {
-    throw new ConfigError('MAIL_SEND_TIMEOUT_MS', `must be at most half of MAIL_SENDING_LEASE_MS (${sendingLeaseMs}), so that no send is still in flight when another instance checks it (got ${sendTimeoutMs})`)
+  if (!address || !/^[^@\s]+@[^@\s]+$/.test(address)) throw new ConfigError('MAIL_FROM', `must be an email address or Name <address> (got ${JSON.stringify(sender)})`)
+  if (vars.MAIL_SEND_TIMEOUT_MS * 2 > vars.MAIL_SENDING_LEASE_MS) {
+    throw new ConfigError('MAIL_SEND_TIMEOUT_MS', `must be at most half of MAIL_SENDING_LEASE_MS (${vars.MAIL_SENDING_LEASE_MS}), so that no send is still in flight when another instance checks it (got ${vars.MAIL_SEND_TIMEOUT_MS})`)
   }
   return {
-    transport,
+    transport: vars.MAIL_TRANSPORT,
     from: sender,
-    maxAttempts: integer(env, 'MAIL_MAX_ATTEMPTS', 8, 1, 100),
-    retryBaseMs: integer(env, 'MAIL_RETRY_BASE_MS', 60000, 0, 3600000),
-    sendingLeaseMs,
-    sendTimeoutMs,
-    batchSize: integer(env, 'MAIL_BATCH_SIZE', 100, 1, 10000),
+    maxAttempts: vars.MAIL_MAX_ATTEMPTS,
+    retryBaseMs: vars.MAIL_RETRY_BASE_MS,
+    sendingLeaseMs: vars.MAIL_SENDING_LEASE_MS,
+    sendTimeoutMs: vars.MAIL_SEND_TIMEOUT_MS,
+    batchSize: vars.MAIL_BATCH_SIZE,
   }
 }
 
-function loadGoogleConfig(env: Env): GoogleConfig {
-  const apiRootUrl = read(env, 'GOOGLE_API_ROOT_URL') ?? null
-  if (apiRootUrl !== null && !/^https?:\/\/[^\s]+$/.test(apiRootUrl)) {
-    throw new ConfigError('GOOGLE_API_ROOT_URL', `must be an http(s) URL (got "${apiRootUrl}")`)
-  }
-  const credentialsJson = read(env, 'GOOGLE_CREDENTIALS_JSON') ?? null
+function googleConfig(vars: Variables): GoogleConfig {
+  const credentialsJson = vars.GOOGLE_CREDENTIALS_JSON ?? null
   if (credentialsJson !== null) {
     try {
       const parsed = JSON.parse(credentialsJson) as { client_email?: unknown }
@@ -257,24 +291,22 @@ function loadGoogleConfig(env: Env): GoogleConfig {
       throw new ConfigError('GOOGLE_CREDENTIALS_JSON', 'must be a service-account key in JSON (with client_email and private_key)')
     }
   }
-  const credentialsFile = read(env, 'GOOGLE_APPLICATION_CREDENTIALS') ?? null
   return {
-    apiRootUrl,
-    accessToken: read(env, 'GOOGLE_ACCESS_TOKEN') ?? null,
-    credentialsFile,
+    apiRootUrl: vars.GOOGLE_API_ROOT_URL ?? null,
+    accessToken: vars.GOOGLE_ACCESS_TOKEN ?? null,
+    credentialsFile: vars.GOOGLE_APPLICATION_CREDENTIALS ?? null,
     credentialsJson,
-    impersonate: read(env, 'GOOGLE_IMPERSONATE') ?? null,
-    maxAttempts: integer(env, 'GOOGLE_MAX_ATTEMPTS', 5, 1, 20),
-    retryBaseMs: integer(env, 'GOOGLE_RETRY_BASE_MS', 1000, 0, 600000),
-    retryMaxMs: integer(env, 'GOOGLE_RETRY_MAX_MS', 30000, 0, 600000),
+    impersonate: vars.GOOGLE_IMPERSONATE ?? null,
+    maxAttempts: vars.GOOGLE_MAX_ATTEMPTS,
+    retryBaseMs: vars.GOOGLE_RETRY_BASE_MS,
+    retryMaxMs: vars.GOOGLE_RETRY_MAX_MS,
   }
 }
 
-function cronExpression(env: Env, name: string, fallback: string): string | null {
-  const value = read(env, name) ?? fallback
+function cronExpression(name: 'FORMS_SYNC_CRON' | 'TICK_CRON', value: string): string | null {
   if (value.toLowerCase() === 'off') return null
   if (!validateCron(value)) {
-    throw new ConfigError(name, `must be a cron expression such as "0 * * * *", or off (got "${value}")`)
+    throw new ConfigError(name, `must be a cron expression such as "0 * * * *", or off (got ${JSON.stringify(value)})`)
   }
   return value
 }

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import t from 'tap'
-import { ConfigError, estimatedTokenBits, loadConfig, VARIABLES } from '../src/config.js'
+import { ConfigError, ConfigSchema, estimatedTokenBits, loadConfig } from '../src/config.js'
+import { END_MARKER, envExample, readmeTable, START_MARKER, variableDocs, type VariableDoc } from '../src/cli/config-docs.js'
 import fs from 'node:fs'
 
 t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async (t) => {
@@ -81,6 +82,12 @@ t.test('an invalid value names the variable and what is wrong, on one line', asy
     [{ GOOGLE_CREDENTIALS_JSON: '{"type": "x"}' }, 'GOOGLE_CREDENTIALS_JSON', /service-account key/],
     [{ FORMS_SYNC_CRON: 'hourly' }, 'FORMS_SYNC_CRON', /cron expression/],
     [{ GOOGLE_MAX_ATTEMPTS: '0' }, 'GOOGLE_MAX_ATTEMPTS', /between 1/],
+    [{ PORT: '3000.5' }, 'PORT', /whole number/],
+    [{ MAIL_BATCH_SIZE: '10001' }, 'MAIL_BATCH_SIZE', /^MAIL_BATCH_SIZE: must be between 1 and 10000 \(got 10001\)$/],
+    [{ LOG_LEVEL: 'LOUD' }, 'LOG_LEVEL', /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/],
+    [{ HOST: 'my host' }, 'HOST', /^HOST: must be a host name or IP address \(got "my host"\)$/],
+    [{ HOST: 'a\nb' }, 'HOST', /host name/],
+    [{ MAIL_FROM: 'Rota <a@b>\nBcc: x@y' }, 'MAIL_FROM', /email address/],
   ]
   for (const [env, variable, problem] of cases) {
     let error: unknown = null
@@ -98,14 +105,82 @@ t.test('an invalid value names the variable and what is wrong, on one line', asy
   }
 })
 
-t.test('README and .env.example list every variable', async (t) => {
-  const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-  const example = fs.readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
-  for (const { name } of VARIABLES) {
-    t.match(readme, `\`${name}\``, `README lists ${name}`)
-    t.match(example, new RegExp(`^#? ?${name}=`, 'm'), `.env.example lists ${name}`)
+t.test('bounds are inclusive, and a secret is never repeated in its error', async (t) => {
+  t.same([loadConfig({ PORT: '0' }).port, loadConfig({ PORT: '65535' }).port], [0, 65535])
+  t.equal(loadConfig({ MAIL_SENDING_LEASE_MS: '10000', MAIL_SEND_TIMEOUT_MS: '5000' }).mail.sendTimeoutMs, 5000, 'exactly half the lease is allowed')
+  t.equal(loadConfig({ MAIL_TRANSPORT: 'Gmail', MAIL_FROM: 'Rota <rota@example.org>' }).mail.transport, 'gmail', 'words are read case-insensitively')
+  for (const token of ['s3cr3t-short', 'a'.repeat(16)]) {
+    const error = t.throws(() => loadConfig({ STAFF_TOKEN: token }), ConfigError, `${token} is refused`) as ConfigError
+    t.notMatch(error.message, token, 'without repeating it')
   }
-  const source = fs.readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8')
-  const read = [...source.matchAll(/(?:read|integer|cronExpression)\(env, '([A-Z_]+)'/g)].map((m) => m[1])
-  t.same([...new Set(read)].sort(), VARIABLES.map((v) => v.name).sort(), 'every variable the code reads is documented')
+})
+
+t.test('rota reads exactly the variables of the schema, no others', async (t) => {
+  const asked = new Set<string>()
+  const env = new Proxy({} as Record<string, string | undefined>, {
+    get: (_target, name) => {
+      if (typeof name === 'string') asked.add(name)
+      return undefined
+    },
+  })
+  loadConfig(env)
+  t.same([...asked].sort(), Object.keys(ConfigSchema.properties).sort())
+})
+
+/** The cells of one Markdown table row (`\|` is a pipe inside a cell). */
+function cells(row: string): string[] {
+  return row
+    .slice(2, -2)
+    .split(/ (?<!\\)\| /)
+    .map((cell) => cell.replaceAll('\\|', '|'))
+}
+
+function unquote(cell: string): string {
+  return cell.replace(/^`(.*)`$/, '$1')
+}
+
+t.test("README's Configuration table is the schema's, variable by variable", async (t) => {
+  const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const start = readme.indexOf(START_MARKER)
+  const end = readme.indexOf(END_MARKER)
+  t.ok(start !== -1 && end > start, 'README has the config markers')
+  const block = readme.slice(start, end + END_MARKER.length)
+  const rows = block.split('\n').filter((line) => line.startsWith('| `'))
+  const shown = rows.map((row): Omit<VariableDoc, 'examples'> => {
+    const [name = '', value = '', allowed = '', description = ''] = cells(row)
+    return { name: unquote(name), default: value === 'unset' ? null : unquote(value), allowed, description }
+  })
+  const docs = variableDocs()
+  t.same(shown.map((row) => row.name), docs.map((doc) => doc.name), 'the same variables in the same order')
+  for (const { examples: _examples, ...doc } of docs) {
+    t.same(shown.find((row) => row.name === doc.name), doc, `README: ${doc.name} (run npm run docs:config)`)
+  }
+  t.equal(block, readmeTable(), 'the block is exactly what npm run docs:config writes')
+})
+
+t.test('.env.example is the schema, variable by variable, and copying it changes nothing', async (t) => {
+  const example = fs.readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
+  const shown: VariableDoc[] = []
+  let comments: string[] = []
+  for (const line of example.split('\n')) {
+    const assignment = /^([A-Z_]+)=(.*)$/.exec(line)
+    if (assignment) {
+      const [, name = '', value = ''] = assignment
+      const text = comments.map((comment) => comment.replace(/^# ?/, ''))
+      shown.push({
+        name,
+        default: value === '' ? null : value,
+        allowed: text.find((c) => c.startsWith('Allowed: '))?.replace(/^Allowed: (.*)\.$/, '$1') ?? '',
+        description: text.filter((c) => !c.startsWith('Allowed: ') && !c.startsWith(`${name}=`)).join(' '),
+        examples: text.filter((c) => c.startsWith(`${name}=`)).map((c) => c.slice(name.length + 1)),
+      })
+    }
+    comments = line.startsWith('#') ? [...comments, line] : []
+  }
+  const docs = variableDocs()
+  t.same(shown.map((row) => row.name), docs.map((doc) => doc.name), 'the same variables in the same order')
+  for (const doc of docs) t.same(shown.find((row) => row.name === doc.name), doc, `.env.example: ${doc.name} (run npm run docs:config)`)
+  t.equal(example, envExample(), 'the file is exactly what npm run docs:config writes')
+  const env = Object.fromEntries(shown.map((row) => [row.name, row.default ?? '']))
+  t.same(loadConfig(env, '/srv/rota'), loadConfig({}, '/srv/rota'), 'its values are the defaults rota uses')
 })
