@@ -61,7 +61,7 @@ export function vacanciesAt(seats: SeatCounts, members: readonly RosterMember[],
   return vacancies
 }
 
-/** The first instant after `t` at which the roster changes (someone starts or stops), or null: how long a roster stays true. */
+/** The first instant after `t` at which someone's service starts or ends, or null: the roster at `t` stays true until then (it may also stay true after it, when someone leaves as they start). */
 export function nextChangeAfter(members: readonly RosterMember[], t: Instant): Instant | null {
   let next: Instant | null = null
   for (const member of members) {
