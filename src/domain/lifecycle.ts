@@ -100,8 +100,9 @@ export function autoScheduleDue(planned: { opensAt: Instant } | null, hasCalls: 
 
 /**
  * Selection warnings that keep a due call open until staff close it themselves: an institution
- * named with look-alike or invisible characters takes or blocks a seat ("one volunteer per
- * institution"), so a person checks it before the outcome is announced.
+ * named with look-alike or invisible characters takes or blocks a seat ("If more than one
+ * individual from a single institution volunteers, the first volunteer will be selected"), so a
+ * person checks it before the outcome is announced (docs/rules.md#d6).
  */
 export const REVIEW_WARNING_CODES: readonly string[] = ['confusable-institution']
 

@@ -4,7 +4,7 @@
  * The Code of Conduct: "The Code of Conduct Team comprises all dedicated IIIF staff, plus a minimum
  * of four representatives from different IIIF Consortium (IIIF-C) member institutions, and four
  * individuals from across the IIIF community". Terms are staggered, people leave early and staff
- * appoint replacements, so the team is a function of time.
+ * appoint replacements, so the team is a function of time (docs/rules.md#r1, #r15, #d14).
  */
 import type { SeatCounts } from './policy.js'
 import type { Category, Seat } from './selection.js'

@@ -1,8 +1,8 @@
 /**
  * The team's schedule: existing calls, the calls still to come on the cadence, and the seats each
- * one will fill (issue 4, "Cadence").
+ * one will fill (docs/rules.md#r11, #d17).
  *
- * The Code of Conduct: "Every 12 months, a new call for volunteers will be made to replace existing
+ * The Code of Conduct: "Every 12 months, a new call for volunteers will aim to replace existing
  * team members on a staggered rolling basis", each call open "for one month (4 weeks)", and
  * "Volunteer terms are expected to last for two years (24 months)". The schedule projects that
  * rhythm forward: a call every `callIntervalMonths` after the latest call opened, each filling the
