@@ -6,6 +6,10 @@
  * A notice whose moment passed while rota was not running is still decided once, but as `skip`
  * when it no longer helps anyone (an announcement for a call that already closed): staff see it in
  * the outbox as skipped instead of the list receiving a burst of stale email.
+ *
+ * Closing a call, whoever asks (the tick or staff), is decided here too: `mayCloseCall` says
+ * whether it may close now and where its window ends (docs/rules.md#d16), `closeDecision` whether
+ * the tick must leave it to staff (docs/rules.md#d6).
  */
 import type { Policy } from './policy.js'
 import { conflict, type Decided } from './refusal.js'
