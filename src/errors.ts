@@ -1,3 +1,5 @@
+import type { Refusal } from './domain/refusal.js'
+
 /** What kind of failure an error is; the HTTP edge maps each kind to one status. */
 export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'too-large' | 'unprocessable' | 'upstream' | 'unavailable'
 
@@ -28,6 +30,11 @@ export function invalid(code: string, problems: FieldProblem[]): AppError {
   const first = problems[0]
   const message = first ? `${first.field} ${first.message}` : 'the request is invalid'
   return new AppError('invalid', code, message, { problems })
+}
+
+/** A domain guard's refusal as the error a client receives: 400 naming the fields, or 409. */
+export function refused(refusal: Refusal): AppError {
+  return refusal.kind === 'invalid' ? invalid(refusal.code, refusal.problems) : new AppError('conflict', refusal.code, refusal.message, refusal.details)
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

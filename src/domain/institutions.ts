@@ -113,8 +113,8 @@ const FORMAT_CHARACTERS = /\p{Cf}/gu
 /**
  * Normalises an institution name so spelling variants match: invisible format characters removed,
  * Unicode NFKD with diacritics removed, lower-case, `&` → "and", apostrophes dropped, other
- * punctuation treated as a word break, whitespace collapsed, and a leading "the" dropped (issue 3,
- * rule 5).
+ * punctuation treated as a word break, whitespace collapsed, and a leading "the" dropped
+ * (docs/rules.md#d5).
  */
 export function normaliseInstitutionName(raw: string): string {
   return normaliseVisible(raw.replace(FORMAT_CHARACTERS, ''))
@@ -270,7 +270,7 @@ const UNAFFILIATED = new Set(['', 'none', 'n a', 'na', 'independent', 'unaffilia
 /**
  * Tells whether a volunteer gave no institution — blank, "none", "n/a", "na", "independent" or
  * "unaffiliated" in any case or punctuation — so they count as community volunteers and are exempt
- * from the one-seat-per-institution rule (issue 3, rules 5–7).
+ * from the one-seat-per-institution rule (docs/rules.md#d5, #r6).
  */
 export function isUnaffiliated(raw: string | null | undefined): boolean {
   if (raw === null || raw === undefined) return true
@@ -328,7 +328,7 @@ export function buildInstitutionIndex(institutions: readonly Institution[]): Ins
  * by confusable skeleton (a look-alike spelling is the same institution, flagged when it carries
  * look-alike signs); text that matches nothing is "its own institution (keyed by its normalised
  * text)" with the closest known names as suggestions, and unaffiliated spellings match no
- * institution (issue 3, rule 5).
+ * institution (docs/rules.md#d5).
  */
 export function matchInstitution(raw: string | null | undefined, index: InstitutionIndex): InstitutionMatch {
   if (raw === null || raw === undefined) return { kind: 'unaffiliated' }

@@ -1,14 +1,19 @@
 /**
- * What should have happened by `now` (issue 6, "The tick"): the pure half of the tick. These
+ * What should have happened by `now`: the pure half of the tick (docs/rules.md#d10). These
  * functions only decide; the tick service applies each decision with a conditional write that one
  * instance alone can win, so deciding twice (two instances, or a tick after a crash) is harmless.
  *
  * A notice whose moment passed while rota was not running is still decided once, but as `skip`
  * when it no longer helps anyone (an announcement for a call that already closed): staff see it in
  * the outbox as skipped instead of the list receiving a burst of stale email.
+ *
+ * Closing a call, whoever asks (the tick or staff), is decided here too: `mayCloseCall` says
+ * whether it may close now and where its window ends (docs/rules.md#d16), `closeDecision` whether
+ * the tick must leave it to staff (docs/rules.md#d6).
  */
 import type { Policy } from './policy.js'
-import { addDays, compareInstants, type Instant } from './time.js'
+import { conflict, type Decided } from './refusal.js'
+import { addDays, compareInstants, formatInstant, type Instant } from './time.js'
 
 /** Send the notice, or record it as skipped with the reason. */
 export type NoticeDecision = { send: true } | { send: false; reason: string }
@@ -99,8 +104,9 @@ export function autoScheduleDue(planned: { opensAt: Instant } | null, hasCalls: 
 
 /**
  * Selection warnings that keep a due call open until staff close it themselves: an institution
- * named with look-alike or invisible characters takes or blocks a seat ("one volunteer per
- * institution"), so a person checks it before the outcome is announced.
+ * named with look-alike or invisible characters takes or blocks a seat ("If more than one
+ * individual from a single institution volunteers, the first volunteer will be selected"), so a
+ * person checks it before the outcome is announced (docs/rules.md#d6).
  */
 export const REVIEW_WARNING_CODES: readonly string[] = ['confusable-institution']
 
@@ -111,4 +117,31 @@ export const REVIEW_WARNING_CODES: readonly string[] = ['confusable-institution'
 export function closeDecision(warnings: readonly { code: string }[]): { close: true } | { close: false; review: number } {
   const review = warnings.filter((w) => REVIEW_WARNING_CODES.includes(w.code)).length
   return review === 0 ? { close: true } : { close: false, review }
+}
+
+/** A call as closing it needs it. */
+export interface ClosingCall {
+  opensAt: Instant
+  closesAt: Instant
+  closed: boolean
+  cancelled: boolean
+}
+
+/**
+ * Whether a call may be closed at `now` and where its window then ends. A cancelled or closed call
+ * cannot be (a selection is final once made); nor can a call that has not opened. Before
+ * `closesAt` — the Code of Conduct keeps a call "open for one month (4 weeks)" — only when staff
+ * ask for an early close, and the window then ends at `now`, so responses after it do not count.
+ */
+export function mayCloseCall(call: ClosingCall, now: Instant, early: boolean): Decided<{ closesAt: Instant; early: boolean }> {
+  if (call.cancelled) return conflict('call-cancelled', 'This call was cancelled; there is nothing to select')
+  if (call.closed) return conflict('already-closed', 'This call is already closed; its selection is final')
+  if (compareInstants(now, call.opensAt) < 0) {
+    return conflict('call-not-open', `This call opens at ${formatInstant(call.opensAt)}; it cannot be closed before it opens`)
+  }
+  const beforeClose = compareInstants(now, call.closesAt) < 0
+  if (beforeClose && !early) {
+    return conflict('window-open', `The window is open until ${formatInstant(call.closesAt)}; send { "early": true } to close it now`)
+  }
+  return { ok: true, closesAt: beforeClose ? now : call.closesAt, early: beforeClose }
 }

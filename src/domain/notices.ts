@@ -1,7 +1,7 @@
 /**
- * The emails rota sends and their templates (issue 6). The Code of Conduct: a call for volunteers
- * is "announced on the IIIF mailing list"; the people concerned hear about their own outcome and
- * term. Templates use `{{placeholder}}`; each kind allows its own placeholders, so a typo is refused
+ * The emails rota sends and their templates (docs/rules.md#r3, #d10). The Code of Conduct: "A
+ * message will go out to the IIIF-Discuss email list calling for individuals to serve"; the people
+ * concerned hear about their own outcome and term. Templates use `{{placeholder}}`; each kind allows its own placeholders, so a typo is refused
  * when staff save the template, not discovered when the email goes out.
  */
 

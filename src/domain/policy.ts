@@ -21,8 +21,9 @@ export interface Policy {
 
 /**
  * The IIIF Code of Conduct's own numbers: "a minimum of four representatives from different IIIF
- * Consortium member institutions, and four individuals from across the IIIF community", terms of
- * "two years (24 months)", a call "every 12 months" that stays open "one month (4 weeks)".
+ * Consortium (IIIF-C) member institutions, and four individuals from across the IIIF community",
+ * terms of "two years (24 months)", a call "Every 12 months" that stays open "one month (4 weeks)"
+ * (docs/rules.md#r1, #r4, #r10, #r11).
  */
 export const DEFAULT_POLICY: Policy = {
   seats: { consortium: 4, community: 4 },
@@ -69,7 +70,7 @@ export function mergePolicy(policy: Policy, patch: PolicyPatch): Policy {
 /**
  * Checks the rules a policy must keep beyond field types: at least one volunteer seat, a window
  * that closes before the next annual call opens, and terms that can be halved when the inaugural
- * stagger ("replace existing team members on a staggered rolling basis") is on.
+ * stagger ("replace existing team members on a staggered rolling basis") is on (docs/rules.md#d19).
  */
 export function policyProblems(policy: Policy): PolicyProblem[] {
   const problems: PolicyProblem[] = []

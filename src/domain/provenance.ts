@@ -1,7 +1,7 @@
 /**
  * Where a response's record deserves a second look before staff rely on it: the Code of Conduct
  * orders volunteers by "timestamp", so a response whose answers changed after that timestamp
- * ("placeholder then edit") or that vanished from the form must be visible to staff.
+ * ("placeholder then edit") or that vanished from the form must be visible to staff (docs/rules.md#d15).
  */
 import type { Warning } from './selection.js'
 import { epochNanos, formatInstant, type Instant } from './time.js'

@@ -4,7 +4,7 @@
  * The Code of Conduct: "The Code of Conduct Team comprises all dedicated IIIF staff, plus a minimum
  * of four representatives from different IIIF Consortium (IIIF-C) member institutions, and four
  * individuals from across the IIIF community". Terms are staggered, people leave early and staff
- * appoint replacements, so the team is a function of time.
+ * appoint replacements, so the team is a function of time (docs/rules.md#r1, #r15, #d14).
  */
 import type { SeatCounts } from './policy.js'
 import type { Category, Seat } from './selection.js'
@@ -61,7 +61,7 @@ export function vacanciesAt(seats: SeatCounts, members: readonly RosterMember[],
   return vacancies
 }
 
-/** The first instant after `t` at which the roster changes (someone starts or stops), or null: how long a roster stays true. */
+/** The first instant after `t` at which someone's service starts or ends, or null: the roster at `t` stays true until then (it may also stay true after it, when someone leaves as they start). */
 export function nextChangeAfter(members: readonly RosterMember[], t: Instant): Instant | null {
   let next: Instant | null = null
   for (const member of members) {

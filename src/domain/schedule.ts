@@ -1,8 +1,8 @@
 /**
  * The team's schedule: existing calls, the calls still to come on the cadence, and the seats each
- * one will fill (issue 4, "Cadence").
+ * one will fill (docs/rules.md#r11, #d17).
  *
- * The Code of Conduct: "Every 12 months, a new call for volunteers will be made to replace existing
+ * The Code of Conduct: "Every 12 months, a new call for volunteers will aim to replace existing
  * team members on a staggered rolling basis", each call open "for one month (4 weeks)", and
  * "Volunteer terms are expected to last for two years (24 months)". The schedule projects that
  * rhythm forward: a call every `callIntervalMonths` after the latest call opened, each filling the
@@ -138,102 +138,159 @@ export function cadenceDates(
 }
 
 /**
- * The team's schedule over `[now, now + years)`: existing non-cancelled calls whose window ends
- * after `now` or whose terms start at or after `now`, plus calls planned on the cadence
- * (`cadenceDates`, each open `windowDays` days, terms starting as `defaultTermStart` says), by
- * opening time; each pending call fills, per category, the seats left by volunteers not continuing
- * past its term start (selection's `seatsToFill`, or the seats staff fixed), assuming every earlier
- * pending call filled its seats for `termMonths` — halved for the short seats when the call would be
- * inaugural — while a closed call reports the seats it offered if given, else those still empty at
- * its term start; `termEnds` lists volunteers whose effective end falls in the horizon, by end then
- * name (issue 4, "Cadence").
+ * Why the numbers given to `planSchedule` cannot describe a schedule, or null when they can: whole
+ * years from 1, seat counts, term length and window from 0, and a call interval from 1 month.
  */
-export function planSchedule(input: ScheduleInput): Schedule {
-  const { policy, now, years } = input
-  if (!Number.isSafeInteger(years) || years < 1) {
-    throw new InvalidScheduleInputError(`years must be a whole number of at least 1, got ${years}`)
-  }
+export function scheduleInputProblem(input: Pick<ScheduleInput, 'policy' | 'years'>): string | null {
+  const { policy, years } = input
+  if (!Number.isSafeInteger(years) || years < 1) return `years must be a whole number of at least 1, got ${years}`
   for (const [field, value] of [
     ['policy.seats.consortium', policy.seats.consortium],
     ['policy.seats.community', policy.seats.community],
     ['policy.termMonths', policy.termMonths],
     ['policy.windowDays', policy.windowDays],
   ] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new InvalidScheduleInputError(`${field} must be a whole number of at least 0, got ${value}`)
-    }
+    if (!Number.isSafeInteger(value) || value < 0) return `${field} must be a whole number of at least 0, got ${value}`
   }
-  const horizon = scheduleHorizon(now, years)
-  const calls = input.calls.filter((call) => call.status !== 'cancelled').sort(compareCalls)
+  const interval = policy.callIntervalMonths
+  if (!Number.isSafeInteger(interval) || interval < 1) return `policy.callIntervalMonths must be a whole number of at least 1, got ${interval}`
+  return null
+}
 
-  const shown: { call: PlannedCall; pending: boolean; fixed: SeatCounts | null }[] = []
-  for (const call of calls) {
-    if (compareInstants(call.opensAt, horizon) >= 0) continue
-    if (compareInstants(call.closesAt, now) <= 0 && compareInstants(call.termStart, now) < 0) continue
-    shown.push({
-      call: { id: call.id, opensAt: call.opensAt, closesAt: call.closesAt, termStart: call.termStart, status: call.status, seatsToFill: zero() },
-      pending: call.status !== 'closed',
-      fixed: call.seats,
-    })
-  }
-  // Planned calls get the window and term start `createCall` would give them by default, so a
-  // planned call, once created, keeps its dates — terms on the previous call's anniversary when the
-  // window reaches it (a window opening 1 February in a leap year closes on the 29th, a day before
-  // the terms it replaces end), else as the window closes.
+/**
+ * Whether an existing call belongs on the schedule over `[now, horizon)`: it opens before the
+ * horizon, and its window ends after `now` or its terms start at or after `now` (a call just closed
+ * stays until its members start serving). Cancelled calls are never shown.
+ */
+export function isOnSchedule(call: Pick<ScheduleCall, 'opensAt' | 'closesAt' | 'termStart' | 'status'>, now: Instant, horizon: Instant): boolean {
+  if (call.status === 'cancelled' || compareInstants(call.opensAt, horizon) >= 0) return false
+  return compareInstants(call.closesAt, now) > 0 || compareInstants(call.termStart, now) >= 0
+}
+
+/**
+ * The calls still to come on the cadence (`cadenceDates`), less the dates staff declined, each with
+ * the window and term start `createCall` would give it by default — open `windowDays` days, terms
+ * starting as `defaultTermStart` says, counted from the previous call's term start — so a planned
+ * call, once created, keeps its dates (a window opening 1 February in a leap year closes on the
+ * 29th, a day before the terms it replaces end, so its terms start on the anniversary instead).
+ * `calls` are the team's non-cancelled calls in opening order.
+ */
+export function plannedCalls(
+  policy: Pick<Policy, 'callIntervalMonths' | 'windowDays'>,
+  calls: readonly Pick<ScheduleCall, 'opensAt' | 'closesAt' | 'termStart' | 'status'>[],
+  now: Instant,
+  horizon: Instant,
+  declinedDates: readonly Instant[] = [],
+): Array<{ opensAt: Instant; closesAt: Instant; termStart: Instant }> {
   let previousTermStart = calls.at(-1)?.termStart ?? null
-  const declined = new Set(input.declinedDates ?? [])
+  const declined = new Set(declinedDates)
+  const planned: Array<{ opensAt: Instant; closesAt: Instant; termStart: Instant }> = []
   for (const opensAt of cadenceDates(policy, calls, now, horizon)) {
     if (declined.has(opensAt)) continue
     const closesAt = addDays(opensAt, policy.windowDays)
     const termStart = defaultTermStart(closesAt, previousTermStart, policy)
     previousTermStart = termStart
-    shown.push({ call: { id: null, opensAt, closesAt, termStart, status: 'planned', seatsToFill: zero() }, pending: true, fixed: null })
+    planned.push({ opensAt, closesAt, termStart })
   }
+  return planned
+}
 
-  // Closed calls have already produced their members: they are reported, not simulated.
-  for (const entry of shown) {
-    if (!entry.pending) entry.call.seatsToFill = seatsToFill(policy, input.members, entry.call.termStart, entry.fixed)
-  }
+/** A call that has not filled its seats yet (existing and not closed, or planned), as the simulation needs it. */
+export interface PendingCall {
+  /** null for a planned call. */
+  id: string | null
+  opensAt: Instant
+  termStart: Instant
+  /** Seats staff fixed on the call, else null. */
+  fixed: SeatCounts | null
+}
 
-  // Simulate the team call by call. Every pending existing call takes part, shown or not (a call
-  // whose selection is overdue will still fill seats), and so does every planned one.
-  const simulated: { seat: Seat; endsAt: Instant | null }[] = input.members.map((m) => ({ seat: m.seat, endsAt: m.endsAt }))
-  const shownById = new Map(shown.flatMap((entry) => (entry.call.id === null ? [] : [[entry.call.id, entry] as const])))
-  const pending: { termStart: Instant; opensAt: Instant; id: string | null; fixed: SeatCounts | null; report: PlannedCall | null }[] = [
-    ...calls
-      .filter((call) => call.status !== 'closed')
-      .map((call) => ({ termStart: call.termStart, opensAt: call.opensAt, id: call.id, fixed: call.seats, report: shownById.get(call.id)?.call ?? null })),
-    ...shown
-      .filter((entry) => entry.call.id === null)
-      .map((entry) => ({ termStart: entry.call.termStart, opensAt: entry.call.opensAt, id: null, fixed: null, report: entry.call })),
-  ].sort(
-    (a, b) => compareInstants(a.termStart, b.termStart) || compareInstants(a.opensAt, b.opensAt) || compareNullableText(a.id, b.id),
-  )
-  for (const call of pending) {
+/**
+ * The seats each pending call will fill, in the order the calls are given: taking them by term
+ * start (then opening, existing calls before planned ones), each fills, per category, the seats left
+ * by volunteers not continuing past its term start (selection's `seatsToFill`, or the seats staff
+ * fixed) — counting the members and everyone the earlier calls seated, for `termMonths`, or half of
+ * it for the short seats of a call that would be inaugural ("replace existing team members on a
+ * staggered rolling basis").
+ */
+export function simulateSeatsToFill(
+  policy: Pick<Policy, 'seats' | 'termMonths' | 'inauguralStagger'>,
+  members: readonly Pick<ScheduleMember, 'seat' | 'endsAt'>[],
+  pending: readonly PendingCall[],
+): SeatCounts[] {
+  const simulated: { seat: Seat; endsAt: Instant | null }[] = members.map((m) => ({ seat: m.seat, endsAt: m.endsAt }))
+  const fills: SeatCounts[] = pending.map(zero)
+  const order = pending
+    .map((call, index) => ({ call, index }))
+    .sort(
+      (a, b) =>
+        compareInstants(a.call.termStart, b.call.termStart) || compareInstants(a.call.opensAt, b.call.opensAt) || compareNullableText(a.call.id, b.call.id),
+    )
+  for (const { call, index } of order) {
     const fill = seatsToFill(policy, simulated, call.termStart, call.fixed)
     const inaugural = isInauguralCall(policy, simulated, call.termStart)
     for (const slot of planSeatSlots(fill, call.termStart, policy.termMonths, inaugural)) {
       simulated.push({ seat: slot.category, endsAt: slot.termEnd })
     }
-    if (call.report) call.report.seatsToFill = fill
+    fills[index] = fill
   }
+  return fills
+}
 
+/** Volunteers whose effective end falls in `[now, horizon)` (staff have no end), by end, then name. */
+export function termEndsWithin(members: readonly ScheduleMember[], now: Instant, horizon: Instant): TermEnd[] {
   const termEnds: TermEnd[] = []
-  for (const member of input.members) {
+  for (const member of members) {
     if (member.seat === 'staff' || member.endsAt === null) continue
     if (compareInstants(member.endsAt, now) < 0 || compareInstants(member.endsAt, horizon) >= 0) continue
     termEnds.push({ memberId: member.id, name: member.name, seat: member.seat, termEnd: member.endsAt })
   }
-  termEnds.sort(
+  return termEnds.sort(
     (a, b) =>
       compareInstants(a.termEnd, b.termEnd) || compareText(a.name, b.name) || compareText(a.seat, b.seat) || compareText(a.memberId, b.memberId),
   )
+}
 
+/**
+ * The team's schedule over `[now, now + years)` (docs/rules.md#r11, #d17): the existing calls on
+ * it (`isOnSchedule`) and the calls planned on the cadence (`plannedCalls`), by opening time, each
+ * pending one with the seats it will fill assuming every earlier pending call — shown or not: an
+ * overdue call will still fill seats — filled its own (`simulateSeatsToFill`), while a closed call,
+ * whose members exist, reports the seats it offered if given, else those still empty at its term
+ * start; and the volunteers' terms ending meanwhile (`termEndsWithin`). Refuses input that cannot
+ * describe a schedule (`scheduleInputProblem`).
+ */
+export function planSchedule(input: ScheduleInput): Schedule {
+  const problem = scheduleInputProblem(input)
+  if (problem !== null) throw new InvalidScheduleInputError(problem)
+  const { policy, now } = input
+  const horizon = scheduleHorizon(now, input.years)
+  const calls = input.calls.filter((call) => call.status !== 'cancelled').sort(compareCalls)
+  const planned = plannedCalls(policy, calls, now, horizon, input.declinedDates)
+
+  const unclosed = calls.filter((call) => call.status !== 'closed')
+  const fills = simulateSeatsToFill(policy, input.members, [
+    ...unclosed.map((call) => ({ id: call.id, opensAt: call.opensAt, termStart: call.termStart, fixed: call.seats })),
+    ...planned.map((call) => ({ id: null, opensAt: call.opensAt, termStart: call.termStart, fixed: null })),
+  ])
+  const fillOf = new Map(unclosed.map((call, i) => [call.id, fills[i]!]))
+
+  const shown: PlannedCall[] = [
+    ...calls
+      .filter((call) => isOnSchedule(call, now, horizon))
+      .map((call) => ({
+        id: call.id,
+        opensAt: call.opensAt,
+        closesAt: call.closesAt,
+        termStart: call.termStart,
+        status: call.status,
+        seatsToFill: call.status === 'closed' ? seatsToFill(policy, input.members, call.termStart, call.seats) : fillOf.get(call.id)!,
+      })),
+    ...planned.map((call, i) => ({ id: null, ...call, status: 'planned' as const, seatsToFill: fills[unclosed.length + i]! })),
+  ]
   return {
-    calls: shown
-      .map((entry) => entry.call)
-      .sort((a, b) => compareInstants(a.opensAt, b.opensAt) || compareInstants(a.closesAt, b.closesAt) || compareNullableText(a.id, b.id)),
-    termEnds,
+    calls: shown.sort((a, b) => compareInstants(a.opensAt, b.opensAt) || compareInstants(a.closesAt, b.closesAt) || compareNullableText(a.id, b.id)),
+    termEnds: termEndsWithin(input.members, now, horizon),
   }
 }
 

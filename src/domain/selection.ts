@@ -1,5 +1,5 @@
 /**
- * First-come selection of Code of Conduct Team volunteers (issue 3, rules 1–12).
+ * First-come selection of Code of Conduct Team volunteers (docs/rules.md#r2, #r6, #r7, #r8; #d1–#d8).
  *
  * The Code of Conduct: "The team is composed based on a first-come, first-served volunteer
  * approach … If more than one individual from a single institution volunteers, the first volunteer
@@ -61,7 +61,7 @@ export interface SelectionInput {
   window: { opensAt: Instant; closesAt: Instant }
   termStart: Instant
   policy: SelectionPolicy
-  /** Seats fixed by staff on the call; when set, they replace the computed seats to fill (rule 9). */
+  /** Seats fixed by staff on the call; when set, they replace the computed seats to fill (docs/rules.md#d7). */
   fixedSeats: SeatCounts | null
   institutions: Institution[]
   members: MemberInput[]
@@ -144,17 +144,17 @@ export const CATEGORIES: readonly Category[] = ['consortium', 'community']
 /** Version of the selection rules, part of the digest so a change of rules never reuses an old digest. */
 const RULES_VERSION = 'rota-selection/1'
 
-/** Normalises an email address (trimmed, lower-case), because "one person, one response" is judged by email (issue 3, rule 4). */
+/** Normalises an email address (trimmed, lower-case), because whether two responses come from one person is judged by email (docs/rules.md#d4). */
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
 }
 
-/** Tells whether a team member is still serving after a call's term starts — their term has no end or ends after it — since only they hold seats and institutions then (issue 3, rules 4, 7, 9). */
+/** Tells whether a team member is still serving after a call's term starts — their term has no end or ends after it — since only they hold seats and institutions then (docs/rules.md#d7). */
 export function continuesPast(member: Pick<MemberInput, 'endsAt'>, termStart: Instant): boolean {
   return member.endsAt === null || compareInstants(member.endsAt, termStart) > 0
 }
 
-/** The team members still serving after a call's term starts (issue 3, rules 4, 7, 9). */
+/** The team members still serving after a call's term starts (docs/rules.md#d7). */
 export function continuingMembers<M extends Pick<MemberInput, 'endsAt'>>(members: readonly M[], termStart: Instant): M[] {
   return members.filter((member) => continuesPast(member, termStart))
 }
@@ -173,9 +173,9 @@ export function continuingVolunteerCounts(
 
 /**
  * Seats a call fills per category: the policy's seats ("a minimum of four representatives from
- * different IIIF-C member institutions, and four individuals from across the IIIF community") less
- * the volunteers continuing past its term start, never below zero — unless staff fixed the seats
- * on the call (issue 3, rule 9).
+ * different IIIF Consortium (IIIF-C) member institutions, and four individuals from across the IIIF
+ * community") less the volunteers continuing past its term start, never below zero — unless staff
+ * fixed the seats on the call (docs/rules.md#r1, #d7).
  */
 export function seatsToFill(
   policy: Pick<SelectionPolicy, 'seats'>,
@@ -194,7 +194,7 @@ export function seatsToFill(
 /**
  * Tells whether a call forms the team from scratch — no volunteer continues past its term start and
  * the policy staggers — so half its seats get short terms and later calls can replace the team "on a
- * staggered rolling basis" (issue 3, rule 10).
+ * staggered rolling basis" (docs/rules.md#d8).
  */
 export function isInauguralCall(
   policy: Pick<SelectionPolicy, 'inauguralStagger'>,
@@ -209,7 +209,7 @@ export function isInauguralCall(
  * Lays out every seat a call offers with its term: "Volunteer terms are expected to last for two
  * years (24 months)" from the term start; in an inaugural call the first ⌈n/2⌉ seats of each
  * category get the full term and the rest half of it (rounded down), so "every 12 months, a new call
- * … replace[s] existing team members on a staggered rolling basis" (issue 3, rule 10).
+ * … replace[s] existing team members on a staggered rolling basis" (docs/rules.md#r10, #d8).
  */
 export function planSeatSlots(
   seats: SeatCounts,
@@ -231,7 +231,7 @@ export function planSeatSlots(
   return slots
 }
 
-/** First-come order: by submission instant to the nanosecond, then by ingestion order (issue 3, rule 1); the id settles anything left so array order never matters. */
+/** First-come order: by submission instant to the nanosecond, then by ingestion order (docs/rules.md#d1); the id settles anything left so array order never matters. */
 export function compareResponses(
   a: Pick<ResponseInput, 'submittedAt' | 'ingestSeq' | 'id'>,
   b: Pick<ResponseInput, 'submittedAt' | 'ingestSeq' | 'id'>,
@@ -242,8 +242,8 @@ export function compareResponses(
 /**
  * Selects volunteers first-come, first-served: window, required fields, one response per person,
  * not already on the team, one seat per institution, then a seat in the volunteer's category while
- * any is left and the waitlist after that, each with its term and an explanation (issue 3, rules
- * 1–12; Code of Conduct, "Code of Conduct Team Selection Process").
+ * any is left and the waitlist after that, each with its term and an explanation (docs/rules.md: the
+ * Code of Conduct's "Code of Conduct Team Selection Process", #r2–#r8, and rota's rules #d1–#d8).
  */
 export function selectVolunteers(input: SelectionInput): Selection {
   validate(input)
@@ -316,7 +316,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
       decision.explanation = explanation
     }
 
-    // Rule 2: the window is [opensAt, closesAt).
+    // docs/rules.md#d2: the window is [opensAt, closesAt).
     if (compareInstants(response.submittedAt, window.opensAt) < 0) {
       return exclude('early', `${who} responded at ${at}, before the call opened at ${formatInstant(window.opensAt)}, so the response could not be counted.`)
     }
@@ -324,7 +324,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
       return exclude('late', `${who} responded at ${at}, after the call closed at ${formatInstant(window.closesAt)}, so the response could not be counted.`)
     }
 
-    // Rule 3: a name and an email are required.
+    // docs/rules.md#d3: a name and an email are required.
     const missing = [response.name.trim() === '' ? 'a name' : null, response.email.trim() === '' ? 'an email address' : null].filter(
       (field): field is string => field !== null,
     )
@@ -332,7 +332,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
       return exclude('missing-fields', `The response submitted at ${at} did not include ${missing.join(' or ')}, so it could not be considered.`)
     }
 
-    // Rule 4: one person, one response; and not someone already serving.
+    // docs/rules.md#d4: one person, one response; and not someone already serving.
     const email = normaliseEmail(response.email)
     const earlier = firstByEmail.get(email)
     if (earlier) {
@@ -350,7 +350,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
       )
     }
 
-    // Rule 5: unknown institutions are their own institution, with a warning for staff.
+    // docs/rules.md#d5: unknown institutions are their own institution, with a warning for staff.
     if (matched.kind === 'unknown') {
       const hint = matched.suggestions.length > 0 ? ` Did you mean ${orList(matched.suggestions.map((s) => `"${s}"`))}?` : ''
       warnings.push({
@@ -361,7 +361,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
       })
     }
 
-    // Look-alike spellings share their institution's seat; staff check them (the tick waits).
+    // docs/rules.md#d6: look-alike spellings share their institution's seat; staff check them (the tick waits).
     const lookalike = lookalikeOf(matched, spellings)
     if (lookalike) {
       warnings.push({
@@ -372,7 +372,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
       })
     }
 
-    // Rule 7: one seat per institution; unaffiliated volunteers are exempt.
+    // docs/rules.md#r6: one seat per institution; unaffiliated volunteers are exempt.
     if (matched.kind !== 'unaffiliated') {
       const institution = decision.institution ?? matched.key
       const holder = memberByInstitution.get(matched.key)
@@ -391,7 +391,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
       }
     }
 
-    // Rules 6 and 8: a seat in the volunteer's category while any is left, else the waitlist.
+    // docs/rules.md#r7, #r8: a seat in the volunteer's category while any is left, else the waitlist.
     const category: Category = matched.kind === 'known' && matched.institution.consortium ? 'consortium' : 'community'
     decision.seat = category
     if (filled[category] < seats[category]) {
@@ -429,7 +429,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
 /**
  * A sha256 fingerprint of exactly the inputs that decide a selection — window, term start, policy,
  * fixed seats, institutions, the continuing members and the responses, each in a canonical order —
- * so a stored selection can be shown to follow from its inputs (issue 3, rule 12).
+ * so a stored selection can be shown to follow from its inputs (docs/rules.md#d18).
  */
 export function selectionInputDigest(input: SelectionInput): string {
   const institutions = [...input.institutions]

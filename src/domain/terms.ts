@@ -7,7 +7,7 @@ import { addCalendarMonths, addDays, compareInstants, type Instant } from './tim
  * anniversary, so terms stay aligned year after year ("every 12 months, a new call … replace[s]
  * existing team members on a staggered rolling basis"). Without it a call that opens on 1 February
  * in a leap year would close on 29 February, one day before the terms it must replace end, and
- * find no seat to fill.
+ * find no seat to fill (docs/rules.md#d9).
  */
 export function defaultTermStart(closesAt: Instant, previousTermStart: Instant | null, policy: Pick<Policy, 'callIntervalMonths' | 'windowDays'>): Instant {
   if (previousTermStart === null) return closesAt

@@ -5,12 +5,12 @@ import { findSelection, listDecisions } from '../db/queries/selections.js'
 import { findTeamById, type TeamRow } from '../db/queries/teams.js'
 import { findResponses } from '../db/queries/responses.js'
 import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.js'
-import { AppError, invalid, isUuid, type FieldProblem } from '../errors.js'
-import { emailAddressProblem } from '../domain/email.js'
+import { AppError, invalid, isUuid, refused, type FieldProblem } from '../errors.js'
+import { appointmentFieldProblems, appointmentIntoCall, decideAppointment } from '../domain/appointment.js'
 import { buildInstitutionIndex, matchInstitution, type InstitutionIndex, type InstitutionMatch } from '../domain/institutions.js'
-import { effectiveEnd, remainderOfTerm, servesAt, vacanciesAt, type RosterMember } from '../domain/roster.js'
+import { effectiveEnd, remainderOfTerm, servesAt, type RosterMember } from '../domain/roster.js'
 import { normaliseEmail, type Seat, type SeatSlot } from '../domain/selection.js'
-import { addCalendarMonths, compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
+import { compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
 import { requireCall } from './calls.js'
 import { requireTeam } from './teams.js'
 import { readBoundary } from './instants.js'
@@ -126,56 +126,21 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
     const name = input.name.trim()
     const email = input.email.trim()
     const reason = input.reason.trim()
-    const emailProblem = emailAddressProblem(email)
-    const problems = [
-      name === '' ? { field: 'body.name', message: 'must not be blank' } : null,
-      emailProblem !== null ? { field: 'body.email', message: `must be an email address: it ${emailProblem}` } : null,
-      reason === '' ? { field: 'body.reason', message: 'must say why (it is kept on record)' } : null,
-    ].filter((p) => p !== null)
+    const problems = appointmentFieldProblems({ name, email, reason })
     if (problems.length > 0) throw invalid('invalid-member', problems)
 
     const state = await teamState(tx, team.id)
     const match = matchInstitution(input.institution ?? null, state.index)
-    let termStart = instantField(input.termStart, 'body.termStart', 'invalid-member') ?? instantFromDate(now)
-    let termEnd: Instant | null | undefined = input.termEnd === null ? null : instantField(input.termEnd, 'body.termEnd', 'invalid-member')
-    let slot: number | null = null
-
+    const termStart = instantField(input.termStart, 'body.termStart', 'invalid-member') ?? instantFromDate(now)
+    const termEnd: Instant | null | undefined = input.termEnd === null ? null : instantField(input.termEnd, 'body.termEnd', 'invalid-member')
+    let slot: SeatSlot | null = null
     if (input.callId !== undefined) {
-      if (input.seat === 'staff') throw invalid('invalid-member', [{ field: 'body.callId', message: 'applies to volunteer seats only' }])
-      const taken = await nextEmptySlot(tx, team, input.callId, input.seat, state.rows)
-      slot = taken.index
-      termStart = taken.termStart
-      termEnd = taken.termEnd
+      const into = appointmentIntoCall(input.seat)
+      if (!into.ok) throw refused(into.refusal)
+      slot = await nextEmptySlot(tx, team, input.callId, into.category, state.rows)
     }
-    if (input.seat === 'staff') termEnd ??= null
-    else termEnd ??= addCalendarMonths(termStart, team.policy.termMonths)
-    if (termEnd !== null && compareInstants(termEnd, termStart) <= 0) throw invalid('invalid-member', [{ field: 'body.termEnd', message: 'must be after termStart' }])
-
-    if (input.seat !== 'staff' && !input.override) {
-      const serving = state.roster.filter((m) => servesAt(m, termStart))
-      const consortium = match.kind === 'known' && match.institution.consortium
-      if (consortium !== (input.seat === 'consortium')) {
-        throw new AppError(
-          'conflict',
-          'seat-category-mismatch',
-          input.seat === 'consortium'
-            ? `${match.kind === 'known' ? match.institution.name : 'This institution'} is not an IIIF Consortium member, so it cannot take a consortium seat (override: true to appoint anyway)`
-            : `${match.kind === 'known' ? match.institution.name : 'This institution'} is an IIIF Consortium member, so its people take consortium seats (override: true to appoint anyway)`,
-        )
-      }
-      const sameEmail = serving.find((m) => normaliseEmail(m.email) === normaliseEmail(email))
-      if (sameEmail) throw new AppError('conflict', 'already-on-team', `${sameEmail.name} already serves on the team with this email`)
-      const key = match.kind === 'unaffiliated' ? null : match.key
-      const holder = key === null ? undefined : serving.find((m) => m.seat !== 'staff' && m.institutionKey === key)
-      if (holder) {
-        throw new AppError('conflict', 'institution-on-team', `${holder.name} already holds a volunteer seat for ${holder.institution} at ${formatInstant(termStart)} (override: true to appoint anyway)`, {
-          memberId: holder.id,
-        })
-      }
-      if (vacanciesAt(team.policy.seats, state.roster, termStart)[input.seat] === 0) {
-        throw new AppError('conflict', 'no-vacancy', `No ${input.seat} seat is empty at ${formatInstant(termStart)} (override: true to appoint anyway)`)
-      }
-    }
+    const decision = decideAppointment({ email, seat: input.seat, institution: match, termStart, termEnd, slot, override: input.override ?? false }, team.policy, state.roster)
+    if (!decision.ok) throw refused(decision.refusal)
 
     const row = await queries.insertMember(tx, {
       teamId: team.id,
@@ -183,11 +148,11 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
       email,
       ...institutionColumns(match),
       seat: input.seat,
-      termStart: instantToPg(termStart),
-      termEnd: termEnd === null ? null : instantToPg(termEnd),
+      termStart: instantToPg(decision.termStart),
+      termEnd: decision.termEnd === null ? null : instantToPg(decision.termEnd),
       origin: input.seat === 'staff' ? 'staff' : 'appointed',
       callId: input.callId ?? null,
-      slot,
+      slot: slot?.index ?? null,
       reason,
       override: input.override ?? false,
     })

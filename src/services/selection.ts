@@ -5,7 +5,7 @@ import * as responseQueries from '../db/queries/responses.js'
 import * as selectionQueries from '../db/queries/selections.js'
 import { markClosed } from '../db/queries/calls.js'
 import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.js'
-import { AppError } from '../errors.js'
+import { refused } from '../errors.js'
 import { selectVolunteers, type Decision, type MemberInput, type Selection, type SelectionInput, type Warning } from '../domain/selection.js'
 import { compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
 import { provenanceWarnings } from '../domain/provenance.js'
@@ -13,7 +13,7 @@ import type { SeatCounts } from '../domain/policy.js'
 import { requireCall } from './calls.js'
 import type { CallWithTeam } from '../db/queries/calls.js'
 import { callValues, queueNotice, queueResultNotices } from './notices.js'
-import { closeDecision } from '../domain/lifecycle.js'
+import { closeDecision, mayCloseCall } from '../domain/lifecycle.js'
 
 export interface DecisionView {
   responseId: string
@@ -235,17 +235,13 @@ async function closeOrHold(db: Db, callId: string, options: CloseOptions, now: D
   return db.transaction(async (tx): Promise<CloseOutcome> => {
     const found = await requireCall(tx, callId, { forUpdate: true })
     const { call, team } = found
-    if (call.cancelledAt) throw new AppError('conflict', 'call-cancelled', 'This call was cancelled; there is nothing to select')
-    if (call.closedAt) throw new AppError('conflict', 'already-closed', 'This call is already closed; its selection is final')
-    const at = instantFromDate(now)
-    if (compareInstants(at, instantFromPg(call.opensAt)) < 0) {
-      throw new AppError('conflict', 'call-not-open', `This call opens at ${formatInstant(instantFromPg(call.opensAt))}; it cannot be closed before it opens`)
-    }
-    const early = compareInstants(at, instantFromPg(call.closesAt)) < 0
-    if (early && !options.early) {
-      throw new AppError('conflict', 'window-open', `The window is open until ${formatInstant(instantFromPg(call.closesAt))}; send { "early": true } to close it now`)
-    }
-    const closesAt = effectiveClose(found, now)
+    const closing = mayCloseCall(
+      { opensAt: instantFromPg(call.opensAt), closesAt: instantFromPg(call.closesAt), closed: Boolean(call.closedAt), cancelled: Boolean(call.cancelledAt) },
+      instantFromDate(now),
+      options.early,
+    )
+    if (!closing.ok) throw refused(closing.refusal)
+    const { closesAt, early } = closing
     const { input, selection } = await runSelection(tx, found, closesAt)
     const decision = closeDecision(selection.warnings)
     if (holdForReview && !decision.close) {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { autoScheduleDue, callSteps, closeDecision, reminderAt, termNotice } from '../../src/domain/lifecycle.js'
-import type { CallStep, LifecycleCall, TermHolder } from '../../src/domain/lifecycle.js'
+import { autoScheduleDue, callSteps, closeDecision, mayCloseCall, reminderAt, termNotice } from '../../src/domain/lifecycle.js'
+import type { CallStep, ClosingCall, LifecycleCall, TermHolder } from '../../src/domain/lifecycle.js'
 import { DEFAULT_POLICY } from '../../src/domain/policy.js'
 import { addDays, compareInstants, epochNanos, instantFromEpochNanos, parseInstant } from '../../src/domain/time.js'
 import type { Instant } from '../../src/domain/time.js'
@@ -336,4 +336,56 @@ t.test('closeDecision: the tick closes a call unless look-alike institutions nee
     ['look-alikes among other warnings', [w('unknown-institution'), w('confusable-institution'), w('confusable-institution')], { close: false, review: 2 }],
   ]
   for (const [label, warnings, expected] of table) t.same(closeDecision(warnings), expected, label)
+})
+
+t.test('mayCloseCall: a call closes once, not before it opens, and before closesAt only when asked to', async (t) => {
+  const call: ClosingCall = { opensAt: CALL.opensAt, closesAt: CALL.closesAt, closed: false, cancelled: false }
+  const refusal = (code: string, message: string) => ({ ok: false, refusal: { kind: 'conflict', code, message } })
+  const table: Array<[string, Partial<ClosingCall>, Instant, boolean, unknown]> = [
+    ['cancelled', { cancelled: true }, at('2027-03-05T00:00:00Z'), false, refusal('call-cancelled', 'This call was cancelled; there is nothing to select')],
+    ['cancelled and closed: cancelled is said first', { cancelled: true, closed: true }, at('2027-03-05T00:00:00Z'), true, refusal('call-cancelled', 'This call was cancelled; there is nothing to select')],
+    ['closed already', { closed: true }, at('2027-03-05T00:00:00Z'), false, refusal('already-closed', 'This call is already closed; its selection is final')],
+    ['closed already, even early', { closed: true }, at('2027-02-10T00:00:00Z'), true, refusal('already-closed', 'This call is already closed; its selection is final')],
+    [
+      'a nanosecond before it opens, even early',
+      {},
+      JUST_BEFORE('2027-02-01T00:00:00Z'),
+      true,
+      refusal('call-not-open', 'This call opens at 2027-02-01T00:00:00Z; it cannot be closed before it opens'),
+    ],
+    [
+      'open, not asked to close early',
+      {},
+      at('2027-02-10T00:00:00Z'),
+      false,
+      refusal('window-open', 'The window is open until 2027-03-01T00:00:00Z; send { "early": true } to close it now'),
+    ],
+    [
+      'a nanosecond before closesAt, not early',
+      {},
+      JUST_BEFORE('2027-03-01T00:00:00Z'),
+      false,
+      refusal('window-open', 'The window is open until 2027-03-01T00:00:00Z; send { "early": true } to close it now'),
+    ],
+    ['as it opens, early: the window ends now', {}, at('2027-02-01T00:00:00Z'), true, { ok: true, closesAt: at('2027-02-01T00:00:00Z'), early: true }],
+    ['open, early: the window ends now', {}, at('2027-02-10T12:00:00.000000001Z'), true, { ok: true, closesAt: at('2027-02-10T12:00:00.000000001Z'), early: true }],
+    ['at closesAt: the window as planned', {}, at('2027-03-01T00:00:00Z'), false, { ok: true, closesAt: CALL.closesAt, early: false }],
+    ['long after closesAt (due): the window as planned, not now', {}, at('2027-04-15T00:00:00Z'), false, { ok: true, closesAt: CALL.closesAt, early: false }],
+    ['after closesAt, "early" changes nothing', {}, at('2027-04-15T00:00:00Z'), true, { ok: true, closesAt: CALL.closesAt, early: false }],
+  ]
+  for (const [what, change, now, early, expected] of table) t.same(mayCloseCall({ ...call, ...change }, now, early), expected, what)
+})
+
+t.test('property: a close mayCloseCall allows ends the window within [opensAt, closesAt], at now when early', async (t) => {
+  const instant = fc.bigInt({ min: epochNanos(at('2027-01-01T00:00:00Z')), max: epochNanos(at('2027-05-01T00:00:00Z')) }).map(instantFromEpochNanos)
+  fc.assert(
+    fc.property(instant, fc.boolean(), (now, early) => {
+      const decision = mayCloseCall({ opensAt: CALL.opensAt, closesAt: CALL.closesAt, closed: false, cancelled: false }, now, early)
+      if (!decision.ok) return compareInstants(now, CALL.closesAt) < 0 && (!early || compareInstants(now, CALL.opensAt) < 0)
+      const within = compareInstants(decision.closesAt, CALL.opensAt) >= 0 && compareInstants(decision.closesAt, CALL.closesAt) <= 0
+      return within && decision.early === (compareInstants(now, CALL.closesAt) < 0) && decision.closesAt === (decision.early ? now : CALL.closesAt)
+    }),
+    { numRuns: 300 },
+  )
+  t.pass('held for 300 random instants')
 })

@@ -1,7 +1,7 @@
 import { deepStrictEqual } from 'node:assert/strict'
 import t from 'tap'
 import fc from 'fast-check'
-import { InvalidScheduleInputError, cadenceDates, planSchedule, scheduleHorizon } from '../../src/domain/schedule.js'
+import { InvalidScheduleInputError, cadenceDates, isOnSchedule, planSchedule, plannedCalls, scheduleHorizon, scheduleInputProblem, simulateSeatsToFill, termEndsWithin } from '../../src/domain/schedule.js'
 import type { PlannedCall, ScheduleCall, ScheduleMember } from '../../src/domain/schedule.js'
 import { DEFAULT_POLICY } from '../../src/domain/policy.js'
 import type { Policy, SeatCounts } from '../../src/domain/policy.js'
@@ -254,6 +254,70 @@ t.test('refuses inputs that cannot make a schedule, with a code', async (t) => {
   }
   t.throws(() => planSchedule({ ...base, policy: { ...DEFAULT_POLICY, callIntervalMonths: 0 } }), InvalidScheduleInputError)
   t.throws(() => planSchedule({ ...base, policy: { ...DEFAULT_POLICY, seats: seats(-1, 4) } }), InvalidScheduleInputError)
+})
+
+t.test('scheduleInputProblem says which number cannot make a schedule, first problem first', async (t) => {
+  t.equal(scheduleInputProblem({ policy: DEFAULT_POLICY, years: 1 }), null)
+  t.equal(scheduleInputProblem({ policy: DEFAULT_POLICY, years: 10 }), null)
+  t.equal(scheduleInputProblem({ policy: { ...DEFAULT_POLICY, seats: seats(0, 0), termMonths: 0, windowDays: 0 }, years: 1 }), null, 'zero seats, term or window: an empty but valid schedule')
+  t.equal(scheduleInputProblem({ policy: DEFAULT_POLICY, years: 0 }), 'years must be a whole number of at least 1, got 0')
+  t.equal(scheduleInputProblem({ policy: DEFAULT_POLICY, years: 2.5 }), 'years must be a whole number of at least 1, got 2.5')
+  t.equal(scheduleInputProblem({ policy: { ...DEFAULT_POLICY, seats: seats(4, -1) }, years: 0 }), 'years must be a whole number of at least 1, got 0', 'years first')
+  t.equal(scheduleInputProblem({ policy: { ...DEFAULT_POLICY, seats: seats(4, -1) }, years: 1 }), 'policy.seats.community must be a whole number of at least 0, got -1')
+  t.equal(scheduleInputProblem({ policy: { ...DEFAULT_POLICY, termMonths: Number.POSITIVE_INFINITY }, years: 1 }), 'policy.termMonths must be a whole number of at least 0, got Infinity')
+  t.equal(scheduleInputProblem({ policy: { ...DEFAULT_POLICY, windowDays: 1.5 }, years: 1 }), 'policy.windowDays must be a whole number of at least 0, got 1.5')
+  t.equal(scheduleInputProblem({ policy: { ...DEFAULT_POLICY, callIntervalMonths: 0 }, years: 1 }), 'policy.callIntervalMonths must be a whole number of at least 1, got 0')
+  t.throws(() => planSchedule({ policy: { ...DEFAULT_POLICY, windowDays: -3 }, calls: [], members: [], now: at('2026-06-01T00:00:00Z'), years: 1 }), {
+    code: 'invalid-schedule-input',
+    message: 'policy.windowDays must be a whole number of at least 0, got -3',
+  })
+})
+
+t.test('isOnSchedule: calls opening before the horizon whose window is not over, or whose terms have not started', async (t) => {
+  const now = at('2026-02-20T00:00:00Z')
+  const horizon = scheduleHorizon(now, 1)
+  t.ok(isOnSchedule({ ...INAUGURAL, status: 'open' }, now, horizon), 'open now')
+  t.ok(isOnSchedule(INAUGURAL, at('2026-03-01T00:00:00Z'), horizon), 'closed, terms start at now')
+  t.notOk(isOnSchedule(INAUGURAL, at('2026-03-01T00:00:00.000000001Z'), horizon), 'closed, terms started a nanosecond ago')
+  t.ok(isOnSchedule({ ...INAUGURAL, status: 'due', termStart: at('2026-03-01T00:00:00Z') }, at('2026-03-01T00:00:00Z'), horizon), 'due: window over, terms start now')
+  t.notOk(isOnSchedule({ ...INAUGURAL, status: 'cancelled' }, now, horizon), 'cancelled')
+  t.notOk(isOnSchedule({ ...INAUGURAL, status: 'scheduled', opensAt: horizon, closesAt: addDays(horizon, 28), termStart: addDays(horizon, 28) }, now, horizon), 'opens at the horizon')
+})
+
+t.test('plannedCalls gives each cadence date the window and term start createCall would, and skips declined dates', async (t) => {
+  const now = at('2026-06-01T00:00:00Z')
+  const horizon = scheduleHorizon(now, 3)
+  const planned = plannedCalls(DEFAULT_POLICY, [INAUGURAL], now, horizon)
+  t.same(
+    planned.map((p) => [p.opensAt, p.closesAt, p.termStart].map((x) => x.slice(0, 10)).join(' ')),
+    ['2027-02-01 2027-03-01 2027-03-01', '2028-02-01 2028-02-29 2028-03-01', '2029-02-01 2029-03-01 2029-03-01'],
+    'the leap-year window closes on the 29th; its terms start on the anniversary',
+  )
+  const declined = plannedCalls(DEFAULT_POLICY, [INAUGURAL], now, horizon, [at('2027-02-01T00:00:00Z')])
+  t.same(declined.map((p) => p.opensAt.slice(0, 10)), ['2028-02-01', '2029-02-01'], 'a date staff declined is not planned again')
+  t.same(plannedCalls({ callIntervalMonths: 12, windowDays: 10 }, [], now, scheduleHorizon(now, 2)).map((p) => [p.opensAt, p.termStart]), [
+    [now, addDays(now, 10)],
+    [at('2027-06-01T00:00:00Z'), addDays(at('2027-06-01T00:00:00Z'), 10)],
+  ], 'a team without calls: the first opens now, terms as the window closes')
+})
+
+t.test('simulateSeatsToFill: each call in term-start order fills what the earlier ones leave, reported in the order given', async (t) => {
+  const call = (id: string | null, termStart: string, fixed: SeatCounts | null = null) => ({ id, opensAt: addDays(at(termStart), -28), termStart: at(termStart), fixed })
+  const pending = [call(null, '2028-03-01T00:00:00Z'), call('c-2027', '2027-03-01T00:00:00Z'), call(null, '2029-03-01T00:00:00Z')]
+  t.same(simulateSeatsToFill(DEFAULT_POLICY, TEAM, pending), [seats(2, 2), seats(2, 2), seats(2, 2)], 'half the team each year')
+  t.same(simulateSeatsToFill(DEFAULT_POLICY, TEAM, [...pending].reverse()), [seats(2, 2), seats(2, 2), seats(2, 2)])
+  const fixed = [call('c-2027', '2027-03-01T00:00:00Z', seats(1, 2)), call(null, '2028-03-01T00:00:00Z')]
+  t.same(simulateSeatsToFill(DEFAULT_POLICY, TEAM, fixed), [seats(1, 2), seats(3, 2)], 'a seat staff left out in 2027 comes back in 2028')
+  t.same(simulateSeatsToFill(DEFAULT_POLICY, [TEAM[0]!], [call(null, '2026-06-01T00:00:00Z'), call(null, '2027-06-01T00:00:00Z')]), [seats(4, 4), seats(2, 2)], 'an inaugural call staggers its terms')
+  t.same(simulateSeatsToFill(DEFAULT_POLICY, TEAM, []), [])
+})
+
+t.test('termEndsWithin is what planSchedule reports', async (t) => {
+  const now = at('2026-06-01T00:00:00Z')
+  const horizon = scheduleHorizon(now, 1)
+  t.same(termEndsWithin(TEAM, now, horizon).map((e) => e.name), ['Cy', 'Di', 'Gus', 'Hal'])
+  t.same(termEndsWithin(TEAM, now, horizon), planSchedule({ policy: DEFAULT_POLICY, calls: [INAUGURAL], members: TEAM, now, years: 1 }).termEnds)
+  t.same(termEndsWithin(TEAM, at(SHORT), scheduleHorizon(at(SHORT), 1)).map((e) => e.name), ['Cy', 'Di', 'Gus', 'Hal'], 'an end at now counts; one at the horizon (the long terms) does not')
 })
 
 // ---------------------------------------------------------------------------------------------

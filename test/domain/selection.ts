@@ -653,7 +653,7 @@ t.test('properties of every selection', async (t) => {
         )
       }),
     )
-    t.pass('rule 9')
+    t.pass('seats to fill held (docs/rules.md#d7)')
   })
 
   t.test('permuting the input arrays changes nothing, digest included', async (t) => {
@@ -714,7 +714,7 @@ t.test('properties of every selection', async (t) => {
           .every((d) => !emails.has(normaliseEmail(input.responses.find((x) => x.id === d.responseId)!.email)))
       }),
     )
-    t.pass('rule 4 and 7 hold')
+    t.pass('no continuing person or institution selected (docs/rules.md#d4, #r6)')
   })
 
   t.test('the earliest eligible volunteer wins a single seat, to the nanosecond', async (t) => {

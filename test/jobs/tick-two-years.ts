@@ -4,7 +4,7 @@ import { build } from '../helpers/build.js'
 import { startFakeGoogle } from '../fakes/google.js'
 import { tick, type TickReport } from '../../src/services/tick.js'
 
-// Issue 6, "Done when": over a simulated two-year run driven by tick(now) with a fake clock, every
+// docs/rules.md#d10 end to end: over a simulated two-year run driven by tick(now) with a fake clock, every
 // call opens, closes and is announced once, and every expected email exists once in the outbox and
 // once at the (fake) Gmail. The run includes a downtime across a reminder and a close, Gmail 500s,
 // a send whose answer is lost, and ticks racing each other at the same instant.

@@ -1,0 +1,108 @@
+/**
+ * Whether staff may appoint a person to a seat, and for which term: the pure half of
+ * `appointMember` (src/services/members.ts), which reads the team in its transaction, asks these
+ * functions, and inserts the member or throws the refusal (docs/rules.md#d12).
+ *
+ * The Code of Conduct: "If after one month there are less than the allotted amount of volunteers,
+ * IIIF staff will reach out to specific individuals to recruit", and "a replacement will be
+ * appointed by IIIF staff". Staff may step outside the seat rules with `override` — an interim
+ * cover during a complaint, say — and the reason is kept on record.
+ */
+import { emailAddressProblem } from './email.js'
+import type { InstitutionMatch } from './institutions.js'
+import type { Policy } from './policy.js'
+import { conflict, invalidRequest, type Decided, type FieldProblem } from './refusal.js'
+import { servesAt, vacanciesAt, type RosterMember } from './roster.js'
+import { normaliseEmail, type Category, type Seat, type SeatSlot } from './selection.js'
+import { addCalendarMonths, compareInstants, formatInstant, type Instant } from './time.js'
+
+/**
+ * What an appointment must carry, checked before anything is looked up: a name, a plain email
+ * address (`emailAddressProblem`) and a reason, since every appointment is kept on record with why.
+ * Takes the trimmed values.
+ */
+export function appointmentFieldProblems(fields: { name: string; email: string; reason: string }): FieldProblem[] {
+  const emailProblem = emailAddressProblem(fields.email)
+  return [
+    fields.name === '' ? { field: 'body.name', message: 'must not be blank' } : null,
+    emailProblem !== null ? { field: 'body.email', message: `must be an email address: it ${emailProblem}` } : null,
+    fields.reason === '' ? { field: 'body.reason', message: 'must say why (it is kept on record)' } : null,
+  ].filter((p) => p !== null)
+}
+
+/** An appointment into a call fills one of that call's empty volunteer seats, so it is for a volunteer category: a staff seat comes from no call. */
+export function appointmentIntoCall(seat: Seat): Decided<{ category: Category }> {
+  if (seat === 'staff') return invalidRequest('invalid-member', [{ field: 'body.callId', message: 'applies to volunteer seats only' }])
+  return { ok: true, category: seat }
+}
+
+/** A team member as the appointment rules see them: when they serve, their email and institution key (null: unaffiliated). */
+export interface AppointmentMember extends RosterMember {
+  email: string
+  institutionKey: string | null
+}
+
+export interface AppointmentRequest {
+  /** The trimmed email address. */
+  email: string
+  seat: Seat
+  /** The institution as matched against the known ones. */
+  institution: InstitutionMatch
+  /** The term start staff gave, else now. */
+  termStart: Instant
+  /** The term end staff gave: null for no end, undefined for the default. */
+  termEnd: Instant | null | undefined
+  /** The empty seat slot of a closed call the appointee takes (its term replaces any given); null when not into a call. */
+  slot: SeatSlot | null
+  override: boolean
+}
+
+/**
+ * Decides an appointment. The term: a call's empty slot gives its own (so the stagger holds),
+ * else the given dates, a volunteer's end defaulting to `termMonths` after the start ("two years
+ * (24 months)") and a staff member's to none; the end must come after the start. A volunteer seat
+ * then needs, unless staff override: an institution whose IIIF-C membership matches the seat
+ * ("four representatives from different IIIF Consortium (IIIF-C) member institutions, and four
+ * individuals from across the IIIF community (not from IIIF-Consortium institutions)"), nobody
+ * serving at the term start with that email, no volunteer of that institution serving then ("If
+ * more than one individual from a single institution volunteers, the first volunteer will be
+ * selected"), and an empty seat of its category then.
+ */
+export function decideAppointment(
+  request: AppointmentRequest,
+  policy: Pick<Policy, 'termMonths' | 'seats'>,
+  members: readonly AppointmentMember[],
+): Decided<{ termStart: Instant; termEnd: Instant | null }> {
+  const { seat, institution: match } = request
+  const termStart = request.slot?.termStart ?? request.termStart
+  const given = request.slot ? request.slot.termEnd : request.termEnd
+  const termEnd = given !== undefined ? given : seat === 'staff' ? null : addCalendarMonths(termStart, policy.termMonths)
+  if (termEnd !== null && compareInstants(termEnd, termStart) <= 0) return invalidRequest('invalid-member', [{ field: 'body.termEnd', message: 'must be after termStart' }])
+
+  if (seat !== 'staff' && !request.override) {
+    const serving = members.filter((m) => servesAt(m, termStart))
+    const consortium = match.kind === 'known' && match.institution.consortium
+    if (consortium !== (seat === 'consortium')) {
+      const name = match.kind === 'known' ? match.institution.name : 'This institution'
+      return conflict(
+        'seat-category-mismatch',
+        seat === 'consortium'
+          ? `${name} is not an IIIF Consortium member, so it cannot take a consortium seat (override: true to appoint anyway)`
+          : `${name} is an IIIF Consortium member, so its people take consortium seats (override: true to appoint anyway)`,
+      )
+    }
+    const sameEmail = serving.find((m) => normaliseEmail(m.email) === normaliseEmail(request.email))
+    if (sameEmail) return conflict('already-on-team', `${sameEmail.name} already serves on the team with this email`)
+    const key = match.kind === 'unaffiliated' ? null : match.key
+    const holder = key === null ? undefined : serving.find((m) => m.seat !== 'staff' && m.institutionKey === key)
+    if (holder) {
+      return conflict('institution-on-team', `${holder.name} already holds a volunteer seat for ${holder.institution} at ${formatInstant(termStart)} (override: true to appoint anyway)`, {
+        memberId: holder.id,
+      })
+    }
+    if (vacanciesAt(policy.seats, members, termStart)[seat] === 0) {
+      return conflict('no-vacancy', `No ${seat} seat is empty at ${formatInstant(termStart)} (override: true to appoint anyway)`)
+    }
+  }
+  return { ok: true, termStart, termEnd }
+}
