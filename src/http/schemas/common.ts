@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type SchemaOptions } from '@sinclair/typebox'
 import { SLUG_PATTERN } from './text.js'
 
 /** The one shape of every 4xx/5xx body. */
@@ -34,5 +34,17 @@ export function errors<S extends number>(...statuses: S[]): { [K in S]: typeof E
 
 /** Routes that change anything declare this: the auth plugin enforces it and OpenAPI documents it. */
 export const staffOnly = [{ staffToken: [] as string[] }]
+
+/**
+ * One of the values of a union declared once in the domain as a const array (`SEATS`,
+ * `CALL_STATUSES`): a union of string literals, in the array's order, whose Static type is the
+ * domain's union.
+ */
+export function LiteralUnion<T extends string>(values: readonly T[], options?: SchemaOptions) {
+  return Type.Union(
+    values.map((value) => Type.Literal(value)),
+    options,
+  )
+}
 
 export const Slug = Type.String({ pattern: SLUG_PATTERN, description: 'Team slug, e.g. `coc`.' })
