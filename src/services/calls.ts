@@ -96,8 +96,7 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
 /** Two calls of a team never overlap: a 409 naming the call in the way. */
 function checkNoOverlap(others: readonly queries.CallRow[], opensAt: Instant, closesAt: Instant): void {
   for (const other of others) {
-    const otherOpens = other.opensAt
-    const otherCloses = other.closesAt
+    const { opensAt: otherOpens, closesAt: otherCloses } = other
     if (compareInstants(otherOpens, closesAt) < 0 && compareInstants(opensAt, otherCloses) < 0) {
       throw new AppError(
         'conflict',

@@ -1,3 +1,9 @@
+/*
+ * The schemas in src/http/schemas are the one declaration of rota's API shapes: routes validate and
+ * document with them, and services type what they return as `Static<typeof …>` through type-only
+ * imports (erased at build, so no service loads HTTP code). Unions the rules know (seats, statuses)
+ * are declared in src/domain as const arrays and only listed here (LiteralUnion).
+ */
 import { Type, type SchemaOptions } from '@sinclair/typebox'
 import { SLUG_PATTERN } from './text.js'
 
