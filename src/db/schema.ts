@@ -1,6 +1,16 @@
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
 import { sql } from 'drizzle-orm'
-import type { Policy } from '../domain/policy.js'
+import { CALL_ORIGINS } from '../domain/lifecycle.js'
+import { NOTICE_KINDS, OUTBOX_STATUSES } from '../domain/notices.js'
+import { CATEGORIES, SEATS, type Policy } from '../domain/policy.js'
+import { OUTCOMES, REASONS } from '../domain/selection.js'
+import type { Instant } from '../domain/time.js'
+import { instant } from './instants.js'
+
+// Two kinds of time: `instant()` columns hold what the rules reason about (call windows, terms,
+// submissions) and are read and written as exact `Instant`s; `timestamp()` columns are rota's own
+// clock stamps (created, updated, closed, cancelled, outbox delivery), JS Dates compared only with
+// the clock.
 
 /** A team whose volunteers rota selects and rotates (the IIIF Code of Conduct Team is the default). */
 export const teams = pgTable('teams', {
@@ -64,21 +74,21 @@ export const calls = pgTable(
     teamId: uuid('team_id')
       .notNull()
       .references(() => teams.id),
-    opensAt: timestamp('opens_at', { withTimezone: true, mode: 'string', precision: 6 }).notNull(),
-    closesAt: timestamp('closes_at', { withTimezone: true, mode: 'string', precision: 6 }).notNull(),
-    termStart: timestamp('term_start', { withTimezone: true, mode: 'string', precision: 6 }).notNull(),
+    opensAt: instant('opens_at').notNull(),
+    closesAt: instant('closes_at').notNull(),
+    termStart: instant('term_start').notNull(),
     /** Seats fixed by staff; null: computed from the policy when the selection runs. */
     seats: jsonb('seats').$type<{ consortium: number; community: number }>(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
     /** When the tick marked the call open (and queued its announcement). */
-    openedAt: timestamp('opened_at', { withTimezone: true, mode: 'string', precision: 6 }),
+    openedAt: instant('opened_at'),
     /** When the tick decided the reminder (queued or skipped). */
-    remindedAt: timestamp('reminded_at', { withTimezone: true, mode: 'string', precision: 6 }),
+    remindedAt: instant('reminded_at'),
     /** `staff` (created by staff) or `auto` (created by the tick on the cadence). */
-    origin: text('origin').notNull().default('staff'),
+    origin: text('origin', { enum: CALL_ORIGINS }).notNull().default('staff'),
     /** For an `auto` call: the cadence date it was created for, kept when staff move or cancel it. */
-    plannedOpensAt: timestamp('planned_opens_at', { withTimezone: true, mode: 'string', precision: 6 }),
+    plannedOpensAt: instant('planned_opens_at'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
@@ -103,14 +113,14 @@ export const responses = pgTable(
     externalId: text('external_id'),
     /** Ingestion order within the call: the tie-breaker for equal instants. */
     ingestSeq: integer('ingest_seq').notNull(),
-    submittedAt: text('submitted_at').notNull(),
-    submittedAtTs: timestamp('submitted_at_ts', { withTimezone: true, mode: 'string', precision: 6 }).notNull(),
+    submittedAt: text('submitted_at').$type<Instant>().notNull(),
+    submittedAtTs: instant('submitted_at_ts').notNull(),
     name: text('name').notNull(),
     email: text('email').notNull(),
     institution: text('institution'),
     source: text('source').notNull(),
     /** Google Forms' lastSubmittedTime (exact, canonical) when the response was edited after submission. */
-    lastSubmittedAt: text('last_submitted_at'),
+    lastSubmittedAt: text('last_submitted_at').$type<Instant>(),
     /** The answers as rota first saw them, to name the fields an edit changed. */
     firstSeen: jsonb('first_seen').$type<{ name: string; email: string; institution: string | null }>(),
     /** Set when the response disappeared from its Google Form; it is kept, never dropped. */
@@ -153,13 +163,13 @@ export const decisions = pgTable(
       .notNull()
       .references(() => responses.id),
     position: integer('position').notNull(),
-    outcome: text('outcome').notNull(),
-    seat: text('seat'),
-    reason: text('reason'),
+    outcome: text('outcome', { enum: OUTCOMES }).notNull(),
+    seat: text('seat', { enum: CATEGORIES }),
+    reason: text('reason', { enum: REASONS }),
     institution: text('institution'),
     institutionKey: text('institution_key'),
-    termStart: text('term_start'),
-    termEnd: text('term_end'),
+    termStart: text('term_start').$type<Instant>(),
+    termEnd: text('term_end').$type<Instant>(),
     explanation: text('explanation').notNull(),
   },
   (table) => [primaryKey({ columns: [table.selectionId, table.position] }), uniqueIndex('decisions_response_key').on(table.responseId)],
@@ -178,11 +188,11 @@ export const members = pgTable(
     institutionId: uuid('institution_id').references(() => institutions.id),
     /** The institution as given when it matched no known institution. */
     institutionText: text('institution_text'),
-    seat: text('seat').notNull(),
-    termStart: timestamp('term_start', { withTimezone: true, mode: 'string', precision: 6 }).notNull(),
-    termEnd: timestamp('term_end', { withTimezone: true, mode: 'string', precision: 6 }),
+    seat: text('seat', { enum: SEATS }).notNull(),
+    termStart: instant('term_start').notNull(),
+    termEnd: instant('term_end'),
     /** Effective end when someone leaves early; term_end keeps the original. */
-    endedAt: timestamp('ended_at', { withTimezone: true, mode: 'string', precision: 6 }),
+    endedAt: instant('ended_at'),
     /** selected (by a call), replacement (an alternate promoted), appointed (by staff). */
     origin: text('origin').notNull(),
     callId: uuid('call_id').references(() => calls.id),
@@ -221,7 +231,7 @@ export const templates = pgTable(
     teamId: uuid('team_id')
       .notNull()
       .references(() => teams.id),
-    kind: text('kind').notNull(),
+    kind: text('kind', { enum: NOTICE_KINDS }).notNull(),
     subject: text('subject').notNull(),
     body: text('body').notNull(),
     updatedBy: text('updated_by').notNull(),
@@ -243,14 +253,14 @@ export const outbox = pgTable(
     teamId: uuid('team_id')
       .notNull()
       .references(() => teams.id),
-    kind: text('kind').notNull(),
+    kind: text('kind', { enum: NOTICE_KINDS }).notNull(),
     key: text('key').notNull(),
     messageId: text('message_id').notNull(),
     toAddress: text('to_address'),
     toName: text('to_name'),
     subject: text('subject').notNull(),
     body: text('body').notNull(),
-    status: text('status').notNull(),
+    status: text('status', { enum: OUTBOX_STATUSES }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     claimedAt: timestamp('claimed_at', { withTimezone: true }),

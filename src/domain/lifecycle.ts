@@ -15,6 +15,17 @@ import type { Policy } from './policy.js'
 import { conflict, type Decided } from './refusal.js'
 import { addDays, compareInstants, formatInstant, type Instant } from './time.js'
 
+/**
+ * Where a call stands: scheduled (before it opens), open (during its window), due (window over, no
+ * selection yet), closed (selection final), cancelled.
+ */
+export const CALL_STATUSES = ['scheduled', 'open', 'due', 'closed', 'cancelled'] as const
+export type CallStatus = (typeof CALL_STATUSES)[number]
+
+/** Who created a call: staff, or the tick on the cadence (`auto`). */
+export const CALL_ORIGINS = ['staff', 'auto'] as const
+export type CallOrigin = (typeof CALL_ORIGINS)[number]
+
 /** Send the notice, or record it as skipped with the reason. */
 export type NoticeDecision = { send: true } | { send: false; reason: string }
 

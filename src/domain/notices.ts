@@ -20,6 +20,13 @@ export const NOTICE_KINDS = [
 ] as const
 export type NoticeKind = (typeof NOTICE_KINDS)[number]
 
+/**
+ * Where a queued email stands: pending (queued) → sending (claimed) → sent | failed | unknown (rota
+ * cannot tell whether it went out), or skipped (stale, no address, or cancelled by staff).
+ */
+export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number]
+
 /** Who receives a kind: the team's mailing list, its staff address, a volunteer, or a member. */
 export type Audience = 'mailing-list' | 'staff' | 'volunteer' | 'member'
 

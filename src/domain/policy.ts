@@ -1,3 +1,11 @@
+/** The two kinds of volunteer seat: IIIF Consortium member institutions and the wider community. */
+export const CATEGORIES = ['consortium', 'community'] as const
+export type Category = (typeof CATEGORIES)[number]
+
+/** A team member's seat: one of the "dedicated IIIF staff", or a volunteer category (in the roster's order). */
+export const SEATS = ['staff', ...CATEGORIES] as const
+export type Seat = (typeof SEATS)[number]
+
 /** Seats per volunteer category. */
 export interface SeatCounts {
   consortium: number

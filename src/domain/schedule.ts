@@ -11,6 +11,7 @@
  * `planSchedule` is a pure function of its input: time comes in as `now`, and the order of the
  * input arrays never changes the result.
  */
+import { CALL_STATUSES, type CallStatus } from './lifecycle.js'
 import type { Policy, SeatCounts } from './policy.js'
 import { isInauguralCall, planSeatSlots, seatsToFill } from './selection.js'
 import type { Category, Seat } from './selection.js'
@@ -24,7 +25,7 @@ export interface ScheduleCall {
   opensAt: Instant
   closesAt: Instant
   termStart: Instant
-  status: 'scheduled' | 'open' | 'due' | 'closed' | 'cancelled'
+  status: CallStatus
   /**
    * Seats fixed by staff on the call; null lets rota compute them. For a closed call, pass the seats
    * its selection offered (the service has them): without them, a closed call reports the seats
@@ -43,6 +44,10 @@ export interface ScheduleMember {
   endsAt: Instant | null
 }
 
+/** A call on the schedule: `planned` on the cadence and not created yet, or an existing call's status. */
+export const SCHEDULE_STATUSES = ['planned', ...CALL_STATUSES] as const
+export type ScheduleStatus = (typeof SCHEDULE_STATUSES)[number]
+
 /** One call on the schedule: an existing call, or one planned on the cadence and not yet created. */
 export interface PlannedCall {
   /** The existing call's id; null for a planned call that does not exist yet. */
@@ -50,7 +55,7 @@ export interface PlannedCall {
   opensAt: Instant
   closesAt: Instant
   termStart: Instant
-  status: 'planned' | ScheduleCall['status']
+  status: ScheduleStatus
   seatsToFill: SeatCounts
 }
 

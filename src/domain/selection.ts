@@ -16,13 +16,9 @@ import { buildInstitutionIndex, lookalikeGroups, matchInstitution } from './inst
 import type { Institution, InstitutionMatch, LookalikeSigns } from './institutions.js'
 import { addCalendarMonths, compareInstants, formatInstant } from './time.js'
 import type { Instant } from './time.js'
-import type { SeatCounts } from './policy.js'
+import { CATEGORIES, type Category, type Seat, type SeatCounts } from './policy.js'
 
-/** The two kinds of volunteer seat: IIIF Consortium member institutions and the wider community. */
-export type Category = 'consortium' | 'community'
-/** A team member's seat: a volunteer category, or one of the "dedicated IIIF staff". */
-export type Seat = Category | 'staff'
-
+export { CATEGORIES, SEATS, type Category, type Seat } from './policy.js'
 export type { SeatCounts }
 
 export interface SelectionPolicy {
@@ -68,17 +64,13 @@ export interface SelectionInput {
   responses: ResponseInput[]
 }
 
-export type Outcome = 'selected' | 'alternate' | 'excluded'
+/** What the selection decided for a response. */
+export const OUTCOMES = ['selected', 'alternate', 'excluded'] as const
+export type Outcome = (typeof OUTCOMES)[number]
 
-export type Reason =
-  | 'early'
-  | 'late'
-  | 'missing-fields'
-  | 'duplicate-person'
-  | 'already-on-team'
-  | 'institution-on-team'
-  | 'institution-already-selected'
-  | 'seats-full'
+/** Why a response was not selected: excluded by a rule, or an alternate because the seats were full. */
+export const REASONS = ['early', 'late', 'missing-fields', 'duplicate-person', 'already-on-team', 'institution-on-team', 'institution-already-selected', 'seats-full'] as const
+export type Reason = (typeof REASONS)[number]
 
 export interface Decision {
   responseId: string
@@ -138,8 +130,6 @@ export class InvalidSelectionInputError extends Error {
     this.name = 'InvalidSelectionInputError'
   }
 }
-
-export const CATEGORIES: readonly Category[] = ['consortium', 'community']
 
 /** Version of the selection rules, part of the digest so a change of rules never reuses an old digest. */
 const RULES_VERSION = 'rota-selection/1'

@@ -1,26 +1,18 @@
+import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/calls.js'
-import { instantFromPg, instantToPg } from '../db/instants.js'
 import { AppError, invalid, isUuid, type FieldProblem } from '../errors.js'
 import { addDays, compareInstants, epochNanos, formatInstant, instantFromDate, instantFromEpochNanos, type Instant } from '../domain/time.js'
+import type { CallStatus } from '../domain/lifecycle.js'
 import type { SeatCounts } from '../domain/policy.js'
 import { defaultTermStart } from '../domain/terms.js'
+import type { Call } from '../http/schemas/calls.js'
 import { requireTeam } from './teams.js'
-import { readBoundary } from './instants.js'
+import { invalidInstant, readInstant } from './instants.js'
 
-export type CallStatus = 'scheduled' | 'open' | 'due' | 'closed' | 'cancelled'
+export type { CallStatus }
 
-export interface CallView {
-  id: string
-  team: string
-  opensAt: string
-  closesAt: string
-  termStart: string
-  seats: SeatCounts | null
-  status: CallStatus
-  /** `staff`, or `auto` when the tick created it on the cadence. */
-  origin: 'staff' | 'auto'
-}
+export type CallView = Static<typeof Call>
 
 /**
  * A call's status at `now`: cancelled or closed once recorded; otherwise scheduled before it opens,
@@ -30,8 +22,8 @@ export function callStatus(call: queries.CallRow, now: Date): CallStatus {
   if (call.cancelledAt) return 'cancelled'
   if (call.closedAt) return 'closed'
   const at = instantFromDate(now)
-  if (compareInstants(at, instantFromPg(call.opensAt)) < 0) return 'scheduled'
-  if (compareInstants(at, instantFromPg(call.closesAt)) < 0) return 'open'
+  if (compareInstants(at, call.opensAt) < 0) return 'scheduled'
+  if (compareInstants(at, call.closesAt) < 0) return 'open'
   return 'due'
 }
 
@@ -39,12 +31,12 @@ export function callView(call: queries.CallRow, teamSlug: string, now: Date): Ca
   return {
     id: call.id,
     team: teamSlug,
-    opensAt: formatInstant(instantFromPg(call.opensAt)),
-    closesAt: formatInstant(instantFromPg(call.closesAt)),
-    termStart: formatInstant(instantFromPg(call.termStart)),
+    opensAt: formatInstant(call.opensAt),
+    closesAt: formatInstant(call.closesAt),
+    termStart: formatInstant(call.termStart),
     seats: call.seats ?? null,
     status: callStatus(call, now),
-    origin: call.origin === 'auto' ? 'auto' : 'staff',
+    origin: call.origin,
   }
 }
 
@@ -76,14 +68,15 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
     // Locking the team serialises call creation per team, so two overlapping calls cannot both pass the check.
     const team = await requireTeam(tx, slug, true)
     const problems: FieldProblem[] = []
-    const opensAt = readBoundary(input.opensAt, 'body.opensAt', problems)
-    let closesAt = input.closesAt === undefined ? null : readBoundary(input.closesAt, 'body.closesAt', problems)
-    let termStart = input.termStart === undefined ? null : readBoundary(input.termStart, 'body.termStart', problems)
-    if (problems.length > 0 || opensAt === null) throw invalid('invalid-call', problems)
+    const boundary = (value: string, field: string) => readInstant(value, field, { microseconds: true, problems })
+    const opensAt = boundary(input.opensAt, 'body.opensAt')
+    let closesAt = input.closesAt === undefined ? null : boundary(input.closesAt, 'body.closesAt')
+    let termStart = input.termStart === undefined ? null : boundary(input.termStart, 'body.termStart')
+    if (problems.length > 0 || opensAt === null) throw invalidInstant(problems)
     closesAt ??= addDays(opensAt, team.policy.windowDays)
     const others = await queries.activeCalls(tx, team.id)
-    const previous = others.filter((c) => compareInstants(instantFromPg(c.opensAt), opensAt) < 0).at(-1)
-    termStart ??= defaultTermStart(closesAt, previous ? instantFromPg(previous.termStart) : null, team.policy)
+    const previous = others.filter((c) => compareInstants(c.opensAt, opensAt) < 0).at(-1)
+    termStart ??= defaultTermStart(closesAt, previous?.termStart ?? null, team.policy)
     if (compareInstants(closesAt, opensAt) <= 0) problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
     if (compareInstants(termStart, closesAt) < 0) problems.push({ field: 'body.termStart', message: 'must not be before closesAt (terms start once the call has closed)' })
     if (problems.length > 0) throw invalid('invalid-call', problems)
@@ -91,9 +84,9 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
     checkNoOverlap(others, opensAt, closesAt)
     const row = await queries.insertCall(tx, {
       teamId: team.id,
-      opensAt: instantToPg(opensAt),
-      closesAt: instantToPg(closesAt),
-      termStart: instantToPg(termStart),
+      opensAt,
+      closesAt,
+      termStart,
       seats: input.seats ?? null,
     })
     return callView(row, team.slug, now)
@@ -103,8 +96,7 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
 /** Two calls of a team never overlap: a 409 naming the call in the way. */
 function checkNoOverlap(others: readonly queries.CallRow[], opensAt: Instant, closesAt: Instant): void {
   for (const other of others) {
-    const otherOpens = instantFromPg(other.opensAt)
-    const otherCloses = instantFromPg(other.closesAt)
+    const { opensAt: otherOpens, closesAt: otherCloses } = other
     if (compareInstants(otherOpens, closesAt) < 0 && compareInstants(opensAt, otherCloses) < 0) {
       throw new AppError(
         'conflict',
@@ -138,30 +130,31 @@ export async function editCall(db: Db, id: string, patch: CallPatch, now: Date):
       throw new AppError('conflict', status === 'cancelled' ? 'call-cancelled' : 'call-already-open', `This call is ${status}; only a call that has not opened yet can be changed`)
     }
     const problems: FieldProblem[] = []
-    const opensAt = patch.opensAt === undefined ? instantFromPg(call.opensAt) : readBoundary(patch.opensAt, 'body.opensAt', problems)
-    const closesAt = patch.closesAt === undefined ? null : readBoundary(patch.closesAt, 'body.closesAt', problems)
-    const givenTermStart = patch.termStart === undefined ? null : readBoundary(patch.termStart, 'body.termStart', problems)
-    if (problems.length > 0 || opensAt === null) throw invalid('invalid-call', problems)
+    const boundary = (value: string, field: string) => readInstant(value, field, { microseconds: true, problems })
+    const opensAt = patch.opensAt === undefined ? call.opensAt : boundary(patch.opensAt, 'body.opensAt')
+    const closesAt = patch.closesAt === undefined ? null : boundary(patch.closesAt, 'body.closesAt')
+    const givenTermStart = patch.termStart === undefined ? null : boundary(patch.termStart, 'body.termStart')
+    if (problems.length > 0 || opensAt === null) throw invalidInstant(problems)
     // Moving the opening without a new closing keeps the window's length.
-    const length = epochNanos(instantFromPg(call.closesAt)) - epochNanos(instantFromPg(call.opensAt))
+    const length = epochNanos(call.closesAt) - epochNanos(call.opensAt)
     const newClosesAt = closesAt ?? instantFromEpochNanos(epochNanos(opensAt) + length)
     const others = (await queries.activeCalls(tx, team.id)).filter((c) => c.id !== id)
     // Without a new termStart, the current one stays while it still follows the window; else the
     // default follows the new window (as createCall would give it).
-    const previous = others.filter((c) => compareInstants(instantFromPg(c.opensAt), opensAt) < 0).at(-1)
-    const stored = instantFromPg(call.termStart)
+    const previous = others.filter((c) => compareInstants(c.opensAt, opensAt) < 0).at(-1)
+    const stored = call.termStart
     const termStart =
       givenTermStart ??
-      (compareInstants(stored, newClosesAt) >= 0 ? stored : defaultTermStart(newClosesAt, previous ? instantFromPg(previous.termStart) : null, team.policy))
+      (compareInstants(stored, newClosesAt) >= 0 ? stored : defaultTermStart(newClosesAt, previous?.termStart ?? null, team.policy))
     if (compareInstants(opensAt, instantFromDate(now)) <= 0) problems.push({ field: 'body.opensAt', message: 'must be in the future' })
     if (compareInstants(newClosesAt, opensAt) <= 0) problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
     if (compareInstants(termStart, newClosesAt) < 0) problems.push({ field: 'body.termStart', message: 'must not be before closesAt (terms start once the call has closed)' })
     if (problems.length > 0) throw invalid('invalid-call', problems)
     checkNoOverlap(others, opensAt, newClosesAt)
     const row = await queries.updateCall(tx, id, {
-      opensAt: instantToPg(opensAt),
-      closesAt: instantToPg(newClosesAt),
-      termStart: instantToPg(termStart),
+      opensAt,
+      closesAt: newClosesAt,
+      termStart,
       ...(patch.seats !== undefined ? { seats: patch.seats } : {}),
     })
     return callView(row, team.slug, now)

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/forms.js'
 import { AppError } from '../errors.js'
@@ -5,6 +6,7 @@ import { InvalidInstantError, parseInstant } from '../domain/time.js'
 import { emailAddressProblem } from '../domain/email.js'
 import { oneLine } from '../domain/text.js'
 import type { FormInfo, FormsClient } from '../integrations/google-forms.js'
+import type { FormLink } from '../http/schemas/calls.js'
 import { callStatus, requireCall } from './calls.js'
 import { importResponses, type IncomingResponse } from './responses.js'
 import { closeCall, closeOrHoldCall, type CloseOptions, type CloseOutcome, type SelectionView } from './selection.js'
@@ -15,15 +17,7 @@ export interface QuestionTitles {
   email?: string
 }
 
-export interface FormLinkView {
-  callId: string
-  formId: string
-  formTitle: string
-  questions: { name: string; institution: string; email: string | null }
-  questionIds: { name: string; institution: string; email: string | null }
-  /** Where emails come from: an email question, or the address Google Forms collected. */
-  emailSource: 'question' | 'respondentEmail'
-}
+export type FormLinkView = Static<typeof FormLink>
 
 function view(row: queries.CallFormRow): FormLinkView {
   return {

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/institutions.js'
 import { AppError, invalid, isUuid, type FieldProblem } from '../errors.js'
@@ -7,13 +8,9 @@ import {
   normaliseInstitutionName,
   type InstitutionNameCollision,
 } from '../domain/institutions.js'
+import type { Institution } from '../http/schemas/institutions.js'
 
-export interface InstitutionView {
-  id: string
-  name: string
-  aliases: string[]
-  consortium: boolean
-}
+export type InstitutionView = Static<typeof Institution>
 
 export interface InstitutionInput {
   name: string

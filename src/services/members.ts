@@ -1,36 +1,24 @@
+import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/members.js'
 import { findInstitutionById, listInstitutions } from '../db/queries/institutions.js'
 import { findSelection, listDecisions } from '../db/queries/selections.js'
 import { findTeamById, type TeamRow } from '../db/queries/teams.js'
 import { findResponses } from '../db/queries/responses.js'
-import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.js'
-import { AppError, invalid, isUuid, refused, type FieldProblem } from '../errors.js'
+import { AppError, invalid, isUuid, refused } from '../errors.js'
 import { appointmentFieldProblems, appointmentIntoCall, decideAppointment } from '../domain/appointment.js'
 import { buildInstitutionIndex, matchInstitution, type InstitutionIndex, type InstitutionMatch } from '../domain/institutions.js'
 import { effectiveEnd, remainderOfTerm, servesAt, type RosterMember } from '../domain/roster.js'
-import { normaliseEmail, type Seat, type SeatSlot } from '../domain/selection.js'
+import { normaliseEmail, type Category, type Seat, type SeatSlot } from '../domain/selection.js'
 import { compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
+import type { Member } from '../http/schemas/members.js'
 import { requireCall } from './calls.js'
 import { requireTeam } from './teams.js'
-import { readBoundary } from './instants.js'
+import { readInstant } from './instants.js'
 
-export interface MemberView {
-  id: string
-  name: string
-  email: string
-  institution: string | null
-  seat: Seat
-  termStart: string
-  termEnd: string | null
-  endedAt: string | null
-  origin: string
-  callId: string | null
-  reason: string | null
-  override: boolean
-}
+export type MemberView = Static<typeof Member>
 
-const at = (value: string | null) => (value === null ? null : formatInstant(instantFromPg(value)))
+const at = (value: Instant | null) => (value === null ? null : formatInstant(value))
 
 function view({ member, institutionName }: queries.MemberWithInstitution): MemberView {
   return {
@@ -38,8 +26,8 @@ function view({ member, institutionName }: queries.MemberWithInstitution): Membe
     name: member.name,
     email: member.email,
     institution: institutionName ?? member.institutionText,
-    seat: member.seat as Seat,
-    termStart: at(member.termStart)!,
+    seat: member.seat,
+    termStart: formatInstant(member.termStart),
     termEnd: at(member.termEnd),
     endedAt: at(member.endedAt),
     origin: member.origin,
@@ -75,10 +63,10 @@ async function teamState(db: Db, teamId: string): Promise<TeamState> {
       email: member.email,
       institution: institutionName ?? member.institutionText,
       institutionKey: match.kind === 'unaffiliated' ? null : match.key,
-      seat: member.seat as Seat,
-      termStart: instantFromPg(member.termStart),
-      termEnd: maybeInstantFromPg(member.termEnd),
-      endedAt: maybeInstantFromPg(member.endedAt),
+      seat: member.seat,
+      termStart: member.termStart,
+      termEnd: member.termEnd,
+      endedAt: member.endedAt,
     }
   })
   return { rows, roster, index }
@@ -91,13 +79,9 @@ function institutionColumns(match: InstitutionMatch): { institutionId: string | 
   return { institutionId: null, institutionText: null }
 }
 
-/** An optional instant from the request body, or a 400 naming the field. */
-function instantField(value: string | undefined, field: string, code: string): Instant | undefined {
-  if (value === undefined) return undefined
-  const problems: FieldProblem[] = []
-  const instant = readBoundary(value, field, problems)
-  if (instant === null) throw invalid(code, problems)
-  return instant
+/** An optional instant from the request body (stored: no finer than a microsecond), or a 400 naming the field. */
+function instantField(value: string | undefined, field: string): Instant | undefined {
+  return value === undefined ? undefined : readInstant(value, field, { microseconds: true })
 }
 
 export interface Appointment {
@@ -131,8 +115,8 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
 
     const state = await teamState(tx, team.id)
     const match = matchInstitution(input.institution ?? null, state.index)
-    const termStart = instantField(input.termStart, 'body.termStart', 'invalid-member') ?? instantFromDate(now)
-    const termEnd: Instant | null | undefined = input.termEnd === null ? null : instantField(input.termEnd, 'body.termEnd', 'invalid-member')
+    const termStart = instantField(input.termStart, 'body.termStart') ?? instantFromDate(now)
+    const termEnd: Instant | null | undefined = input.termEnd === null ? null : instantField(input.termEnd, 'body.termEnd')
     let slot: SeatSlot | null = null
     if (input.callId !== undefined) {
       const into = appointmentIntoCall(input.seat)
@@ -148,8 +132,8 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
       email,
       ...institutionColumns(match),
       seat: input.seat,
-      termStart: instantToPg(decision.termStart),
-      termEnd: decision.termEnd === null ? null : instantToPg(decision.termEnd),
+      termStart: decision.termStart,
+      termEnd: decision.termEnd,
       origin: input.seat === 'staff' ? 'staff' : 'appointed',
       callId: input.callId ?? null,
       slot: slot?.index ?? null,
@@ -162,7 +146,7 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
 }
 
 /** The lowest seat slot of a closed call, in `seat`'s category, that nobody was selected or appointed into. */
-async function nextEmptySlot(db: Db, team: TeamRow, callId: string, seat: 'consortium' | 'community', rows: queries.MemberWithInstitution[]): Promise<SeatSlot> {
+async function nextEmptySlot(db: Db, team: TeamRow, callId: string, seat: Category, rows: queries.MemberWithInstitution[]): Promise<SeatSlot> {
   const { call } = await requireCall(db, callId)
   if (call.teamId !== team.id) throw invalid('invalid-member', [{ field: 'body.callId', message: `is a call of another team` }])
   const selection = await findSelection(db, callId)
@@ -194,8 +178,8 @@ export async function stepDown(db: Db, memberId: string, input: StepDown, now: D
     const member = (await queries.findMember(tx, memberId, { forUpdate: true }))!
     const reason = input.reason.trim()
     if (reason === '') throw invalid('invalid-step-down', [{ field: 'body.reason', message: 'must say why (it is kept on record)' }])
-    const requested = input.effective === undefined ? instantFromDate(now) : instantField(input.effective, 'body.effective', 'invalid-step-down')!
-    const departing = { termStart: instantFromPg(member.termStart), termEnd: maybeInstantFromPg(member.termEnd), endedAt: maybeInstantFromPg(member.endedAt) }
+    const requested = input.effective === undefined ? instantFromDate(now) : instantField(input.effective, 'body.effective')!
+    const departing = { termStart: member.termStart, termEnd: member.termEnd, endedAt: member.endedAt }
     if (departing.endedAt !== null) {
       throw new AppError('conflict', 'already-stepped-down', `${member.name} already stepped down (effective ${formatInstant(departing.endedAt)})`)
     }
@@ -205,7 +189,7 @@ export async function stepDown(db: Db, memberId: string, input: StepDown, now: D
     }
     // Someone who leaves before their term starts never serves.
     const effective = compareInstants(requested, departing.termStart) < 0 ? departing.termStart : requested
-    const ended = await queries.endMember(tx, member.id, { endedAt: instantToPg(effective), endReason: reason })
+    const ended = await queries.endMember(tx, member.id, { endedAt: effective, endReason: reason })
 
     let replacement: MemberView | null = null
     if (input.replacement === 'next-alternate' && member.seat !== 'staff') {
@@ -252,8 +236,8 @@ async function promoteAlternate(
       email: contact.email.trim(),
       ...institutionColumns(match),
       seat: member.seat,
-      termStart: instantToPg(term.termStart),
-      termEnd: term.termEnd === null ? null : instantToPg(term.termEnd),
+      termStart: term.termStart,
+      termEnd: term.termEnd,
       origin: 'replacement',
       callId: member.callId,
       responseId: alternate.decision.responseId,

@@ -5,11 +5,10 @@ import * as memberQueries from '../db/queries/members.js'
 import * as outboxQueries from '../db/queries/outbox.js'
 import type { TeamRow } from '../db/queries/teams.js'
 import * as templateQueries from '../db/queries/templates.js'
-import { instantFromPg, maybeInstantFromPg } from '../db/instants.js'
 import { DEFAULT_TEMPLATES, NOTICE_SPECS, renderTemplate, type NoticeKind, type Template } from '../domain/notices.js'
 import type { SeatCounts } from '../domain/policy.js'
 import { effectiveEnd } from '../domain/roster.js'
-import { seatsToFill, type Decision, type Seat, type Selection } from '../domain/selection.js'
+import { seatsToFill, type Decision, type Selection } from '../domain/selection.js'
 import type { Instant } from '../domain/time.js'
 import { messageIdDomain } from '../integrations/mail.js'
 
@@ -98,9 +97,9 @@ export function callValues(team: TeamRow, call: CallRow, seats: SeatCounts): Rec
   return {
     team: team.name,
     callId: call.id,
-    opensAt: humanInstant(instantFromPg(call.opensAt)),
-    closesAt: humanInstant(instantFromPg(call.closesAt)),
-    termStart: humanInstant(instantFromPg(call.termStart)),
+    opensAt: humanInstant(call.opensAt),
+    closesAt: humanInstant(call.closesAt),
+    termStart: humanInstant(call.termStart),
     formUrl: team.formUrl ?? '(the volunteer form link will follow)',
     seatsConsortium: String(seats.consortium),
     seatsCommunity: String(seats.community),
@@ -112,10 +111,10 @@ export function callValues(team: TeamRow, call: CallRow, seats: SeatCounts): Rec
 export async function seatsOffered(db: Db, team: TeamRow, call: CallRow): Promise<SeatCounts> {
   if (call.seats) return call.seats
   const members = (await memberQueries.listMembers(db, team.id)).map(({ member }) => ({
-    seat: member.seat as Seat,
-    endsAt: effectiveEnd({ termEnd: maybeInstantFromPg(member.termEnd), endedAt: maybeInstantFromPg(member.endedAt) }),
+    seat: member.seat,
+    endsAt: effectiveEnd(member),
   }))
-  return seatsToFill(team.policy, members, instantFromPg(call.termStart))
+  return seatsToFill(team.policy, members, call.termStart)
 }
 
 export const SEAT_NAMES: Record<string, string> = { consortium: 'IIIF Consortium', community: 'community', staff: 'staff' }

@@ -1,8 +1,10 @@
+import type { Static } from '@sinclair/typebox'
 import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/outbox.js'
 import { AppError, isUuid } from '../errors.js'
 import { MailError, type OutgoingMail } from '../integrations/mail.js'
+import type { OutboxMessage } from '../http/schemas/outbox.js'
 
 /** What one delivery pass did. */
 export interface DeliveryReport {
@@ -20,21 +22,7 @@ export interface DeliveryReport {
   unknown: number
 }
 
-export interface OutboxMessageView {
-  id: string
-  team: string
-  kind: string
-  to: string | null
-  subject: string
-  status: queries.OutboxStatus
-  attempts: number
-  createdAt: string
-  sentAt: string | null
-  lastError: string | null
-  messageId: string
-  callId: string | null
-  memberId: string | null
-}
+export type OutboxMessageView = Static<typeof OutboxMessage>
 
 function view(row: queries.OutboxRow, team: string): OutboxMessageView {
   return {
@@ -43,7 +31,7 @@ function view(row: queries.OutboxRow, team: string): OutboxMessageView {
     kind: row.kind,
     to: row.toAddress,
     subject: row.subject,
-    status: row.status as queries.OutboxStatus,
+    status: row.status,
     attempts: row.attempts,
     createdAt: row.createdAt.toISOString(),
     sentAt: row.sentAt?.toISOString() ?? null,
@@ -230,7 +218,7 @@ export async function retryMessage(db: Db, id: string, staff: string, now: Date)
     // For `unknown`, staff have checked that it did not go out: no check before this send (one
     // that could not answer is what made it unknown). A `failed` one keeps its owed check.
     const verifyBeforeSend = row.status === 'unknown' ? false : row.verifyBeforeSend
-    return (await queries.transition(tx, id, row.status as queries.OutboxStatus, { status: 'pending', nextAttemptAt: now, lastError: `retry requested by ${staff}`, verifyBeforeSend, updatedAt: now }))!
+    return (await queries.transition(tx, id, row.status, { status: 'pending', nextAttemptAt: now, lastError: `retry requested by ${staff}`, verifyBeforeSend, updatedAt: now }))!
   })
   return view(row, await teamSlugOf(db, row.id))
 }
@@ -242,7 +230,7 @@ export async function cancelMessage(db: Db, id: string, staff: string, now: Date
     if (!['pending', 'failed', 'unknown'].includes(row.status)) {
       throw new AppError('conflict', `message-${row.status}`, `This message is ${row.status}; only pending, failed or unknown messages can be cancelled`)
     }
-    return (await queries.transition(tx, id, row.status as queries.OutboxStatus, { status: 'skipped', lastError: `cancelled by ${staff}`, updatedAt: now }))!
+    return (await queries.transition(tx, id, row.status, { status: 'skipped', lastError: `cancelled by ${staff}`, updatedAt: now }))!
   })
   return view(row, await teamSlugOf(db, row.id))
 }

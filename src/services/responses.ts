@@ -1,12 +1,14 @@
+import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/responses.js'
-import { instantToPg } from '../db/instants.js'
-import { AppError, invalid, type FieldProblem } from '../errors.js'
-import { formatInstant, InvalidInstantError, parseInstant, type Instant } from '../domain/time.js'
+import { AppError, type FieldProblem } from '../errors.js'
+import { formatInstant, type Instant } from '../domain/time.js'
 import { normaliseEmail } from '../domain/selection.js'
 import { wasEdited } from '../domain/provenance.js'
 import { CsvReader, responsesFromCsv, type CsvOptions, type CsvRecords } from '../integrations/csv.js'
+import type { StoredResponse } from '../http/schemas/calls.js'
 import { requireCall } from './calls.js'
+import { invalidInstant, readInstant } from './instants.js'
 import { Pacer, runPaced } from './pace.js'
 
 /**
@@ -46,26 +48,23 @@ export interface JsonResponse {
   institution?: string | null
 }
 
-/** Reads a JSON batch; every bad `submittedAt` is reported with its index, and nothing is stored. */
+/** Reads a JSON batch; every bad `submittedAt` is reported with its index (400 `invalid-instant`), and nothing is stored. */
 export function readJsonBatch(items: JsonResponse[]): IncomingResponse[] {
   const problems: FieldProblem[] = []
   const incoming: IncomingResponse[] = []
   items.forEach((item, index) => {
-    try {
-      incoming.push({
-        externalId: item.externalId?.trim() || null,
-        submittedAt: parseInstant(item.submittedAt),
-        name: item.name.trim(),
-        email: item.email.trim(),
-        institution: item.institution?.trim() || null,
-        where: `responses[${index}]`,
-      })
-    } catch (error) {
-      if (!(error instanceof InvalidInstantError)) throw error
-      problems.push({ field: `body.responses[${index}].submittedAt`, message: `must be RFC 3339 with an explicit offset and at most 9 fractional digits: ${error.problem}` })
-    }
+    const submittedAt = readInstant(item.submittedAt, `body.responses[${index}].submittedAt`, { problems })
+    if (submittedAt === null) return
+    incoming.push({
+      externalId: item.externalId?.trim() || null,
+      submittedAt,
+      name: item.name.trim(),
+      email: item.email.trim(),
+      institution: item.institution?.trim() || null,
+      where: `responses[${index}]`,
+    })
   })
-  if (problems.length > 0) throw invalid('invalid-responses', problems)
+  if (problems.length > 0) throw invalidInstant(problems)
   return incoming
 }
 
@@ -157,7 +156,7 @@ export async function importResponses(
       const stored = existing.get(keyOf(response))
       const values = {
         submittedAt: response.submittedAt,
-        submittedAtTs: instantToPg(response.submittedAt),
+        submittedAtTs: response.submittedAt,
         name: response.name,
         email: response.email,
         institution: response.institution,
@@ -199,15 +198,7 @@ export async function importResponses(
   })
 }
 
-export interface ResponseView {
-  id: string
-  externalId: string | null
-  submittedAt: string
-  name: string
-  email: string
-  institution: string | null
-  source: string
-}
+export type ResponseView = Static<typeof StoredResponse>
 
 /** A call's responses in first-come order, for staff (they include emails). */
 export async function listResponses(db: Db, callId: string): Promise<ResponseView[]> {
@@ -215,7 +206,7 @@ export async function listResponses(db: Db, callId: string): Promise<ResponseVie
   return (await queries.listResponses(db, callId)).map((row) => ({
     id: row.id,
     externalId: row.externalId,
-    submittedAt: formatInstant(row.submittedAt as Instant),
+    submittedAt: formatInstant(row.submittedAt),
     name: row.name,
     email: row.email,
     institution: row.institution,

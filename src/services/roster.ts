@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import type { Database, Db } from '../db/client.js'
 import { listMembers } from '../db/queries/members.js'
 import { findTeamBySlug, type TeamRow } from '../db/queries/teams.js'
-import { instantFromPg, maybeInstantFromPg } from '../db/instants.js'
 import { effectiveEnd, nextChangeAfter, rosterAt, vacanciesAt, type RosterMember } from '../domain/roster.js'
 import { formatInstant, instantToDate, type Instant } from '../domain/time.js'
 import type { SeatCounts } from '../domain/policy.js'
@@ -35,9 +34,9 @@ async function loadTeamRoster(db: Db, slug: string): Promise<TeamRoster | null> 
     name: member.name,
     institution: institutionName ?? member.institutionText,
     seat: member.seat as RosterMember['seat'],
-    termStart: instantFromPg(member.termStart),
-    termEnd: maybeInstantFromPg(member.termEnd),
-    endedAt: maybeInstantFromPg(member.endedAt),
+    termStart: member.termStart,
+    termEnd: member.termEnd,
+    endedAt: member.endedAt,
   }))
   return { team, members, rendered: new Map() }
 }

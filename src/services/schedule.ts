@@ -1,21 +1,18 @@
+import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import { listCalls } from '../db/queries/calls.js'
 import { listMembers } from '../db/queries/members.js'
 import { findSelection } from '../db/queries/selections.js'
 import { findTeamBySlug, type TeamRow } from '../db/queries/teams.js'
-import { instantFromPg, maybeInstantFromPg } from '../db/instants.js'
 import { effectiveEnd } from '../domain/roster.js'
 import { planSchedule, type Schedule } from '../domain/schedule.js'
-import type { Seat } from '../domain/selection.js'
 import { formatInstant, instantFromDate } from '../domain/time.js'
+import type { Schedule as ScheduleSchema } from '../http/schemas/schedule.js'
 import { scheduleToIcs } from '../integrations/ics.js'
 import { callStatus } from './calls.js'
 import { teamNotFound } from './teams.js'
 
-export interface ScheduleView {
-  calls: Array<{ id: string | null; opensAt: string; closesAt: string; termStart: string; status: string; seatsToFill: { consortium: number; community: number } }>
-  termEnds: Array<{ memberId: string; name: string; seat: 'consortium' | 'community'; termEnd: string }>
-}
+export type ScheduleView = Static<typeof ScheduleSchema>
 
 async function plan(db: Db, slug: string, years: number, now: Date): Promise<{ schedule: Schedule; team: { slug: string; name: string } }> {
   const team = await findTeamBySlug(db, slug)
@@ -31,21 +28,18 @@ export async function teamSchedule(db: Db, team: TeamRow, years: number, now: Da
       const status = callStatus(call, now)
       // A closed call's seats are what its selection offered.
       const seats = status === 'closed' ? ((await findSelection(db, call.id))?.seats ?? call.seats ?? null) : (call.seats ?? null)
-      return { id: call.id, opensAt: instantFromPg(call.opensAt), closesAt: instantFromPg(call.closesAt), termStart: instantFromPg(call.termStart), status, seats }
+      return { id: call.id, opensAt: call.opensAt, closesAt: call.closesAt, termStart: call.termStart, status, seats }
     }),
   )
-  const scheduleMembers = members.map(({ member }) => {
-    const termEnd = maybeInstantFromPg(member.termEnd)
-    return {
-      id: member.id,
-      name: member.name,
-      seat: member.seat as Seat,
-      termStart: instantFromPg(member.termStart),
-      endsAt: effectiveEnd({ termEnd, endedAt: maybeInstantFromPg(member.endedAt) }),
-    }
-  })
+  const scheduleMembers = members.map(({ member }) => ({
+    id: member.id,
+    name: member.name,
+    seat: member.seat,
+    termStart: member.termStart,
+    endsAt: effectiveEnd(member),
+  }))
   // A cadence call staff cancelled stays cancelled: its date is not planned again.
-  const declinedDates = calls.filter((call) => call.cancelledAt !== null && call.plannedOpensAt !== null).map((call) => instantFromPg(call.plannedOpensAt!))
+  const declinedDates = calls.filter((call) => call.cancelledAt !== null && call.plannedOpensAt !== null).map((call) => call.plannedOpensAt!)
   return planSchedule({ policy: team.policy, calls: scheduleCalls, members: scheduleMembers, now: instantFromDate(now), years, declinedDates })
 }
 

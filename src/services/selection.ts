@@ -1,45 +1,22 @@
+import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import { listInstitutions } from '../db/queries/institutions.js'
 import * as memberQueries from '../db/queries/members.js'
 import * as responseQueries from '../db/queries/responses.js'
 import * as selectionQueries from '../db/queries/selections.js'
 import { markClosed } from '../db/queries/calls.js'
-import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.js'
 import { refused } from '../errors.js'
-import { selectVolunteers, type Decision, type MemberInput, type Selection, type SelectionInput, type Warning } from '../domain/selection.js'
+import { selectVolunteers, type MemberInput, type Selection, type SelectionInput, type Warning } from '../domain/selection.js'
 import { compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
 import { provenanceWarnings } from '../domain/provenance.js'
-import type { SeatCounts } from '../domain/policy.js'
+import type { Selection as SelectionSchema } from '../http/schemas/calls.js'
 import { requireCall } from './calls.js'
 import type { CallWithTeam } from '../db/queries/calls.js'
 import { callValues, queueNotice, queueResultNotices } from './notices.js'
 import { closeDecision, mayCloseCall } from '../domain/lifecycle.js'
 
-export interface DecisionView {
-  responseId: string
-  externalId: string | null
-  name: string
-  institution: string | null
-  submittedAt: string
-  position: number
-  outcome: Decision['outcome']
-  seat: Decision['seat']
-  reason: Decision['reason']
-  termEnd: string | null
-  explanation: string
-}
-
-export interface SelectionView {
-  callId: string
-  status: 'final' | 'preview'
-  seats: SeatCounts
-  shortfall: SeatCounts
-  inputDigest: string
-  window: { opensAt: string; closesAt: string }
-  termStart: string
-  decisions: DecisionView[]
-  warnings: Warning[]
-}
+export type SelectionView = Static<typeof SelectionSchema>
+export type DecisionView = SelectionView['decisions'][number]
 
 /** A member as the selection sees them: institution by its current name, effective end of term. */
 export function memberInput(row: memberQueries.MemberWithInstitution): MemberInput {
@@ -48,10 +25,10 @@ export function memberInput(row: memberQueries.MemberWithInstitution): MemberInp
     id: member.id,
     name: member.name,
     email: member.email,
-    seat: member.seat as MemberInput['seat'],
+    seat: member.seat,
     institution: row.institutionName ?? member.institutionText,
-    termStart: instantFromPg(member.termStart),
-    endsAt: maybeInstantFromPg(member.endedAt ?? member.termEnd),
+    termStart: member.termStart,
+    endsAt: member.endedAt ?? member.termEnd,
   }
 }
 
@@ -71,8 +48,8 @@ async function runSelection(db: Db, found: CallWithTeam, closesAt: Instant): Pro
       flagged.map((r) => ({
         id: r.id,
         name: r.name,
-        submittedAt: r.submittedAt as Instant,
-        lastSubmittedAt: r.lastSubmittedAt as Instant | null,
+        submittedAt: r.submittedAt,
+        lastSubmittedAt: r.lastSubmittedAt,
         changedFields: changedFields(r),
         deletedUpstream: r.deletedUpstreamAt !== null,
       })),
@@ -101,8 +78,8 @@ async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: In
   const responses = await responseQueries.listResponses(db, call.id)
   const tieBreak = googleTieBreak(responses)
   const input: SelectionInput = {
-    window: { opensAt: instantFromPg(call.opensAt), closesAt },
-    termStart: instantFromPg(call.termStart),
+    window: { opensAt: call.opensAt, closesAt },
+    termStart: call.termStart,
     policy: team.policy,
     fixedSeats: call.seats ?? null,
     institutions: institutions.map((i) => ({ id: i.id, name: i.name, aliases: i.aliases, consortium: i.consortium })),
@@ -110,7 +87,7 @@ async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: In
     responses: responses.map((r) => ({
       id: r.id,
       externalId: r.externalId,
-      submittedAt: r.submittedAt as Instant,
+      submittedAt: r.submittedAt,
       ingestSeq: tieBreak.get(r.id) ?? r.ingestSeq,
       name: r.name,
       email: r.email,
@@ -148,7 +125,7 @@ function view(callId: string, status: SelectionView['status'], input: SelectionI
 
 /** The window end a selection uses at `now`: the call's, or now when staff close it (or preview it) early. */
 function effectiveClose(callWithTeam: CallWithTeam, now: Date): Instant {
-  const closesAt = instantFromPg(callWithTeam.call.closesAt)
+  const closesAt = callWithTeam.call.closesAt
   const at = instantFromDate(now)
   return compareInstants(at, closesAt) < 0 ? at : closesAt
 }
@@ -171,19 +148,19 @@ async function finalSelection(db: Db, { call }: CallWithTeam): Promise<Selection
     seats: stored.seats,
     shortfall: stored.shortfall,
     inputDigest: stored.inputDigest,
-    window: { opensAt: formatInstant(instantFromPg(call.opensAt)), closesAt: formatInstant(instantFromPg(call.closesAt)) },
-    termStart: formatInstant(instantFromPg(call.termStart)),
+    window: { opensAt: formatInstant(call.opensAt), closesAt: formatInstant(call.closesAt) },
+    termStart: formatInstant(call.termStart),
     decisions: rows.map(({ decision, externalId, name, submittedAt }) => ({
       responseId: decision.responseId,
       externalId,
       name: name.trim(),
       institution: decision.institution,
-      submittedAt: formatInstant(submittedAt as Instant),
+      submittedAt: formatInstant(submittedAt),
       position: decision.position,
-      outcome: decision.outcome as Decision['outcome'],
-      seat: decision.seat as Decision['seat'],
-      reason: decision.reason as Decision['reason'],
-      termEnd: decision.termEnd === null ? null : formatInstant(decision.termEnd as Instant),
+      outcome: decision.outcome,
+      seat: decision.seat,
+      reason: decision.reason,
+      termEnd: decision.termEnd === null ? null : formatInstant(decision.termEnd),
       explanation: decision.explanation,
     })),
     warnings: stored.warnings as Warning[],
@@ -236,7 +213,7 @@ async function closeOrHold(db: Db, callId: string, options: CloseOptions, now: D
     const found = await requireCall(tx, callId, { forUpdate: true })
     const { call, team } = found
     const closing = mayCloseCall(
-      { opensAt: instantFromPg(call.opensAt), closesAt: instantFromPg(call.closesAt), closed: Boolean(call.closedAt), cancelled: Boolean(call.cancelledAt) },
+      { opensAt: call.opensAt, closesAt: call.closesAt, closed: Boolean(call.closedAt), cancelled: Boolean(call.cancelledAt) },
       instantFromDate(now),
       options.early,
     )
@@ -301,17 +278,17 @@ async function closeOrHold(db: Db, callId: string, options: CloseOptions, now: D
           institutionId: d.institutionKey?.startsWith('id:') ? d.institutionKey.slice(3) : null,
           institutionText: d.institutionKey?.startsWith('name:') ? d.institution : null,
           seat: d.seat!,
-          termStart: instantToPg(d.termStart!),
-          termEnd: instantToPg(d.termEnd!),
+          termStart: d.termStart!,
+          termEnd: d.termEnd!,
           origin: 'selected',
           callId,
           responseId: d.responseId,
           slot: selection.slots.find((slot) => slot.responseId === d.responseId)?.index ?? null,
         })),
     )
-    await markClosed(tx, callId, { closedAt: now, ...(early ? { closesAt: instantToPg(closesAt) } : {}) })
+    await markClosed(tx, callId, { closedAt: now, ...(early ? { closesAt } : {}) })
     // The emails the close causes are queued in the same transaction: closed means announced.
-    await queueResultNotices(tx, options.mailFrom, team, { ...call, closesAt: instantToPg(closesAt) }, selection, emails, now)
+    await queueResultNotices(tx, options.mailFrom, team, { ...call, closesAt }, selection, emails, now)
     return { held: false, selection: view(callId, 'final', input, selection) }
   })
 }

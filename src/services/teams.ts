@@ -1,22 +1,16 @@
+import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/teams.js'
 import { AppError, invalid } from '../errors.js'
 import { emailAddressProblem } from '../domain/email.js'
-import { mergePolicy, policyProblems, type Policy, type PolicyPatch } from '../domain/policy.js'
+import { mergePolicy, policyProblems, type PolicyPatch } from '../domain/policy.js'
+import type { Team, TeamSettings } from '../http/schemas/teams.js'
 
 /** A team as anyone may see it: no addresses. */
-export interface TeamView {
-  slug: string
-  name: string
-  policy: Policy
-  formUrl: string | null
-}
+export type TeamView = Static<typeof Team>
 
 /** A team as staff see it: with the addresses rota sends to. */
-export interface TeamSettingsView extends TeamView {
-  mailingList: string | null
-  staffEmail: string | null
-}
+export type TeamSettingsView = Static<typeof TeamSettings>
 
 function view(row: queries.TeamRow): TeamView {
   return { slug: row.slug, name: row.name, policy: row.policy, formUrl: row.formUrl }

@@ -1,21 +1,12 @@
+import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/templates.js'
 import { AppError, invalid } from '../errors.js'
 import { DEFAULT_TEMPLATES, isNoticeKind, NOTICE_KINDS, NOTICE_SPECS, renderTemplate, SAMPLE_VALUES, templateProblems, type NoticeKind, type Template } from '../domain/notices.js'
+import type { TemplateView as TemplateViewSchema } from '../http/schemas/templates.js'
 import { requireTeam } from './teams.js'
 
-export interface TemplateView {
-  kind: NoticeKind
-  audience: string
-  description: string
-  subject: string
-  body: string
-  placeholders: string[]
-  /** False while rota's default wording applies. */
-  custom: boolean
-  updatedAt: string | null
-  updatedBy: string | null
-}
+export type TemplateView = Static<typeof TemplateViewSchema>
 
 function requireKind(kind: string): NoticeKind {
   if (!isNoticeKind(kind)) {

@@ -2,7 +2,6 @@ import type { Deps } from '../deps.js'
 import * as callQueries from '../db/queries/calls.js'
 import * as memberQueries from '../db/queries/members.js'
 import { listTeams, type TeamRow } from '../db/queries/teams.js'
-import { instantFromPg, instantToPg, maybeInstantFromPg } from '../db/instants.js'
 import { AppError } from '../errors.js'
 import { autoScheduleDue, callSteps, termNotice, type CallStep, type NoticeDecision } from '../domain/lifecycle.js'
 import { compareInstants, instantFromDate, type Instant } from '../domain/time.js'
@@ -52,10 +51,10 @@ export async function tick(deps: Deps, now: Date): Promise<TickReport> {
       const steps = callSteps(
         {
           id: call.id,
-          opensAt: instantFromPg(call.opensAt),
-          closesAt: instantFromPg(call.closesAt),
-          openedAt: maybeInstantFromPg(call.openedAt),
-          remindedAt: maybeInstantFromPg(call.remindedAt),
+          opensAt: call.opensAt,
+          closesAt: call.closesAt,
+          openedAt: call.openedAt,
+          remindedAt: call.remindedAt,
           closed: call.closedAt !== null,
           cancelled: call.cancelledAt !== null,
         },
@@ -84,7 +83,7 @@ function noticeFields(decision: NoticeDecision): Pick<TickAction, 'notice' | 're
 async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): Promise<TickAction | null> {
   const { db } = deps.database
   const from = deps.config.mail.from
-  const at = instantToPg(instantFromDate(now))
+  const at = instantFromDate(now)
   if (step.type === 'open' || step.type === 'remind') {
     const kind = step.type === 'open' ? 'call-opened' : 'call-reminder'
     return db.transaction(async (tx) => {
@@ -144,17 +143,17 @@ async function autoSchedule(deps: Deps, team: TeamRow, now: Date, actions: TickA
     const locked = await requireTeam(tx, team.slug, true)
     const others = await callQueries.activeCalls(tx, locked.id)
     const overlaps = others.some(
-      (c) => compareInstants(instantFromPg(c.opensAt), planned.closesAt) < 0 && compareInstants(planned.opensAt, instantFromPg(c.closesAt)) < 0,
+      (c) => compareInstants(c.opensAt, planned.closesAt) < 0 && compareInstants(planned.opensAt, c.closesAt) < 0,
     )
     if (overlaps) return null
     const call = await callQueries.insertPlannedCall(tx, {
       teamId: locked.id,
-      opensAt: instantToPg(planned.opensAt),
-      closesAt: instantToPg(planned.closesAt),
-      termStart: instantToPg(planned.termStart),
+      opensAt: planned.opensAt,
+      closesAt: planned.closesAt,
+      termStart: planned.termStart,
       seats: null,
       origin: 'auto',
-      plannedOpensAt: instantToPg(planned.opensAt),
+      plannedOpensAt: planned.opensAt,
     })
     if (!call) return null
     await queueNotice(
@@ -173,8 +172,8 @@ async function termNotices(deps: Deps, team: TeamRow, now: Date, actions: TickAc
   const { db } = deps.database
   const at: Instant = instantFromDate(now)
   for (const { member } of await memberQueries.membersAwaitingTermNotice(db, team.id)) {
-    const termEnd = maybeInstantFromPg(member.termEnd)
-    const decision = termNotice({ id: member.id, termEnd, endedAt: maybeInstantFromPg(member.endedAt), seat: member.seat }, team.policy, at)
+    const termEnd = member.termEnd
+    const decision = termNotice({ id: member.id, termEnd, endedAt: member.endedAt, seat: member.seat }, team.policy, at)
     if (decision === null || termEnd === null) continue
     const queued = await queueNotice(
       db,

@@ -105,7 +105,7 @@ t.test('invalid changes are 400, name the field, and change nothing', async (t) 
   for (const [label, payload, field] of cases) {
     const res = await api('PATCH', `/calls/${a.id}`, payload)
     t.equal(res.status, 400, `${label}: 400`)
-    t.match(res.body.error.code, /^(validation-failed|invalid-call)$/, `${label}: coded`)
+    t.match(res.body.error.code, /^(validation-failed|invalid-call|invalid-instant)$/, `${label}: coded`)
     t.ok(fields(res.body).includes(field), `${label}: names ${field} (got ${JSON.stringify(res.body.error.details)})`)
   }
   t.same(await getCall(a.id), before, 'the call is as it was')

@@ -106,7 +106,7 @@ t.test('a JSON batch with a bad timestamp is refused naming the index and field,
     ],
   })
   t.equal(res.status, 400)
-  t.equal(res.body.error.code, 'invalid-responses')
+  t.equal(res.body.error.code, 'invalid-instant')
   t.match(res.body.error.message, /body\.responses\[2\]\.submittedAt/)
   t.equal((await api('GET', `/calls/${callId}/responses`)).body.responses.length, 7)
   const unknownKey = await api('POST', `/calls/${callId}/responses`, { responses: [{ submittedAt: '2026-02-05T10:00:00Z', name: 'A', email: 'a@b.c', phone: '1' }] })

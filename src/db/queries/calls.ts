@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, or, sql } from 'drizzle-orm'
 import type { Db } from '../client.js'
 import { calls, teams } from '../schema.js'
+import type { Instant } from '../../domain/time.js'
 
 export type CallRow = typeof calls.$inferSelect
 export interface CallWithTeam {
@@ -27,7 +28,7 @@ export async function insertCall(db: Db, values: typeof calls.$inferInsert): Pro
   return row!
 }
 
-export async function markClosed(db: Db, id: string, values: { closedAt: Date; closesAt?: string }): Promise<void> {
+export async function markClosed(db: Db, id: string, values: { closedAt: Date; closesAt?: Instant }): Promise<void> {
   await db.update(calls).set(values).where(eq(calls.id, id))
 }
 
@@ -41,7 +42,7 @@ export function callsInFlight(db: Db, teamId: string): Promise<CallRow[]> {
 }
 
 /** Marks a call open; only the first caller gets the row back (a conditional write). */
-export async function markOpened(db: Db, id: string, at: string): Promise<CallRow | null> {
+export async function markOpened(db: Db, id: string, at: Instant): Promise<CallRow | null> {
   const [row] = await db
     .update(calls)
     .set({ openedAt: at })
@@ -51,7 +52,7 @@ export async function markOpened(db: Db, id: string, at: string): Promise<CallRo
 }
 
 /** Records the reminder decision; only the first caller gets the row back. */
-export async function markReminded(db: Db, id: string, at: string): Promise<CallRow | null> {
+export async function markReminded(db: Db, id: string, at: Instant): Promise<CallRow | null> {
   const [row] = await db
     .update(calls)
     .set({ remindedAt: at })

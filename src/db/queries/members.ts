@@ -1,6 +1,7 @@
 import { and, asc, eq, isNotNull, isNull, ne, sql } from 'drizzle-orm'
 import type { Db } from '../client.js'
 import { institutions, members } from '../schema.js'
+import type { Instant } from '../../domain/time.js'
 
 export type MemberRow = typeof members.$inferSelect
 export type NewMemberRow = typeof members.$inferInsert
@@ -37,7 +38,7 @@ export async function findMember(db: Db, id: string, options: { forUpdate?: bool
   return row ?? null
 }
 
-export async function endMember(db: Db, id: string, values: { endedAt: string; endReason: string }): Promise<MemberRow> {
+export async function endMember(db: Db, id: string, values: { endedAt: Instant; endReason: string }): Promise<MemberRow> {
   const [row] = await db.update(members).set(values).where(eq(members.id, id)).returning()
   return row!
 }

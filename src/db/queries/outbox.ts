@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { and, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm'
 import type { Db } from '../client.js'
 import { outbox, teams } from '../schema.js'
+import type { OutboxStatus } from '../../domain/notices.js'
 
 export type OutboxRow = typeof outbox.$inferSelect
 export type NewOutboxRow = typeof outbox.$inferInsert
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped'
+export type { OutboxStatus }
 
 /** Queues messages, leaving out any whose key exists; returns those this call inserted. */
 export async function insertMessages(db: Db, rows: NewOutboxRow[]): Promise<OutboxRow[]> {

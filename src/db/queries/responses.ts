@@ -28,7 +28,8 @@ export async function insertResponses(db: Db, rows: NewResponseRow[]): Promise<v
         external_id: r.externalId ?? null,
         ingest_seq: r.ingestSeq,
         submitted_at: r.submittedAt,
-        submitted_at_ts: r.submittedAtTs,
+        // Through the column, as drizzle would convert it: microseconds, cut (PostgreSQL would round).
+        submitted_at_ts: responses.submittedAtTs.mapToDriverValue(r.submittedAtTs),
         name: r.name,
         email: r.email,
         institution: r.institution ?? null,

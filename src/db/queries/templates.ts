@@ -1,10 +1,11 @@
 import { and, eq } from 'drizzle-orm'
 import type { Db } from '../client.js'
 import { templates } from '../schema.js'
+import type { NoticeKind } from '../../domain/notices.js'
 
 export type TemplateRow = typeof templates.$inferSelect
 
-export async function findTemplate(db: Db, teamId: string, kind: string): Promise<TemplateRow | null> {
+export async function findTemplate(db: Db, teamId: string, kind: NoticeKind): Promise<TemplateRow | null> {
   const [row] = await db.select().from(templates).where(and(eq(templates.teamId, teamId), eq(templates.kind, kind))).limit(1)
   return row ?? null
 }
@@ -22,7 +23,7 @@ export async function upsertTemplate(db: Db, row: typeof templates.$inferInsert 
   return saved!
 }
 
-export async function deleteTemplate(db: Db, teamId: string, kind: string): Promise<boolean> {
+export async function deleteTemplate(db: Db, teamId: string, kind: NoticeKind): Promise<boolean> {
   const rows = await db.delete(templates).where(and(eq(templates.teamId, teamId), eq(templates.kind, kind))).returning()
   return rows.length > 0
 }

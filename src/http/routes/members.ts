@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Deps } from '../../deps.js'
 import * as members from '../../services/members.js'
-import { AppError } from '../../errors.js'
-import { InvalidInstantError, instantFromDate, parseInstant } from '../../domain/time.js'
+import { instantFromDate } from '../../domain/time.js'
+import { readInstant } from '../../services/instants.js'
 import type { RosterCache } from '../../services/roster.js'
 import { errors, staffOnly } from '../schemas/common.js'
 import { TeamParams } from '../schemas/teams.js'
@@ -38,13 +38,7 @@ export function memberRoutes(deps: Deps, rosterCache: RosterCache): FastifyPlugi
       let cached = payloads.get(key)
       // A stale roster is not reused: each read asks the cache, which retries the database.
       if (!cached || cached.generation !== rosterCache.generation || cached.stale) {
-        let t
-        try {
-          t = request.query.at === undefined ? instantFromDate(new Date(atText)) : parseInstant(atText)
-        } catch (error) {
-          if (!(error instanceof InvalidInstantError)) throw error
-          throw new AppError('invalid', 'invalid-instant', `querystring.at must be an RFC 3339 timestamp with an offset: ${error.problem}`)
-        }
+        const t = request.query.at === undefined ? instantFromDate(new Date(atText)) : readInstant(atText, 'querystring.at')
         const generation = rosterCache.generation
         const { view, etag, validUntil, stale } = await rosterCache.rosterAt(request.params.team, t)
         // The route's response schema serialises it, so nothing outside the schema (no email) can leave.

@@ -1,4 +1,7 @@
 import { Type } from '@sinclair/typebox'
+import { CALL_ORIGINS, CALL_STATUSES } from '../../domain/lifecycle.js'
+import { CATEGORIES, OUTCOMES, REASONS } from '../../domain/selection.js'
+import { LiteralUnion } from './common.js'
 import { EmailText, FORM_ID_PATTERN, InstantText, Line, Uuid } from './text.js'
 
 const Timestamp = (description: string) => InstantText(`${description} RFC 3339 with an offset.`, { examples: ['2027-03-01T00:00:00Z'] })
@@ -27,10 +30,10 @@ export const Call = Type.Object({
   closesAt: Type.String(),
   termStart: Type.String(),
   seats: Type.Union([SeatCounts, Type.Null()]),
-  status: Type.Union(['scheduled', 'open', 'due', 'closed', 'cancelled'].map((s) => Type.Literal(s)), {
+  status: LiteralUnion(CALL_STATUSES, {
     description: 'scheduled (before opensAt), open, due (window over, no selection yet), closed, cancelled.',
   }),
-  origin: Type.Union([Type.Literal('staff'), Type.Literal('auto')], { description: 'auto: created by the tick on the cadence (autoScheduleDays before it opens).' }),
+  origin: LiteralUnion(CALL_ORIGINS, { description: 'auto: created by the tick on the cadence (autoScheduleDays before it opens).' }),
 })
 
 export const CallPatch = Type.Object(
@@ -76,25 +79,17 @@ export const ImportQuery = Type.Object(
 
 export const ImportCounts = Type.Object({ inserted: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() })
 
-export const ResponseList = Type.Object({
-  responses: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      externalId: Type.Union([Type.String(), Type.Null()]),
-      submittedAt: Type.String(),
-      name: Type.String(),
-      email: Type.String(),
-      institution: Type.Union([Type.String(), Type.Null()]),
-      source: Type.String(),
-    }),
-  ),
+export const StoredResponse = Type.Object({
+  id: Type.String(),
+  externalId: Type.Union([Type.String(), Type.Null()]),
+  submittedAt: Type.String(),
+  name: Type.String(),
+  email: Type.String(),
+  institution: Type.Union([Type.String(), Type.Null()]),
+  source: Type.String(),
 })
 
-const Reason = Type.Union(
-  ['early', 'late', 'missing-fields', 'duplicate-person', 'already-on-team', 'institution-on-team', 'institution-already-selected', 'seats-full'].map((r) =>
-    Type.Literal(r),
-  ),
-)
+export const ResponseList = Type.Object({ responses: Type.Array(StoredResponse) })
 
 export const Selection = Type.Object({
   callId: Type.String(),
@@ -112,9 +107,9 @@ export const Selection = Type.Object({
       institution: Type.Union([Type.String(), Type.Null()]),
       submittedAt: Type.String(),
       position: Type.Integer({ description: '1-based place in first-come order.' }),
-      outcome: Type.Union([Type.Literal('selected'), Type.Literal('alternate'), Type.Literal('excluded')]),
-      seat: Type.Union([Type.Literal('consortium'), Type.Literal('community'), Type.Null()]),
-      reason: Type.Union([Reason, Type.Null()]),
+      outcome: LiteralUnion(OUTCOMES),
+      seat: Type.Union([...CATEGORIES.map((c) => Type.Literal(c)), Type.Null()]),
+      reason: Type.Union([LiteralUnion(REASONS), Type.Null()]),
       termEnd: Type.Union([Type.String(), Type.Null()]),
       explanation: Type.String(),
     }),
@@ -152,7 +147,9 @@ export const FormLink = Type.Object({
   formTitle: Type.String(),
   questions: QuestionMap,
   questionIds: QuestionMap,
-  emailSource: Type.Union([Type.Literal('question'), Type.Literal('respondentEmail')]),
+  emailSource: Type.Union([Type.Literal('question'), Type.Literal('respondentEmail')], {
+    description: 'Where emails come from: an email question, or the address Google Forms collected.',
+  }),
 })
 
 export const SyncResult = Type.Object({

@@ -1,4 +1,10 @@
-import { Type } from '@sinclair/typebox'
+/*
+ * The schemas in src/http/schemas are the one declaration of rota's API shapes: routes validate and
+ * document with them, and services type what they return as `Static<typeof …>` through type-only
+ * imports (erased at build, so no service loads HTTP code). Unions the rules know (seats, statuses)
+ * are declared in src/domain as const arrays and only listed here (LiteralUnion).
+ */
+import { Type, type SchemaOptions } from '@sinclair/typebox'
 import { SLUG_PATTERN } from './text.js'
 
 /** The one shape of every 4xx/5xx body. */
@@ -14,7 +20,7 @@ export const ErrorBody = Type.Object(
 )
 
 const errorDescriptions: Record<number, string> = {
-  400: 'The request is invalid; the error names the field.',
+  400: 'The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code.',
   401: 'A staff bearer token is missing or wrong.',
   404: 'No such resource.',
   409: 'The request conflicts with the current state.',
@@ -34,5 +40,17 @@ export function errors<S extends number>(...statuses: S[]): { [K in S]: typeof E
 
 /** Routes that change anything declare this: the auth plugin enforces it and OpenAPI documents it. */
 export const staffOnly = [{ staffToken: [] as string[] }]
+
+/**
+ * One of the values of a union declared once in the domain as a const array (`SEATS`,
+ * `CALL_STATUSES`): a union of string literals, in the array's order, whose Static type is the
+ * domain's union.
+ */
+export function LiteralUnion<T extends string>(values: readonly T[], options?: SchemaOptions) {
+  return Type.Union(
+    values.map((value) => Type.Literal(value)),
+    options,
+  )
+}
 
 export const Slug = Type.String({ pattern: SLUG_PATTERN, description: 'Team slug, e.g. `coc`.' })

@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox'
+import { SEATS } from '../../domain/policy.js'
+import { LiteralUnion } from './common.js'
 import { EmailText, InstantText, Line, Uuid } from './text.js'
 
-const Seat = Type.Union([Type.Literal('staff'), Type.Literal('consortium'), Type.Literal('community')])
+const Seat = LiteralUnion(SEATS)
 
 export const Member = Type.Object({
   id: Type.String(),

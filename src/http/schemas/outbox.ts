@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox'
-import { Slug } from './common.js'
+import { OUTBOX_STATUSES } from '../../domain/notices.js'
+import { LiteralUnion, Slug } from './common.js'
 import { Uuid } from './text.js'
 
-const STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const
-export const OutboxStatus = Type.Union(STATUSES.map((s) => Type.Literal(s)), {
+export const OutboxStatus = LiteralUnion(OUTBOX_STATUSES, {
   description: 'pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled).',
 })
 

@@ -1,4 +1,7 @@
 import { Type } from '@sinclair/typebox'
+import { CATEGORIES } from '../../domain/policy.js'
+import { SCHEDULE_STATUSES } from '../../domain/schedule.js'
+import { LiteralUnion } from './common.js'
 
 const Seats = Type.Object({ consortium: Type.Integer(), community: Type.Integer() })
 
@@ -14,11 +17,11 @@ export const Schedule = Type.Object({
       opensAt: Type.String(),
       closesAt: Type.String(),
       termStart: Type.String(),
-      status: Type.Union(['planned', 'scheduled', 'open', 'due', 'closed', 'cancelled'].map((s) => Type.Literal(s))),
+      status: LiteralUnion(SCHEDULE_STATUSES),
       seatsToFill: Seats,
     }),
   ),
   termEnds: Type.Array(
-    Type.Object({ memberId: Type.String(), name: Type.String(), seat: Type.Union([Type.Literal('consortium'), Type.Literal('community')]), termEnd: Type.String() }),
+    Type.Object({ memberId: Type.String(), name: Type.String(), seat: LiteralUnion(CATEGORIES), termEnd: Type.String() }),
   ),
 })
