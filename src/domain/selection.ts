@@ -251,6 +251,8 @@ export function compareResponses(
 export function selectVolunteers(input: SelectionInput): Selection {
   validate(input)
   const call = prepareCall(input)
+  // First, while the responses just read lie together in memory: it reads every one of their fields.
+  const inputDigest = digestInput(input, call.firstCome)
   const ruled = applyRules(call)
   const warnings = explain(call, ruled)
   const { seats, slots } = call
@@ -261,7 +263,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
     slots,
     decisions: ruled.decisions,
     warnings,
-    inputDigest: digestInput(input, call.firstCome),
+    inputDigest,
   }
 }
 
@@ -296,7 +298,7 @@ interface PreparedCall {
   window: SelectionInput['window']
   termStart: Instant
   /** Responses ordered by `compareResponses` alone (stable): `responses` and the digest settle its ties each their own way. */
-  firstCome: Arrival[]
+  firstCome: FirstCome
   /** First-come order, ties settled by the whole response, so array order never matters. */
   responses: Arrival[]
   /** Members continuing past the term start, by id. */
@@ -357,8 +359,16 @@ function compareCanonicalArrivals(a: Arrival, b: Arrival): number {
   return a.seconds - b.seconds || a.nanos - b.nanos || a.ingestSeq - b.ingestSeq || compareText(a.id, b.id)
 }
 
-/** The responses in `compareResponses` order (a stable sort: ties stay in array order until `settleTies`). */
-function firstComeOrder(responses: readonly ResponseInput[]): Arrival[] {
+/** Responses in `compareResponses` order, and where it leaves ties. */
+interface FirstCome {
+  /** A stable sort: tied responses stay in array order until `settleTies`. */
+  sorted: Arrival[]
+  /** `[start, end)` of each run of two or more tied responses in `sorted`. */
+  ties: Array<readonly [number, number]>
+}
+
+/** The responses in `compareResponses` order, with the ties it leaves. */
+function firstComeOrder(responses: readonly ResponseInput[]): FirstCome {
   let canonical = true
   const arrivals = responses.map((source): Arrival => {
     const { id, externalId, submittedAt, ingestSeq, name, email, institution } = source
@@ -367,7 +377,16 @@ function firstComeOrder(responses: readonly ResponseInput[]): Arrival[] {
     if (nanos < 0) canonical = false
     return { id, externalId, submittedAt, ingestSeq, name, email, institution, source, seconds, nanos }
   })
-  return arrivals.sort(canonical ? compareCanonicalArrivals : compareResponses)
+  const compare = canonical ? compareCanonicalArrivals : compareResponses
+  const sorted = arrivals.sort(compare)
+  const ties: Array<readonly [number, number]> = []
+  for (let start = 0; start < sorted.length; ) {
+    let end = start + 1
+    while (end < sorted.length && compare(sorted[start]!, sorted[end]!) === 0) end++
+    if (end - start > 1) ties.push([start, end])
+    start = end
+  }
+  return { sorted, ties }
 }
 
 /** Where the year, month, day, hours, minutes and seconds are written in a canonical instant. */
@@ -408,17 +427,12 @@ function digits(text: string, from: number, to: number): number {
  * that the order never depends on array order. The same as sorting by `compareResponses(a, b) ||
  * compareText(key(a), key(b))`, but `key` runs on ties only.
  */
-function settleTies(sorted: readonly Arrival[], key: (arrival: Arrival) => string): Arrival[] {
+function settleTies({ sorted, ties }: FirstCome, key: (arrival: Arrival) => string): Arrival[] {
   const settled = [...sorted]
-  for (let start = 0; start < sorted.length; ) {
-    let end = start + 1
-    while (end < sorted.length && compareResponses(sorted[start]!, sorted[end]!) === 0) end++
-    if (end - start > 1) {
-      const run = settled.slice(start, end).map((arrival) => ({ arrival, key: key(arrival) }))
-      run.sort((a, b) => compareText(a.key, b.key))
-      run.forEach(({ arrival }, k) => (settled[start + k] = arrival))
-    }
-    start = end
+  for (const [start, end] of ties) {
+    const run = settled.slice(start, end).map((arrival) => ({ arrival, key: key(arrival) }))
+    run.sort((a, b) => compareText(a.key, b.key))
+    run.forEach(({ arrival }, k) => (settled[start + k] = arrival))
   }
   return settled
 }
@@ -727,6 +741,9 @@ function digested(response: ResponseInput): Pick<ResponseInput, 'email' | 'exter
   return { email, externalId, id, ingestSeq, institution, name, submittedAt }
 }
 
+/** Characters of canonical text hashed at a time. */
+const HASH_PIECE = 1 << 20
+
 /** The digested fields of a response, in canonical (sorted) key order. */
 const DIGESTED_FIELDS = ['email', 'externalId', 'id', 'ingestSeq', 'institution', 'name', 'submittedAt'] as const
 
@@ -743,6 +760,10 @@ function canonicalResponses(responses: readonly Arrival[]): string {
   return plain ? JSON.stringify(responses, [...DIGESTED_FIELDS]) : canonicalJson(responses.map(digested))
 }
 
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff
+}
+
 function isScalar(value: unknown): boolean {
   return value === null || value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
 }
@@ -751,7 +772,7 @@ function isScalar(value: unknown): boolean {
  * `selectionInputDigest`, given the responses already in `compareResponses` order (ties unsettled):
  * the canonical text is hashed in three pieces, the responses' text never copied.
  */
-function digestInput(input: SelectionInput, firstCome: readonly Arrival[]): string {
+function digestInput(input: SelectionInput, firstCome: FirstCome): string {
   const institutions = [...input.institutions]
     .map((i) => ({ id: i.id, name: i.name, aliases: [...i.aliases].sort(compareText), consortium: i.consortium }))
     .sort((a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)))
@@ -780,7 +801,15 @@ function digestInput(input: SelectionInput, firstCome: readonly Arrival[]): stri
   const at = keys.indexOf('responses')
   const hash = createHash('sha256')
   hash.update(`{${keys.slice(0, at).map((key) => `${field(key)},`).join('')}"responses":`, 'utf8')
-  hash.update(canonicalResponses(responses), 'utf8')
+  // In pieces: hashing text of this size (tens of MB) at once is several times slower.
+  const text = canonicalResponses(responses)
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(start + HASH_PIECE, text.length)
+    // Never between the two halves of a surrogate pair: each would be hashed as U+FFFD.
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end++
+    hash.update(text.slice(start, end), 'utf8')
+    start = end
+  }
   hash.update(`${keys.slice(at + 1).map((key) => `,${field(key)}`).join('')}}`, 'utf8')
   return hash.digest('hex')
 }
