@@ -251,8 +251,6 @@ export function compareResponses(
 export function selectVolunteers(input: SelectionInput): Selection {
   validate(input)
   const call = prepareCall(input)
-  // First, while the responses just read lie together in memory: it reads every one of their fields.
-  const inputDigest = digestInput(input, call.firstCome)
   const ruled = applyRules(call)
   const warnings = explain(call, ruled)
   const { seats, slots } = call
@@ -263,7 +261,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
     slots,
     decisions: ruled.decisions,
     warnings,
-    inputDigest,
+    inputDigest: digestInput(input, call.firstCome),
   }
 }
 

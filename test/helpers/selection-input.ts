@@ -131,6 +131,20 @@ function disguise(text: string, next: () => number): string {
   return chars.join('')
 }
 
+/** Mathematical bold small letters (U+1D41A…): NFKD makes them plain letters again. */
+function mathBold(text: string): string {
+  return [...text].map((c) => (c >= 'a' && c <= 'z' ? String.fromCodePoint(0x1d41a + c.charCodeAt(0) - 97) : c)).join('')
+}
+
+/** A name written with characters outside the BMP: emoji, mathematical letters, rare Han characters. */
+function astral(name: string, next: () => number): string {
+  const r = next()
+  if (r < 0.25) return `${name} \u{1F3DB}\uFE0F` // the emoji drops out in normalisation: the known name
+  if (r < 0.5) return mathBold(name)
+  if (r < 0.75) return typo(`\u{1F4DA} ${name}`, next)
+  return `\u{20000}\u{20001} ${name.split(' ')[0]} \u{2A6D6}`
+}
+
 function restyle(text: string, next: () => number): string {
   const r = next()
   if (r < 0.25) return text.toUpperCase()
@@ -164,7 +178,8 @@ export function richSelectionInput(
     if (r < 0.84) return pick(unknownNames)
     if (r < 0.88) return disguise(pick(unknownNames), next) // an unknown look-alike
     if (r < 0.9) return typo(pick(unknownNames), next)
-    if (r < 0.97) return pick(UNAFFILIATED)
+    if (r < 0.955) return pick(UNAFFILIATED)
+    if (r < 0.97) return astral(institution.name, next) // characters outside the BMP (surrogate pairs)
     return next() < 0.5 ? null : `${pick(PLACES)} ${pick(['Press', 'Studio', 'Guild'])}`
   }
   const termStart = parseInstant('2026-06-01T00:00:00Z')
@@ -204,7 +219,7 @@ export function richSelectionInput(
       externalId: i % 9 === 0 ? null : `ext-${i}`,
       submittedAt,
       ingestSeq: i % 97 === 0 ? 1 : i + 2, // repeated ingestion numbers too: the id settles those
-      name: r < 0.01 ? '   ' : `Volunteer ${person}${i % 13 === 0 ? ' ' : ''}`,
+      name: r < 0.01 ? '   ' : `Volunteer ${person}${i % 13 === 0 ? ' ' : i % 17 === 0 ? ' \u{1F642}' : ''}`,
       email: r > 0.99 ? '' : next() < 0.1 ? ` ${email(person).toUpperCase()}` : email(person),
       institution: institutionText(),
     }
