@@ -245,21 +245,32 @@ export function compareResponses(
  * any is left and the waitlist after that, each with its term and an explanation (issue 3, rules
  * 1–12; Code of Conduct, "Code of Conduct Team Selection Process").
  *
- * Three steps: `prepareCall` puts the input in first-come order and matches institutions,
- * `applyRules` decides every response, `explain` words every decision and warning.
+ * `prepareCall` puts the input in first-come order and matches institutions; then, response by
+ * response, `rulesFor(…).judge` decides (the rules alone) and `wordingFor(…)` words the decision and
+ * any warning for staff (the sentences alone).
  */
 export function selectVolunteers(input: SelectionInput): Selection {
   validate(input)
   const call = prepareCall(input)
-  const ruled = applyRules(call)
-  const warnings = explain(call, ruled)
+  const rules = rulesFor(call)
+  const wording = wordingFor(call)
+  const decisions: Decision[] = []
+  const warnings: Warning[] = []
+  call.responses.forEach((response, i) => {
+    const matched = call.match(response.institution)
+    const decision = undecided(response, matched, i + 1)
+    const ground = rules.judge(response, decision, matched)
+    decision.explanation = wording.sentence(response, decision, ground)
+    warnings.push(...wording.warnings(response, decision, ground, matched))
+    decisions.push(decision)
+  })
   const { seats, slots } = call
   return {
     seats,
-    shortfall: { consortium: seats.consortium - ruled.filled.consortium, community: seats.community - ruled.filled.community },
+    shortfall: { consortium: seats.consortium - rules.filled.consortium, community: seats.community - rules.filled.community },
     inaugural: call.inaugural,
     slots,
-    decisions: ruled.decisions,
+    decisions,
     warnings,
     inputDigest: digestInput(input, call.firstCome),
   }
@@ -350,7 +361,7 @@ interface Arrival extends ResponseInput {
 }
 
 /**
- * `compareArrivals` by numbers: canonical instants have fixed-width digits, so their text order is
+ * `compareResponses` by numbers: canonical instants have fixed-width digits, so their text order is
  * the order of (seconds digits, nanoseconds), and equal numbers mean equal text.
  */
 function compareCanonicalArrivals(a: Arrival, b: Arrival): number {
@@ -476,8 +487,8 @@ function unknownSpellings(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Step 2: the rules. Each response gets its decision (outcome, reason, seat, term) and the ground
-// the wording needs: whom or what the rule pointed at.
+// Step 2: the rules. `rulesFor` decides each response in turn — outcome, reason, seat, term — and
+// names the ground the wording needs: whom or what the rule pointed at.
 
 /** What a rule's decision rests on, beyond the decision itself. */
 type Ground =
@@ -490,18 +501,17 @@ type Ground =
   | { rule: 'seat'; slot: SeatSlot }
   | { rule: 'waitlist'; place: number }
 
-interface Ruled {
-  /** In first-come order, explanations still empty. */
-  decisions: Decision[]
-  grounds: Ground[]
-  matched: InstitutionMatch[]
-  filled: SeatCounts
+interface Rules {
+  /** Decides the next response in first-come order: sets `decision`'s outcome, reason, seat and term, and says why. */
+  judge(response: ResponseInput, decision: Decision, matched: InstitutionMatch): Ground
+  /** Seats taken so far, per category. */
+  readonly filled: SeatCounts
 }
 
 const WINDOW: Ground = { rule: 'window' }
 
-function applyRules(call: PreparedCall): Ruled {
-  const { window, responses, members, match, seats } = call
+function rulesFor(call: PreparedCall): Rules {
+  const { window, members, match, seats } = call
 
   // Who already serves: by email (anyone, staff included) and by institution (volunteers only).
   const memberByEmail = new Map<string, MemberInput>()
@@ -520,11 +530,8 @@ function applyRules(call: PreparedCall): Ruled {
   const selectedByInstitution = new Map<string, Decision>()
   const filled: SeatCounts = { consortium: 0, community: 0 }
   const waiting: SeatCounts = { consortium: 0, community: 0 }
-  const decisions: Decision[] = []
-  const grounds: Ground[] = []
-  const matchedOf: InstitutionMatch[] = []
 
-  const judge = (response: Arrival, decision: Decision, matched: InstitutionMatch): Ground => {
+  const judge = (response: ResponseInput, decision: Decision, matched: InstitutionMatch): Ground => {
     // Rule 2: the window is [opensAt, closesAt).
     if (compareInstants(response.submittedAt, window.opensAt) < 0) {
       decision.reason = 'early'
@@ -535,14 +542,12 @@ function applyRules(call: PreparedCall): Ruled {
       return WINDOW
     }
     // Rule 3: a name and an email are required.
-    const noName = decision.name === ''
-    const noEmail = response.email.trim() === ''
-    if (noName || noEmail) {
+    const email = normaliseEmail(response.email)
+    if (decision.name === '' || email === '') {
       decision.reason = 'missing-fields'
-      return { rule: 'missing-fields', name: noName, email: noEmail }
+      return { rule: 'missing-fields', name: decision.name === '', email: email === '' }
     }
     // Rule 4: one person, one response; and not someone already serving.
-    const email = normaliseEmail(response.email)
     const earlier = firstByEmail.get(email)
     if (earlier) {
       decision.reason = 'duplicate-person'
@@ -586,65 +591,98 @@ function applyRules(call: PreparedCall): Ruled {
     decision.reason = 'seats-full'
     return { rule: 'waitlist', place: ++waiting[category] }
   }
+  return { judge, filled }
+}
 
-  for (let i = 0; i < responses.length; i++) {
-    const response = responses[i]!
-    const matched = match(response.institution)
-    const decision: Decision = {
-      responseId: response.id,
-      externalId: response.externalId,
-      name: response.name.trim(),
-      institution: institutionLabel(matched),
-      institutionKey: matched.kind === 'unaffiliated' ? null : matched.key,
-      submittedAt: response.submittedAt,
-      position: i + 1,
-      outcome: 'excluded',
-      seat: null,
-      reason: null,
-      termStart: null,
-      termEnd: null,
-      explanation: '',
-    }
-    decisions.push(decision)
-    matchedOf.push(matched)
-    grounds.push(judge(response, decision, matched))
+/** A response's decision before any rule has looked at it: excluded, for no reason yet, unexplained. */
+function undecided(response: ResponseInput, matched: InstitutionMatch, position: number): Decision {
+  return {
+    responseId: response.id,
+    externalId: response.externalId,
+    name: response.name.trim(),
+    institution: institutionLabel(matched),
+    institutionKey: matched.kind === 'unaffiliated' ? null : matched.key,
+    submittedAt: response.submittedAt,
+    position,
+    outcome: 'excluded',
+    seat: null,
+    reason: null,
+    termStart: null,
+    termEnd: null,
+    explanation: '',
   }
-  return { decisions, grounds, matched: matchedOf, filled }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Step 3: the wording. One plain sentence per decision, and the warnings for staff, in first-come
-// order (for a response that reached the institution rules: an unknown institution, then a
-// look-alike one).
+// Step 3: the wording. One plain sentence per decision, and the warnings for staff about a
+// response's institution (unknown, then look-alike) once it reached the institution rules.
 
 /** Rules that decide before institutions are looked at: such responses raise no institution warning. */
 const BEFORE_INSTITUTIONS: ReadonlySet<Ground['rule']> = new Set(['window', 'missing-fields', 'duplicate-person', 'already-on-team'])
 
-function explain(call: PreparedCall, ruled: Ruled): Warning[] {
-  const { responses, seats, spellings } = call
-  const { decisions, grounds, matched: matchedOf } = ruled
+interface Wording {
+  /** The sentence for a decision, from its ground. */
+  sentence(response: ResponseInput, decision: Decision, ground: Ground): string
+  /** The warnings for staff about the response's institution, if any (none before the institution rules). */
+  warnings(response: ResponseInput, decision: Decision, ground: Ground, matched: InstitutionMatch): Warning[]
+}
+
+function wordingFor(call: PreparedCall): Wording {
+  const { seats, spellings } = call
   const opens = formatInstant(call.window.opensAt)
   const closes = formatInstant(call.window.closesAt)
   const hints = new Map<UnknownMatch, string>()
-  const warnings: Warning[] = []
+  const none: Warning[] = []
 
-  for (let i = 0; i < decisions.length; i++) {
-    const response = responses[i]!
-    const decision = decisions[i]!
-    const ground = grounds[i]!
-    const matched = matchedOf[i]!
-    const who = decision.name === '' ? 'This volunteer' : decision.name
+  const sentence = (response: ResponseInput, decision: Decision, ground: Ground): string => {
+    const who = displayName(decision.name)
     const at = formatInstant(response.submittedAt)
-    decision.explanation = sentence(decision, ground, who, at, seats, opens, closes)
-    if (BEFORE_INSTITUTIONS.has(ground.rule)) continue
+    switch (ground.rule) {
+      case 'window':
+        return decision.reason === 'early'
+          ? text`${who} responded at ${at}, before the call opened at ${opens}, so the response could not be counted.`
+          : text`${who} responded at ${at}, after the call closed at ${closes}, so the response could not be counted.`
+      case 'missing-fields': {
+        const missing = ground.name && ground.email ? 'a name or an email address' : ground.name ? 'a name' : 'an email address'
+        return text`The response submitted at ${at} did not include ${missing}, so it could not be considered.`
+      }
+      case 'duplicate-person':
+        return text`${who} had already responded from the same email address at ${formatInstant(ground.earlier.submittedAt)} (position ${ground.earlier.position}), and only a person's first response counts.`
+      case 'already-on-team':
+        return text`${who} is already on the Code of Conduct Team${ground.member.endsAt ? ` until ${formatInstant(ground.member.endsAt)}` : ''}, so this response was not needed.`
+      case 'institution-on-team': {
+        const { holder } = ground
+        return text`${decision.institution ?? decision.institutionKey} already has a volunteer seat on the Code of Conduct Team, held by ${displayName(holder.name)}${holder.endsAt ? ` until ${formatInstant(holder.endsAt)}` : ''}, and each institution holds only one.`
+      }
+      case 'institution-already-selected': {
+        const { first } = ground
+        return text`${first.name} from ${first.institution ?? decision.institution ?? decision.institutionKey} responded earlier, at ${formatInstant(first.submittedAt)}, and was selected, and only the first volunteer from an institution is selected.`
+      }
+      case 'seat': {
+        const { slot } = ground
+        return text`${who} responded at ${at} and was selected for ${seatLabel(slot.category)} ${slot.index} of ${seats[slot.category]}, serving from ${formatInstant(slot.termStart)} until ${formatInstant(slot.termEnd)}.`
+      }
+      case 'waitlist': {
+        const category = decision.seat!
+        const n = seats[category]
+        return n === 0
+          ? text`${who} responded at ${at}, but this call offers no ${seatLabel(category)}s, so ${who} is number ${ground.place} on the ${category} waitlist.`
+          : text`${who} responded at ${at}, after ${n === 1 ? `the only ${seatLabel(category)} was` : `all ${n} ${seatLabel(category)}s were`} filled, so ${who} is number ${ground.place} on the ${category} waitlist.`
+      }
+    }
+  }
 
+  const warnings = (response: ResponseInput, decision: Decision, ground: Ground, matched: InstitutionMatch): Warning[] => {
+    if (BEFORE_INSTITUTIONS.has(ground.rule)) return none
+    const who = displayName(decision.name)
+    const found: Warning[] = []
     if (matched.kind === 'unknown') {
       let hint = hints.get(matched)
       if (hint === undefined) {
         hint = matched.suggestions.length > 0 ? ` Did you mean ${orList(matched.suggestions.map((s) => `"${s}"`))}?` : ''
         hints.set(matched, hint)
       }
-      warnings.push({
+      found.push({
         responseId: response.id,
         code: 'unknown-institution',
         message: text`${who}'s institution "${matched.text}" matches no known institution or alias, so it is treated as its own community institution.${hint}`,
@@ -654,15 +692,17 @@ function explain(call: PreparedCall, ruled: Ruled): Warning[] {
     // Look-alike spellings share their institution's seat; staff check them (the tick waits).
     const lookalike = lookalikeOf(matched, spellings)
     if (lookalike) {
-      warnings.push({
+      found.push({
         responseId: response.id,
         code: 'confusable-institution',
         message: text`${who}'s institution "${shown(response.institution ?? '')}" only looks like "${lookalike.matchedTo}" (${signsText(lookalike.signs)}), so it is counted as that institution; check it before the call is closed.`,
         suggestions: [lookalike.matchedTo],
       })
     }
+    return found.length > 0 ? found : none
   }
-  return warnings
+
+  return { sentence, warnings }
 }
 
 /**
@@ -674,43 +714,6 @@ function text(strings: TemplateStringsArray, ...values: unknown[]): string {
   const parts: string[] = [strings[0]!]
   for (let i = 0; i < values.length; i++) parts.push(String(values[i]), strings[i + 1]!)
   return parts.join('')
-}
-
-/** The plain sentence explaining one decision to the volunteer (`who`, who responded `at`). */
-function sentence(decision: Decision, ground: Ground, who: string, at: string, seats: SeatCounts, opens: string, closes: string): string {
-  switch (ground.rule) {
-    case 'window':
-      return decision.reason === 'early'
-        ? text`${who} responded at ${at}, before the call opened at ${opens}, so the response could not be counted.`
-        : text`${who} responded at ${at}, after the call closed at ${closes}, so the response could not be counted.`
-    case 'missing-fields': {
-      const missing = ground.name && ground.email ? 'a name or an email address' : ground.name ? 'a name' : 'an email address'
-      return text`The response submitted at ${at} did not include ${missing}, so it could not be considered.`
-    }
-    case 'duplicate-person':
-      return text`${who} had already responded from the same email address at ${formatInstant(ground.earlier.submittedAt)} (position ${ground.earlier.position}), and only a person's first response counts.`
-    case 'already-on-team':
-      return text`${who} is already on the Code of Conduct Team${ground.member.endsAt ? ` until ${formatInstant(ground.member.endsAt)}` : ''}, so this response was not needed.`
-    case 'institution-on-team': {
-      const { holder } = ground
-      return text`${decision.institution ?? decision.institutionKey} already has a volunteer seat on the Code of Conduct Team, held by ${displayName(holder.name)}${holder.endsAt ? ` until ${formatInstant(holder.endsAt)}` : ''}, and each institution holds only one.`
-    }
-    case 'institution-already-selected': {
-      const { first } = ground
-      return text`${first.name} from ${first.institution ?? decision.institution ?? decision.institutionKey} responded earlier, at ${formatInstant(first.submittedAt)}, and was selected, and only the first volunteer from an institution is selected.`
-    }
-    case 'seat': {
-      const { slot } = ground
-      return text`${who} responded at ${at} and was selected for ${seatLabel(slot.category)} ${slot.index} of ${seats[slot.category]}, serving from ${formatInstant(slot.termStart)} until ${formatInstant(slot.termEnd)}.`
-    }
-    case 'waitlist': {
-      const category = decision.seat!
-      const n = seats[category]
-      return n === 0
-        ? text`${who} responded at ${at}, but this call offers no ${seatLabel(category)}s, so ${who} is number ${ground.place} on the ${category} waitlist.`
-        : text`${who} responded at ${at}, after ${n === 1 ? `the only ${seatLabel(category)} was` : `all ${n} ${seatLabel(category)}s were`} filled, so ${who} is number ${ground.place} on the ${category} waitlist.`
-    }
-  }
 }
 
 /**
