@@ -428,7 +428,8 @@ export function suggestInstitutions(normalisedText: string, index: InstitutionIn
     }
   }
   const scored: { score: number; institution: Institution }[] = []
-  for (const entry of candidateEntries(normalisedText, grams.size, shared, touched, index)) {
+  const { entries, withinReach } = screenCandidates(normalisedText, grams.size, shared, touched, index)
+  for (const entry of entries) {
     const { institution, textIds } = index.entries[entry]!
     let best = 0
     for (const id of textIds) {
@@ -436,7 +437,8 @@ export function suggestInstitutions(normalisedText: string, index: InstitutionIn
       if (!candidate) continue
       const total = grams.size + candidate.gramCount
       const dice = total === 0 ? 0 : (2 * (shared[id] ?? 0)) / total
-      best = Math.max(best, similarity(normalisedText, candidate.text, dice, Math.max(best, SUGGESTION_THRESHOLD), letters, candidate.letters))
+      // Out of reach, `similarity` would give the Dice coefficient: no need to ask it.
+      best = Math.max(best, withinReach[id] ? similarity(normalisedText, candidate.text, dice, Math.max(best, SUGGESTION_THRESHOLD), letters, candidate.letters) : dice)
     }
     if (best >= SUGGESTION_THRESHOLD) scored.push({ score: best, institution })
   }
@@ -456,30 +458,39 @@ export function suggestInstitutions(normalisedText: string, index: InstitutionIn
 }
 
 /**
- * The institutions (positions in `index.entries`, ascending) that could reach the suggestion
- * threshold with one of their texts; every other one is ruled out by figures that cost a few array
- * reads per text: its trigram Dice coefficient is below the threshold, and either the lengths alone
- * or the letters the two texts can share show that the edit distance exceeds what the threshold
- * allows — `similarity` would give such a text its Dice coefficient, so the institution could not
- * be suggested. (Any edit script needs at least max(|a|, |b|) − (letters in common) edits: each
- * letter of the longer text is either kept, paired with an equal letter, or costs an edit.)
- * `touched` lists the texts sharing a trigram with `text` (`shared` counts them): only those can
- * reach the threshold by their Dice coefficient; the others are looked at only when their length is
- * close enough to `text`'s.
+ * Rules out, by figures that cost a few array reads per text, the candidate texts whose edit
+ * distance to `text` is certainly more than the suggestion threshold allows: by their lengths
+ * alone, or by the letters the two texts can share (any edit script needs at least max(|a|, |b|) −
+ * (letters in common) edits: each letter of the longer text is either kept, paired with an equal
+ * letter, or costs an edit). `similarity` gives such a text its trigram Dice coefficient, so an
+ * institution none of whose texts is within reach, or has a Dice coefficient at the threshold, could
+ * not be suggested. `touched` lists the texts sharing a trigram with `text` (`shared` counts them):
+ * the only ones whose Dice coefficient is not 0.
+ *
+ * Returns the institutions that could be suggested (positions in `index.entries`, ascending), and
+ * which texts (by id) are within reach.
  */
-function candidateEntries(text: string, gramCount: number, shared: Uint32Array, touched: readonly number[], index: InstitutionIndex): number[] {
+function screenCandidates(
+  text: string,
+  gramCount: number,
+  shared: Uint32Array,
+  touched: readonly number[],
+  index: InstitutionIndex,
+): { entries: number[]; withinReach: Uint8Array } {
   const { columns, width, counts, byLength, lengthStarts } = index.screen
   const marked = new Uint8Array(index.entries.length)
-  const found: number[] = []
+  const withinReach = new Uint8Array(index.texts.length)
+  const entries: number[] = []
   const mark = (entry: number): void => {
+    if (marked[entry]) return
     marked[entry] = 1
-    found.push(entry)
+    entries.push(entry)
   }
   for (const id of touched) {
     const candidate = index.texts[id]!
     const total = gramCount + candidate.gramCount
     const dice = total === 0 ? 0 : (2 * (shared[id] ?? 0)) / total
-    if (dice >= SUGGESTION_THRESHOLD && !marked[candidate.entry]) mark(candidate.entry)
+    if (dice >= SUGGESTION_THRESHOLD) mark(candidate.entry)
   }
 
   const others = width - 1
@@ -499,7 +510,6 @@ function candidateEntries(text: string, gramCount: number, shared: Uint32Array, 
   for (let position = from; position < to; position++) {
     const id = byLength[position]!
     const candidate = index.texts[id]!
-    if (marked[candidate.entry]) continue
     const theirs = candidate.text.length
     const most = Math.max(length, theirs)
     const reach = reachAt(most)
@@ -507,9 +517,11 @@ function candidateEntries(text: string, gramCount: number, shared: Uint32Array, 
     const base = id * width
     let common = Math.min(mineOthers, counts[base + others]!)
     for (const column of used) common += Math.min(mine[column]!, counts[base + column]!)
-    if (most - common <= reach) mark(candidate.entry)
+    if (most - common > reach) continue
+    withinReach[id] = 1
+    mark(candidate.entry)
   }
-  return found.sort((a, b) => a - b)
+  return { entries: entries.sort((a, b) => a - b), withinReach }
 }
 
 /** The most edits `similarity` lets two texts, the longer of `longest` code units, differ by and still reach the threshold. */
