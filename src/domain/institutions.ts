@@ -69,6 +69,8 @@ export interface InstitutionIndex {
   readonly postings: ReadonlyMap<string, readonly number[]>
   /** Every candidate text of every institution, flattened, for counting shared trigrams in one pass. */
   readonly texts: readonly CandidateText[]
+  /** Letter counts of every candidate text, for ruling out in one pass the texts too far from a name to be suggested. */
+  readonly screen: SuggestionScreen
   /** Suggestions already computed for a normalised text (unknown names repeat across responses). */
   readonly suggestionCache: Map<string, string[]>
 }
@@ -84,7 +86,31 @@ interface CandidateText {
   gramCount: number
   /** How often each character occurs: a cheap lower bound on the edit distance to another text. */
   letters: Map<string, number>
+  /** Position of its institution in `InstitutionIndex.entries`. */
+  entry: number
 }
+
+/**
+ * The candidate texts' code units counted in columns — one per code unit for the (up to
+ * `SCREEN_COLUMNS`) most frequent ones, and a last column for all others — so that the letters two
+ * texts can have in common, and from them a lower bound on their edit distance, take a few array
+ * reads per candidate (`suggestInstitutions`).
+ */
+interface SuggestionScreen {
+  /** Code unit → its column; code units not listed count in the last column. */
+  readonly columns: ReadonlyMap<number, number>
+  /** Columns per text: the listed code units plus the last ("others"). */
+  readonly width: number
+  /** `texts.length × width` counts, text by text. */
+  readonly counts: Int32Array
+  /** Text ids by length (UTF-16 code units), shortest first. */
+  readonly byLength: Int32Array
+  /** `byLength` from position `lengthStarts[n]` on holds the texts of length ≥ n (n up to the longest + 1). */
+  readonly lengthStarts: Int32Array
+}
+
+/** How many code units get a column of their own in the suggestion screen (the rest share one). */
+const SCREEN_COLUMNS = 63
 
 /** How many suggestions an unknown institution gets, at most. */
 export const MAX_SUGGESTIONS = 3
@@ -304,13 +330,13 @@ export function buildInstitutionIndex(institutions: readonly Institution[]): Ins
   const visibleTexts = new Map(sorted.map((i) => [i.id, new Set([i.name, ...i.aliases].map(visibleInstitutionText))]))
   const texts: CandidateText[] = []
   const postings = new Map<string, number[]>()
-  const entries = sorted.map((institution) => {
+  const entries = sorted.map((institution, entry) => {
     const textIds: number[] = []
     for (const text of new Set([institution.name, ...institution.aliases].map(normaliseInstitutionName))) {
       if (text === '') continue
       const grams = trigrams(text)
       const id = texts.length
-      texts.push({ text, gramCount: grams.size, letters: letterCounts(text) })
+      texts.push({ text, gramCount: grams.size, letters: letterCounts(text), entry })
       textIds.push(id)
       for (const gram of grams) {
         const list = postings.get(gram)
@@ -320,7 +346,29 @@ export function buildInstitutionIndex(institutions: readonly Institution[]): Ins
     }
     return { institution, textIds }
   })
-  return { byText, bySkeleton, visibleTexts, entries, postings, texts, suggestionCache: new Map() }
+  return { byText, bySkeleton, visibleTexts, entries, postings, texts, screen: buildScreen(texts), suggestionCache: new Map() }
+}
+
+function buildScreen(texts: readonly CandidateText[]): SuggestionScreen {
+  const frequency = new Map<number, number>()
+  for (const { text } of texts) {
+    for (let i = 0; i < text.length; i++) frequency.set(text.charCodeAt(i), (frequency.get(text.charCodeAt(i)) ?? 0) + 1)
+  }
+  const listed = [...frequency].sort(([a, fa], [b, fb]) => fb - fa || a - b).slice(0, SCREEN_COLUMNS)
+  const columns = new Map(listed.map(([unit], column) => [unit, column]))
+  const width = columns.size + 1
+  const counts = new Int32Array(texts.length * width)
+  texts.forEach(({ text }, id) => {
+    for (let i = 0; i < text.length; i++) counts[id * width + (columns.get(text.charCodeAt(i)) ?? width - 1)]!++
+  })
+  const byLength = Int32Array.from(texts.keys()).sort((a, b) => texts[a]!.text.length - texts[b]!.text.length || a - b)
+  const longest = texts.reduce((max, { text }) => Math.max(max, text.length), 0)
+  const lengthStarts = new Int32Array(longest + 2)
+  for (let n = 0, position = 0; n <= longest + 1; n++) {
+    while (position < byLength.length && texts[byLength[position]!]!.text.length < n) position++
+    lengthStarts[n] = position
+  }
+  return { columns, width, counts, byLength, lengthStarts }
 }
 
 /**
@@ -372,18 +420,25 @@ export function suggestInstitutions(normalisedText: string, index: InstitutionIn
   const grams = trigrams(normalisedText)
   const letters = letterCounts(normalisedText)
   const shared = new Uint32Array(index.texts.length)
+  const touched: number[] = []
   for (const gram of grams) {
-    for (const id of index.postings.get(gram) ?? []) shared[id] = (shared[id] ?? 0) + 1
+    for (const id of index.postings.get(gram) ?? []) {
+      if (shared[id] === 0) touched.push(id)
+      shared[id] = (shared[id] ?? 0) + 1
+    }
   }
   const scored: { score: number; institution: Institution }[] = []
-  for (const { institution, textIds } of index.entries) {
+  const { entries, withinReach } = screenCandidates(normalisedText, grams.size, shared, touched, index)
+  for (const entry of entries) {
+    const { institution, textIds } = index.entries[entry]!
     let best = 0
     for (const id of textIds) {
       const candidate = index.texts[id]
       if (!candidate) continue
       const total = grams.size + candidate.gramCount
       const dice = total === 0 ? 0 : (2 * (shared[id] ?? 0)) / total
-      best = Math.max(best, similarity(normalisedText, candidate.text, dice, Math.max(best, SUGGESTION_THRESHOLD), letters, candidate.letters))
+      // Out of reach, `similarity` would give the Dice coefficient: no need to ask it.
+      best = Math.max(best, withinReach[id] ? similarity(normalisedText, candidate.text, dice, Math.max(best, SUGGESTION_THRESHOLD), letters, candidate.letters) : dice)
     }
     if (best >= SUGGESTION_THRESHOLD) scored.push({ score: best, institution })
   }
@@ -400,6 +455,78 @@ export function suggestInstitutions(normalisedText: string, index: InstitutionIn
   }
   index.suggestionCache.set(normalisedText, names)
   return [...names]
+}
+
+/**
+ * Rules out, by figures that cost a few array reads per text, the candidate texts whose edit
+ * distance to `text` is certainly more than the suggestion threshold allows: by their lengths
+ * alone, or by the letters the two texts can share (any edit script needs at least max(|a|, |b|) −
+ * (letters in common) edits: each letter of the longer text is either kept, paired with an equal
+ * letter, or costs an edit). `similarity` gives such a text its trigram Dice coefficient, so an
+ * institution none of whose texts is within reach, or has a Dice coefficient at the threshold, could
+ * not be suggested. `touched` lists the texts sharing a trigram with `text` (`shared` counts them):
+ * the only ones whose Dice coefficient is not 0.
+ *
+ * Returns the institutions that could be suggested (positions in `index.entries`, ascending), and
+ * which texts (by id) are within reach.
+ */
+function screenCandidates(
+  text: string,
+  gramCount: number,
+  shared: Uint32Array,
+  touched: readonly number[],
+  index: InstitutionIndex,
+): { entries: number[]; withinReach: Uint8Array } {
+  const { columns, width, counts, byLength, lengthStarts } = index.screen
+  const marked = new Uint8Array(index.entries.length)
+  const withinReach = new Uint8Array(index.texts.length)
+  const entries: number[] = []
+  const mark = (entry: number): void => {
+    if (marked[entry]) return
+    marked[entry] = 1
+    entries.push(entry)
+  }
+  for (const id of touched) {
+    const candidate = index.texts[id]!
+    const total = gramCount + candidate.gramCount
+    const dice = total === 0 ? 0 : (2 * (shared[id] ?? 0)) / total
+    if (dice >= SUGGESTION_THRESHOLD) mark(candidate.entry)
+  }
+
+  const others = width - 1
+  const mine = new Int32Array(width)
+  for (let i = 0; i < text.length; i++) mine[columns.get(text.charCodeAt(i)) ?? others]!++
+  const used: number[] = []
+  for (let column = 0; column < others; column++) if (mine[column]! > 0) used.push(column)
+  const mineOthers = mine[others]!
+  const length = text.length
+  // The lengths within reach: |length − n| ≤ reach(max(length, n)); past the longest such n, none is.
+  const shortest = Math.max(0, length - reachAt(length))
+  let longest = length
+  while (longest + 1 - length <= reachAt(longest + 1)) longest++
+  const last = lengthStarts.length - 1
+  const from = lengthStarts[Math.min(shortest, last)]!
+  const to = lengthStarts[Math.min(longest + 1, last)]!
+  for (let position = from; position < to; position++) {
+    const id = byLength[position]!
+    const candidate = index.texts[id]!
+    const theirs = candidate.text.length
+    const most = Math.max(length, theirs)
+    const reach = reachAt(most)
+    if (Math.abs(length - theirs) > reach) continue
+    const base = id * width
+    let common = Math.min(mineOthers, counts[base + others]!)
+    for (const column of used) common += Math.min(mine[column]!, counts[base + column]!)
+    if (most - common > reach) continue
+    withinReach[id] = 1
+    mark(candidate.entry)
+  }
+  return { entries: entries.sort((a, b) => a - b), withinReach }
+}
+
+/** The most edits `similarity` lets two texts, the longer of `longest` code units, differ by and still reach the threshold. */
+function reachAt(longest: number): number {
+  return Math.floor((1 - SUGGESTION_THRESHOLD) * longest + 1e-9)
 }
 
 /** A collision found by `findInstitutionNameCollision`. */

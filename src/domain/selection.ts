@@ -234,185 +234,35 @@ export function compareResponses(
  * not already on the team, one seat per institution, then a seat in the volunteer's category while
  * any is left and the waitlist after that, each with its term and an explanation (docs/rules.md: the
  * Code of Conduct's "Code of Conduct Team Selection Process", #r2–#r8, and rota's rules #d1–#d8).
+ *
+ * `prepareCall` puts the input in first-come order and matches institutions; then, response by
+ * response, `rulesFor(…).judge` decides (the rules alone) and `wordingFor(…)` words the decision and
+ * any warning for staff (the sentences alone).
  */
 export function selectVolunteers(input: SelectionInput): Selection {
   validate(input)
-  const { window, termStart, policy } = input
-  const index = buildInstitutionIndex(input.institutions)
-  // Many volunteers type the same institution text: match each distinct text once.
-  const matches = new Map<string | null, InstitutionMatch>()
-  const match = (raw: string | null): InstitutionMatch => {
-    let found = matches.get(raw)
-    if (!found) {
-      found = matchInstitution(raw, index)
-      matches.set(raw, found)
-    }
-    return found
-  }
-  const responses = [...input.responses].sort((a, b) => compareResponses(a, b) || compareText(canonicalJson(a), canonicalJson(b)))
-  const members = [...continuingMembers(input.members, termStart)].sort(
-    (a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)),
-  )
-  const spellings = unknownSpellings(
-    [...members.filter((m) => m.seat !== 'staff').map((m) => m.institution), ...responses.map((r) => r.institution)],
-    match,
-    matches,
-  )
-
-  const seats = seatsToFill(policy, members, termStart, input.fixedSeats)
-  const inaugural = isInauguralCall(policy, members, termStart)
-  const slots = planSeatSlots(seats, termStart, policy.termMonths, inaugural)
-
-  // Who already serves: by email (anyone, staff included) and by institution (volunteers only).
-  const memberByEmail = new Map<string, MemberInput>()
-  const memberByInstitution = new Map<string, MemberInput>()
-  for (const member of members) {
-    const email = normaliseEmail(member.email)
-    if (email !== '' && !memberByEmail.has(email)) memberByEmail.set(email, member)
-    if (member.seat === 'staff') continue
-    const matched = match(member.institution)
-    if (matched.kind !== 'unaffiliated' && !memberByInstitution.has(matched.key)) memberByInstitution.set(matched.key, member)
-  }
-
-  const firstByEmail = new Map<string, Decision>()
-  const selectedByInstitution = new Map<string, Decision>()
-  const filled: SeatCounts = { consortium: 0, community: 0 }
-  const waiting: SeatCounts = { consortium: 0, community: 0 }
+  const call = prepareCall(input)
+  const rules = rulesFor(call)
+  const wording = wordingFor(call)
   const decisions: Decision[] = []
   const warnings: Warning[] = []
-
-  responses.forEach((response, i) => {
-    const matched = match(response.institution)
-    const who = displayName(response.name)
-    const at = formatInstant(response.submittedAt)
-    const decision: Decision = {
-      responseId: response.id,
-      externalId: response.externalId,
-      name: response.name.trim(),
-      institution: institutionLabel(matched),
-      institutionKey: matched.kind === 'unaffiliated' ? null : matched.key,
-      submittedAt: response.submittedAt,
-      position: i + 1,
-      outcome: 'excluded',
-      seat: null,
-      reason: null,
-      termStart: null,
-      termEnd: null,
-      explanation: '',
-    }
+  call.responses.forEach((response, i) => {
+    const matched = call.match(response.institution)
+    const decision = undecided(response, matched, i + 1)
+    const ground = rules.judge(response, decision, matched)
+    decision.explanation = wording.sentence(response, decision, ground)
+    warnings.push(...wording.warnings(response, decision, ground, matched))
     decisions.push(decision)
-    const exclude = (reason: Reason, explanation: string): void => {
-      decision.reason = reason
-      decision.explanation = explanation
-    }
-
-    // docs/rules.md#d2: the window is [opensAt, closesAt).
-    if (compareInstants(response.submittedAt, window.opensAt) < 0) {
-      return exclude('early', `${who} responded at ${at}, before the call opened at ${formatInstant(window.opensAt)}, so the response could not be counted.`)
-    }
-    if (compareInstants(response.submittedAt, window.closesAt) >= 0) {
-      return exclude('late', `${who} responded at ${at}, after the call closed at ${formatInstant(window.closesAt)}, so the response could not be counted.`)
-    }
-
-    // docs/rules.md#d3: a name and an email are required.
-    const missing = [response.name.trim() === '' ? 'a name' : null, response.email.trim() === '' ? 'an email address' : null].filter(
-      (field): field is string => field !== null,
-    )
-    if (missing.length > 0) {
-      return exclude('missing-fields', `The response submitted at ${at} did not include ${missing.join(' or ')}, so it could not be considered.`)
-    }
-
-    // docs/rules.md#d4: one person, one response; and not someone already serving.
-    const email = normaliseEmail(response.email)
-    const earlier = firstByEmail.get(email)
-    if (earlier) {
-      return exclude(
-        'duplicate-person',
-        `${who} had already responded from the same email address at ${formatInstant(earlier.submittedAt)} (position ${earlier.position}), and only a person's first response counts.`,
-      )
-    }
-    firstByEmail.set(email, decision)
-    const serving = memberByEmail.get(email)
-    if (serving) {
-      return exclude(
-        'already-on-team',
-        `${who} is already on the Code of Conduct Team${serving.endsAt ? ` until ${formatInstant(serving.endsAt)}` : ''}, so this response was not needed.`,
-      )
-    }
-
-    // docs/rules.md#d5: unknown institutions are their own institution, with a warning for staff.
-    if (matched.kind === 'unknown') {
-      const hint = matched.suggestions.length > 0 ? ` Did you mean ${orList(matched.suggestions.map((s) => `"${s}"`))}?` : ''
-      warnings.push({
-        responseId: response.id,
-        code: 'unknown-institution',
-        message: `${who}'s institution "${matched.text}" matches no known institution or alias, so it is treated as its own community institution.${hint}`,
-        suggestions: [...matched.suggestions],
-      })
-    }
-
-    // docs/rules.md#d6: look-alike spellings share their institution's seat; staff check them (the tick waits).
-    const lookalike = lookalikeOf(matched, spellings)
-    if (lookalike) {
-      warnings.push({
-        responseId: response.id,
-        code: 'confusable-institution',
-        message: `${who}'s institution "${shown(response.institution ?? '')}" only looks like "${lookalike.matchedTo}" (${signsText(lookalike.signs)}), so it is counted as that institution; check it before the call is closed.`,
-        suggestions: [lookalike.matchedTo],
-      })
-    }
-
-    // docs/rules.md#r6: one seat per institution; unaffiliated volunteers are exempt.
-    if (matched.kind !== 'unaffiliated') {
-      const institution = decision.institution ?? matched.key
-      const holder = memberByInstitution.get(matched.key)
-      if (holder) {
-        return exclude(
-          'institution-on-team',
-          `${institution} already has a volunteer seat on the Code of Conduct Team, held by ${displayName(holder.name)}${holder.endsAt ? ` until ${formatInstant(holder.endsAt)}` : ''}, and each institution holds only one.`,
-        )
-      }
-      const first = selectedByInstitution.get(matched.key)
-      if (first) {
-        return exclude(
-          'institution-already-selected',
-          `${first.name} from ${first.institution ?? institution} responded earlier, at ${formatInstant(first.submittedAt)}, and was selected, and only the first volunteer from an institution is selected.`,
-        )
-      }
-    }
-
-    // docs/rules.md#r7, #r8: a seat in the volunteer's category while any is left, else the waitlist.
-    const category: Category = matched.kind === 'known' && matched.institution.consortium ? 'consortium' : 'community'
-    decision.seat = category
-    if (filled[category] < seats[category]) {
-      filled[category]++
-      const slot = slots.find((s) => s.category === category && s.index === filled[category])
-      if (!slot) throw new Error('unreachable: a seat without a slot')
-      slot.responseId = response.id
-      decision.outcome = 'selected'
-      decision.termStart = slot.termStart
-      decision.termEnd = slot.termEnd
-      decision.explanation = `${who} responded at ${at} and was selected for ${seatLabel(category)} ${slot.index} of ${seats[category]}, serving from ${formatInstant(slot.termStart)} until ${formatInstant(slot.termEnd)}.`
-      if (matched.kind !== 'unaffiliated') selectedByInstitution.set(matched.key, decision)
-      return
-    }
-    waiting[category]++
-    decision.outcome = 'alternate'
-    decision.reason = 'seats-full'
-    decision.explanation =
-      seats[category] === 0
-        ? `${who} responded at ${at}, but this call offers no ${seatLabel(category)}s, so ${who} is number ${waiting[category]} on the ${category} waitlist.`
-        : `${who} responded at ${at}, after ${seats[category] === 1 ? `the only ${seatLabel(category)} was` : `all ${seats[category]} ${seatLabel(category)}s were`} filled, so ${who} is number ${waiting[category]} on the ${category} waitlist.`
   })
-
+  const { seats, slots } = call
   return {
     seats,
-    shortfall: { consortium: seats.consortium - filled.consortium, community: seats.community - filled.community },
-    inaugural,
+    shortfall: { consortium: seats.consortium - rules.filled.consortium, community: seats.community - rules.filled.community },
+    inaugural: call.inaugural,
     slots,
     decisions,
     warnings,
-    inputDigest: selectionInputDigest(input),
+    inputDigest: digestInput(input, call.firstCome),
   }
 }
 
@@ -422,40 +272,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
  * so a stored selection can be shown to follow from its inputs (docs/rules.md#d18).
  */
 export function selectionInputDigest(input: SelectionInput): string {
-  const institutions = [...input.institutions]
-    .map((i) => ({ id: i.id, name: i.name, aliases: [...i.aliases].sort(compareText), consortium: i.consortium }))
-    .sort((a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)))
-  // A member's term start never changes the outcome, and members who leave before the term starts
-  // play no part, so neither is fingerprinted.
-  const members = continuingMembers(input.members, input.termStart)
-    .map((m) => ({ id: m.id, name: m.name, email: m.email, seat: m.seat, institution: m.institution, endsAt: m.endsAt }))
-    .sort((a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)))
-  const responses = [...input.responses]
-    .map((r) => ({
-      id: r.id,
-      externalId: r.externalId,
-      submittedAt: r.submittedAt,
-      ingestSeq: r.ingestSeq,
-      name: r.name,
-      email: r.email,
-      institution: r.institution,
-    }))
-    .sort((a, b) => compareResponses(a, b) || compareText(canonicalJson(a), canonicalJson(b)))
-  const canonical = canonicalJson({
-    rules: RULES_VERSION,
-    window: { opensAt: input.window.opensAt, closesAt: input.window.closesAt },
-    termStart: input.termStart,
-    policy: {
-      seats: { consortium: input.policy.seats.consortium, community: input.policy.seats.community },
-      termMonths: input.policy.termMonths,
-      inauguralStagger: input.policy.inauguralStagger,
-    },
-    fixedSeats: input.fixedSeats ? { consortium: input.fixedSeats.consortium, community: input.fixedSeats.community } : null,
-    institutions,
-    members,
-    responses,
-  })
-  return createHash('sha256').update(canonical, 'utf8').digest('hex')
+  return digestInput(input, firstComeOrder(input.responses))
 }
 
 /** JSON with object keys sorted at every level, so equal values always serialise to equal text. */
@@ -469,6 +286,523 @@ export function canonicalJson(value: unknown): string {
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => compareText(a, b))
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1: the call in first-come order, with every institution text matched once.
+
+type UnknownMatch = Extract<InstitutionMatch, { kind: 'unknown' }>
+
+interface PreparedCall {
+  window: SelectionInput['window']
+  termStart: Instant
+  /** Responses ordered by `compareResponses` alone (stable): `responses` and the digest settle its ties each their own way. */
+  firstCome: FirstCome
+  /** First-come order, ties settled by the whole response, so array order never matters. */
+  responses: Arrival[]
+  /** Members continuing past the term start, by id. */
+  members: MemberInput[]
+  match: (raw: string | null) => InstitutionMatch
+  /** Unknown spellings per (look-alike group) key: what a look-alike spelling is matched to. */
+  spellings: ReadonlyMap<string, SpellingGroup>
+  seats: SeatCounts
+  inaugural: boolean
+  slots: SeatSlot[]
+}
+
+function prepareCall(input: SelectionInput): PreparedCall {
+  const { termStart, policy } = input
+  const index = buildInstitutionIndex(input.institutions)
+  // Many volunteers type the same institution text: match each distinct text once.
+  const matches = new Map<string | null, InstitutionMatch>()
+  const match = (raw: string | null): InstitutionMatch => {
+    let found = matches.get(raw)
+    if (!found) {
+      found = matchInstitution(raw, index)
+      matches.set(raw, found)
+    }
+    return found
+  }
+  const firstCome = firstComeOrder(input.responses)
+  const responses = settleTies(firstCome, (arrival) => canonicalJson(arrival.source))
+  const members = [...continuingMembers(input.members, termStart)].sort(
+    (a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)),
+  )
+  const raws = new Set<string | null>()
+  for (const member of members) if (member.seat !== 'staff') raws.add(member.institution)
+  for (const response of responses) raws.add(response.institution)
+  const spellings = unknownSpellings(raws, match, matches)
+  const seats = seatsToFill(policy, members, termStart, input.fixedSeats)
+  const inaugural = isInauguralCall(policy, members, termStart)
+  const slots = planSeatSlots(seats, termStart, policy.termMonths, inaugural)
+  return { window: input.window, termStart, firstCome, responses, members, match, spellings, seats, inaugural, slots }
+}
+
+/**
+ * A response's fields, read once into objects of one shape: the selection reads each field several
+ * times (sorting, n log n times), and callers' objects can be slow to read (mixed shapes).
+ */
+interface Arrival extends ResponseInput {
+  /** The caller's object, for settling ties by everything it holds. */
+  source: ResponseInput
+  /** The digits of `submittedAt` down to the second (YYYYMMDDhhmmss) and its nanoseconds, or -1 when it is not canonical. */
+  seconds: number
+  nanos: number
+}
+
+/**
+ * `compareResponses` by numbers: canonical instants have fixed-width digits, so their text order is
+ * the order of (seconds digits, nanoseconds), and equal numbers mean equal text.
+ */
+function compareCanonicalArrivals(a: Arrival, b: Arrival): number {
+  return a.seconds - b.seconds || a.nanos - b.nanos || a.ingestSeq - b.ingestSeq || compareText(a.id, b.id)
+}
+
+/** Responses in `compareResponses` order, and where it leaves ties. */
+interface FirstCome {
+  /** A stable sort: tied responses stay in array order until `settleTies`. */
+  sorted: Arrival[]
+  /** `[start, end)` of each run of two or more tied responses in `sorted`. */
+  ties: Array<readonly [number, number]>
+}
+
+/** The responses in `compareResponses` order, with the ties it leaves. */
+function firstComeOrder(responses: readonly ResponseInput[]): FirstCome {
+  let canonical = true
+  const arrivals = responses.map((source): Arrival => {
+    const { id, externalId, submittedAt, ingestSeq, name, email, institution } = source
+    const seconds = canonicalSeconds(submittedAt)
+    const nanos = seconds < 0 ? -1 : digits(submittedAt, 20, 29)
+    if (nanos < 0) canonical = false
+    return { id, externalId, submittedAt, ingestSeq, name, email, institution, source, seconds, nanos }
+  })
+  const compare = canonical ? compareCanonicalArrivals : compareResponses
+  const sorted = arrivals.sort(compare)
+  const ties: Array<readonly [number, number]> = []
+  for (let start = 0; start < sorted.length; ) {
+    let end = start + 1
+    while (end < sorted.length && compare(sorted[start]!, sorted[end]!) === 0) end++
+    if (end - start > 1) ties.push([start, end])
+    start = end
+  }
+  return { sorted, ties }
+}
+
+/** Where the year, month, day, hours, minutes and seconds are written in a canonical instant. */
+const SECONDS_DIGITS: ReadonlyArray<readonly [number, number]> = [
+  [0, 4],
+  [5, 7],
+  [8, 10],
+  [11, 13],
+  [14, 16],
+  [17, 19],
+]
+
+/** The digits of a canonical instant (`YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ`) down to the second, as one number; -1 for any other text. */
+function canonicalSeconds(at: string): number {
+  if (typeof at !== 'string' || at.length !== 30 || at[4] !== '-' || at[7] !== '-' || at[10] !== 'T' || at[13] !== ':' || at[16] !== ':' || at[19] !== '.' || at[29] !== 'Z') return -1
+  let value = 0
+  for (const [from, to] of SECONDS_DIGITS) {
+    const part = digits(at, from, to)
+    if (part < 0) return -1
+    value = value * 10 ** (to - from) + part
+  }
+  return value
+}
+
+/** The decimal number written by `text[from..to)`, or -1 when a character there is not a digit. */
+function digits(text: string, from: number, to: number): number {
+  let value = 0
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) return -1
+    value = value * 10 + digit
+  }
+  return value
+}
+
+/**
+ * Settles the ties left by `compareResponses` (same instant, ingestion order and id) by `key`, so
+ * that the order never depends on array order. The same as sorting by `compareResponses(a, b) ||
+ * compareText(key(a), key(b))`, but `key` runs on ties only.
+ */
+function settleTies({ sorted, ties }: FirstCome, key: (arrival: Arrival) => string): Arrival[] {
+  const settled = [...sorted]
+  for (const [start, end] of ties) {
+    const run = settled.slice(start, end).map((arrival) => ({ arrival, key: key(arrival) }))
+    run.sort((a, b) => compareText(a.key, b.key))
+    run.forEach(({ arrival }, k) => (settled[start + k] = arrival))
+  }
+  return settled
+}
+
+/** The unknown spellings given one key: in the order met, each reading differently (`visible`). */
+interface SpellingGroup {
+  /** The first two spellings met, and the first two without look-alike signs: enough to name, for any spelling, another one. */
+  first: UnknownMatch[]
+  firstPlain: UnknownMatch[]
+}
+
+/**
+ * Gives unknown spellings that only look different (`lookalikeGroups`) one key, in the match cache
+ * itself, and notes each group's spellings in the order met (members by id, then responses first
+ * come), for naming the spelling a look-alike was matched to.
+ */
+function unknownSpellings(
+  raws: ReadonlySet<string | null>,
+  match: (raw: string | null) => InstitutionMatch,
+  cache: Map<string | null, InstitutionMatch>,
+): Map<string, SpellingGroup> {
+  const unknown: UnknownMatch[] = []
+  for (const raw of raws) {
+    const found = match(raw)
+    if (found.kind === 'unknown') unknown.push(found)
+  }
+  const groups = lookalikeGroups(unknown)
+  for (const [raw, found] of cache) {
+    if (found.kind === 'unknown') cache.set(raw, { ...found, key: groups.get(found.key) ?? found.key })
+  }
+  const spellings = new Map<string, SpellingGroup & { visible: Set<string> }>()
+  for (const raw of raws) {
+    const found = match(raw)
+    if (found.kind !== 'unknown') continue
+    let group = spellings.get(found.key)
+    if (!group) spellings.set(found.key, (group = { first: [], firstPlain: [], visible: new Set() }))
+    if (group.visible.has(found.visible)) continue
+    group.visible.add(found.visible)
+    if (group.first.length < 2) group.first.push(found)
+    if (found.signs === null && group.firstPlain.length < 2) group.firstPlain.push(found)
+  }
+  return spellings
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 2: the rules. `rulesFor` decides each response in turn — outcome, reason, seat, term — and
+// names the ground the wording needs: whom or what the rule pointed at.
+
+/** What a rule's decision rests on, beyond the decision itself. */
+type Ground =
+  | { rule: 'window' }
+  | { rule: 'missing-fields'; name: boolean; email: boolean }
+  | { rule: 'duplicate-person'; earlier: Decision }
+  | { rule: 'already-on-team'; member: MemberInput }
+  | { rule: 'institution-on-team'; holder: MemberInput }
+  | { rule: 'institution-already-selected'; first: Decision }
+  | { rule: 'seat'; slot: SeatSlot }
+  | { rule: 'waitlist'; place: number }
+
+interface Rules {
+  /** Decides the next response in first-come order: sets `decision`'s outcome, reason, seat and term, and says why. */
+  judge(response: ResponseInput, decision: Decision, matched: InstitutionMatch): Ground
+  /** Seats taken so far, per category. */
+  readonly filled: SeatCounts
+}
+
+const WINDOW: Ground = { rule: 'window' }
+
+function rulesFor(call: PreparedCall): Rules {
+  const { window, members, match, seats } = call
+
+  // Who already serves: by email (anyone, staff included) and by institution (volunteers only).
+  const memberByEmail = new Map<string, MemberInput>()
+  const memberByInstitution = new Map<string, MemberInput>()
+  for (const member of members) {
+    const email = normaliseEmail(member.email)
+    if (email !== '' && !memberByEmail.has(email)) memberByEmail.set(email, member)
+    if (member.seat === 'staff') continue
+    const matched = match(member.institution)
+    if (matched.kind !== 'unaffiliated' && !memberByInstitution.has(matched.key)) memberByInstitution.set(matched.key, member)
+  }
+  const slotsOf: Record<Category, SeatSlot[]> = { consortium: [], community: [] }
+  for (const slot of call.slots) slotsOf[slot.category][slot.index - 1] = slot
+
+  const firstByEmail = new Map<string, Decision>()
+  const selectedByInstitution = new Map<string, Decision>()
+  const filled: SeatCounts = { consortium: 0, community: 0 }
+  const waiting: SeatCounts = { consortium: 0, community: 0 }
+
+  const judge = (response: ResponseInput, decision: Decision, matched: InstitutionMatch): Ground => {
+    // docs/rules.md#d2: the window is [opensAt, closesAt).
+    if (compareInstants(response.submittedAt, window.opensAt) < 0) {
+      decision.reason = 'early'
+      return WINDOW
+    }
+    if (compareInstants(response.submittedAt, window.closesAt) >= 0) {
+      decision.reason = 'late'
+      return WINDOW
+    }
+    // docs/rules.md#d3: a name and an email are required.
+    const email = normaliseEmail(response.email)
+    if (decision.name === '' || email === '') {
+      decision.reason = 'missing-fields'
+      return { rule: 'missing-fields', name: decision.name === '', email: email === '' }
+    }
+    // docs/rules.md#d4: one person, one response; and not someone already serving.
+    const earlier = firstByEmail.get(email)
+    if (earlier) {
+      decision.reason = 'duplicate-person'
+      return { rule: 'duplicate-person', earlier }
+    }
+    firstByEmail.set(email, decision)
+    const serving = memberByEmail.get(email)
+    if (serving) {
+      decision.reason = 'already-on-team'
+      return { rule: 'already-on-team', member: serving }
+    }
+    // docs/rules.md#d5: unknown institutions are their own institution (the wording warns staff); #d6: look-alikes share their institution's seat.
+    // docs/rules.md#r6: one seat per institution; unaffiliated volunteers are exempt.
+    if (matched.kind !== 'unaffiliated') {
+      const holder = memberByInstitution.get(matched.key)
+      if (holder) {
+        decision.reason = 'institution-on-team'
+        return { rule: 'institution-on-team', holder }
+      }
+      const first = selectedByInstitution.get(matched.key)
+      if (first) {
+        decision.reason = 'institution-already-selected'
+        return { rule: 'institution-already-selected', first }
+      }
+    }
+    // docs/rules.md#r7, #r8: a seat in the volunteer's category while any is left, else the waitlist.
+    const category: Category = matched.kind === 'known' && matched.institution.consortium ? 'consortium' : 'community'
+    decision.seat = category
+    if (filled[category] < seats[category]) {
+      filled[category]++
+      const slot = slotsOf[category][filled[category] - 1]
+      if (!slot) throw new Error('unreachable: a seat without a slot')
+      slot.responseId = response.id
+      decision.outcome = 'selected'
+      decision.termStart = slot.termStart
+      decision.termEnd = slot.termEnd
+      if (matched.kind !== 'unaffiliated') selectedByInstitution.set(matched.key, decision)
+      return { rule: 'seat', slot }
+    }
+    decision.outcome = 'alternate'
+    decision.reason = 'seats-full'
+    return { rule: 'waitlist', place: ++waiting[category] }
+  }
+  return { judge, filled }
+}
+
+/** A response's decision before any rule has looked at it: excluded, for no reason yet, unexplained. */
+function undecided(response: ResponseInput, matched: InstitutionMatch, position: number): Decision {
+  return {
+    responseId: response.id,
+    externalId: response.externalId,
+    name: response.name.trim(),
+    institution: institutionLabel(matched),
+    institutionKey: matched.kind === 'unaffiliated' ? null : matched.key,
+    submittedAt: response.submittedAt,
+    position,
+    outcome: 'excluded',
+    seat: null,
+    reason: null,
+    termStart: null,
+    termEnd: null,
+    explanation: '',
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: the wording. One plain sentence per decision, and the warnings for staff about a
+// response's institution (unknown, then look-alike) once it reached the institution rules.
+
+/** Rules that decide before institutions are looked at: such responses raise no institution warning. */
+const BEFORE_INSTITUTIONS: ReadonlySet<Ground['rule']> = new Set(['window', 'missing-fields', 'duplicate-person', 'already-on-team'])
+
+interface Wording {
+  /** The sentence for a decision, from its ground. */
+  sentence(response: ResponseInput, decision: Decision, ground: Ground): string
+  /** The warnings for staff about the response's institution, if any (none before the institution rules). */
+  warnings(response: ResponseInput, decision: Decision, ground: Ground, matched: InstitutionMatch): Warning[]
+}
+
+function wordingFor(call: PreparedCall): Wording {
+  const { seats, spellings } = call
+  const opens = formatInstant(call.window.opensAt)
+  const closes = formatInstant(call.window.closesAt)
+  const hints = new Map<UnknownMatch, string>()
+  const none: Warning[] = []
+
+  const sentence = (response: ResponseInput, decision: Decision, ground: Ground): string => {
+    const who = displayName(decision.name)
+    const at = formatInstant(response.submittedAt)
+    switch (ground.rule) {
+      case 'window':
+        return decision.reason === 'early'
+          ? text`${who} responded at ${at}, before the call opened at ${opens}, so the response could not be counted.`
+          : text`${who} responded at ${at}, after the call closed at ${closes}, so the response could not be counted.`
+      case 'missing-fields': {
+        const missing = ground.name && ground.email ? 'a name or an email address' : ground.name ? 'a name' : 'an email address'
+        return text`The response submitted at ${at} did not include ${missing}, so it could not be considered.`
+      }
+      case 'duplicate-person':
+        return text`${who} had already responded from the same email address at ${formatInstant(ground.earlier.submittedAt)} (position ${ground.earlier.position}), and only a person's first response counts.`
+      case 'already-on-team':
+        return text`${who} is already on the Code of Conduct Team${ground.member.endsAt ? ` until ${formatInstant(ground.member.endsAt)}` : ''}, so this response was not needed.`
+      case 'institution-on-team': {
+        const { holder } = ground
+        return text`${decision.institution ?? decision.institutionKey} already has a volunteer seat on the Code of Conduct Team, held by ${displayName(holder.name)}${holder.endsAt ? ` until ${formatInstant(holder.endsAt)}` : ''}, and each institution holds only one.`
+      }
+      case 'institution-already-selected': {
+        const { first } = ground
+        return text`${first.name} from ${first.institution ?? decision.institution ?? decision.institutionKey} responded earlier, at ${formatInstant(first.submittedAt)}, and was selected, and only the first volunteer from an institution is selected.`
+      }
+      case 'seat': {
+        const { slot } = ground
+        return text`${who} responded at ${at} and was selected for ${seatLabel(slot.category)} ${slot.index} of ${seats[slot.category]}, serving from ${formatInstant(slot.termStart)} until ${formatInstant(slot.termEnd)}.`
+      }
+      case 'waitlist': {
+        const category = decision.seat!
+        const n = seats[category]
+        return n === 0
+          ? text`${who} responded at ${at}, but this call offers no ${seatLabel(category)}s, so ${who} is number ${ground.place} on the ${category} waitlist.`
+          : text`${who} responded at ${at}, after ${n === 1 ? `the only ${seatLabel(category)} was` : `all ${n} ${seatLabel(category)}s were`} filled, so ${who} is number ${ground.place} on the ${category} waitlist.`
+      }
+    }
+  }
+
+  const warnings = (response: ResponseInput, decision: Decision, ground: Ground, matched: InstitutionMatch): Warning[] => {
+    if (BEFORE_INSTITUTIONS.has(ground.rule)) return none
+    const who = displayName(decision.name)
+    const found: Warning[] = []
+    if (matched.kind === 'unknown') {
+      let hint = hints.get(matched)
+      if (hint === undefined) {
+        hint = matched.suggestions.length > 0 ? ` Did you mean ${orList(matched.suggestions.map((s) => `"${s}"`))}?` : ''
+        hints.set(matched, hint)
+      }
+      found.push({
+        responseId: response.id,
+        code: 'unknown-institution',
+        message: text`${who}'s institution "${matched.text}" matches no known institution or alias, so it is treated as its own community institution.${hint}`,
+        suggestions: [...matched.suggestions],
+      })
+    }
+    // Look-alike spellings share their institution's seat; staff check them (the tick waits).
+    const lookalike = lookalikeOf(matched, spellings)
+    if (lookalike) {
+      found.push({
+        responseId: response.id,
+        code: 'confusable-institution',
+        message: text`${who}'s institution "${shown(response.institution ?? '')}" only looks like "${lookalike.matchedTo}" (${signsText(lookalike.signs)}), so it is counted as that institution; check it before the call is closed.`,
+        suggestions: [lookalike.matchedTo],
+      })
+    }
+    return found.length > 0 ? found : none
+  }
+
+  return { sentence, warnings }
+}
+
+/**
+ * A template's text as one flat string. Selections keep their sentences by the 100,000, and a plain
+ * template literal keeps each as a tree of its pieces, several times the size, for the garbage
+ * collector to copy around.
+ */
+function text(strings: TemplateStringsArray, ...values: unknown[]): string {
+  const parts: string[] = [strings[0]!]
+  for (let i = 0; i < values.length; i++) parts.push(String(values[i]), strings[i + 1]!)
+  return parts.join('')
+}
+
+/**
+ * A spelling matched only through look-alike or invisible characters: a known institution reached
+ * through its skeleton, or an unknown one sharing its key with a spelling that reads differently
+ * (named by the first such spelling, one without look-alike signs if there is one). Null when the
+ * spelling shows no look-alike signs: a name wholly in Cyrillic or Japanese is not suspect.
+ */
+function lookalikeOf(matched: InstitutionMatch, spellings: ReadonlyMap<string, SpellingGroup>): { matchedTo: string; signs: LookalikeSigns } | null {
+  if (matched.kind === 'known') return matched.lookalike ? { matchedTo: matched.institution.name, signs: matched.lookalike } : null
+  if (matched.kind !== 'unknown' || matched.signs === null) return null
+  const group = spellings.get(matched.key)
+  if (!group) return null
+  // The spellings of a group read differently from each other, so at most one of the first two reads like this one.
+  const reads = (m: UnknownMatch): boolean => m.visible !== matched.visible
+  const other = group.firstPlain.find(reads) ?? group.first.find(reads)
+  return other ? { matchedTo: other.text, signs: matched.signs } : null
+}
+
+// ---------------------------------------------------------------------------------------------
+// The input digest.
+
+/** A response's digested fields, keys in canonical (sorted) order. */
+function digested(response: ResponseInput): Pick<ResponseInput, 'email' | 'externalId' | 'id' | 'ingestSeq' | 'institution' | 'name' | 'submittedAt'> {
+  const { email, externalId, id, ingestSeq, institution, name, submittedAt } = response
+  return { email, externalId, id, ingestSeq, institution, name, submittedAt }
+}
+
+/** Characters of canonical text hashed at a time. */
+const HASH_PIECE = 1 << 20
+
+/** The digested fields of a response, in canonical (sorted) key order. */
+const DIGESTED_FIELDS = ['email', 'externalId', 'id', 'ingestSeq', 'institution', 'name', 'submittedAt'] as const
+
+/**
+ * `canonicalJson` of the digested responses, by one `JSON.stringify` of the whole array (the digest
+ * writes 100,000s of them): given the list of keys, `JSON.stringify` writes those keys only, in
+ * that (sorted) order, and leaves out undefined values as `canonicalJson` does. Values other than
+ * plain JSON scalars (never met in practice) take the general path.
+ */
+function canonicalResponses(responses: readonly Arrival[]): string {
+  const plain = responses.every(
+    (r) => isScalar(r.email) && isScalar(r.externalId) && isScalar(r.id) && isScalar(r.ingestSeq) && isScalar(r.institution) && isScalar(r.name) && isScalar(r.submittedAt),
+  )
+  return plain ? JSON.stringify(responses, [...DIGESTED_FIELDS]) : canonicalJson(responses.map(digested))
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+}
+
+/**
+ * `selectionInputDigest`, given the responses already in `compareResponses` order (ties unsettled):
+ * the canonical text is hashed in three pieces, the responses' text never copied.
+ */
+function digestInput(input: SelectionInput, firstCome: FirstCome): string {
+  const institutions = [...input.institutions]
+    .map((i) => ({ id: i.id, name: i.name, aliases: [...i.aliases].sort(compareText), consortium: i.consortium }))
+    .sort((a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)))
+  // A member's term start never changes the outcome, and members who leave before the term starts
+  // play no part, so neither is fingerprinted.
+  const members = continuingMembers(input.members, input.termStart)
+    .map((m) => ({ id: m.id, name: m.name, email: m.email, seat: m.seat, institution: m.institution, endsAt: m.endsAt }))
+    .sort((a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)))
+  const responses = settleTies(firstCome, (response) => canonicalJson(digested(response)))
+  const parts: Record<string, unknown> = {
+    rules: RULES_VERSION,
+    window: { opensAt: input.window.opensAt, closesAt: input.window.closesAt },
+    termStart: input.termStart,
+    policy: {
+      seats: { consortium: input.policy.seats.consortium, community: input.policy.seats.community },
+      termMonths: input.policy.termMonths,
+      inauguralStagger: input.policy.inauguralStagger,
+    },
+    fixedSeats: input.fixedSeats ? { consortium: input.fixedSeats.consortium, community: input.fixedSeats.community } : null,
+    institutions,
+    members,
+  }
+  // The text `canonicalJson({ ...parts, responses })` would give: the keys sorted, "responses" among them.
+  const keys = [...Object.keys(parts).filter((key) => parts[key] !== undefined), 'responses'].sort(compareText)
+  const field = (key: string): string => `${JSON.stringify(key)}:${canonicalJson(parts[key])}`
+  const at = keys.indexOf('responses')
+  const hash = createHash('sha256')
+  hash.update(`{${keys.slice(0, at).map((key) => `${field(key)},`).join('')}"responses":`, 'utf8')
+  // In pieces: hashing text of this size (tens of MB) at once is several times slower.
+  const text = canonicalResponses(responses)
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(start + HASH_PIECE, text.length)
+    // Never between the two halves of a surrogate pair: each would be hashed as U+FFFD.
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end++
+    hash.update(text.slice(start, end), 'utf8')
+    start = end
+  }
+  hash.update(`${keys.slice(at + 1).map((key) => `,${field(key)}`).join('')}}`, 'utf8')
+  return hash.digest('hex')
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,48 +821,6 @@ function validate(input: SelectionInput): void {
       throw new InvalidSelectionInputError(`${field} must be a whole number of at least 0, got ${value}`)
     }
   }
-}
-
-type UnknownMatch = Extract<InstitutionMatch, { kind: 'unknown' }>
-
-/**
- * Gives unknown spellings that only look different (`lookalikeGroups`) one key, in the match cache
- * itself, and lists each group's spellings in the order met (members by id, then responses first
- * come), for naming the spelling a look-alike was matched to.
- */
-function unknownSpellings(
-  raws: readonly (string | null)[],
-  match: (raw: string | null) => InstitutionMatch,
-  cache: Map<string | null, InstitutionMatch>,
-): Map<string, UnknownMatch[]> {
-  const unknown = raws.map(match).filter((m): m is UnknownMatch => m.kind === 'unknown')
-  const groups = lookalikeGroups(unknown)
-  for (const [raw, found] of cache) {
-    if (found.kind === 'unknown') cache.set(raw, { ...found, key: groups.get(found.key) ?? found.key })
-  }
-  const spellings = new Map<string, UnknownMatch[]>()
-  for (const raw of raws) {
-    const found = match(raw)
-    if (found.kind !== 'unknown') continue
-    const list = spellings.get(found.key)
-    if (!list) spellings.set(found.key, [found])
-    else if (!list.some((m) => m.visible === found.visible)) list.push(found)
-  }
-  return spellings
-}
-
-/**
- * A spelling matched only through look-alike or invisible characters: a known institution reached
- * through its skeleton, or an unknown one sharing its key with a spelling that reads differently
- * (named by the first such spelling, one without look-alike signs if there is one). Null when the
- * spelling shows no look-alike signs: a name wholly in Cyrillic or Japanese is not suspect.
- */
-function lookalikeOf(matched: InstitutionMatch, spellings: ReadonlyMap<string, UnknownMatch[]>): { matchedTo: string; signs: LookalikeSigns } | null {
-  if (matched.kind === 'known') return matched.lookalike ? { matchedTo: matched.institution.name, signs: matched.lookalike } : null
-  if (matched.kind !== 'unknown' || matched.signs === null) return null
-  const others = (spellings.get(matched.key) ?? []).filter((m) => m.visible !== matched.visible)
-  const other = others.find((m) => m.signs === null) ?? others[0]
-  return other ? { matchedTo: other.text, signs: matched.signs } : null
 }
 
 /** A volunteer's text as staff should see it: invisible characters spelt out (`<U+200B>`). */
