@@ -71,7 +71,7 @@ export interface SerializedError {
  * (placeholders only, cut short) and the stack frames. The cause (pg's or PGlite's error) is kept the
  * same way, without `detail` (`Key (email)=(…) already exists`), `where`, `query` or `params`.
  */
-export function serializeError(error: unknown, depth = 0): SerializedError | unknown {
+export function serializeError(error: unknown, depth = 0): unknown {
   if (!(error instanceof Error) && (typeof error !== 'object' || error === null)) return error
   const source = error as Error & Record<string, unknown>
   const type = (source.constructor?.name && source.constructor.name !== 'Object' ? source.constructor.name : undefined) ?? String(source.name ?? 'Error')

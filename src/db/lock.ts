@@ -99,7 +99,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    let owner: LockOwner | null = null
+    let owner: LockOwner | null
     try {
       owner = JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner
     } catch {

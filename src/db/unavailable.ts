@@ -50,7 +50,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const candidate = current as ErrorLike
     if (matches(candidate)) return true
     pending.push(candidate.cause)
-    if (Array.isArray(candidate.errors)) pending.push(...candidate.errors)
+    if (Array.isArray(candidate.errors)) pending.push(...(candidate.errors as unknown[]))
   }
   return false
 }

@@ -622,14 +622,14 @@ function editDistanceAtMost(a: string, b: string, max: number): number {
   if (buffers[0].length <= lb) buffers = [new Int32Array(lb + 1), new Int32Array(lb + 1), new Int32Array(lb + 1)]
   // Three reused rows (two rows back for swaps); only cells within `max` of the diagonal can stay
   // within `max`, so each row computes that band and the cells just outside it read as too far.
-  let [beforePrevious, previous, current] = buffers as [Int32Array, Int32Array, Int32Array]
+  let [beforePrevious, previous, current] = buffers
   for (let j = 0; j <= lb; j++) previous[j] = Math.min(j, tooFar)
   for (let i = 1; i <= la; i++) {
     const lo = Math.max(1, i - max)
     const hi = Math.min(lb, i + max)
     current[0] = Math.min(i, tooFar)
     if (lo > 1) current[lo - 1] = tooFar
-    let rowMin = lo === 1 ? current[0]! : tooFar
+    let rowMin = lo === 1 ? current[0] : tooFar
     const ca = a.charCodeAt(i - 1)
     for (let j = lo; j <= hi; j++) {
       const cb = b.charCodeAt(j - 1)

@@ -87,7 +87,7 @@ export function parseInstant(text: string): Instant {
     rest = rest.slice(1 + digits.length)
   }
 
-  let offsetMinutes = 0
+  let offsetMinutes: number
   if (rest === '') fail('has no time-zone offset (add Z for UTC, or an offset such as +01:00)')
   if (rest === 'Z' || rest === 'z') {
     offsetMinutes = 0

@@ -674,7 +674,7 @@ export function readCsvStream(stream: Readable, maxBytes: number): Promise<CsvRe
         reader.push(decoder.decode(buffer, { stream: true }))
       } catch (error) {
         detach()
-        reject(error)
+        reject(asError(error))
       }
     }
     function onEnd(): void {
@@ -683,12 +683,12 @@ export function readCsvStream(stream: Readable, maxBytes: number): Promise<CsvRe
         reader.push(decoder.decode())
         resolve(reader.end())
       } catch (error) {
-        reject(error)
+        reject(asError(error))
       }
     }
     function onError(error: unknown): void {
       detach()
-      reject(error)
+      reject(asError(error))
     }
     stream.on('data', onData)
     stream.on('end', onEnd)
@@ -1080,4 +1080,9 @@ function localToEpoch(
     if (epoch + offsetAt(zone, cache, epoch) === wall && (best === null || epoch < best)) best = epoch
   }
   return best === null ? { kind: 'gap', before, after } : { kind: 'ok', epoch: best }
+}
+
+/** What a stream or decoder threw, as an Error (a promise is only ever rejected with one). */
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
 }
