@@ -1,12 +1,18 @@
 import closeWithGrace from 'close-with-grace'
-import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase, type Database } from './db/client.js'
 import { DataDirLockedError, ownerOnlyTree } from './db/lock.js'
-import { formsClientFor, mailerFor, systemClock } from './deps.js'
-import { startScheduler } from './jobs/scheduler.js'
 import { createLogger } from './logger.js'
 import type { Lifecycle } from './http/routes/health.js'
+
+/**
+ * The HTTP app, the scheduler and what they need, loaded while the database opens: PGlite spends part
+ * of its start waiting on the disk and on WebAssembly compiling on other threads, time in which these
+ * modules (most of rota's code) load instead of after it.
+ */
+function loadTheRest() {
+  return Promise.all([import('./app.js'), import('./deps.js'), import('./jobs/scheduler.js')])
+}
 
 /** loadConfig → openDatabase → migrate → buildApp → listen; on SIGTERM/SIGINT, drain and close. */
 async function main(): Promise<void> {
@@ -23,6 +29,9 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel })
   process.umask(0o077) // what rota and PGlite create (DATA_DIR, database files, .eml) is the owner's only
 
+  const rest = loadTheRest()
+  rest.catch(() => {}) // a module that fails to load is reported where it is awaited, below
+
   let database: Database
   try {
     database = await openDatabase(config, log)
@@ -38,6 +47,7 @@ async function main(): Promise<void> {
   if (database.kind === 'pglite') ownerOnlyTree(config.dataDir) // PGlite sets some files' modes itself (0666, 0644)
   log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined }, 'database ready')
 
+  const [{ buildApp }, { formsClientFor, mailerFor, systemClock }, { startScheduler }] = await rest
   const lifecycle: Lifecycle = { shuttingDown: false }
   const deps = { config, database, clock: systemClock, forms: formsClientFor(config), mailer: mailerFor(config, log) }
   const app = await buildApp(deps, { logger: log, lifecycle })

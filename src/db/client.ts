@@ -2,13 +2,11 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
-import pg from 'pg'
+import type pg from 'pg'
 import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import { readMigrationFiles } from 'drizzle-orm/migrator'
 import * as schema from './schema.js'
 import { lockDataDir, type DataDirLock } from './lock.js'
@@ -140,6 +138,15 @@ export async function pgliteDatabase(client: PGlite, lock: DataDirLock | null = 
   }
 }
 
+let postgresModules: Promise<{ pg: typeof pg; drizzlePg: typeof import('drizzle-orm/node-postgres').drizzle; migratePg: typeof import('drizzle-orm/node-postgres/migrator').migrate }> | undefined
+
+/** pg and drizzle's driver for it, loaded only when rota uses PostgreSQL: the embedded database starts without them. */
+function loadPostgres(): NonNullable<typeof postgresModules> {
+  return (postgresModules ??= Promise.all([import('pg'), import('drizzle-orm/node-postgres'), import('drizzle-orm/node-postgres/migrator')]).then(
+    ([pgModule, driver, migrator]) => ({ pg: pgModule.default, drizzlePg: driver.drizzle, migratePg: migrator.migrate }),
+  ))
+}
+
 /** A fixed key for the advisory lock that serialises migrations between rota instances. */
 const MIGRATION_LOCK_KEY = 72_846_003
 
@@ -149,6 +156,7 @@ const MIGRATION_LOCK_KEY = 72_846_003
  * that kill Node when nobody listens).
  */
 export async function openPostgres(url: string, options: { poolMax: number; log: Logger }): Promise<Database> {
+  const { pg, drizzlePg, migratePg } = await loadPostgres()
   // Timestamps are read as text in ISO style and UTC (src/db/instants.ts), whatever the server's defaults.
   const pool = new pg.Pool({
     connectionString: url,
@@ -246,6 +254,7 @@ export async function listenPostgres(
   log: Logger,
   backoff: ReconnectBackoff = LISTEN_BACKOFF,
 ): Promise<() => Promise<void>> {
+  const { pg } = await loadPostgres()
   let stopped = false
   /** The one LISTEN client, connecting or connected; null while waiting to reconnect. */
   let current: pg.Client | null = null
