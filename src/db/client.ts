@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -7,7 +8,6 @@ import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
-import { readMigrationFiles } from 'drizzle-orm/migrator'
 import * as schema from './schema.js'
 import { lockDataDir, type DataDirLock } from './lock.js'
 import { describeDatabaseError } from './unavailable.js'
@@ -48,10 +48,23 @@ async function notify(db: Db, channel: string, payload: string): Promise<void> {
   await db.execute(sql`select pg_notify(${channel}, ${payload})`)
 }
 
-/** Latest migration shipped with this build (drizzle records folderMillis as created_at). */
+/**
+ * Latest migration shipped with this build: drizzle records each migration's journal time (`when`,
+ * its folderMillis) as created_at, and applies those later than the latest one recorded.
+ */
 function latestMigrationMillis(): number {
-  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER })
-  return migrations.reduce((max, m) => Math.max(max, m.folderMillis), 0)
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ when: number }> }
+  return journal.entries.reduce((max, entry) => Math.max(max, entry.when), 0)
+}
+
+/** The latest migration applied to the database (0 when none, or when drizzle's table does not exist yet). */
+async function latestApplied(db: Db): Promise<number> {
+  // Both drivers answer with `{ rows }`; drizzle's shared type cannot say so.
+  type Rows<T> = { rows: T[] }
+  const table = (await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`)) as unknown as Rows<{ present: boolean }>
+  if (!table.rows[0]?.present) return 0
+  const result = (await db.execute(sql`select max(created_at)::text as latest from drizzle.__drizzle_migrations`)) as unknown as Rows<{ latest: string | null }>
+  return Number(result.rows[0]?.latest ?? 0)
 }
 
 async function checkMigrated(db: Db, expected: number): Promise<void> {
@@ -117,7 +130,11 @@ export async function pgliteDatabase(client: PGlite, lock: DataDirLock | null = 
   return {
     kind: 'pglite',
     db,
-    migrate: () => migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
+    async migrate() {
+      // A restart of an up-to-date database (the usual case) costs two queries, not drizzle's reading and hashing every migration.
+      if ((await latestApplied(db)) >= expected) return
+      await migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER })
+    },
     async checkReady() {
       await checkMigrated(db, expected)
       await checkReadsTables(db)
@@ -187,6 +204,8 @@ export async function openPostgres(url: string, options: { poolMax: number; log:
     kind: 'postgres',
     db,
     async migrate() {
+      // Up to date (the usual restart): nothing to lock. Migrations commit as one transaction, so what is seen here is complete.
+      if ((await latestApplied(db)) >= expected) return
       // Several instances may start at once: one migrates while the others wait for it.
       const client = await pool.connect()
       try {
