@@ -74,10 +74,11 @@ function trustProxy(value: false | number | string): boolean | string | ((addres
  */
 export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<FastifyInstance> {
   const lifecycle = options.lifecycle ?? { shuttingDown: false }
-  const strict = ajv(false)
-  const lenient = ajv('array')
+  // Created with the first validator they compile (see compiledOnFirstUse).
+  let strict: Ajv | undefined
+  let lenient: Ajv | undefined
   const validatorCompiler = ({ schema, httpPart }: { schema: AnySchema; httpPart?: string }) =>
-    compiledOnFirstUse(() => (httpPart === 'body' ? strict : lenient).compile(schema))
+    compiledOnFirstUse(() => (httpPart === 'body' ? (strict ??= ajv(false)) : (lenient ??= ajv('array'))).compile(schema))
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: 5 * 1024 * 1024,

@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig } from './config.js'
-import { openDatabase, type Database } from './db/client.js'
+import { compilePglite, openDatabase, type Database } from './db/client.js'
 import { DataDirLockedError, ownerOnlyTree } from './db/lock.js'
 import { createLogger } from './logger.js'
 import type { Lifecycle } from './http/routes/health.js'
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel })
   process.umask(0o077) // what rota and PGlite create (DATA_DIR, database files, .eml) is the owner's only
 
+  if (config.databaseUrl === null) compilePglite().catch(() => {}) // on other threads, from now; a failure is openDatabase's
   const rest = loadTheRest()
   rest.catch(() => {}) // a module that fails to load is reported where it is awaited, below
 
@@ -51,14 +52,14 @@ async function main(): Promise<void> {
   const lifecycle: Lifecycle = { shuttingDown: false }
   const deps = { config, database, clock: systemClock, forms: formsClientFor(config), mailer: mailerFor(config, log) }
   const app = await buildApp(deps, { logger: log, lifecycle })
-  const scheduler = startScheduler(deps, log)
+  let scheduler: { stop(): Promise<void> } | null = null
 
   closeWithGrace({ delay: config.shutdownGraceMs, logger: log }, async ({ signal, err }) => {
     lifecycle.shuttingDown = true
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down')
     try {
-      await scheduler.stop()
+      await scheduler?.stop()
       await app.close()
     } finally {
       await database.close()
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
   })
 
   await app.listen({ port: config.port, host: config.host })
+  // The jobs start once rota serves (each runs at its next cron time anyway), unless shutdown began meanwhile.
+  if (!lifecycle.shuttingDown) scheduler = startScheduler(deps, log)
 }
 
 await main()

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
 import type pg from 'pg'
 import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
@@ -76,12 +76,28 @@ async function checkMigrated(db: Db, expected: number): Promise<void> {
   if (latest < expected) throw new Error('database migrations are not applied yet')
 }
 
+type WasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>
+// Node's global (TypeScript's lib for Node declares none).
+declare const WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> }
+
+let pgliteWasm: Promise<WasmModule> | undefined
+
+/**
+ * PGlite's WebAssembly module, compiled once per process. V8 compiles it on other threads, so
+ * server.ts starts this before loading the rest of rota: the compilation overlaps that work instead
+ * of following it. Every PGlite opened in the process (tests open many) shares the compiled module.
+ */
+export function compilePglite(): Promise<WasmModule> {
+  return (pgliteWasm ??= fs.readFile(fileURLToPath(import.meta.resolve('@electric-sql/pglite/pglite.wasm'))).then((bytes) => WebAssembly.compile(bytes)))
+}
+
 /** Opens the embedded PGlite database; `dataDir` null keeps it in memory (tests). */
 export async function openPglite(dataDir: string | null): Promise<Database> {
   let lock: DataDirLock | null = null
   if (dataDir !== null) lock = lockDataDir(dataDir)
   try {
-    const client = dataDir === null ? await PGlite.create() : await PGlite.create(path.join(dataDir, 'pgdata'))
+    const options = { pgliteWasmModule: await compilePglite() }
+    const client = dataDir === null ? await PGlite.create(options) : await PGlite.create(path.join(dataDir, 'pgdata'), options)
     return await pgliteDatabase(client, lock, dataDir)
   } catch (error) {
     lock?.release()
