@@ -2,6 +2,7 @@
  * Starting and stopping the processes the benchmarks measure: rota's compiled dist/server.js and the
  * bare baseline (bare-server.mjs), both with `node` directly, from the repository's root.
  */
+import fs from 'node:fs'
 import http from 'node:http'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -31,6 +32,19 @@ export interface Started {
   child: ChildProcess
   /** Milliseconds from spawn to the first 200 from the probe path. */
   readyMs: number
+  /** CPU time (user + system, all threads) the process had used by then; null where /proc is unavailable. */
+  cpuMs: number | null
+}
+
+/** A process's CPU time so far, from /proc (Linux), in ms; null elsewhere. */
+export function cpuTimeMs(pid: number): number | null {
+  try {
+    // Fields after the command name: state is 3rd, utime the 14th and stime the 15th, in clock ticks (100 a second on Linux).
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return null
+  }
 }
 
 /**
@@ -45,7 +59,7 @@ export async function startServer(args: string[], env: Record<string, string>, p
     exited = code ?? signal
   })
   while (performance.now() - started < timeoutMs) {
-    if ((await status(port, probe)) === 200) return { child, readyMs: performance.now() - started }
+    if ((await status(port, probe)) === 200) return { child, readyMs: performance.now() - started, cpuMs: cpuTimeMs(child.pid!) }
     if (exited !== null) throw new Error(`node ${args.join(' ')} exited (${exited}) before ${probe} answered 200`)
     await new Promise((resolve) => setTimeout(resolve, 5))
   }

@@ -34,32 +34,43 @@ const contenders: Contender[] = [
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-bench-start-'))
 
-/** One first start on a new DATA_DIR, then a restart on it; the two times in ms. */
-async function firstAndRestart(contender: Contender, dir: string): Promise<{ first: number; restart: number }> {
+interface Times {
+  first: number
+  restart: number
+  /** CPU time used by the process when it was ready (a figure the machine's load distorts less). */
+  firstCpu: number | null
+  restartCpu: number | null
+}
+
+/** One first start on a new DATA_DIR, then a restart on it: the times to ready, in ms. */
+async function firstAndRestart(contender: Contender, dir: string): Promise<Times> {
   const env = { ...contender.env, DATA_DIR: dir }
-  const times: number[] = []
+  const runs: Array<{ readyMs: number; cpuMs: number | null }> = []
   for (let i = 0; i < 2; i++) {
-    const { child, readyMs } = await startServer(contender.args, env, await freePort())
-    times.push(readyMs)
+    const { child, readyMs, cpuMs } = await startServer(contender.args, env, await freePort())
+    runs.push({ readyMs, cpuMs })
     await stopServer(child)
   }
-  return { first: times[0]!, restart: times[1]! }
+  return { first: runs[0]!.readyMs, restart: runs[1]!.readyMs, firstCpu: runs[0]!.cpuMs, restartCpu: runs[1]!.cpuMs }
 }
 
 try {
   // Untimed: the first reads of node, PGlite's WebAssembly and the modules from disk.
   for (const contender of contenders) await firstAndRestart(contender, path.join(scratch, `warm-${contenders.indexOf(contender)}`))
 
-  const times = new Map(contenders.map((c) => [c.name, { first: [] as number[], restart: [] as number[] }]))
+  const times = new Map(contenders.map((c) => [c.name, { first: [] as number[], restart: [] as number[], firstCpu: [] as number[], restartCpu: [] as number[] }]))
   const ratios = { first: [] as number[], restart: [] as number[] }
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate who goes first, so that neither always runs on a machine the other just warmed or loaded.
     const order = round % 2 === 0 ? contenders : [...contenders].reverse()
-    const got = new Map<string, { first: number; restart: number }>()
+    const got = new Map<string, Times>()
     for (const contender of order) got.set(contender.name, await firstAndRestart(contender, path.join(scratch, `r${round}-${contenders.indexOf(contender)}`)))
     for (const [name, t] of got) {
-      times.get(name)!.first.push(t.first)
-      times.get(name)!.restart.push(t.restart)
+      const all = times.get(name)!
+      all.first.push(t.first)
+      all.restart.push(t.restart)
+      if (t.firstCpu !== null) all.firstCpu.push(t.firstCpu)
+      if (t.restartCpu !== null) all.restartCpu.push(t.restartCpu)
     }
     const [bare, rota] = contenders.map((c) => got.get(c.name)!)
     ratios.first.push(rota!.first / bare!.first)
@@ -72,6 +83,12 @@ try {
   console.log(`Spawn to first 200 from /readyz, median of ${ROUNDS} interleaved rounds:`)
   console.log(`  first start (new DATA_DIR)   bare ${median(bare!.first).toFixed(0)} ms   rota ${median(rota!.first).toFixed(0)} ms`)
   console.log(`  restart (same DATA_DIR)      bare ${median(bare!.restart).toFixed(0)} ms   rota ${median(rota!.restart).toFixed(0)} ms`)
+  if (rota!.restartCpu.length > 0 && bare!.restartCpu.length > 0) {
+    const cpu = (kind: 'firstCpu' | 'restartCpu') => `bare ${median(bare![kind]).toFixed(0)} ms   rota ${median(rota![kind]).toFixed(0)} ms   (${(median(rota![kind]) / median(bare![kind])).toFixed(2)}×)`
+    console.log(`CPU time used by then (user + system, all threads; informative, not a goal):`)
+    console.log(`  first start                  ${cpu('firstCpu')}`)
+    console.log(`  restart                      ${cpu('restartCpu')}`)
+  }
   reportGoal({
     name: 'start: first start on a new DATA_DIR vs bare fastify + PGlite',
     ratio: median(ratios.first),
