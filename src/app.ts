@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type AnySchema, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
 import SerializerSelector from '@fastify/fast-json-stringify-compiler'
+import type { Bindings, ChildLoggerOptions } from 'pino'
 import type { Deps } from './deps.js'
 import { registerErrorHandling } from './http/plugins/errors.js'
 import { addRouteHooks, changesData } from './http/route-options.js'
@@ -63,6 +64,65 @@ function serializersCompiledOnFirstUse(): SerializerSelector.SerializerFactory {
   }
 }
 
+/**
+ * A request's logger (`request.log`), made a pino child of the app's logger (bound to the request's
+ * id) only when something logs through it. fastify makes one for every request, and most requests
+ * log nothing: making the child cost more than answering the cached roster.
+ */
+class RequestLogger {
+  private made: FastifyBaseLogger | undefined
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options))
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.options.level ?? this.parent.level
+  }
+
+  set level(level: string) {
+    this.logger.level = level
+  }
+
+  fatal(...args: unknown[]): void {
+    ;(this.logger.fatal as (...a: unknown[]) => void)(...args)
+  }
+
+  error(...args: unknown[]): void {
+    ;(this.logger.error as (...a: unknown[]) => void)(...args)
+  }
+
+  warn(...args: unknown[]): void {
+    ;(this.logger.warn as (...a: unknown[]) => void)(...args)
+  }
+
+  info(...args: unknown[]): void {
+    ;(this.logger.info as (...a: unknown[]) => void)(...args)
+  }
+
+  debug(...args: unknown[]): void {
+    ;(this.logger.debug as (...a: unknown[]) => void)(...args)
+  }
+
+  trace(...args: unknown[]): void {
+    ;(this.logger.trace as (...a: unknown[]) => void)(...args)
+  }
+
+  silent(...args: unknown[]): void {
+    ;(this.logger.silent as (...a: unknown[]) => void)(...args)
+  }
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options)
+  }
+}
+
 /** TRUST_PROXY as fastify takes it (a number of hops works at run time but is missing from its types). */
 function trustProxy(value: false | number | string): boolean | string | ((address: string, hop: number) => boolean) {
   return typeof value === 'number' ? (_address, hop) => hop < value : value
@@ -80,7 +140,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   const validatorCompiler = ({ schema, httpPart }: { schema: AnySchema; httpPart?: string }) =>
     compiledOnFirstUse(() => (httpPart === 'body' ? (strict ??= ajv(false)) : (lenient ??= ajv('array'))).compile(schema))
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: (logger, bindings, childOptions) => new RequestLogger(logger, bindings, childOptions) as unknown as FastifyBaseLogger } : { logger: false }),
     bodyLimit: 5 * 1024 * 1024,
     trustProxy: trustProxy(deps.config.trustProxy),
     forceCloseConnections: 'idle',
