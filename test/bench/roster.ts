@@ -18,7 +18,7 @@ import { promisify } from 'node:util'
 import autocannon from 'autocannon'
 import { freePort } from '../helpers/free-port.js'
 import { reportGoal } from './goals.js'
-import { BARE, median, ROTA, STAFF_TOKEN, startServer, stopServer, type Started } from './servers.js'
+import { BARE, cpuTimeMs, median, ROTA, STAFF_TOKEN, startServer, stopServer, type Started } from './servers.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -31,6 +31,9 @@ interface Load {
   /** 99th percentile latency, ms. */
   p99: number
   errors: number
+  requests: number
+  /** CPU time (user + system) the server used per request, µs; null where /proc is unavailable. */
+  cpuPerRequest: number | null
 }
 
 /** wrk on the PATH, unless BENCH_LOADGEN=autocannon. */
@@ -63,15 +66,23 @@ async function wrk(url: string, seconds: number): Promise<Load> {
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0)
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout)
   const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0
-  return { rps: Number(rps[1]), p99: wrkDuration(p99[1]!), errors: non2xx + socketErrors }
+  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0)
+  return { rps: Number(rps[1]), p99: wrkDuration(p99[1]!), errors: non2xx + socketErrors, requests, cpuPerRequest: null }
 }
 
 async function cannon(url: string, seconds: number): Promise<Load> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds })
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx }
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx, requests: result.requests.total, cpuPerRequest: null }
 }
 
-const load = (url: string, seconds: number) => (WRK ? wrk(url, seconds) : cannon(url, seconds))
+/** Loads `url` for `seconds`, and measures the CPU time the server (`pid`) used meanwhile. */
+async function load(url: string, seconds: number, pid: number): Promise<Load> {
+  const before = cpuTimeMs(pid)
+  const result = await (WRK ? wrk(url, seconds) : cannon(url, seconds))
+  const after = cpuTimeMs(pid)
+  if (before !== null && after !== null && result.requests > 0) result.cpuPerRequest = ((after - before) * 1000) / result.requests
+  return result
+}
 
 async function call(base: string, method: string, url: string, body?: unknown): Promise<{ id?: string }> {
   const res = await fetch(base + url, {
@@ -117,24 +128,25 @@ try {
   fs.writeFileSync(path.join(scratch, 'body.json'), body)
 
   const barePort = await freePort()
-  started.push(await startServer(BARE(), { BARE_BODY_FILE: path.join(scratch, 'body.json') }, barePort, '/healthz'))
+  const bareServer = await startServer(BARE(), { BARE_BODY_FILE: path.join(scratch, 'body.json') }, barePort, '/healthz')
+  started.push(bareServer)
 
   const targets = [
-    { name: 'bare', url: `http://127.0.0.1:${barePort}/constant` },
-    { name: 'now', url: `${rotaBase}/teams/coc/roster` },
-    { name: 'at', url: `${rotaBase}/teams/coc/roster?at=${AT}` },
+    { name: 'bare', url: `http://127.0.0.1:${barePort}/constant`, pid: bareServer.child.pid! },
+    { name: 'now', url: `${rotaBase}/teams/coc/roster`, pid: rota.child.pid! },
+    { name: 'at', url: `${rotaBase}/teams/coc/roster?at=${AT}`, pid: rota.child.pid! },
   ]
   console.log(
     `GET /teams/coc/roster (rota as in production: PGlite, 4 years of history, ${members} members serving in mid-2025, ${body.length}-byte answer) ` +
       `vs a bare fastify route answering the same bytes; ${WRK ? 'wrk (-t1)' : 'autocannon (in this process)'}, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each:`,
   )
-  for (const target of targets) await load(target.url, 2) // warm-up: JIT, caches, first validator compiled
+  for (const target of targets) await load(target.url, 2, target.pid) // warm-up: JIT, caches, first validator compiled
 
   const results = new Map(targets.map((t) => [t.name, [] as Load[]]))
   for (let round = 0; round < ROUNDS; round++) {
     // Each round starts with a different one of the three, so that no run always follows the same other.
     const order = targets.map((_, i) => targets[(i + round) % targets.length]!)
-    for (const target of order) results.get(target.name)!.push(await load(target.url, SECONDS))
+    for (const target of order) results.get(target.name)!.push(await load(target.url, SECONDS, target.pid))
     const line = targets.map((t) => {
       const r = results.get(t.name)![round]!
       return `${t.name} ${r.rps.toFixed(0)} req/s p99 ${r.p99.toFixed(2)} ms`
@@ -142,6 +154,11 @@ try {
     console.log(`  round ${round + 1}/${ROUNDS}: ${line.join(';  ')}`)
   }
 
+  const cpu = targets.map((t) => [t.name, results.get(t.name)!.map((r) => r.cpuPerRequest).filter((c): c is number => c !== null)] as const)
+  if (cpu.every(([, values]) => values.length > 0)) {
+    // Less distorted by the machine's other work than throughput is (informative, not a goal).
+    console.log(`  CPU time per request (user + system, median): ${cpu.map(([name, values]) => `${name} ${median(values).toFixed(1)} µs`).join(', ')}`)
+  }
   const errors = [...results.values()].flat().reduce((sum, r) => sum + r.errors, 0)
   if (errors > 0) throw new Error(`${errors} requests failed or answered other than 200`)
   const bare = results.get('bare')!
