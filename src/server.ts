@@ -1,3 +1,4 @@
+import module from 'node:module'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig } from './config.js'
 import { compilePglite, openDatabase, type Database } from './db/client.js'
@@ -13,6 +14,11 @@ import type { Lifecycle } from './http/routes/health.js'
 function loadTheRest() {
   return Promise.all([import('./app.js'), import('./deps.js'), import('./jobs/scheduler.js')])
 }
+
+// Node.js 22.1+ (the Docker image's 24): keep V8's compiled code of the modules loaded from here on
+// (most of rota) on disk, in the OS's temporary folder, so that a restart does not compile them again.
+// Node.js 20 has no such cache: nothing happens.
+;(module as { enableCompileCache?: () => unknown }).enableCompileCache?.()
 
 /** loadConfig → openDatabase → migrate → buildApp → listen; on SIGTERM/SIGINT, drain and close. */
 async function main(): Promise<void> {
