@@ -1,7 +1,9 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Ajv } from 'ajv'
+import { Ajv, type AnySchema, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
+import SerializerSelector from '@fastify/fast-json-stringify-compiler'
+import type { Bindings, ChildLoggerOptions } from 'pino'
 import type { Deps } from './deps.js'
 import { registerErrorHandling } from './http/plugins/errors.js'
 import { addRouteHooks, changesData } from './http/route-options.js'
@@ -34,6 +36,94 @@ function ajv(coerceTypes: boolean | 'array'): Ajv {
   return instance
 }
 
+/**
+ * A validator compiled on its first use rather than when the app starts. fastify compiles every
+ * route's validators and response serializers at start (a second of CPU on a 2-core machine, most of
+ * rota's start time beyond its database's); each is now compiled by the first request that needs it,
+ * with the same schema and the same compiler, so what is accepted, refused or sent is unchanged.
+ */
+function compiledOnFirstUse(compile: () => ValidateFunction): ValidateFunction {
+  let validate: ValidateFunction | undefined
+  const lazy = ((data: unknown) => {
+    validate ??= compile()
+    const valid = validate(data)
+    lazy.errors = validate.errors // fastify reads a failed validation's errors here
+    return valid
+  }) as ValidateFunction
+  return lazy
+}
+
+/** fastify's own response serializers (fast-json-stringify), each compiled on its first use (see compiledOnFirstUse). */
+function serializersCompiledOnFirstUse(): SerializerSelector.SerializerFactory {
+  const factory = SerializerSelector()
+  return (externalSchemas, options) => {
+    const compile = factory(externalSchemas, options)
+    return (route) => {
+      let serialize: SerializerSelector.Serializer | undefined
+      return (data) => (serialize ??= compile(route))(data)
+    }
+  }
+}
+
+/**
+ * A request's logger (`request.log`), made a pino child of the app's logger (bound to the request's
+ * id) only when something logs through it. fastify makes one for every request, and most requests
+ * log nothing: making the child cost more than answering the cached roster.
+ */
+class RequestLogger {
+  private made: FastifyBaseLogger | undefined
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options))
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.options.level ?? this.parent.level
+  }
+
+  set level(level: string) {
+    this.logger.level = level
+  }
+
+  fatal(...args: unknown[]): void {
+    ;(this.logger.fatal as (...a: unknown[]) => void)(...args)
+  }
+
+  error(...args: unknown[]): void {
+    ;(this.logger.error as (...a: unknown[]) => void)(...args)
+  }
+
+  warn(...args: unknown[]): void {
+    ;(this.logger.warn as (...a: unknown[]) => void)(...args)
+  }
+
+  info(...args: unknown[]): void {
+    ;(this.logger.info as (...a: unknown[]) => void)(...args)
+  }
+
+  debug(...args: unknown[]): void {
+    ;(this.logger.debug as (...a: unknown[]) => void)(...args)
+  }
+
+  trace(...args: unknown[]): void {
+    ;(this.logger.trace as (...a: unknown[]) => void)(...args)
+  }
+
+  silent(...args: unknown[]): void {
+    ;(this.logger.silent as (...a: unknown[]) => void)(...args)
+  }
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options)
+  }
+}
+
 /** TRUST_PROXY as fastify takes it (a number of hops works at run time but is missing from its types). */
 function trustProxy(value: false | number | string): boolean | string | ((address: string, hop: number) => boolean) {
   return typeof value === 'number' ? (_address, hop) => hop < value : value
@@ -45,8 +135,13 @@ function trustProxy(value: false | number | string): boolean | string | ((addres
  */
 export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<FastifyInstance> {
   const lifecycle = options.lifecycle ?? { shuttingDown: false }
+  // Created with the first validator they compile (see compiledOnFirstUse).
+  let strict: Ajv | undefined
+  let lenient: Ajv | undefined
+  const validatorCompiler = ({ schema, httpPart }: { schema: AnySchema; httpPart?: string }) =>
+    compiledOnFirstUse(() => (httpPart === 'body' ? (strict ??= ajv(false)) : (lenient ??= ajv('array'))).compile(schema))
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: (logger, bindings, childOptions) => new RequestLogger(logger, bindings, childOptions) as unknown as FastifyBaseLogger } : { logger: false }),
     bodyLimit: 5 * 1024 * 1024,
     trustProxy: trustProxy(deps.config.trustProxy),
     forceCloseConnections: 'idle',
@@ -57,11 +152,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     logController: new LogController({ disableRequestLogging: true }),
     // A URL fastify cannot decode (e.g. %ED%A0%80) still gets rota's coded error shape.
     frameworkErrors,
+    // Given here rather than with setValidatorCompiler, fastify does not load its default (unused) ajv compiler.
+    schemaController: { compilersFactory: { buildValidator: () => validatorCompiler, buildSerializer: serializersCompiledOnFirstUse() } },
   }).withTypeProvider<TypeBoxTypeProvider>()
-
-  const strict = ajv(false)
-  const lenient = ajv('array')
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema))
 
   // The roster is served from memory; any successful write here, or NOTIFY from another instance, refreshes it.
   const rosterCache = new RosterCache(deps.database.db)

@@ -1,15 +1,13 @@
+import { readFileSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
-import pg from 'pg'
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
+import type pg from 'pg'
 import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
-import { readMigrationFiles } from 'drizzle-orm/migrator'
 import * as schema from './schema.js'
 import { lockDataDir, type DataDirLock } from './lock.js'
 import { describeDatabaseError } from './unavailable.js'
@@ -50,10 +48,23 @@ async function notify(db: Db, channel: string, payload: string): Promise<void> {
   await db.execute(sql`select pg_notify(${channel}, ${payload})`)
 }
 
-/** Latest migration shipped with this build (drizzle records folderMillis as created_at). */
+/**
+ * Latest migration shipped with this build: drizzle records each migration's journal time (`when`,
+ * its folderMillis) as created_at, and applies those later than the latest one recorded.
+ */
 function latestMigrationMillis(): number {
-  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER })
-  return migrations.reduce((max, m) => Math.max(max, m.folderMillis), 0)
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ when: number }> }
+  return journal.entries.reduce((max, entry) => Math.max(max, entry.when), 0)
+}
+
+/** The latest migration applied to the database (0 when none, or when drizzle's table does not exist yet). */
+async function latestApplied(db: Db): Promise<number> {
+  // Both drivers answer with `{ rows }`; drizzle's shared type cannot say so.
+  type Rows<T> = { rows: T[] }
+  const table = (await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`)) as unknown as Rows<{ present: boolean }>
+  if (!table.rows[0]?.present) return 0
+  const result = (await db.execute(sql`select max(created_at)::text as latest from drizzle.__drizzle_migrations`)) as unknown as Rows<{ latest: string | null }>
+  return Number(result.rows[0]?.latest ?? 0)
 }
 
 async function checkMigrated(db: Db, expected: number): Promise<void> {
@@ -65,12 +76,28 @@ async function checkMigrated(db: Db, expected: number): Promise<void> {
   if (latest < expected) throw new Error('database migrations are not applied yet')
 }
 
+type WasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>
+// Node's global (TypeScript's lib for Node declares none).
+declare const WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> }
+
+let pgliteWasm: Promise<WasmModule> | undefined
+
+/**
+ * PGlite's WebAssembly module, compiled once per process. V8 compiles it on other threads, so
+ * server.ts starts this before loading the rest of rota: the compilation overlaps that work instead
+ * of following it. Every PGlite opened in the process (tests open many) shares the compiled module.
+ */
+export function compilePglite(): Promise<WasmModule> {
+  return (pgliteWasm ??= fs.readFile(fileURLToPath(import.meta.resolve('@electric-sql/pglite/pglite.wasm'))).then((bytes) => WebAssembly.compile(bytes)))
+}
+
 /** Opens the embedded PGlite database; `dataDir` null keeps it in memory (tests). */
 export async function openPglite(dataDir: string | null): Promise<Database> {
   let lock: DataDirLock | null = null
   if (dataDir !== null) lock = lockDataDir(dataDir)
   try {
-    const client = dataDir === null ? await PGlite.create() : await PGlite.create(path.join(dataDir, 'pgdata'))
+    const options = { pgliteWasmModule: await compilePglite() }
+    const client = dataDir === null ? await PGlite.create(options) : await PGlite.create(path.join(dataDir, 'pgdata'), options)
     return await pgliteDatabase(client, lock, dataDir)
   } catch (error) {
     lock?.release()
@@ -119,7 +146,11 @@ export async function pgliteDatabase(client: PGlite, lock: DataDirLock | null = 
   return {
     kind: 'pglite',
     db,
-    migrate: () => migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
+    async migrate() {
+      // A restart of an up-to-date database (the usual case) costs two queries, not drizzle's reading and hashing every migration.
+      if ((await latestApplied(db)) >= expected) return
+      await migratePglite(drizzlePglite({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER })
+    },
     async checkReady() {
       await checkMigrated(db, expected)
       await checkReadsTables(db)
@@ -140,6 +171,15 @@ export async function pgliteDatabase(client: PGlite, lock: DataDirLock | null = 
   }
 }
 
+let postgresModules: Promise<{ pg: typeof pg; drizzlePg: typeof import('drizzle-orm/node-postgres').drizzle; migratePg: typeof import('drizzle-orm/node-postgres/migrator').migrate }> | undefined
+
+/** pg and drizzle's driver for it, loaded only when rota uses PostgreSQL: the embedded database starts without them. */
+function loadPostgres(): NonNullable<typeof postgresModules> {
+  return (postgresModules ??= Promise.all([import('pg'), import('drizzle-orm/node-postgres'), import('drizzle-orm/node-postgres/migrator')]).then(
+    ([pgModule, driver, migrator]) => ({ pg: pgModule.default, drizzlePg: driver.drizzle, migratePg: migrator.migrate }),
+  ))
+}
+
 /** A fixed key for the advisory lock that serialises migrations between rota instances. */
 const MIGRATION_LOCK_KEY = 72_846_003
 
@@ -149,6 +189,7 @@ const MIGRATION_LOCK_KEY = 72_846_003
  * that kill Node when nobody listens).
  */
 export async function openPostgres(url: string, options: { poolMax: number; log: Logger }): Promise<Database> {
+  const { pg, drizzlePg, migratePg } = await loadPostgres()
   // Timestamps are read as text in ISO style and UTC (src/db/instants.ts), whatever the server's defaults.
   const pool = new pg.Pool({
     connectionString: url,
@@ -179,6 +220,8 @@ export async function openPostgres(url: string, options: { poolMax: number; log:
     kind: 'postgres',
     db,
     async migrate() {
+      // Up to date (the usual restart): nothing to lock. Migrations commit as one transaction, so what is seen here is complete.
+      if ((await latestApplied(db)) >= expected) return
       // Several instances may start at once: one migrates while the others wait for it.
       const client = await pool.connect()
       try {
@@ -246,6 +289,7 @@ export async function listenPostgres(
   log: Logger,
   backoff: ReconnectBackoff = LISTEN_BACKOFF,
 ): Promise<() => Promise<void>> {
+  const { pg } = await loadPostgres()
   let stopped = false
   /** The one LISTEN client, connecting or connected; null while waiting to reconnect. */
   let current: pg.Client | null = null

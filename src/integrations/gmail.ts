@@ -2,7 +2,7 @@ import type { gmail_v1 } from 'googleapis'
 import type { GoogleConfig } from '../config.js'
 import { googleAuth } from './google-auth.js'
 import { googleReason, retryAfterMs, statusOf, type GoogleError } from './google-errors.js'
-import { bareAddress, MailError, toRfc822, type Mailer, type OutgoingMail } from './mail.js'
+import { bareAddress, loadMailComposer, MailError, toRfc822, type Mailer, type OutgoingMail } from './mail.js'
 
 /**
  * Scopes for the mailbox rota sends as: gmail.send to send, gmail.readonly for the
@@ -58,7 +58,7 @@ export function gmailMailer(config: GoogleConfig, from: string, options: { timeo
   return {
     transport: 'gmail',
     async prepare() {
-      const connected = await connect()
+      const [connected] = await Promise.all([connect(), loadMailComposer()])
       // A service account's token is fetched (and cached, refreshed 5 minutes before it expires) now, not inside a send.
       if (connected) await connected.auth.getAccessToken()
     },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { MailError, toRfc822, type Mailer, type OutgoingMail } from './mail.js'
+import { loadMailComposer, MailError, toRfc822, type Mailer, type OutgoingMail } from './mail.js'
 
 interface Log {
   info(obj: unknown, msg?: string): void
@@ -34,7 +34,7 @@ export function logMailer(folder: string, log: Log): Mailer {
   return {
     transport: 'log',
     async prepare() {
-      await ensureFolder(folder)
+      await Promise.all([ensureFolder(folder), loadMailComposer()])
     },
     async send(mail: OutgoingMail) {
       const file = fileFor(folder, mail.messageId)

@@ -3,8 +3,7 @@
  * chooses (derived from the outbox key), so that after a crash rota can ask the provider whether
  * the message went out. Transports: `log` (an .eml file per message) and `gmail` (googleapis).
  */
-// The exact export key: tap's TypeScript loader resolves 'nodemailer/lib/mail-composer/index.js' to index.js.js.
-import MailComposer from 'nodemailer/lib/mail-composer'
+import type MailComposerClass from 'nodemailer/lib/mail-composer'
 import { isEmailAddress } from '../domain/email.js'
 
 /** A message ready to go: rendered, addressed, with its permanent Message-ID. */
@@ -68,6 +67,17 @@ export function messageIdDomain(from: string): string {
   return at > 0 ? address.slice(at + 1).toLowerCase() : 'rota.invalid'
 }
 
+let mailComposer: Promise<typeof MailComposerClass> | undefined
+
+/**
+ * nodemailer's MailComposer, loaded on first use (or by a mailer's prepare()): rota starts without it,
+ * as most of its processes never compose an email.
+ */
+export function loadMailComposer(): Promise<typeof MailComposerClass> {
+  // The exact export key: tap's TypeScript loader resolves 'nodemailer/lib/mail-composer/index.js' to index.js.js.
+  return (mailComposer ??= import('nodemailer/lib/mail-composer').then((module) => module.default))
+}
+
 /** The headers rota writes, each exactly once: anything else in a composed message is refused. */
 const HEADERS = ['auto-submitted', 'content-transfer-encoding', 'content-type', 'date', 'from', 'message-id', 'mime-version', 'subject', 'to']
 
@@ -106,6 +116,7 @@ export async function toRfc822(mail: OutgoingMail): Promise<string> {
   noLineBreak('Subject', mail.subject)
   if (!/^<[^<>\s@]+@[^<>\s@]+>$/.test(mail.messageId)) throw refuse('Message-ID', 'it is not <id@domain>')
   if (Number.isNaN(mail.date.getTime())) throw refuse('Date', 'it is not a valid date')
+  const MailComposer = await loadMailComposer()
   const composer = new MailComposer({
     from: from.name ? { name: from.name, address: from.address } : from.address,
     to: mail.toName ? { name: mail.toName, address: mail.to } : mail.to,

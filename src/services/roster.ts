@@ -3,7 +3,8 @@ import type { Database, Db } from '../db/client.js'
 import { listMembers } from '../db/queries/members.js'
 import { findTeamBySlug, type TeamRow } from '../db/queries/teams.js'
 import { effectiveEnd, nextChangeAfter, rosterAt, vacanciesAt, type RosterMember } from '../domain/roster.js'
-import { formatInstant, instantToDate, type Instant } from '../domain/time.js'
+import { formatInstant, instantFromDate, instantToDate, type Instant } from '../domain/time.js'
+import { readInstant } from './instants.js'
 import type { SeatCounts } from '../domain/policy.js'
 import { teamNotFound } from './teams.js'
 
@@ -181,5 +182,108 @@ export class RosterCache {
       validUntil: next === null ? null : instantToDate(next),
       stale,
     }
+  }
+}
+
+/** Browsers and proxies may keep a roster this long; ETag revalidation makes any change visible after it. */
+export const ROSTER_MAX_AGE_SECONDS = 60
+/** A roster served stale during a database outage may be kept this long at most. */
+export const STALE_MAX_AGE_SECONDS = 5
+/** At most this many rosters at given instants are kept ready per team (then they are all dropped). */
+const READY_PER_TEAM = 1000
+
+/** `Cache-Control` for each max-age rota sends (0–60 s): made once, not per request. */
+const CACHE_CONTROL = Array.from({ length: ROSTER_MAX_AGE_SECONDS + 1 }, (_, seconds) => `public, max-age=${seconds}`)
+
+/** A roster as served: its JSON (made once) and what the headers need. */
+interface Ready {
+  generation: number
+  stale: boolean
+  etag: string
+  /** When the roster next changes (epoch ms), or null when no change is scheduled. */
+  validUntilMs: number | null
+  body: Buffer
+}
+
+/** What a roster request is answered with (the HTTP adapter turns it into a reply). */
+export interface RosterAnswer {
+  /** True when the client's If-None-Match already names this roster: 304, no body. */
+  notModified: boolean
+  etag: string
+  cacheControl: string
+  /** The last roster read before the database became unreachable (served with a warning). */
+  stale: boolean
+  /** The roster as JSON (UTF-8). */
+  body: Buffer
+}
+
+/**
+ * The public roster as served over HTTP: the roster of a team now (to the second) or at an instant,
+ * its JSON made once per roster and kept ready, with the validator and caching time that go with it.
+ * Most requests are a lookup and a comparison, answered synchronously; the others wait for the
+ * roster cache (a reload after a write, or a database that does not answer: then the last good
+ * roster, stale, is served and not kept).
+ */
+export class RosterResponses {
+  /** Per team: the roster now, for the second it was made in. */
+  private readonly current = new Map<string, { second: number; ready: Ready }>()
+  /** Per team: rosters at instants asked for, by the instant's text as given. */
+  private readonly atInstants = new Map<string, Map<string, Ready>>()
+
+  /**
+   * `serialize` turns a roster view into JSON: the route's response schema, so that nothing outside
+   * the schema (no email) can leave.
+   */
+  constructor(
+    private readonly cache: RosterCache,
+    private readonly serialize: (view: RosterView) => string,
+  ) {}
+
+  /**
+   * The answer to `GET /teams/:team/roster[?at=…]` at `now`, given the request's If-None-Match; a
+   * promise only when the roster must be made first. Throws (or rejects) 404 for an unknown team and
+   * 400 for an `at` that is not an RFC 3339 instant.
+   */
+  answer(team: string, atText: string | undefined, ifNoneMatch: string | undefined, now: Date): RosterAnswer | Promise<RosterAnswer> {
+    const nowMs = now.getTime()
+    let ready: Ready | undefined
+    if (atText === undefined) {
+      // Without `at`, the roster now, to the second: the team changes on term boundaries, not by the millisecond.
+      const current = this.current.get(team)
+      if (current !== undefined && current.second === Math.floor(nowMs / 1000)) ready = current.ready
+    } else {
+      ready = this.atInstants.get(team)?.get(atText)
+    }
+    // A stale roster is not reused: each read asks the cache, which retries the database.
+    if (ready === undefined || ready.generation !== this.cache.generation || ready.stale) {
+      return this.make(team, atText, nowMs).then((made) => this.respond(made, atText, ifNoneMatch, nowMs))
+    }
+    return this.respond(ready, atText, ifNoneMatch, nowMs)
+  }
+
+  private respond(ready: Ready, atText: string | undefined, ifNoneMatch: string | undefined, nowMs: number): RosterAnswer {
+    let maxAge = ROSTER_MAX_AGE_SECONDS
+    if (atText === undefined && ready.validUntilMs !== null) maxAge = Math.max(0, Math.min(ROSTER_MAX_AGE_SECONDS, Math.floor((ready.validUntilMs - nowMs) / 1000)))
+    // The last roster read before the database became unreachable: let nobody keep it long.
+    if (ready.stale) maxAge = Math.min(maxAge, STALE_MAX_AGE_SECONDS)
+    const notModified = ifNoneMatch !== undefined && ifNoneMatch.split(/\s*,\s*/).includes(ready.etag)
+    return { notModified, etag: ready.etag, cacheControl: CACHE_CONTROL[maxAge]!, stale: ready.stale, body: ready.body }
+  }
+
+  private async make(team: string, atText: string | undefined, nowMs: number): Promise<Ready> {
+    const second = Math.floor(nowMs / 1000)
+    const t: Instant = atText === undefined ? instantFromDate(new Date(second * 1000)) : readInstant(atText, 'querystring.at')
+    const generation = this.cache.generation
+    const { view, etag, validUntil, stale } = await this.cache.rosterAt(team, t)
+    const ready: Ready = { generation, stale, etag, validUntilMs: validUntil === null ? null : validUntil.getTime(), body: Buffer.from(this.serialize(view), 'utf8') }
+    if (atText === undefined) {
+      this.current.set(team, { second, ready })
+    } else {
+      let byInstant = this.atInstants.get(team)
+      if (byInstant === undefined) this.atInstants.set(team, (byInstant = new Map()))
+      if (byInstant.size >= READY_PER_TEAM) byInstant.clear()
+      byInstant.set(atText, ready)
+    }
+    return ready
   }
 }

@@ -1,10 +1,25 @@
 import type { FastifyInstance, FastifySchema } from 'fastify'
 import swagger, { type SwaggerTransform } from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { routeMethods } from '../route-options.js'
+import path from 'node:path'
 
-const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
+const require = createRequire(import.meta.url)
+const { version } = require('../../../package.json') as { version: string }
+
+/**
+ * Swagger UI's own default logo, read here and now: left to the plugin, it is read asynchronously
+ * while the app is built, a wait of up to a few hundred milliseconds of rota's start on a busy machine.
+ */
+function defaultLogo(): { type: string; content: Buffer } | undefined {
+  try {
+    return { type: 'image/svg+xml', content: readFileSync(path.join(path.dirname(require.resolve('@fastify/swagger-ui')), 'static', 'logo.svg')) }
+  } catch {
+    return undefined // elsewhere in another version: the plugin reads its default itself
+  }
+}
 
 /** The Content-Security-Policy of /docs (the rest of the API sends `default-src 'none'`). */
 export const DOCS_CSP =
@@ -70,5 +85,5 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
   // Swagger UI 5 loads only its own scripts and styles (no inline script; React sets inline styles),
   // so /docs allows 'self' where the API's policy allows nothing. No upgrade-insecure-requests: /docs
   // must still work over plain HTTP on a private host.
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, logo: defaultLogo() })
 }

@@ -1,23 +1,35 @@
+import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Deps } from '../../deps.js'
 import * as members from '../../services/members.js'
-import { instantFromDate } from '../../domain/time.js'
-import { readInstant } from '../../services/instants.js'
-import type { RosterCache } from '../../services/roster.js'
+import { RosterResponses, type RosterAnswer, type RosterCache, type RosterView } from '../../services/roster.js'
 import { errors, staffOnly } from '../schemas/common.js'
 import { TeamParams } from '../schemas/teams.js'
 import { Member, MemberList, MemberParams, NewMember, Roster, RosterQuery, StepDownBody, StepDownResult } from '../schemas/members.js'
 
-/** Browsers and proxies may keep a roster this long; ETag revalidation makes any change visible after it. */
-const MAX_AGE_SECONDS = 60
-/** A roster served stale during a database outage may be kept this long at most. */
-const STALE_MAX_AGE_SECONDS = 5
+/** The Warning header of a roster served from memory while the database cannot be read. */
+const STALE_WARNING = '110 - "Response is Stale"'
+
+/** What the roster service answered, as the reply: a thin adapter (the service decides everything). */
+function sendRoster(reply: FastifyReply, answer: RosterAnswer): void {
+  reply.header('etag', answer.etag).header('cache-control', answer.cacheControl)
+  if (answer.stale) reply.header('x-rota-stale', 'true').header('warning', STALE_WARNING)
+  if (answer.notModified) reply.status(304).send()
+  else reply.header('content-type', 'application/json; charset=utf-8').send(answer.body)
+}
+
+/** The roster route's own serializer for 200 (fast-json-stringify on the Roster schema: what is not in it never leaves). */
+function rosterSerializer(reply: FastifyReply): (view: RosterView) => string {
+  const serialize = reply.getSerializationFunction('200')
+  if (!serialize) throw new Error('the roster route has no 200 response schema')
+  return (view) => serialize(view as unknown as Record<string, unknown>)
+}
 
 export function memberRoutes(deps: Deps, rosterCache: RosterCache): FastifyPluginAsyncTypebox {
   const { db } = deps.database
   return async (app) => {
-    // Ready-to-send rosters by team and instant (to the second): most reads are a lookup.
-    const payloads = new Map<string, { generation: number; body: string; etag: string; validUntil: Date | null; stale: boolean }>()
+    // Made on the first roster read, with the route's own response serializer (see RosterResponses).
+    let roster: RosterResponses | undefined
 
     app.get('/teams/:team/roster', {
       schema: {
@@ -30,33 +42,12 @@ export function memberRoutes(deps: Deps, rosterCache: RosterCache): FastifyPlugi
         querystring: RosterQuery,
         response: { 200: Roster, 304: { type: 'null', description: 'Not modified.' }, ...errors(400, 404) },
       },
-    }, async (request, reply) => {
-      const now = deps.clock()
-      // Without `at`, the roster now, to the second: the team changes on term boundaries, not by the millisecond.
-      const atText = request.query.at ?? new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString()
-      const key = `${request.params.team}\u0000${atText}`
-      let cached = payloads.get(key)
-      // A stale roster is not reused: each read asks the cache, which retries the database.
-      if (!cached || cached.generation !== rosterCache.generation || cached.stale) {
-        const t = request.query.at === undefined ? instantFromDate(new Date(atText)) : readInstant(atText, 'querystring.at')
-        const generation = rosterCache.generation
-        const { view, etag, validUntil, stale } = await rosterCache.rosterAt(request.params.team, t)
-        // The route's response schema serialises it, so nothing outside the schema (no email) can leave.
-        const fresh = { generation, body: reply.serialize(view) as string, etag, validUntil, stale }
-        if (payloads.size >= 1000) payloads.clear()
-        payloads.set(key, fresh)
-        cached = fresh
-      }
-      const untilChange = cached.validUntil === null ? MAX_AGE_SECONDS : Math.floor((cached.validUntil.getTime() - now.getTime()) / 1000)
-      let maxAge = request.query.at === undefined ? Math.max(0, Math.min(MAX_AGE_SECONDS, untilChange)) : MAX_AGE_SECONDS
-      if (cached.stale) {
-        // The last roster read before the database became unreachable: say so, and let nobody keep it long.
-        reply.header('x-rota-stale', 'true').header('warning', '110 - "Response is Stale"')
-        maxAge = Math.min(maxAge, STALE_MAX_AGE_SECONDS)
-      }
-      reply.header('etag', cached.etag).header('cache-control', `public, max-age=${maxAge}`)
-      if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(cached.etag)) return reply.status(304).send()
-      return reply.type('application/json; charset=utf-8').send(cached.body)
+    }, (request, reply) => {
+      roster ??= new RosterResponses(rosterCache, rosterSerializer(reply))
+      const answer = roster.answer(request.params.team, request.query.at, request.headers['if-none-match'], deps.clock())
+      // Not async: most reads are answered from memory, without a promise.
+      if (answer instanceof Promise) return answer.then((ready) => sendRoster(reply, ready))
+      sendRoster(reply, answer)
     })
 
     app.get('/teams/:team/members', {
