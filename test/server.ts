@@ -67,10 +67,14 @@ async function waitForHealth(port: number, run: Run): Promise<void> {
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => setTimeout(r, 25))
   }
   throw new Error('rota did not answer /healthz within 60 s')
 }
+
+// The three tests use data directories and ports of their own: they run at the same time (each
+// mostly waits for the processes it starts).
+t.jobs = 3
 
 t.test('npm start on an empty data directory serves, keeps data across a restart, and refuses a second process', async (t) => {
   const port = await freePort()
@@ -140,7 +144,7 @@ t.test('npm start on an empty data directory serves, keeps data across a restart
 })
 
 t.test('an invalid variable stops rota with one line naming it', async (t) => {
-  const bad = run(SERVER, [], { PORT: 'eighty' })
+  const bad = run(SERVER, [], { PORT: 'eighty', DATA_DIR: path.join(parent, 'never-created') })
   t.equal(await bad.exited, 1)
   t.equal(bad.stderr(), 'rota: invalid configuration: PORT: must be a whole number between 0 and 65535 (got "eighty")\n')
 })
@@ -220,7 +224,7 @@ t.test('npm start passes SIGTERM to rota: requests in flight finish whole, new o
   while (!ready && Date.now() < deadline) {
     if (npm.exitCode !== null) throw new Error(`npm start exited early: ${output}`)
     ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)
-    if (!ready) await new Promise((r) => setTimeout(r, 100))
+    if (!ready) await new Promise((r) => setTimeout(r, 25))
   }
   t.ok(ready, 'ready')
   const below = descendants(npm.pid!)

@@ -303,7 +303,10 @@ t.test('property: the placeholder scan finds what the old regular expression fou
   t.pass('same placeholders, same rendering, same stray-brace verdicts')
 })
 
-t.test('a 20,000-character hostile template is rendered and checked in under 50 ms', async (t) => {
+// CPU time, not wall-clock time: on a loaded machine (CI runs test files in parallel) the wall clock
+// also counts the time this process waits for a core; quadratic or worse backtracking on 20,000
+// characters takes seconds of CPU either way.
+t.test('a 20,000-character hostile template is rendered and checked in under 50 ms of CPU time', async (t) => {
   const hostile: Array<[string, string]> = [
     ['an unclosed {{ and spaces', '{{' + ' '.repeat(20_000)],
     ['an unclosed {{ and words', '{{' + 'a '.repeat(10_000)],
@@ -317,11 +320,12 @@ t.test('a 20,000-character hostile template is rendered and checked in under 50 
   ]
   for (const [label, text] of hostile) {
     const template = { subject: text.replace(/\n/g, ' '), body: text }
-    const started = performance.now()
+    const started = process.cpuUsage()
     const problems = templateProblems('selected', template)
     const rendered = renderTemplate(template, { name: 'Ada' })
-    const elapsed = performance.now() - started
-    t.ok(elapsed < 50, `${label}: ${elapsed.toFixed(1)} ms`)
+    const used = process.cpuUsage(started)
+    const elapsed = (used.user + used.system) / 1000
+    t.ok(elapsed < 50, `${label}: ${elapsed.toFixed(1)} ms of CPU`)
     t.equal(rendered.body.length > 0, true, `${label}: rendered`)
     t.ok(Array.isArray(problems), `${label}: checked`)
   }

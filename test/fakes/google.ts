@@ -205,6 +205,11 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       else res.destroy()
     })
   })
+  // Idle keep-alive connections stay open until close(), as Google's front end keeps them for
+  // minutes: Node's default (5 s) let a client reuse a connection the fake was closing at that very
+  // moment, on a loaded machine, and see a reset that no test scripted (a retry spent, or a send
+  // whose fate is unknown).
+  server.keepAliveTimeout = 0
   server.on('connection', (socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))

@@ -41,6 +41,10 @@ t.test('a database that refuses every connection gets one attempt at a time, bac
   t.ok(lines.length <= attempts, `one log line per failure at most (${lines.length})`)
   t.same(messages, [undefined], 'listeners hear once that notifications may have been missed')
   await stop()
+  // A connection the client opened before stop may still wait in the proxy's accept queue (on a
+  // loaded machine it did): one turn of the event loop counts it, so the second below counts only
+  // connections opened after stop.
+  await new Promise((resolve) => setImmediate(resolve))
   const afterStop = proxy.accepted
   await sleep(1000)
   t.equal(proxy.accepted, afterStop, 'nothing reconnects after stop')
@@ -73,8 +77,9 @@ t.test('stop returns promptly even while reconnecting to a server that never ans
 })
 
 const adminUrl = process.env.TEST_DATABASE_URL
+const RECONNECT = 'after an outage the LISTEN connection comes back, says so, and hears NOTIFY again'
 if (adminUrl) {
-  t.test('after an outage the LISTEN connection comes back, says so, and hears NOTIFY again', async (t) => {
+  t.test(RECONNECT, async (t) => {
     const database = await createPostgresDatabase(adminUrl)
     t.teardown(() => database.drop())
     const url = new URL(database.url)
@@ -120,6 +125,6 @@ if (adminUrl) {
   })
 } else {
   // The reconnect against a real server needs PostgreSQL (TEST_DATABASE_URL); the embedded pass has
-  // no LISTEN connection to lose. The refusing-server test above runs on every pass.
-  t.pass('PostgreSQL reconnect: runs when TEST_DATABASE_URL is set')
+  // no LISTEN connection to lose, and reports it as skipped. The refusing-server test above runs on every pass.
+  t.test(RECONNECT, { skip: 'needs PostgreSQL (TEST_DATABASE_URL)' }, () => {})
 }

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { build, STAFF_TOKEN } from '../helpers/build.js'
+import { openTestDatabase } from '../helpers/database.js'
 import { createLogger } from '../../src/logger.js'
 
 function capture(): { lines: string[]; logger: ReturnType<typeof createLogger> } {
@@ -14,12 +15,16 @@ function capture(): { lines: string[]; logger: ReturnType<typeof createLogger> }
   return { lines, logger: createLogger({ level: 'info' }, sink) }
 }
 
+// One database for the whole file: each test builds an app of its own (its own limits and log), and
+// none depends on what another wrote.
+const database = await openTestDatabase(t)
+
 function directives(csp: string): Map<string, string[]> {
   return new Map(csp.split(';').map((d) => d.trim()).filter(Boolean).map((d) => { const [name, ...values] = d.split(/\s+/); return [name!, values] }))
 }
 
 t.test('security headers on every answer: the API may load, run and frame nothing', async (t) => {
-  const { app } = await build(t)
+  const { app } = await build(t, {}, { database })
   for (const url of ['/teams/coc/roster', '/teams', '/outbox', '/no/such/route']) {
     const res = await app.inject({ url })
     t.equal(res.headers['x-content-type-options'], 'nosniff', `${url}: nosniff`)
@@ -34,7 +39,7 @@ t.test('security headers on every answer: the API may load, run and frame nothin
 })
 
 t.test('/docs still works under its CSP: the page, its scripts and styles, the document', async (t) => {
-  const { app } = await build(t)
+  const { app } = await build(t, {}, { database })
   const page = await app.inject({ url: '/docs/' })
   t.equal(page.statusCode, 200)
   t.match(page.headers['content-type'], /text\/html/)
@@ -61,7 +66,7 @@ t.test('/docs still works under its CSP: the page, its scripts and styles, the d
 })
 
 t.test('CORS: public reads are readable by any site, with a preflight for If-None-Match; staff routes send no CORS header', async (t) => {
-  const { app, staff } = await build(t)
+  const { app, staff } = await build(t, {}, { database })
   const origin = { origin: 'https://example.org' }
   for (const url of ['/teams/coc/roster', '/teams/coc/schedule', '/teams/coc/schedule.ics', '/teams', '/institutions', '/teams/coc/calls']) {
     const res = await app.inject({ url, headers: origin })
@@ -97,7 +102,7 @@ t.test('CORS: public reads are readable by any site, with a preflight for If-Non
 
 t.test(`the 11th wrong token in a minute gets 429, even with the right token, and the log never shows a token`, async (t) => {
   const { lines, logger } = capture()
-  const { app, staff } = await build(t, {}, { logger })
+  const { app, staff } = await build(t, {}, { logger, database })
   const wrong = 'wrong-token-Zq8vX2mL9pR4tY7w'
   for (let i = 1; i <= 10; i++) {
     const res = await app.inject({ method: 'POST', url: '/admin/tick', headers: { authorization: `Bearer ${wrong}${i}` } })
@@ -124,7 +129,7 @@ t.test(`the 11th wrong token in a minute gets 429, even with the right token, an
 })
 
 t.test('writes are limited per address; the roster never is', async (t) => {
-  const { app, staff } = await build(t, { WRITE_RATE_LIMIT: '3' })
+  const { app, staff } = await build(t, { WRITE_RATE_LIMIT: '3' }, { database })
   for (let i = 1; i <= 3; i++) {
     const res = await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: { name: `Team ${i}` } })
     t.equal(res.statusCode, 200, `write ${i}`)
@@ -147,7 +152,7 @@ t.test('writes are limited per address; the roster never is', async (t) => {
 })
 
 t.test('behind a reverse proxy (TRUST_PROXY), each client is limited on its own address', async (t) => {
-  const { app, staff } = await build(t, { TRUST_PROXY: '127.0.0.1', AUTH_FAILURE_LIMIT: '2' })
+  const { app, staff } = await build(t, { TRUST_PROXY: '127.0.0.1', AUTH_FAILURE_LIMIT: '2' }, { database })
   const bad = (client: string) => app.inject({ method: 'GET', url: '/outbox', headers: { authorization: 'Bearer wrong-Zq8vX2mL9pR4tY7w', 'x-forwarded-for': client } })
   t.same([(await bad('198.51.100.1')).statusCode, (await bad('198.51.100.1')).statusCode, (await bad('198.51.100.1')).statusCode], [401, 401, 429])
   const other = await app.inject({ method: 'GET', url: '/outbox', headers: { ...staff, 'x-forwarded-for': '198.51.100.2' } })
