@@ -1,4 +1,10 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv, type AnySchema, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
@@ -139,9 +145,17 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   let strict: Ajv | undefined
   let lenient: Ajv | undefined
   const validatorCompiler = ({ schema, httpPart }: { schema: AnySchema; httpPart?: string }) =>
-    compiledOnFirstUse(() => (httpPart === 'body' ? (strict ??= ajv(false)) : (lenient ??= ajv('array'))).compile(schema))
+    compiledOnFirstUse(() =>
+      (httpPart === 'body' ? (strict ??= ajv(false)) : (lenient ??= ajv('array'))).compile(schema),
+    )
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger, childLoggerFactory: (logger, bindings, childOptions) => new RequestLogger(logger, bindings, childOptions) as unknown as FastifyBaseLogger } : { logger: false }),
+    ...(options.logger
+      ? {
+          loggerInstance: options.logger,
+          childLoggerFactory: (logger, bindings, childOptions) =>
+            new RequestLogger(logger, bindings, childOptions) as unknown as FastifyBaseLogger,
+        }
+      : { logger: false }),
     bodyLimit: 5 * 1024 * 1024,
     trustProxy: trustProxy(deps.config.trustProxy),
     forceCloseConnections: 'idle',
@@ -153,7 +167,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     // A URL fastify cannot decode (e.g. %ED%A0%80) still gets rota's coded error shape.
     frameworkErrors,
     // Given here rather than with setValidatorCompiler, fastify does not load its default (unused) ajv compiler.
-    schemaController: { compilersFactory: { buildValidator: () => validatorCompiler, buildSerializer: serializersCompiledOnFirstUse() } },
+    schemaController: {
+      compilersFactory: { buildValidator: () => validatorCompiler, buildSerializer: serializersCompiledOnFirstUse() },
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // The roster is served from memory; any successful write here, or NOTIFY from another instance, refreshes it.

@@ -81,7 +81,11 @@ function whole(fallback: number, minimum: number, maximum: number, description: 
 }
 
 /** An environment variable holding one of a few words (read case-insensitively). */
-function oneOf<const T extends readonly string[]>(values: T, fallback: T[number], description: string): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K] & string> }> {
+function oneOf<const T extends readonly string[]>(
+  values: T,
+  fallback: T[number],
+  description: string,
+): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K] & string> }> {
   return Type.Union(
     values.map((value) => Type.Literal(value)),
     { default: fallback, description },
@@ -98,33 +102,128 @@ function oneOf<const T extends readonly string[]>(values: T, fallback: T[number]
  */
 export const ConfigSchema = Type.Object({
   PORT: whole(3000, 0, 65535, 'TCP port the HTTP server listens on.'),
-  HOST: Type.String({ default: '127.0.0.1', pattern: '^\\S+$', errorMessage: 'must be a host name or IP address', description: 'Interface to listen on; `0.0.0.0` to accept connections from other hosts (as in Docker).' }),
-  DATABASE_URL: Type.Optional(Type.String({ description: '`postgres://` URL of a PostgreSQL database. Unset: the embedded PGlite database under `DATA_DIR`.', examples: ['postgres://rota:<password>@localhost:5432/rota'] })),
+  HOST: Type.String({
+    default: '127.0.0.1',
+    pattern: '^\\S+$',
+    errorMessage: 'must be a host name or IP address',
+    description: 'Interface to listen on; `0.0.0.0` to accept connections from other hosts (as in Docker).',
+  }),
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      description: '`postgres://` URL of a PostgreSQL database. Unset: the embedded PGlite database under `DATA_DIR`.',
+      examples: ['postgres://rota:<password>@localhost:5432/rota'],
+    }),
+  ),
   DATABASE_POOL_MAX: whole(10, 1, 1000, 'Maximum connections in the PostgreSQL pool (ignored on PGlite).'),
-  DATA_DIR: Type.String({ default: './data', description: "Folder for rota's own files: the embedded database (`DATA_DIR/pgdata`) and its lock file." }),
-  STAFF_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'A staff bearer token accepted on write routes, besides tokens made with `npm run token`. At least 16 characters and hard to guess (about 64 bits: e.g. `openssl rand -base64 32`); `aaaabbbbccccdddd` is refused.' })),
-  AUTH_FAILURE_LIMIT: whole(10, 0, 100000, 'Wrong staff tokens one client address may send per minute; then every staff request from it gets 429 with `Retry-After` until the minute is over. `0`: no limit.'),
-  WRITE_RATE_LIMIT: whole(600, 0, 1000000, 'Writes (POST, PUT, PATCH, DELETE) one client address may make per minute; then 429 with `Retry-After`. Public reads are never limited. `0`: no limit.'),
-  TRUST_PROXY: Type.Optional(Type.String({ description: "Behind a reverse proxy: how many proxies (`1`) or their addresses (`127.0.0.1,10.0.0.0/8`), so the limits count the client's address from `X-Forwarded-For`. Unset or `off`: the connecting address." })),
-  LOG_LEVEL: oneOf(LOG_LEVELS, 'info', 'How much rota logs, from `fatal` (least) to `trace` (most); `silent`: nothing.'),
-  SHUTDOWN_GRACE_MS: whole(10000, 0, 600000, 'On SIGTERM/SIGINT, how long in-flight requests may take before rota exits anyway.'),
-  GOOGLE_APPLICATION_CREDENTIALS: Type.Optional(Type.String({ description: 'Path to a Google service-account key file (JSON) used to read Google Forms.' })),
-  GOOGLE_CREDENTIALS_JSON: Type.Optional(Type.String({ description: 'The same service-account key, inline (for platforms that inject secrets as variables).' })),
-  GOOGLE_IMPERSONATE: Type.Optional(Type.String({ description: 'With domain-wide delegation: the user (e.g. the form owner) the service account acts as.' })),
-  GOOGLE_ACCESS_TOKEN: Type.Optional(Type.String({ description: 'A static OAuth bearer token instead of a service account (tests, quick trials).' })),
-  GOOGLE_API_ROOT_URL: Type.Optional(Type.String({ pattern: '^https?://\\S+$', errorMessage: 'must be an http(s) URL', description: 'Send Google API requests here instead of Google (e.g. `npm run fake-google`).' })),
+  DATA_DIR: Type.String({
+    default: './data',
+    description: "Folder for rota's own files: the embedded database (`DATA_DIR/pgdata`) and its lock file.",
+  }),
+  STAFF_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description:
+        'A staff bearer token accepted on write routes, besides tokens made with `npm run token`. At least 16 characters and hard to guess (about 64 bits: e.g. `openssl rand -base64 32`); `aaaabbbbccccdddd` is refused.',
+    }),
+  ),
+  AUTH_FAILURE_LIMIT: whole(
+    10,
+    0,
+    100000,
+    'Wrong staff tokens one client address may send per minute; then every staff request from it gets 429 with `Retry-After` until the minute is over. `0`: no limit.',
+  ),
+  WRITE_RATE_LIMIT: whole(
+    600,
+    0,
+    1000000,
+    'Writes (POST, PUT, PATCH, DELETE) one client address may make per minute; then 429 with `Retry-After`. Public reads are never limited. `0`: no limit.',
+  ),
+  TRUST_PROXY: Type.Optional(
+    Type.String({
+      description:
+        "Behind a reverse proxy: how many proxies (`1`) or their addresses (`127.0.0.1,10.0.0.0/8`), so the limits count the client's address from `X-Forwarded-For`. Unset or `off`: the connecting address.",
+    }),
+  ),
+  LOG_LEVEL: oneOf(
+    LOG_LEVELS,
+    'info',
+    'How much rota logs, from `fatal` (least) to `trace` (most); `silent`: nothing.',
+  ),
+  SHUTDOWN_GRACE_MS: whole(
+    10000,
+    0,
+    600000,
+    'On SIGTERM/SIGINT, how long in-flight requests may take before rota exits anyway.',
+  ),
+  GOOGLE_APPLICATION_CREDENTIALS: Type.Optional(
+    Type.String({ description: 'Path to a Google service-account key file (JSON) used to read Google Forms.' }),
+  ),
+  GOOGLE_CREDENTIALS_JSON: Type.Optional(
+    Type.String({
+      description: 'The same service-account key, inline (for platforms that inject secrets as variables).',
+    }),
+  ),
+  GOOGLE_IMPERSONATE: Type.Optional(
+    Type.String({
+      description: 'With domain-wide delegation: the user (e.g. the form owner) the service account acts as.',
+    }),
+  ),
+  GOOGLE_ACCESS_TOKEN: Type.Optional(
+    Type.String({ description: 'A static OAuth bearer token instead of a service account (tests, quick trials).' }),
+  ),
+  GOOGLE_API_ROOT_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://\\S+$',
+      errorMessage: 'must be an http(s) URL',
+      description: 'Send Google API requests here instead of Google (e.g. `npm run fake-google`).',
+    }),
+  ),
   GOOGLE_MAX_ATTEMPTS: whole(5, 1, 20, 'Attempts per Google request when it answers 429 or 5xx.'),
   GOOGLE_RETRY_BASE_MS: whole(1000, 0, 600000, 'First back-off before retrying Google; doubles each attempt.'),
   GOOGLE_RETRY_MAX_MS: whole(30000, 0, 600000, 'Longest single wait before retrying Google, `Retry-After` included.'),
-  FORMS_SYNC_CRON: Type.String({ default: '0 * * * *', description: 'When open calls with a linked Google Form are synced (node-cron syntax); `off` to disable.' }),
-  SCHEDULER: oneOf(['on', 'off'], 'on', '`off` stops every cron job of this instance (tick and forms sync); `POST /admin/tick` still works.'),
-  TICK_CRON: Type.String({ default: '* * * * *', description: 'When the tick runs (opens, reminds, closes and schedules calls, term notices, sends the outbox); `off` to disable.' }),
-  MAIL_TRANSPORT: oneOf(['log', 'gmail'], 'log', '`log`: each email is written to `DATA_DIR/mail/*.eml` and logged. `gmail`: sent through the Gmail API as `MAIL_FROM`.'),
-  MAIL_FROM: Type.String({ default: 'rota@localhost', description: 'Sender (`address` or `Name <address>`); with `gmail`, a user mailbox the service account may act as. Required with `gmail`.' }),
+  FORMS_SYNC_CRON: Type.String({
+    default: '0 * * * *',
+    description: 'When open calls with a linked Google Form are synced (node-cron syntax); `off` to disable.',
+  }),
+  SCHEDULER: oneOf(
+    ['on', 'off'],
+    'on',
+    '`off` stops every cron job of this instance (tick and forms sync); `POST /admin/tick` still works.',
+  ),
+  TICK_CRON: Type.String({
+    default: '* * * * *',
+    description:
+      'When the tick runs (opens, reminds, closes and schedules calls, term notices, sends the outbox); `off` to disable.',
+  }),
+  MAIL_TRANSPORT: oneOf(
+    ['log', 'gmail'],
+    'log',
+    '`log`: each email is written to `DATA_DIR/mail/*.eml` and logged. `gmail`: sent through the Gmail API as `MAIL_FROM`.',
+  ),
+  MAIL_FROM: Type.String({
+    default: 'rota@localhost',
+    description:
+      'Sender (`address` or `Name <address>`); with `gmail`, a user mailbox the service account may act as. Required with `gmail`.',
+  }),
   MAIL_MAX_ATTEMPTS: whole(8, 1, 100, 'Sends of one email when Gmail answers 429/5xx before it is marked `failed`.'),
-  MAIL_RETRY_BASE_MS: whole(60000, 0, 3600000, 'First wait before retrying an email; doubles each attempt (`Retry-After` honoured), at most one hour.'),
-  MAIL_SENDING_LEASE_MS: whole(300000, 1000, 86400000, 'How long an email may stay `sending` (its sender crashed or got no answer) before rota asks Gmail whether it went out.'),
-  MAIL_SEND_TIMEOUT_MS: whole(30000, 100, 600000, 'How long one Gmail request may take; at most half of `MAIL_SENDING_LEASE_MS`.'),
+  MAIL_RETRY_BASE_MS: whole(
+    60000,
+    0,
+    3600000,
+    'First wait before retrying an email; doubles each attempt (`Retry-After` honoured), at most one hour.',
+  ),
+  MAIL_SENDING_LEASE_MS: whole(
+    300000,
+    1000,
+    86400000,
+    'How long an email may stay `sending` (its sender crashed or got no answer) before rota asks Gmail whether it went out.',
+  ),
+  MAIL_SEND_TIMEOUT_MS: whole(
+    30000,
+    100,
+    600000,
+    'How long one Gmail request may take; at most half of `MAIL_SENDING_LEASE_MS`.',
+  ),
   MAIL_BATCH_SIZE: whole(100, 1, 10000, 'Emails sent per tick at most.'),
 })
 
@@ -154,7 +253,9 @@ function problem(schema: TSchema, value: unknown): string {
   const got = JSON.stringify(value)
   if (KindGuard.IsInteger(schema)) {
     const { minimum, maximum } = schema as { minimum: number; maximum: number }
-    return typeof value === 'number' ? `must be between ${minimum} and ${maximum} (got ${value})` : `must be a whole number between ${minimum} and ${maximum} (got ${got})`
+    return typeof value === 'number'
+      ? `must be between ${minimum} and ${maximum} (got ${value})`
+      : `must be a whole number between ${minimum} and ${maximum} (got ${got})`
   }
   if (KindGuard.IsUnion(schema)) {
     const words = schema.anyOf.map((option) => String(option['const']))
@@ -197,7 +298,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   const staffToken = vars.STAFF_TOKEN ?? null
   if (staffToken !== null && estimatedTokenBits(staffToken) < MIN_TOKEN_BITS) {
-    throw new ConfigError('STAFF_TOKEN', `is too easy to guess (about ${Math.floor(estimatedTokenBits(staffToken))} bits, needs ${MIN_TOKEN_BITS}): use a random value, e.g. the output of \`openssl rand -base64 32\``)
+    throw new ConfigError(
+      'STAFF_TOKEN',
+      `is too easy to guess (about ${Math.floor(estimatedTokenBits(staffToken))} bits, needs ${MIN_TOKEN_BITS}): use a random value, e.g. the output of \`openssl rand -base64 32\``,
+    )
   }
   return {
     host: vars.HOST,
@@ -247,8 +351,13 @@ function trustProxy(raw: string | undefined): false | number | string {
   if (raw === undefined || raw.toLowerCase() === 'off') return false
   if (/^\d+$/.test(raw)) return Number(raw)
   const items = raw.split(',').map((item) => item.trim())
-  if (items.some((item) => !/^(?:[0-9.]+|[0-9a-fA-F:.]+)(?:\/\d{1,3})?$|^(?:loopback|linklocal|uniquelocal)$/.test(item))) {
-    throw new ConfigError('TRUST_PROXY', `must be a number of proxies or a comma-separated list of their addresses or CIDR ranges (got ${JSON.stringify(raw)})`)
+  if (
+    items.some((item) => !/^(?:[0-9.]+|[0-9a-fA-F:.]+)(?:\/\d{1,3})?$|^(?:loopback|linklocal|uniquelocal)$/.test(item))
+  ) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `must be a number of proxies or a comma-separated list of their addresses or CIDR ranges (got ${JSON.stringify(raw)})`,
+    )
   }
   return items.join(',')
 }
@@ -266,9 +375,13 @@ function mailConfig(vars: Variables, fromIsSet: boolean): MailConfig {
   const sender = vars.MAIL_FROM
   const match = /^(?:[^<>\r\n]*<([^<>\s]+)>|([^<>\s]+))$/.exec(sender)
   const address = match?.[1] ?? match?.[2]
-  if (!address || !/^[^@\s]+@[^@\s]+$/.test(address)) throw new ConfigError('MAIL_FROM', `must be an email address or Name <address> (got ${JSON.stringify(sender)})`)
+  if (!address || !/^[^@\s]+@[^@\s]+$/.test(address))
+    throw new ConfigError('MAIL_FROM', `must be an email address or Name <address> (got ${JSON.stringify(sender)})`)
   if (vars.MAIL_SEND_TIMEOUT_MS * 2 > vars.MAIL_SENDING_LEASE_MS) {
-    throw new ConfigError('MAIL_SEND_TIMEOUT_MS', `must be at most half of MAIL_SENDING_LEASE_MS (${vars.MAIL_SENDING_LEASE_MS}), so that no send is still in flight when another instance checks it (got ${vars.MAIL_SEND_TIMEOUT_MS})`)
+    throw new ConfigError(
+      'MAIL_SEND_TIMEOUT_MS',
+      `must be at most half of MAIL_SENDING_LEASE_MS (${vars.MAIL_SENDING_LEASE_MS}), so that no send is still in flight when another instance checks it (got ${vars.MAIL_SEND_TIMEOUT_MS})`,
+    )
   }
   return {
     transport: vars.MAIL_TRANSPORT,
@@ -288,7 +401,10 @@ function googleConfig(vars: Variables): GoogleConfig {
       const parsed = JSON.parse(credentialsJson) as { client_email?: unknown }
       if (typeof parsed.client_email !== 'string') throw new Error('no client_email')
     } catch {
-      throw new ConfigError('GOOGLE_CREDENTIALS_JSON', 'must be a service-account key in JSON (with client_email and private_key)')
+      throw new ConfigError(
+        'GOOGLE_CREDENTIALS_JSON',
+        'must be a service-account key in JSON (with client_email and private_key)',
+      )
     }
   }
   return {

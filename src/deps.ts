@@ -26,13 +26,18 @@ interface Log {
 
 /** The mail transport the configuration asks for. */
 export function mailerFor(config: Config, log: Log): Mailer {
-  if (config.mail.transport === 'gmail') return gmailMailer(config.google, config.mail.from, { timeoutMs: config.mail.sendTimeoutMs })
+  if (config.mail.transport === 'gmail')
+    return gmailMailer(config.google, config.mail.from, { timeoutMs: config.mail.sendTimeoutMs })
   return logMailer(path.join(config.dataDir, 'mail'), log)
 }
 
 /** The Google Forms client the configuration asks for. */
 export function formsClientFor(config: Config): FormsClient {
-  return createFormsClient(config.google, { attempts: config.google.maxAttempts, baseDelayMs: config.google.retryBaseMs, maxDelayMs: config.google.retryMaxMs })
+  return createFormsClient(config.google, {
+    attempts: config.google.maxAttempts,
+    baseDelayMs: config.google.retryBaseMs,
+    maxDelayMs: config.google.retryMaxMs,
+  })
 }
 
 export const systemClock: Clock = () => new Date()

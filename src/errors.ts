@@ -1,7 +1,16 @@
 import type { Refusal } from './domain/refusal.js'
 
 /** What kind of failure an error is; the HTTP edge maps each kind to one status. */
-export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'too-large' | 'unprocessable' | 'upstream' | 'unavailable'
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'too-large'
+  | 'unprocessable'
+  | 'upstream'
+  | 'unavailable'
 
 /**
  * A failure a client can act on: a stable `code` (e.g. `team-not-found`, `call-closed`), a sentence
@@ -34,7 +43,9 @@ export function invalid(code: string, problems: FieldProblem[]): AppError {
 
 /** A domain guard's refusal as the error a client receives: 400 naming the fields, or 409. */
 export function refused(refusal: Refusal): AppError {
-  return refusal.kind === 'invalid' ? invalid(refusal.code, refusal.problems) : new AppError('conflict', refusal.code, refusal.message, refusal.details)
+  return refusal.kind === 'invalid'
+    ? invalid(refusal.code, refusal.problems)
+    : new AppError('conflict', refusal.code, refusal.message, refusal.details)
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

@@ -14,7 +14,10 @@ export function createLogger(options: { level: string }, destination?: Destinati
     formatters: { log: (object) => maskEmails(object) as Record<string, unknown> },
     hooks: {
       logMethod(args, method) {
-        method.apply(this, args.map((arg) => (typeof arg === 'string' ? maskEmailText(arg) : arg)) as Parameters<typeof method>)
+        method.apply(
+          this,
+          args.map((arg) => (typeof arg === 'string' ? maskEmailText(arg) : arg)) as Parameters<typeof method>,
+        )
       },
     },
   }
@@ -28,7 +31,21 @@ export function createLogger(options: { level: string }, destination?: Destinati
 const REDACTED_KEYS = new Set(['authorization', 'cookie', 'body', 'params', 'parameters'])
 
 /** The error fields that are safe to log: what happened and where, never the data it happened to. */
-const SAFE_FIELDS = ['code', 'kind', 'statusCode', 'status', 'severity', 'schema', 'table', 'column', 'constraint', 'dataType', 'routine', 'retryAfterMs', 'variable'] as const
+const SAFE_FIELDS = [
+  'code',
+  'kind',
+  'statusCode',
+  'status',
+  'severity',
+  'schema',
+  'table',
+  'column',
+  'constraint',
+  'dataType',
+  'routine',
+  'retryAfterMs',
+  'variable',
+] as const
 
 /** Long enough for any message rota or a driver writes; a query text is cut to this. */
 const MAX_TEXT = 500
@@ -49,7 +66,8 @@ function maskEmails(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return value // serialised by serializeError
   if (Array.isArray(value)) return value.map((item) => maskEmails(item, depth + 1))
   const out: Record<string, unknown> = {}
-  for (const [key, item] of Object.entries(value)) out[key] = REDACTED_KEYS.has(key.toLowerCase()) ? '[redacted]' : maskEmails(item, depth + 1)
+  for (const [key, item] of Object.entries(value))
+    out[key] = REDACTED_KEYS.has(key.toLowerCase()) ? '[redacted]' : maskEmails(item, depth + 1)
   return out
 }
 
@@ -74,13 +92,19 @@ export interface SerializedError {
 export function serializeError(error: unknown, depth = 0): unknown {
   if (!(error instanceof Error) && (typeof error !== 'object' || error === null)) return error
   const source = error as Error & Record<string, unknown>
-  const type = (source.constructor?.name && source.constructor.name !== 'Object' ? source.constructor.name : undefined) ?? String(source.name ?? 'Error')
-  const isFailedQuery = typeof source.query === 'string' && 'params' in source && String(source.message ?? '').startsWith('Failed query')
-  const message = isFailedQuery ? `Failed query: ${cut(String(source.query))}` : cut(maskEmailText(String(source.message ?? '')))
+  const type =
+    (source.constructor?.name && source.constructor.name !== 'Object' ? source.constructor.name : undefined) ??
+    String(source.name ?? 'Error')
+  const isFailedQuery =
+    typeof source.query === 'string' && 'params' in source && String(source.message ?? '').startsWith('Failed query')
+  const message = isFailedQuery
+    ? `Failed query: ${cut(String(source.query))}`
+    : cut(maskEmailText(String(source.message ?? '')))
   const out: SerializedError = { type, message }
   for (const field of SAFE_FIELDS) {
     const value = source[field]
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[field] = typeof value === 'string' ? cut(maskEmailText(value)) : value
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      out[field] = typeof value === 'string' ? cut(maskEmailText(value)) : value
   }
   if (typeof source.stack === 'string') {
     // The first lines of a stack repeat the message; keep the frames only, under the safe message.
@@ -88,6 +112,7 @@ export function serializeError(error: unknown, depth = 0): unknown {
     out.stack = [`${type}: ${message}`, ...frames.map(maskEmailText)].join('\n')
   }
   if (source.cause !== undefined && depth < 3) out.cause = serializeError(source.cause, depth + 1) as SerializedError
-  if (Array.isArray(source.errors) && depth < 3) out.errors = source.errors.slice(0, 5).map((e) => serializeError(e, depth + 1))
+  if (Array.isArray(source.errors) && depth < 3)
+    out.errors = source.errors.slice(0, 5).map((e) => serializeError(e, depth + 1))
   return out
 }

@@ -52,7 +52,10 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   if (database.kind === 'pglite') ownerOnlyTree(config.dataDir) // PGlite sets some files' modes itself (0666, 0644)
-  log.info({ database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined }, 'database ready')
+  log.info(
+    { database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined },
+    'database ready',
+  )
 
   const [{ buildApp }, { formsClientFor, mailerFor, systemClock }, { startScheduler }] = await rest
   const lifecycle: Lifecycle = { shuttingDown: false }

@@ -1,7 +1,14 @@
 import path from 'node:path'
 import t from 'tap'
 import { ConfigError, ConfigSchema, estimatedTokenBits, loadConfig } from '../src/config.js'
-import { END_MARKER, envExample, readmeTable, START_MARKER, variableDocs, type VariableDoc } from '../src/cli/config-docs.js'
+import {
+  END_MARKER,
+  envExample,
+  readmeTable,
+  START_MARKER,
+  variableDocs,
+  type VariableDoc,
+} from '../src/cli/config-docs.js'
 import fs from 'node:fs'
 
 t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async (t) => {
@@ -18,10 +25,27 @@ t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async
     trustProxy: false,
     logLevel: 'info',
     shutdownGraceMs: 10000,
-    google: { apiRootUrl: null, accessToken: null, credentialsFile: null, credentialsJson: null, impersonate: null, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 30000 },
+    google: {
+      apiRootUrl: null,
+      accessToken: null,
+      credentialsFile: null,
+      credentialsJson: null,
+      impersonate: null,
+      maxAttempts: 5,
+      retryBaseMs: 1000,
+      retryMaxMs: 30000,
+    },
     formsSyncCron: '0 * * * *',
     tickCron: '* * * * *',
-    mail: { transport: 'log', from: 'rota@localhost', maxAttempts: 8, retryBaseMs: 60000, sendingLeaseMs: 300000, sendTimeoutMs: 30000, batchSize: 100 },
+    mail: {
+      transport: 'log',
+      from: 'rota@localhost',
+      maxAttempts: 8,
+      retryBaseMs: 60000,
+      sendingLeaseMs: 300000,
+      sendTimeoutMs: 30000,
+      batchSize: 100,
+    },
   })
   t.equal(loadConfig({ FORMS_SYNC_CRON: 'off' }).formsSyncCron, null, 'the form sync can be turned off')
   t.equal(loadConfig({ TICK_CRON: 'off' }).tickCron, null, 'the tick can be turned off')
@@ -30,7 +54,17 @@ t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async
 })
 
 t.test('values are read and blank ones count as unset', async (t) => {
-  const config = loadConfig({ PORT: '8080', HOST: '0.0.0.0', DATABASE_URL: 'postgres://u:p@db:5432/rota', DATA_DIR: '', LOG_LEVEL: 'WARN', STAFF_TOKEN: 'a-long-enough-token' }, '/x')
+  const config = loadConfig(
+    {
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://u:p@db:5432/rota',
+      DATA_DIR: '',
+      LOG_LEVEL: 'WARN',
+      STAFF_TOKEN: 'a-long-enough-token',
+    },
+    '/x',
+  )
   t.equal(config.port, 8080)
   t.equal(config.host, '0.0.0.0')
   t.equal(config.databaseUrl, 'postgres://u:p@db:5432/rota')
@@ -40,11 +74,21 @@ t.test('values are read and blank ones count as unset', async (t) => {
 })
 
 t.test('STAFF_TOKEN: a random token is accepted, a guessable one is refused with one line naming it', async (t) => {
-  for (const token of ['Yq3-vR8x_Lm2Tz9a', 'k2P9xQ7vL4mZ8rT1wB6n', 'correct-horse-battery-staple', 'test-staff-token-0123456789']) {
+  for (const token of [
+    'Yq3-vR8x_Lm2Tz9a',
+    'k2P9xQ7vL4mZ8rT1wB6n',
+    'correct-horse-battery-staple',
+    'test-staff-token-0123456789',
+  ]) {
     t.equal(loadConfig({ STAFF_TOKEN: token }).staffToken, token, `${token} is accepted`)
   }
-  t.throws(() => loadConfig({ STAFF_TOKEN: 'a'.repeat(16) }), { message: /^STAFF_TOKEN: is too easy to guess \(about \d+ bits, needs 64\)/ })
-  t.ok(estimatedTokenBits('aaaabbbbccccdddd') < 16 && estimatedTokenBits('1234567890123456') < 16, 'repeats and runs count for nearly nothing')
+  t.throws(() => loadConfig({ STAFF_TOKEN: 'a'.repeat(16) }), {
+    message: /^STAFF_TOKEN: is too easy to guess \(about \d+ bits, needs 64\)/,
+  })
+  t.ok(
+    estimatedTokenBits('aaaabbbbccccdddd') < 16 && estimatedTokenBits('1234567890123456') < 16,
+    'repeats and runs count for nearly nothing',
+  )
 })
 
 t.test('limits and the proxy setting', async (t) => {
@@ -84,7 +128,11 @@ t.test('an invalid value names the variable and what is wrong, on one line', asy
     [{ GOOGLE_MAX_ATTEMPTS: '0' }, 'GOOGLE_MAX_ATTEMPTS', /between 1/],
     [{ PORT: '3000.5' }, 'PORT', /whole number/],
     [{ MAIL_BATCH_SIZE: '10001' }, 'MAIL_BATCH_SIZE', /^MAIL_BATCH_SIZE: must be between 1 and 10000 \(got 10001\)$/],
-    [{ LOG_LEVEL: 'LOUD' }, 'LOG_LEVEL', /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/],
+    [
+      { LOG_LEVEL: 'LOUD' },
+      'LOG_LEVEL',
+      /^LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)$/,
+    ],
     [{ HOST: 'my host' }, 'HOST', /^HOST: must be a host name or IP address \(got "my host"\)$/],
     [{ HOST: 'a\nb' }, 'HOST', /host name/],
     [{ MAIL_FROM: 'Rota <a@b>\nBcc: x@y' }, 'MAIL_FROM', /email address/],
@@ -107,8 +155,16 @@ t.test('an invalid value names the variable and what is wrong, on one line', asy
 
 t.test('bounds are inclusive, and a secret is never repeated in its error', async (t) => {
   t.same([loadConfig({ PORT: '0' }).port, loadConfig({ PORT: '65535' }).port], [0, 65535])
-  t.equal(loadConfig({ MAIL_SENDING_LEASE_MS: '10000', MAIL_SEND_TIMEOUT_MS: '5000' }).mail.sendTimeoutMs, 5000, 'exactly half the lease is allowed')
-  t.equal(loadConfig({ MAIL_TRANSPORT: 'Gmail', MAIL_FROM: 'Rota <rota@example.org>' }).mail.transport, 'gmail', 'words are read case-insensitively')
+  t.equal(
+    loadConfig({ MAIL_SENDING_LEASE_MS: '10000', MAIL_SEND_TIMEOUT_MS: '5000' }).mail.sendTimeoutMs,
+    5000,
+    'exactly half the lease is allowed',
+  )
+  t.equal(
+    loadConfig({ MAIL_TRANSPORT: 'Gmail', MAIL_FROM: 'Rota <rota@example.org>' }).mail.transport,
+    'gmail',
+    'words are read case-insensitively',
+  )
   for (const token of ['s3cr3t-short', 'a'.repeat(16)]) {
     const error = t.throws(() => loadConfig({ STAFF_TOKEN: token }), ConfigError, `${token} is refused`) as ConfigError
     t.notMatch(error.message, token, 'without repeating it')
@@ -151,9 +207,17 @@ t.test("README's Configuration table is the schema's, variable by variable", asy
     return { name: unquote(name), default: value === 'unset' ? null : unquote(value), allowed, description }
   })
   const docs = variableDocs()
-  t.same(shown.map((row) => row.name), docs.map((doc) => doc.name), 'the same variables in the same order')
+  t.same(
+    shown.map((row) => row.name),
+    docs.map((doc) => doc.name),
+    'the same variables in the same order',
+  )
   for (const { examples: _examples, ...doc } of docs) {
-    t.same(shown.find((row) => row.name === doc.name), doc, `README: ${doc.name} (run npm run docs:config)`)
+    t.same(
+      shown.find((row) => row.name === doc.name),
+      doc,
+      `README: ${doc.name} (run npm run docs:config)`,
+    )
   }
   t.equal(block, readmeTable(), 'the block is exactly what npm run docs:config writes')
 })
@@ -178,8 +242,17 @@ t.test('.env.example is the schema, variable by variable, and copying it changes
     comments = line.startsWith('#') ? [...comments, line] : []
   }
   const docs = variableDocs()
-  t.same(shown.map((row) => row.name), docs.map((doc) => doc.name), 'the same variables in the same order')
-  for (const doc of docs) t.same(shown.find((row) => row.name === doc.name), doc, `.env.example: ${doc.name} (run npm run docs:config)`)
+  t.same(
+    shown.map((row) => row.name),
+    docs.map((doc) => doc.name),
+    'the same variables in the same order',
+  )
+  for (const doc of docs)
+    t.same(
+      shown.find((row) => row.name === doc.name),
+      doc,
+      `.env.example: ${doc.name} (run npm run docs:config)`,
+    )
   t.equal(example, envExample(), 'the file is exactly what npm run docs:config writes')
   const env = Object.fromEntries(shown.map((row) => [row.name, row.default ?? '']))
   t.same(loadConfig(env, '/srv/rota'), loadConfig({}, '/srv/rota'), 'its values are the defaults rota uses')

@@ -25,11 +25,21 @@ t.test('rota starts, answers /readyz and the roster, and stops without loading g
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-startup-'))
   t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REPORT)}`, compiled('server.js')], {
-    cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), STAFF_TOKEN: 'startup-test-staff-token-0123456789', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(REPORT)}`, compiled('server.js')],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        STAFF_TOKEN: 'startup-test-staff-token-0123456789',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const exited = once(child, 'exit')
@@ -40,7 +50,10 @@ t.test('rota starts, answers /readyz and the roster, and stops without loading g
   const deadline = Date.now() + 60_000
   let ready = 0
   while (Date.now() < deadline && ready !== 200) {
-    ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)
+    ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    )
     if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 50))
   }
   t.equal(ready, 200, '/readyz answers 200')

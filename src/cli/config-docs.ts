@@ -51,8 +51,20 @@ function cell(text: string): string {
 
 /** README's Configuration table, markers included. */
 export function readmeTable(docs: VariableDoc[] = variableDocs()): string {
-  const rows = docs.map((doc) => `| ${code(doc.name)} | ${doc.default === null ? 'unset' : code(doc.default)} | ${cell(doc.allowed)} | ${cell(doc.description)} |`)
-  return [START_MARKER, `<!-- ${GENERATED} -->`, '', '| Variable | Default | Allowed | Meaning |', '| --- | --- | --- | --- |', ...rows, '', END_MARKER].join('\n')
+  const rows = docs.map(
+    (doc) =>
+      `| ${code(doc.name)} | ${doc.default === null ? 'unset' : code(doc.default)} | ${cell(doc.allowed)} | ${cell(doc.description)} |`,
+  )
+  return [
+    START_MARKER,
+    `<!-- ${GENERATED} -->`,
+    '',
+    '| Variable | Default | Allowed | Meaning |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+    END_MARKER,
+  ].join('\n')
 }
 
 /** README.md with the text between the config markers replaced by the generated table. */
@@ -81,8 +93,8 @@ function comment(text: string, width = 100): string[] {
 /** The whole of .env.example. */
 export function envExample(docs: VariableDoc[] = variableDocs()): string {
   const lines = [
-    "# rota reads its configuration from the environment; this file lists every variable with its default.",
-    '# Copy the lines you need into your environment (or a process manager\'s env file). Blank = unset.',
+    '# rota reads its configuration from the environment; this file lists every variable with its default.',
+    "# Copy the lines you need into your environment (or a process manager's env file). Blank = unset.",
     `# This file is ${GENERATED}.`,
   ]
   for (const doc of docs) {
@@ -94,7 +106,7 @@ export function envExample(docs: VariableDoc[] = variableDocs()): string {
   lines.push(
     '',
     '# --- docker compose only (read by docker-compose.yml from .env, not by rota) ---',
-    '# Password of the `rota` role in the db service, also put into the app\'s DATABASE_URL. Required.',
+    "# Password of the `rota` role in the db service, also put into the app's DATABASE_URL. Required.",
     '# Use URL-safe characters (it goes into a URL), e.g. `openssl rand -hex 24`.',
     '# POSTGRES_PASSWORD=',
   )

@@ -17,7 +17,13 @@ async function main(): Promise<void> {
   // An in-memory database: building the app reads no data, but Deps wants a real one.
   const database = await openPglite(null)
   const config = loadConfig({ LOG_LEVEL: 'silent' })
-  const app = await buildApp({ config, database, clock: systemClock, forms: formsClientFor(config), mailer: mailerFor(config, { info() {} }) })
+  const app = await buildApp({
+    config,
+    database,
+    clock: systemClock,
+    forms: formsClientFor(config),
+    mailer: mailerFor(config, { info() {} }),
+  })
   await app.ready()
   fs.writeFileSync(OPENAPI_FILE, serialiseSpec(app.swagger()))
   await app.close()

@@ -17,7 +17,11 @@ function fail(message: string): never {
 
 /** `npm run token`: staff token management against the configured database. */
 async function main(argv: string[]): Promise<void> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' } } })
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: 'string' } },
+  })
   const [command, ...rest] = positionals
   if (command !== 'create' && command !== 'revoke' && command !== 'list') fail(`unknown command\n${USAGE}`)
 
@@ -51,7 +55,9 @@ async function main(argv: string[]): Promise<void> {
 try {
   await main(process.argv.slice(2))
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof AppError) fail(error.message)
-  if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) fail(`${error.message}\n${USAGE}`)
+  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof AppError)
+    fail(error.message)
+  if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
+    fail(`${error.message}\n${USAGE}`)
   throw error
 }

@@ -53,7 +53,9 @@ async function notify(db: Db, channel: string, payload: string): Promise<void> {
  * its folderMillis) as created_at, and applies those later than the latest one recorded.
  */
 function latestMigrationMillis(): number {
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ when: number }> }
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+    entries: Array<{ when: number }>
+  }
   return journal.entries.reduce((max, entry) => Math.max(max, entry.when), 0)
 }
 
@@ -61,15 +63,21 @@ function latestMigrationMillis(): number {
 async function latestApplied(db: Db): Promise<number> {
   // Both drivers answer with `{ rows }`; drizzle's shared type cannot say so.
   type Rows<T> = { rows: T[] }
-  const table = (await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`)) as unknown as Rows<{ present: boolean }>
+  const table = (await db.execute(
+    sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`,
+  )) as unknown as Rows<{ present: boolean }>
   if (!table.rows[0]?.present) return 0
-  const result = (await db.execute(sql`select max(created_at)::text as latest from drizzle.__drizzle_migrations`)) as unknown as Rows<{ latest: string | null }>
+  const result = (await db.execute(
+    sql`select max(created_at)::text as latest from drizzle.__drizzle_migrations`,
+  )) as unknown as Rows<{ latest: string | null }>
   return Number(result.rows[0]?.latest ?? 0)
 }
 
 async function checkMigrated(db: Db, expected: number): Promise<void> {
   // Both drivers answer with `{ rows }`; drizzle's shared type cannot say so.
-  const result = (await db.execute(sql`select max(created_at)::text as latest from drizzle.__drizzle_migrations`)) as unknown as {
+  const result = (await db.execute(
+    sql`select max(created_at)::text as latest from drizzle.__drizzle_migrations`,
+  )) as unknown as {
     rows: { latest: string | null }[]
   }
   const latest = Number(result.rows[0]?.latest ?? 0)
@@ -88,7 +96,9 @@ let pgliteWasm: Promise<WasmModule> | undefined
  * of following it. Every PGlite opened in the process (tests open many) shares the compiled module.
  */
 export function compilePglite(): Promise<WasmModule> {
-  return (pgliteWasm ??= fs.readFile(fileURLToPath(import.meta.resolve('@electric-sql/pglite/pglite.wasm'))).then((bytes) => WebAssembly.compile(bytes)))
+  return (pgliteWasm ??= fs
+    .readFile(fileURLToPath(import.meta.resolve('@electric-sql/pglite/pglite.wasm')))
+    .then((bytes) => WebAssembly.compile(bytes)))
 }
 
 /** Opens the embedded PGlite database; `dataDir` null keeps it in memory (tests). */
@@ -97,7 +107,8 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   if (dataDir !== null) lock = lockDataDir(dataDir)
   try {
     const options = { pgliteWasmModule: await compilePglite() }
-    const client = dataDir === null ? await PGlite.create(options) : await PGlite.create(path.join(dataDir, 'pgdata'), options)
+    const client =
+      dataDir === null ? await PGlite.create(options) : await PGlite.create(path.join(dataDir, 'pgdata'), options)
     return await pgliteDatabase(client, lock, dataDir)
   } catch (error) {
     lock?.release()
@@ -136,7 +147,11 @@ async function checkDataDir(client: PGlite, dataDir: string): Promise<void> {
  * Wraps an open PGlite client (used to clone a migrated template in tests); `dataDir` is the folder
  * holding its `pgdata` (null: in memory), which readiness checks on disk.
  */
-export async function pgliteDatabase(client: PGlite, lock: DataDirLock | null = null, dataDir: string | null = null): Promise<Database> {
+export async function pgliteDatabase(
+  client: PGlite,
+  lock: DataDirLock | null = null,
+  dataDir: string | null = null,
+): Promise<Database> {
   // PGlite is one session: these settings hold for every query; timestamps are read as text (src/db/instants.ts).
   // wal_init_zero off: PGlite runs on the event loop, and zero-filling each new 16 MB WAL segment
   // stalls it for ~100 ms of CPU (twice per 50,000-row import); with fsync off it buys nothing.
@@ -171,13 +186,25 @@ export async function pgliteDatabase(client: PGlite, lock: DataDirLock | null = 
   }
 }
 
-let postgresModules: Promise<{ pg: typeof pg; drizzlePg: typeof import('drizzle-orm/node-postgres').drizzle; migratePg: typeof import('drizzle-orm/node-postgres/migrator').migrate }> | undefined
+let postgresModules:
+  | Promise<{
+      pg: typeof pg
+      drizzlePg: typeof import('drizzle-orm/node-postgres').drizzle
+      migratePg: typeof import('drizzle-orm/node-postgres/migrator').migrate
+    }>
+  | undefined
 
 /** pg and drizzle's driver for it, loaded only when rota uses PostgreSQL: the embedded database starts without them. */
 function loadPostgres(): NonNullable<typeof postgresModules> {
-  return (postgresModules ??= Promise.all([import('pg'), import('drizzle-orm/node-postgres'), import('drizzle-orm/node-postgres/migrator')]).then(
-    ([pgModule, driver, migrator]) => ({ pg: pgModule.default, drizzlePg: driver.drizzle, migratePg: migrator.migrate }),
-  ))
+  return (postgresModules ??= Promise.all([
+    import('pg'),
+    import('drizzle-orm/node-postgres'),
+    import('drizzle-orm/node-postgres/migrator'),
+  ]).then(([pgModule, driver, migrator]) => ({
+    pg: pgModule.default,
+    drizzlePg: driver.drizzle,
+    migratePg: migrator.migrate,
+  })))
 }
 
 /** A fixed key for the advisory lock that serialises migrations between rota instances. */
@@ -310,7 +337,10 @@ export async function listenPostgres(
     failures++
     const delay = reconnectDelay(failures, backoff)
     // One line per failure; the back-off keeps that to a few a minute during a long outage.
-    log.warn({ channel, failures, retryInMs: delay, ...(error === undefined ? {} : { err: describeDatabaseError(error) }) }, 'LISTEN connection lost; reconnecting')
+    log.warn(
+      { channel, failures, retryInMs: delay, ...(error === undefined ? {} : { err: describeDatabaseError(error) }) },
+      'LISTEN connection lost; reconnecting',
+    )
     if (!lost) {
       lost = true
       onMessage()
@@ -357,13 +387,17 @@ export async function listenPostgres(
     const client = current
     current = null
     if (!client) return
-    const destroy = () => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
+    const destroy = () =>
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
     // A connect in progress is abandoned at once: it may be waiting on a server that does not answer.
     if (!listening) return destroy()
     // A polite goodbye otherwise, but shutdown never waits long on a server that does not answer.
     let timeout: NodeJS.Timeout | undefined
     const ended = await Promise.race([
-      client.end().then(() => true, () => true),
+      client.end().then(
+        () => true,
+        () => true,
+      ),
       new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), 1_000))),
     ])
     clearTimeout(timeout)

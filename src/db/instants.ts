@@ -1,5 +1,12 @@
 import { customType } from 'drizzle-orm/pg-core'
-import { epochNanos, instantFromEpochNanos, isInstant, InvalidInstantError, parseInstant, type Instant } from '../domain/time.js'
+import {
+  epochNanos,
+  instantFromEpochNanos,
+  isInstant,
+  InvalidInstantError,
+  parseInstant,
+  type Instant,
+} from '../domain/time.js'
 
 /** A timestamptz as a UTC session prints it: `2024-05-01 08:00:00.123456+00`. */
 const UTC_OUTPUT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?\+00$/
@@ -14,13 +21,17 @@ const UTC_OUTPUT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?\+00
  */
 export function instantFromPg(value: string): Instant {
   if (typeof value !== 'string') {
-    throw new TypeError(`a timestamptz must reach rota as text, not ${value === null ? 'null' : typeof value} (a driver parsed it; see src/db/instants.ts)`)
+    throw new TypeError(
+      `a timestamptz must reach rota as text, not ${value === null ? 'null' : typeof value} (a driver parsed it; see src/db/instants.ts)`,
+    )
   }
   // The common case, a UTC session's own output, is rewritten without parsing: PostgreSQL only prints
   // real dates, and a call of 50,000 responses reads 50,000 of these.
   const utc = UTC_OUTPUT.exec(value)
   if (utc) return `${utc[1]}T${utc[2]}.${(utc[3] ?? '').padEnd(9, '0')}Z` as Instant
-  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$/.exec(value)
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?$/.exec(
+    value,
+  )
   if (!match) return parseInstant(value)
   const [, date, time, sign, hours, minutes = '00', seconds = '00'] = match
   const instant = parseInstant(`${date}T${time}${sign}${hours}:${minutes}`)
@@ -36,7 +47,8 @@ export function instantFromPg(value: string): Instant {
  * as boundaries refuse finer instants before they get here).
  */
 export function instantToPg(instant: Instant): string {
-  if (!isInstant(instant)) throw new InvalidInstantError(String(instant), 'is not a canonical instant (use parseInstant first)')
+  if (!isInstant(instant))
+    throw new InvalidInstantError(String(instant), 'is not a canonical instant (use parseInstant first)')
   return `${instant.slice(0, 26)}Z`
 }
 

@@ -1,4 +1,15 @@
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
 import { sql } from 'drizzle-orm'
 import { CALL_ORIGINS } from '../domain/lifecycle.js'
 import { NOTICE_KINDS, OUTBOX_STATUSES } from '../domain/notices.js'
@@ -41,7 +52,9 @@ export const staffTokens = pgTable(
   (table) => [
     uniqueIndex('staff_tokens_token_hash_key').on(table.tokenHash),
     // One live token per name, so that `token revoke <name>` is unambiguous.
-    uniqueIndex('staff_tokens_active_name_key').on(table.name).where(sql`${table.revokedAt} is null`),
+    uniqueIndex('staff_tokens_active_name_key')
+      .on(table.name)
+      .where(sql`${table.revokedAt} is null`),
   ],
 )
 
@@ -49,7 +62,10 @@ export const staffTokens = pgTable(
 export const institutions = pgTable('institutions', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
-  aliases: jsonb('aliases').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  aliases: jsonb('aliases')
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
   consortium: boolean('consortium').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -94,7 +110,9 @@ export const calls = pgTable(
   (table) => [
     index('calls_team_opens_idx').on(table.teamId, table.opensAt),
     // The tick creates each cadence call once, even with several instances, and never again once cancelled.
-    uniqueIndex('calls_team_planned_key').on(table.teamId, table.plannedOpensAt).where(sql`${table.plannedOpensAt} is not null`),
+    uniqueIndex('calls_team_planned_key')
+      .on(table.teamId, table.plannedOpensAt)
+      .where(sql`${table.plannedOpensAt} is not null`),
   ],
 )
 
@@ -129,7 +147,9 @@ export const responses = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
-    uniqueIndex('responses_call_external_key').on(table.callId, table.externalId).where(sql`${table.externalId} is not null`),
+    uniqueIndex('responses_call_external_key')
+      .on(table.callId, table.externalId)
+      .where(sql`${table.externalId} is not null`),
     uniqueIndex('responses_call_seq_key').on(table.callId, table.ingestSeq),
     index('responses_call_order_idx').on(table.callId, table.submittedAt, table.ingestSeq),
   ],
@@ -172,7 +192,10 @@ export const decisions = pgTable(
     termEnd: text('term_end').$type<Instant>(),
     explanation: text('explanation').notNull(),
   },
-  (table) => [primaryKey({ columns: [table.selectionId, table.position] }), uniqueIndex('decisions_response_key').on(table.responseId)],
+  (table) => [
+    primaryKey({ columns: [table.selectionId, table.position] }),
+    uniqueIndex('decisions_response_key').on(table.responseId),
+  ],
 )
 
 /** Team members: staff and volunteers, with their seat and term. */

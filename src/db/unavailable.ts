@@ -1,7 +1,16 @@
 import { AppError } from '../errors.js'
 
 /** Socket errors that mean the database server could not be reached or dropped the connection. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+])
 
 /**
  * SQLSTATEs that say the server is going away or refuses sessions, not that the query is wrong:
@@ -59,9 +68,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export function describeDatabaseError(error: unknown): { code?: string; message: string } {
   let current: unknown = error
   // The driver's error underneath drizzle's wrapper says what happened; drizzle's message quotes the query.
-  while (current !== null && typeof current === 'object' && (current as ErrorLike).cause !== undefined) current = (current as ErrorLike).cause
+  while (current !== null && typeof current === 'object' && (current as ErrorLike).cause !== undefined)
+    current = (current as ErrorLike).cause
   const { code, message } = (current ?? {}) as ErrorLike
-  return { ...(typeof code === 'string' ? { code } : {}), message: typeof message === 'string' ? message : String(current) }
+  return {
+    ...(typeof code === 'string' ? { code } : {}),
+    message: typeof message === 'string' ? message : String(current),
+  }
 }
 
 /** Seconds a client is asked to wait (Retry-After) before trying again while the database is away. */
@@ -69,5 +82,9 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5
 
 /** The one answer to a request that needs the database while it cannot be reached: 503, Retry-After. */
 export function databaseUnavailable(): AppError {
-  return new AppError('unavailable', 'database-unavailable', 'The database cannot be reached right now; try again shortly.')
+  return new AppError(
+    'unavailable',
+    'database-unavailable',
+    'The database cannot be reached right now; try again shortly.',
+  )
 }

@@ -32,7 +32,8 @@ export function appointmentFieldProblems(fields: { name: string; email: string; 
 
 /** An appointment into a call fills one of that call's empty volunteer seats, so it is for a volunteer category: a staff seat comes from no call. */
 export function appointmentIntoCall(seat: Seat): Decided<{ category: Category }> {
-  if (seat === 'staff') return invalidRequest('invalid-member', [{ field: 'body.callId', message: 'applies to volunteer seats only' }])
+  if (seat === 'staff')
+    return invalidRequest('invalid-member', [{ field: 'body.callId', message: 'applies to volunteer seats only' }])
   return { ok: true, category: seat }
 }
 
@@ -76,8 +77,10 @@ export function decideAppointment(
   const { seat, institution: match } = request
   const termStart = request.slot?.termStart ?? request.termStart
   const given = request.slot ? request.slot.termEnd : request.termEnd
-  const termEnd = given !== undefined ? given : seat === 'staff' ? null : addCalendarMonths(termStart, policy.termMonths)
-  if (termEnd !== null && compareInstants(termEnd, termStart) <= 0) return invalidRequest('invalid-member', [{ field: 'body.termEnd', message: 'must be after termStart' }])
+  const termEnd =
+    given !== undefined ? given : seat === 'staff' ? null : addCalendarMonths(termStart, policy.termMonths)
+  if (termEnd !== null && compareInstants(termEnd, termStart) <= 0)
+    return invalidRequest('invalid-member', [{ field: 'body.termEnd', message: 'must be after termStart' }])
 
   if (seat !== 'staff' && !request.override) {
     const serving = members.filter((m) => servesAt(m, termStart))
@@ -96,12 +99,19 @@ export function decideAppointment(
     const key = match.kind === 'unaffiliated' ? null : match.key
     const holder = key === null ? undefined : serving.find((m) => m.seat !== 'staff' && m.institutionKey === key)
     if (holder) {
-      return conflict('institution-on-team', `${holder.name} already holds a volunteer seat for ${holder.institution} at ${formatInstant(termStart)} (override: true to appoint anyway)`, {
-        memberId: holder.id,
-      })
+      return conflict(
+        'institution-on-team',
+        `${holder.name} already holds a volunteer seat for ${holder.institution} at ${formatInstant(termStart)} (override: true to appoint anyway)`,
+        {
+          memberId: holder.id,
+        },
+      )
     }
     if (vacanciesAt(policy.seats, members, termStart)[seat] === 0) {
-      return conflict('no-vacancy', `No ${seat} seat is empty at ${formatInstant(termStart)} (override: true to appoint anyway)`)
+      return conflict(
+        'no-vacancy',
+        `No ${seat} seat is empty at ${formatInstant(termStart)} (override: true to appoint anyway)`,
+      )
     }
   }
   return { ok: true, termStart, termEnd }

@@ -16,7 +16,8 @@ export function emailAddressProblem(value: string): string | null {
   if (value.length === 0) return 'must not be blank'
   if (value.length > MAX_EMAIL_LENGTH) return `must be at most ${MAX_EMAIL_LENGTH} characters`
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) return 'must not contain line breaks or control characters'
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value))
+    return 'must not contain line breaks or control characters'
   if (/[\s\u200b-\u200f\u2060\ufeff]/u.test(value)) return 'must not contain spaces'
   if (/[<>(),;:"\\[\]]/.test(value)) return 'must not contain any of < > ( ) , ; : " \\ [ ]'
   const at = value.lastIndexOf('@')

@@ -251,7 +251,10 @@ const SCRIPTS: ReadonlyArray<readonly [string, RegExp]> = [
   ['Vai', /\p{Script=Vai}/u],
   ['Nko', /\p{Script=Nko}/u],
   ['Tifinagh', /\p{Script=Tifinagh}/u],
-  ['Han, Kana or Hangul', /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Bopomofo}]/u],
+  [
+    'Han, Kana or Hangul',
+    /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Bopomofo}]/u,
+  ],
 ]
 /** Characters shared by every script (digits, punctuation, combining marks): no script of their own. */
 const SHARED_SCRIPT = /[\p{Script=Common}\p{Script=Inherited}]/u
@@ -264,7 +267,10 @@ function scriptOf(character: string): string | null {
   if (code < 0x80) return /[A-Za-z]/.test(character) ? 'Latin' : null
   let script = scriptCache.get(character)
   if (script === undefined) {
-    script = !LETTER_OR_DIGIT.test(character) || SHARED_SCRIPT.test(character) ? null : (SCRIPTS.find(([, re]) => re.test(character))?.[0] ?? 'other')
+    script =
+      !LETTER_OR_DIGIT.test(character) || SHARED_SCRIPT.test(character)
+        ? null
+        : (SCRIPTS.find(([, re]) => re.test(character))?.[0] ?? 'other')
     scriptCache.set(character, script)
   }
   return script
@@ -281,7 +287,8 @@ export function lookalikeSigns(raw: string): LookalikeSigns | null {
   const invisible = new Set<string>()
   const scripts = new Set<string>()
   for (const character of raw) {
-    if (/^\p{Cf}$/u.test(character)) invisible.add(`U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)
+    if (/^\p{Cf}$/u.test(character))
+      invisible.add(`U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)
     else {
       const script = scriptOf(character)
       if (script !== null) scripts.add(script)
@@ -346,13 +353,23 @@ export function buildInstitutionIndex(institutions: readonly Institution[]): Ins
     }
     return { institution, textIds }
   })
-  return { byText, bySkeleton, visibleTexts, entries, postings, texts, screen: buildScreen(texts), suggestionCache: new Map() }
+  return {
+    byText,
+    bySkeleton,
+    visibleTexts,
+    entries,
+    postings,
+    texts,
+    screen: buildScreen(texts),
+    suggestionCache: new Map(),
+  }
 }
 
 function buildScreen(texts: readonly CandidateText[]): SuggestionScreen {
   const frequency = new Map<number, number>()
   for (const { text } of texts) {
-    for (let i = 0; i < text.length; i++) frequency.set(text.charCodeAt(i), (frequency.get(text.charCodeAt(i)) ?? 0) + 1)
+    for (let i = 0; i < text.length; i++)
+      frequency.set(text.charCodeAt(i), (frequency.get(text.charCodeAt(i)) ?? 0) + 1)
   }
   const listed = [...frequency].sort(([a, fa], [b, fb]) => fb - fa || a - b).slice(0, SCREEN_COLUMNS)
   const columns = new Map(listed.map(([unit], column) => [unit, column]))
@@ -389,7 +406,15 @@ export function matchInstitution(raw: string | null | undefined, index: Institut
     const asKnown = index.visibleTexts.get(institution.id)?.has(visible) ?? false
     return { kind: 'known', key: `id:${institution.id}`, institution, lookalike: asKnown ? null : lookalikeSigns(raw) }
   }
-  return { kind: 'unknown', key: `name:${text}`, text: raw.trim(), skeleton, visible, signs: lookalikeSigns(raw), suggestions: suggestInstitutions(text, index) }
+  return {
+    kind: 'unknown',
+    key: `name:${text}`,
+    text: raw.trim(),
+    skeleton,
+    visible,
+    signs: lookalikeSigns(raw),
+    suggestions: suggestInstitutions(text, index),
+  }
 }
 
 /**
@@ -399,13 +424,16 @@ export function matchInstitution(raw: string | null | undefined, index: Institut
  * and "Fоо Institute" are one institution keyed "name:foo institute", whichever came first.
  * Returns key → group key.
  */
-export function lookalikeGroups(spellings: Iterable<{ key: string; skeleton: string; signs?: LookalikeSigns | null }>): Map<string, string> {
+export function lookalikeGroups(
+  spellings: Iterable<{ key: string; skeleton: string; signs?: LookalikeSigns | null }>,
+): Map<string, string> {
   const best = new Map<string, { key: string; plain: boolean }>()
   const list = [...spellings]
   for (const { key, skeleton, signs } of list) {
     const plain = !signs
     const current = best.get(skeleton)
-    if (!current || (plain && !current.plain) || (plain === current.plain && compareStrings(key, current.key) < 0)) best.set(skeleton, { key, plain })
+    if (!current || (plain && !current.plain) || (plain === current.plain && compareStrings(key, current.key) < 0))
+      best.set(skeleton, { key, plain })
   }
   return new Map(list.map(({ key, skeleton }) => [key, best.get(skeleton)!.key]))
 }
@@ -438,7 +466,19 @@ export function suggestInstitutions(normalisedText: string, index: InstitutionIn
       const total = grams.size + candidate.gramCount
       const dice = total === 0 ? 0 : (2 * (shared[id] ?? 0)) / total
       // Out of reach, `similarity` would give the Dice coefficient: no need to ask it.
-      best = Math.max(best, withinReach[id] ? similarity(normalisedText, candidate.text, dice, Math.max(best, SUGGESTION_THRESHOLD), letters, candidate.letters) : dice)
+      best = Math.max(
+        best,
+        withinReach[id]
+          ? similarity(
+              normalisedText,
+              candidate.text,
+              dice,
+              Math.max(best, SUGGESTION_THRESHOLD),
+              letters,
+              candidate.letters,
+            )
+          : dice,
+      )
     }
     if (best >= SUGGESTION_THRESHOLD) scored.push({ score: best, institution })
   }
@@ -567,7 +607,14 @@ export function findInstitutionNameCollision(
  * lift the score above both the Dice coefficient and `needed` (the threshold or a better text of the
  * same institution), which keeps suggestions cheap when many unknown names meet many institutions.
  */
-function similarity(a: string, b: string, dice: number, needed: number, lettersA: Map<string, number>, lettersB: Map<string, number>): number {
+function similarity(
+  a: string,
+  b: string,
+  dice: number,
+  needed: number,
+  lettersA: Map<string, number>,
+  lettersB: Map<string, number>,
+): number {
   if (a === b) return 1
   const longest = Math.max(a.length, b.length)
   if (longest === 0) return dice
@@ -634,7 +681,8 @@ function editDistanceAtMost(a: string, b: string, max: number): number {
     for (let j = lo; j <= hi; j++) {
       const cb = b.charCodeAt(j - 1)
       let best = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (ca === cb ? 0 : 1))
-      if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) best = Math.min(best, beforePrevious[j - 2]! + 1)
+      if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb)
+        best = Math.min(best, beforePrevious[j - 2]! + 1)
       if (best > tooFar) best = tooFar
       current[j] = best
       if (best < rowMin) rowMin = best

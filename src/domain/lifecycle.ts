@@ -48,7 +48,10 @@ export type CallStep =
   | { type: 'close'; callId: string }
 
 /** The instant the reminder is due: `reminderDays` before the call closes (null: reminders off). */
-export function reminderAt(call: Pick<LifecycleCall, 'closesAt'>, policy: Pick<Policy, 'reminderDays'>): Instant | null {
+export function reminderAt(
+  call: Pick<LifecycleCall, 'closesAt'>,
+  policy: Pick<Policy, 'reminderDays'>,
+): Instant | null {
   return policy.reminderDays > 0 ? addDays(call.closesAt, -policy.reminderDays) : null
 }
 
@@ -71,11 +74,19 @@ export function callSteps(call: LifecycleCall, policy: Pick<Policy, 'reminderDay
     steps.push({ type: 'open', callId: call.id, notice })
   }
   const remindAt = reminderAt(call, policy)
-  if (!call.closed && call.remindedAt === null && remindAt !== null && compareInstants(now, remindAt) >= 0 && compareInstants(now, call.opensAt) >= 0) {
+  if (
+    !call.closed &&
+    call.remindedAt === null &&
+    remindAt !== null &&
+    compareInstants(now, remindAt) >= 0 &&
+    compareInstants(now, call.opensAt) >= 0
+  ) {
     let notice: NoticeDecision = { send: true }
-    if (compareInstants(remindAt, call.opensAt) <= 0) notice = { send: false, reason: `the window is not longer than reminderDays (${policy.reminderDays})` }
+    if (compareInstants(remindAt, call.opensAt) <= 0)
+      notice = { send: false, reason: `the window is not longer than reminderDays (${policy.reminderDays})` }
     else if (windowOver) notice = { send: false, reason: 'the window had already closed when the reminder came due' }
-    else if (announcedNow) notice = { send: false, reason: 'the call is announced only now; the announcement gives the deadline' }
+    else if (announcedNow)
+      notice = { send: false, reason: 'the call is announced only now; the announcement gives the deadline' }
     steps.push({ type: 'remind', callId: call.id, notice })
   }
   if (!call.closed && windowOver) steps.push({ type: 'close', callId: call.id })
@@ -96,10 +107,16 @@ export interface TermHolder {
  * ends; skipped when the term has already ended (rota was not running) — null when not due, or
  * when there is nothing to notify (staff, no end, an early end, notices off).
  */
-export function termNotice(member: TermHolder, policy: Pick<Policy, 'termNoticeDays'>, now: Instant): NoticeDecision | null {
-  if (member.seat === 'staff' || member.termEnd === null || member.endedAt !== null || policy.termNoticeDays <= 0) return null
+export function termNotice(
+  member: TermHolder,
+  policy: Pick<Policy, 'termNoticeDays'>,
+  now: Instant,
+): NoticeDecision | null {
+  if (member.seat === 'staff' || member.termEnd === null || member.endedAt !== null || policy.termNoticeDays <= 0)
+    return null
   if (compareInstants(now, addDays(member.termEnd, -policy.termNoticeDays)) < 0) return null
-  if (compareInstants(now, member.termEnd) >= 0) return { send: false, reason: 'the term had already ended when the notice came due' }
+  if (compareInstants(now, member.termEnd) >= 0)
+    return { send: false, reason: 'the term had already ended when the notice came due' }
   return { send: true }
 }
 
@@ -108,7 +125,12 @@ export function termNotice(member: TermHolder, policy: Pick<Policy, 'termNoticeD
  * and only for a team that already has a call (the first call is staff's decision, and gives the
  * cadence its anchor).
  */
-export function autoScheduleDue(planned: { opensAt: Instant } | null, hasCalls: boolean, policy: Pick<Policy, 'autoScheduleDays'>, now: Instant): boolean {
+export function autoScheduleDue(
+  planned: { opensAt: Instant } | null,
+  hasCalls: boolean,
+  policy: Pick<Policy, 'autoScheduleDays'>,
+  now: Instant,
+): boolean {
   if (planned === null || !hasCalls || policy.autoScheduleDays <= 0) return false
   return compareInstants(now, addDays(planned.opensAt, -policy.autoScheduleDays)) >= 0
 }
@@ -125,7 +147,9 @@ export const REVIEW_WARNING_CODES: readonly string[] = ['confusable-institution'
  * Whether the tick may close a due call whose selection carries `warnings`: yes when none asks for
  * review; otherwise no, and how many do (staff close it with POST /calls/{id}/close).
  */
-export function closeDecision(warnings: readonly { code: string }[]): { close: true } | { close: false; review: number } {
+export function closeDecision(
+  warnings: readonly { code: string }[],
+): { close: true } | { close: false; review: number } {
   const review = warnings.filter((w) => REVIEW_WARNING_CODES.includes(w.code)).length
   return review === 0 ? { close: true } : { close: false, review }
 }
@@ -144,15 +168,25 @@ export interface ClosingCall {
  * `closesAt` — the Code of Conduct keeps a call "open for one month (4 weeks)" — only when staff
  * ask for an early close, and the window then ends at `now`, so responses after it do not count.
  */
-export function mayCloseCall(call: ClosingCall, now: Instant, early: boolean): Decided<{ closesAt: Instant; early: boolean }> {
+export function mayCloseCall(
+  call: ClosingCall,
+  now: Instant,
+  early: boolean,
+): Decided<{ closesAt: Instant; early: boolean }> {
   if (call.cancelled) return conflict('call-cancelled', 'This call was cancelled; there is nothing to select')
   if (call.closed) return conflict('already-closed', 'This call is already closed; its selection is final')
   if (compareInstants(now, call.opensAt) < 0) {
-    return conflict('call-not-open', `This call opens at ${formatInstant(call.opensAt)}; it cannot be closed before it opens`)
+    return conflict(
+      'call-not-open',
+      `This call opens at ${formatInstant(call.opensAt)}; it cannot be closed before it opens`,
+    )
   }
   const beforeClose = compareInstants(now, call.closesAt) < 0
   if (beforeClose && !early) {
-    return conflict('window-open', `The window is open until ${formatInstant(call.closesAt)}; send { "early": true } to close it now`)
+    return conflict(
+      'window-open',
+      `The window is open until ${formatInstant(call.closesAt)}; send { "early": true } to close it now`,
+    )
   }
   return { ok: true, closesAt: beforeClose ? now : call.closesAt, early: beforeClose }
 }

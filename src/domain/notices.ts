@@ -35,26 +35,75 @@ export interface Template {
   body: string
 }
 
-const CALL = ['team', 'opensAt', 'closesAt', 'termStart', 'formUrl', 'seatsConsortium', 'seatsCommunity', 'seatsTotal'] as const
+const CALL = [
+  'team',
+  'opensAt',
+  'closesAt',
+  'termStart',
+  'formUrl',
+  'seatsConsortium',
+  'seatsCommunity',
+  'seatsTotal',
+] as const
 const SHORTFALL = ['shortfallConsortium', 'shortfallCommunity', 'shortfallTotal'] as const
 const PERSON = ['name'] as const
 
 /** For each kind: its audience and the placeholders its template may use. */
-export const NOTICE_SPECS: Record<NoticeKind, { audience: Audience; placeholders: readonly string[]; description: string }> = {
-  'call-scheduled': { audience: 'staff', placeholders: [...CALL, 'callId'], description: 'To staff when rota creates the next call on the cadence, before it opens.' },
-  'call-opened': { audience: 'mailing-list', placeholders: CALL, description: 'To the mailing list when a call opens.' },
-  'call-reminder': { audience: 'mailing-list', placeholders: CALL, description: 'To the mailing list reminderDays before a call closes.' },
-  'call-results': { audience: 'mailing-list', placeholders: [...CALL, ...SHORTFALL, 'newMembers'], description: 'To the mailing list when a call closes: the new members (names and institutions only).' },
-  selected: { audience: 'volunteer', placeholders: [...CALL, ...PERSON, 'seat', 'termEnd', 'explanation'], description: 'To each selected volunteer.' },
-  alternate: { audience: 'volunteer', placeholders: [...CALL, ...PERSON, 'explanation'], description: 'To each volunteer who is an alternate (may be asked if a seat frees up).' },
-  'not-selected': { audience: 'volunteer', placeholders: [...CALL, ...PERSON, 'explanation'], description: 'To each volunteer who was not selected, with the reason.' },
-  shortfall: { audience: 'staff', placeholders: [...CALL, ...SHORTFALL, 'newMembers', 'callId'], description: 'To staff when seats stay empty after a call: staff recruit directly.' },
+export const NOTICE_SPECS: Record<
+  NoticeKind,
+  { audience: Audience; placeholders: readonly string[]; description: string }
+> = {
+  'call-scheduled': {
+    audience: 'staff',
+    placeholders: [...CALL, 'callId'],
+    description: 'To staff when rota creates the next call on the cadence, before it opens.',
+  },
+  'call-opened': {
+    audience: 'mailing-list',
+    placeholders: CALL,
+    description: 'To the mailing list when a call opens.',
+  },
+  'call-reminder': {
+    audience: 'mailing-list',
+    placeholders: CALL,
+    description: 'To the mailing list reminderDays before a call closes.',
+  },
+  'call-results': {
+    audience: 'mailing-list',
+    placeholders: [...CALL, ...SHORTFALL, 'newMembers'],
+    description: 'To the mailing list when a call closes: the new members (names and institutions only).',
+  },
+  selected: {
+    audience: 'volunteer',
+    placeholders: [...CALL, ...PERSON, 'seat', 'termEnd', 'explanation'],
+    description: 'To each selected volunteer.',
+  },
+  alternate: {
+    audience: 'volunteer',
+    placeholders: [...CALL, ...PERSON, 'explanation'],
+    description: 'To each volunteer who is an alternate (may be asked if a seat frees up).',
+  },
+  'not-selected': {
+    audience: 'volunteer',
+    placeholders: [...CALL, ...PERSON, 'explanation'],
+    description: 'To each volunteer who was not selected, with the reason.',
+  },
+  shortfall: {
+    audience: 'staff',
+    placeholders: [...CALL, ...SHORTFALL, 'newMembers', 'callId'],
+    description: 'To staff when seats stay empty after a call: staff recruit directly.',
+  },
   'needs-review': {
     audience: 'staff',
     placeholders: [...CALL, 'callId', 'warningCount'],
-    description: 'To staff, once, when a call passes closesAt but the tick leaves it open: responses name institutions with look-alike or invisible characters; staff review and close it.',
+    description:
+      'To staff, once, when a call passes closesAt but the tick leaves it open: responses name institutions with look-alike or invisible characters; staff review and close it.',
   },
-  'term-ending': { audience: 'member', placeholders: ['team', ...PERSON, 'termEnd', 'seat'], description: "To a volunteer termNoticeDays before their term ends." },
+  'term-ending': {
+    audience: 'member',
+    placeholders: ['team', ...PERSON, 'termEnd', 'seat'],
+    description: 'To a volunteer termNoticeDays before their term ends.',
+  },
 }
 
 export function isNoticeKind(value: string): value is NoticeKind {
@@ -127,7 +176,13 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
   },
   'not-selected': {
     subject: '[{{team}}] Thank you for volunteering',
-    body: ['Dear {{name}},', '', 'Thank you for volunteering for the {{team}}. We could not select you this time:', '', '{{explanation}}'].join('\n'),
+    body: [
+      'Dear {{name}},',
+      '',
+      'Thank you for volunteering for the {{team}}. We could not select you this time:',
+      '',
+      '{{explanation}}',
+    ].join('\n'),
   },
   shortfall: {
     subject: '[{{team}}] Seats left empty: {{shortfallTotal}}',
@@ -241,10 +296,14 @@ export function templateProblems(kind: NoticeKind, template: Template): Template
       if (!allowed.includes(name)) unknown.add(name)
     }
     for (const name of unknown) {
-      problems.push({ field, message: `unknown placeholder {{${name}}}; ${kind} allows ${allowed.map((p) => `{{${p}}}`).join(', ')}` })
+      problems.push({
+        field,
+        message: `unknown placeholder {{${name}}}; ${kind} allows ${allowed.map((p) => `{{${p}}}`).join(', ')}`,
+      })
     }
     const rest = replacePlaceholders(text, () => '')
-    if (rest.includes('{{') || rest.includes('}}')) problems.push({ field, message: 'has a "{{" or "}}" that is not part of a {{placeholder}}' })
+    if (rest.includes('{{') || rest.includes('}}'))
+      problems.push({ field, message: 'has a "{{" or "}}" that is not part of a {{placeholder}}' })
   }
   return problems
 }
@@ -252,7 +311,8 @@ export function templateProblems(kind: NoticeKind, template: Template): Template
 /** Fills a template's placeholders; every placeholder of the kind must have a value. */
 export function renderTemplate(template: Template, values: Readonly<Record<string, string>>): Template {
   // Own keys only: `{{constructor}}` must not find Object.prototype's.
-  const fill = (text: string) => replacePlaceholders(text, (name, whole) => (Object.hasOwn(values, name) ? values[name]! : whole))
+  const fill = (text: string) =>
+    replacePlaceholders(text, (name, whole) => (Object.hasOwn(values, name) ? values[name]! : whole))
   // A value never makes a subject span lines (a header injection, or just a broken subject): each
   // run of spaces holding a line break becomes one space. `\s+` matches each run once (linear),
   // where `\s*[\r\n]+\s*` would retry every space of a long run.

@@ -105,7 +105,10 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
     })
   }
   if (policy.inauguralStagger && policy.termMonths % 2 !== 0) {
-    problems.push({ field: 'policy.termMonths', message: 'must be even while inauguralStagger is on (half the first team serves half a term)' })
+    problems.push({
+      field: 'policy.termMonths',
+      message: 'must be even while inauguralStagger is on (half the first team serves half a term)',
+    })
   }
   return problems
 }

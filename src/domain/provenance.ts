@@ -34,7 +34,12 @@ export function provenanceWarnings(responses: readonly ResponseProvenance[]): Wa
   for (const r of responses) {
     const who = r.name.trim() || 'A volunteer'
     if (wasEdited(r.submittedAt, r.lastSubmittedAt)) {
-      const fields = r.changedFields === null ? 'rota first saw it after the edit, so which answers changed is unknown' : r.changedFields.length > 0 ? `changed: ${r.changedFields.join(', ')}` : 'no answer rota uses changed'
+      const fields =
+        r.changedFields === null
+          ? 'rota first saw it after the edit, so which answers changed is unknown'
+          : r.changedFields.length > 0
+            ? `changed: ${r.changedFields.join(', ')}`
+            : 'no answer rota uses changed'
       warnings.push({
         responseId: r.id,
         code: 'edited-after-submission',

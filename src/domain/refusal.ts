@@ -23,8 +23,15 @@ export type Refusal =
 export type Decided<T extends object> = ({ ok: true } & T) | { ok: false; refusal: Refusal }
 
 /** A 409 refusal. */
-export function conflict(code: string, message: string, details?: Record<string, unknown>): { ok: false; refusal: Refusal } {
-  return { ok: false, refusal: details === undefined ? { kind: 'conflict', code, message } : { kind: 'conflict', code, message, details } }
+export function conflict(
+  code: string,
+  message: string,
+  details?: Record<string, unknown>,
+): { ok: false; refusal: Refusal } {
+  return {
+    ok: false,
+    refusal: details === undefined ? { kind: 'conflict', code, message } : { kind: 'conflict', code, message, details },
+  }
 }
 
 /** A 400 refusal naming the fields at fault. */

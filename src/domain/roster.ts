@@ -66,7 +66,12 @@ export function nextChangeAfter(members: readonly RosterMember[], t: Instant): I
   let next: Instant | null = null
   for (const member of members) {
     for (const boundary of [member.termStart, effectiveEnd(member)]) {
-      if (boundary !== null && compareInstants(boundary, t) > 0 && (next === null || compareInstants(boundary, next) < 0)) next = boundary
+      if (
+        boundary !== null &&
+        compareInstants(boundary, t) > 0 &&
+        (next === null || compareInstants(boundary, next) < 0)
+      )
+        next = boundary
     }
   }
   return next
@@ -77,7 +82,10 @@ export function nextChangeAfter(members: readonly RosterMember[], t: Instant): I
  * the departure and the seat's start, to the departing member's original end of term — so seat
  * slots keep the stagger instead of restarting a full term.
  */
-export function remainderOfTerm(departing: Pick<RosterMember, 'termStart' | 'termEnd'>, effective: Instant): { termStart: Instant; termEnd: Instant | null } {
+export function remainderOfTerm(
+  departing: Pick<RosterMember, 'termStart' | 'termEnd'>,
+  effective: Instant,
+): { termStart: Instant; termEnd: Instant | null } {
   const termStart = compareInstants(effective, departing.termStart) < 0 ? departing.termStart : effective
   return { termStart, termEnd: departing.termEnd }
 }

@@ -117,7 +117,9 @@ export function cadenceDates(
 ): Instant[] {
   const interval = policy.callIntervalMonths
   if (!Number.isSafeInteger(interval) || interval < 1) {
-    throw new InvalidScheduleInputError(`policy.callIntervalMonths must be a whole number of at least 1, got ${interval}`)
+    throw new InvalidScheduleInputError(
+      `policy.callIntervalMonths must be a whole number of at least 1, got ${interval}`,
+    )
   }
   const live = calls.filter((call) => call.status !== 'cancelled')
   const anchor = latest(live.map((call) => call.opensAt))
@@ -158,7 +160,8 @@ export function scheduleInputProblem(input: Pick<ScheduleInput, 'policy' | 'year
     if (!Number.isSafeInteger(value) || value < 0) return `${field} must be a whole number of at least 0, got ${value}`
   }
   const interval = policy.callIntervalMonths
-  if (!Number.isSafeInteger(interval) || interval < 1) return `policy.callIntervalMonths must be a whole number of at least 1, got ${interval}`
+  if (!Number.isSafeInteger(interval) || interval < 1)
+    return `policy.callIntervalMonths must be a whole number of at least 1, got ${interval}`
   return null
 }
 
@@ -167,7 +170,11 @@ export function scheduleInputProblem(input: Pick<ScheduleInput, 'policy' | 'year
  * horizon, and its window ends after `now` or its terms start at or after `now` (a call just closed
  * stays until its members start serving). Cancelled calls are never shown.
  */
-export function isOnSchedule(call: Pick<ScheduleCall, 'opensAt' | 'closesAt' | 'termStart' | 'status'>, now: Instant, horizon: Instant): boolean {
+export function isOnSchedule(
+  call: Pick<ScheduleCall, 'opensAt' | 'closesAt' | 'termStart' | 'status'>,
+  now: Instant,
+  horizon: Instant,
+): boolean {
   if (call.status === 'cancelled' || compareInstants(call.opensAt, horizon) >= 0) return false
   return compareInstants(call.closesAt, now) > 0 || compareInstants(call.termStart, now) >= 0
 }
@@ -229,7 +236,9 @@ export function simulateSeatsToFill(
     .map((call, index) => ({ call, index }))
     .sort(
       (a, b) =>
-        compareInstants(a.call.termStart, b.call.termStart) || compareInstants(a.call.opensAt, b.call.opensAt) || compareNullableText(a.call.id, b.call.id),
+        compareInstants(a.call.termStart, b.call.termStart) ||
+        compareInstants(a.call.opensAt, b.call.opensAt) ||
+        compareNullableText(a.call.id, b.call.id),
     )
   for (const { call, index } of order) {
     const fill = seatsToFill(policy, simulated, call.termStart, call.fixed)
@@ -252,7 +261,10 @@ export function termEndsWithin(members: readonly ScheduleMember[], now: Instant,
   }
   return termEnds.sort(
     (a, b) =>
-      compareInstants(a.termEnd, b.termEnd) || compareText(a.name, b.name) || compareText(a.seat, b.seat) || compareText(a.memberId, b.memberId),
+      compareInstants(a.termEnd, b.termEnd) ||
+      compareText(a.name, b.name) ||
+      compareText(a.seat, b.seat) ||
+      compareText(a.memberId, b.memberId),
   )
 }
 
@@ -289,12 +301,25 @@ export function planSchedule(input: ScheduleInput): Schedule {
         closesAt: call.closesAt,
         termStart: call.termStart,
         status: call.status,
-        seatsToFill: call.status === 'closed' ? seatsToFill(policy, input.members, call.termStart, call.seats) : fillOf.get(call.id)!,
+        seatsToFill:
+          call.status === 'closed'
+            ? seatsToFill(policy, input.members, call.termStart, call.seats)
+            : fillOf.get(call.id)!,
       })),
-    ...planned.map((call, i) => ({ id: null, ...call, status: 'planned' as const, seatsToFill: fills[unclosed.length + i]! })),
+    ...planned.map((call, i) => ({
+      id: null,
+      ...call,
+      status: 'planned' as const,
+      seatsToFill: fills[unclosed.length + i]!,
+    })),
   ]
   return {
-    calls: shown.sort((a, b) => compareInstants(a.opensAt, b.opensAt) || compareInstants(a.closesAt, b.closesAt) || compareNullableText(a.id, b.id)),
+    calls: shown.sort(
+      (a, b) =>
+        compareInstants(a.opensAt, b.opensAt) ||
+        compareInstants(a.closesAt, b.closesAt) ||
+        compareNullableText(a.id, b.id),
+    ),
     termEnds: termEndsWithin(input.members, now, horizon),
   }
 }

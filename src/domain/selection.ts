@@ -69,7 +69,16 @@ export const OUTCOMES = ['selected', 'alternate', 'excluded'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
 /** Why a response was not selected: excluded by a rule, or an alternate because the seats were full. */
-export const REASONS = ['early', 'late', 'missing-fields', 'duplicate-person', 'already-on-team', 'institution-on-team', 'institution-already-selected', 'seats-full'] as const
+export const REASONS = [
+  'early',
+  'late',
+  'missing-fields',
+  'duplicate-person',
+  'already-on-team',
+  'institution-on-team',
+  'institution-already-selected',
+  'seats-full',
+] as const
 export type Reason = (typeof REASONS)[number]
 
 export interface Decision {
@@ -145,7 +154,10 @@ export function continuesPast(member: Pick<MemberInput, 'endsAt'>, termStart: In
 }
 
 /** The team members still serving after a call's term starts (docs/rules.md#d7). */
-export function continuingMembers<M extends Pick<MemberInput, 'endsAt'>>(members: readonly M[], termStart: Instant): M[] {
+export function continuingMembers<M extends Pick<MemberInput, 'endsAt'>>(
+  members: readonly M[],
+  termStart: Instant,
+): M[] {
   return members.filter((member) => continuesPast(member, termStart))
 }
 
@@ -257,7 +269,10 @@ export function selectVolunteers(input: SelectionInput): Selection {
   const { seats, slots } = call
   return {
     seats,
-    shortfall: { consortium: seats.consortium - rules.filled.consortium, community: seats.community - rules.filled.community },
+    shortfall: {
+      consortium: seats.consortium - rules.filled.consortium,
+      community: seats.community - rules.filled.community,
+    },
     inaugural: call.inaugural,
     slots,
     decisions,
@@ -379,7 +394,7 @@ function firstComeOrder(responses: readonly ResponseInput[]): FirstCome {
   const compare = canonical ? compareCanonicalArrivals : compareResponses
   const sorted = arrivals.sort(compare)
   const ties: Array<readonly [number, number]> = []
-  for (let start = 0; start < sorted.length; ) {
+  for (let start = 0; start < sorted.length;) {
     let end = start + 1
     while (end < sorted.length && compare(sorted[start]!, sorted[end]!) === 0) end++
     if (end - start > 1) ties.push([start, end])
@@ -400,7 +415,18 @@ const SECONDS_DIGITS: ReadonlyArray<readonly [number, number]> = [
 
 /** The digits of a canonical instant (`YYYY-MM-DDThh:mm:ss.nnnnnnnnnZ`) down to the second, as one number; -1 for any other text. */
 function canonicalSeconds(at: string): number {
-  if (typeof at !== 'string' || at.length !== 30 || at[4] !== '-' || at[7] !== '-' || at[10] !== 'T' || at[13] !== ':' || at[16] !== ':' || at[19] !== '.' || at[29] !== 'Z') return -1
+  if (
+    typeof at !== 'string' ||
+    at.length !== 30 ||
+    at[4] !== '-' ||
+    at[7] !== '-' ||
+    at[10] !== 'T' ||
+    at[13] !== ':' ||
+    at[16] !== ':' ||
+    at[19] !== '.' ||
+    at[29] !== 'Z'
+  )
+    return -1
   let value = 0
   for (const [from, to] of SECONDS_DIGITS) {
     const part = digits(at, from, to)
@@ -511,7 +537,8 @@ function rulesFor(call: PreparedCall): Rules {
     if (email !== '' && !memberByEmail.has(email)) memberByEmail.set(email, member)
     if (member.seat === 'staff') continue
     const matched = match(member.institution)
-    if (matched.kind !== 'unaffiliated' && !memberByInstitution.has(matched.key)) memberByInstitution.set(matched.key, member)
+    if (matched.kind !== 'unaffiliated' && !memberByInstitution.has(matched.key))
+      memberByInstitution.set(matched.key, member)
   }
   const slotsOf: Record<Category, SeatSlot[]> = { consortium: [], community: [] }
   for (const slot of call.slots) slotsOf[slot.category][slot.index - 1] = slot
@@ -608,7 +635,12 @@ function undecided(response: ResponseInput, matched: InstitutionMatch, position:
 // response's institution (unknown, then look-alike) once it reached the institution rules.
 
 /** Rules that decide before institutions are looked at: such responses raise no institution warning. */
-const BEFORE_INSTITUTIONS: ReadonlySet<Ground['rule']> = new Set(['window', 'missing-fields', 'duplicate-person', 'already-on-team'])
+const BEFORE_INSTITUTIONS: ReadonlySet<Ground['rule']> = new Set([
+  'window',
+  'missing-fields',
+  'duplicate-person',
+  'already-on-team',
+])
 
 interface Wording {
   /** The sentence for a decision, from its ground. */
@@ -633,7 +665,8 @@ function wordingFor(call: PreparedCall): Wording {
           ? text`${who} responded at ${at}, before the call opened at ${opens}, so the response could not be counted.`
           : text`${who} responded at ${at}, after the call closed at ${closes}, so the response could not be counted.`
       case 'missing-fields': {
-        const missing = ground.name && ground.email ? 'a name or an email address' : ground.name ? 'a name' : 'an email address'
+        const missing =
+          ground.name && ground.email ? 'a name or an email address' : ground.name ? 'a name' : 'an email address'
         return text`The response submitted at ${at} did not include ${missing}, so it could not be considered.`
       }
       case 'duplicate-person':
@@ -662,14 +695,20 @@ function wordingFor(call: PreparedCall): Wording {
     }
   }
 
-  const warnings = (response: ResponseInput, decision: Decision, ground: Ground, matched: InstitutionMatch): Warning[] => {
+  const warnings = (
+    response: ResponseInput,
+    decision: Decision,
+    ground: Ground,
+    matched: InstitutionMatch,
+  ): Warning[] => {
     if (BEFORE_INSTITUTIONS.has(ground.rule)) return none
     const who = displayName(decision.name)
     const found: Warning[] = []
     if (matched.kind === 'unknown') {
       let hint = hints.get(matched)
       if (hint === undefined) {
-        hint = matched.suggestions.length > 0 ? ` Did you mean ${orList(matched.suggestions.map((s) => `"${s}"`))}?` : ''
+        hint =
+          matched.suggestions.length > 0 ? ` Did you mean ${orList(matched.suggestions.map((s) => `"${s}"`))}?` : ''
         hints.set(matched, hint)
       }
       found.push({
@@ -712,8 +751,12 @@ function text(strings: TemplateStringsArray, ...values: unknown[]): string {
  * (named by the first such spelling, one without look-alike signs if there is one). Null when the
  * spelling shows no look-alike signs: a name wholly in Cyrillic or Japanese is not suspect.
  */
-function lookalikeOf(matched: InstitutionMatch, spellings: ReadonlyMap<string, SpellingGroup>): { matchedTo: string; signs: LookalikeSigns } | null {
-  if (matched.kind === 'known') return matched.lookalike ? { matchedTo: matched.institution.name, signs: matched.lookalike } : null
+function lookalikeOf(
+  matched: InstitutionMatch,
+  spellings: ReadonlyMap<string, SpellingGroup>,
+): { matchedTo: string; signs: LookalikeSigns } | null {
+  if (matched.kind === 'known')
+    return matched.lookalike ? { matchedTo: matched.institution.name, signs: matched.lookalike } : null
   if (matched.kind !== 'unknown' || matched.signs === null) return null
   const group = spellings.get(matched.key)
   if (!group) return null
@@ -727,7 +770,9 @@ function lookalikeOf(matched: InstitutionMatch, spellings: ReadonlyMap<string, S
 // The input digest.
 
 /** A response's digested fields, keys in canonical (sorted) order. */
-function digested(response: ResponseInput): Pick<ResponseInput, 'email' | 'externalId' | 'id' | 'ingestSeq' | 'institution' | 'name' | 'submittedAt'> {
+function digested(
+  response: ResponseInput,
+): Pick<ResponseInput, 'email' | 'externalId' | 'id' | 'ingestSeq' | 'institution' | 'name' | 'submittedAt'> {
   const { email, externalId, id, ingestSeq, institution, name, submittedAt } = response
   return { email, externalId, id, ingestSeq, institution, name, submittedAt }
 }
@@ -746,7 +791,14 @@ const DIGESTED_FIELDS = ['email', 'externalId', 'id', 'ingestSeq', 'institution'
  */
 function canonicalResponses(responses: readonly Arrival[]): string {
   const plain = responses.every(
-    (r) => isScalar(r.email) && isScalar(r.externalId) && isScalar(r.id) && isScalar(r.ingestSeq) && isScalar(r.institution) && isScalar(r.name) && isScalar(r.submittedAt),
+    (r) =>
+      isScalar(r.email) &&
+      isScalar(r.externalId) &&
+      isScalar(r.id) &&
+      isScalar(r.ingestSeq) &&
+      isScalar(r.institution) &&
+      isScalar(r.name) &&
+      isScalar(r.submittedAt),
   )
   return plain ? JSON.stringify(responses, [...DIGESTED_FIELDS]) : canonicalJson(responses.map(digested))
 }
@@ -756,7 +808,13 @@ function isHighSurrogate(code: number): boolean {
 }
 
 function isScalar(value: unknown): boolean {
-  return value === null || value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+  return (
+    value === null ||
+    value === undefined ||
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean'
+  )
 }
 
 /**
@@ -770,7 +828,14 @@ function digestInput(input: SelectionInput, firstCome: FirstCome): string {
   // A member's term start never changes the outcome, and members who leave before the term starts
   // play no part, so neither is fingerprinted.
   const members = continuingMembers(input.members, input.termStart)
-    .map((m) => ({ id: m.id, name: m.name, email: m.email, seat: m.seat, institution: m.institution, endsAt: m.endsAt }))
+    .map((m) => ({
+      id: m.id,
+      name: m.name,
+      email: m.email,
+      seat: m.seat,
+      institution: m.institution,
+      endsAt: m.endsAt,
+    }))
     .sort((a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)))
   const responses = settleTies(firstCome, (response) => canonicalJson(digested(response)))
   const parts: Record<string, unknown> = {
@@ -782,7 +847,9 @@ function digestInput(input: SelectionInput, firstCome: FirstCome): string {
       termMonths: input.policy.termMonths,
       inauguralStagger: input.policy.inauguralStagger,
     },
-    fixedSeats: input.fixedSeats ? { consortium: input.fixedSeats.consortium, community: input.fixedSeats.community } : null,
+    fixedSeats: input.fixedSeats
+      ? { consortium: input.fixedSeats.consortium, community: input.fixedSeats.community }
+      : null,
     institutions,
     members,
   }
@@ -791,17 +858,29 @@ function digestInput(input: SelectionInput, firstCome: FirstCome): string {
   const field = (key: string): string => `${JSON.stringify(key)}:${canonicalJson(parts[key])}`
   const at = keys.indexOf('responses')
   const hash = createHash('sha256')
-  hash.update(`{${keys.slice(0, at).map((key) => `${field(key)},`).join('')}"responses":`, 'utf8')
+  hash.update(
+    `{${keys
+      .slice(0, at)
+      .map((key) => `${field(key)},`)
+      .join('')}"responses":`,
+    'utf8',
+  )
   // In pieces: hashing text of this size (tens of MB) at once is several times slower.
   const text = canonicalResponses(responses)
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = Math.min(start + HASH_PIECE, text.length)
     // Never between the two halves of a surrogate pair: each would be hashed as U+FFFD.
     if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end++
     hash.update(text.slice(start, end), 'utf8')
     start = end
   }
-  hash.update(`${keys.slice(at + 1).map((key) => `,${field(key)}`).join('')}}`, 'utf8')
+  hash.update(
+    `${keys
+      .slice(at + 1)
+      .map((key) => `,${field(key)}`)
+      .join('')}}`,
+    'utf8',
+  )
   return hash.digest('hex')
 }
 
@@ -814,7 +893,10 @@ function validate(input: SelectionInput): void {
     ['policy.termMonths', input.policy.termMonths],
   ]
   if (input.fixedSeats) {
-    counts.push(['fixedSeats.consortium', input.fixedSeats.consortium], ['fixedSeats.community', input.fixedSeats.community])
+    counts.push(
+      ['fixedSeats.consortium', input.fixedSeats.consortium],
+      ['fixedSeats.community', input.fixedSeats.community],
+    )
   }
   for (const [field, value] of counts) {
     if (!Number.isSafeInteger(value) || value < 0) {
@@ -830,8 +912,12 @@ function shown(raw: string): string {
 
 function signsText(signs: LookalikeSigns): string {
   const parts: string[] = []
-  if (signs.invisible.length > 0) parts.push(`it holds the invisible character${signs.invisible.length > 1 ? 's' : ''} ${signs.invisible.join(', ')}`)
-  if (signs.scripts.length > 1) parts.push(`it mixes ${signs.scripts.slice(0, -1).join(', ')} and ${signs.scripts[signs.scripts.length - 1]} letters`)
+  if (signs.invisible.length > 0)
+    parts.push(`it holds the invisible character${signs.invisible.length > 1 ? 's' : ''} ${signs.invisible.join(', ')}`)
+  if (signs.scripts.length > 1)
+    parts.push(
+      `it mixes ${signs.scripts.slice(0, -1).join(', ')} and ${signs.scripts[signs.scripts.length - 1]} letters`,
+    )
   return parts.join('; ')
 }
 

@@ -9,9 +9,15 @@ import { addCalendarMonths, addDays, compareInstants, type Instant } from './tim
  * in a leap year would close on 29 February, one day before the terms it must replace end, and
  * find no seat to fill (docs/rules.md#d9).
  */
-export function defaultTermStart(closesAt: Instant, previousTermStart: Instant | null, policy: Pick<Policy, 'callIntervalMonths' | 'windowDays'>): Instant {
+export function defaultTermStart(
+  closesAt: Instant,
+  previousTermStart: Instant | null,
+  policy: Pick<Policy, 'callIntervalMonths' | 'windowDays'>,
+): Instant {
   if (previousTermStart === null) return closesAt
   const anniversary = addCalendarMonths(previousTermStart, policy.callIntervalMonths)
-  const inReach = compareInstants(anniversary, closesAt) >= 0 && compareInstants(anniversary, addDays(closesAt, policy.windowDays)) < 0
+  const inReach =
+    compareInstants(anniversary, closesAt) >= 0 &&
+    compareInstants(anniversary, addDays(closesAt, policy.windowDays)) < 0
   return inReach ? anniversary : closesAt
 }

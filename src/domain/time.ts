@@ -249,7 +249,16 @@ function fromParts({ seconds, nanos }: Parts): Instant {
 function toParts(instant: Instant): Parts {
   const m = CANONICAL.exec(instant)
   if (!m) throw new InvalidInstantError(instant, 'is not a canonical instant (use parseInstant first)')
-  const [, ys, mos, ds, hs, mis, ss, nanos] = m as unknown as [string, string, string, string, string, string, string, string]
+  const [, ys, mos, ds, hs, mis, ss, nanos] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ]
   const seconds =
     daysFromCivil(Number(ys), Number(mos), Number(ds)) * SECONDS_PER_DAY +
     Number(hs) * 3600 +

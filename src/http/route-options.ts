@@ -25,7 +25,12 @@ export function isStaffRoute(route: { schema?: unknown }): boolean {
 }
 
 /** Adds route-level hooks before (`first`) or after the route's own. */
-export function addRouteHooks(route: RouteOptions, kind: 'onRequest' | 'onSend', hooks: unknown[], where: 'first' | 'last' = 'last'): void {
+export function addRouteHooks(
+  route: RouteOptions,
+  kind: 'onRequest' | 'onSend',
+  hooks: unknown[],
+  where: 'first' | 'last' = 'last',
+): void {
   const own = ([] as unknown[]).concat(route[kind] ?? [])
   ;(route as unknown as Record<string, unknown[]>)[kind] = where === 'first' ? [...hooks, ...own] : [...own, ...hooks]
 }

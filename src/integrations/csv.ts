@@ -248,7 +248,11 @@ export function* responsesFromCsv(csv: CsvRecords, options: CsvOptions = {}): Ge
     if (email !== '' && !found.some((p) => p.column === names[columns.email])) {
       // Blank stays allowed: the selection excludes it as `missing-fields`, with its reason.
       const why = emailAddressProblem(email)
-      if (why !== null) found = [...found, problemAt(record.line, names[columns.email]!, 'csv-invalid-email', `the email address ${why}`)]
+      if (why !== null)
+        found = [
+          ...found,
+          problemAt(record.line, names[columns.email]!, 'csv-invalid-email', `the email address ${why}`),
+        ]
     }
     const raw = cells[columns.timestamp]!.trim()
     const stamp = readStamp(raw)
@@ -358,7 +362,12 @@ function malformedCell(record: RawRecord, headerCells: string[]): CsvProblem {
   const name = headerCells[cell]?.trim()
   const column = name === undefined || name === '' ? null : name
   const where = column === null ? `line ${line}` : `line ${line}, column ${JSON.stringify(column)}`
-  return { code: 'csv-malformed', line, column, message: `${where}: there is text after a closing " before the next comma` }
+  return {
+    code: 'csv-malformed',
+    line,
+    column,
+    message: `${where}: there is text after a closing " before the next comma`,
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,7 +379,12 @@ const ROLES: { role: Role; label: string; names: string[]; required: boolean }[]
   { role: 'timestamp', label: 'Timestamp', names: ['timestamp'], required: true },
   { role: 'email', label: 'Email Address', names: ['email address', 'email'], required: true },
   { role: 'name', label: 'Name', names: ['name', 'full name'], required: true },
-  { role: 'institution', label: 'Institution', names: ['institution', 'affiliation', 'organization', 'organisation'], required: false },
+  {
+    role: 'institution',
+    label: 'Institution',
+    names: ['institution', 'affiliation', 'organization', 'organisation'],
+    required: false,
+  },
 ]
 
 interface Columns {
@@ -594,7 +608,12 @@ export class CsvReader {
     const index = record.cells.length
     if (index >= CSV_LIMITS.maxColumns) {
       throw new CsvImportError([
-        { code: 'csv-too-many-columns', line: record.line, column: null, message: `line ${record.line}: the record has more than ${CSV_LIMITS.maxColumns.toLocaleString('en')} cells, the most a file may have` },
+        {
+          code: 'csv-too-many-columns',
+          line: record.line,
+          column: null,
+          message: `line ${record.line}: the record has more than ${CSV_LIMITS.maxColumns.toLocaleString('en')} cells, the most a file may have`,
+        },
       ])
     }
     const max = this.limits[index] ?? CSV_LIMITS.maxCellLength
@@ -610,7 +629,8 @@ export class CsvReader {
     const index = record.cells.length
     const name = this.names?.[index]
     const column = name === undefined || name === '' ? null : name
-    const where = column === null ? `line ${line}, column ${index + 1}` : `line ${line}, column ${JSON.stringify(column)}`
+    const where =
+      column === null ? `line ${line}, column ${index + 1}` : `line ${line}, column ${JSON.stringify(column)}`
     const max = this.limits[index] ?? CSV_LIMITS.maxCellLength
     const message =
       length === null
@@ -700,7 +720,11 @@ export function readCsvStream(stream: Readable, maxBytes: number): Promise<CsvRe
 /** The upload is larger than `maxBytes`: 413, as fastify answers for other bodies. */
 export function bodyTooLarge(maxBytes: number): AppError {
   const mb = maxBytes / (1024 * 1024)
-  return new AppError('too-large', 'body-too-large', `The CSV file is larger than ${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB, the most one import takes; split it into several files`)
+  return new AppError(
+    'too-large',
+    'body-too-large',
+    `The CSV file is larger than ${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB, the most one import takes; split it into several files`,
+  )
 }
 
 function isDelimiter(c: number): boolean {
@@ -826,7 +850,8 @@ function readStamp(raw: string): Stamp {
   let proves: DateOrder | null = null
   if (yearFirst) {
     if (first < 1 || first > 12) return invalidStamp(`is not a valid date: there is no month ${d2}`)
-    if (second < 1 || second > daysInMonth(year, first)) return invalidStamp(`is not a valid date: ${monthName(first)} ${year} has no day ${d3}`)
+    if (second < 1 || second > daysInMonth(year, first))
+      return invalidStamp(`is not a valid date: ${monthName(first)} ${year} has no day ${d3}`)
   } else {
     const dmy = isDate(year, second, first)
     const mdy = isDate(year, first, second)
@@ -855,7 +880,8 @@ function settleTimestamp(ctx: Settling, line: number, raw: string, stamp: Stamp)
   const { problems, column, order, zone } = ctx
   if (stamp.kind === 'instant') return stamp.instant
   if (stamp.kind === 'invalid') {
-    const message = raw === '' ? 'is blank; every response needs the time it was submitted' : `${quote(raw)} ${stamp.reason}`
+    const message =
+      raw === '' ? 'is blank; every response needs the time it was submitted' : `${quote(raw)} ${stamp.reason}`
     cellProblem(problems, line, column, 'csv-invalid-timestamp', message)
     return null
   }
@@ -877,7 +903,13 @@ function settleTimestamp(ctx: Settling, line: number, raw: string, stamp: Stamp)
       ctx.dateOrder !== undefined || ctx.proof === null
         ? ` (dateOrder=${order})`
         : `, the order that line ${ctx.proof.line} (${quote(ctx.proof.raw)}) shows this file uses`
-    cellProblem(problems, line, column, 'csv-invalid-timestamp', `${quote(raw)} is not a valid date read as ${reading}${because}`)
+    cellProblem(
+      problems,
+      line,
+      column,
+      'csv-invalid-timestamp',
+      `${quote(raw)} is not a valid date read as ${reading}${because}`,
+    )
   }
   // Reported even when the date is also at fault, so staff learn every parameter they must add.
   if (stamp.offset === null && zone === null) {
@@ -914,7 +946,13 @@ function settleTimestamp(ctx: Settling, line: number, raw: string, stamp: Stamp)
     return instantFromEpochNanos(BigInt(epoch) * 1_000_000_000n + BigInt(stamp.nanos))
   } catch (error) {
     if (!(error instanceof InvalidInstantError)) throw error
-    cellProblem(problems, line, column, 'csv-invalid-timestamp', `${quote(raw)} falls outside the years 0001 to 9999 once converted to UTC`)
+    cellProblem(
+      problems,
+      line,
+      column,
+      'csv-invalid-timestamp',
+      `${quote(raw)} falls outside the years 0001 to 9999 once converted to UTC`,
+    )
     return null
   }
 }
@@ -945,7 +983,20 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
 
 function monthName(month: number): string {
   return MONTHS[month - 1] ?? `month ${month}`
@@ -1034,13 +1085,27 @@ function rawOffset(zone: Zone, epochSeconds: number): number {
   let bc = false
   for (const part of zone.format.formatToParts(new Date(epochSeconds * 1000))) {
     switch (part.type) {
-      case 'year': year = Number(part.value); break
-      case 'month': month = Number(part.value); break
-      case 'day': day = Number(part.value); break
-      case 'hour': hour = Number(part.value) % 24; break
-      case 'minute': minute = Number(part.value); break
-      case 'second': second = Number(part.value); break
-      case 'era': bc = /^B/i.test(part.value); break
+      case 'year':
+        year = Number(part.value)
+        break
+      case 'month':
+        month = Number(part.value)
+        break
+      case 'day':
+        day = Number(part.value)
+        break
+      case 'hour':
+        hour = Number(part.value) % 24
+        break
+      case 'minute':
+        minute = Number(part.value)
+        break
+      case 'second':
+        second = Number(part.value)
+        break
+      case 'era':
+        bc = /^B/i.test(part.value)
+        break
     }
   }
   return civilSeconds(bc ? 1 - year : year, month, day, hour, minute, second) - epochSeconds

@@ -9,7 +9,10 @@ import { bareAddress, loadMailComposer, MailError, toRfc822, type Mailer, type O
  * `rfc822msgid:` search that tells whether an interrupted send went out (gmail.metadata does not
  * allow `q`).
  */
-export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.send', 'https://www.googleapis.com/auth/gmail.readonly']
+export const GMAIL_SCOPES = [
+  'https://www.googleapis.com/auth/gmail.send',
+  'https://www.googleapis.com/auth/gmail.readonly',
+]
 
 /**
  * A failure of googleapis as the outbox needs it. Only a 400, 401 or 403 proves that Gmail refused
@@ -43,16 +46,31 @@ export function gmailMailer(config: GoogleConfig, from: string, options: { timeo
       .then(({ google }) => {
         const auth = googleAuth(google, { ...config, impersonate: bareAddress(from) }, GMAIL_SCOPES)
         if (!auth) return null
-        const api = google.gmail({ version: 'v1', retry: false, timeout: options.timeoutMs, auth, ...(config.apiRootUrl ? { rootUrl: config.apiRootUrl } : {}) })
+        const api = google.gmail({
+          version: 'v1',
+          retry: false,
+          timeout: options.timeoutMs,
+          auth,
+          ...(config.apiRootUrl ? { rootUrl: config.apiRootUrl } : {}),
+        })
         return { api, auth }
       })
       .catch((error: unknown) => {
         client = null
-        throw new MailError('retryable', `rota could not load its Google credentials: ${(error as Error).message}`, null, false)
+        throw new MailError(
+          'retryable',
+          `rota could not load its Google credentials: ${(error as Error).message}`,
+          null,
+          false,
+        )
       }))
   const gmail = async () => {
     const connected = await connect()
-    if (!connected) throw new MailError('permanent', 'MAIL_TRANSPORT=gmail but rota has no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS_JSON (see README).')
+    if (!connected)
+      throw new MailError(
+        'permanent',
+        'MAIL_TRANSPORT=gmail but rota has no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS_JSON (see README).',
+      )
     return connected.api
   }
   return {
@@ -75,7 +93,12 @@ export function gmailMailer(config: GoogleConfig, from: string, options: { timeo
     async wasSent(messageId: string) {
       const api = await gmail()
       try {
-        const { data } = await api.users.messages.list({ userId: 'me', q: `rfc822msgid:${messageId.replace(/^<|>$/g, '')}`, includeSpamTrash: true, maxResults: 1 })
+        const { data } = await api.users.messages.list({
+          userId: 'me',
+          q: `rfc822msgid:${messageId.replace(/^<|>$/g, '')}`,
+          includeSpamTrash: true,
+          maxResults: 1,
+        })
         return (data.messages ?? []).length > 0
       } catch (error) {
         throw mailFailure(error, 'users.messages.list')

@@ -29,4 +29,3 @@ export function googleReason(error: GoogleError): string {
   const data = error.response?.data as { error?: { message?: string; status?: string } } | undefined
   return data?.error?.message ?? error.message
 }
-

@@ -42,14 +42,36 @@ export function googleFailure(error: unknown, formId: string): AppError {
   const status = statusOf(e)
   const reason = googleReason(e)
   if (status === 401) {
-    return new AppError('upstream', 'google-auth', `Google refused rota's credentials (${reason}). Check GOOGLE_APPLICATION_CREDENTIALS / GOOGLE_CREDENTIALS_JSON / GOOGLE_ACCESS_TOKEN.`)
+    return new AppError(
+      'upstream',
+      'google-auth',
+      `Google refused rota's credentials (${reason}). Check GOOGLE_APPLICATION_CREDENTIALS / GOOGLE_CREDENTIALS_JSON / GOOGLE_ACCESS_TOKEN.`,
+    )
   }
   if (status === 403) {
-    return new AppError('upstream', 'google-permission', `rota may not read form ${formId} (${reason}). Share the form with the service account's email, or impersonate its owner (GOOGLE_IMPERSONATE).`)
+    return new AppError(
+      'upstream',
+      'google-permission',
+      `rota may not read form ${formId} (${reason}). Share the form with the service account's email, or impersonate its owner (GOOGLE_IMPERSONATE).`,
+    )
   }
-  if (status === 404) return new AppError('unprocessable', 'form-not-found', `Google Forms has no form ${formId} (use the id from the editor URL, /forms/d/<id>/edit).`)
-  if (status === 429) return new AppError('upstream', 'google-rate-limited', `Google Forms kept answering 429 (rate limited): ${reason}. Try again in a few minutes.`)
-  return new AppError('upstream', 'google-unavailable', `Google Forms did not answer as expected${status ? ` (${status})` : ''}: ${reason}`)
+  if (status === 404)
+    return new AppError(
+      'unprocessable',
+      'form-not-found',
+      `Google Forms has no form ${formId} (use the id from the editor URL, /forms/d/<id>/edit).`,
+    )
+  if (status === 429)
+    return new AppError(
+      'upstream',
+      'google-rate-limited',
+      `Google Forms kept answering 429 (rate limited): ${reason}. Try again in a few minutes.`,
+    )
+  return new AppError(
+    'upstream',
+    'google-unavailable',
+    `Google Forms did not answer as expected${status ? ` (${status})` : ''}: ${reason}`,
+  )
 }
 
 /**
@@ -64,7 +86,8 @@ export async function withRetry<T>(policy: RetryPolicy, run: () => Promise<T>): 
       return await run()
     } catch (error) {
       const status = statusOf(error as GoogleError)
-      const retryable = status === null ? (error as GoogleError).response === undefined : status === 429 || status >= 500
+      const retryable =
+        status === null ? (error as GoogleError).response === undefined : status === 429 || status >= 500
       if (!retryable || attempt >= policy.attempts) throw error
       const backoff = policy.baseDelayMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5)
       await sleep(Math.min(policy.maxDelayMs, retryAfterMs(error as GoogleError, Date.now()) ?? backoff))
@@ -84,15 +107,31 @@ export function createFormsClient(config: GoogleConfig, retry: RetryPolicy): For
     (client ??= import('googleapis')
       .then(({ google }) => {
         const auth = googleAuth(google, config, FORMS_SCOPES)
-        return auth ? google.forms({ version: 'v1', retry: false, auth, ...(config.apiRootUrl ? { rootUrl: config.apiRootUrl } : {}) }) : null
+        return auth
+          ? google.forms({
+              version: 'v1',
+              retry: false,
+              auth,
+              ...(config.apiRootUrl ? { rootUrl: config.apiRootUrl } : {}),
+            })
+          : null
       })
       .catch((error: unknown) => {
         client = null // a key file fixed later is read on the next try
-        throw new AppError('upstream', 'google-auth', `rota could not load its Google credentials: ${(error as Error).message}`)
+        throw new AppError(
+          'upstream',
+          'google-auth',
+          `rota could not load its Google credentials: ${(error as Error).message}`,
+        )
       }))
   const call = async <T>(formId: string, run: (forms: forms_v1.Forms) => Promise<T>): Promise<T> => {
     const forms = await connect()
-    if (!forms) throw new AppError('upstream', 'google-auth', 'rota has no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS_JSON (see README).')
+    if (!forms)
+      throw new AppError(
+        'upstream',
+        'google-auth',
+        'rota has no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS_JSON (see README).',
+      )
     try {
       return await withRetry(retry, () => run(forms))
     } catch (error) {
@@ -108,7 +147,11 @@ export function createFormsClient(config: GoogleConfig, retry: RetryPolicy): For
         const id = item.questionItem?.question?.questionId
         if (id) questions.push({ questionId: id, title: item.title ?? '' })
         for (const row of item.questionGroupItem?.questions ?? []) {
-          if (row.questionId) questions.push({ questionId: row.questionId, title: `${item.title ?? ''} ${row.rowQuestion?.title ?? ''}`.trim() })
+          if (row.questionId)
+            questions.push({
+              questionId: row.questionId,
+              title: `${item.title ?? ''} ${row.rowQuestion?.title ?? ''}`.trim(),
+            })
         }
       }
       const collection = data.settings?.emailCollectionType
@@ -123,12 +166,20 @@ export function createFormsClient(config: GoogleConfig, retry: RetryPolicy): For
       const all: FormResponse[] = []
       let pageToken: string | undefined
       do {
-        const { data } = await call(formId, (forms) => forms.forms.responses.list({ formId, pageSize: 5000, ...(pageToken ? { pageToken } : {}) }))
+        const { data } = await call(formId, (forms) =>
+          forms.forms.responses.list({ formId, pageSize: 5000, ...(pageToken ? { pageToken } : {}) }),
+        )
         for (const r of data.responses ?? []) {
           if (!r.responseId || !r.createTime) continue
           const answers: Record<string, string> = {}
           for (const [questionId, answer] of Object.entries(r.answers ?? {})) answers[questionId] = textOf(answer)
-          all.push({ responseId: r.responseId, createTime: r.createTime, lastSubmittedTime: r.lastSubmittedTime ?? null, respondentEmail: r.respondentEmail ?? null, answers })
+          all.push({
+            responseId: r.responseId,
+            createTime: r.createTime,
+            lastSubmittedTime: r.lastSubmittedTime ?? null,
+            respondentEmail: r.respondentEmail ?? null,
+            answers,
+          })
         }
         pageToken = data.nextPageToken ?? undefined
       } while (pageToken)

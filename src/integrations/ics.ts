@@ -90,13 +90,15 @@ export function scheduleToIcs(input: ScheduleIcsInput): string {
 
 /** Escapes a TEXT value (RFC 5545 section 3.3.11): backslash, semicolon and comma get a backslash, any line break becomes `\n`, and other control characters, which TEXT may not hold, become spaces. */
 export function escapeText(value: string): string {
-  return value
-    .replace(/\\/g, '\\\\')
-    .replace(/;/g, '\\;')
-    .replace(/,/g, '\\,')
-    .replace(/\r\n|\r|\n/g, '\\n')
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-    .replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ' ')
+  return (
+    value
+      .replace(/\\/g, '\\\\')
+      .replace(/;/g, '\\;')
+      .replace(/,/g, '\\,')
+      .replace(/\r\n|\r|\n/g, '\\n')
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+      .replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ' ')
+  )
 }
 
 /** Folds a content line so no physical line exceeds 75 octets (RFC 5545 section 3.1): each continuation starts with one space, and a break never falls inside a UTF-8 character. */
@@ -153,7 +155,14 @@ function utf8Length(char: string): number {
 }
 
 function callSummary(call: PlannedCall): string {
-  const state = call.status === 'planned' ? 'planned' : call.status === 'closed' ? 'closed' : call.status === 'cancelled' ? 'cancelled' : 'open'
+  const state =
+    call.status === 'planned'
+      ? 'planned'
+      : call.status === 'closed'
+        ? 'closed'
+        : call.status === 'cancelled'
+          ? 'cancelled'
+          : 'open'
   return `Call for volunteers ${state} (${seatPhrase(call.seatsToFill)})`
 }
 

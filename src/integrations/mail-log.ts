@@ -49,7 +49,10 @@ export function logMailer(folder: string, log: Log): Mailer {
       } catch (error) {
         throw new MailError('retryable', `could not write ${file}: ${(error as Error).message}`)
       }
-      log.info({ toHash: recipientHash(mail.to), messageId: mail.messageId, file }, 'email written (MAIL_TRANSPORT=log)')
+      log.info(
+        { toHash: recipientHash(mail.to), messageId: mail.messageId, file },
+        'email written (MAIL_TRANSPORT=log)',
+      )
       return { providerId: path.basename(file) }
     },
     async wasSent(messageId: string) {

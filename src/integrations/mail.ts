@@ -79,7 +79,17 @@ export function loadMailComposer(): Promise<typeof MailComposerClass> {
 }
 
 /** The headers rota writes, each exactly once: anything else in a composed message is refused. */
-const HEADERS = ['auto-submitted', 'content-transfer-encoding', 'content-type', 'date', 'from', 'message-id', 'mime-version', 'subject', 'to']
+const HEADERS = [
+  'auto-submitted',
+  'content-transfer-encoding',
+  'content-type',
+  'date',
+  'from',
+  'message-id',
+  'mime-version',
+  'subject',
+  'to',
+]
 
 function refuse(header: string, why: string): MailError {
   // The header's name, never its value: values carry personal data, and this ends up in logs.
@@ -95,9 +105,13 @@ function sender(from: string): { name: string; address: string } {
   noLineBreak('From', from)
   const match = /^(.*)<([^<>]*)>\s*$/.exec(from)
   const address = (match ? match[2]! : from).trim()
-  const name = (match ? match[1]! : '').trim().replace(/^"(.*)"$/, '$1').replace(/\\(.)/g, '$1')
+  const name = (match ? match[1]! : '')
+    .trim()
+    .replace(/^"(.*)"$/, '$1')
+    .replace(/\\(.)/g, '$1')
   // A single-label domain (rota@localhost, the default of the log transport) is allowed here only.
-  if (!isEmailAddress(address) && !isEmailAddress(`${address}.invalid`)) throw refuse('From', 'its address is not a valid email address')
+  if (!isEmailAddress(address) && !isEmailAddress(`${address}.invalid`))
+    throw refuse('From', 'its address is not a valid email address')
   return { name, address }
 }
 
@@ -146,6 +160,12 @@ export async function toRfc822(mail: OutgoingMail): Promise<string> {
     .sort()
   // (A blank subject is left out rather than written empty.)
   const expected = mail.subject.trim() === '' ? HEADERS.filter((name) => name !== 'subject') : HEADERS
-  if (names.join() !== expected.join()) throw new MailError('permanent', `rota refuses to send a message whose headers are not the expected ones (${names.join(', ')})`, null, false)
+  if (names.join() !== expected.join())
+    throw new MailError(
+      'permanent',
+      `rota refuses to send a message whose headers are not the expected ones (${names.join(', ')})`,
+      null,
+      false,
+    )
   return text
 }

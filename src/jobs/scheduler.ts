@@ -30,7 +30,8 @@ export function startScheduler(deps: Deps, log: Log): { stop(): Promise<void> } 
           try {
             const results = await syncOpenCalls(deps.database.db, deps.forms, deps.clock())
             for (const result of results) {
-              if ('error' in result) log.error({ callId: result.callId, err: result.error }, 'scheduled Google Forms sync failed')
+              if ('error' in result)
+                log.error({ callId: result.callId, err: result.error }, 'scheduled Google Forms sync failed')
               else log.info({ callId: result.callId, ...result.counts }, 'scheduled Google Forms sync')
             }
           } catch (error) {
@@ -51,7 +52,9 @@ export function startScheduler(deps: Deps, log: Log): { stop(): Promise<void> } 
             const { outbox } = report
             const busy = report.actions.length > 0 || Object.values(outbox).some((n) => n > 0)
             if (busy) log.info({ actions: report.actions, outbox }, 'tick')
-            for (const action of report.actions) if (action.type === 'close-failed') log.error({ action }, 'tick could not close a call; it tries again next tick')
+            for (const action of report.actions)
+              if (action.type === 'close-failed')
+                log.error({ action }, 'tick could not close a call; it tries again next tick')
           } catch (error) {
             log.error({ err: error }, 'tick failed; the next tick tries again')
           }

@@ -2,7 +2,15 @@ import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/calls.js'
 import { AppError, invalid, isUuid, type FieldProblem } from '../errors.js'
-import { addDays, compareInstants, epochNanos, formatInstant, instantFromDate, instantFromEpochNanos, type Instant } from '../domain/time.js'
+import {
+  addDays,
+  compareInstants,
+  epochNanos,
+  formatInstant,
+  instantFromDate,
+  instantFromEpochNanos,
+  type Instant,
+} from '../domain/time.js'
 import type { CallStatus } from '../domain/lifecycle.js'
 import type { SeatCounts } from '../domain/policy.js'
 import { defaultTermStart } from '../domain/terms.js'
@@ -44,9 +52,12 @@ export function callNotFound(id: string): AppError {
   return new AppError('not-found', 'call-not-found', `There is no call ${id}`)
 }
 
-
 /** The call and its team, or a 404 (an id that is not a UUID names no call either). */
-export async function requireCall(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<queries.CallWithTeam> {
+export async function requireCall(
+  db: Db,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<queries.CallWithTeam> {
   const found = isUuid(id) ? await queries.findCall(db, id, options) : null
   if (!found) throw callNotFound(id)
   return found
@@ -77,8 +88,13 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
     const others = await queries.activeCalls(tx, team.id)
     const previous = others.filter((c) => compareInstants(c.opensAt, opensAt) < 0).at(-1)
     termStart ??= defaultTermStart(closesAt, previous?.termStart ?? null, team.policy)
-    if (compareInstants(closesAt, opensAt) <= 0) problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
-    if (compareInstants(termStart, closesAt) < 0) problems.push({ field: 'body.termStart', message: 'must not be before closesAt (terms start once the call has closed)' })
+    if (compareInstants(closesAt, opensAt) <= 0)
+      problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
+    if (compareInstants(termStart, closesAt) < 0)
+      problems.push({
+        field: 'body.termStart',
+        message: 'must not be before closesAt (terms start once the call has closed)',
+      })
     if (problems.length > 0) throw invalid('invalid-call', problems)
 
     checkNoOverlap(others, opensAt, closesAt)
@@ -127,7 +143,11 @@ export async function editCall(db: Db, id: string, patch: CallPatch, now: Date):
     const { call } = await requireCall(tx, id, { forUpdate: true })
     const status = callStatus(call, now)
     if (status !== 'scheduled' || call.openedAt !== null) {
-      throw new AppError('conflict', status === 'cancelled' ? 'call-cancelled' : 'call-already-open', `This call is ${status}; only a call that has not opened yet can be changed`)
+      throw new AppError(
+        'conflict',
+        status === 'cancelled' ? 'call-cancelled' : 'call-already-open',
+        `This call is ${status}; only a call that has not opened yet can be changed`,
+      )
     }
     const problems: FieldProblem[] = []
     const boundary = (value: string, field: string) => readInstant(value, field, { microseconds: true, problems })
@@ -145,10 +165,18 @@ export async function editCall(db: Db, id: string, patch: CallPatch, now: Date):
     const stored = call.termStart
     const termStart =
       givenTermStart ??
-      (compareInstants(stored, newClosesAt) >= 0 ? stored : defaultTermStart(newClosesAt, previous?.termStart ?? null, team.policy))
-    if (compareInstants(opensAt, instantFromDate(now)) <= 0) problems.push({ field: 'body.opensAt', message: 'must be in the future' })
-    if (compareInstants(newClosesAt, opensAt) <= 0) problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
-    if (compareInstants(termStart, newClosesAt) < 0) problems.push({ field: 'body.termStart', message: 'must not be before closesAt (terms start once the call has closed)' })
+      (compareInstants(stored, newClosesAt) >= 0
+        ? stored
+        : defaultTermStart(newClosesAt, previous?.termStart ?? null, team.policy))
+    if (compareInstants(opensAt, instantFromDate(now)) <= 0)
+      problems.push({ field: 'body.opensAt', message: 'must be in the future' })
+    if (compareInstants(newClosesAt, opensAt) <= 0)
+      problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
+    if (compareInstants(termStart, newClosesAt) < 0)
+      problems.push({
+        field: 'body.termStart',
+        message: 'must not be before closesAt (terms start once the call has closed)',
+      })
     if (problems.length > 0) throw invalid('invalid-call', problems)
     checkNoOverlap(others, opensAt, newClosesAt)
     const row = await queries.updateCall(tx, id, {

@@ -40,7 +40,9 @@ function questionId(form: FormInfo, title: string, field: string): string {
   throw new AppError(
     'unprocessable',
     matches.length === 0 ? 'question-not-found' : 'question-ambiguous',
-    matches.length === 0 ? `${field}: the form has no question titled "${title}" (its questions: ${known})` : `${field}: ${matches.length} questions of the form are titled "${title}"; rename them so that one matches`,
+    matches.length === 0
+      ? `${field}: the form has no question titled "${title}" (its questions: ${known})`
+      : `${field}: ${matches.length} questions of the form are titled "${title}"; rename them so that one matches`,
     { field, title },
   )
 }
@@ -49,7 +51,13 @@ function questionId(form: FormInfo, title: string, field: string): string {
  * Links a call to a Google Form: reads the form and maps each question title to its question id,
  * so that later syncs read answers by id. Without an email question the form must collect emails.
  */
-export async function linkForm(db: Db, forms: FormsClient, callId: string, input: { formId: string; questions: QuestionTitles }, now: Date): Promise<FormLinkView> {
+export async function linkForm(
+  db: Db,
+  forms: FormsClient,
+  callId: string,
+  input: { formId: string; questions: QuestionTitles },
+  now: Date,
+): Promise<FormLinkView> {
   await requireCall(db, callId)
   const form = await forms.getForm(input.formId)
   const ids = {
@@ -68,7 +76,11 @@ export async function linkForm(db: Db, forms: FormsClient, callId: string, input
     callId,
     formId: input.formId,
     formTitle: oneLine(form.title),
-    questions: { name: input.questions.name, institution: input.questions.institution, email: input.questions.email ?? null },
+    questions: {
+      name: input.questions.name,
+      institution: input.questions.institution,
+      email: input.questions.email ?? null,
+    },
     questionIds: ids,
     updatedAt: now,
   })
@@ -78,7 +90,12 @@ export async function linkForm(db: Db, forms: FormsClient, callId: string, input
 export async function getFormLink(db: Db, callId: string): Promise<FormLinkView> {
   await requireCall(db, callId)
   const row = await queries.findCallForm(db, callId)
-  if (!row) throw new AppError('not-found', 'no-form-linked', 'No Google Form is linked to this call: PUT /calls/{id}/form first')
+  if (!row)
+    throw new AppError(
+      'not-found',
+      'no-form-linked',
+      'No Google Form is linked to this call: PUT /calls/{id}/form first',
+    )
   return view(row)
 }
 
@@ -138,17 +155,33 @@ export async function syncCall(db: Db, forms: FormsClient, callId: string, now: 
           lastSubmittedAt: r.lastSubmittedTime === null ? null : parseInstant(r.lastSubmittedTime),
           // Google's text is stored as one line of valid Unicode: a NUL would fail the whole sync.
           name: oneLine(r.answers[ids.name] ?? ''),
-          email: checkedEmail(r.responseId, (ids.email === null ? r.respondentEmail : r.answers[ids.email]) ?? '', warnings),
+          email: checkedEmail(
+            r.responseId,
+            (ids.email === null ? r.respondentEmail : r.answers[ids.email]) ?? '',
+            warnings,
+          ),
           institution: oneLine(r.answers[ids.institution] ?? '') || null,
           where: `response ${r.responseId}`,
         }
       } catch (error) {
-        if (error instanceof InvalidInstantError) throw new AppError('upstream', 'google-unavailable', `Google Forms sent an unreadable timestamp for response ${r.responseId}: ${error.message}`)
+        if (error instanceof InvalidInstantError)
+          throw new AppError(
+            'upstream',
+            'google-unavailable',
+            `Google Forms sent an unreadable timestamp for response ${r.responseId}: ${error.message}`,
+          )
         throw error
       }
     })
   const counts = await importResponses(db, callId, incoming, 'google', now, { missingAreDeleted: true })
-  return { fetched: fetched.length, inserted: counts.inserted, updated: counts.updated, unchanged: counts.unchanged, deletedUpstream: counts.deletedUpstream ?? 0, warnings }
+  return {
+    fetched: fetched.length,
+    inserted: counts.inserted,
+    updated: counts.updated,
+    unchanged: counts.unchanged,
+    deletedUpstream: counts.deletedUpstream ?? 0,
+    warnings,
+  }
 }
 
 /** Whether a call reads its responses from a Google Form. */
@@ -160,7 +193,11 @@ export async function hasForm(db: Db, callId: string): Promise<boolean> {
  * Syncs every call that is open at `now` and has a linked form, one by one; a failure of one call
  * is reported and does not stop the others (the next tick tries again).
  */
-export async function syncOpenCalls(db: Db, forms: FormsClient, now: Date): Promise<Array<{ callId: string; counts: SyncResult } | { callId: string; error: unknown }>> {
+export async function syncOpenCalls(
+  db: Db,
+  forms: FormsClient,
+  now: Date,
+): Promise<Array<{ callId: string; counts: SyncResult } | { callId: string; error: unknown }>> {
   const results: Array<{ callId: string; counts: SyncResult } | { callId: string; error: unknown }> = []
   for (const link of await queries.listCallForms(db)) {
     const { call } = await requireCall(db, link.callId)
@@ -178,18 +215,36 @@ export async function syncOpenCalls(db: Db, forms: FormsClient, now: Date): Prom
  * Closes a call as `closeCall` does, after syncing its linked form once more so that the selection
  * sees every response; if Google fails, nothing is closed and staff see why.
  */
-export async function closeCallAfterSync(db: Db, forms: FormsClient, callId: string, options: CloseOptions, clock: () => Date): Promise<SelectionView> {
+export async function closeCallAfterSync(
+  db: Db,
+  forms: FormsClient,
+  callId: string,
+  options: CloseOptions,
+  clock: () => Date,
+): Promise<SelectionView> {
   await syncBeforeClose(db, forms, callId, options, clock)
   return closeCall(db, callId, options, clock())
 }
 
 /** As `closeCallAfterSync`, for the tick: a call whose selection needs review is held for staff (`closeOrHoldCall`). */
-export async function closeOrHoldAfterSync(db: Db, forms: FormsClient, callId: string, options: CloseOptions, clock: () => Date): Promise<CloseOutcome> {
+export async function closeOrHoldAfterSync(
+  db: Db,
+  forms: FormsClient,
+  callId: string,
+  options: CloseOptions,
+  clock: () => Date,
+): Promise<CloseOutcome> {
   await syncBeforeClose(db, forms, callId, options, clock)
   return closeOrHoldCall(db, callId, options, clock())
 }
 
-async function syncBeforeClose(db: Db, forms: FormsClient, callId: string, options: CloseOptions, clock: () => Date): Promise<void> {
+async function syncBeforeClose(
+  db: Db,
+  forms: FormsClient,
+  callId: string,
+  options: CloseOptions,
+  clock: () => Date,
+): Promise<void> {
   const { call } = await requireCall(db, callId)
   if (!call.closedAt && !call.cancelledAt && (await hasForm(db, callId))) {
     const status = callStatus(call, clock())

@@ -20,8 +20,16 @@ export interface ReadInstantOptions {
  * all are read.
  */
 export function readInstant(value: string, field: string, options?: ReadInstantOptions): Instant
-export function readInstant(value: string, field: string, options: ReadInstantOptions & { problems: FieldProblem[] }): Instant | null
-export function readInstant(value: string, field: string, options: ReadInstantOptions & { problems?: FieldProblem[] } = {}): Instant | null {
+export function readInstant(
+  value: string,
+  field: string,
+  options: ReadInstantOptions & { problems: FieldProblem[] },
+): Instant | null
+export function readInstant(
+  value: string,
+  field: string,
+  options: ReadInstantOptions & { problems?: FieldProblem[] } = {},
+): Instant | null {
   let problem: string
   try {
     const instant = parseInstant(value)

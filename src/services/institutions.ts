@@ -28,7 +28,6 @@ function view(row: queries.InstitutionRow): InstitutionView {
   return { id: row.id, name: row.name, aliases: row.aliases, consortium: row.consortium }
 }
 
-
 export function institutionNotFound(id: string): AppError {
   return new AppError('not-found', 'institution-not-found', `There is no institution "${id}"`)
 }
@@ -61,7 +60,10 @@ function checkNames(rawName: string, rawAliases: readonly string[]): CheckedName
       return null
     }
     if (isUnaffiliated(text)) {
-      problems.push({ field, message: `"${text}" means "no institution" (volunteers who write it count as unaffiliated), so it cannot name one` })
+      problems.push({
+        field,
+        message: `"${text}" means "no institution" (volunteers who write it count as unaffiliated), so it cannot name one`,
+      })
       return null
     }
     if (sources.has(normalised)) return null
@@ -162,7 +164,12 @@ export async function createInstitution(db: Db, input: InstitutionInput, now: Da
  * Renames an institution, replaces its aliases or changes its consortium membership; names it gives
  * up are free for other institutions at once. Refused when a new name is another institution's.
  */
-export async function updateInstitution(db: Db, id: string, patch: InstitutionPatch, now: Date): Promise<InstitutionView> {
+export async function updateInstitution(
+  db: Db,
+  id: string,
+  patch: InstitutionPatch,
+  now: Date,
+): Promise<InstitutionView> {
   if (!isUuid(id)) throw institutionNotFound(id)
   return retryOnNameRace(() =>
     db.transaction(async (tx) => {

@@ -18,7 +18,8 @@ export function readJsonResponses(items: JsonResponse[]): IncomingResponse[] {
   items.forEach((item, index) => {
     const email = item.email.trim()
     const problem = email === '' ? null : emailAddressProblem(email)
-    if (problem !== null) problems.push({ field: `body.responses[${index}].email`, message: `must be an email address: it ${problem}` })
+    if (problem !== null)
+      problems.push({ field: `body.responses[${index}].email`, message: `must be an email address: it ${problem}` })
   })
   const byIndex = (list: FieldProblem[]) => list.sort((a, b) => indexOf(a) - indexOf(b))
   try {

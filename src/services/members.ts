@@ -7,7 +7,12 @@ import { findTeamById, type TeamRow } from '../db/queries/teams.js'
 import { findResponses } from '../db/queries/responses.js'
 import { AppError, invalid, isUuid, refused } from '../errors.js'
 import { appointmentFieldProblems, appointmentIntoCall, decideAppointment } from '../domain/appointment.js'
-import { buildInstitutionIndex, matchInstitution, type InstitutionIndex, type InstitutionMatch } from '../domain/institutions.js'
+import {
+  buildInstitutionIndex,
+  matchInstitution,
+  type InstitutionIndex,
+  type InstitutionMatch,
+} from '../domain/institutions.js'
 import { effectiveEnd, remainderOfTerm, servesAt, type RosterMember } from '../domain/roster.js'
 import { normaliseEmail, type Category, type Seat, type SeatSlot } from '../domain/selection.js'
 import { compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
@@ -54,9 +59,13 @@ async function teamState(db: Db, teamId: string): Promise<TeamState> {
   // Sequential: in a transaction both queries share one connection.
   const rows = await queries.listMembers(db, teamId)
   const institutions = await listInstitutions(db)
-  const index = buildInstitutionIndex(institutions.map((i) => ({ id: i.id, name: i.name, aliases: i.aliases, consortium: i.consortium })))
+  const index = buildInstitutionIndex(
+    institutions.map((i) => ({ id: i.id, name: i.name, aliases: i.aliases, consortium: i.consortium })),
+  )
   const roster = rows.map(({ member, institutionName }) => {
-    const match = member.institutionId ? ({ kind: 'known', key: `id:${member.institutionId}` } as const) : matchInstitution(member.institutionText, index)
+    const match = member.institutionId
+      ? ({ kind: 'known', key: `id:${member.institutionId}` } as const)
+      : matchInstitution(member.institutionText, index)
     return {
       id: member.id,
       name: member.name,
@@ -116,14 +125,19 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
     const state = await teamState(tx, team.id)
     const match = matchInstitution(input.institution ?? null, state.index)
     const termStart = instantField(input.termStart, 'body.termStart') ?? instantFromDate(now)
-    const termEnd: Instant | null | undefined = input.termEnd === null ? null : instantField(input.termEnd, 'body.termEnd')
+    const termEnd: Instant | null | undefined =
+      input.termEnd === null ? null : instantField(input.termEnd, 'body.termEnd')
     let slot: SeatSlot | null = null
     if (input.callId !== undefined) {
       const into = appointmentIntoCall(input.seat)
       if (!into.ok) throw refused(into.refusal)
       slot = await nextEmptySlot(tx, team, input.callId, into.category, state.rows)
     }
-    const decision = decideAppointment({ email, seat: input.seat, institution: match, termStart, termEnd, slot, override: input.override ?? false }, team.policy, state.roster)
+    const decision = decideAppointment(
+      { email, seat: input.seat, institution: match, termStart, termEnd, slot, override: input.override ?? false },
+      team.policy,
+      state.roster,
+    )
     if (!decision.ok) throw refused(decision.refusal)
 
     const row = await queries.insertMember(tx, {
@@ -146,13 +160,31 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
 }
 
 /** The lowest seat slot of a closed call, in `seat`'s category, that nobody was selected or appointed into. */
-async function nextEmptySlot(db: Db, team: TeamRow, callId: string, seat: Category, rows: queries.MemberWithInstitution[]): Promise<SeatSlot> {
+async function nextEmptySlot(
+  db: Db,
+  team: TeamRow,
+  callId: string,
+  seat: Category,
+  rows: queries.MemberWithInstitution[],
+): Promise<SeatSlot> {
   const { call } = await requireCall(db, callId)
-  if (call.teamId !== team.id) throw invalid('invalid-member', [{ field: 'body.callId', message: `is a call of another team` }])
+  if (call.teamId !== team.id)
+    throw invalid('invalid-member', [{ field: 'body.callId', message: `is a call of another team` }])
   const selection = await findSelection(db, callId)
-  if (!selection) throw new AppError('conflict', 'call-not-closed', 'Appointments into a call fill its shortfall, which is known once the call is closed')
-  const takenByMembers = new Set(rows.filter((r) => r.member.callId === callId && r.member.seat === seat && r.member.slot !== null).map((r) => r.member.slot))
-  const slot = (selection.slots as SeatSlot[]).find((s) => s.category === seat && s.responseId === null && !takenByMembers.has(s.index))
+  if (!selection)
+    throw new AppError(
+      'conflict',
+      'call-not-closed',
+      'Appointments into a call fill its shortfall, which is known once the call is closed',
+    )
+  const takenByMembers = new Set(
+    rows
+      .filter((r) => r.member.callId === callId && r.member.seat === seat && r.member.slot !== null)
+      .map((r) => r.member.slot),
+  )
+  const slot = (selection.slots as SeatSlot[]).find(
+    (s) => s.category === seat && s.responseId === null && !takenByMembers.has(s.index),
+  )
   if (!slot) throw new AppError('conflict', 'no-empty-slot', `Every ${seat} seat of this call is filled`)
   return slot
 }
@@ -169,7 +201,12 @@ export interface StepDown {
  * who is still eligible then (not on the team, institution not on the team) serves the remainder
  * of the term ("they are asked to help find a volunteer replacement").
  */
-export async function stepDown(db: Db, memberId: string, input: StepDown, now: Date): Promise<{ member: MemberView; replacement: MemberView | null; vacancy: boolean }> {
+export async function stepDown(
+  db: Db,
+  memberId: string,
+  input: StepDown,
+  now: Date,
+): Promise<{ member: MemberView; replacement: MemberView | null; vacancy: boolean }> {
   return db.transaction(async (tx) => {
     const found = isUuid(memberId) ? await queries.findMember(tx, memberId) : null
     if (!found) throw new AppError('not-found', 'member-not-found', `There is no member ${memberId}`)
@@ -177,11 +214,17 @@ export async function stepDown(db: Db, memberId: string, input: StepDown, now: D
     const team = (await findTeamById(tx, found.teamId, { forUpdate: true }))!
     const member = (await queries.findMember(tx, memberId, { forUpdate: true }))!
     const reason = input.reason.trim()
-    if (reason === '') throw invalid('invalid-step-down', [{ field: 'body.reason', message: 'must say why (it is kept on record)' }])
-    const requested = input.effective === undefined ? instantFromDate(now) : instantField(input.effective, 'body.effective')!
+    if (reason === '')
+      throw invalid('invalid-step-down', [{ field: 'body.reason', message: 'must say why (it is kept on record)' }])
+    const requested =
+      input.effective === undefined ? instantFromDate(now) : instantField(input.effective, 'body.effective')!
     const departing = { termStart: member.termStart, termEnd: member.termEnd, endedAt: member.endedAt }
     if (departing.endedAt !== null) {
-      throw new AppError('conflict', 'already-stepped-down', `${member.name} already stepped down (effective ${formatInstant(departing.endedAt)})`)
+      throw new AppError(
+        'conflict',
+        'already-stepped-down',
+        `${member.name} already stepped down (effective ${formatInstant(departing.endedAt)})`,
+      )
     }
     const end = effectiveEnd(departing)
     if (end !== null && compareInstants(requested, end) >= 0) {
@@ -193,10 +236,17 @@ export async function stepDown(db: Db, memberId: string, input: StepDown, now: D
 
     let replacement: MemberView | null = null
     if (input.replacement === 'next-alternate' && member.seat !== 'staff') {
-      if (!member.callId) throw new AppError('conflict', 'no-alternates', `${member.name} was not selected by a call, so there are no alternates to promote`)
+      if (!member.callId)
+        throw new AppError(
+          'conflict',
+          'no-alternates',
+          `${member.name} was not selected by a call, so there are no alternates to promote`,
+        )
       replacement = await promoteAlternate(tx, team, member, departing, effective, reason)
     }
-    const institutionName = ended.institutionId ? ((await findInstitutionById(tx, ended.institutionId))?.name ?? null) : null
+    const institutionName = ended.institutionId
+      ? ((await findInstitutionById(tx, ended.institutionId))?.name ?? null)
+      : null
     return {
       member: view({ member: ended, institutionName }),
       replacement,
@@ -220,10 +270,17 @@ async function promoteAlternate(
   const serving = state.roster.filter((m) => m.id !== member.id && servesAt(m, term.termStart))
   const alreadyMembers = new Set(state.rows.map((r) => r.member.responseId).filter((id) => id !== null))
   const emails = new Set(serving.map((m) => normaliseEmail(m.email)))
-  const institutionsHeld = new Set(serving.filter((m) => m.seat !== 'staff' && m.institutionKey !== null).map((m) => m.institutionKey))
-  const alternates = (await listDecisions(db, selection.id)).filter((d) => d.decision.outcome === 'alternate' && d.decision.seat === member.seat)
+  const institutionsHeld = new Set(
+    serving.filter((m) => m.seat !== 'staff' && m.institutionKey !== null).map((m) => m.institutionKey),
+  )
+  const alternates = (await listDecisions(db, selection.id)).filter(
+    (d) => d.decision.outcome === 'alternate' && d.decision.seat === member.seat,
+  )
   if (alternates.length === 0) return null
-  const contacts = await findResponses(db, alternates.map((a) => a.decision.responseId))
+  const contacts = await findResponses(
+    db,
+    alternates.map((a) => a.decision.responseId),
+  )
   const byId = new Map(contacts.map((c) => [c.id, c]))
   for (const alternate of alternates) {
     const contact = byId.get(alternate.decision.responseId)!

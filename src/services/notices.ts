@@ -51,7 +51,12 @@ const AUDIENCE_MISSING: Record<string, string> = {
  * whose key is already in the outbox (another instance, or an earlier tick, queued it) is left
  * alone. Returns the rows this call inserted.
  */
-export async function queueNotices(db: Db, from: string, notices: readonly Notice[], now: Date): Promise<outboxQueries.OutboxRow[]> {
+export async function queueNotices(
+  db: Db,
+  from: string,
+  notices: readonly Notice[],
+  now: Date,
+): Promise<outboxQueries.OutboxRow[]> {
   const templates = new Map<string, Template>()
   const rows: outboxQueries.NewOutboxRow[] = []
   for (const notice of notices) {
@@ -83,7 +88,12 @@ export async function queueNotices(db: Db, from: string, notices: readonly Notic
 }
 
 /** One notice: see queueNotices. Returns the new row, or null when its key was already queued. */
-export async function queueNotice(db: Db, from: string, notice: Notice, now: Date): Promise<outboxQueries.OutboxRow | null> {
+export async function queueNotice(
+  db: Db,
+  from: string,
+  notice: Notice,
+  now: Date,
+): Promise<outboxQueries.OutboxRow | null> {
   return (await queueNotices(db, from, [notice], now))[0] ?? null
 }
 
@@ -117,7 +127,11 @@ export async function seatsOffered(db: Db, team: TeamRow, call: CallRow): Promis
   return seatsToFill(team.policy, members, call.termStart)
 }
 
-export const SEAT_NAMES: Record<string, string> = { consortium: 'IIIF Consortium', community: 'community', staff: 'staff' }
+export const SEAT_NAMES: Record<string, string> = {
+  consortium: 'IIIF Consortium',
+  community: 'community',
+  staff: 'staff',
+}
 
 /**
  * The emails a closed call causes, queued in the closing transaction: `call-results` to the list
@@ -136,7 +150,10 @@ export async function queueResultNotices(
 ): Promise<number> {
   const base = callValues(team, call, selection.seats)
   const selected = selection.decisions.filter((d) => d.outcome === 'selected')
-  const newMembers = selected.length === 0 ? '(no volunteers were selected)' : selected.map((d) => `- ${d.name}${d.institution ? ` (${d.institution})` : ''}`).join('\n')
+  const newMembers =
+    selected.length === 0
+      ? '(no volunteers were selected)'
+      : selected.map((d) => `- ${d.name}${d.institution ? ` (${d.institution})` : ''}`).join('\n')
   const shortfall = {
     shortfallConsortium: String(selection.shortfall.consortium),
     shortfallCommunity: String(selection.shortfall.community),
@@ -144,7 +161,14 @@ export async function queueResultNotices(
   }
   const notices: Notice[] = []
   const queue = (notice: Notice) => notices.push(notice)
-  queue({ team, kind: 'call-results', key: `call:${call.id}:call-results`, to: team.mailingList, values: { ...base, ...shortfall, newMembers }, callId: call.id })
+  queue({
+    team,
+    kind: 'call-results',
+    key: `call:${call.id}:call-results`,
+    to: team.mailingList,
+    values: { ...base, ...shortfall, newMembers },
+    callId: call.id,
+  })
 
   const rank = { selected: 0, alternate: 1, excluded: 2 } as const
   const best = new Map<string, Decision>()
@@ -160,7 +184,8 @@ export async function queueResultNotices(
   }
   const outcomeNotice = (decision: Decision, key: string, to: string | null): Notice => ({
     team,
-    kind: decision.outcome === 'selected' ? 'selected' : decision.outcome === 'alternate' ? 'alternate' : 'not-selected',
+    kind:
+      decision.outcome === 'selected' ? 'selected' : decision.outcome === 'alternate' ? 'alternate' : 'not-selected',
     key,
     to,
     toName: decision.name,
@@ -173,11 +198,20 @@ export async function queueResultNotices(
     },
     callId: call.id,
   })
-  for (const [email, decision] of best) queue(outcomeNotice(decision, `call:${call.id}:result:${email}`, emails.get(decision.responseId)!.trim()))
-  for (const decision of unaddressed) queue(outcomeNotice(decision, `call:${call.id}:result:response:${decision.responseId}`, null))
+  for (const [email, decision] of best)
+    queue(outcomeNotice(decision, `call:${call.id}:result:${email}`, emails.get(decision.responseId)!.trim()))
+  for (const decision of unaddressed)
+    queue(outcomeNotice(decision, `call:${call.id}:result:response:${decision.responseId}`, null))
 
   if (selection.shortfall.consortium + selection.shortfall.community > 0) {
-    queue({ team, kind: 'shortfall', key: `call:${call.id}:shortfall`, to: team.staffEmail, values: { ...base, ...shortfall, newMembers }, callId: call.id })
+    queue({
+      team,
+      kind: 'shortfall',
+      key: `call:${call.id}:shortfall`,
+      to: team.staffEmail,
+      values: { ...base, ...shortfall, newMembers },
+      callId: call.id,
+    })
   }
   return (await queueNotices(db, from, notices, now)).length
 }

@@ -43,7 +43,15 @@ function view(row: queries.OutboxRow, team: string): OutboxMessageView {
 }
 
 function mailOf(row: queries.OutboxRow, from: string): OutgoingMail {
-  return { messageId: row.messageId, from, to: row.toAddress!, toName: row.toName, subject: row.subject, body: row.body, date: row.createdAt }
+  return {
+    messageId: row.messageId,
+    from,
+    to: row.toAddress!,
+    toName: row.toName,
+    subject: row.subject,
+    body: row.body,
+    date: row.createdAt,
+  }
 }
 
 /** Wait before the next try of a message that has had `attempts`: doubling from the base, Retry-After honoured, at most an hour. */
@@ -61,7 +69,10 @@ export function retryDelayMs(attempts: number, baseMs: number, retryAfterMs: num
  * message whose last attempt got an answer that does not prove a rejection (429, 5xx…): Gmail may
  * have stored it all the same.
  */
-export async function deliverOutbox(deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>, options: { limit?: number } = {}): Promise<DeliveryReport> {
+export async function deliverOutbox(
+  deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>,
+  options: { limit?: number } = {},
+): Promise<DeliveryReport> {
   const { db } = deps.database
   const mail = deps.config.mail
   const report: DeliveryReport = { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0 }
@@ -81,22 +92,57 @@ export async function deliverOutbox(deps: Pick<Deps, 'database' | 'mailer' | 'co
       const reason = error instanceof Error ? error.message : String(error)
       const giveUp = (error instanceof MailError && error.kind === 'permanent') || row.attempts >= mail.maxAttempts
       if (giveUp) {
-        const moved = await queries.transition(db, row.id, 'sending', { status: 'unknown', lastError: `rota cannot tell whether this email went out: ${reason}`, updatedAt: deps.clock() }, row.claimId)
+        const moved = await queries.transition(
+          db,
+          row.id,
+          'sending',
+          {
+            status: 'unknown',
+            lastError: `rota cannot tell whether this email went out: ${reason}`,
+            updatedAt: deps.clock(),
+          },
+          row.claimId,
+        )
         if (moved) report.unknown++
       } else {
-        await queries.transition(db, row.id, 'sending', { lastError: `could not check yet whether this email went out: ${reason}`, attempts: row.attempts + 1, updatedAt: deps.clock() }, row.claimId)
+        await queries.transition(
+          db,
+          row.id,
+          'sending',
+          {
+            lastError: `could not check yet whether this email went out: ${reason}`,
+            attempts: row.attempts + 1,
+            updatedAt: deps.clock(),
+          },
+          row.claimId,
+        )
       }
       continue
     }
     if (sentBefore) {
       const now = deps.clock()
-      if (await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, lastError: null, updatedAt: now }, row.claimId)) report.confirmed++
+      if (
+        await queries.transition(
+          db,
+          row.id,
+          'sending',
+          { status: 'sent', sentAt: now, lastError: null, updatedAt: now },
+          row.claimId,
+        )
+      )
+        report.confirmed++
       continue
     }
     // Not at the provider: send it under a fresh claim — unless another instance claimed it while
     // this one was asking (then that one decides).
     const now = deps.clock()
-    const claimed = await queries.transition(db, row.id, 'sending', { attempts: row.attempts + 1, claimedAt: now, claimId: queries.newClaimId(), updatedAt: now }, row.claimId)
+    const claimed = await queries.transition(
+      db,
+      row.id,
+      'sending',
+      { attempts: row.attempts + 1, claimedAt: now, claimId: queries.newClaimId(), updatedAt: now },
+      row.claimId,
+    )
     if (!claimed) continue
     await sendClaimed(deps, claimed, report, 'resent')
   }
@@ -118,21 +164,49 @@ export async function deliverOutbox(deps: Pick<Deps, 'database' | 'mailer' | 'co
  * `pending`, the check still owed) or, after MAIL_MAX_ATTEMPTS or a permanent refusal, ends as
  * `unknown` for staff; and returns false.
  */
-async function absentAtProvider(deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>, row: queries.OutboxRow, report: DeliveryReport): Promise<boolean> {
+async function absentAtProvider(
+  deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>,
+  row: queries.OutboxRow,
+  report: DeliveryReport,
+): Promise<boolean> {
   const { db } = deps.database
   const mail = deps.config.mail
   let found: boolean
   try {
     found = await deps.mailer.wasSent(row.messageId)
   } catch (error) {
-    const failure = error instanceof MailError ? error : new MailError('retryable', error instanceof Error ? error.message : String(error))
+    const failure =
+      error instanceof MailError
+        ? error
+        : new MailError('retryable', error instanceof Error ? error.message : String(error))
     const now = deps.clock()
     if (failure.kind === 'permanent' || row.attempts >= mail.maxAttempts) {
-      const moved = await queries.transition(db, row.id, 'sending', { status: 'unknown', lastError: `rota cannot tell whether this email went out: ${failure.message}`, updatedAt: now }, row.claimId)
+      const moved = await queries.transition(
+        db,
+        row.id,
+        'sending',
+        {
+          status: 'unknown',
+          lastError: `rota cannot tell whether this email went out: ${failure.message}`,
+          updatedAt: now,
+        },
+        row.claimId,
+      )
       if (moved) report.unknown++
     } else {
       const nextAttemptAt = new Date(now.getTime() + retryDelayMs(row.attempts, mail.retryBaseMs, failure.retryAfterMs))
-      const moved = await queries.transition(db, row.id, 'sending', { status: 'pending', nextAttemptAt, lastError: `could not check yet whether this email went out: ${failure.message}`, updatedAt: now }, row.claimId)
+      const moved = await queries.transition(
+        db,
+        row.id,
+        'sending',
+        {
+          status: 'pending',
+          nextAttemptAt,
+          lastError: `could not check yet whether this email went out: ${failure.message}`,
+          updatedAt: now,
+        },
+        row.claimId,
+      )
       if (moved) report.retrying++
     }
     return false
@@ -140,7 +214,20 @@ async function absentAtProvider(deps: Pick<Deps, 'database' | 'mailer' | 'config
   if (!found) return true
   const now = deps.clock()
   // The claim counted an attempt; none was made: `attempts` counts sends.
-  const moved = await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, attempts: row.attempts - 1, verifyBeforeSend: false, lastError: null, updatedAt: now }, row.claimId)
+  const moved = await queries.transition(
+    db,
+    row.id,
+    'sending',
+    {
+      status: 'sent',
+      sentAt: now,
+      attempts: row.attempts - 1,
+      verifyBeforeSend: false,
+      lastError: null,
+      updatedAt: now,
+    },
+    row.claimId,
+  )
   if (moved) report.confirmed++
   return false
 }
@@ -151,23 +238,49 @@ async function absentAtProvider(deps: Pick<Deps, 'database' | 'mailer' | 'config
  * claim too old to finish its send inside the lease is given back instead of sent: after the lease
  * another instance may be checking it, and the two must never both send.
  */
-async function sendClaimed(deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>, row: queries.OutboxRow, report: DeliveryReport, counter: 'sent' | 'resent' = 'sent'): Promise<void> {
+async function sendClaimed(
+  deps: Pick<Deps, 'database' | 'mailer' | 'config' | 'clock'>,
+  row: queries.OutboxRow,
+  report: DeliveryReport,
+  counter: 'sent' | 'resent' = 'sent',
+): Promise<void> {
   const { db } = deps.database
   const mail = deps.config.mail
   const age = deps.clock().getTime() - (row.claimedAt?.getTime() ?? 0)
   if (age > mail.sendingLeaseMs - mail.sendTimeoutMs) {
     const now = deps.clock()
-    await queries.transition(db, row.id, 'sending', { status: 'pending', attempts: row.attempts - 1, nextAttemptAt: row.nextAttemptAt ?? now, lastError: 'claimed too long before it could be sent; given back', updatedAt: now }, row.claimId)
+    await queries.transition(
+      db,
+      row.id,
+      'sending',
+      {
+        status: 'pending',
+        attempts: row.attempts - 1,
+        nextAttemptAt: row.nextAttemptAt ?? now,
+        lastError: 'claimed too long before it could be sent; given back',
+        updatedAt: now,
+      },
+      row.claimId,
+    )
     return
   }
   try {
     const { providerId } = await deps.mailer.send(mailOf(row, mail.from))
     const now = deps.clock()
-    await queries.transition(db, row.id, 'sending', { status: 'sent', sentAt: now, providerId, lastError: null, verifyBeforeSend: false, updatedAt: now }, row.claimId)
+    await queries.transition(
+      db,
+      row.id,
+      'sending',
+      { status: 'sent', sentAt: now, providerId, lastError: null, verifyBeforeSend: false, updatedAt: now },
+      row.claimId,
+    )
     report[counter]++
   } catch (error) {
     const now = deps.clock()
-    const failure = error instanceof MailError ? error : new MailError('retryable', error instanceof Error ? error.message : String(error))
+    const failure =
+      error instanceof MailError
+        ? error
+        : new MailError('retryable', error instanceof Error ? error.message : String(error))
     if (failure.kind === 'ambiguous') {
       // It may have gone out: leave it `sending`; once the lease passes, a Message-ID search decides.
       await queries.transition(db, row.id, 'sending', { lastError: failure.message, updatedAt: now }, row.claimId)
@@ -175,20 +288,47 @@ async function sendClaimed(deps: Pick<Deps, 'database' | 'mailer' | 'config' | '
     } else if (failure.kind === 'retryable' && row.attempts < mail.maxAttempts) {
       // 429/5xx: Gmail may have stored it all the same, so the next attempt asks before it sends.
       const nextAttemptAt = new Date(now.getTime() + retryDelayMs(row.attempts, mail.retryBaseMs, failure.retryAfterMs))
-      await queries.transition(db, row.id, 'sending', { status: 'pending', nextAttemptAt, lastError: failure.message, verifyBeforeSend: failure.mayHaveGone, updatedAt: now }, row.claimId)
+      await queries.transition(
+        db,
+        row.id,
+        'sending',
+        {
+          status: 'pending',
+          nextAttemptAt,
+          lastError: failure.message,
+          verifyBeforeSend: failure.mayHaveGone,
+          updatedAt: now,
+        },
+        row.claimId,
+      )
       report.retrying++
     } else {
       // A staff retry of a message whose last answer was unclear still checks before it sends.
       const verifyBeforeSend = failure.kind === 'retryable' && failure.mayHaveGone
-      const lastError = verifyBeforeSend ? `${failure.message} (it may have gone out all the same: a retry first checks its Message-ID and sends only if it is not there)` : failure.message
-      await queries.transition(db, row.id, 'sending', { status: 'failed', lastError, verifyBeforeSend, updatedAt: now }, row.claimId)
+      const lastError = verifyBeforeSend
+        ? `${failure.message} (it may have gone out all the same: a retry first checks its Message-ID and sends only if it is not there)`
+        : failure.message
+      await queries.transition(
+        db,
+        row.id,
+        'sending',
+        { status: 'failed', lastError, verifyBeforeSend, updatedAt: now },
+        row.claimId,
+      )
       report.failed++
     }
   }
 }
 
-export async function listOutbox(db: Db, filter: { status?: queries.OutboxStatus; team?: string; limit?: number }): Promise<OutboxMessageView[]> {
-  const rows = await queries.listMessages(db, { ...(filter.status ? { status: filter.status } : {}), ...(filter.team ? { teamSlug: filter.team } : {}), limit: filter.limit ?? 500 })
+export async function listOutbox(
+  db: Db,
+  filter: { status?: queries.OutboxStatus; team?: string; limit?: number },
+): Promise<OutboxMessageView[]> {
+  const rows = await queries.listMessages(db, {
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.team ? { teamSlug: filter.team } : {}),
+    limit: filter.limit ?? 500,
+  })
   return rows.map((r) => view(r.message, r.team))
 }
 
@@ -212,13 +352,28 @@ export async function retryMessage(db: Db, id: string, staff: string, now: Date)
   const row = await db.transaction(async (tx) => {
     const row = await requireMessage(tx, id)
     if (!['failed', 'unknown', 'skipped'].includes(row.status)) {
-      throw new AppError('conflict', `message-${row.status}`, `This message is ${row.status}; only failed, unknown or skipped messages can be retried`)
+      throw new AppError(
+        'conflict',
+        `message-${row.status}`,
+        `This message is ${row.status}; only failed, unknown or skipped messages can be retried`,
+      )
     }
-    if (row.toAddress === null) throw new AppError('conflict', 'message-has-no-recipient', `This message has no recipient (${row.lastError ?? 'no address'}); set the address and let rota queue it again`)
+    if (row.toAddress === null)
+      throw new AppError(
+        'conflict',
+        'message-has-no-recipient',
+        `This message has no recipient (${row.lastError ?? 'no address'}); set the address and let rota queue it again`,
+      )
     // For `unknown`, staff have checked that it did not go out: no check before this send (one
     // that could not answer is what made it unknown). A `failed` one keeps its owed check.
     const verifyBeforeSend = row.status === 'unknown' ? false : row.verifyBeforeSend
-    return (await queries.transition(tx, id, row.status, { status: 'pending', nextAttemptAt: now, lastError: `retry requested by ${staff}`, verifyBeforeSend, updatedAt: now }))!
+    return (await queries.transition(tx, id, row.status, {
+      status: 'pending',
+      nextAttemptAt: now,
+      lastError: `retry requested by ${staff}`,
+      verifyBeforeSend,
+      updatedAt: now,
+    }))!
   })
   return view(row, await teamSlugOf(db, row.id))
 }
@@ -228,9 +383,17 @@ export async function cancelMessage(db: Db, id: string, staff: string, now: Date
   const row = await db.transaction(async (tx) => {
     const row = await requireMessage(tx, id)
     if (!['pending', 'failed', 'unknown'].includes(row.status)) {
-      throw new AppError('conflict', `message-${row.status}`, `This message is ${row.status}; only pending, failed or unknown messages can be cancelled`)
+      throw new AppError(
+        'conflict',
+        `message-${row.status}`,
+        `This message is ${row.status}; only pending, failed or unknown messages can be cancelled`,
+      )
     }
-    return (await queries.transition(tx, id, row.status, { status: 'skipped', lastError: `cancelled by ${staff}`, updatedAt: now }))!
+    return (await queries.transition(tx, id, row.status, {
+      status: 'skipped',
+      lastError: `cancelled by ${staff}`,
+      updatedAt: now,
+    }))!
   })
   return view(row, await teamSlugOf(db, row.id))
 }

@@ -104,10 +104,18 @@ async function refuseRepeats(incoming: IncomingResponse[], pacer: Pacer): Promis
     const key = keyOf(response)
     const earlier = seen.get(key)
     if (earlier) {
-      const what = response.externalId !== null ? `externalId "${response.externalId}"` : `email and submittedAt ${formatInstant(response.submittedAt)}`
-      throw new AppError('invalid', 'duplicate-in-batch', `${response.where} has the same ${what} as ${earlier.where}`, {
-        problems: [{ field: response.where, message: `repeats ${earlier.where}` }],
-      })
+      const what =
+        response.externalId !== null
+          ? `externalId "${response.externalId}"`
+          : `email and submittedAt ${formatInstant(response.submittedAt)}`
+      throw new AppError(
+        'invalid',
+        'duplicate-in-batch',
+        `${response.where} has the same ${what} as ${earlier.where}`,
+        {
+          problems: [{ field: response.where, message: `repeats ${earlier.where}` }],
+        },
+      )
     }
     seen.set(key, response)
   }
@@ -135,8 +143,10 @@ export async function importResponses(
   return db.transaction(async (tx) => {
     // Locking the call serialises imports and closing, so a response can never slip in after the selection.
     const { call } = await requireCall(tx, callId, { forUpdate: true })
-    if (call.cancelledAt) throw new AppError('conflict', 'call-cancelled', 'This call was cancelled; it takes no responses')
-    if (call.closedAt) throw new AppError('conflict', 'call-closed', 'The selection of this call is final; it takes no more responses')
+    if (call.cancelledAt)
+      throw new AppError('conflict', 'call-cancelled', 'This call was cancelled; it takes no responses')
+    if (call.closedAt)
+      throw new AppError('conflict', 'call-closed', 'The selection of this call is final; it takes no more responses')
 
     const existing = new Map<string, queries.ResponseRow>()
     for (const row of await queries.listResponses(tx, callId)) existing.set(keyOf(row), row)
@@ -165,7 +175,9 @@ export async function importResponses(
       }
       if (!stored) {
         // Answers first seen after an edit are not the original ones: nothing to compare later edits with.
-        const firstSeen = wasEdited(values.submittedAt, values.lastSubmittedAt) ? null : { name: values.name, email: values.email, institution: values.institution }
+        const firstSeen = wasEdited(values.submittedAt, values.lastSubmittedAt)
+          ? null
+          : { name: values.name, email: values.email, institution: values.institution }
         inserts.push({ callId, externalId: response.externalId, ingestSeq: ++seq, firstSeen, ...values })
         counts.inserted++
         if (inserts.length >= INSERT_BATCH) await flush()
@@ -187,7 +199,9 @@ export async function importResponses(
     if (options.missingAreDeleted) {
       // Kept, never dropped: a response gone from the form is flagged for staff to look at.
       const present = new Set(incoming.map((r) => r.externalId))
-      const gone = [...existing.values()].filter((row) => row.source === source && row.deletedUpstreamAt === null && !present.has(row.externalId))
+      const gone = [...existing.values()].filter(
+        (row) => row.source === source && row.deletedUpstreamAt === null && !present.has(row.externalId),
+      )
       for (const row of gone) {
         await queries.flagDeletedUpstream(tx, row.id, now)
         if (pacer.due()) await pacer.pause()

@@ -14,7 +14,14 @@ export const ROSTER_CHANNEL = 'rota_roster'
 export interface RosterView {
   team: string
   at: string
-  members: Array<{ id: string; name: string; institution: string | null; seat: RosterMember['seat']; termStart: string; termEnd: string | null }>
+  members: Array<{
+    id: string
+    name: string
+    institution: string | null
+    seat: RosterMember['seat']
+    termStart: string
+    termEnd: string | null
+  }>
   vacancies: SeatCounts
 }
 
@@ -56,7 +63,13 @@ async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<Settled
     timer = setTimeout(() => resolve({ ok: false }), ms)
   })
   try {
-    return await Promise.race([promise.then((value): Settled<T> => ({ ok: true, value }), (): Settled<T> => ({ ok: false })), timeout])
+    return await Promise.race([
+      promise.then(
+        (value): Settled<T> => ({ ok: true, value }),
+        (): Settled<T> => ({ ok: false }),
+      ),
+      timeout,
+    ])
   } finally {
     clearTimeout(timer)
   }
@@ -159,7 +172,10 @@ export class RosterCache {
    * The roster of a team at instant `t`, with a validator for conditional requests, how long it
    * stays true, and whether it is the last good roster served while the database cannot be read.
    */
-  async rosterAt(slug: string, t: Instant): Promise<{ view: RosterView; etag: string; validUntil: Date | null; stale: boolean }> {
+  async rosterAt(
+    slug: string,
+    t: Instant,
+  ): Promise<{ view: RosterView; etag: string; validUntil: Date | null; stale: boolean }> {
     const { entry, stale } = await this.entry(slug)
     if (!entry) throw teamNotFound(slug)
     const serving = rosterAt(entry.members, t)
@@ -169,9 +185,19 @@ export class RosterCache {
       const vacancies = vacanciesAt(entry.team.policy.seats, entry.members, t)
       const members = serving.map((m) => {
         const end = effectiveEnd(m)
-        return { id: m.id, name: m.name, institution: m.institution, seat: m.seat, termStart: formatInstant(m.termStart), termEnd: end === null ? null : formatInstant(end) }
+        return {
+          id: m.id,
+          name: m.name,
+          institution: m.institution,
+          seat: m.seat,
+          termStart: formatInstant(m.termStart),
+          termEnd: end === null ? null : formatInstant(end),
+        }
       })
-      const digest = createHash('sha1').update(JSON.stringify([entry.team.slug, members, vacancies])).digest('base64url').slice(0, 20)
+      const digest = createHash('sha1')
+        .update(JSON.stringify([entry.team.slug, members, vacancies]))
+        .digest('base64url')
+        .slice(0, 20)
       rendered = { etag: `W/"${digest}"`, members, vacancies }
       entry.rendered.set(key, rendered)
     }
@@ -244,7 +270,12 @@ export class RosterResponses {
    * promise only when the roster must be made first. Throws (or rejects) 404 for an unknown team and
    * 400 for an `at` that is not an RFC 3339 instant.
    */
-  answer(team: string, atText: string | undefined, ifNoneMatch: string | undefined, now: Date): RosterAnswer | Promise<RosterAnswer> {
+  answer(
+    team: string,
+    atText: string | undefined,
+    ifNoneMatch: string | undefined,
+    now: Date,
+  ): RosterAnswer | Promise<RosterAnswer> {
     const nowMs = now.getTime()
     let ready: Ready | undefined
     if (atText === undefined) {
@@ -261,9 +292,15 @@ export class RosterResponses {
     return this.respond(ready, atText, ifNoneMatch, nowMs)
   }
 
-  private respond(ready: Ready, atText: string | undefined, ifNoneMatch: string | undefined, nowMs: number): RosterAnswer {
+  private respond(
+    ready: Ready,
+    atText: string | undefined,
+    ifNoneMatch: string | undefined,
+    nowMs: number,
+  ): RosterAnswer {
     let maxAge = ROSTER_MAX_AGE_SECONDS
-    if (atText === undefined && ready.validUntilMs !== null) maxAge = Math.max(0, Math.min(ROSTER_MAX_AGE_SECONDS, Math.floor((ready.validUntilMs - nowMs) / 1000)))
+    if (atText === undefined && ready.validUntilMs !== null)
+      maxAge = Math.max(0, Math.min(ROSTER_MAX_AGE_SECONDS, Math.floor((ready.validUntilMs - nowMs) / 1000)))
     // The last roster read before the database became unreachable: let nobody keep it long.
     if (ready.stale) maxAge = Math.min(maxAge, STALE_MAX_AGE_SECONDS)
     const notModified = ifNoneMatch !== undefined && ifNoneMatch.split(/\s*,\s*/).includes(ready.etag)
@@ -272,10 +309,17 @@ export class RosterResponses {
 
   private async make(team: string, atText: string | undefined, nowMs: number): Promise<Ready> {
     const second = Math.floor(nowMs / 1000)
-    const t: Instant = atText === undefined ? instantFromDate(new Date(second * 1000)) : readInstant(atText, 'querystring.at')
+    const t: Instant =
+      atText === undefined ? instantFromDate(new Date(second * 1000)) : readInstant(atText, 'querystring.at')
     const generation = this.cache.generation
     const { view, etag, validUntil, stale } = await this.cache.rosterAt(team, t)
-    const ready: Ready = { generation, stale, etag, validUntilMs: validUntil === null ? null : validUntil.getTime(), body: Buffer.from(this.serialize(view), 'utf8') }
+    const ready: Ready = {
+      generation,
+      stale,
+      etag,
+      validUntilMs: validUntil === null ? null : validUntil.getTime(),
+      body: Buffer.from(this.serialize(view), 'utf8'),
+    }
     if (atText === undefined) {
       this.current.set(team, { second, ready })
     } else {

@@ -14,7 +14,12 @@ import { teamNotFound } from './teams.js'
 
 export type ScheduleView = Static<typeof ScheduleSchema>
 
-async function plan(db: Db, slug: string, years: number, now: Date): Promise<{ schedule: Schedule; team: { slug: string; name: string } }> {
+async function plan(
+  db: Db,
+  slug: string,
+  years: number,
+  now: Date,
+): Promise<{ schedule: Schedule; team: { slug: string; name: string } }> {
   const team = await findTeamBySlug(db, slug)
   if (!team) throw teamNotFound(slug)
   return { schedule: await teamSchedule(db, team, years, now), team: { slug: team.slug, name: team.name } }
@@ -27,7 +32,8 @@ export async function teamSchedule(db: Db, team: TeamRow, years: number, now: Da
     calls.map(async (call) => {
       const status = callStatus(call, now)
       // A closed call's seats are what its selection offered.
-      const seats = status === 'closed' ? ((await findSelection(db, call.id))?.seats ?? call.seats ?? null) : (call.seats ?? null)
+      const seats =
+        status === 'closed' ? ((await findSelection(db, call.id))?.seats ?? call.seats ?? null) : (call.seats ?? null)
       return { id: call.id, opensAt: call.opensAt, closesAt: call.closesAt, termStart: call.termStart, status, seats }
     }),
   )
@@ -39,15 +45,29 @@ export async function teamSchedule(db: Db, team: TeamRow, years: number, now: Da
     endsAt: effectiveEnd(member),
   }))
   // A cadence call staff cancelled stays cancelled: its date is not planned again.
-  const declinedDates = calls.filter((call) => call.cancelledAt !== null && call.plannedOpensAt !== null).map((call) => call.plannedOpensAt!)
-  return planSchedule({ policy: team.policy, calls: scheduleCalls, members: scheduleMembers, now: instantFromDate(now), years, declinedDates })
+  const declinedDates = calls
+    .filter((call) => call.cancelledAt !== null && call.plannedOpensAt !== null)
+    .map((call) => call.plannedOpensAt!)
+  return planSchedule({
+    policy: team.policy,
+    calls: scheduleCalls,
+    members: scheduleMembers,
+    now: instantFromDate(now),
+    years,
+    declinedDates,
+  })
 }
 
 /** The team's existing and planned calls over the next `years`, with the seats each fills, and the terms ending meanwhile. */
 export async function getSchedule(db: Db, slug: string, years: number, now: Date): Promise<ScheduleView> {
   const { schedule } = await plan(db, slug, years, now)
   return {
-    calls: schedule.calls.map((c) => ({ ...c, opensAt: formatInstant(c.opensAt), closesAt: formatInstant(c.closesAt), termStart: formatInstant(c.termStart) })),
+    calls: schedule.calls.map((c) => ({
+      ...c,
+      opensAt: formatInstant(c.opensAt),
+      closesAt: formatInstant(c.closesAt),
+      termStart: formatInstant(c.termStart),
+    })),
     termEnds: schedule.termEnds.map((e) => ({ ...e, termEnd: formatInstant(e.termEnd) })),
   }
 }
@@ -55,5 +75,11 @@ export async function getSchedule(db: Db, slug: string, years: number, now: Date
 /** The same schedule as an iCalendar feed (names only, no other personal data). */
 export async function getScheduleIcs(db: Db, slug: string, years: number, now: Date): Promise<string> {
   const { schedule, team } = await plan(db, slug, years, now)
-  return scheduleToIcs({ teamSlug: team.slug, teamName: team.name, calls: schedule.calls, termEnds: schedule.termEnds, generatedAt: instantFromDate(now) })
+  return scheduleToIcs({
+    teamSlug: team.slug,
+    teamName: team.name,
+    calls: schedule.calls,
+    termEnds: schedule.termEnds,
+    generatedAt: instantFromDate(now),
+  })
 }

@@ -6,7 +6,13 @@ import * as responseQueries from '../db/queries/responses.js'
 import * as selectionQueries from '../db/queries/selections.js'
 import { markClosed } from '../db/queries/calls.js'
 import { refused } from '../errors.js'
-import { selectVolunteers, type MemberInput, type Selection, type SelectionInput, type Warning } from '../domain/selection.js'
+import {
+  selectVolunteers,
+  type MemberInput,
+  type Selection,
+  type SelectionInput,
+  type Warning,
+} from '../domain/selection.js'
 import { compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
 import { provenanceWarnings } from '../domain/provenance.js'
 import type { Selection as SelectionSchema } from '../http/schemas/calls.js'
@@ -35,11 +41,17 @@ export function memberInput(row: memberQueries.MemberWithInstitution): MemberInp
 /** Fields whose answers differ from what rota first saw (null: first seen already edited, or unknown). */
 function changedFields(row: responseQueries.ResponseRow): string[] | null {
   if (!row.firstSeen) return null
-  return (['name', 'email', 'institution'] as const).filter((field) => (row.firstSeen![field] ?? null) !== (row[field] ?? null))
+  return (['name', 'email', 'institution'] as const).filter(
+    (field) => (row.firstSeen![field] ?? null) !== (row[field] ?? null),
+  )
 }
 
 /** Runs the selection and adds the warnings about edited and deleted responses. */
-async function runSelection(db: Db, found: CallWithTeam, closesAt: Instant): Promise<{ input: SelectionInput; selection: Selection }> {
+async function runSelection(
+  db: Db,
+  found: CallWithTeam,
+  closesAt: Instant,
+): Promise<{ input: SelectionInput; selection: Selection }> {
   const { input, rows } = await selectionInput(db, found, closesAt)
   const selection = selectVolunteers(input)
   const flagged = rows.filter((r) => r.lastSubmittedAt !== null || r.deletedUpstreamAt !== null)
@@ -66,12 +78,18 @@ async function runSelection(db: Db, found: CallWithTeam, closesAt: Instant): Pro
 function googleTieBreak(rows: responseQueries.ResponseRow[]): Map<string, number> {
   const google = rows.filter((r) => r.source === 'google')
   const seqs = google.map((r) => r.ingestSeq).sort((a, b) => a - b)
-  const byResponseId = [...google].sort((a, b) => (a.externalId! < b.externalId! ? -1 : a.externalId! > b.externalId! ? 1 : 0))
+  const byResponseId = [...google].sort((a, b) =>
+    a.externalId! < b.externalId! ? -1 : a.externalId! > b.externalId! ? 1 : 0,
+  )
   return new Map(byResponseId.map((r, i) => [r.id, seqs[i]!]))
 }
 
 /** Everything the selection of a call depends on, read in the caller's transaction, with the response rows it came from. */
-async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: Instant): Promise<{ input: SelectionInput; rows: responseQueries.ResponseRow[] }> {
+async function selectionInput(
+  db: Db,
+  { call, team }: CallWithTeam,
+  closesAt: Instant,
+): Promise<{ input: SelectionInput; rows: responseQueries.ResponseRow[] }> {
   // One after another: inside a transaction they share one connection (pg refuses overlapping queries on a client).
   const institutions = await listInstitutions(db)
   const members = await memberQueries.listMembers(db, team.id)
@@ -97,7 +115,12 @@ async function selectionInput(db: Db, { call, team }: CallWithTeam, closesAt: In
   return { input, rows: responses }
 }
 
-function view(callId: string, status: SelectionView['status'], input: SelectionInput, selection: Selection): SelectionView {
+function view(
+  callId: string,
+  status: SelectionView['status'],
+  input: SelectionInput,
+  selection: Selection,
+): SelectionView {
   return {
     callId,
     status,
@@ -208,12 +231,23 @@ export async function closeOrHoldCall(db: Db, callId: string, options: CloseOpti
   return closeOrHold(db, callId, options, now, true)
 }
 
-async function closeOrHold(db: Db, callId: string, options: CloseOptions, now: Date, holdForReview: boolean): Promise<CloseOutcome> {
+async function closeOrHold(
+  db: Db,
+  callId: string,
+  options: CloseOptions,
+  now: Date,
+  holdForReview: boolean,
+): Promise<CloseOutcome> {
   return db.transaction(async (tx): Promise<CloseOutcome> => {
     const found = await requireCall(tx, callId, { forUpdate: true })
     const { call, team } = found
     const closing = mayCloseCall(
-      { opensAt: call.opensAt, closesAt: call.closesAt, closed: Boolean(call.closedAt), cancelled: Boolean(call.cancelledAt) },
+      {
+        opensAt: call.opensAt,
+        closesAt: call.closesAt,
+        closed: Boolean(call.closedAt),
+        cancelled: Boolean(call.cancelledAt),
+      },
       instantFromDate(now),
       options.early,
     )
@@ -236,7 +270,12 @@ async function closeOrHold(db: Db, callId: string, options: CloseOptions, now: D
         },
         now,
       )
-      const notice = queued ? { status: queued.status === 'skipped' ? ('skipped' as const) : ('queued' as const), reason: queued.status === 'skipped' ? (queued.lastError ?? '').replace(/^skipped: /, '') : null } : null
+      const notice = queued
+        ? {
+            status: queued.status === 'skipped' ? ('skipped' as const) : ('queued' as const),
+            reason: queued.status === 'skipped' ? (queued.lastError ?? '').replace(/^skipped: /, '') : null,
+          }
+        : null
       return { held: true, review: decision.review, notice }
     }
 

@@ -69,7 +69,8 @@ export async function updateTeam(db: Db, slug: string, patch: TeamPatch, now: Da
       if (value === undefined) return row[field]
       if (value === null || value.trim() === '') return null
       const problem = emailAddressProblem(value.trim())
-      if (problem !== null) problems2.push({ field: `body.${field}`, message: `must be an email address: it ${problem}` })
+      if (problem !== null)
+        problems2.push({ field: `body.${field}`, message: `must be an email address: it ${problem}` })
       return value.trim()
     }
     const mailingList = address('mailingList')
@@ -77,9 +78,12 @@ export async function updateTeam(db: Db, slug: string, patch: TeamPatch, now: Da
     let formUrl = row.formUrl
     if (patch.formUrl !== undefined) {
       formUrl = patch.formUrl === null || patch.formUrl.trim() === '' ? null : patch.formUrl.trim()
-      if (formUrl !== null && !/^https?:\/\/[^\s]+$/.test(formUrl)) problems2.push({ field: 'body.formUrl', message: 'must be an http(s) URL' })
+      if (formUrl !== null && !/^https?:\/\/[^\s]+$/.test(formUrl))
+        problems2.push({ field: 'body.formUrl', message: 'must be an http(s) URL' })
     }
     if (problems2.length > 0) throw invalid('invalid-team', problems2)
-    return settingsView(await queries.updateTeam(tx, row.id, { name, policy, mailingList, staffEmail, formUrl, updatedAt: now }))
+    return settingsView(
+      await queries.updateTeam(tx, row.id, { name, policy, mailingList, staffEmail, formUrl, updatedAt: now }),
+    )
   })
 }

@@ -2,7 +2,17 @@ import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/templates.js'
 import { AppError, invalid } from '../errors.js'
-import { DEFAULT_TEMPLATES, isNoticeKind, NOTICE_KINDS, NOTICE_SPECS, renderTemplate, SAMPLE_VALUES, templateProblems, type NoticeKind, type Template } from '../domain/notices.js'
+import {
+  DEFAULT_TEMPLATES,
+  isNoticeKind,
+  NOTICE_KINDS,
+  NOTICE_SPECS,
+  renderTemplate,
+  SAMPLE_VALUES,
+  templateProblems,
+  type NoticeKind,
+  type Template,
+} from '../domain/notices.js'
 import type { TemplateView as TemplateViewSchema } from '../http/schemas/templates.js'
 import { requireTeam } from './teams.js'
 
@@ -10,7 +20,11 @@ export type TemplateView = Static<typeof TemplateViewSchema>
 
 function requireKind(kind: string): NoticeKind {
   if (!isNoticeKind(kind)) {
-    throw new AppError('not-found', 'template-kind-not-found', `There is no email kind "${kind}"; kinds: ${NOTICE_KINDS.join(', ')}`)
+    throw new AppError(
+      'not-found',
+      'template-kind-not-found',
+      `There is no email kind "${kind}"; kinds: ${NOTICE_KINDS.join(', ')}`,
+    )
   }
   return kind
 }
@@ -45,16 +59,37 @@ export async function getTemplate(db: Db, slug: string, kind: string): Promise<T
 
 function checked(kind: NoticeKind, template: Template): void {
   const problems = templateProblems(kind, template)
-  if (problems.length > 0) throw invalid('invalid-template', problems.map((p) => ({ field: `body.${p.field}`, message: p.message })))
+  if (problems.length > 0)
+    throw invalid(
+      'invalid-template',
+      problems.map((p) => ({ field: `body.${p.field}`, message: p.message })),
+    )
 }
 
 /** Saves staff's wording for a kind; placeholders the kind does not know are refused (400 naming them). Emails already queued keep their text. */
-export async function putTemplate(db: Db, slug: string, kind: string, template: Template, staff: string, now: Date): Promise<TemplateView> {
+export async function putTemplate(
+  db: Db,
+  slug: string,
+  kind: string,
+  template: Template,
+  staff: string,
+  now: Date,
+): Promise<TemplateView> {
   const known = requireKind(kind)
   checked(known, template)
   return db.transaction(async (tx) => {
     const team = await requireTeam(tx, slug, true)
-    return view(known, await queries.upsertTemplate(tx, { teamId: team.id, kind: known, subject: template.subject, body: template.body, updatedBy: staff, updatedAt: now }))
+    return view(
+      known,
+      await queries.upsertTemplate(tx, {
+        teamId: team.id,
+        kind: known,
+        subject: template.subject,
+        body: template.body,
+        updatedBy: staff,
+        updatedAt: now,
+      }),
+    )
   })
 }
 
@@ -70,7 +105,13 @@ export async function resetTemplate(db: Db, slug: string, kind: string): Promise
  * Renders a template with example values (the team's own name and form link): the saved one, or
  * a draft sent in the request, checked as a save would check it.
  */
-export async function previewTemplate(db: Db, slug: string, kind: string, draft: Partial<Template>, values: Record<string, string>): Promise<Template & { values: Record<string, string> }> {
+export async function previewTemplate(
+  db: Db,
+  slug: string,
+  kind: string,
+  draft: Partial<Template>,
+  values: Record<string, string>,
+): Promise<Template & { values: Record<string, string> }> {
   const known = requireKind(kind)
   const team = await requireTeam(db, slug)
   const saved = await queries.findTemplate(db, team.id, known)
@@ -78,7 +119,11 @@ export async function previewTemplate(db: Db, slug: string, kind: string, draft:
   const template = { subject: draft.subject ?? base.subject, body: draft.body ?? base.body }
   checked(known, template)
   const unknown = Object.keys(values).filter((name) => !NOTICE_SPECS[known].placeholders.includes(name))
-  if (unknown.length > 0) throw invalid('invalid-template', unknown.map((name) => ({ field: `body.values.${name}`, message: `is not a placeholder of ${known}` })))
+  if (unknown.length > 0)
+    throw invalid(
+      'invalid-template',
+      unknown.map((name) => ({ field: `body.values.${name}`, message: `is not a placeholder of ${known}` })),
+    )
   const filled: Record<string, string> = {}
   for (const name of NOTICE_SPECS[known].placeholders) filled[name] = SAMPLE_VALUES[name] ?? ''
   filled['team'] = team.name

@@ -14,7 +14,8 @@ import { callValues, humanInstant, queueNotice, SEAT_NAMES, seatsOffered } from 
 
 /** One thing the tick did. `notice` says whether its email was queued or recorded as skipped. */
 export interface TickAction {
-  type: 'call-scheduled' | 'call-opened' | 'call-reminder' | 'call-closed' | 'needs-review' | 'close-failed' | 'term-ending'
+  type:
+    'call-scheduled' | 'call-opened' | 'call-reminder' | 'call-closed' | 'needs-review' | 'close-failed' | 'term-ending'
   team: string
   callId?: string
   memberId?: string
@@ -88,20 +89,37 @@ async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): 
     const kind = step.type === 'open' ? 'call-opened' : 'call-reminder'
     return db.transaction(async (tx) => {
       // Only the instance whose conditional write returns the row queues the email.
-      const call = step.type === 'open' ? await callQueries.markOpened(tx, step.callId, at) : await callQueries.markReminded(tx, step.callId, at)
+      const call =
+        step.type === 'open'
+          ? await callQueries.markOpened(tx, step.callId, at)
+          : await callQueries.markReminded(tx, step.callId, at)
       if (!call) return null
       const seats = await seatsOffered(tx, team, call)
       await queueNotice(
         tx,
         from,
-        { team, kind, key: `call:${call.id}:${kind}`, to: team.mailingList, values: callValues(team, call, seats), callId: call.id, skip: step.notice.send ? null : step.notice.reason },
+        {
+          team,
+          kind,
+          key: `call:${call.id}:${kind}`,
+          to: team.mailingList,
+          values: callValues(team, call, seats),
+          callId: call.id,
+          skip: step.notice.send ? null : step.notice.reason,
+        },
         now,
       )
       return { type: kind, team: team.slug, callId: call.id, ...noticeFields(step.notice) }
     })
   }
   try {
-    const outcome = await closeOrHoldAfterSync(db, deps.forms, step.callId, { early: false, staff: TICK_STAFF, mailFrom: from }, () => now)
+    const outcome = await closeOrHoldAfterSync(
+      db,
+      deps.forms,
+      step.callId,
+      { early: false, staff: TICK_STAFF, mailFrom: from },
+      () => now,
+    )
     if (outcome.held) {
       // Reported once, when staff are told; later ticks find the call still held and say nothing new.
       if (!outcome.notice) return null
@@ -116,11 +134,23 @@ async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): 
     }
     const { selection } = outcome
     const selected = selection.decisions.filter((d) => d.outcome === 'selected').length
-    return { type: 'call-closed', team: team.slug, callId: step.callId, selected, decisions: selection.decisions.length }
+    return {
+      type: 'call-closed',
+      team: team.slug,
+      callId: step.callId,
+      selected,
+      decisions: selection.decisions.length,
+    }
   } catch (error) {
     // Another instance closed (or staff cancelled) it first: nothing left to do.
     if (error instanceof AppError && (error.code === 'already-closed' || error.code === 'call-cancelled')) return null
-    if (error instanceof AppError) return { type: 'close-failed', team: team.slug, callId: step.callId, error: { code: error.code, message: error.message } }
+    if (error instanceof AppError)
+      return {
+        type: 'close-failed',
+        team: team.slug,
+        callId: step.callId,
+        error: { code: error.code, message: error.message },
+      }
     throw error
   }
 }
@@ -159,10 +189,22 @@ async function autoSchedule(deps: Deps, team: TeamRow, now: Date, actions: TickA
     await queueNotice(
       tx,
       deps.config.mail.from,
-      { team: locked, kind: 'call-scheduled', key: `call:${call.id}:call-scheduled`, to: locked.staffEmail, values: callValues(locked, call, planned.seatsToFill), callId: call.id },
+      {
+        team: locked,
+        kind: 'call-scheduled',
+        key: `call:${call.id}:call-scheduled`,
+        to: locked.staffEmail,
+        values: callValues(locked, call, planned.seatsToFill),
+        callId: call.id,
+      },
       now,
     )
-    return { type: 'call-scheduled' as const, team: team.slug, callId: call.id, notice: locked.staffEmail ? ('queued' as const) : ('skipped' as const) }
+    return {
+      type: 'call-scheduled' as const,
+      team: team.slug,
+      callId: call.id,
+      notice: locked.staffEmail ? ('queued' as const) : ('skipped' as const),
+    }
   })
   if (action) actions.push(action)
 }
@@ -184,7 +226,12 @@ async function termNotices(deps: Deps, team: TeamRow, now: Date, actions: TickAc
         key: `term-ending:${member.id}`,
         to: member.email,
         toName: member.name,
-        values: { team: team.name, name: member.name, termEnd: humanInstant(termEnd), seat: SEAT_NAMES[member.seat] ?? member.seat },
+        values: {
+          team: team.name,
+          name: member.name,
+          termEnd: humanInstant(termEnd),
+          seat: SEAT_NAMES[member.seat] ?? member.seat,
+        },
         memberId: member.id,
         skip: decision.send ? null : decision.reason,
       },
@@ -193,4 +240,3 @@ async function termNotices(deps: Deps, team: TeamRow, now: Date, actions: TickAc
     if (queued) actions.push({ type: 'term-ending', team: team.slug, memberId: member.id, ...noticeFields(decision) })
   }
 }
-

@@ -22,7 +22,11 @@ export interface Staff {
 export async function createStaffToken(db: Db, name: string): Promise<string> {
   const trimmed = name.trim()
   if (!/^[\p{L}\p{N}][\p{L}\p{N} ._@-]{0,99}$/u.test(trimmed)) {
-    throw new AppError('invalid', 'invalid-token-name', 'a token name is 1–100 letters, digits, spaces, ".", "_", "@" or "-"')
+    throw new AppError(
+      'invalid',
+      'invalid-token-name',
+      'a token name is 1–100 letters, digits, spaces, ".", "_", "@" or "-"',
+    )
   }
   const token = generateToken()
   const inserted = await db
@@ -31,7 +35,11 @@ export async function createStaffToken(db: Db, name: string): Promise<string> {
     .onConflictDoNothing()
     .returning({ id: staffTokens.id })
   if (inserted.length === 0) {
-    throw new AppError('conflict', 'token-name-taken', `a live token named "${trimmed}" already exists; revoke it first`)
+    throw new AppError(
+      'conflict',
+      'token-name-taken',
+      `a live token named "${trimmed}" already exists; revoke it first`,
+    )
   }
   return token
 }

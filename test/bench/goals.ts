@@ -22,7 +22,9 @@ export function reportGoal(result: GoalResult): boolean {
   results.push(result)
   const met = passes(result)
   const bound = result.kind === 'max' ? '≤' : '≥'
-  console.log(`${met ? 'MET   ' : 'MISSED'} ${result.name}: ${result.ratio.toFixed(2)}× (goal ${bound} ${result.goal}×) — ${result.detail}`)
+  console.log(
+    `${met ? 'MET   ' : 'MISSED'} ${result.name}: ${result.ratio.toFixed(2)}× (goal ${bound} ${result.goal}×) — ${result.detail}`,
+  )
   return met
 }
 

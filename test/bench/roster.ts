@@ -67,12 +67,24 @@ async function wrk(url: string, seconds: number): Promise<Load> {
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout)
   const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0
   const requests = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? 0)
-  return { rps: Number(rps[1]), p99: wrkDuration(p99[1]!), errors: non2xx + socketErrors, requests, cpuPerRequest: null }
+  return {
+    rps: Number(rps[1]),
+    p99: wrkDuration(p99[1]!),
+    errors: non2xx + socketErrors,
+    requests,
+    cpuPerRequest: null,
+  }
 }
 
 async function cannon(url: string, seconds: number): Promise<Load> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds })
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx, requests: result.requests.total, cpuPerRequest: null }
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+    requests: result.requests.total,
+    cpuPerRequest: null,
+  }
 }
 
 /** Loads `url` for `seconds`, and measures the CPU time the server (`pid`) used meanwhile. */
@@ -80,7 +92,8 @@ async function load(url: string, seconds: number, pid: number): Promise<Load> {
   const before = cpuTimeMs(pid)
   const result = await (WRK ? wrk(url, seconds) : cannon(url, seconds))
   const after = cpuTimeMs(pid)
-  if (before !== null && after !== null && result.requests > 0) result.cpuPerRequest = ((after - before) * 1000) / result.requests
+  if (before !== null && after !== null && result.requests > 0)
+    result.cpuPerRequest = ((after - before) * 1000) / result.requests
   return result
 }
 
@@ -96,8 +109,16 @@ async function call(base: string, method: string, url: string, body?: unknown): 
 
 /** Four annual calls of twelve volunteers, closed early, and two staff members: real dates in the past. */
 async function seed(base: string): Promise<void> {
-  for (let i = 0; i < 30; i++) await call(base, 'POST', '/institutions', { name: `Member Institution ${i}`, consortium: i % 3 !== 0 })
-  for (const name of ['Staff One', 'Staff Two']) await call(base, 'POST', '/teams/coc/members', { name, email: `${name.replace(' ', '.')}@iiif.io`, seat: 'staff', termStart: '2022-01-01T00:00:00Z', reason: 'IIIF staff' })
+  for (let i = 0; i < 30; i++)
+    await call(base, 'POST', '/institutions', { name: `Member Institution ${i}`, consortium: i % 3 !== 0 })
+  for (const name of ['Staff One', 'Staff Two'])
+    await call(base, 'POST', '/teams/coc/members', {
+      name,
+      email: `${name.replace(' ', '.')}@iiif.io`,
+      seat: 'staff',
+      termStart: '2022-01-01T00:00:00Z',
+      reason: 'IIIF staff',
+    })
   for (let year = 2022; year <= 2025; year++) {
     const created = await call(base, 'POST', '/teams/coc/calls', { opensAt: `${year}-02-01T00:00:00Z` })
     const responses = Array.from({ length: 12 }, (_, i) => ({
@@ -115,7 +136,12 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-bench-roster-'))
 const started: Started[] = []
 try {
   const rotaPort = await freePort()
-  const rota = await startServer(ROTA(), { DATA_DIR: path.join(scratch, 'data'), STAFF_TOKEN, LOG_LEVEL: 'info' }, rotaPort, '/healthz')
+  const rota = await startServer(
+    ROTA(),
+    { DATA_DIR: path.join(scratch, 'data'), STAFF_TOKEN, LOG_LEVEL: 'info' },
+    rotaPort,
+    '/healthz',
+  )
   started.push(rota)
   const rotaBase = `http://127.0.0.1:${rotaPort}`
   await seed(rotaBase)
@@ -128,7 +154,12 @@ try {
   fs.writeFileSync(path.join(scratch, 'body.json'), body)
 
   const barePort = await freePort()
-  const bareServer = await startServer(BARE(), { BARE_BODY_FILE: path.join(scratch, 'body.json') }, barePort, '/healthz')
+  const bareServer = await startServer(
+    BARE(),
+    { BARE_BODY_FILE: path.join(scratch, 'body.json') },
+    barePort,
+    '/healthz',
+  )
   started.push(bareServer)
 
   const targets = [
@@ -154,22 +185,42 @@ try {
     console.log(`  round ${round + 1}/${ROUNDS}: ${line.join(';  ')}`)
   }
 
-  const cpu = targets.map((t) => [t.name, results.get(t.name)!.map((r) => r.cpuPerRequest).filter((c): c is number => c !== null)] as const)
+  const cpu = targets.map(
+    (t) =>
+      [
+        t.name,
+        results
+          .get(t.name)!
+          .map((r) => r.cpuPerRequest)
+          .filter((c): c is number => c !== null),
+      ] as const,
+  )
   if (cpu.every(([, values]) => values.length > 0)) {
     // Less distorted by the machine's other work than throughput is (informative, not a goal).
-    console.log(`  CPU time per request (user + system, median): ${cpu.map(([name, values]) => `${name} ${median(values).toFixed(1)} µs`).join(', ')}`)
+    console.log(
+      `  CPU time per request (user + system, median): ${cpu.map(([name, values]) => `${name} ${median(values).toFixed(1)} µs`).join(', ')}`,
+    )
   }
   const errors = [...results.values()].flat().reduce((sum, r) => sum + r.errors, 0)
   if (errors > 0) throw new Error(`${errors} requests failed or answered other than 200`)
   const bare = results.get('bare')!
   const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}×`
-  for (const [name, label] of [['now', 'roster now (no ?at)'], ['at', `roster ?at=${AT}`]] as const) {
+  for (const [name, label] of [
+    ['now', 'roster now (no ?at)'],
+    ['at', `roster ?at=${AT}`],
+  ] as const) {
     const runs = results.get(name)!
     const throughput = runs.map((r, i) => r.rps / bare[i]!.rps)
     // autocannon measures whole milliseconds: a bare p99 of 0 counts as 1 ms.
     const p99 = runs.map((r, i) => r.p99 / Math.max(bare[i]!.p99, WRK ? 0.001 : 1))
     const medians = `median ${median(runs.map((r) => r.rps)).toFixed(0)} vs ${median(bare.map((r) => r.rps)).toFixed(0)} req/s`
-    reportGoal({ name: `roster: ${label}, throughput vs bare fastify`, ratio: median(throughput), goal: THROUGHPUT_GOAL, kind: 'min', detail: `median of per-round ratios (rounds ${range(throughput)}); ${medians}` })
+    reportGoal({
+      name: `roster: ${label}, throughput vs bare fastify`,
+      ratio: median(throughput),
+      goal: THROUGHPUT_GOAL,
+      kind: 'min',
+      detail: `median of per-round ratios (rounds ${range(throughput)}); ${medians}`,
+    })
     reportGoal({
       name: `roster: ${label}, p99 latency vs bare fastify`,
       ratio: median(p99),

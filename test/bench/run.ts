@@ -11,7 +11,11 @@ import { goalResults, passes } from './goals.js'
 const HELPERS = new Set(['run.ts', 'goals.ts', 'servers.ts'])
 
 const dir = fileURLToPath(new URL('.', import.meta.url))
-const benches = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !HELPERS.has(f)).map((f) => f.replace(/\.ts$/, '')).sort()
+const benches = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && !HELPERS.has(f))
+  .map((f) => f.replace(/\.ts$/, ''))
+  .sort()
 const only = process.argv[2]
 if (only !== undefined && !benches.includes(only)) {
   console.error(`no benchmark named ${JSON.stringify(only)}; there are: ${benches.join(', ')}`)
@@ -19,7 +23,12 @@ if (only !== undefined && !benches.includes(only)) {
 }
 
 const cpus = os.cpus()
-console.log(`${new Date().toISOString()}  node ${process.version}  ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`)
+console.log(
+  `${new Date().toISOString()}  node ${process.version}  ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+)
 
 const failed: Array<{ bench: string; error: unknown }> = []
 for (const bench of only === undefined ? benches : [only]) {
@@ -34,12 +43,22 @@ for (const bench of only === undefined ? benches : [only]) {
 }
 
 const results = goalResults()
-console.log(`\n# Goals  (${new Date().toISOString()}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`)
+console.log(
+  `\n# Goals  (${new Date().toISOString()}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')})`,
+)
 for (const result of results) {
   const bound = result.kind === 'max' ? '≤' : '≥'
-  console.log(`${passes(result) ? 'MET   ' : 'MISSED'} ${result.name}: ${result.ratio.toFixed(2)}× (goal ${bound} ${result.goal}×)`)
+  console.log(
+    `${passes(result) ? 'MET   ' : 'MISSED'} ${result.name}: ${result.ratio.toFixed(2)}× (goal ${bound} ${result.goal}×)`,
+  )
 }
-for (const { bench, error } of failed) console.log(`MISSED ${bench}: the benchmark failed (${error instanceof Error ? error.message : String(error)})`)
+for (const { bench, error } of failed)
+  console.log(`MISSED ${bench}: the benchmark failed (${error instanceof Error ? error.message : String(error)})`)
 const missed = results.filter((r) => !passes(r)).length + failed.length
-console.log(missed === 0 ? `all ${results.length} goals met` : `${missed} of ${results.length + failed.length} goals missed`)
+console.log(
+  missed === 0 ? `all ${results.length} goals met` : `${missed} of ${results.length + failed.length} goals missed`,
+)
 process.exit(missed === 0 ? 0 : 1)

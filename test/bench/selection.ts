@@ -67,7 +67,9 @@ async function pureCore(): Promise<void> {
   console.log(
     `selection (pure core), 100,000 responses, 500 institutions: median ${ms.toFixed(0)} ms of ${RUNS} runs (${Math.round(100_000 / (ms / 1000)).toLocaleString('en')} responses/s; CPU ${median(core.cpu).toFixed(0)} ms), digest ${digest.slice(0, 12)}`,
   )
-  console.log(`baseline: parse 100,000 timestamps (parseInstant) and sort them first-come: median ${base.toFixed(0)} ms of ${RUNS} runs (CPU ${median(baseline.cpu).toFixed(0)} ms)`)
+  console.log(
+    `baseline: parse 100,000 timestamps (parseInstant) and sort them first-come: median ${base.toFixed(0)} ms of ${RUNS} runs (CPU ${median(baseline.cpu).toFixed(0)} ms)`,
+  )
   reportGoal({
     name: 'selection core vs parse+sort',
     ratio: ms / base,
@@ -123,22 +125,50 @@ async function throughApi(open: () => Promise<BenchDatabase>): Promise<void> {
     let now = new Date('2027-02-10T00:00:00Z')
     const staffToken = 'bench-staff-token-0123456789'
     const config = loadConfig({ STAFF_TOKEN: staffToken, LOG_LEVEL: 'silent', DATA_DIR: dataDir })
-    const app = await buildApp({ config, database, clock: () => now, forms: formsClientFor(config), mailer: mailerFor(config, { info() {} }) })
+    const app = await buildApp({
+      config,
+      database,
+      clock: () => now,
+      forms: formsClientFor(config),
+      mailer: mailerFor(config, { info() {} }),
+    })
     const headers = { authorization: `Bearer ${staffToken}` }
     const known = benchInstitutions(200)
     for (const institution of known) {
-      await app.inject({ method: 'POST', url: '/institutions', headers, payload: { name: institution.name, aliases: institution.aliases, consortium: institution.consortium } })
+      await app.inject({
+        method: 'POST',
+        url: '/institutions',
+        headers,
+        payload: { name: institution.name, aliases: institution.aliases, consortium: institution.consortium },
+      })
     }
-    const call = (await app.inject({ method: 'POST', url: '/teams/coc/calls', headers, payload: { opensAt: '2027-02-01T00:00:00Z' } })).json() as { id: string }
+    const call = (
+      await app.inject({
+        method: 'POST',
+        url: '/teams/coc/calls',
+        headers,
+        payload: { opensAt: '2027-02-01T00:00:00Z' },
+      })
+    ).json() as { id: string }
     const batch = benchResponses(10_000, known, 2)
 
     let started = performance.now()
-    const imported = await app.inject({ method: 'POST', url: `/calls/${call.id}/responses`, headers, payload: { responses: batch } })
+    const imported = await app.inject({
+      method: 'POST',
+      url: `/calls/${call.id}/responses`,
+      headers,
+      payload: { responses: batch },
+    })
     const importMs = performance.now() - started
     if (imported.statusCode !== 200) throw new Error(`import failed: ${imported.body}`)
 
     started = performance.now()
-    const again = await app.inject({ method: 'POST', url: `/calls/${call.id}/responses`, headers, payload: { responses: batch } })
+    const again = await app.inject({
+      method: 'POST',
+      url: `/calls/${call.id}/responses`,
+      headers,
+      payload: { responses: batch },
+    })
     const reimportMs = performance.now() - started
     if (again.json().unchanged !== 10_000) throw new Error(`re-import changed something: ${again.body}`)
 
@@ -152,7 +182,9 @@ async function throughApi(open: () => Promise<BenchDatabase>): Promise<void> {
     const closed = await app.inject({ method: 'POST', url: `/calls/${call.id}/close`, headers })
     const closeMs = performance.now() - started
     if (closed.statusCode !== 200) throw new Error(`close failed: ${closed.body}`)
-    const selected = (closed.json() as { decisions: { outcome: string }[] }).decisions.filter((d) => d.outcome === 'selected').length
+    const selected = (closed.json() as { decisions: { outcome: string }[] }).decisions.filter(
+      (d) => d.outcome === 'selected',
+    ).length
 
     console.log(`API on ${label}, 10,000-response call (recorded, not gated):`)
     console.log(`  import (JSON, all new)      ${importMs.toFixed(0)} ms`)

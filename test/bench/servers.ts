@@ -51,15 +51,26 @@ export function cpuTimeMs(pid: number): number | null {
  * Spawns `node <args>` with PORT and `env`, and polls `probe` every few milliseconds until it answers
  * 200 (rejects after `timeoutMs`, or when the process exits first).
  */
-export async function startServer(args: string[], env: Record<string, string>, port: number, probe = '/readyz', timeoutMs = 120_000): Promise<Started> {
+export async function startServer(
+  args: string[],
+  env: Record<string, string>,
+  port: number,
+  probe = '/readyz',
+  timeoutMs = 120_000,
+): Promise<Started> {
   const started = performance.now()
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
   let exited: number | string | null = null
   child.once('exit', (code, signal) => {
     exited = code ?? signal
   })
   while (performance.now() - started < timeoutMs) {
-    if ((await status(port, probe)) === 200) return { child, readyMs: performance.now() - started, cpuMs: cpuTimeMs(child.pid!) }
+    if ((await status(port, probe)) === 200)
+      return { child, readyMs: performance.now() - started, cpuMs: cpuTimeMs(child.pid!) }
     if (exited !== null) throw new Error(`node ${args.join(' ')} exited (${exited}) before ${probe} answered 200`)
     await new Promise((resolve) => setTimeout(resolve, 5))
   }

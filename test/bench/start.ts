@@ -56,15 +56,25 @@ async function firstAndRestart(contender: Contender, dir: string): Promise<Times
 
 try {
   // Untimed: the first reads of node, PGlite's WebAssembly and the modules from disk.
-  for (const contender of contenders) await firstAndRestart(contender, path.join(scratch, `warm-${contenders.indexOf(contender)}`))
+  for (const contender of contenders)
+    await firstAndRestart(contender, path.join(scratch, `warm-${contenders.indexOf(contender)}`))
 
-  const times = new Map(contenders.map((c) => [c.name, { first: [] as number[], restart: [] as number[], firstCpu: [] as number[], restartCpu: [] as number[] }]))
+  const times = new Map(
+    contenders.map((c) => [
+      c.name,
+      { first: [] as number[], restart: [] as number[], firstCpu: [] as number[], restartCpu: [] as number[] },
+    ]),
+  )
   const ratios = { first: [] as number[], restart: [] as number[] }
   for (let round = 0; round < ROUNDS; round++) {
     // Alternate who goes first, so that neither always runs on a machine the other just warmed or loaded.
     const order = round % 2 === 0 ? contenders : [...contenders].reverse()
     const got = new Map<string, Times>()
-    for (const contender of order) got.set(contender.name, await firstAndRestart(contender, path.join(scratch, `r${round}-${contenders.indexOf(contender)}`)))
+    for (const contender of order)
+      got.set(
+        contender.name,
+        await firstAndRestart(contender, path.join(scratch, `r${round}-${contenders.indexOf(contender)}`)),
+      )
     for (const [name, t] of got) {
       const all = times.get(name)!
       all.first.push(t.first)
@@ -75,16 +85,23 @@ try {
     const [bare, rota] = contenders.map((c) => got.get(c.name)!)
     ratios.first.push(rota!.first / bare!.first)
     ratios.restart.push(rota!.restart / bare!.restart)
-    console.log(`  round ${round + 1}/${ROUNDS}: first start bare ${bare!.first.toFixed(0)} ms, rota ${rota!.first.toFixed(0)} ms; restart bare ${bare!.restart.toFixed(0)} ms, rota ${rota!.restart.toFixed(0)} ms`)
+    console.log(
+      `  round ${round + 1}/${ROUNDS}: first start bare ${bare!.first.toFixed(0)} ms, rota ${rota!.first.toFixed(0)} ms; restart bare ${bare!.restart.toFixed(0)} ms, rota ${rota!.restart.toFixed(0)} ms`,
+    )
   }
 
   const [bare, rota] = contenders.map((c) => times.get(c.name)!)
   const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}×`
   console.log(`Spawn to first 200 from /readyz, median of ${ROUNDS} interleaved rounds:`)
-  console.log(`  first start (new DATA_DIR)   bare ${median(bare!.first).toFixed(0)} ms   rota ${median(rota!.first).toFixed(0)} ms`)
-  console.log(`  restart (same DATA_DIR)      bare ${median(bare!.restart).toFixed(0)} ms   rota ${median(rota!.restart).toFixed(0)} ms`)
+  console.log(
+    `  first start (new DATA_DIR)   bare ${median(bare!.first).toFixed(0)} ms   rota ${median(rota!.first).toFixed(0)} ms`,
+  )
+  console.log(
+    `  restart (same DATA_DIR)      bare ${median(bare!.restart).toFixed(0)} ms   rota ${median(rota!.restart).toFixed(0)} ms`,
+  )
   if (rota!.restartCpu.length > 0 && bare!.restartCpu.length > 0) {
-    const cpu = (kind: 'firstCpu' | 'restartCpu') => `bare ${median(bare![kind]).toFixed(0)} ms   rota ${median(rota![kind]).toFixed(0)} ms   (${(median(rota![kind]) / median(bare![kind])).toFixed(2)}×)`
+    const cpu = (kind: 'firstCpu' | 'restartCpu') =>
+      `bare ${median(bare![kind]).toFixed(0)} ms   rota ${median(rota![kind]).toFixed(0)} ms   (${(median(rota![kind]) / median(bare![kind])).toFixed(2)}×)`
     console.log(`CPU time used by then (user + system, all threads; informative, not a goal):`)
     console.log(`  first start                  ${cpu('firstCpu')}`)
     console.log(`  restart                      ${cpu('restartCpu')}`)

@@ -11,14 +11,20 @@ t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
 t.test('a data directory locked by a live process is refused with a clear message', async (t) => {
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'])
   t.teardown(() => child.kill())
-  fs.writeFileSync(path.join(dir, 'rota.lock'), JSON.stringify({ pid: child.pid, host: os.hostname(), since: '2026-01-01T00:00:00Z' }))
+  fs.writeFileSync(
+    path.join(dir, 'rota.lock'),
+    JSON.stringify({ pid: child.pid, host: os.hostname(), since: '2026-01-01T00:00:00Z' }),
+  )
   let refused: unknown = null
   try {
     lockDataDir(dir).release()
   } catch (error) {
     refused = error
   }
-  t.ok(refused instanceof DataDirLockedError, `refused (${String(refused)}; lock ${fs.readFileSync(path.join(dir, 'rota.lock'), 'utf8')})`)
+  t.ok(
+    refused instanceof DataDirLockedError,
+    `refused (${String(refused)}; lock ${fs.readFileSync(path.join(dir, 'rota.lock'), 'utf8')})`,
+  )
   t.match(String(refused), `rota process ${child.pid}`)
   t.match(String(refused), /one process at a time/)
 })
@@ -26,7 +32,10 @@ t.test('a data directory locked by a live process is refused with a clear messag
 t.test('a lock left by a dead process is taken over, and released on close', async (t) => {
   const child = spawn(process.execPath, ['-e', ''])
   await new Promise((resolve) => child.on('exit', resolve))
-  fs.writeFileSync(path.join(dir, 'rota.lock'), JSON.stringify({ pid: child.pid, host: os.hostname(), since: '2026-01-01T00:00:00Z' }))
+  fs.writeFileSync(
+    path.join(dir, 'rota.lock'),
+    JSON.stringify({ pid: child.pid, host: os.hostname(), since: '2026-01-01T00:00:00Z' }),
+  )
   const lock = lockDataDir(dir)
   const owner = JSON.parse(fs.readFileSync(path.join(dir, 'rota.lock'), 'utf8'))
   t.equal(owner.pid, process.pid)
@@ -35,7 +44,10 @@ t.test('a lock left by a dead process is taken over, and released on close', asy
 })
 
 t.test('a lock from another host is refused (shared volumes)', async (t) => {
-  fs.writeFileSync(path.join(dir, 'rota.lock'), JSON.stringify({ pid: 1, host: 'some-other-host', since: '2026-01-01T00:00:00Z' }))
+  fs.writeFileSync(
+    path.join(dir, 'rota.lock'),
+    JSON.stringify({ pid: 1, host: 'some-other-host', since: '2026-01-01T00:00:00Z' }),
+  )
   t.throws(() => lockDataDir(dir), /on host some-other-host/)
   fs.unlinkSync(path.join(dir, 'rota.lock'))
 })

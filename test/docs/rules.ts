@@ -13,10 +13,18 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 t.test('every rule has an id, R1–R16 for the sentences of the Code of Conduct, then D1…', async (t) => {
   const sentences = [...ids].filter((id) => id.startsWith('r'))
-  t.same(sentences, Array.from({ length: 16 }, (_, i) => `r${i + 1}`), 'one id per quoted sentence, in order')
+  t.same(
+    sentences,
+    Array.from({ length: 16 }, (_, i) => `r${i + 1}`),
+    'one id per quoted sentence, in order',
+  )
   t.equal(doc.split('\n').filter((line) => line.startsWith('> ')).length, 16, 'sixteen quoted sentences')
   const decisions = [...ids].filter((id) => id.startsWith('d'))
-  t.same(decisions, Array.from({ length: decisions.length }, (_, i) => `d${i + 1}`), "rota's own rules numbered without gaps")
+  t.same(
+    decisions,
+    Array.from({ length: decisions.length }, (_, i) => `d${i + 1}`),
+    "rota's own rules numbered without gaps",
+  )
   t.ok(decisions.length > 0)
 })
 
@@ -26,7 +34,10 @@ t.test('every function the rules name is declared in the file named', async (t) 
     const source = await readFile(join(root, path!), 'utf8')
     // Parenthesised notes (`call-opened` goes to the mailing list) name codes, not functions.
     for (const [, name] of rest!.replace(/\(.*?\)/g, '').matchAll(/`([A-Za-z_]\w*)`/g)) {
-      const declared = new RegExp(`(function\\*?\\s+${name}\\b|(const|class|interface|type)\\s+${name}\\b|async\\s+${name}\\s*\\(|^\\s+${name}\\s*\\()`, 'm')
+      const declared = new RegExp(
+        `(function\\*?\\s+${name}\\b|(const|class|interface|type)\\s+${name}\\b|async\\s+${name}\\s*\\(|^\\s+${name}\\s*\\()`,
+        'm',
+      )
       t.match(source, declared, `${path}: ${name}`)
       checked++
     }
@@ -55,7 +66,8 @@ t.test('every test the rules name exists in the file named, by its title', async
 t.test('every docs/rules.md#id cited in src/ and test/ exists', async (t) => {
   const files: string[] = []
   for (const dir of ['src', 'test']) {
-    for (const entry of await readdir(join(root, dir), { recursive: true })) if (entry.endsWith('.ts')) files.push(join(dir, entry))
+    for (const entry of await readdir(join(root, dir), { recursive: true }))
+      if (entry.endsWith('.ts')) files.push(join(dir, entry))
   }
   let cited = 0
   for (const file of files) {

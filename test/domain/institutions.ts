@@ -56,8 +56,33 @@ t.test('normaliseInstitutionName makes spelling variants equal', async (t) => {
 })
 
 t.test('isUnaffiliated recognises the ways people say "no institution"', async (t) => {
-  const yes = [null, undefined, '', '   ', 'none', ' None ', 'NONE.', 'n/a', 'N/A', 'N.A.', 'na', 'NA', 'Independent', 'independent ', 'Unaffiliated', '-', '—']
-  const no = ['Nato', 'None Such Library', 'Independent Scholars Association', 'University of Oxford', 'n/a university', 'The']
+  const yes = [
+    null,
+    undefined,
+    '',
+    '   ',
+    'none',
+    ' None ',
+    'NONE.',
+    'n/a',
+    'N/A',
+    'N.A.',
+    'na',
+    'NA',
+    'Independent',
+    'independent ',
+    'Unaffiliated',
+    '-',
+    '—',
+  ]
+  const no = [
+    'Nato',
+    'None Such Library',
+    'Independent Scholars Association',
+    'University of Oxford',
+    'n/a university',
+    'The',
+  ]
   for (const raw of yes) t.ok(isUnaffiliated(raw), `${JSON.stringify(raw)} is unaffiliated`)
   for (const raw of no) t.notOk(isUnaffiliated(raw), `${JSON.stringify(raw)} is an institution`)
 })
@@ -138,7 +163,11 @@ t.test('findInstitutionNameCollision finds names and aliases that clash', async 
     institution: { id: 'ly' },
     normalised: 'univ lyon',
   })
-  t.match(findInstitutionNameCollision({ name: 'BL', aliases: [] }, institutions), { institution: { id: 'bl' } }, "an alias of another counts")
+  t.match(
+    findInstitutionNameCollision({ name: 'BL', aliases: [] }, institutions),
+    { institution: { id: 'bl' } },
+    'an alias of another counts',
+  )
   t.equal(findInstitutionNameCollision({ name: 'Oxford Brookes University', aliases: ['Brookes'] }, institutions), null)
   t.equal(
     findInstitutionNameCollision({ name: 'University of Oxford', aliases: ['Oxford', 'Oxon'] }, institutions, 'ox'),
@@ -167,12 +196,15 @@ function referenceSuggestions(query: string, world: readonly Institution[]): str
     return out
   }
   const osa = (a: string, b: string): number => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+    const d = Array.from({ length: a.length + 1 }, (_, i) =>
+      Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    )
     for (let i = 1; i <= a.length; i++) {
       for (let j = 1; j <= b.length; j++) {
         const row = d[i]!
         row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1)
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+          row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1)
       }
     }
     return d[a.length]![b.length]!
@@ -187,7 +219,16 @@ function referenceSuggestions(query: string, world: readonly Institution[]): str
   }
   const compare = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0)
   const ranked = world
-    .map((i) => ({ i, s: Math.max(0, ...[i.name, ...i.aliases].map(normaliseInstitutionName).filter(Boolean).map((x) => score(query, x))) }))
+    .map((i) => ({
+      i,
+      s: Math.max(
+        0,
+        ...[i.name, ...i.aliases]
+          .map(normaliseInstitutionName)
+          .filter(Boolean)
+          .map((x) => score(query, x)),
+      ),
+    }))
     .filter(({ s }) => s >= 0.55)
     .sort((a, b) => b.s - a.s || compare(a.i.name, b.i.name) || compare(a.i.id, b.i.id))
   const names: string[] = []
@@ -197,47 +238,81 @@ function referenceSuggestions(query: string, world: readonly Institution[]): str
 
 t.test('suggestions equal a plain reference ranking (the shortcuts change nothing)', async (t) => {
   const index = buildInstitutionIndex(institutions)
-  const word = fc.constantFrom('university', 'univeristy', 'of', 'oxford', 'oxfrod', 'lyon', 'de', 'stanford', 'mit', 'mti', 'kings', 'college', 'london', 'bl', 'library', 'british', 'cambrige', 'x')
+  const word = fc.constantFrom(
+    'university',
+    'univeristy',
+    'of',
+    'oxford',
+    'oxfrod',
+    'lyon',
+    'de',
+    'stanford',
+    'mit',
+    'mti',
+    'kings',
+    'college',
+    'london',
+    'bl',
+    'library',
+    'british',
+    'cambrige',
+    'x',
+  )
   fc.assert(
     fc.property(fc.array(word, { minLength: 1, maxLength: 4 }), (words) => {
       const query = words.join(' ')
       const match = matchInstitution(query, index)
-      return match.kind !== 'unknown' || JSON.stringify(match.suggestions) === JSON.stringify(referenceSuggestions(query, institutions))
+      return (
+        match.kind !== 'unknown' ||
+        JSON.stringify(match.suggestions) === JSON.stringify(referenceSuggestions(query, institutions))
+      )
     }),
     { numRuns: 300 },
   )
   t.pass('same as the reference')
 })
 
-t.test('suggestions equal the plain reference in a larger world, for misspellings, look-alikes and characters outside the BMP', async (t) => {
-  const world = richInstitutions()
-  const index = buildInstitutionIndex(world)
-  const names = world.flatMap((i) => [i.name, ...i.aliases])
-  const edit = fc.tuple(fc.nat(), fc.constantFrom('delete', 'insert', 'swap', 'replace', 'word'), fc.constantFrom('a', 'e', 'z', '\u{1F642}', '\u{1D41A}', '\u0430', '\u00E9', ' '))
-  const misspelt = fc.tuple(fc.constantFrom(...names), fc.array(edit, { minLength: 1, maxLength: 4 })).map(([name, edits]) => {
-    let chars = [...name]
-    for (const [n, how, c] of edits) {
-      const i = n % (chars.length + 1)
-      if (how === 'delete') chars.splice(i, 1)
-      else if (how === 'insert') chars.splice(i, 0, c)
-      else if (how === 'swap' && i + 1 < chars.length) [chars[i], chars[i + 1]] = [chars[i + 1]!, chars[i]!]
-      else if (how === 'replace' && i < chars.length) chars[i] = c
-      else if (how === 'word') chars = [...chars, ' ', ...'studies']
-    }
-    return chars.join('')
-  })
-  let suggested = 0
-  fc.assert(
-    fc.property(misspelt, (query) => {
-      const match = matchInstitution(query, index)
-      if (match.kind !== 'unknown') return true
-      if (match.suggestions.length > 0) suggested++
-      return JSON.stringify(match.suggestions) === JSON.stringify(referenceSuggestions(normaliseInstitutionName(query), world))
-    }),
-    { numRuns: 400 },
-  )
-  t.ok(suggested > 100, `same as the reference (${suggested} of 400 names got suggestions)`)
-})
+t.test(
+  'suggestions equal the plain reference in a larger world, for misspellings, look-alikes and characters outside the BMP',
+  async (t) => {
+    const world = richInstitutions()
+    const index = buildInstitutionIndex(world)
+    const names = world.flatMap((i) => [i.name, ...i.aliases])
+    const edit = fc.tuple(
+      fc.nat(),
+      fc.constantFrom('delete', 'insert', 'swap', 'replace', 'word'),
+      fc.constantFrom('a', 'e', 'z', '\u{1F642}', '\u{1D41A}', '\u0430', '\u00E9', ' '),
+    )
+    const misspelt = fc
+      .tuple(fc.constantFrom(...names), fc.array(edit, { minLength: 1, maxLength: 4 }))
+      .map(([name, edits]) => {
+        let chars = [...name]
+        for (const [n, how, c] of edits) {
+          const i = n % (chars.length + 1)
+          if (how === 'delete') chars.splice(i, 1)
+          else if (how === 'insert') chars.splice(i, 0, c)
+          else if (how === 'swap' && i + 1 < chars.length) [chars[i], chars[i + 1]] = [chars[i + 1]!, chars[i]!]
+          else if (how === 'replace' && i < chars.length) chars[i] = c
+          else if (how === 'word') chars = [...chars, ' ', ...'studies']
+        }
+        return chars.join('')
+      })
+    let suggested = 0
+    fc.assert(
+      fc.property(misspelt, (query) => {
+        const match = matchInstitution(query, index)
+        if (match.kind !== 'unknown') return true
+        if (match.suggestions.length > 0) suggested++
+        return (
+          JSON.stringify(match.suggestions) ===
+          JSON.stringify(referenceSuggestions(normaliseInstitutionName(query), world))
+        )
+      }),
+      { numRuns: 400 },
+    )
+    t.ok(suggested > 100, `same as the reference (${suggested} of 400 names got suggestions)`)
+  },
+)
 
 // ---------------------------------------------------------------------------------------------
 // Look-alikes: a spelling that only looks like another (UTS #39 confusables, invisible characters)
@@ -245,10 +320,33 @@ t.test('suggestions equal the plain reference in a larger world, for misspelling
 
 /** Latin letters and a look-alike from another script (Cyrillic, Greek, Armenian), all in confusables.txt. */
 const HOMOGLYPHS: Readonly<Record<string, readonly string[]>> = {
-  a: ['\u0430'], c: ['\u0441'], d: ['\u0501'], e: ['\u0435'], h: ['\u04BB', '\u0570'], i: ['\u0456'], j: ['\u0458'], o: ['\u043E', '\u03BF', '\u0585'],
-  p: ['\u0440'], s: ['\u0455'], x: ['\u0445'], y: ['\u0443'],
-  A: ['\u0410', '\u0391'], B: ['\u0412', '\u0392'], C: ['\u0421'], E: ['\u0415', '\u0395'], H: ['\u041D', '\u0397'], I: ['\u0406', '\u0399'], K: ['\u041A', '\u039A'],
-  M: ['\u041C', '\u039C'], N: ['\u039D'], O: ['\u041E', '\u039F'], P: ['\u0420', '\u03A1'], S: ['\u0405'], T: ['\u0422', '\u03A4'], X: ['\u0425', '\u03A7'], Y: ['\u03A5'],
+  a: ['\u0430'],
+  c: ['\u0441'],
+  d: ['\u0501'],
+  e: ['\u0435'],
+  h: ['\u04BB', '\u0570'],
+  i: ['\u0456'],
+  j: ['\u0458'],
+  o: ['\u043E', '\u03BF', '\u0585'],
+  p: ['\u0440'],
+  s: ['\u0455'],
+  x: ['\u0445'],
+  y: ['\u0443'],
+  A: ['\u0410', '\u0391'],
+  B: ['\u0412', '\u0392'],
+  C: ['\u0421'],
+  E: ['\u0415', '\u0395'],
+  H: ['\u041D', '\u0397'],
+  I: ['\u0406', '\u0399'],
+  K: ['\u041A', '\u039A'],
+  M: ['\u041C', '\u039C'],
+  N: ['\u039D'],
+  O: ['\u041E', '\u039F'],
+  P: ['\u0420', '\u03A1'],
+  S: ['\u0405'],
+  T: ['\u0422', '\u03A4'],
+  X: ['\u0425', '\u03A7'],
+  Y: ['\u03A5'],
 }
 /** Invisible format characters (Cf): zero-width space, non-joiner and joiner, word joiner, soft hyphen, BOM, bidi marks. */
 const INVISIBLE = ['\u200B', '\u200C', '\u200D', '\u2060', '\u00AD', '\uFEFF', '\u200E', '\u202E']
@@ -313,10 +411,22 @@ t.test('names in any script match as written and are not flagged for their scrip
   for (const [raw, id] of table) {
     t.match(matchInstitution(raw, index), { kind: 'known', key: `id:${id}`, lookalike: null }, raw)
   }
-  for (const raw of ['Московский университет', '東京大学', 'お茶の水女子大学', 'Keio大学'.slice(4), 'Εθνικό Πανεπιστήμιο', 'Université de Lyon', 'Ｏｘｆｏｒｄ']) {
+  for (const raw of [
+    'Московский университет',
+    '東京大学',
+    'お茶の水女子大学',
+    'Keio大学'.slice(4),
+    'Εθνικό Πανεπιστήμιο',
+    'Université de Lyon',
+    'Ｏｘｆｏｒｄ',
+  ]) {
     t.equal(lookalikeSigns(raw), null, `${raw}: one script, no signs`)
   }
-  t.same(lookalikeSigns('دانشگاه\u200Cتهران'), { invisible: ['U+200C'], scripts: [] }, 'a joiner is a sign, but one that only matters when the match needed the skeleton')
+  t.same(
+    lookalikeSigns('دانشگاه\u200Cتهران'),
+    { invisible: ['U+200C'], scripts: [] },
+    'a joiner is a sign, but one that only matters when the match needed the skeleton',
+  )
   // Names that differ in real letters stay apart in every script.
   const apart: [string, string][] = [
     ['Московский университет', 'Санкт-Петербургский университет'],
@@ -346,7 +456,9 @@ t.test('unknown look-alike spellings are one institution, keyed by the plain spe
     const groups = lookalikeGroups(unknown)
     t.same(new Set(unknown.map((m) => groups.get(m.key))), new Set([key]), `${raws.join(' / ')} → ${key}`)
   }
-  const apart = ['Foo Institute', 'Bar Institute', '東京研究所', '京都研究所'].map((raw) => matchInstitution(raw, index)).filter((m) => m.kind === 'unknown')
+  const apart = ['Foo Institute', 'Bar Institute', '東京研究所', '京都研究所']
+    .map((raw) => matchInstitution(raw, index))
+    .filter((m) => m.kind === 'unknown')
   const groups = lookalikeGroups(apart)
   t.equal(new Set(groups.values()).size, 4, 'different names stay different institutions')
 })
@@ -394,19 +506,23 @@ t.test('property: a disguised known name matches its institution, flagged exactl
   t.pass('matched and flagged')
 })
 
-t.test('property: disguised unknown names share the plain spelling\'s key, whatever the order', async (t) => {
+t.test("property: disguised unknown names share the plain spelling's key, whatever the order", async (t) => {
   const index = buildInstitutionIndex(world)
   const names = ['Example Research Centre', 'Hypothetical Archive of Maps', 'Sample Museum', 'Texas Image Exchange']
   fc.assert(
     fc.property(
-      fc.constantFrom(...names).chain((name) => fc.tuple(fc.constant(name), fc.array(disguise(name), { minLength: 1, maxLength: 4 }))),
+      fc
+        .constantFrom(...names)
+        .chain((name) => fc.tuple(fc.constant(name), fc.array(disguise(name), { minLength: 1, maxLength: 4 }))),
       fc.boolean(),
       ([name, disguised], plainFirst) => {
         const raws = plainFirst ? [name, ...disguised] : [...disguised, name]
         const matches = raws.map((raw) => matchInstitution(raw, index))
         if (!matches.every((m) => m.kind === 'unknown')) return false
         const groups = lookalikeGroups(matches.filter((m) => m.kind === 'unknown'))
-        return matches.every((m) => m.kind === 'unknown' && groups.get(m.key) === `name:${normaliseInstitutionName(name)}`)
+        return matches.every(
+          (m) => m.kind === 'unknown' && groups.get(m.key) === `name:${normaliseInstitutionName(name)}`,
+        )
       },
     ),
     { numRuns: 500 },
@@ -418,8 +534,12 @@ t.test('property: a name in one script, matched as written, is never flagged', a
   const scripts = [
     fc.string({ unit: fc.constantFrom(...'абвгдеёжзийклмнопрстуфхцчшщъыьэюя АБВГД'), minLength: 1, maxLength: 20 }),
     fc.string({ unit: fc.constantFrom(...'αβγδεζηθικλμνξοπρστυφχψω ΑΒΓΔ'), minLength: 1, maxLength: 20 }),
-    fc.string({ unit: fc.constantFrom(...'東京大学京都研究所お茶の水女子アーカイブ図書館'), minLength: 1, maxLength: 12 }),
-    fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz ABCXYZ&\'.-'), minLength: 1, maxLength: 20 }),
+    fc.string({
+      unit: fc.constantFrom(...'東京大学京都研究所お茶の水女子アーカイブ図書館'),
+      minLength: 1,
+      maxLength: 12,
+    }),
+    fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz ABCXYZ&'.-"), minLength: 1, maxLength: 20 }),
   ]
   fc.assert(
     fc.property(fc.oneof(...scripts), (name) => {

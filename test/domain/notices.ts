@@ -64,7 +64,16 @@ t.test('every placeholder has a sample value, so a preview never shows a blank',
 
 t.test('isNoticeKind knows exactly the kinds rota sends', async (t) => {
   for (const kind of NOTICE_KINDS) t.equal(isNoticeKind(kind), true, kind)
-  for (const other of ['', 'Selected', 'call_opened', 'call-opened ', 'term-ended', 'toString', 'constructor', '__proto__']) {
+  for (const other of [
+    '',
+    'Selected',
+    'call_opened',
+    'call-opened ',
+    'term-ended',
+    'toString',
+    'constructor',
+    '__proto__',
+  ]) {
     t.equal(isNoticeKind(other), false, JSON.stringify(other))
   }
 })
@@ -87,7 +96,10 @@ t.test('a placeholder the kind does not know is refused, naming it and the field
 
   t.test('in the body', async (t) => {
     const problems = templateProblems('call-opened', ok('[{{team}}] Call', 'Open until {{closes_at}}'))
-    t.same(problems.map((p) => p.field), ['body'])
+    t.same(
+      problems.map((p) => p.field),
+      ['body'],
+    )
     t.match(problems[0]!.message, '{{closes_at}}')
     t.match(problems[0]!.message, 'call-opened allows')
     t.match(problems[0]!.message, '{{closesAt}}')
@@ -95,12 +107,19 @@ t.test('a placeholder the kind does not know is refused, naming it and the field
 
   t.test('a placeholder of another kind', async (t) => {
     const problems = templateProblems('call-opened', ok('[{{team}}] Call', 'Dear {{name}}'))
-    t.same(problems.map((p) => p.field), ['body'], 'a person is never named on the mailing list')
+    t.same(
+      problems.map((p) => p.field),
+      ['body'],
+      'a person is never named on the mailing list',
+    )
     t.match(problems[0]!.message, '{{name}}')
   })
 
   t.test('placeholders are case-sensitive', async (t) => {
-    t.same(templateProblems('selected', ok('{{Team}}', 'x')).map((p) => p.field), ['subject'])
+    t.same(
+      templateProblems('selected', ok('{{Team}}', 'x')).map((p) => p.field),
+      ['subject'],
+    )
   })
 
   t.test('one problem per unknown name and field, however often it appears', async (t) => {
@@ -112,15 +131,26 @@ t.test('a placeholder the kind does not know is refused, naming it and the field
   })
 
   t.test('an empty placeholder', async (t) => {
-    t.same(templateProblems('selected', ok('Hi', 'Dear {{}}')).map((p) => p.field), ['body'])
+    t.same(
+      templateProblems('selected', ok('Hi', 'Dear {{}}')).map((p) => p.field),
+      ['body'],
+    )
   })
 })
 
 t.test('a subject on more than one line is refused', async (t) => {
   for (const subject of ['[{{team}}]\nYou have been selected', 'a\r\nb', 'a\rb', 'You have been selected\n']) {
-    t.same(templateProblems('selected', ok(subject, 'Dear {{name}}')), [{ field: 'subject', message: 'must be one line' }], JSON.stringify(subject))
+    t.same(
+      templateProblems('selected', ok(subject, 'Dear {{name}}')),
+      [{ field: 'subject', message: 'must be one line' }],
+      JSON.stringify(subject),
+    )
   }
-  t.same(templateProblems('selected', ok('One line', 'Many\nlines\r\nare fine\rin a body')), [], 'a body may span lines')
+  t.same(
+    templateProblems('selected', ok('One line', 'Many\nlines\r\nare fine\rin a body')),
+    [],
+    'a body may span lines',
+  )
 })
 
 t.test('a blank subject or body is refused', async (t) => {
@@ -132,7 +162,11 @@ t.test('a blank subject or body is refused', async (t) => {
     ['both', ok('', ''), ['subject must not be blank', 'body must not be blank']],
   ]
   for (const [label, template, expected] of table) {
-    t.same(templateProblems('selected', template).map((p) => `${p.field} ${p.message}`), expected, label)
+    t.same(
+      templateProblems('selected', template).map((p) => `${p.field} ${p.message}`),
+      expected,
+      label,
+    )
   }
 })
 
@@ -146,7 +180,11 @@ t.test('a "{{" or "}}" that is not part of a placeholder is refused', async (t) 
     ['four braces round a placeholder', ok('x', '{{{{name}}}}'), ['body']],
   ]
   for (const [label, template, fields] of table) {
-    t.same(templateProblems('selected', template), fields.map((field) => ({ field, message: stray })), label)
+    t.same(
+      templateProblems('selected', template),
+      fields.map((field) => ({ field, message: stray })),
+      label,
+    )
   }
   t.same(templateProblems('shortfall', ok('x', 'POST /teams/{team}/members')), [], 'single braces are ordinary text')
 })
@@ -155,18 +193,25 @@ t.test('whitespace inside the braces is accepted', async (t) => {
   for (const text of ['Dear {{ name }}', 'Dear {{name }}', 'Dear {{  name}}', 'Dear {{\tname\t}}']) {
     t.same(templateProblems('selected', ok(text, text)), [], JSON.stringify(text))
   }
-  t.same(templateProblems('selected', ok('{{ nmae }}', 'x')).map((p) => p.message.slice(0, p.message.indexOf(';'))), ['unknown placeholder {{nmae}}'], 'and the name is still checked, without the spaces')
+  t.same(
+    templateProblems('selected', ok('{{ nmae }}', 'x')).map((p) => p.message.slice(0, p.message.indexOf(';'))),
+    ['unknown placeholder {{nmae}}'],
+    'and the name is still checked, without the spaces',
+  )
 })
 
 // ---------------------------------------------------------------------------------------------
 // renderTemplate: the email as it goes out.
 
 t.test('renderTemplate fills the placeholders it has values for', async (t) => {
-  const rendered = renderTemplate(ok('[{{team}}] You have been selected, {{ name }}', 'Dear {{name}},\n\n{{name}}: {{seat}} seat.'), {
-    team: 'IIIF Code of Conduct Team',
-    name: 'Ada Example',
-    seat: 'Community',
-  })
+  const rendered = renderTemplate(
+    ok('[{{team}}] You have been selected, {{ name }}', 'Dear {{name}},\n\n{{name}}: {{seat}} seat.'),
+    {
+      team: 'IIIF Code of Conduct Team',
+      name: 'Ada Example',
+      seat: 'Community',
+    },
+  )
   t.same(rendered, {
     subject: '[IIIF Code of Conduct Team] You have been selected, Ada Example',
     body: 'Dear Ada Example,\n\nAda Example: Community seat.',
@@ -185,7 +230,10 @@ t.test('renderTemplate leaves text that is not a filled placeholder alone', asyn
   }
 
   t.test('a value is inserted as written, never read as a pattern or a placeholder', async (t) => {
-    const rendered = renderTemplate(ok('{{name}}', 'Dear {{name}}: {{explanation}}'), { name: '$& {{explanation}} $1 $$', explanation: 'secret' })
+    const rendered = renderTemplate(ok('{{name}}', 'Dear {{name}}: {{explanation}}'), {
+      name: '$& {{explanation}} $1 $$',
+      explanation: 'secret',
+    })
     t.equal(rendered.subject, '$& {{explanation}} $1 $$')
     t.equal(rendered.body, 'Dear $& {{explanation}} $1 $$: secret', "one volunteer's text cannot pull in another value")
   })
@@ -203,7 +251,11 @@ t.test('a value with line breaks never makes the subject span lines', async (t) 
     t.equal(rendered.subject, subject, JSON.stringify(team))
     t.equal(rendered.body, `Team: ${team}`, 'the body keeps the value as it is')
   }
-  t.equal(renderTemplate(ok('{{termEnd}} is the end', 'x'), { termEnd: '\n2029-03-01' }).subject, '2029-03-01 is the end', 'no leading space either')
+  t.equal(
+    renderTemplate(ok('{{termEnd}} is the end', 'x'), { termEnd: '\n2029-03-01' }).subject,
+    '2029-03-01 is the end',
+    'no leading space either',
+  )
 })
 
 // ---------------------------------------------------------------------------------------------
@@ -222,7 +274,12 @@ const safeText = fc
 
 const kindAndValues = fc
   .constantFrom(...NOTICE_KINDS)
-  .chain((kind) => fc.tuple(fc.constant(kind), fc.record(Object.fromEntries(NOTICE_SPECS[kind].placeholders.map((name) => [name, safeText])))))
+  .chain((kind) =>
+    fc.tuple(
+      fc.constant(kind),
+      fc.record(Object.fromEntries(NOTICE_SPECS[kind].placeholders.map((name) => [name, safeText]))),
+    ),
+  )
 
 t.test('property: the default template of any kind renders completely, with a one-line subject', async (t) => {
   fc.assert(
@@ -243,7 +300,9 @@ t.test('property: a template that saves also renders completely', async (t) => {
   const piece = (kind: NoticeKind, text: fc.Arbitrary<string>) =>
     fc.oneof(
       text,
-      fc.tuple(fc.constantFrom(...NOTICE_SPECS[kind].placeholders), fc.constantFrom('', ' ', '  ')).map(([name, pad]) => `{{${pad}${name}${pad}}}`),
+      fc
+        .tuple(fc.constantFrom(...NOTICE_SPECS[kind].placeholders), fc.constantFrom('', ' ', '  '))
+        .map(([name, pad]) => `{{${pad}${name}${pad}}}`),
     )
   const oneLine = safeText.map((s) => s.replace(/[\r\n]/g, ''))
   const arb = fc.constantFrom(...NOTICE_KINDS).chain((kind) =>
@@ -275,29 +334,46 @@ t.test('inherited property names are not placeholders with values', async (t) =>
 // Hostile templates: a template is staff input, and reading it must never stall the event loop.
 
 t.test('property: the placeholder scan finds what the old regular expression found', async (t) => {
-  const brace = fc.string({ unit: fc.constantFrom('{', '}', ' ', '\t', '\n', 'a', 'name', '{{', '}}', 'é'), maxLength: 40 })
+  const brace = fc.string({
+    unit: fc.constantFrom('{', '}', ' ', '\t', '\n', 'a', 'name', '{{', '}}', 'é'),
+    maxLength: 40,
+  })
   fc.assert(
     fc.property(brace, (text) => {
-      const expected = [...text.matchAll(REFERENCE)].map((m) => ({ start: m.index, end: m.index + m[0].length, name: m[1]! }))
+      const expected = [...text.matchAll(REFERENCE)].map((m) => ({
+        start: m.index,
+        end: m.index + m[0].length,
+        name: m[1]!,
+      }))
       return JSON.stringify(findPlaceholders(text)) === JSON.stringify(expected)
     }),
     { numRuns: 2000 },
   )
   fc.assert(
-    fc.property(brace, brace, fc.dictionary(fc.constantFrom('a', 'name', 'toString'), fc.string({ maxLength: 5 })), (subject, body, values) => {
-      const rendered = renderTemplate({ subject, body }, values)
-      const fill = (text: string) => text.replace(REFERENCE, (whole, name: string) => (Object.hasOwn(values, name) ? values[name]! : whole))
-      const problems = (text: string) => {
-        const rest = text.replace(REFERENCE, '')
-        return rest.includes('{{') || rest.includes('}}')
-      }
-      const stray = templateProblems('selected', { subject, body }).filter((p) => p.message.startsWith('has a "{{"'))
-      return (
-        rendered.body === fill(body) &&
-        rendered.subject === fill(subject).replace(/\s*[\r\n]+\s*/g, ' ').trim() &&
-        JSON.stringify(stray.map((p) => p.field)) === JSON.stringify((['subject', 'body'] as const).filter((f) => problems({ subject, body }[f])))
-      )
-    }),
+    fc.property(
+      brace,
+      brace,
+      fc.dictionary(fc.constantFrom('a', 'name', 'toString'), fc.string({ maxLength: 5 })),
+      (subject, body, values) => {
+        const rendered = renderTemplate({ subject, body }, values)
+        const fill = (text: string) =>
+          text.replace(REFERENCE, (whole, name: string) => (Object.hasOwn(values, name) ? values[name]! : whole))
+        const problems = (text: string) => {
+          const rest = text.replace(REFERENCE, '')
+          return rest.includes('{{') || rest.includes('}}')
+        }
+        const stray = templateProblems('selected', { subject, body }).filter((p) => p.message.startsWith('has a "{{"'))
+        return (
+          rendered.body === fill(body) &&
+          rendered.subject ===
+            fill(subject)
+              .replace(/\s*[\r\n]+\s*/g, ' ')
+              .trim() &&
+          JSON.stringify(stray.map((p) => p.field)) ===
+            JSON.stringify((['subject', 'body'] as const).filter((f) => problems({ subject, body }[f])))
+        )
+      },
+    ),
     { numRuns: 1000 },
   )
   t.pass('same placeholders, same rendering, same stray-brace verdicts')
@@ -330,5 +406,9 @@ t.test('a 20,000-character hostile template is rendered and checked in under 50 
     t.ok(Array.isArray(problems), `${label}: checked`)
   }
   const stray = templateProblems('selected', { subject: '{{' + ' '.repeat(20_000), body: '{{' + 'a '.repeat(10_000) })
-  t.same(stray.map((p) => p.field), ['subject', 'body'], 'and the unclosed {{ is still reported, in both fields')
+  t.same(
+    stray.map((p) => p.field),
+    ['subject', 'body'],
+    'and the unclosed {{ is still reported, in both fields',
+  )
 })

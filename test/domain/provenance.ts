@@ -11,7 +11,10 @@ t.test('wasEdited: a last submission later than the first, beyond the first one�
   const created = at('2026-02-03T10:00:00.123Z')
   t.notOk(wasEdited(created, null), 'no last submission known')
   t.notOk(wasEdited(created, at('2026-02-03T10:00:00.123Z')), 'the same instant')
-  t.notOk(wasEdited(created, at('2026-02-03T10:00:00.123999Z')), 'later only within the millisecond: Google’s extra precision, not an edit')
+  t.notOk(
+    wasEdited(created, at('2026-02-03T10:00:00.123999Z')),
+    'later only within the millisecond: Google’s extra precision, not an edit',
+  )
   t.ok(wasEdited(created, at('2026-02-03T10:00:00.124Z')), 'the next millisecond: an edit')
   t.ok(wasEdited(created, at('2026-02-05T08:30:00.000001Z')), 'days later')
   t.notOk(wasEdited(created, at('2026-02-03T10:00:00.122999Z')), 'earlier (a clock oddity) is no edit')
@@ -32,7 +35,11 @@ const base: ResponseProvenance = {
 
 t.test('an untouched response raises no warning', async (t) => {
   t.same(provenanceWarnings([base]), [])
-  t.same(provenanceWarnings([{ ...base, lastSubmittedAt: at('2026-02-03T10:00:00.123456Z') }]), [], 'Google’s microseconds on an unedited response')
+  t.same(
+    provenanceWarnings([{ ...base, lastSubmittedAt: at('2026-02-03T10:00:00.123456Z') }]),
+    [],
+    'Google’s microseconds on an unedited response',
+  )
   t.same(provenanceWarnings([]), [])
 })
 
@@ -47,13 +54,27 @@ t.test('an edited response keeps its first place and says what changed', async (
       suggestions: ['institution', 'email'],
     },
   ])
-  t.match(provenanceWarnings([{ ...edited, changedFields: [] }]), [{ code: 'edited-after-submission', message: /\(no answer rota uses changed\)/, suggestions: [] }], 'an edit of answers rota does not read')
+  t.match(
+    provenanceWarnings([{ ...edited, changedFields: [] }]),
+    [{ code: 'edited-after-submission', message: /\(no answer rota uses changed\)/, suggestions: [] }],
+    'an edit of answers rota does not read',
+  )
   t.match(
     provenanceWarnings([{ ...edited, changedFields: null }]),
-    [{ code: 'edited-after-submission', message: /\(rota first saw it after the edit, so which answers changed is unknown\)/, suggestions: [] }],
+    [
+      {
+        code: 'edited-after-submission',
+        message: /\(rota first saw it after the edit, so which answers changed is unknown\)/,
+        suggestions: [],
+      },
+    ],
     'rota never saw the first version',
   )
-  t.match(provenanceWarnings([{ ...edited, name: '  ' }]), [{ message: /^A volunteer first submitted/ }], 'no name: still a sentence')
+  t.match(
+    provenanceWarnings([{ ...edited, name: '  ' }]),
+    [{ message: /^A volunteer first submitted/ }],
+    'no name: still a sentence',
+  )
 })
 
 t.test('a response deleted from the form is kept, counted and flagged', async (t) => {
@@ -61,7 +82,8 @@ t.test('a response deleted from the form is kept, counted and flagged', async (t
     {
       responseId: 'r1',
       code: 'deleted-upstream',
-      message: "Ana Lopez's response (submitted 2026-02-03T10:00:00.123Z) was deleted from the Google Form; rota keeps it and still counts it — check whether the volunteer withdrew.",
+      message:
+        "Ana Lopez's response (submitted 2026-02-03T10:00:00.123Z) was deleted from the Google Form; rota keeps it and still counts it — check whether the volunteer withdrew.",
       suggestions: [],
     },
   ])

@@ -1,6 +1,13 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { effectiveEnd, nextChangeAfter, remainderOfTerm, rosterAt, servesAt, vacanciesAt } from '../../src/domain/roster.js'
+import {
+  effectiveEnd,
+  nextChangeAfter,
+  remainderOfTerm,
+  rosterAt,
+  servesAt,
+  vacanciesAt,
+} from '../../src/domain/roster.js'
 import type { RosterMember } from '../../src/domain/roster.js'
 import { DEFAULT_POLICY } from '../../src/domain/policy.js'
 import type { Seat } from '../../src/domain/selection.js'
@@ -14,7 +21,14 @@ const START = at('2026-03-01T00:00:00Z')
 const SHORT = at('2027-03-01T00:00:00Z')
 const LONG = at('2028-03-01T00:00:00Z')
 
-function member(id: string, seat: Seat, termStart: Instant, termEnd: Instant | null, endedAt: Instant | null = null, name = id): RosterMember {
+function member(
+  id: string,
+  seat: Seat,
+  termStart: Instant,
+  termEnd: Instant | null,
+  endedAt: Instant | null = null,
+  name = id,
+): RosterMember {
   return { id, name, institution: null, seat, termStart, termEnd, endedAt }
 }
 
@@ -37,7 +51,11 @@ t.test('effectiveEnd: the earlier of the early end and the end of term', async (
   t.equal(effectiveEnd({ termEnd: null, endedAt: null }), null, 'staff: never')
   t.equal(effectiveEnd({ termEnd: null, endedAt: SHORT }), SHORT, 'a staff member who left')
   t.equal(effectiveEnd({ termEnd: LONG, endedAt: SHORT }), SHORT, 'an early end')
-  t.equal(effectiveEnd({ termEnd: SHORT, endedAt: LONG }), SHORT, 'an "early" end after the term: the term still ends first')
+  t.equal(
+    effectiveEnd({ termEnd: SHORT, endedAt: LONG }),
+    SHORT,
+    'an "early" end after the term: the term still ends first',
+  )
 })
 
 t.test('servesAt: from the term start (inclusive) to the effective end (exclusive), to the nanosecond', async (t) => {
@@ -52,33 +70,80 @@ t.test('servesAt: from the term start (inclusive) to the effective end (exclusiv
   const left = { ...ada, endedAt: at('2026-09-01T00:00:00Z') }
   t.ok(servesAt(left, nano(at('2026-09-01T00:00:00Z'), -1n)), 'a departure: serving until the effective end')
   t.notOk(servesAt(left, at('2026-09-01T00:00:00Z')), 'and not from it, though the term runs to 2028')
-  t.notOk(servesAt(member('x', 'community', START, LONG, START), START), 'someone who left as the term started never serves')
+  t.notOk(
+    servesAt(member('x', 'community', START, LONG, START), START),
+    'someone who left as the term started never serves',
+  )
 })
 
 t.test('rosterAt: who serves at an instant, staff first, then consortium and community seats', async (t) => {
   t.same(names(rosterAt(TEAM, at('2026-02-28T23:59:59Z'))), ['Sam'], 'before the inaugural terms start: staff only')
-  t.same(names(rosterAt(TEAM, START)), ['Sam', 'Ada', 'Bea', 'Cy', 'Di', 'Eve', 'Fay', 'Gus', 'Hal'], 'each seat by term start, then name')
+  t.same(
+    names(rosterAt(TEAM, START)),
+    ['Sam', 'Ada', 'Bea', 'Cy', 'Di', 'Eve', 'Fay', 'Gus', 'Hal'],
+    'each seat by term start, then name',
+  )
   t.same(names(rosterAt(TEAM, SHORT)), ['Sam', 'Ada', 'Bea', 'Eve', 'Fay'], 'the short terms have ended')
   t.same(names(rosterAt(TEAM, LONG)), ['Sam'])
-  const next = [...TEAM, member('new-1', 'consortium', SHORT, at('2029-03-01T00:00:00Z'), null, 'Aaron'), member('new-2', 'community', SHORT, at('2029-03-01T00:00:00Z'), null, 'Abe')]
-  t.same(names(rosterAt(next, SHORT)), ['Sam', 'Ada', 'Bea', 'Aaron', 'Eve', 'Fay', 'Abe'], 'newer terms after older ones within a seat, whatever the name')
+  const next = [
+    ...TEAM,
+    member('new-1', 'consortium', SHORT, at('2029-03-01T00:00:00Z'), null, 'Aaron'),
+    member('new-2', 'community', SHORT, at('2029-03-01T00:00:00Z'), null, 'Abe'),
+  ]
+  t.same(
+    names(rosterAt(next, SHORT)),
+    ['Sam', 'Ada', 'Bea', 'Aaron', 'Eve', 'Fay', 'Abe'],
+    'newer terms after older ones within a seat, whatever the name',
+  )
   const twins = [member('b', 'community', START, LONG, null, 'Kim'), member('a', 'community', START, LONG, null, 'Kim')]
-  t.same(rosterAt(twins, START).map((m) => m.id), ['a', 'b'], 'the id settles equal names')
+  t.same(
+    rosterAt(twins, START).map((m) => m.id),
+    ['a', 'b'],
+    'the id settles equal names',
+  )
   const extra = TEAM.map((m) => ({ ...m, email: `${m.id}@example.org` }))
   t.equal(rosterAt(extra, START)[0]!.email, 'staff@example.org', 'members keep the fields the caller gave them')
 })
 
 t.test('vacanciesAt: the policy seats less the volunteers serving then', async (t) => {
-  t.same(vacanciesAt(DEFAULT_POLICY.seats, TEAM, at('2026-01-01T00:00:00Z')), { consortium: 4, community: 4 }, 'before the first terms')
-  t.same(vacanciesAt(DEFAULT_POLICY.seats, TEAM, START), { consortium: 0, community: 0 }, 'a full team; staff are not counted')
-  t.same(vacanciesAt(DEFAULT_POLICY.seats, TEAM, nano(SHORT, -1n)), { consortium: 0, community: 0 }, 'a nanosecond before the short terms end')
+  t.same(
+    vacanciesAt(DEFAULT_POLICY.seats, TEAM, at('2026-01-01T00:00:00Z')),
+    { consortium: 4, community: 4 },
+    'before the first terms',
+  )
+  t.same(
+    vacanciesAt(DEFAULT_POLICY.seats, TEAM, START),
+    { consortium: 0, community: 0 },
+    'a full team; staff are not counted',
+  )
+  t.same(
+    vacanciesAt(DEFAULT_POLICY.seats, TEAM, nano(SHORT, -1n)),
+    { consortium: 0, community: 0 },
+    'a nanosecond before the short terms end',
+  )
   t.same(vacanciesAt(DEFAULT_POLICY.seats, TEAM, SHORT), { consortium: 2, community: 2 }, 'as they end')
   const departed = TEAM.map((m) => (m.id === 'con-1' ? { ...m, endedAt: at('2026-09-01T00:00:00Z') } : m))
-  t.same(vacanciesAt(DEFAULT_POLICY.seats, departed, at('2026-09-01T00:00:00Z')), { consortium: 1, community: 0 }, 'a departure frees its seat from the effective end')
-  t.same(vacanciesAt(DEFAULT_POLICY.seats, departed, at('2026-08-31T00:00:00Z')), { consortium: 0, community: 0 }, 'not before')
+  t.same(
+    vacanciesAt(DEFAULT_POLICY.seats, departed, at('2026-09-01T00:00:00Z')),
+    { consortium: 1, community: 0 },
+    'a departure frees its seat from the effective end',
+  )
+  t.same(
+    vacanciesAt(DEFAULT_POLICY.seats, departed, at('2026-08-31T00:00:00Z')),
+    { consortium: 0, community: 0 },
+    'not before',
+  )
   const overridden = [...TEAM, member('extra', 'consortium', START, LONG)]
-  t.same(vacanciesAt(DEFAULT_POLICY.seats, overridden, START), { consortium: 0, community: 0 }, 'more holders than seats (an override): zero, never negative')
-  t.same(vacanciesAt({ consortium: 6, community: 2 }, TEAM, START), { consortium: 2, community: 0 }, "another team's policy")
+  t.same(
+    vacanciesAt(DEFAULT_POLICY.seats, overridden, START),
+    { consortium: 0, community: 0 },
+    'more holders than seats (an override): zero, never negative',
+  )
+  t.same(
+    vacanciesAt({ consortium: 6, community: 2 }, TEAM, START),
+    { consortium: 2, community: 0 },
+    "another team's policy",
+  )
 })
 
 t.test('nextChangeAfter: the next instant someone starts or stops serving', async (t) => {
@@ -90,7 +155,11 @@ t.test('nextChangeAfter: the next instant someone starts or stops serving', asyn
   t.equal(nextChangeAfter(departed, START), at('2026-09-01T00:00:00Z'), 'a departure is a change')
   t.equal(nextChangeAfter([], START), null)
   const gone = [member('never', 'community', START, LONG, START)]
-  t.equal(nextChangeAfter(gone, at('2026-01-01T00:00:00Z')), START, 'a boundary where nothing changes is still reported: a cache reloads early, never late')
+  t.equal(
+    nextChangeAfter(gone, at('2026-01-01T00:00:00Z')),
+    START,
+    'a boundary where nothing changes is still reported: a cache reloads early, never late',
+  )
 })
 
 t.test('property: the roster stays the same from an instant until the next change', async (t) => {
@@ -108,13 +177,26 @@ t.test('property: the roster stays the same from an instant until the next chang
     })
     .map((x): RosterMember => {
       const termEnd = x.seat === 'staff' ? null : nano(x.termStart, BigInt(x.months) * 30n * 86_400n * 1_000_000_000n)
-      return { id: x.id, name: x.name, institution: null, seat: x.seat, termStart: x.termStart, termEnd, endedAt: x.endedAt }
+      return {
+        id: x.id,
+        name: x.name,
+        institution: null,
+        seat: x.seat,
+        termStart: x.termStart,
+        termEnd,
+        endedAt: x.endedAt,
+      }
     })
   fc.assert(
     fc.property(fc.array(memberArb, { maxLength: 12 }), instant, (members, t0) => {
       const now = rosterAt(members, t0).map((m) => m.id)
       const change = nextChangeAfter(members, t0)
-      if (change === null) return rosterAt(members, at('2099-01-01T00:00:00Z')).map((m) => m.id).join() === now.join()
+      if (change === null)
+        return (
+          rosterAt(members, at('2099-01-01T00:00:00Z'))
+            .map((m) => m.id)
+            .join() === now.join()
+        )
       // Sound, not tight: someone who leaves as they start is a boundary at which nothing changes.
       const before = rosterAt(members, nano(change, -1n)).map((m) => m.id)
       return compareInstants(change, t0) > 0 && before.join() === now.join()
@@ -126,8 +208,20 @@ t.test('property: the roster stays the same from an instant until the next chang
 
 t.test('remainderOfTerm: a replacement serves the rest of the departing seat, not a new full term', async (t) => {
   const ben = { termStart: START, termEnd: LONG }
-  t.same(remainderOfTerm(ben, at('2026-09-01T00:00:00Z')), { termStart: at('2026-09-01T00:00:00Z'), termEnd: LONG }, 'from the departure to the original end')
-  t.same(remainderOfTerm(ben, at('2026-02-01T00:00:00Z')), { termStart: START, termEnd: LONG }, 'a departure before the term starts: the whole seat')
+  t.same(
+    remainderOfTerm(ben, at('2026-09-01T00:00:00Z')),
+    { termStart: at('2026-09-01T00:00:00Z'), termEnd: LONG },
+    'from the departure to the original end',
+  )
+  t.same(
+    remainderOfTerm(ben, at('2026-02-01T00:00:00Z')),
+    { termStart: START, termEnd: LONG },
+    'a departure before the term starts: the whole seat',
+  )
   t.same(remainderOfTerm(ben, START), { termStart: START, termEnd: LONG }, 'a departure as it starts')
-  t.same(remainderOfTerm({ termStart: START, termEnd: null }, SHORT), { termStart: SHORT, termEnd: null }, 'a staff seat has no end to keep')
+  t.same(
+    remainderOfTerm({ termStart: START, termEnd: null }, SHORT),
+    { termStart: SHORT, termEnd: null },
+    'a staff seat has no end to keep',
+  )
 })

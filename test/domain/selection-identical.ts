@@ -7,15 +7,32 @@
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import t from 'tap'
-import { canonicalJson, compareResponses, continuingMembers, selectionInputDigest, selectVolunteers, type SelectionInput } from '../../src/domain/selection.js'
-import { IDENTICAL_CASES, richSelectionInput, selectionFingerprint, type SelectionFingerprint } from '../helpers/selection-input.js'
+import {
+  canonicalJson,
+  compareResponses,
+  continuingMembers,
+  selectionInputDigest,
+  selectVolunteers,
+  type SelectionInput,
+} from '../../src/domain/selection.js'
+import {
+  IDENTICAL_CASES,
+  richSelectionInput,
+  selectionFingerprint,
+  type SelectionFingerprint,
+} from '../helpers/selection-input.js'
 
-const fixture = JSON.parse(fs.readFileSync(new URL('../fixtures/selection-identical.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(
+  fs.readFileSync(new URL('../fixtures/selection-identical.json', import.meta.url), 'utf8'),
+) as {
   cases: Record<string, SelectionFingerprint>
 }
 
 t.test('the fixture covers every case and every rule', async (t) => {
-  t.same(Object.keys(fixture.cases), IDENTICAL_CASES.map((c) => c.name))
+  t.same(
+    Object.keys(fixture.cases),
+    IDENTICAL_CASES.map((c) => c.name),
+  )
   // What a rich case must exercise, so matching fingerprints mean something.
   const rich = Object.entries(fixture.cases).filter(([name]) => name.startsWith('rich'))
   const seen = (key: string): number => rich.reduce((sum, [, f]) => sum + (f.counts[key] ?? 0), 0)
@@ -56,10 +73,22 @@ for (const { name, input } of IDENTICAL_CASES) {
 t.test('the input digest is the sha256 of the canonical JSON of the inputs', async (t) => {
   // The definition, written out plainly: everything that decides a selection, each in a canonical order.
   const reference = (input: SelectionInput): { digest: string; responsesText: string } => {
-    const ordered = <T>(items: T[], compare: (a: T, b: T) => number): T[] => [...items].sort((a, b) => compare(a, b) || (canonicalJson(a) < canonicalJson(b) ? -1 : canonicalJson(a) > canonicalJson(b) ? 1 : 0))
+    const ordered = <T>(items: T[], compare: (a: T, b: T) => number): T[] =>
+      [...items].sort(
+        (a, b) =>
+          compare(a, b) || (canonicalJson(a) < canonicalJson(b) ? -1 : canonicalJson(a) > canonicalJson(b) ? 1 : 0),
+      )
     const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
     const responses = ordered(
-      input.responses.map((r) => ({ id: r.id, externalId: r.externalId, submittedAt: r.submittedAt, ingestSeq: r.ingestSeq, name: r.name, email: r.email, institution: r.institution })),
+      input.responses.map((r) => ({
+        id: r.id,
+        externalId: r.externalId,
+        submittedAt: r.submittedAt,
+        ingestSeq: r.ingestSeq,
+        name: r.name,
+        email: r.email,
+        institution: r.institution,
+      })),
       compareResponses,
     )
     const text = canonicalJson({
@@ -68,9 +97,19 @@ t.test('the input digest is the sha256 of the canonical JSON of the inputs', asy
       termStart: input.termStart,
       policy: input.policy,
       fixedSeats: input.fixedSeats,
-      institutions: ordered(input.institutions.map((i) => ({ ...i, aliases: [...i.aliases].sort() })), byId),
+      institutions: ordered(
+        input.institutions.map((i) => ({ ...i, aliases: [...i.aliases].sort() })),
+        byId,
+      ),
       members: ordered(
-        continuingMembers(input.members, input.termStart).map(({ id, name, email, seat, institution, endsAt }) => ({ id, name, email, seat, institution, endsAt })),
+        continuingMembers(input.members, input.termStart).map(({ id, name, email, seat, institution, endsAt }) => ({
+          id,
+          name,
+          email,
+          seat,
+          institution,
+          endsAt,
+        })),
         byId,
       ),
       responses,
@@ -92,5 +131,9 @@ t.test('the input digest is the sha256 of the canonical JSON of the inputs', asy
   )
   t.equal(selectionInputDigest(input), digest, 'selectionInputDigest')
   t.equal(selectVolunteers(input).inputDigest, digest, 'the selection')
-  t.equal(selectVolunteers({ ...input, responses: [...input.responses].reverse() }).inputDigest, digest, 'whatever the order of the responses')
+  t.equal(
+    selectVolunteers({ ...input, responses: [...input.responses].reverse() }).inputDigest,
+    digest,
+    'whatever the order of the responses',
+  )
 })

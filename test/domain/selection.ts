@@ -47,7 +47,13 @@ function r(name: string, submittedAt: string, institution: string | null, email?
   }
 }
 
-function member(name: string, seat: MemberInput['seat'], institution: string | null, endsAt: string | null, termStart = '2023-06-01T00:00:00Z'): MemberInput {
+function member(
+  name: string,
+  seat: MemberInput['seat'],
+  institution: string | null,
+  endsAt: string | null,
+  termStart = '2023-06-01T00:00:00Z',
+): MemberInput {
   return {
     id: `m-${name.toLowerCase().replace(/\s+/g, '-')}`,
     name,
@@ -95,7 +101,8 @@ t.test('each reason, with a worked example and an explanation naming the right p
       reason: 'early',
       seat: null,
       termEnd: null,
-      explanation: /^Early Ed responded at 2024-04-30T23:59:59\.999999999Z, before the call opened at 2024-05-01T00:00:00Z/,
+      explanation:
+        /^Early Ed responded at 2024-04-30T23:59:59\.999999999Z, before the call opened at 2024-05-01T00:00:00Z/,
     })
     t.match(decisionOf(s, 'Prompt Pat'), { outcome: 'selected', reason: null })
     t.match(decisionOf(s, 'Last Lou'), { outcome: 'selected', reason: null })
@@ -108,13 +115,17 @@ t.test('each reason, with a worked example and an explanation naming the right p
 
   t.test('missing-fields: a blank name or email', async (t) => {
     const s = selectVolunteers(
-      call([r('   ', '2024-05-02T10:00:00Z', 'Oxford', 'anon@example.org'), r('No Mail', '2024-05-02T11:00:00Z', 'Stanford', '  ')]),
+      call([
+        r('   ', '2024-05-02T10:00:00Z', 'Oxford', 'anon@example.org'),
+        r('No Mail', '2024-05-02T11:00:00Z', 'Stanford', '  '),
+      ]),
     )
     t.match(s.decisions[0], {
       name: '',
       outcome: 'excluded',
       reason: 'missing-fields',
-      explanation: 'The response submitted at 2024-05-02T10:00:00Z did not include a name, so it could not be considered.',
+      explanation:
+        'The response submitted at 2024-05-02T10:00:00Z did not include a name, so it could not be considered.',
     })
     t.match(s.decisions[1], { reason: 'missing-fields', explanation: /did not include an email address/ })
     t.same(s.shortfall, { consortium: 4, community: 4 })
@@ -131,7 +142,8 @@ t.test('each reason, with a worked example and an explanation naming the right p
     t.match(decisionOf(s, 'Ana M. Silva'), {
       outcome: 'excluded',
       reason: 'duplicate-person',
-      explanation: 'Ana M. Silva had already responded from the same email address at 2024-05-02T09:00:00.500Z (position 1), and only a person\'s first response counts.',
+      explanation:
+        "Ana M. Silva had already responded from the same email address at 2024-05-02T09:00:00.500Z (position 1), and only a person's first response counts.",
     })
   })
 
@@ -172,13 +184,21 @@ t.test('each reason, with a worked example and an explanation naming the right p
     t.match(decisionOf(s, 'Cara Jones'), {
       outcome: 'excluded',
       reason: 'already-on-team',
-      explanation: 'Cara Jones is already on the Code of Conduct Team until 2025-06-01T00:00:00Z, so this response was not needed.',
+      explanation:
+        'Cara Jones is already on the Code of Conduct Team until 2025-06-01T00:00:00Z, so this response was not needed.',
     })
-    t.match(decisionOf(s, 'Sam Staff'), { reason: 'already-on-team', explanation: 'Sam Staff is already on the Code of Conduct Team, so this response was not needed.' })
-    t.match(decisionOf(s, 'Old Timer'), { outcome: 'selected' }, 'a term ending exactly at the term start does not continue')
+    t.match(decisionOf(s, 'Sam Staff'), {
+      reason: 'already-on-team',
+      explanation: 'Sam Staff is already on the Code of Conduct Team, so this response was not needed.',
+    })
+    t.match(
+      decisionOf(s, 'Old Timer'),
+      { outcome: 'selected' },
+      'a term ending exactly at the term start does not continue',
+    )
   })
 
-  t.test('institution-on-team: a continuing volunteer holds the institution\'s seat', async (t) => {
+  t.test("institution-on-team: a continuing volunteer holds the institution's seat", async (t) => {
     const members = [
       member('Dev Patel', 'consortium', 'oxford', '2025-06-01T00:00:00Z'),
       member('Sue Staff', 'staff', 'Stanford University', null),
@@ -199,10 +219,15 @@ t.test('each reason, with a worked example and an explanation naming the right p
       reason: 'institution-on-team',
       institution: 'University of Oxford',
       institutionKey: 'id:ox',
-      explanation: 'University of Oxford already has a volunteer seat on the Code of Conduct Team, held by Dev Patel until 2025-06-01T00:00:00Z, and each institution holds only one.',
+      explanation:
+        'University of Oxford already has a volunteer seat on the Code of Conduct Team, held by Dev Patel until 2025-06-01T00:00:00Z, and each institution holds only one.',
     })
     t.match(decisionOf(s, 'Finn Stone'), { outcome: 'selected' }, 'staff members do not hold an institution seat')
-    t.match(decisionOf(s, 'Gia Bell'), { outcome: 'selected' }, 'a member leaving before the term starts does not block')
+    t.match(
+      decisionOf(s, 'Gia Bell'),
+      { outcome: 'selected' },
+      'a member leaving before the term starts does not block',
+    )
   })
 
   t.test('institution-already-selected: the first volunteer of an institution wins', async (t) => {
@@ -247,8 +272,14 @@ t.test('each reason, with a worked example and an explanation naming the right p
         ['C4', 'alternate', 'consortium', 'seats-full'],
       ],
     )
-    t.equal(decisionOf(s, 'C4').explanation, 'C4 responded at 2024-05-02T06:00:00Z, after all 2 IIIF Consortium seats were filled, so C4 is number 2 on the consortium waitlist.')
-    t.equal(decisionOf(s, 'P2').explanation, 'P2 responded at 2024-05-02T05:00:00Z, after the only community seat was filled, so P2 is number 1 on the community waitlist.')
+    t.equal(
+      decisionOf(s, 'C4').explanation,
+      'C4 responded at 2024-05-02T06:00:00Z, after all 2 IIIF Consortium seats were filled, so C4 is number 2 on the consortium waitlist.',
+    )
+    t.equal(
+      decisionOf(s, 'P2').explanation,
+      'P2 responded at 2024-05-02T05:00:00Z, after the only community seat was filled, so P2 is number 1 on the community waitlist.',
+    )
     t.equal(
       decisionOf(s, 'C2').explanation,
       'C2 responded at 2024-05-02T03:00:00Z and was selected for IIIF Consortium seat 2 of 2, serving from 2024-06-01T00:00:00Z until 2026-06-01T00:00:00Z.',
@@ -258,9 +289,16 @@ t.test('each reason, with a worked example and an explanation naming the right p
 
   t.test('an alternate does not block a later volunteer of the same institution', async (t) => {
     const s = selectVolunteers(
-      call([r('A', '2024-05-02T01:00:00Z', 'Oxford'), r('B', '2024-05-02T02:00:00Z', 'Stanford'), r('C', '2024-05-02T03:00:00Z', 'Stanford')], {
-        fixedSeats: { consortium: 1, community: 0 },
-      }),
+      call(
+        [
+          r('A', '2024-05-02T01:00:00Z', 'Oxford'),
+          r('B', '2024-05-02T02:00:00Z', 'Stanford'),
+          r('C', '2024-05-02T03:00:00Z', 'Stanford'),
+        ],
+        {
+          fixedSeats: { consortium: 1, community: 0 },
+        },
+      ),
     )
     t.same(
       s.decisions.map((d) => [d.outcome, d.reason]),
@@ -290,7 +328,11 @@ t.test('each reason, with a worked example and an explanation naming the right p
 
   t.test('category: consortium only for a known consortium member', async (t) => {
     const s = selectVolunteers(
-      call([r('K', '2024-05-02T01:00:00Z', 'Oxford'), r('L', '2024-05-02T02:00:00Z', 'Getty'), r('M', '2024-05-02T03:00:00Z', 'Oxford Brookes University')]),
+      call([
+        r('K', '2024-05-02T01:00:00Z', 'Oxford'),
+        r('L', '2024-05-02T02:00:00Z', 'Getty'),
+        r('M', '2024-05-02T03:00:00Z', 'Oxford Brookes University'),
+      ]),
     )
     t.same(
       s.decisions.map((d) => d.seat),
@@ -313,7 +355,10 @@ t.test('each reason, with a worked example and an explanation naming the right p
       institution: 'Univeristy of Oxfrod',
       institutionKey: 'name:univeristy of oxfrod',
     })
-    t.match(decisionOf(s, 'Omar Haddad'), { reason: 'institution-already-selected', explanation: /^Nia Obi from Univeristy of Oxfrod responded earlier/ })
+    t.match(decisionOf(s, 'Omar Haddad'), {
+      reason: 'institution-already-selected',
+      explanation: /^Nia Obi from Univeristy of Oxfrod responded earlier/,
+    })
     t.same(
       s.warnings.map((w) => [w.responseId, w.code, w.suggestions[0] ?? null]),
       [
@@ -323,7 +368,10 @@ t.test('each reason, with a worked example and an explanation naming the right p
       ],
       'one warning per response that reaches institution matching; none for the early one',
     )
-    t.match(s.warnings[0]?.message, /^Nia Obi's institution "Univeristy of Oxfrod" matches no known institution or alias, so it is treated as its own community institution\. Did you mean "University of Oxford"/)
+    t.match(
+      s.warnings[0]?.message,
+      /^Nia Obi's institution "Univeristy of Oxfrod" matches no known institution or alias, so it is treated as its own community institution\. Did you mean "University of Oxford"/,
+    )
   })
 })
 
@@ -347,11 +395,20 @@ t.test('inaugural stagger: half the seats get half a term', async (t) => {
         ['D', '2024-06-01T00:00:00Z', '2025-06-01T00:00:00Z'],
       ],
     )
-    t.match(decisionOf(s, 'C').explanation, /IIIF Consortium seat 3 of 4, serving from 2024-06-01T00:00:00Z until 2025-06-01T00:00:00Z/)
+    t.match(
+      decisionOf(s, 'C').explanation,
+      /IIIF Consortium seat 3 of 4, serving from 2024-06-01T00:00:00Z until 2025-06-01T00:00:00Z/,
+    )
   })
 
   t.test('3 volunteers for 4 seats: shortfall 1, and the empty slot is a short one', async (t) => {
-    const s = selectVolunteers(call([r('A', '2024-05-02T01:00:00Z', 'Oxford'), r('B', '2024-05-02T02:00:00Z', 'Stanford'), r('C', '2024-05-02T03:00:00Z', 'BL')]))
+    const s = selectVolunteers(
+      call([
+        r('A', '2024-05-02T01:00:00Z', 'Oxford'),
+        r('B', '2024-05-02T02:00:00Z', 'Stanford'),
+        r('C', '2024-05-02T03:00:00Z', 'BL'),
+      ]),
+    )
     t.same(s.seats, { consortium: 4, community: 4 })
     t.same(s.shortfall, { consortium: 1, community: 4 })
     const consortium = s.slots.filter((slot) => slot.category === 'consortium')
@@ -381,18 +438,25 @@ t.test('inaugural stagger: half the seats get half a term', async (t) => {
   })
 
   t.test('no stagger when the policy says so, or when a volunteer continues', async (t) => {
-    const off = selectVolunteers(call([], { policy: { seats: { consortium: 4, community: 4 }, termMonths: 24, inauguralStagger: false } }))
+    const off = selectVolunteers(
+      call([], { policy: { seats: { consortium: 4, community: 4 }, termMonths: 24, inauguralStagger: false } }),
+    )
     t.equal(off.inaugural, false)
     t.ok(off.slots.every((slot) => formatInstant(slot.termEnd) === '2026-06-01T00:00:00Z'))
-    const continuing = selectVolunteers(call([], { members: [member('Vic', 'community', null, '2025-06-01T00:00:00Z')] }))
+    const continuing = selectVolunteers(
+      call([], { members: [member('Vic', 'community', null, '2025-06-01T00:00:00Z')] }),
+    )
     t.equal(continuing.inaugural, false)
     t.ok(continuing.slots.every((slot) => formatInstant(slot.termEnd) === '2026-06-01T00:00:00Z'))
     const staffOnly = selectVolunteers(call([], { members: [member('Sam', 'staff', null, null)] }))
     t.equal(staffOnly.inaugural, true, 'staff do not make a call non-inaugural')
-    t.equal(isInauguralCall({ inauguralStagger: true }, [member('Left', 'consortium', null, '2024-06-01T00:00:00Z')], TERM), true)
+    t.equal(
+      isInauguralCall({ inauguralStagger: true }, [member('Left', 'consortium', null, '2024-06-01T00:00:00Z')], TERM),
+      true,
+    )
   })
 
-  t.test('terms keep the term start\'s time of day and clamp at month ends', async (t) => {
+  t.test("terms keep the term start's time of day and clamp at month ends", async (t) => {
     const start = at('2024-01-31T12:00:00.000000001Z')
     const slots = planSeatSlots({ consortium: 2, community: 0 }, start, 1, true)
     t.same(
@@ -433,7 +497,11 @@ t.test('continuing members reduce the seats and block their institutions', async
     ],
   )
   t.match(decisionOf(s, 'From Getty').explanation, /held by Com One until 2025-06-01T00:00:00Z/)
-  t.same(seatsToFill({ seats: { consortium: 4, community: 4 } }, [...members, ...Array(6).fill(members[2])], TERM), { consortium: 2, community: 0 }, 'never below zero')
+  t.same(
+    seatsToFill({ seats: { consortium: 4, community: 4 } }, [...members, ...Array(6).fill(members[2])], TERM),
+    { consortium: 2, community: 0 },
+    'never below zero',
+  )
   t.same(
     continuingMembers(members, TERM).map((m) => m.name),
     ['Con One', 'Con Two', 'Com One', 'Staffer'],
@@ -443,10 +511,17 @@ t.test('continuing members reduce the seats and block their institutions', async
 t.test('fixed seats on the call override the computed seats', async (t) => {
   const members = [member('Con One', 'consortium', 'Oxford', '2025-06-01T00:00:00Z')]
   const s = selectVolunteers(
-    call([r('A', '2024-05-02T01:00:00Z', 'Stanford'), r('B', '2024-05-02T02:00:00Z', 'BL'), r('C', '2024-05-02T03:00:00Z', null)], {
-      members,
-      fixedSeats: { consortium: 1, community: 2 },
-    }),
+    call(
+      [
+        r('A', '2024-05-02T01:00:00Z', 'Stanford'),
+        r('B', '2024-05-02T02:00:00Z', 'BL'),
+        r('C', '2024-05-02T03:00:00Z', null),
+      ],
+      {
+        members,
+        fixedSeats: { consortium: 1, community: 2 },
+      },
+    ),
   )
   t.same(s.seats, { consortium: 1, community: 2 })
   t.same(s.shortfall, { consortium: 0, community: 1 })
@@ -454,8 +529,15 @@ t.test('fixed seats on the call override the computed seats', async (t) => {
     s.decisions.map((d) => d.outcome),
     ['selected', 'alternate', 'selected'],
   )
-  const none = selectVolunteers(call([r('Z', '2024-05-02T01:00:00Z', null)], { fixedSeats: { consortium: 0, community: 0 } }))
-  t.match(none.decisions[0], { outcome: 'alternate', reason: 'seats-full', explanation: 'Z responded at 2024-05-02T01:00:00Z, but this call offers no community seats, so Z is number 1 on the community waitlist.' })
+  const none = selectVolunteers(
+    call([r('Z', '2024-05-02T01:00:00Z', null)], { fixedSeats: { consortium: 0, community: 0 } }),
+  )
+  t.match(none.decisions[0], {
+    outcome: 'alternate',
+    reason: 'seats-full',
+    explanation:
+      'Z responded at 2024-05-02T01:00:00Z, but this call offers no community seats, so Z is number 1 on the community waitlist.',
+  })
 })
 
 t.test('order: sub-millisecond instants, then ingestion order on exact ties', async (t) => {
@@ -483,28 +565,57 @@ t.test('order: sub-millisecond instants, then ingestion order on exact ties', as
 })
 
 t.test('inputs are validated and helpers behave', async (t) => {
-  t.throws(() => selectVolunteers(call([], { policy: { seats: { consortium: -1, community: 4 }, termMonths: 24, inauguralStagger: true } })), {
+  t.throws(
+    () =>
+      selectVolunteers(
+        call([], { policy: { seats: { consortium: -1, community: 4 }, termMonths: 24, inauguralStagger: true } }),
+      ),
+    {
+      code: 'invalid-selection-input',
+      message: /policy\.seats\.consortium/,
+    },
+  )
+  t.throws(() => selectVolunteers(call([], { fixedSeats: { consortium: 1.5, community: 0 } })), {
     code: 'invalid-selection-input',
-    message: /policy\.seats\.consortium/,
   })
-  t.throws(() => selectVolunteers(call([], { fixedSeats: { consortium: 1.5, community: 0 } })), { code: 'invalid-selection-input' })
   t.equal(normaliseEmail('  Ana.Silva@Example.ORG '), 'ana.silva@example.org')
 })
 
 t.test('the digest fingerprints exactly the inputs that matter', async (t) => {
   const responses = [r('A', '2024-05-02T01:00:00Z', 'Oxford'), r('B', '2024-05-02T02:00:00Z', null)]
-  const members = [member('Old', 'community', null, '2024-01-01T00:00:00Z'), member('Now', 'consortium', 'BL', '2025-06-01T00:00:00Z')]
+  const members = [
+    member('Old', 'community', null, '2024-01-01T00:00:00Z'),
+    member('Now', 'consortium', 'BL', '2025-06-01T00:00:00Z'),
+  ]
   const base = selectionInputDigest(call(responses, { members }))
   t.match(base, /^[0-9a-f]{64}$/)
   t.equal(selectVolunteers(call(responses, { members })).inputDigest, base)
-  const oneNanoLater = responses.map((x, i) => (i === 0 ? { ...x, submittedAt: instantFromEpochNanos(epochNanos(x.submittedAt) + 1n) } : x))
+  const oneNanoLater = responses.map((x, i) =>
+    i === 0 ? { ...x, submittedAt: instantFromEpochNanos(epochNanos(x.submittedAt) + 1n) } : x,
+  )
   t.not(selectionInputDigest(call(oneNanoLater, { members })), base, 'a nanosecond changes it')
-  t.not(selectionInputDigest(call(responses, { members, fixedSeats: { consortium: 4, community: 4 } })), base, 'fixed seats change it')
-  t.not(selectionInputDigest(call(responses, { members, institutions: institutions.slice(1) })), base, 'institutions change it')
+  t.not(
+    selectionInputDigest(call(responses, { members, fixedSeats: { consortium: 4, community: 4 } })),
+    base,
+    'fixed seats change it',
+  )
+  t.not(
+    selectionInputDigest(call(responses, { members, institutions: institutions.slice(1) })),
+    base,
+    'institutions change it',
+  )
   const oldMemberEdited = [{ ...members[0]!, name: 'Renamed' }, members[1]!]
-  t.equal(selectionInputDigest(call(responses, { members: oldMemberEdited })), base, 'a member who has left plays no part')
+  t.equal(
+    selectionInputDigest(call(responses, { members: oldMemberEdited })),
+    base,
+    'a member who has left plays no part',
+  )
   const aliasesReordered = institutions.map((i) => ({ ...i, aliases: [...i.aliases].reverse() }))
-  t.equal(selectionInputDigest(call(responses, { members, institutions: aliasesReordered })), base, 'alias order plays no part')
+  t.equal(
+    selectionInputDigest(call(responses, { members, institutions: aliasesReordered })),
+    base,
+    'alias order plays no part',
+  )
 })
 
 // ---------------------------------------------------------------------------------------------
@@ -553,7 +664,15 @@ const memberArb = fc.record({
   person: peopleArb,
   seat: fc.constantFrom('consortium', 'community', 'staff') as fc.Arbitrary<MemberInput['seat']>,
   institution: institutionTextArb,
-  endsAt: fc.option(fc.constantFrom('2024-01-01T00:00:00Z', '2024-06-01T00:00:00Z', '2024-06-01T00:00:00.000000001Z', '2025-06-01T00:00:00Z'), { nil: null }),
+  endsAt: fc.option(
+    fc.constantFrom(
+      '2024-01-01T00:00:00Z',
+      '2024-06-01T00:00:00Z',
+      '2024-06-01T00:00:00.000000001Z',
+      '2025-06-01T00:00:00Z',
+    ),
+    { nil: null },
+  ),
 })
 
 const callArb = fc
@@ -561,7 +680,10 @@ const callArb = fc
     responses: fc.array(responseArb, { maxLength: 30, size: 'medium' }),
     members: fc.array(memberArb, { maxLength: 6 }),
     seats: fc.record({ consortium: fc.integer({ min: 0, max: 5 }), community: fc.integer({ min: 0, max: 5 }) }),
-    fixed: fc.option(fc.record({ consortium: fc.integer({ min: 0, max: 5 }), community: fc.integer({ min: 0, max: 5 }) }), { nil: null }),
+    fixed: fc.option(
+      fc.record({ consortium: fc.integer({ min: 0, max: 5 }), community: fc.integer({ min: 0, max: 5 }) }),
+      { nil: null },
+    ),
     termMonths: fc.integer({ min: 0, max: 36 }),
     inauguralStagger: fc.boolean(),
     ingestOrder: fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 30, maxLength: 30 }),
@@ -590,7 +712,14 @@ const callArb = fc
         // Ingestion order may repeat (ties of ties are settled by id) and need not follow array order.
         ingestSeq: ingestOrder[i] ?? 0,
         name: `${x.person} #${i}`,
-        email: x.emailCase === 'upper' ? email.toUpperCase() : x.emailCase === 'padded' ? ` ${email} ` : x.emailCase === 'blank' ? '' : email,
+        email:
+          x.emailCase === 'upper'
+            ? email.toUpperCase()
+            : x.emailCase === 'padded'
+              ? ` ${email} `
+              : x.emailCase === 'blank'
+                ? ''
+                : email,
         institution: x.institution,
       }
     }),
@@ -647,9 +776,15 @@ t.test('properties of every selection', async (t) => {
     fc.assert(
       fc.property(callArb, (input) => {
         const s = selectVolunteers(input)
-        const continuing = input.members.filter((m) => m.seat !== 'staff' && (m.endsAt === null || m.endsAt > input.termStart))
+        const continuing = input.members.filter(
+          (m) => m.seat !== 'staff' && (m.endsAt === null || m.endsAt > input.termStart),
+        )
         return CATS.every(
-          (c) => s.seats[c] === (input.fixedSeats ? input.fixedSeats[c] : Math.max(0, input.policy.seats[c] - continuing.filter((m) => m.seat === c).length)),
+          (c) =>
+            s.seats[c] ===
+            (input.fixedSeats
+              ? input.fixedSeats[c]
+              : Math.max(0, input.policy.seats[c] - continuing.filter((m) => m.seat === c).length)),
         )
       }),
     )
@@ -676,7 +811,9 @@ t.test('properties of every selection', async (t) => {
           const a = input.responses.find((x) => x.id === prev.responseId)!
           const b = input.responses.find((x) => x.id === d.responseId)!
           const byTime = epochNanos(a.submittedAt) < epochNanos(b.submittedAt)
-          const tie = a.submittedAt === b.submittedAt && (a.ingestSeq < b.ingestSeq || (a.ingestSeq === b.ingestSeq && a.id < b.id))
+          const tie =
+            a.submittedAt === b.submittedAt &&
+            (a.ingestSeq < b.ingestSeq || (a.ingestSeq === b.ingestSeq && a.id < b.id))
           return d.position === i + 1 && (byTime || tie)
         })
         return ids.length === input.responses.length && new Set(ids).size === ids.length && inOrder
@@ -693,7 +830,13 @@ t.test('properties of every selection', async (t) => {
           if (d.explanation.trim() === '') return false
           if (d.outcome === 'selected') {
             const slot = s.slots.find((x) => x.responseId === d.responseId)
-            return d.reason === null && d.seat !== null && slot?.category === d.seat && slot.termEnd === d.termEnd && d.termStart === input.termStart
+            return (
+              d.reason === null &&
+              d.seat !== null &&
+              slot?.category === d.seat &&
+              slot.termEnd === d.termEnd &&
+              d.termStart === input.termStart
+            )
           }
           if (d.outcome === 'alternate') return d.reason === 'seats-full' && d.seat !== null && d.termEnd === null
           return d.reason !== null && d.reason !== 'seats-full' && d.seat === null && d.termEnd === null
@@ -722,10 +865,30 @@ t.test('properties of every selection', async (t) => {
       fc.property(fc.bigInt({ min: 1n, max: 2_000_000n }), fc.boolean(), (gap, reverse) => {
         const early = instantFromEpochNanos(BASE_NS)
         const late = instantFromEpochNanos(BASE_NS + gap)
-        const a: ResponseInput = { id: 'a', externalId: null, submittedAt: late, ingestSeq: 1, name: 'Late', email: 'late@example.org', institution: null }
-        const b: ResponseInput = { id: 'b', externalId: null, submittedAt: early, ingestSeq: 2, name: 'Early', email: 'early@example.org', institution: null }
+        const a: ResponseInput = {
+          id: 'a',
+          externalId: null,
+          submittedAt: late,
+          ingestSeq: 1,
+          name: 'Late',
+          email: 'late@example.org',
+          institution: null,
+        }
+        const b: ResponseInput = {
+          id: 'b',
+          externalId: null,
+          submittedAt: early,
+          ingestSeq: 2,
+          name: 'Early',
+          email: 'early@example.org',
+          institution: null,
+        }
         const s = selectVolunteers(call(reverse ? [b, a] : [a, b], { fixedSeats: { consortium: 0, community: 1 } }))
-        return s.decisions[0]?.name === 'Early' && s.decisions[0].outcome === 'selected' && s.decisions[1]?.outcome === 'alternate'
+        return (
+          s.decisions[0]?.name === 'Early' &&
+          s.decisions[0].outcome === 'selected' &&
+          s.decisions[1]?.outcome === 'alternate'
+        )
       }),
     )
     t.pass('sub-millisecond order respected')
@@ -734,9 +897,29 @@ t.test('properties of every selection', async (t) => {
   t.test('on an exact tie, the lower ingestion sequence wins', async (t) => {
     fc.assert(
       fc.property(instantArb, fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 1000 }), (when, s1, gap) => {
-        const first: ResponseInput = { id: 'z', externalId: null, submittedAt: when, ingestSeq: s1, name: 'First', email: 'f@example.org', institution: 'Oxford' }
-        const second: ResponseInput = { id: 'a', externalId: null, submittedAt: when, ingestSeq: s1 + gap, name: 'Second', email: 's@example.org', institution: 'Oxford' }
-        const s = selectVolunteers(call([second, first], { window: { opensAt: at('0001-01-01T00:00:00Z'), closesAt: at('9999-01-01T00:00:00Z') } }))
+        const first: ResponseInput = {
+          id: 'z',
+          externalId: null,
+          submittedAt: when,
+          ingestSeq: s1,
+          name: 'First',
+          email: 'f@example.org',
+          institution: 'Oxford',
+        }
+        const second: ResponseInput = {
+          id: 'a',
+          externalId: null,
+          submittedAt: when,
+          ingestSeq: s1 + gap,
+          name: 'Second',
+          email: 's@example.org',
+          institution: 'Oxford',
+        }
+        const s = selectVolunteers(
+          call([second, first], {
+            window: { opensAt: at('0001-01-01T00:00:00Z'), closesAt: at('9999-01-01T00:00:00Z') },
+          }),
+        )
         return (
           s.decisions[0]?.name === 'First' &&
           s.decisions[0].outcome === 'selected' &&
@@ -753,25 +936,76 @@ t.test('properties of every selection', async (t) => {
 // Look-alike institutions: a name that only looks like another takes no second seat, and staff see it.
 
 t.test('look-alike institution names share one seat and are flagged for staff', async (t) => {
-  const world: Institution[] = [...institutions, { id: 'msu', name: 'Московский университет', aliases: [], consortium: false }]
+  const world: Institution[] = [
+    ...institutions,
+    { id: 'msu', name: 'Московский университет', aliases: [], consortium: false },
+  ]
   const table: Array<{ label: string; spellings: string[]; selected: number; flagged: Array<[number, string]> }> = [
     {
       label: 'a Cyrillic о and a zero-width space beside Oxford (the reproduced case)',
       spellings: ['University of Oxford', 'University of Oxf\u043Erd', 'University of Ox\u200Bford'],
       selected: 1,
-      flagged: [[1, 'University of Oxford'], [2, 'University of Oxford']],
+      flagged: [
+        [1, 'University of Oxford'],
+        [2, 'University of Oxford'],
+      ],
     },
-    { label: 'the look-alike comes first', spellings: ['University of Oxf\u043Erd', 'University of Oxford'], selected: 1, flagged: [[0, 'University of Oxford']] },
+    {
+      label: 'the look-alike comes first',
+      spellings: ['University of Oxf\u043Erd', 'University of Oxford'],
+      selected: 1,
+      flagged: [[0, 'University of Oxford']],
+    },
     { label: 'a Cyrillic М in an alias', spellings: ['BL', '\u0412L'], selected: 1, flagged: [[1, 'British Library']] },
-    { label: 'two unknown spellings', spellings: ['Foo Institute', 'F\u043E\u043E Institute'], selected: 1, flagged: [[1, 'Foo Institute']] },
-    { label: 'two unknown spellings, look-alike first', spellings: ['F\u043E\u043E Institute', 'Foo Institute'], selected: 1, flagged: [[0, 'Foo Institute']] },
-    { label: 'an unknown spelling with a soft hyphen', spellings: ['Foo Ins\u00ADtitute', 'Foo Institute'], selected: 1, flagged: [[0, 'Foo Institute']] },
-    { label: 'a Latin o in a Cyrillic name', spellings: ['Московский университет', 'Моск\u006Fвский университет'], selected: 1, flagged: [[1, 'Московский университет']] },
-    { label: 'the same Cyrillic name twice', spellings: ['Московский университет', 'МОСКОВСКИЙ университет'], selected: 1, flagged: [] },
-    { label: 'two Japanese universities', spellings: ['東京大学', '京都大学', 'お茶の水女子大学'], selected: 3, flagged: [] },
+    {
+      label: 'two unknown spellings',
+      spellings: ['Foo Institute', 'F\u043E\u043E Institute'],
+      selected: 1,
+      flagged: [[1, 'Foo Institute']],
+    },
+    {
+      label: 'two unknown spellings, look-alike first',
+      spellings: ['F\u043E\u043E Institute', 'Foo Institute'],
+      selected: 1,
+      flagged: [[0, 'Foo Institute']],
+    },
+    {
+      label: 'an unknown spelling with a soft hyphen',
+      spellings: ['Foo Ins\u00ADtitute', 'Foo Institute'],
+      selected: 1,
+      flagged: [[0, 'Foo Institute']],
+    },
+    {
+      label: 'a Latin o in a Cyrillic name',
+      spellings: ['Московский университет', 'Моск\u006Fвский университет'],
+      selected: 1,
+      flagged: [[1, 'Московский университет']],
+    },
+    {
+      label: 'the same Cyrillic name twice',
+      spellings: ['Московский университет', 'МОСКОВСКИЙ университет'],
+      selected: 1,
+      flagged: [],
+    },
+    {
+      label: 'two Japanese universities',
+      spellings: ['東京大学', '京都大学', 'お茶の水女子大学'],
+      selected: 3,
+      flagged: [],
+    },
     { label: 'the same Japanese name twice', spellings: ['東京大学', '東京大学'], selected: 1, flagged: [] },
-    { label: 'plain variants of a known name', spellings: ['University of Oxford', 'OXFORD'], selected: 1, flagged: [] },
-    { label: 'different names that share letters', spellings: ['Kiel University', 'Kiei University'], selected: 2, flagged: [] },
+    {
+      label: 'plain variants of a known name',
+      spellings: ['University of Oxford', 'OXFORD'],
+      selected: 1,
+      flagged: [],
+    },
+    {
+      label: 'different names that share letters',
+      spellings: ['Kiel University', 'Kiei University'],
+      selected: 2,
+      flagged: [],
+    },
   ]
   for (const { label, spellings, selected, flagged } of table) {
     const responses = spellings.map((institution, i) => r(`Volunteer ${i}`, `2024-05-0${i + 2}T10:00:00Z`, institution))
@@ -785,54 +1019,118 @@ t.test('look-alike institution names share one seat and are flagged for staff', 
     )
     for (const w of warnings) {
       const response = responses.find((x) => x.id === w.responseId)!
-      t.match(w.message, `Volunteer ${responses.indexOf(response)}'s institution "`, `${label}: the message names the volunteer`)
+      t.match(
+        w.message,
+        `Volunteer ${responses.indexOf(response)}'s institution "`,
+        `${label}: the message names the volunteer`,
+      )
       t.match(w.message, 'only looks like', `${label}: and says why`)
     }
   }
 })
 
-t.test('a look-alike of a continuing member\'s institution is refused a seat and flagged', async (t) => {
+t.test("a look-alike of a continuing member's institution is refused a seat and flagged", async (t) => {
   const s = selectVolunteers(
-    call([r('Eve', '2024-05-03T10:00:00Z', 'Stanf\u043Erd University')], { members: [member('Sam', 'consortium', 'Stanford', '2025-06-01T00:00:00Z')] }),
+    call([r('Eve', '2024-05-03T10:00:00Z', 'Stanf\u043Erd University')], {
+      members: [member('Sam', 'consortium', 'Stanford', '2025-06-01T00:00:00Z')],
+    }),
   )
-  t.match(decisionOf(s, 'Eve'), { outcome: 'excluded', reason: 'institution-on-team', institution: 'Stanford University' })
-  t.match(s.warnings, [{ code: 'confusable-institution', suggestions: ['Stanford University'], message: /"Stanfоrd University" only looks like "Stanford University" \(it mixes Cyrillic and Latin letters\)/ }])
+  t.match(decisionOf(s, 'Eve'), {
+    outcome: 'excluded',
+    reason: 'institution-on-team',
+    institution: 'Stanford University',
+  })
+  t.match(s.warnings, [
+    {
+      code: 'confusable-institution',
+      suggestions: ['Stanford University'],
+      message: /"Stanfоrd University" only looks like "Stanford University" \(it mixes Cyrillic and Latin letters\)/,
+    },
+  ])
 })
 
 t.test('invisible characters are spelt out in the warning', async (t) => {
-  const s = selectVolunteers(call([r('Ida', '2024-05-03T10:00:00Z', 'Ya\u200Ble University'), r('Ian', '2024-05-04T10:00:00Z', 'Yale\u200B University')]))
+  const s = selectVolunteers(
+    call([
+      r('Ida', '2024-05-03T10:00:00Z', 'Ya\u200Ble University'),
+      r('Ian', '2024-05-04T10:00:00Z', 'Yale\u200B University'),
+    ]),
+  )
   t.match(decisionOf(s, 'Ida'), { outcome: 'selected', institution: 'Yale University' })
-  t.match(s.warnings, [{ responseId: decisionOf(s, 'Ida').responseId, message: 'Ida\'s institution "Ya<U+200B>le University" only looks like "Yale University" (it holds the invisible character U+200B)' }])
-  t.match(decisionOf(s, 'Ian'), { outcome: 'excluded', reason: 'institution-already-selected' }, 'one beside a space changes nothing a reader sees: the same institution, not flagged')
+  t.match(s.warnings, [
+    {
+      responseId: decisionOf(s, 'Ida').responseId,
+      message:
+        'Ida\'s institution "Ya<U+200B>le University" only looks like "Yale University" (it holds the invisible character U+200B)',
+    },
+  ])
+  t.match(
+    decisionOf(s, 'Ian'),
+    { outcome: 'excluded', reason: 'institution-already-selected' },
+    'one beside a space changes nothing a reader sees: the same institution, not flagged',
+  )
 })
 
 t.test('property: disguised spellings never win a second seat, and each disguise is flagged', async (t) => {
-  const swap: Record<string, string> = { a: '\u0430', e: '\u0435', o: '\u043E', c: '\u0441', p: '\u0440', x: '\u0445', y: '\u0443', i: '\u0456', S: '\u0405', B: '\u0412', L: '\u13DE' }
+  const swap: Record<string, string> = {
+    a: '\u0430',
+    e: '\u0435',
+    o: '\u043E',
+    c: '\u0441',
+    p: '\u0440',
+    x: '\u0445',
+    y: '\u0443',
+    i: '\u0456',
+    S: '\u0405',
+    B: '\u0412',
+    L: '\u13DE',
+  }
   const disguised = (name: string) =>
-    fc.tuple(fc.array(fc.nat(), { maxLength: 3 }), fc.option(fc.constantFrom('\u200B', '\u200D', '\u00AD', '\u2060'), { nil: null })).map(([picks, invisible]) => {
-      const chars = [...name]
-      const swappable = chars.map((c, i) => i).filter((i) => swap[chars[i]!])
-      for (const p of picks) {
-        const i = swappable[p % swappable.length]
-        if (i !== undefined) chars[i] = swap[[...name][i]!]!
-      }
-      if (invisible && chars.length > 2) chars.splice(1, 0, invisible)
-      return chars.join('')
-    })
-  const names = ['University of Oxford', 'Stanford University', 'BL', 'Yale University', 'Example Foundation', 'Sample Press']
+    fc
+      .tuple(
+        fc.array(fc.nat(), { maxLength: 3 }),
+        fc.option(fc.constantFrom('\u200B', '\u200D', '\u00AD', '\u2060'), { nil: null }),
+      )
+      .map(([picks, invisible]) => {
+        const chars = [...name]
+        const swappable = chars.map((c, i) => i).filter((i) => swap[chars[i]!])
+        for (const p of picks) {
+          const i = swappable[p % swappable.length]
+          if (i !== undefined) chars[i] = swap[[...name][i]!]!
+        }
+        if (invisible && chars.length > 2) chars.splice(1, 0, invisible)
+        return chars.join('')
+      })
+  const names = [
+    'University of Oxford',
+    'Stanford University',
+    'BL',
+    'Yale University',
+    'Example Foundation',
+    'Sample Press',
+  ]
   fc.assert(
     fc.property(
-      fc.array(fc.constantFrom(...names).chain((name) => fc.tuple(fc.constant(name), disguised(name))), { minLength: 1, maxLength: 8 }),
+      fc.array(
+        fc.constantFrom(...names).chain((name) => fc.tuple(fc.constant(name), disguised(name))),
+        { minLength: 1, maxLength: 8 },
+      ),
       (picked) => {
-        const responses = picked.map(([, spelling], i) => ({ ...r(`V${i}`, '2024-05-10T10:00:00Z', spelling), ingestSeq: i }))
+        const responses = picked.map(([, spelling], i) => ({
+          ...r(`V${i}`, '2024-05-10T10:00:00Z', spelling),
+          ingestSeq: i,
+        }))
         const s = selectVolunteers(call(responses))
         const keys = s.decisions.filter((d) => d.outcome === 'selected').map((d) => d.institutionKey)
-        if (new Set(keys).size !== keys.length || new Set(picked.map(([name]) => name)).size !== keys.length) return false
+        if (new Set(keys).size !== keys.length || new Set(picked.map(([name]) => name)).size !== keys.length)
+          return false
         // Flagged: each disguised spelling whose institution is known, or that reads differently from another spelling in the call.
         const flagged = new Set(s.warnings.filter((w) => w.code === 'confusable-institution').map((w) => w.responseId))
         return picked.every(([name, spelling], i) => {
           const known = !['Example Foundation', 'Sample Press'].includes(name)
-          const others = picked.some(([n, sp]) => n === name && visibleInstitutionText(sp) !== visibleInstitutionText(spelling))
+          const others = picked.some(
+            ([n, sp]) => n === name && visibleInstitutionText(sp) !== visibleInstitutionText(spelling),
+          )
           const expected = spelling !== name && (known || others)
           return flagged.has(responses[i]!.id) === expected
         })

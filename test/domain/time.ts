@@ -22,7 +22,10 @@ const MAX_NS = epochNanos(parseInstant('9999-12-31T23:59:59.999999999Z'))
 const anyInstant = fc.bigInt({ min: MIN_NS, max: MAX_NS }).map(instantFromEpochNanos)
 /** Instants in the years a real call happens, where months can be added freely. */
 const modernInstant = fc
-  .bigInt({ min: epochNanos(parseInstant('1900-01-01T00:00:00Z')), max: epochNanos(parseInstant('2200-01-01T00:00:00Z')) })
+  .bigInt({
+    min: epochNanos(parseInstant('1900-01-01T00:00:00Z')),
+    max: epochNanos(parseInstant('2200-01-01T00:00:00Z')),
+  })
   .map(instantFromEpochNanos)
 
 t.test('parseInstant accepts RFC 3339 with an explicit offset and converts to UTC exactly', async (t) => {
@@ -98,7 +101,10 @@ t.test('parseInstant refuses what is not an exact RFC 3339 instant and says why'
     }
   })()
   t.ok(err instanceof InvalidInstantError && err instanceof Error, 'the error is an InvalidInstantError')
-  t.match(err, { problem: /^has no time-zone offset/, message: /^Timestamp "2024-05-01T08:00:00" has no time-zone offset/ })
+  t.match(err, {
+    problem: /^has no time-zone offset/,
+    message: /^Timestamp "2024-05-01T08:00:00" has no time-zone offset/,
+  })
 })
 
 t.test('sub-millisecond differences keep their order', async (t) => {
@@ -222,7 +228,11 @@ t.test('properties', async (t) => {
         const r = addCalendarMonths(i, months)
         const [y, m, d] = i.slice(0, 10).split('-').map(Number) as [number, number, number]
         const [ry, rm, rd] = r.slice(0, 10).split('-').map(Number) as [number, number, number]
-        return r.slice(10) === i.slice(10) && ry * 12 + rm - (y * 12 + m) === months && (rd === d || (rd < d && addDays(r, 1).slice(8, 10) === '01'))
+        return (
+          r.slice(10) === i.slice(10) &&
+          ry * 12 + rm - (y * 12 + m) === months &&
+          (rd === d || (rd < d && addDays(r, 1).slice(8, 10) === '01'))
+        )
       }),
     )
     t.pass('calendar months')
@@ -241,7 +251,10 @@ t.test('properties', async (t) => {
     fc.assert(
       fc.property(fc.integer({ min: -62_135_596_800_000, max: 253_402_300_799_999 }), (ms) => {
         const date = new Date(ms)
-        return instantToDate(instantFromDate(date)).getTime() === ms && instantFromDate(date).slice(0, 23) === date.toISOString().slice(0, 23)
+        return (
+          instantToDate(instantFromDate(date)).getTime() === ms &&
+          instantFromDate(date).slice(0, 23) === date.toISOString().slice(0, 23)
+        )
       }),
     )
     t.pass('Date round-trip')

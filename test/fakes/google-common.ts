@@ -26,10 +26,7 @@ export function apiOf(operation: Operation): Api {
  * - `'hang'`: the request is never answered (until the fake closes), to exercise client timeouts.
  */
 export type Failure =
-  | number
-  | 'reset'
-  | 'hang'
-  | { status: number; retryAfter?: string; message?: string; reason?: string }
+  number | 'reset' | 'hang' | { status: number; retryAfter?: string; message?: string; reason?: string }
 
 /** The JSON body Google sends with an error status. */
 export interface GoogleErrorBody {
@@ -160,7 +157,11 @@ export function googleError(
   if (options.retryAfter !== undefined) headers['retry-after'] = options.retryAfter
   if (status === 401) headers['www-authenticate'] = 'Bearer realm="https://accounts.google.com/"'
   if (status === 502) {
-    const html = googleHtmlPage(502, 'Bad Gateway', 'The server encountered a temporary error and could not complete your request.<p>Please try again in 30 seconds.')
+    const html = googleHtmlPage(
+      502,
+      'Bad Gateway',
+      'The server encountered a temporary error and could not complete your request.<p>Please try again in 30 seconds.',
+    )
     return new GoogleHttpError(502, html, { ...headers, 'content-type': 'text/html; charset=UTF-8' })
   }
   if (api === 'forms') {
@@ -193,7 +194,11 @@ export function googleError(
     message = `User-rate limit exceeded.  Retry after ${retryAt}`
   }
   const grpc = preset?.grpc && preset.status === status ? preset.grpc : canonicalStatus(status)
-  const item: NonNullable<GoogleErrorBody['error']['errors']>[number] = { message, domain: preset?.domain ?? 'global', reason }
+  const item: NonNullable<GoogleErrorBody['error']['errors']>[number] = {
+    message,
+    domain: preset?.domain ?? 'global',
+    reason,
+  }
   if (status === 401) Object.assign(item, { location: 'Authorization', locationType: 'header' })
   return new GoogleHttpError(status, { error: { code: status, message, errors: [item], status: grpc } }, headers)
 }
@@ -243,7 +248,9 @@ function checkFailure(failure: Failure): void {
   if (failure === 'reset' || failure === 'hang') return
   const status = typeof failure === 'number' ? failure : failure.status
   if (!Number.isInteger(status) || status < 400 || status > 599) {
-    throw new Error(`fake Google: a scripted failure must be 4xx/5xx, 'reset' or 'hang', not ${JSON.stringify(failure)}`)
+    throw new Error(
+      `fake Google: a scripted failure must be 4xx/5xx, 'reset' or 'hang', not ${JSON.stringify(failure)}`,
+    )
   }
 }
 
@@ -321,11 +328,15 @@ export class SeededRandom {
   }
 
   hex(digits: number): string {
-    return this.bytes(Math.ceil(digits / 2)).toString('hex').slice(0, digits)
+    return this.bytes(Math.ceil(digits / 2))
+      .toString('hex')
+      .slice(0, digits)
   }
 
   base64url(chars: number): string {
-    return this.bytes(Math.ceil((chars * 3) / 4) + 1).toString('base64url').slice(0, chars)
+    return this.bytes(Math.ceil((chars * 3) / 4) + 1)
+      .toString('base64url')
+      .slice(0, chars)
   }
 
   /** A shuffled copy (Fisher–Yates). */

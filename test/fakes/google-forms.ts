@@ -109,11 +109,17 @@ export interface ResponseInput {
 // Item helpers
 
 function randomHex(digits: number): string {
-  return randomBytes(Math.ceil(digits / 2)).toString('hex').slice(0, digits)
+  return randomBytes(Math.ceil(digits / 2))
+    .toString('hex')
+    .slice(0, digits)
 }
 
 /** A short-text question item, as `forms.get` returns one. */
-export function textItem(title: string, questionId: string = randomHex(8), options: { required?: boolean; paragraph?: boolean } = {}): FormItem {
+export function textItem(
+  title: string,
+  questionId: string = randomHex(8),
+  options: { required?: boolean; paragraph?: boolean } = {},
+): FormItem {
   const question: Question = { questionId }
   if (options.required) question.required = true
   question.textQuestion = options.paragraph ? { paragraph: true } : {}
@@ -141,13 +147,19 @@ export function pageBreakItem(title: string): FormItem {
 }
 
 /** A grid: one question per row, each with its own questionId; the row label is `rowQuestion.title`. */
-export function questionGroupItem(title: string, rows: ReadonlyArray<string | { title: string; questionId: string }>, columns: readonly string[]): FormItem {
+export function questionGroupItem(
+  title: string,
+  rows: ReadonlyArray<string | { title: string; questionId: string }>,
+  columns: readonly string[],
+): FormItem {
   return {
     itemId: randomHex(8),
     title,
     questionGroupItem: {
       questions: rows.map((row) =>
-        typeof row === 'string' ? { questionId: randomHex(8), rowQuestion: { title: row } } : { questionId: row.questionId, rowQuestion: { title: row.title } },
+        typeof row === 'string'
+          ? { questionId: randomHex(8), rowQuestion: { title: row } }
+          : { questionId: row.questionId, rowQuestion: { title: row.title } },
       ),
       grid: { columns: { type: 'RADIO', options: columns.map((value) => ({ value })) } },
     },
@@ -227,8 +239,11 @@ export class FakeForms {
       info: { ...input.info, documentTitle: input.info.documentTitle ?? input.info.title },
       settings: input.settings ? clone(input.settings) : { emailCollectionType: 'DO_NOT_COLLECT' },
       revisionId: input.revisionId ?? '00000001',
-      responderUri: input.responderUri ?? `https://docs.google.com/forms/d/e/1FAIpQLS${this.random.base64url(48)}/viewform`,
-      publishSettings: input.publishSettings ? clone(input.publishSettings) : { publishState: { isPublished: true, isAcceptingResponses: true } },
+      responderUri:
+        input.responderUri ?? `https://docs.google.com/forms/d/e/1FAIpQLS${this.random.base64url(48)}/viewform`,
+      publishSettings: input.publishSettings
+        ? clone(input.publishSettings)
+        : { publishState: { isPublished: true, isAcceptingResponses: true } },
       items: this.completeItems(input.items),
     }
     this.forms.set(formId, { form, responses: new Map() })
@@ -248,16 +263,22 @@ export class FakeForms {
   addResponse(formId: string, input: ResponseInput): FormResponse {
     const stored = this.stored(formId)
     const responseId = input.responseId ?? `ACYDBN${this.random.base64url(66)}`
-    if (stored.responses.has(responseId)) throw new Error(`fake Google: response ${responseId} already exists in form ${formId}`)
+    if (stored.responses.has(responseId))
+      throw new Error(`fake Google: response ${responseId} already exists in form ${formId}`)
     const createTime = requireGoogleTimestamp(input.createTime, 'createTime')
     const lastSubmittedTime =
-      input.lastSubmittedTime === undefined ? this.unEditedLastSubmittedTime(createTime) : requireGoogleTimestamp(input.lastSubmittedTime, 'lastSubmittedTime')
+      input.lastSubmittedTime === undefined
+        ? this.unEditedLastSubmittedTime(createTime)
+        : requireGoogleTimestamp(input.lastSubmittedTime, 'lastSubmittedTime')
     if ((timestampNanos(lastSubmittedTime) ?? 0n) < (timestampNanos(createTime) ?? 0n)) {
       throw new Error(`fake Google: lastSubmittedTime ${lastSubmittedTime} is before createTime ${createTime}`)
     }
     const response: FormResponse = { responseId, createTime, lastSubmittedTime }
     if (input.respondentEmail !== undefined) {
-      if (stored.form.settings?.emailCollectionType === 'DO_NOT_COLLECT' || stored.form.settings?.emailCollectionType === undefined) {
+      if (
+        stored.form.settings?.emailCollectionType === 'DO_NOT_COLLECT' ||
+        stored.form.settings?.emailCollectionType === undefined
+      ) {
         throw new Error(
           `fake Google: form ${formId} does not collect emails, so Google would not return respondentEmail; add the form with settings: { emailCollectionType: 'VERIFIED' } (or 'RESPONDER_INPUT')`,
         )
@@ -275,13 +296,20 @@ export class FakeForms {
    * A respondent edits their response: same responseId and createTime, answers replaced (no
    * history), lastSubmittedTime moves forward.
    */
-  editResponse(formId: string, responseId: string, answers: Record<string, AnswerInput>, lastSubmittedTime: string): FormResponse {
+  editResponse(
+    formId: string,
+    responseId: string,
+    answers: Record<string, AnswerInput>,
+    lastSubmittedTime: string,
+  ): FormResponse {
     const stored = this.stored(formId)
     const response = stored.responses.get(responseId)
     if (!response) throw new Error(`fake Google: form ${formId} has no response ${responseId}`)
     requireGoogleTimestamp(lastSubmittedTime, 'lastSubmittedTime')
     if ((timestampNanos(lastSubmittedTime) ?? 0n) <= (timestampNanos(response.lastSubmittedTime) ?? 0n)) {
-      throw new Error(`fake Google: an edit's lastSubmittedTime (${lastSubmittedTime}) must be after the previous one (${response.lastSubmittedTime})`)
+      throw new Error(
+        `fake Google: an edit's lastSubmittedTime (${lastSubmittedTime}) must be after the previous one (${response.lastSubmittedTime})`,
+      )
     }
     const built = this.buildAnswers(stored.form, answers)
     const edited: FormResponse = { responseId, createTime: response.createTime, lastSubmittedTime }
@@ -295,7 +323,8 @@ export class FakeForms {
   /** The form owner deletes a response: it disappears from every later list. */
   deleteResponse(formId: string, responseId: string): void {
     const stored = this.stored(formId)
-    if (!stored.responses.delete(responseId)) throw new Error(`fake Google: form ${formId} has no response ${responseId}`)
+    if (!stored.responses.delete(responseId))
+      throw new Error(`fake Google: form ${formId} has no response ${responseId}`)
   }
 
   /** The form as stored (what forms.get returns). */
@@ -344,7 +373,9 @@ export class FakeForms {
     const token = query['pageToken'] ?? ''
     let cursor: Cursor
     if (token === '') {
-      const matching = [...stored.responses.values()].filter((response) => this.matches(response, filter)).map((r) => r.responseId)
+      const matching = [...stored.responses.values()]
+        .filter((response) => this.matches(response, filter))
+        .map((r) => r.responseId)
       cursor = { formId, filter: filterText, ids: this.random.shuffle(matching), offset: 0 }
     } else {
       const found = this.cursors.get(token)
@@ -400,7 +431,9 @@ export class FakeForms {
         )
       }
       if (typeof input === 'string' || Array.isArray(input)) {
-        const values = (typeof input === 'string' ? [input] : (input as readonly string[])).filter((value) => value !== '')
+        const values = (typeof input === 'string' ? [input] : (input as readonly string[])).filter(
+          (value) => value !== '',
+        )
         if (values.length === 0) continue
         answers[questionId] = { questionId, textAnswers: { answers: values.map((value) => ({ value })) } }
       } else {

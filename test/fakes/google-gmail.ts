@@ -95,10 +95,17 @@ export class FakeGmail {
    * POST /gmail/v1/users/{userId}/messages/send. Returns the answer, and what to do instead of
    * answering it when a lost answer was scripted.
    */
-  handleSend(userId: string, body: unknown, now: number): { message: { id: string; threadId: string; labelIds: string[] }; lost?: AfterSendOutcome } {
+  handleSend(
+    userId: string,
+    body: unknown,
+    now: number,
+  ): { message: { id: string; threadId: string; labelIds: string[] }; lost?: AfterSendOutcome } {
     const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['raw'] : undefined
     if (typeof raw !== 'string' || raw === '') {
-      throw googleError('gmail', 400, { reason: 'invalidArgument', message: "'raw' RFC822 payload message string or uploading message via /upload/* URL required" })
+      throw googleError('gmail', 400, {
+        reason: 'invalidArgument',
+        message: "'raw' RFC822 payload message string or uploading message via /upload/* URL required",
+      })
     }
     // Google's JSON decoder takes both base64 alphabets for bytes fields [U].
     const text = Buffer.from(raw.replace(/\+/g, '-').replace(/\//g, '_'), 'base64url').toString('utf8')
@@ -114,7 +121,8 @@ export class FakeGmail {
       }
       recipients.push(...addresses)
     }
-    if (recipients.length === 0) throw googleError('gmail', 400, { reason: 'invalidArgument', message: 'Recipient address required' })
+    if (recipients.length === 0)
+      throw googleError('gmail', 400, { reason: 'invalidArgument', message: 'Recipient address required' })
 
     const id = this.nextId(now)
     let messageId = parsed.headers['message-id']
@@ -122,7 +130,8 @@ export class FakeGmail {
       messageId = `<CA${this.random.base64url(40)}@mail.gmail.com>`
       parsed.headers['message-id'] = messageId
     }
-    const references = `${parsed.headers['in-reply-to'] ?? ''} ${parsed.headers['references'] ?? ''}`.match(/<[^>]+>/g) ?? []
+    const references =
+      `${parsed.headers['in-reply-to'] ?? ''} ${parsed.headers['references'] ?? ''}`.match(/<[^>]+>/g) ?? []
     const parent = references.map((ref) => this.findByMessageId(ref)).find((message) => message !== undefined)
     const message: SentMessage = {
       id,
@@ -148,12 +157,19 @@ export class FakeGmail {
   }
 
   /** GET /gmail/v1/users/{userId}/messages?q=&maxResults=&pageToken=&labelIds= */
-  handleList(query: Record<string, string>, labelIds: readonly string[]): { messages?: Array<{ id: string; threadId: string }>; nextPageToken?: string; resultSizeEstimate: number } {
+  handleList(
+    query: Record<string, string>,
+    labelIds: readonly string[],
+  ): { messages?: Array<{ id: string; threadId: string }>; nextPageToken?: string; resultSizeEstimate: number } {
     const q = query['q'] ?? ''
     const maxRaw = query['maxResults']
     let maxResults = 100
     if (maxRaw !== undefined && maxRaw !== '') {
-      if (!/^\d+$/.test(maxRaw)) throw googleError('gmail', 400, { reason: 'invalidArgument', message: `Invalid value at 'max_results' (TYPE_UINT32), "${maxRaw}"` })
+      if (!/^\d+$/.test(maxRaw))
+        throw googleError('gmail', 400, {
+          reason: 'invalidArgument',
+          message: `Invalid value at 'max_results' (TYPE_UINT32), "${maxRaw}"`,
+        })
       maxResults = Math.min(Math.max(Number(maxRaw), 1), 500)
     }
     const key = JSON.stringify([q, labelIds])
@@ -163,12 +179,16 @@ export class FakeGmail {
       const terms = parseQuery(q)
       const ids = [...this.sent]
         .reverse() // newest first, as Gmail lists
-        .filter((message) => labelIds.every((label) => message.labelIds.includes(label)) && terms.every((term) => term(message)))
+        .filter(
+          (message) =>
+            labelIds.every((label) => message.labelIds.includes(label)) && terms.every((term) => term(message)),
+        )
         .map((message) => message.id)
       cursor = { query: key, ids, offset: 0 }
     } else {
       const found = this.cursors.get(token)
-      if (!found || found.query !== key) throw googleError('gmail', 400, { reason: 'invalidArgument', message: 'Invalid pageToken' })
+      if (!found || found.query !== key)
+        throw googleError('gmail', 400, { reason: 'invalidArgument', message: 'Invalid pageToken' })
       cursor = found
     }
     const pageIds = cursor.ids.slice(cursor.offset, cursor.offset + maxResults)
@@ -192,7 +212,10 @@ export class FakeGmail {
 
 /** A Message-ID without angle brackets or surrounding space. */
 export function bareMessageId(value: string): string {
-  return value.trim().replace(/^<(.*)>$/, '$1').trim()
+  return value
+    .trim()
+    .replace(/^<(.*)>$/, '$1')
+    .trim()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,7 +244,11 @@ function parseQuery(q: string): Term[] {
         terms.push((message) => lower === 'me' || message.from.toLowerCase().includes(lower))
         break
       case 'to':
-        terms.push((message) => message.recipients.some((address) => address.toLowerCase().includes(lower)) || message.to.toLowerCase().includes(lower))
+        terms.push(
+          (message) =>
+            message.recipients.some((address) => address.toLowerCase().includes(lower)) ||
+            message.to.toLowerCase().includes(lower),
+        )
         break
       case 'subject':
         terms.push((message) => message.subject.toLowerCase().includes(lower))
@@ -268,7 +295,12 @@ export function decodeEncodedWords(value: string): string {
       const bytes =
         encoding.toUpperCase() === 'B'
           ? Buffer.from(data, 'base64')
-          : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))), 'latin1')
+          : Buffer.from(
+              data
+                .replace(/_/g, ' ')
+                .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
+              'latin1',
+            )
       return bytes.toString(nodeCharset(charset))
     })
 }
@@ -289,7 +321,9 @@ function decodeBody(body: string, headers: Record<string, string>): string {
   const charset = nodeCharset(parameter(headers['content-type'], 'charset') ?? 'utf-8')
   if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString(charset)
   if (encoding === 'quoted-printable') {
-    const binary = body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    const binary = body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
     // The raw text was read as UTF-8; re-encode any non-ASCII byte-chars before decoding.
     return Buffer.from(binary, 'latin1').toString(charset)
   }

@@ -37,7 +37,8 @@ const accessToken = process.env['FAKE_GOOGLE_ACCESS_TOKEN'] || undefined
 const pageSize = process.env['FAKE_GOOGLE_PAGE_SIZE'] ? Number(process.env['FAKE_GOOGLE_PAGE_SIZE']) : undefined
 
 try {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${process.env['PORT']}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, not ${process.env['PORT']}`)
   const seed: FakeGoogleSeed | undefined = seedPath ? await loadSeedFile(seedPath) : undefined
   const fake = await startFakeGoogle({
     port,
@@ -46,7 +47,9 @@ try {
     ...(pageSize ? { pageSizeDefault: pageSize } : {}),
     onRequest: (entry) => {
       const query = new URLSearchParams(entry.query).toString()
-      console.log(`${new Date(entry.at).toISOString()} ${entry.method} ${entry.path}${query ? `?${query}` : ''} → ${entry.status ?? 'hanging'}`)
+      console.log(
+        `${new Date(entry.at).toISOString()} ${entry.method} ${entry.path}${query ? `?${query}` : ''} → ${entry.status ?? 'hanging'}`,
+      )
     },
   })
   console.log(`fake Google listening on ${fake.url}`)

@@ -93,7 +93,18 @@ import { FakeForms, type FormInput, type ResponseInput } from './google-forms.js
 import { FakeGmail, parseMessage } from './google-gmail.js'
 
 export { FakeForms, textItem, choiceItem, pageBreakItem, questionGroupItem, questionIdsOf } from './google-forms.js'
-export type { Answer, AnswerInput, EmailCollectionType, FilterField, Form, FormInput, FormItem, FormResponse, Question, ResponseInput } from './google-forms.js'
+export type {
+  Answer,
+  AnswerInput,
+  EmailCollectionType,
+  FilterField,
+  Form,
+  FormInput,
+  FormItem,
+  FormResponse,
+  Question,
+  ResponseInput,
+} from './google-forms.js'
 export { FakeGmail, bareMessageId, parseMessage, parseAddressList } from './google-gmail.js'
 export type { AfterSendOutcome, SentMessage } from './google-gmail.js'
 export { googleError, GoogleHttpError, isGoogleTimestamp, timestampNanos, OPERATIONS } from './google-common.js'
@@ -192,7 +203,11 @@ const MAX_BODY_BYTES = 50 * 1024 * 1024
 export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<FakeGoogle> {
   const random = new SeededRandom(options.randomSeed ?? 1)
   const failures = new FailureScript()
-  const forms = new FakeForms(random, failures, options.pageSizeDefault === undefined ? {} : { pageSizeDefault: options.pageSizeDefault })
+  const forms = new FakeForms(
+    random,
+    failures,
+    options.pageSizeDefault === undefined ? {} : { pageSizeDefault: options.pageSizeDefault },
+  )
   const gmail = new FakeGmail(random, failures)
   const requests: RequestLogEntry[] = []
   const hanging = new Set<ServerResponse>()
@@ -201,7 +216,8 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { code: 500, message: `fake Google bug: ${String(error)}`, status: 'INTERNAL' } })
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { code: 500, message: `fake Google bug: ${String(error)}`, status: 'INTERNAL' } })
       else res.destroy()
     })
   })
@@ -226,7 +242,15 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     if (segments[0] === '_fake') return control(req, res, method, segments.slice(1))
 
     const route = routeOf(method, segments)
-    const entry: RequestLogEntry = { method, path, query, authorization: req.headers.authorization, at: Date.now(), operation: route?.operation, status: undefined }
+    const entry: RequestLogEntry = {
+      method,
+      path,
+      query,
+      authorization: req.headers.authorization,
+      at: Date.now(),
+      operation: route?.operation,
+      status: undefined,
+    }
     requests.push(entry)
     const done = (status: number | undefined): void => {
       entry.status = status
@@ -235,7 +259,11 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
 
     if (!route) {
       // Google's front end answers unknown paths with an HTML 404 (e.g. a rootUrl with a prefix).
-      const html = googleHtmlPage(404, 'Not Found', `The requested URL <code>${path}</code> was not found on this server.`)
+      const html = googleHtmlPage(
+        404,
+        'Not Found',
+        `The requested URL <code>${path}</code> was not found on this server.`,
+      )
       sendText(res, 404, html, 'text/html; charset=UTF-8')
       return done(404)
     }
@@ -257,8 +285,15 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
           answer = gmail.handleList(query, url.searchParams.getAll('labelIds'))
           break
         case 'messages.send': {
-          const hooked = options.gmailSendDelayMs !== undefined || options.onGmailSend !== undefined || options.gmailKeepIfClientGone !== undefined
-          const info: GmailSendInfo = { authorization: req.headers.authorization, messageId: hooked ? peekMessageId(body) : undefined, at: Date.now() }
+          const hooked =
+            options.gmailSendDelayMs !== undefined ||
+            options.onGmailSend !== undefined ||
+            options.gmailKeepIfClientGone !== undefined
+          const info: GmailSendInfo = {
+            authorization: req.headers.authorization,
+            messageId: hooked ? peekMessageId(body) : undefined,
+            at: Date.now(),
+          }
           let clientGone = false
           if (hooked) {
             // 'close' before the answer is written: the client's connection is gone.
@@ -304,13 +339,20 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
     if (ok) return
     if (token === undefined && query['key'] !== undefined) {
       throw googleError(api, 401, {
-        message: 'API keys are not supported by this API. Expected OAuth2 access token or other authentication credentials that assert a principal. See https://cloud.google.com/docs/authentication',
+        message:
+          'API keys are not supported by this API. Expected OAuth2 access token or other authentication credentials that assert a principal. See https://cloud.google.com/docs/authentication',
       })
     }
     throw googleError(api, 401)
   }
 
-  function applyFailure(api: 'forms' | 'gmail', operation: Operation, failure: Failure, res: ServerResponse, done: (status: number | undefined) => void): void {
+  function applyFailure(
+    api: 'forms' | 'gmail',
+    operation: Operation,
+    failure: Failure,
+    res: ServerResponse,
+    done: (status: number | undefined) => void,
+  ): void {
     if (failure === 'reset') {
       res.socket?.destroy()
       return done(0)
@@ -336,7 +378,9 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       const [a, formId, b, responseId] = parts
       if (method === 'GET' && parts.length === 0) {
         return sendJson(res, 200, {
-          forms: forms.formIds().map((id) => ({ formId: id, title: forms.form(id).info.title, responses: forms.responses(id).length })),
+          forms: forms
+            .formIds()
+            .map((id) => ({ formId: id, title: forms.form(id).info.title, responses: forms.responses(id).length })),
           sent: gmail.sent.length,
           requests: requests.length,
         })
@@ -361,7 +405,8 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
       }
       if (a === 'forms' && formId !== undefined && b === 'responses') {
         if (parts.length === 3 && method === 'GET') return sendJson(res, 200, { responses: forms.responses(formId) })
-        if (parts.length === 3 && method === 'POST') return sendJson(res, 200, forms.addResponse(formId, body as ResponseInput))
+        if (parts.length === 3 && method === 'POST')
+          return sendJson(res, 200, forms.addResponse(formId, body as ResponseInput))
         if (parts.length === 4 && responseId !== undefined && method === 'PATCH') {
           const edit = body as { answers: ResponseInput['answers']; lastSubmittedTime: string }
           return sendJson(res, 200, forms.editResponse(formId, responseId, edit.answers, edit.lastSubmittedTime))
@@ -404,7 +449,9 @@ export async function startFakeGoogle(options: FakeGoogleOptions = {}): Promise<
 /** Adds a seed's forms and responses to the fake. */
 export function applySeed(forms: FakeForms, seed: FakeGoogleSeed): void {
   if (typeof seed !== 'object' || seed === null || !Array.isArray(seed.forms)) {
-    throw new Error('seed: expected { "forms": [ { "formId", "info": { "title" }, "items": [...], "responses": [...] } ] }')
+    throw new Error(
+      'seed: expected { "forms": [ { "formId", "info": { "title" }, "items": [...], "responses": [...] } ] }',
+    )
   }
   for (const [index, entry] of seed.forms.entries()) {
     if (typeof entry?.info?.title !== 'string' || !Array.isArray(entry.items)) {
@@ -412,7 +459,9 @@ export function applySeed(forms: FakeForms, seed: FakeGoogleSeed): void {
     }
     const { responses, ...form } = entry
     const where = (path: string, error: unknown): Error =>
-      new Error(`seed ${path}: ${(error instanceof Error ? error.message : String(error)).replace(/^fake Google: /, '')}`)
+      new Error(
+        `seed ${path}: ${(error instanceof Error ? error.message : String(error)).replace(/^fake Google: /, '')}`,
+      )
     let formId: string
     try {
       formId = forms.addForm(form).formId
@@ -448,12 +497,20 @@ function routeOf(method: string, segments: readonly string[]): Route | undefined
   // /v1/forms/{formId}[/responses]
   if (segments[0] === 'v1' && segments[1] === 'forms' && segments[2]) {
     if (segments.length === 3 && method === 'GET') return { operation: 'forms.get', id: segments[2] }
-    if (segments.length === 4 && segments[3] === 'responses' && method === 'GET') return { operation: 'responses.list', id: segments[2] }
+    if (segments.length === 4 && segments[3] === 'responses' && method === 'GET')
+      return { operation: 'responses.list', id: segments[2] }
   }
   // /gmail/v1/users/{userId}/messages[/send]
-  if (segments[0] === 'gmail' && segments[1] === 'v1' && segments[2] === 'users' && segments[3] && segments[4] === 'messages') {
+  if (
+    segments[0] === 'gmail' &&
+    segments[1] === 'v1' &&
+    segments[2] === 'users' &&
+    segments[3] &&
+    segments[4] === 'messages'
+  ) {
     if (segments.length === 5 && method === 'GET') return { operation: 'messages.list', id: segments[3] }
-    if (segments.length === 6 && segments[5] === 'send' && method === 'POST') return { operation: 'messages.send', id: segments[3] }
+    if (segments.length === 6 && segments[5] === 'send' && method === 'POST')
+      return { operation: 'messages.send', id: segments[3] }
   }
   return undefined
 }
@@ -462,7 +519,9 @@ function routeOf(method: string, segments: readonly string[]): Route | undefined
 function peekMessageId(body: unknown): string | undefined {
   const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['raw'] : undefined
   if (typeof raw !== 'string' || raw === '') return undefined
-  return parseMessage(Buffer.from(raw.replace(/\+/g, '-').replace(/\//g, '_'), 'base64url').toString('utf8')).headers['message-id']
+  return parseMessage(Buffer.from(raw.replace(/\+/g, '-').replace(/\//g, '_'), 'base64url').toString('utf8')).headers[
+    'message-id'
+  ]
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -479,7 +538,9 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown
   } catch {
-    throw new GoogleHttpError(400, { error: { code: 400, message: 'Invalid JSON payload received.', status: 'INVALID_ARGUMENT' } })
+    throw new GoogleHttpError(400, {
+      error: { code: 400, message: 'Invalid JSON payload received.', status: 'INVALID_ARGUMENT' },
+    })
   }
 }
 
@@ -488,8 +549,19 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   sendText(res, status, `${JSON.stringify(body, null, 2)}\n`, 'application/json; charset=UTF-8', headers)
 }
 
-function sendText(res: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), vary: 'Origin, X-Origin, Referer', ...headers })
+function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+    vary: 'Origin, X-Origin, Referer',
+    ...headers,
+  })
   res.end(text)
 }
 

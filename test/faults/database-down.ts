@@ -19,12 +19,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 function switchable(real: Db): { db: Db; down(): void; up(): void } {
   let isDown = false
   const refused = () => {
-    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect' })
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+      errno: -111,
+      syscall: 'connect',
+    })
     return new DrizzleQueryError('update "teams" set "name" = $1', ['Secret Person <secret.person@example.org>'], cause)
   }
   // Any chain of calls (db.select().from().where(), db.transaction(fn), db.execute(q)) rejects when awaited.
   const failing: unknown = new Proxy(function () {}, {
-    get: (_target, property) => (property === 'then' ? (_resolve: unknown, reject: (e: unknown) => void) => reject(refused()) : failing),
+    get: (_target, property) =>
+      property === 'then' ? (_resolve: unknown, reject: (e: unknown) => void) => reject(refused()) : failing,
     apply: () => failing,
   })
   const db = new Proxy(real as object, {
@@ -41,7 +46,10 @@ const sink = new Writable({
   },
 })
 const database = switchable(built.db)
-const app = await buildApp({ ...built.deps, database: { ...built.database, db: database.db } }, { logger: pino({ level: 'warn' }, sink) })
+const app = await buildApp(
+  { ...built.deps, database: { ...built.database, db: database.db } },
+  { logger: pino({ level: 'warn' }, sink) },
+)
 t.teardown(() => app.close())
 const staff = built.staff
 
@@ -49,7 +57,13 @@ const appointed = await app.inject({
   method: 'POST',
   url: '/teams/coc/members',
   headers: staff,
-  payload: { name: 'Ada Staff', email: 'ada@example.org', seat: 'staff', termStart: '2025-06-01T00:00:00Z', reason: 'hired' },
+  payload: {
+    name: 'Ada Staff',
+    email: 'ada@example.org',
+    seat: 'staff',
+    termStart: '2025-06-01T00:00:00Z',
+    reason: 'hired',
+  },
 })
 t.equal(appointed.statusCode, 201, 'a member to show on the roster')
 
@@ -111,9 +125,18 @@ t.test('routes that need the database answer 503 database-unavailable with Retry
     t.equal(res.json().error.code, 'database-unavailable')
     t.notMatch(res.body, /ECONNREFUSED|Failed query|secret/i, 'nothing internal in the answer')
   }
-  t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, '(readyz checks the real database object, not this switch)')
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/readyz' })).statusCode,
+    200,
+    '(readyz checks the real database object, not this switch)',
+  )
   database.up()
-  const res = await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: { name: 'Renamed After Outage' } })
+  const res = await app.inject({
+    method: 'PATCH',
+    url: '/teams/coc',
+    headers: staff,
+    payload: { name: 'Renamed After Outage' },
+  })
   t.equal(res.statusCode, 200, 'writes work again as soon as the database answers')
 })
 

@@ -21,34 +21,51 @@ function recordingLog() {
 t.test('the reconnect delay doubles from the base, stays under the cap and is jittered', async (t) => {
   const low: ReconnectBackoff = { baseMs: 100, maxMs: 1000, random: () => 0 }
   const high: ReconnectBackoff = { ...low, random: () => 0.999999 }
-  t.same([1, 2, 3, 4, 5, 50].map((n) => reconnectDelay(n, low)), [50, 100, 200, 400, 500, 500], 'half the ceiling at least')
-  t.same([1, 2, 3, 4, 5, 50].map((n) => reconnectDelay(n, high)), [100, 200, 400, 800, 1000, 1000], 'the ceiling at most')
+  t.same(
+    [1, 2, 3, 4, 5, 50].map((n) => reconnectDelay(n, low)),
+    [50, 100, 200, 400, 500, 500],
+    'half the ceiling at least',
+  )
+  t.same(
+    [1, 2, 3, 4, 5, 50].map((n) => reconnectDelay(n, high)),
+    [100, 200, 400, 800, 1000, 1000],
+    'the ceiling at most',
+  )
 })
 
-t.test('a database that refuses every connection gets one attempt at a time, backing off, and none after stop', async (t) => {
-  const proxy = await startTcpProxy(null)
-  t.teardown(() => proxy.close())
-  const { lines, log } = recordingLog()
-  const messages: Array<string | undefined> = []
-  const started = Date.now()
-  const stop = await listenPostgres(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`, 'rota_test', (p) => messages.push(p), log, BACKOFF)
-  await sleep(2500)
-  const attempts = proxy.accepted
-  t.comment(`attempts in ${Date.now() - started} ms: ${attempts}; log lines: ${lines.length}`)
-  // Delays 25-50, 50-100, 100-200, 200-400, then 200-400 ms: 8 to 15 attempts in 2.5 s.
-  t.ok(attempts >= 4 && attempts <= 16, `attempts stay few (${attempts})`)
-  t.ok(proxy.maxOpen <= 1, `one connection at a time (at most ${proxy.maxOpen} open)`)
-  t.ok(lines.length <= attempts, `one log line per failure at most (${lines.length})`)
-  t.same(messages, [undefined], 'listeners hear once that notifications may have been missed')
-  await stop()
-  // A connection the client opened before stop may still wait in the proxy's accept queue (on a
-  // loaded machine it did): one turn of the event loop counts it, so the second below counts only
-  // connections opened after stop.
-  await new Promise((resolve) => setImmediate(resolve))
-  const afterStop = proxy.accepted
-  await sleep(1000)
-  t.equal(proxy.accepted, afterStop, 'nothing reconnects after stop')
-})
+t.test(
+  'a database that refuses every connection gets one attempt at a time, backing off, and none after stop',
+  async (t) => {
+    const proxy = await startTcpProxy(null)
+    t.teardown(() => proxy.close())
+    const { lines, log } = recordingLog()
+    const messages: Array<string | undefined> = []
+    const started = Date.now()
+    const stop = await listenPostgres(
+      `postgres://postgres@127.0.0.1:${proxy.port}/postgres`,
+      'rota_test',
+      (p) => messages.push(p),
+      log,
+      BACKOFF,
+    )
+    await sleep(2500)
+    const attempts = proxy.accepted
+    t.comment(`attempts in ${Date.now() - started} ms: ${attempts}; log lines: ${lines.length}`)
+    // Delays 25-50, 50-100, 100-200, 200-400, then 200-400 ms: 8 to 15 attempts in 2.5 s.
+    t.ok(attempts >= 4 && attempts <= 16, `attempts stay few (${attempts})`)
+    t.ok(proxy.maxOpen <= 1, `one connection at a time (at most ${proxy.maxOpen} open)`)
+    t.ok(lines.length <= attempts, `one log line per failure at most (${lines.length})`)
+    t.same(messages, [undefined], 'listeners hear once that notifications may have been missed')
+    await stop()
+    // A connection the client opened before stop may still wait in the proxy's accept queue (on a
+    // loaded machine it did): one turn of the event loop counts it, so the second below counts only
+    // connections opened after stop.
+    await new Promise((resolve) => setImmediate(resolve))
+    const afterStop = proxy.accepted
+    await sleep(1000)
+    t.equal(proxy.accepted, afterStop, 'nothing reconnects after stop')
+  },
+)
 
 t.test('stop returns promptly even while reconnecting to a server that never answers', async (t) => {
   // Refuses the first connection, then accepts and says nothing, like a host gone behind a firewall.
@@ -67,7 +84,13 @@ t.test('stop returns promptly even while reconnecting to a server that never ans
   })
   const { port } = silent.address() as net.AddressInfo
   const { log } = recordingLog()
-  const stop = await listenPostgres(`postgres://postgres@127.0.0.1:${port}/postgres`, 'rota_test', () => {}, log, BACKOFF)
+  const stop = await listenPostgres(
+    `postgres://postgres@127.0.0.1:${port}/postgres`,
+    'rota_test',
+    () => {},
+    log,
+    BACKOFF,
+  )
   while (held.size === 0) await sleep(10)
   const started = Date.now()
   await stop()

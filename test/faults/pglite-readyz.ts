@@ -18,7 +18,13 @@ const client = await PGlite.create(path.join(dataDir, 'pgdata'), { loadDataDir: 
 const database = await pgliteDatabase(client, null, dataDir)
 t.teardown(() => database.close().catch(() => {}))
 const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir })
-const app = await buildApp({ config, database, clock: () => new Date(), forms: formsClientFor(config), mailer: mailerFor(config, { info() {} }) })
+const app = await buildApp({
+  config,
+  database,
+  clock: () => new Date(),
+  forms: formsClientFor(config),
+  mailer: mailerFor(config, { info() {} }),
+})
 t.teardown(() => app.close())
 
 t.test('/readyz is 200 on a data directory that is there', async (t) => {

@@ -25,7 +25,6 @@ t.test(
   outage,
 )
 
-
 async function startRota(databaseUrl: string, dataDir: string): Promise<{ rota: RotaProcess; base: string }> {
   const port = await freePort()
   const rota = spawnRota({
@@ -41,7 +40,13 @@ async function startRota(databaseUrl: string, dataDir: string): Promise<{ rota: 
   const deadline = Date.now() + 60_000
   while (Date.now() < deadline) {
     if (rota.child.exitCode !== null) throw new Error(`rota exited early: ${rota.tail()}`)
-    if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) return { rota, base }
+    if (
+      await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { rota, base }
     await sleep(25)
   }
   throw new Error(`rota was not ready within 60 s: ${rota.tail()}`)
@@ -63,17 +68,35 @@ async function outage(t: Test): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-outage-'))
   t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
 
-  const [{ rota, base }, second] = await Promise.all([startRota(cluster.url, path.join(dataDir, 'a')), startRota(cluster.url, path.join(dataDir, 'b'))])
+  const [{ rota, base }, second] = await Promise.all([
+    startRota(cluster.url, path.join(dataDir, 'a')),
+    startRota(cluster.url, path.join(dataDir, 'b')),
+  ])
   t.teardown(() => rota.child.kill('SIGKILL'))
   t.teardown(() => second.rota.child.kill('SIGKILL'))
   const staff = { authorization: `Bearer ${STAFF_TOKEN}`, 'content-type': 'application/json' }
 
   // Before the outage: a renamed team and a member on the roster.
-  t.equal((await fetch(`${base}/teams/coc`, { method: 'PATCH', headers: staff, body: JSON.stringify({ name: 'Written Before The Outage' }) })).status, 200)
+  t.equal(
+    (
+      await fetch(`${base}/teams/coc`, {
+        method: 'PATCH',
+        headers: staff,
+        body: JSON.stringify({ name: 'Written Before The Outage' }),
+      })
+    ).status,
+    200,
+  )
   const appointed = await fetch(`${base}/teams/coc/members`, {
     method: 'POST',
     headers: staff,
-    body: JSON.stringify({ name: 'Grace Staff', email: 'grace@example.org', seat: 'staff', termStart: '2020-01-01T00:00:00Z', reason: 'hired' }),
+    body: JSON.stringify({
+      name: 'Grace Staff',
+      email: 'grace@example.org',
+      seat: 'staff',
+      termStart: '2020-01-01T00:00:00Z',
+      reason: 'hired',
+    }),
   }).catch((error) => {
     throw new Error(`${String(error)} exit=${rota.child.exitCode} signal=${rota.child.signalCode}: ${rota.tail()}`)
   })
@@ -84,7 +107,8 @@ async function outage(t: Test): Promise<void> {
   let maxConnectionsSecond = 0
   const sampler = setInterval(() => {
     maxConnections = Math.max(maxConnections, connectionsTo(rota.pid, cluster.port))
-    if (second.rota.child.exitCode === null) maxConnectionsSecond = Math.max(maxConnectionsSecond, connectionsTo(second.rota.pid, cluster.port))
+    if (second.rota.child.exitCode === null)
+      maxConnectionsSecond = Math.max(maxConnectionsSecond, connectionsTo(second.rota.pid, cluster.port))
   }, 50)
   t.teardown(() => clearInterval(sampler))
 
@@ -99,7 +123,12 @@ async function outage(t: Test): Promise<void> {
       try {
         const res = await fetch(`${base}/teams/coc/roster`)
         const body = (await res.json()) as { error?: { code: string } }
-        reads.push({ at, status: res.status, stale: res.headers.get('x-rota-stale') === 'true', code: body.error?.code })
+        reads.push({
+          at,
+          status: res.status,
+          stale: res.headers.get('x-rota-stale') === 'true',
+          code: body.error?.code,
+        })
       } catch (error) {
         reads.push({ at, status: 0, code: String(error) })
       }
@@ -111,9 +140,19 @@ async function outage(t: Test): Promise<void> {
       const at = Date.now()
       const name = `Outage Test Institution ${++written}`
       try {
-        const res = await fetch(`${base}/institutions`, { method: 'POST', headers: staff, body: JSON.stringify({ name, consortium: false }) })
+        const res = await fetch(`${base}/institutions`, {
+          method: 'POST',
+          headers: staff,
+          body: JSON.stringify({ name, consortium: false }),
+        })
         const body = (await res.json()) as { error?: { code: string } }
-        writes.push({ at, status: res.status, code: body.error?.code, retryAfter: res.headers.get('retry-after'), name })
+        writes.push({
+          at,
+          status: res.status,
+          code: body.error?.code,
+          retryAfter: res.headers.get('retry-after'),
+          name,
+        })
       } catch (error) {
         writes.push({ at, status: 0, code: String(error), name })
       }
@@ -154,7 +193,10 @@ async function outage(t: Test): Promise<void> {
   clearInterval(sampler)
 
   // At most the pool plus the LISTEN connection, at any moment.
-  t.ok(maxConnections <= POOL_MAX + 1, `rota held at most ${maxConnections} connections to PostgreSQL (pool ${POOL_MAX} + LISTEN 1)`)
+  t.ok(
+    maxConnections <= POOL_MAX + 1,
+    `rota held at most ${maxConnections} connections to PostgreSQL (pool ${POOL_MAX} + LISTEN 1)`,
+  )
   t.ok(maxConnectionsSecond <= POOL_MAX + 1, `the other instance held at most ${maxConnectionsSecond}`)
   const outageLogLines = rota.warnings.length - logLinesBefore
   t.ok(outageLogLines <= 60, `warnings logged during the outage and after: ${outageLogLines}`)
@@ -164,33 +206,64 @@ async function outage(t: Test): Promise<void> {
   t.same(badReads, [], `every roster read answered 200 (${reads.length} reads)`)
   const duringOutage = reads.filter((r) => r.at >= stopped + 500 && r.at < startBegan)
   t.ok(duringOutage.length > 100, `roster reads during the outage: ${duringOutage.length}`)
-  t.ok(duringOutage.every((r) => r.stale), 'each marked stale')
+  t.ok(
+    duringOutage.every((r) => r.stale),
+    'each marked stale',
+  )
   const freshAgain = reads.find((r) => r.at >= up && !r.stale)
-  t.ok(freshAgain && freshAgain.at - up <= 5000, `fresh again ${freshAgain ? freshAgain.at - up : '-'} ms after PostgreSQL is back`)
-  t.ok(reads.filter((r) => r.at >= up + 5000).every((r) => !r.stale), 'and stays fresh')
+  t.ok(
+    freshAgain && freshAgain.at - up <= 5000,
+    `fresh again ${freshAgain ? freshAgain.at - up : '-'} ms after PostgreSQL is back`,
+  )
+  t.ok(
+    reads.filter((r) => r.at >= up + 5000).every((r) => !r.stale),
+    'and stays fresh',
+  )
 
   // Writes: 201, or 503 database-unavailable with Retry-After; never anything else.
   const failed = writes.filter((w) => w.status !== 201)
-  t.same(failed.filter((w) => !(w.status === 503 && w.code === 'database-unavailable' && w.retryAfter === '5')), [], 'every write that failed is a 503 database-unavailable with Retry-After: 5')
+  t.same(
+    failed.filter((w) => !(w.status === 503 && w.code === 'database-unavailable' && w.retryAfter === '5')),
+    [],
+    'every write that failed is a 503 database-unavailable with Retry-After: 5',
+  )
   const writesDuring = writes.filter((w) => w.at >= stopped && w.at < startBegan)
-  t.ok(writesDuring.length > 50 && writesDuring.every((w) => w.status === 503), `writes during the outage: ${writesDuring.length}, all 503`)
+  t.ok(
+    writesDuring.length > 50 && writesDuring.every((w) => w.status === 503),
+    `writes during the outage: ${writesDuring.length}, all 503`,
+  )
   const firstAfter = writes.find((w) => w.at >= up && w.status === 201)
-  t.ok(firstAfter && firstAfter.at - up <= 5000, `writes succeed ${firstAfter ? firstAfter.at - up : '-'} ms after PostgreSQL is back`)
+  t.ok(
+    firstAfter && firstAfter.at - up <= 5000,
+    `writes succeed ${firstAfter ? firstAfter.at - up : '-'} ms after PostgreSQL is back`,
+  )
 
   // Nothing written is lost.
   const listed = (await (await fetch(`${base}/institutions`)).json()) as { institutions: Array<{ name: string }> }
   const names = new Set(listed.institutions.map((i) => i.name))
   const created = writes.filter((w) => w.status === 201).map((w) => w.name!)
   t.ok(created.length > 20, `institutions created: ${created.length}`)
-  t.same(created.filter((name) => !names.has(name)), [], 'every created institution is there')
+  t.same(
+    created.filter((name) => !names.has(name)),
+    [],
+    'every created institution is there',
+  )
   const team = (await (await fetch(`${base}/teams/coc`)).json()) as { name: string }
   t.equal(team.name, 'Written Before The Outage', 'the change made before the outage is kept')
   const roster = (await (await fetch(`${base}/teams/coc/roster`)).json()) as { members: Array<{ name: string }> }
-  t.ok(roster.members.some((m) => m.name === 'Grace Staff'), 'the roster still shows the member appointed before')
+  t.ok(
+    roster.members.some((m) => m.name === 'Grace Staff'),
+    'the roster still shows the member appointed before',
+  )
 
   const lastTermAt = Date.now()
   rota.child.kill('SIGTERM')
   const code = await rota.exited
-  t.equal(code, 0, `rota shuts down cleanly afterwards (in ${Date.now() - lastTermAt} ms)`, code === 0 ? {} : { output: rota.tail() })
+  t.equal(
+    code,
+    0,
+    `rota shuts down cleanly afterwards (in ${Date.now() - lastTermAt} ms)`,
+    code === 0 ? {} : { output: rota.tail() },
+  )
   t.comment(`wall time: ${Date.now() - began} ms`)
 }

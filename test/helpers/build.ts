@@ -47,7 +47,11 @@ interface Tap {
  * `logger`, the app and the mail transport log there (tests that read the log); with `database`, on
  * that one instead (several apps of one test file on one database: each fresh one costs ~1 s of CPU).
  */
-export async function build(t: Tap, env: Record<string, string> = {}, options: { logger?: FastifyBaseLogger; database?: Database } = {}): Promise<Built> {
+export async function build(
+  t: Tap,
+  env: Record<string, string> = {},
+  options: { logger?: FastifyBaseLogger; database?: Database } = {},
+): Promise<Built> {
   const database = options.database ?? (await openTestDatabase(t))
   // A folder of its own, for what rota writes there (the log transport's .eml files).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-test-data-'))
@@ -55,8 +59,23 @@ export async function build(t: Tap, env: Record<string, string> = {}, options: {
   const config = loadConfig({ STAFF_TOKEN, LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...env })
   const clock = testClock()
   const lifecycle: Lifecycle = { shuttingDown: false }
-  const deps: Deps = { config, database, clock, forms: formsClientFor(config), mailer: mailerFor(config, options.logger ?? { info() {} }) }
+  const deps: Deps = {
+    config,
+    database,
+    clock,
+    forms: formsClientFor(config),
+    mailer: mailerFor(config, options.logger ?? { info() {} }),
+  }
   const app = await buildApp(deps, { lifecycle, logger: options.logger })
   t.teardown(() => app.close())
-  return { app, database, db: database.db, config, deps, clock, lifecycle, staff: { authorization: `Bearer ${STAFF_TOKEN}` } }
+  return {
+    app,
+    database,
+    db: database.db,
+    config,
+    deps,
+    clock,
+    lifecycle,
+    staff: { authorization: `Bearer ${STAFF_TOKEN}` },
+  }
 }

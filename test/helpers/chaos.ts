@@ -48,7 +48,11 @@ export function spawnRota(env: Record<string, string>, onWarning?: (line: string
     partial = lines.pop() ?? ''
     for (const line of lines) {
       if (line.trim() === '') continue
-      if (process.env['CHAOS_LOG_FILE']) fs.appendFileSync(process.env['CHAOS_LOG_FILE'], `${Date.now()} ${env['GOOGLE_ACCESS_TOKEN'] ?? child.pid} ${line}\n`)
+      if (process.env['CHAOS_LOG_FILE'])
+        fs.appendFileSync(
+          process.env['CHAOS_LOG_FILE'],
+          `${Date.now()} ${env['GOOGLE_ACCESS_TOKEN'] ?? child.pid} ${line}\n`,
+        )
       let level = 50
       try {
         level = (JSON.parse(line) as { level?: number }).level ?? 50
@@ -65,12 +69,18 @@ export function spawnRota(env: Record<string, string>, onWarning?: (line: string
     keep(chunk)
     for (const line of chunk.split('\n')) if (line.trim() !== '') onWarning?.(line)
   })
-  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)))
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  )
   return { child, pid: child.pid, exited, warnings, tail: () => tail }
 }
 
 /** A small seeded PRNG (mulberry32), so that a run's random choices can be replayed with its seed. */
-export function seededRandom(seed: number): { next(): number; int(min: number, max: number): number; pick<T>(items: readonly T[]): T } {
+export function seededRandom(seed: number): {
+  next(): number
+  int(min: number, max: number): number
+  pick<T>(items: readonly T[]): T
+} {
   let state = seed >>> 0
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0

@@ -38,7 +38,8 @@ function run(command, args) {
 // ----- type-check -------------------------------------------------------------------------------
 const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8'))
 const buildInfo = path.join(ROOT, tsconfig.compilerOptions.tsBuildInfoFile)
-const installed = mtime(path.join(ROOT, 'node_modules', '.package-lock.json')) ?? mtime(path.join(ROOT, 'package-lock.json'))
+const installed =
+  mtime(path.join(ROOT, 'node_modules', '.package-lock.json')) ?? mtime(path.join(ROOT, 'package-lock.json'))
 const checked = mtime(buildInfo)
 if (checked !== null && installed !== null && installed > checked) fs.rmSync(buildInfo)
 const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')

@@ -39,7 +39,10 @@ let checked = false
 export function compiled(file: string): string {
   if (!checked) {
     const stale = staleSource()
-    if (stale) throw new Error(`dist/ is not built from the current sources (${stale} is newer or not compiled): run \`npm run build\` (npm test does)`)
+    if (stale)
+      throw new Error(
+        `dist/ is not built from the current sources (${stale} is newer or not compiled): run \`npm run build\` (npm test does)`,
+      )
     checked = true
   }
   return path.join('dist', file)

@@ -17,11 +17,12 @@ export interface PgCluster {
   destroy(): Promise<void>
 }
 
-
 /** The newest installed PostgreSQL's bin folder (Debian layout), or the one on PATH. */
 function binDir(): string {
   const root = '/usr/lib/postgresql'
-  const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'pg_ctl'))) : []
+  const versions = fs.existsSync(root)
+    ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'pg_ctl')))
+    : []
   versions.sort((a, b) => Number(b) - Number(a))
   return versions[0] ? path.join(root, versions[0], 'bin') : ''
 }
@@ -34,7 +35,8 @@ export async function startPgCluster(): Promise<PgCluster> {
   const bin = binDir()
   const tool = (name: string) => (bin ? path.join(bin, name) : name)
   const asRoot = process.getuid?.() === 0
-  const exec = (name: string, args: string[]) => (asRoot ? run('runuser', ['-u', 'postgres', '--', tool(name), ...args]) : run(tool(name), args))
+  const exec = (name: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', tool(name), ...args]) : run(tool(name), args)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-pg-'))
   if (asRoot) {
     const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim())

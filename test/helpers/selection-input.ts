@@ -38,13 +38,23 @@ export function benchInstitutions(n: number): Institution[] {
 }
 
 /** Responses as the API takes them (no id, no ingestSeq): the window plus a day either side. */
-export function benchResponses(n: number, known: Institution[], seed: number): Array<Omit<ResponseInput, 'id' | 'ingestSeq'>> {
+export function benchResponses(
+  n: number,
+  known: Institution[],
+  seed: number,
+): Array<Omit<ResponseInput, 'id' | 'ingestSeq'>> {
   const next = random(seed)
   const start = BigInt(Date.parse('2027-01-31T00:00:00Z')) * 1_000_000n
   return Array.from({ length: n }, (_, i) => {
     const r = next()
     const institution =
-      r < 0.7 ? known[Math.floor(next() * known.length)]!.name : r < 0.8 ? `Unknown Museum ${Math.floor(next() * 2000)}` : r < 0.9 ? 'Independent' : known[Math.floor(next() * known.length)]!.aliases[0]!
+      r < 0.7
+        ? known[Math.floor(next() * known.length)]!.name
+        : r < 0.8
+          ? `Unknown Museum ${Math.floor(next() * 2000)}`
+          : r < 0.9
+            ? 'Independent'
+            : known[Math.floor(next() * known.length)]!.aliases[0]!
     const ns = start + BigInt(Math.floor(next() * Number(WINDOW_NS + 2n * DAY_NS)))
     return {
       externalId: `r${i}`,
@@ -73,10 +83,54 @@ export function benchSelectionInput(n = 100_000, institutions = 500): SelectionI
 // ---------------------------------------------------------------------------------------------
 // The rich input.
 
-const PLACES = ['Oxford', 'Leiden', 'Lyon', 'Kiel', 'Bologna', 'Uppsala', 'Toronto', 'Kyoto', 'Łódź', 'Zürich', 'Göttingen', 'Melbourne', 'Princeton', 'Ghent', 'Harvard', 'Cornell', 'Yale', 'Stanford', 'Bergen', 'Padova']
-const KINDS = ['University of {}', '{} University', '{} Library', 'Museum of {}', '{} Archive', '{} Institute of Technology', 'Royal {} Academy', "King's College {}", '{} & District Historical Society']
+const PLACES = [
+  'Oxford',
+  'Leiden',
+  'Lyon',
+  'Kiel',
+  'Bologna',
+  'Uppsala',
+  'Toronto',
+  'Kyoto',
+  'Łódź',
+  'Zürich',
+  'Göttingen',
+  'Melbourne',
+  'Princeton',
+  'Ghent',
+  'Harvard',
+  'Cornell',
+  'Yale',
+  'Stanford',
+  'Bergen',
+  'Padova',
+]
+const KINDS = [
+  'University of {}',
+  '{} University',
+  '{} Library',
+  'Museum of {}',
+  '{} Archive',
+  '{} Institute of Technology',
+  'Royal {} Academy',
+  "King's College {}",
+  '{} & District Historical Society',
+]
 /** Cyrillic (and one Cherokee) look-alikes of Latin letters. */
-const LOOKALIKE: Readonly<Record<string, string>> = { a: '\u0430', e: '\u0435', o: '\u043E', c: '\u0441', p: '\u0440', x: '\u0445', y: '\u0443', i: '\u0456', S: '\u0405', B: '\u0412', M: '\u041C', L: '\u13DE' }
+const LOOKALIKE: Readonly<Record<string, string>> = {
+  a: '\u0430',
+  e: '\u0435',
+  o: '\u043E',
+  c: '\u0441',
+  p: '\u0440',
+  x: '\u0445',
+  y: '\u0443',
+  i: '\u0456',
+  S: '\u0405',
+  B: '\u0412',
+  M: '\u041C',
+  L: '\u13DE',
+}
 const INVISIBLE = ['\u200B', '\u200D', '\u00AD', '\u2060']
 const UNAFFILIATED = ['Independent', 'n/a', 'N.A.', 'none', '', '   ', 'Unaffiliated']
 
@@ -97,7 +151,12 @@ export function richInstitutions(): Institution[] {
       n++
       if (n % 5 === 0) continue
       const name = kind.replace('{}', place)
-      const aliases = n % 3 === 0 ? [acronym(name), `${place} ${kind.replace('{}', '').trim().split(' ')[0]}`] : n % 3 === 1 ? [acronym(name)] : []
+      const aliases =
+        n % 3 === 0
+          ? [acronym(name), `${place} ${kind.replace('{}', '').trim().split(' ')[0]}`]
+          : n % 3 === 1
+            ? [acronym(name)]
+            : []
       list.push({ id: `inst-${String(n).padStart(4, '0')}`, name, aliases, consortium: n % 2 === 0 })
     }
   }
@@ -133,7 +192,9 @@ function disguise(text: string, next: () => number): string {
 
 /** Mathematical bold small letters (U+1D41A…): NFKD makes them plain letters again. */
 function mathBold(text: string): string {
-  return [...text].map((c) => (c >= 'a' && c <= 'z' ? String.fromCodePoint(0x1d41a + c.charCodeAt(0) - 97) : c)).join('')
+  return [...text]
+    .map((c) => (c >= 'a' && c <= 'z' ? String.fromCodePoint(0x1d41a + c.charCodeAt(0) - 97) : c))
+    .join('')
 }
 
 /** A name written with characters outside the BMP: emoji, mathematical letters, rare Han characters. */
@@ -159,13 +220,31 @@ function restyle(text: string, next: () => number): string {
  * rule bites often, and every kind of institution spelling; `seats` and `fixedSeats` vary the policy.
  */
 export function richSelectionInput(
-  options: { n?: number; seed?: number; seats?: { consortium: number; community: number }; fixedSeats?: { consortium: number; community: number } | null; inauguralStagger?: boolean; members?: boolean } = {},
+  options: {
+    n?: number
+    seed?: number
+    seats?: { consortium: number; community: number }
+    fixedSeats?: { consortium: number; community: number } | null
+    inauguralStagger?: boolean
+    members?: boolean
+  } = {},
 ): SelectionInput {
-  const { n = 12_000, seed = 7, seats = { consortium: 60, community: 90 }, fixedSeats = null, inauguralStagger = true, members: withMembers = true } = options
+  const {
+    n = 12_000,
+    seed = 7,
+    seats = { consortium: 60, community: 90 },
+    fixedSeats = null,
+    inauguralStagger = true,
+    members: withMembers = true,
+  } = options
   const next = random(seed)
   const known = richInstitutions()
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!
-  const unknownNames = Array.from({ length: 400 }, (_, i) => `${pick(['Friends of', 'Society for', 'Centre for', 'Workshop on'])} ${pick(PLACES)} ${pick(['Manuscripts', 'Maps', 'Images', 'Letters'])} ${i % 40}`)
+  const unknownNames = Array.from(
+    { length: 400 },
+    (_, i) =>
+      `${pick(['Friends of', 'Society for', 'Centre for', 'Workshop on'])} ${pick(PLACES)} ${pick(['Manuscripts', 'Maps', 'Images', 'Letters'])} ${i % 40}`,
+  )
   const institutionText = (): string | null => {
     const r = next()
     const institution = pick(known)
@@ -173,7 +252,8 @@ export function richSelectionInput(
     if (r < 0.4) return institution.aliases.length > 0 ? pick(institution.aliases) : institution.name
     if (r < 0.5) return restyle(institution.name, next)
     if (r < 0.62) return typo(institution.name, next) // unknown, usually with suggestions
-    if (r < 0.66) return institution.aliases.length > 0 ? typo(pick(institution.aliases), next) : typo(institution.name, next)
+    if (r < 0.66)
+      return institution.aliases.length > 0 ? typo(pick(institution.aliases), next) : typo(institution.name, next)
     if (r < 0.72) return disguise(institution.name, next) // known through its skeleton, flagged
     if (r < 0.84) return pick(unknownNames)
     if (r < 0.88) return disguise(pick(unknownNames), next) // an unknown look-alike
@@ -194,7 +274,14 @@ export function richSelectionInput(
   if (withMembers) {
     for (let k = 0; k < 24; k++) {
       const seat = k < 3 ? 'staff' : k % 2 === 0 ? 'consortium' : 'community'
-      const ends = k % 4 === 0 ? null : k % 4 === 1 ? '2026-03-01T00:00:00Z' : k % 4 === 2 ? '2027-06-01T00:00:00Z' : '2026-06-01T00:00:00Z'
+      const ends =
+        k % 4 === 0
+          ? null
+          : k % 4 === 1
+            ? '2026-03-01T00:00:00Z'
+            : k % 4 === 2
+              ? '2027-06-01T00:00:00Z'
+              : '2026-06-01T00:00:00Z'
       members.push({
         id: `member-${String(k).padStart(3, '0')}`,
         name: k % 7 === 0 ? '  Member  ' : `Member ${k}`,
@@ -210,7 +297,10 @@ export function richSelectionInput(
   let previous: Instant = opens
   const responses: ResponseInput[] = Array.from({ length: n }, (_, i) => {
     // Every 50th response ties exactly with the one before it (ingestion order decides).
-    const submittedAt = i > 0 && i % 50 === 0 ? previous : instantFromEpochNanos(start + BigInt(Math.floor(next() * span)) * 1000n + BigInt(Math.floor(next() * 1000)))
+    const submittedAt =
+      i > 0 && i % 50 === 0
+        ? previous
+        : instantFromEpochNanos(start + BigInt(Math.floor(next() * span)) * 1000n + BigInt(Math.floor(next() * 1000)))
     previous = submittedAt
     const r = next()
     const person = Math.floor(next() * people)
@@ -242,8 +332,15 @@ export function richSelectionInput(
 export const IDENTICAL_CASES: ReadonlyArray<{ name: string; input: () => SelectionInput }> = [
   { name: 'bench: 100,000 responses, 500 institutions', input: () => benchSelectionInput() },
   { name: 'rich: 12,000 responses, members, 60 + 90 seats', input: () => richSelectionInput() },
-  { name: 'rich: 6,000 responses, no members, 4 + 4 seats', input: () => richSelectionInput({ n: 6_000, seed: 11, seats: { consortium: 4, community: 4 }, members: false }) },
-  { name: 'rich: 3,000 responses, fixed 1 + 0 seats, no stagger', input: () => richSelectionInput({ n: 3_000, seed: 3, fixedSeats: { consortium: 1, community: 0 }, inauguralStagger: false }) },
+  {
+    name: 'rich: 6,000 responses, no members, 4 + 4 seats',
+    input: () => richSelectionInput({ n: 6_000, seed: 11, seats: { consortium: 4, community: 4 }, members: false }),
+  },
+  {
+    name: 'rich: 3,000 responses, fixed 1 + 0 seats, no stagger',
+    input: () =>
+      richSelectionInput({ n: 3_000, seed: 3, fixedSeats: { consortium: 1, community: 0 }, inauguralStagger: false }),
+  },
 ]
 
 export interface SelectionFingerprint {
@@ -264,12 +361,18 @@ export function selectionFingerprint(selection: Selection): SelectionFingerprint
     counts[key] = (counts[key] ?? 0) + 1
   }
   for (const d of selection.decisions) count(`decision ${d.outcome}${d.reason ? ` ${d.reason}` : ''}`)
-  for (const w of selection.warnings) count(`warning ${w.code}${w.code === 'unknown-institution' ? ` with ${w.suggestions.length} suggestion(s)` : ''}`)
+  for (const w of selection.warnings)
+    count(`warning ${w.code}${w.code === 'unknown-institution' ? ` with ${w.suggestions.length} suggestion(s)` : ''}`)
   return {
     inputDigest: selection.inputDigest,
     decisions: sha(selection.decisions),
     warnings: sha(selection.warnings),
-    seats: sha({ seats: selection.seats, shortfall: selection.shortfall, inaugural: selection.inaugural, slots: selection.slots }),
+    seats: sha({
+      seats: selection.seats,
+      shortfall: selection.shortfall,
+      inaugural: selection.inaugural,
+      slots: selection.slots,
+    }),
     whole: sha(selection),
     counts: Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   }

@@ -45,7 +45,12 @@ async function created(method: 'POST', url: string, payload: object): Promise<st
 }
 const callId = await created('POST', '/teams/coc/calls', { opensAt: '2030-01-01T00:00:00Z' })
 const institutionId = await created('POST', '/institutions', { name: 'Alpha University', consortium: true })
-const memberId = await created('POST', '/teams/coc/members', { name: 'Sam', email: 'sam@example.org', seat: 'staff', reason: 'staff' })
+const memberId = await created('POST', '/teams/coc/members', {
+  name: 'Sam',
+  email: 'sam@example.org',
+  seat: 'staff',
+  reason: 'staff',
+})
 const PATH_VALUES: Record<string, string> = {
   team: 'coc',
   kind: 'call-opened',
@@ -58,7 +63,9 @@ const PATH_VALUES: Record<string, string> = {
 function pathFor(route: string, override: Record<string, string> = {}): string {
   return route.replace(/\{(\w+)\}/g, (_, name: string) => {
     if (override[name] !== undefined) return override[name]
-    const byRoute = Object.entries(PATH_VALUES).find(([prefix]) => prefix.startsWith('/') && route.startsWith(prefix) && name === 'id')
+    const byRoute = Object.entries(PATH_VALUES).find(
+      ([prefix]) => prefix.startsWith('/') && route.startsWith(prefix) && name === 'id',
+    )
     return byRoute ? byRoute[1] : PATH_VALUES[name]!
   })
 }
@@ -75,10 +82,15 @@ function validString(name: string, schema: Schema): string {
   return 'x'
 }
 
-const isString = (schema: Schema) => schema.type === 'string' || (Array.isArray(schema.type) && schema.type.includes('string'))
+const isString = (schema: Schema) =>
+  schema.type === 'string' || (Array.isArray(schema.type) && schema.type.includes('string'))
 /** The string branch of `string | null`, or the schema itself. */
-const stringBranch = (schema: Schema): Schema | null => (isString(schema) && !schema.enum ? schema : (schema.anyOf?.find((s) => isString(s) && !s.enum) ?? null))
-const objectBranch = (schema: Schema): Schema | null => (schema.properties || schema.patternProperties ? schema : (schema.anyOf?.find((s) => s.properties || s.patternProperties) ?? null))
+const stringBranch = (schema: Schema): Schema | null =>
+  isString(schema) && !schema.enum ? schema : (schema.anyOf?.find((s) => isString(s) && !s.enum) ?? null)
+const objectBranch = (schema: Schema): Schema | null =>
+  schema.properties || schema.patternProperties
+    ? schema
+    : (schema.anyOf?.find((s) => s.properties || s.patternProperties) ?? null)
 
 /** The smallest valid value of a schema: required properties only. */
 function minimal(name: string, schema: Schema): unknown {
@@ -106,7 +118,8 @@ interface StringField {
 }
 
 /** A one-line field is one whose declared pattern refuses a line break; the others may take CR/LF. */
-const refusesLineBreaks = (schema: Schema) => schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test('a\nb')
+const refusesLineBreaks = (schema: Schema) =>
+  schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test('a\nb')
 
 const pathText = (segments: Segment[]) =>
   segments.reduce<string>((text, s) => (typeof s === 'number' ? `${text}[${s}]` : text ? `${text}.${s}` : s), '')
@@ -114,7 +127,8 @@ const pathText = (segments: Segment[]) =>
 /** Every string field under `schema`: nested objects, arrays and records (by a valid key) included. */
 function stringFields(schema: Schema, segments: Segment[] = [], name = ''): StringField[] {
   const str = stringBranch(schema)
-  if (str) return [{ path: pathText(segments), segments, singleLine: refusesLineBreaks(str), valid: validString(name, str) }]
+  if (str)
+    return [{ path: pathText(segments), segments, singleLine: refusesLineBreaks(str), valid: validString(name, str) }]
   const array = schema.type === 'array' ? schema : schema.anyOf?.find((s) => s.type === 'array')
   if (array?.items) return stringFields(array.items, [...segments, 0], name)
   const object = objectBranch(schema)
@@ -135,7 +149,9 @@ function setAt(value: unknown, schema: Schema, segments: Segment[], leaf: unknow
   }
   const object = objectBranch(schema)!
   const sub = object.properties?.[head] ?? Object.values(object.patternProperties!)[0]!
-  const current = (value !== null && typeof value === 'object' && !Array.isArray(value) ? value : minimal('', object)) as Record<string, unknown>
+  const current = (
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? value : minimal('', object)
+  ) as Record<string, unknown>
   return { ...current, [head]: setAt(current[head] ?? minimal(head, sub), sub, rest, leaf) }
 }
 
@@ -165,7 +181,9 @@ async function rowCounts(): Promise<Record<string, number>> {
   )) as unknown as { rows: Array<{ schemaname: string; tablename: string }> }
   const counts: Record<string, number> = {}
   for (const { schemaname, tablename } of tables.rows) {
-    const result = (await db.execute(sql.raw(`select count(*)::int as n from "${schemaname}"."${tablename}"`))) as unknown as { rows: Array<{ n: number }> }
+    const result = (await db.execute(
+      sql.raw(`select count(*)::int as n from "${schemaname}"."${tablename}"`),
+    )) as unknown as { rows: Array<{ n: number }> }
     counts[`${schemaname}.${tablename}`] = result.rows[0]!.n
   }
   return counts
@@ -184,38 +202,54 @@ const before = await rowCounts()
 t.ok(Object.keys(before).length >= 8, `the tables are counted (${Object.keys(before).length})`)
 t.ok(writes.length >= 15, `the write routes are read from openapi.json (${writes.length})`)
 
-t.test('every string field of every write route refuses NUL, lone surrogates, CR/LF (one-line fields) and 100,000 characters', async (t) => {
-  let checked = 0
-  for (const route of writes) {
-    const schema = route.operation.requestBody?.content['application/json']?.schema
-    if (!schema) continue
-    const base = minimal('', schema)
-    const validate = ajv.compile(schema)
-    const url = pathFor(route.path)
-    for (const field of stringFields(schema)) {
-      const what = `${route.method} ${route.path} ${field.path}`
-      // The same body with a valid value passes the schema: only the hostile value can be refused.
-      const valid = setAt(base, schema, field.segments, field.valid)
-      t.ok(validate(valid), `${what}: the body is otherwise valid ${JSON.stringify(validate.errors ?? [])}`)
-      for (const hostile of HOSTILE) {
-        if (!field.singleLine && !hostile.multiLineToo) continue
-        const res = await app.inject({ method: route.method as 'POST', url, headers: staff, payload: setAt(base, schema, field.segments, hostile.value) as object })
-        assertCoded4xx(t, res, `${what} with ${hostile.label}`)
-        checked++
+t.test(
+  'every string field of every write route refuses NUL, lone surrogates, CR/LF (one-line fields) and 100,000 characters',
+  async (t) => {
+    let checked = 0
+    for (const route of writes) {
+      const schema = route.operation.requestBody?.content['application/json']?.schema
+      if (!schema) continue
+      const base = minimal('', schema)
+      const validate = ajv.compile(schema)
+      const url = pathFor(route.path)
+      for (const field of stringFields(schema)) {
+        const what = `${route.method} ${route.path} ${field.path}`
+        // The same body with a valid value passes the schema: only the hostile value can be refused.
+        const valid = setAt(base, schema, field.segments, field.valid)
+        t.ok(validate(valid), `${what}: the body is otherwise valid ${JSON.stringify(validate.errors ?? [])}`)
+        for (const hostile of HOSTILE) {
+          if (!field.singleLine && !hostile.multiLineToo) continue
+          const res = await app.inject({
+            method: route.method as 'POST',
+            url,
+            headers: staff,
+            payload: setAt(base, schema, field.segments, hostile.value) as object,
+          })
+          assertCoded4xx(t, res, `${what} with ${hostile.label}`)
+          checked++
+        }
       }
     }
-  }
-  t.ok(checked >= 120, `hostile values posted: ${checked}`)
-})
+    t.ok(checked >= 120, `hostile values posted: ${checked}`)
+  },
+)
 
 t.test('__proto__ and constructor keys are refused', async (t) => {
   for (const route of writes) {
     if (!route.operation.requestBody?.content['application/json']) continue
     const url = pathFor(route.path)
-    const base = JSON.stringify(minimal('', route.operation.requestBody.content['application/json'].schema)).slice(1, -1)
+    const base = JSON.stringify(minimal('', route.operation.requestBody.content['application/json'].schema)).slice(
+      1,
+      -1,
+    )
     for (const key of ['"__proto__": { "isStaff": true }', '"constructor": { "prototype": { "isStaff": true } }']) {
       const payload = `{ ${key}${base ? `, ${base}` : ''} }`
-      const res = await app.inject({ method: route.method as 'POST', url, headers: { ...staff, 'content-type': 'application/json' }, payload })
+      const res = await app.inject({
+        method: route.method as 'POST',
+        url,
+        headers: { ...staff, 'content-type': 'application/json' },
+        payload,
+      })
       assertCoded4xx(t, res, `${route.method} ${route.path} with ${key.split(':')[0]}`)
     }
   }
@@ -228,7 +262,9 @@ t.test('path and query parameters with %00 or an encoded lone surrogate are code
       if (parameter.in === 'header' || !stringBranch(parameter.schema)) continue
       for (const hostile of ['%00', '%ED%A0%80', 'a%00b', '%0D%0ABcc:%20a@evil.example']) {
         const url =
-          parameter.in === 'path' ? pathFor(route.path, { [parameter.name]: hostile }) : `${pathFor(route.path)}?${parameter.name}=${hostile}`
+          parameter.in === 'path'
+            ? pathFor(route.path, { [parameter.name]: hostile })
+            : `${pathFor(route.path)}?${parameter.name}=${hostile}`
         for (const headers of route.method === 'GET' ? [{}, staff] : [staff]) {
           const res = await app.inject({ method: route.method as 'GET', url, headers })
           const what = `${route.method} ${url}${headers === staff ? ' (staff)' : ''}`
@@ -243,7 +279,12 @@ t.test('path and query parameters with %00 or an encoded lone surrogate are code
 
 t.test('record keys, over-long path parameters and an empty import are coded 4xx too', async (t) => {
   for (const key of ['a\u0000b', 'a\ud800', 'x\r\nBcc', '__proto__', 'k'.repeat(100)]) {
-    const res = await app.inject({ method: 'POST', url: '/teams/coc/templates/call-opened/preview', headers: staff, payload: { values: { [key]: 'v' } } })
+    const res = await app.inject({
+      method: 'POST',
+      url: '/teams/coc/templates/call-opened/preview',
+      headers: staff,
+      payload: { values: { [key]: 'v' } },
+    })
     assertCoded4xx(t, res, `preview with a value keyed ${JSON.stringify(key).slice(0, 20)}`)
   }
   const long = await app.inject({ method: 'GET', url: `/teams/${'a'.repeat(500)}` })

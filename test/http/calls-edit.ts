@@ -31,8 +31,18 @@ interface Problem {
 }
 
 function client({ app, staff }: Built) {
-  return async (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, headers: Record<string, string> = staff) => {
-    const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) })
+  return async (
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = staff,
+  ) => {
+    const res = await app.inject({
+      method,
+      url,
+      headers,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    })
     return { status: res.statusCode, body: res.body ? res.json() : null }
   }
 }
@@ -44,28 +54,51 @@ async function createCall(payload: Record<string, unknown>): Promise<CallView> {
   return res.body
 }
 const getCall = async (id: string): Promise<CallView> => (await api('GET', `/calls/${id}`)).body
-const fields = (body: { error: { details?: { problems?: Problem[] } } }): string[] => (body.error.details?.problems ?? []).map((p) => p.field)
+const fields = (body: { error: { details?: { problems?: Problem[] } } }): string[] =>
+  (body.error.details?.problems ?? []).map((p) => p.field)
 
 let a: CallView
 
 t.test('PATCH moves a call that has not opened yet', async (t) => {
   clock.set(START)
   a = await createCall({ opensAt: '2026-03-01T00:00:00Z' })
-  t.match(a, { opensAt: '2026-03-01T00:00:00Z', closesAt: '2026-03-29T00:00:00Z', termStart: '2026-03-29T00:00:00Z', status: 'scheduled' })
+  t.match(a, {
+    opensAt: '2026-03-01T00:00:00Z',
+    closesAt: '2026-03-29T00:00:00Z',
+    termStart: '2026-03-29T00:00:00Z',
+    status: 'scheduled',
+  })
 
   const earlier = await api('PATCH', `/calls/${a.id}`, { opensAt: '2026-02-20T00:00:00Z' })
   t.equal(earlier.status, 200, JSON.stringify(earlier.body))
-  t.match(earlier.body, { id: a.id, opensAt: '2026-02-20T00:00:00Z', closesAt: '2026-03-20T00:00:00Z', status: 'scheduled' }, 'opensAt alone keeps the 28-day window')
+  t.match(
+    earlier.body,
+    { id: a.id, opensAt: '2026-02-20T00:00:00Z', closesAt: '2026-03-20T00:00:00Z', status: 'scheduled' },
+    'opensAt alone keeps the 28-day window',
+  )
   t.same(await getCall(a.id), earlier.body, 'GET shows the change')
 
-  const rest = await api('PATCH', `/calls/${a.id}`, { closesAt: '2026-03-15T00:00:00Z', termStart: '2026-04-01T00:00:00Z', seats: { consortium: 1, community: 2 } })
+  const rest = await api('PATCH', `/calls/${a.id}`, {
+    closesAt: '2026-03-15T00:00:00Z',
+    termStart: '2026-04-01T00:00:00Z',
+    seats: { consortium: 1, community: 2 },
+  })
   t.equal(rest.status, 200, JSON.stringify(rest.body))
-  t.match(rest.body, { opensAt: '2026-02-20T00:00:00Z', closesAt: '2026-03-15T00:00:00Z', termStart: '2026-04-01T00:00:00Z', seats: { consortium: 1, community: 2 } })
+  t.match(rest.body, {
+    opensAt: '2026-02-20T00:00:00Z',
+    closesAt: '2026-03-15T00:00:00Z',
+    termStart: '2026-04-01T00:00:00Z',
+    seats: { consortium: 1, community: 2 },
+  })
 
   const cleared = await api('PATCH', `/calls/${a.id}`, { seats: null })
   t.equal(cleared.status, 200)
   t.equal(cleared.body.seats, null, 'seats: null goes back to computed seats')
-  t.match(cleared.body, { opensAt: '2026-02-20T00:00:00Z', closesAt: '2026-03-15T00:00:00Z', termStart: '2026-04-01T00:00:00Z' }, 'the dates stay')
+  t.match(
+    cleared.body,
+    { opensAt: '2026-02-20T00:00:00Z', closesAt: '2026-03-15T00:00:00Z', termStart: '2026-04-01T00:00:00Z' },
+    'the dates stay',
+  )
   t.same(await getCall(a.id), cleared.body)
 })
 
@@ -115,18 +148,31 @@ t.test('a move onto another call is 409 overlapping-call', async (t) => {
   clock.set(START)
   const b = await createCall({ opensAt: '2026-06-01T00:00:00Z' })
   const before = await getCall(a.id)
-  const onto = await api('PATCH', `/calls/${a.id}`, { opensAt: '2026-06-10T00:00:00Z', closesAt: '2026-06-20T00:00:00Z', termStart: '2026-07-01T00:00:00Z' })
+  const onto = await api('PATCH', `/calls/${a.id}`, {
+    opensAt: '2026-06-10T00:00:00Z',
+    closesAt: '2026-06-20T00:00:00Z',
+    termStart: '2026-07-01T00:00:00Z',
+  })
   t.equal(onto.status, 409)
   t.equal(onto.body.error.code, 'overlapping-call')
   t.equal(onto.body.error.details?.callId, b.id, 'names the call in the way')
-  const across = await api('PATCH', `/calls/${a.id}`, { closesAt: '2026-06-02T00:00:00Z', termStart: '2026-06-02T00:00:00Z' })
+  const across = await api('PATCH', `/calls/${a.id}`, {
+    closesAt: '2026-06-02T00:00:00Z',
+    termStart: '2026-06-02T00:00:00Z',
+  })
   t.equal(across.status, 409, 'stretching the window into the next call is refused too')
   t.equal(across.body.error.code, 'overlapping-call')
   t.same(await getCall(a.id), before, 'the call is as it was')
 
-  const touching = await api('PATCH', `/calls/${a.id}`, { closesAt: '2026-06-01T00:00:00Z', termStart: '2026-06-01T00:00:00Z' })
+  const touching = await api('PATCH', `/calls/${a.id}`, {
+    closesAt: '2026-06-01T00:00:00Z',
+    termStart: '2026-06-01T00:00:00Z',
+  })
   t.equal(touching.status, 200, 'closing exactly when the next call opens is no overlap')
-  const back = await api('PATCH', `/calls/${a.id}`, { closesAt: '2026-03-15T00:00:00Z', termStart: '2026-04-01T00:00:00Z' })
+  const back = await api('PATCH', `/calls/${a.id}`, {
+    closesAt: '2026-03-15T00:00:00Z',
+    termStart: '2026-04-01T00:00:00Z',
+  })
   t.equal(back.status, 200)
   const self = await api('PATCH', `/calls/${b.id}`, { opensAt: '2026-05-31T00:00:00Z' })
   t.equal(self.status, 200, `a call never overlaps itself (${JSON.stringify(self.body)})`)
@@ -137,7 +183,11 @@ t.test('once a call is open its dates stay: 409 call-already-open', async (t) =>
   clock.set('2026-02-21T00:00:00Z') // a opened 2026-02-20
   t.equal((await getCall(a.id)).status, 'open')
   const before = await getCall(a.id)
-  for (const payload of [{ opensAt: '2026-02-25T00:00:00Z' }, { closesAt: '2026-03-20T00:00:00Z' }, { seats: { consortium: 9, community: 9 } }]) {
+  for (const payload of [
+    { opensAt: '2026-02-25T00:00:00Z' },
+    { closesAt: '2026-03-20T00:00:00Z' },
+    { seats: { consortium: 9, community: 9 } },
+  ]) {
     const res = await api('PATCH', `/calls/${a.id}`, payload)
     t.equal(res.status, 409, `${JSON.stringify(payload)}: 409`)
     t.equal(res.body.error.code, 'call-already-open')
@@ -147,7 +197,10 @@ t.test('once a call is open its dates stay: 409 call-already-open', async (t) =>
 })
 
 t.test('an unknown call is a coded 404; an id that is not a UUID a coded 400', async (t) => {
-  for (const [id, status, code] of [['00000000-0000-4000-8000-000000000000', 404, 'call-not-found'], ['not-a-uuid', 400, 'validation-failed']] as const) {
+  for (const [id, status, code] of [
+    ['00000000-0000-4000-8000-000000000000', 404, 'call-not-found'],
+    ['not-a-uuid', 400, 'validation-failed'],
+  ] as const) {
     const patch = await api('PATCH', `/calls/${id}`, { seats: null })
     t.equal(patch.status, status)
     t.equal(patch.body.error.code, code)
@@ -188,24 +241,43 @@ t.test('a cancelled call is never opened or closed, and frees its window', async
   const edit = await api('PATCH', `/calls/${c.id}`, { opensAt: '2026-09-10T00:00:00Z' })
   t.equal(edit.status, 409, 'a cancelled call cannot be moved')
   t.equal(edit.body.error.code, 'call-cancelled')
-  const responses = await api('POST', `/calls/${c.id}/responses`, { responses: [{ submittedAt: '2026-09-02T00:00:00Z', name: 'Ada', email: 'ada@example.org', institution: 'Example University' }] })
+  const responses = await api('POST', `/calls/${c.id}/responses`, {
+    responses: [
+      { submittedAt: '2026-09-02T00:00:00Z', name: 'Ada', email: 'ada@example.org', institution: 'Example University' },
+    ],
+  })
   t.equal(responses.status, 409, 'it takes no responses')
 
   const replacement = await api('POST', '/teams/coc/calls', { opensAt: '2026-09-10T00:00:00Z' })
-  t.equal(replacement.status, 201, `a new call may use the cancelled call's window (${JSON.stringify(replacement.body)})`)
+  t.equal(
+    replacement.status,
+    201,
+    `a new call may use the cancelled call's window (${JSON.stringify(replacement.body)})`,
+  )
 
   const at = new Date('2026-12-15T00:00:00Z') // after every window above
   clock.set(at)
   const report = await tick(deps, at)
-  t.same(report.actions.filter((x) => x.callId === c.id), [], 'the tick does nothing with the cancelled call')
+  t.same(
+    report.actions.filter((x) => x.callId === c.id),
+    [],
+    'the tick does nothing with the cancelled call',
+  )
   t.same(
     report.actions.filter((x) => x.callId === control.id && x.type !== 'call-reminder').map((x) => x.type),
     ['call-opened', 'call-closed'],
     'while it opens and closes the call beside it',
   )
   const messages = (await api('GET', '/outbox')).body.messages as Array<{ callId: string | null; kind: string }>
-  t.same(messages.filter((m) => m.callId === c.id), [], 'no email for the cancelled call')
-  t.ok(messages.some((m) => m.callId === control.id && m.kind === 'call-opened'), 'the other call has its announcement (recorded)')
+  t.same(
+    messages.filter((m) => m.callId === c.id),
+    [],
+    'no email for the cancelled call',
+  )
+  t.ok(
+    messages.some((m) => m.callId === control.id && m.kind === 'call-opened'),
+    'the other call has its announcement (recorded)',
+  )
   t.equal((await getCall(c.id)).status, 'cancelled', 'still cancelled')
 
   const closed = await api('POST', `/calls/${control.id}/cancel`)
@@ -234,22 +306,40 @@ t.test('the cadence call the tick created can be cancelled, and is not created a
 
   // The next cadence date is 2027-02-01 (12 months on); autoScheduleDays is 60, so 2026-12-03.
   const early = await runTick('2026-11-30T00:00:00Z')
-  t.same(early.actions.filter((x) => x.type === 'call-scheduled'), [], 'more than 60 days before: nothing yet')
+  t.same(
+    early.actions.filter((x) => x.type === 'call-scheduled'),
+    [],
+    'more than 60 days before: nothing yet',
+  )
   t.equal((await listCalls()).length, 1)
 
   const due = await runTick('2026-12-10T00:00:00Z')
-  t.same(due.actions.map((x) => x.type), ['call-scheduled'])
+  t.same(
+    due.actions.map((x) => x.type),
+    ['call-scheduled'],
+  )
   const calls = await listCalls()
   t.equal(calls.length, 2, 'a second call')
   const auto = calls[1]!
-  t.match(auto, { origin: 'auto', status: 'scheduled', opensAt: '2027-02-01T00:00:00Z', closesAt: '2027-03-01T00:00:00Z' })
+  t.match(auto, {
+    origin: 'auto',
+    status: 'scheduled',
+    opensAt: '2027-02-01T00:00:00Z',
+    closesAt: '2027-03-01T00:00:00Z',
+  })
   t.equal(calls[0]!.origin, 'staff', 'the first call was staff’s')
 
   const cancelled = await call('POST', `/calls/${auto.id}/cancel`)
   t.equal(cancelled.status, 200)
   t.match(cancelled.body, { status: 'cancelled', origin: 'auto' })
 
-  for (const at of ['2026-12-10T00:00:01Z', '2026-12-20T00:00:00Z', '2027-01-20T00:00:00Z', '2027-02-01T00:00:00Z', '2027-02-15T00:00:00Z']) {
+  for (const at of [
+    '2026-12-10T00:00:01Z',
+    '2026-12-20T00:00:00Z',
+    '2027-01-20T00:00:00Z',
+    '2027-02-01T00:00:00Z',
+    '2027-02-15T00:00:00Z',
+  ]) {
     const report = await runTick(at)
     t.same(report.actions, [], `tick at ${at}: nothing to do`)
   }
@@ -262,11 +352,19 @@ t.test('the cadence call the tick created can be cancelled, and is not created a
     ],
     'still two calls, the second cancelled',
   )
-  const planned = ((await call('GET', '/teams/coc/schedule')).body.calls as Array<{ id: string | null; opensAt: string }>).filter((c) => c.id === null)
+  const planned = (
+    (await call('GET', '/teams/coc/schedule')).body.calls as Array<{ id: string | null; opensAt: string }>
+  ).filter((c) => c.id === null)
   t.notOk(
     planned.some((c) => c.opensAt === auto.opensAt),
     `the schedule no longer plans a call on ${auto.opensAt} (got ${JSON.stringify(planned.map((c) => c.opensAt))})`,
   )
-  const scheduled = ((await call('GET', '/outbox')).body.messages as Array<{ kind: string; callId: string }>).filter((m) => m.kind === 'call-scheduled')
-  t.same(scheduled.map((m) => m.callId), [auto.id], 'staff heard about the cadence call once')
+  const scheduled = ((await call('GET', '/outbox')).body.messages as Array<{ kind: string; callId: string }>).filter(
+    (m) => m.kind === 'call-scheduled',
+  )
+  t.same(
+    scheduled.map((m) => m.callId),
+    [auto.id],
+    'staff heard about the cadence call once',
+  )
 })

@@ -10,13 +10,23 @@ t.test('unknown routes are a coded 404', async (t) => {
 })
 
 t.test('a body that is not JSON is a coded 400', async (t) => {
-  const res = await app.inject({ method: 'PATCH', url: '/teams/coc', headers: { ...staff, 'content-type': 'application/json' }, payload: '{"name": ' })
+  const res = await app.inject({
+    method: 'PATCH',
+    url: '/teams/coc',
+    headers: { ...staff, 'content-type': 'application/json' },
+    payload: '{"name": ',
+  })
   t.equal(res.statusCode, 400)
   t.equal(res.json().error.code, 'invalid-json')
 })
 
 t.test('an unsupported content type is a coded 415', async (t) => {
-  const res = await app.inject({ method: 'PATCH', url: '/teams/coc', headers: { ...staff, 'content-type': 'application/xml' }, payload: '<x/>' })
+  const res = await app.inject({
+    method: 'PATCH',
+    url: '/teams/coc',
+    headers: { ...staff, 'content-type': 'application/xml' },
+    payload: '<x/>',
+  })
   t.equal(res.statusCode, 415)
   t.equal(res.json().error.code, 'unsupported-media-type')
 })
@@ -33,21 +43,47 @@ t.test('a 5xx never shows a stack trace or internal message, and is logged', asy
   const { default: pino } = await import('pino')
   const { loadConfig } = await import('../../src/config.js')
   const { Writable } = await import('node:stream')
-  const sink = new Writable({ write(chunk, _enc, done) { logged.push(String(chunk)); done() } })
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logged.push(String(chunk))
+      done()
+    },
+  })
   const broken = {
     kind: 'pglite' as const,
-    db: new Proxy({}, { get() { throw new Error('secret internal detail at /srv/rota/db.ts:42') } }) as never,
+    db: new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('secret internal detail at /srv/rota/db.ts:42')
+        },
+      },
+    ) as never,
     migrate: async () => {},
     checkReady: async () => {},
     listen: async () => async () => {},
     notify: async () => {},
     close: async () => {},
   }
-  const failing = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database: broken, clock: () => new Date(), forms: null as never, mailer: null as never }, { logger: pino({ level: 'error' }, sink) })
+  const failing = await buildApp(
+    {
+      config: loadConfig({ LOG_LEVEL: 'silent' }),
+      database: broken,
+      clock: () => new Date(),
+      forms: null as never,
+      mailer: null as never,
+    },
+    { logger: pino({ level: 'error' }, sink) },
+  )
   t.teardown(() => failing.close())
   const res = await failing.inject({ method: 'GET', url: '/teams' })
   t.equal(res.statusCode, 500)
-  t.same(res.json(), { error: { code: 'internal-error', message: 'Something went wrong on our side; it has been logged.' } })
+  t.same(res.json(), {
+    error: { code: 'internal-error', message: 'Something went wrong on our side; it has been logged.' },
+  })
   t.notMatch(res.body, /secret|stack|db\.ts/)
-  t.ok(logged.some((line) => line.includes('secret internal detail')), 'the error is in the log')
+  t.ok(
+    logged.some((line) => line.includes('secret internal detail')),
+    'the error is in the log',
+  )
 })

@@ -27,24 +27,31 @@ t.test('/readyz is 503 when a migration is missing', async (t) => {
 
 t.test('/readyz is 503 during shutdown while /healthz stays up', async (t) => {
   lifecycle.shuttingDown = true
-  t.teardown(() => { lifecycle.shuttingDown = false })
+  t.teardown(() => {
+    lifecycle.shuttingDown = false
+  })
   const res = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(res.statusCode, 503)
   t.equal(res.json().error.code, 'shutting-down')
   t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
 })
 
-t.test('during shutdown, new requests get 503 shutting-down in the API error shape, not fastify\'s own body', async (t) => {
-  lifecycle.shuttingDown = true
-  t.teardown(() => { lifecycle.shuttingDown = false })
-  for (const url of ['/teams', '/teams/coc/roster', '/no/such/route']) {
-    const res = await app.inject({ method: 'GET', url })
-    t.equal(res.statusCode, 503, url)
-    t.same(res.json(), { error: { code: 'shutting-down', message: 'rota is shutting down; try again shortly' } })
-    t.equal(res.headers['connection'], 'close', 'the client is told to reconnect elsewhere')
-    t.equal(res.headers['retry-after'], '5')
-  }
-})
+t.test(
+  "during shutdown, new requests get 503 shutting-down in the API error shape, not fastify's own body",
+  async (t) => {
+    lifecycle.shuttingDown = true
+    t.teardown(() => {
+      lifecycle.shuttingDown = false
+    })
+    for (const url of ['/teams', '/teams/coc/roster', '/no/such/route']) {
+      const res = await app.inject({ method: 'GET', url })
+      t.equal(res.statusCode, 503, url)
+      t.same(res.json(), { error: { code: 'shutting-down', message: 'rota is shutting down; try again shortly' } })
+      t.equal(res.headers['connection'], 'close', 'the client is told to reconnect elsewhere')
+      t.equal(res.headers['retry-after'], '5')
+    }
+  },
+)
 
 t.test('closing the app marks it shutting down', async (t) => {
   const { buildApp } = await import('../../src/app.js')

@@ -45,7 +45,10 @@ process.on('message', async (message) => {
 process.on('disconnect', () => process.exit(0))
 `
 
-async function measure(visitor: ChildProcess, during: () => Promise<void>): Promise<{ latencies: number[]; failed: number }> {
+async function measure(
+  visitor: ChildProcess,
+  during: () => Promise<void>,
+): Promise<{ latencies: number[]; failed: number }> {
   visitor.send('start')
   await once(visitor, 'message')
   await during()
@@ -60,7 +63,9 @@ function exportOf(rows: number): string {
     const second = String(i % 60).padStart(2, '0')
     const minute = String(Math.floor(i / 60) % 60).padStart(2, '0')
     const hour = (Math.floor(i / 3600) % 12) + 1
-    lines.push(`2026/02/${String(1 + Math.floor(i / 43200)).padStart(2, '0')} ${hour}:${minute}:${second} AM GMT+1,volunteer${i}@example.org,Volunteer ${i},Institution ${i % 400},"I care, and I have moderated before."`)
+    lines.push(
+      `2026/02/${String(1 + Math.floor(i / 43200)).padStart(2, '0')} ${hour}:${minute}:${second} AM GMT+1,volunteer${i}@example.org,Volunteer ${i},Institution ${i % 400},"I care, and I have moderated before."`,
+    )
   }
   return lines.join('\r\n')
 }
@@ -83,7 +88,10 @@ const ATTEMPTS = 3
 t.test('the roster keeps answering within 100 ms (p99, over idle) while a 50,000-row CSV is imported', async (t) => {
   t.equal((await fetch(`${base}/teams/coc/roster`)).status, 200, 'the roster is warm in memory')
 
-  const visitor = fork('-e', [VISITOR, `${base}/teams/coc/roster`], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const visitor = fork('-e', [VISITOR, `${base}/teams/coc/roster`], {
+    execArgv: [],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  })
   t.teardown(() => {
     if (visitor.connected) visitor.send('exit')
   })
@@ -105,7 +113,11 @@ t.test('the roster keeps answering within 100 ms (p99, over idle) while a 50,000
     let result: { status: number; body: unknown; ms: number } | undefined
     const during = await measure(visitor, async () => {
       const started = performance.now()
-      const res = await fetch(`${base}/calls/${callId}/responses`, { method: 'POST', headers: { ...staff, 'content-type': 'text/csv' }, body })
+      const res = await fetch(`${base}/calls/${callId}/responses`, {
+        method: 'POST',
+        headers: { ...staff, 'content-type': 'text/csv' },
+        body,
+      })
       result = { status: res.status, body: await res.json(), ms: performance.now() - started }
     })
     t.equal(result?.status, 200, 'the import succeeded')
@@ -113,7 +125,9 @@ t.test('the roster keeps answering within 100 ms (p99, over idle) while a 50,000
     t.equal(idle.failed + during.failed, 0, 'every roster request was answered with 200')
     t.ok(during.latencies.length >= 20, 'the roster was asked throughout the import')
 
-    t.comment(`try ${attempt + 1}: import of ${ROWS} rows (${(body.length / 1e6).toFixed(1)} MB): ${((result?.ms ?? 0) / 1000).toFixed(2)} s`)
+    t.comment(
+      `try ${attempt + 1}: import of ${ROWS} rows (${(body.length / 1e6).toFixed(1)} MB): ${((result?.ms ?? 0) / 1000).toFixed(2)} s`,
+    )
     t.comment(`  roster idle:          ${summary(idle.latencies)}`)
     t.comment(`  roster during import: ${summary(during.latencies)}`)
     // The bar is 100 ms over what the machine gives the same visitor when nothing else runs here: on
@@ -123,5 +137,8 @@ t.test('the roster keeps answering within 100 ms (p99, over idle) while a 50,000
     if (attemptResult.p99 < 100 + attemptResult.noise) break
   }
   const best = tries.reduce((a, b) => (b.p99 - b.noise < a.p99 - a.noise ? b : a))
-  t.ok(best.p99 < 100 + best.noise, `roster p99 ${best.p99.toFixed(1)} ms < 100 ms + ${best.noise.toFixed(1)} ms (idle p99), best of ${tries.length} tries`)
+  t.ok(
+    best.p99 < 100 + best.noise,
+    `roster p99 ${best.p99.toFixed(1)} ms < 100 ms + ${best.noise.toFixed(1)} ms (idle p99), best of ${tries.length} tries`,
+  )
 })

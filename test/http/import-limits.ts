@@ -18,7 +18,12 @@ function row(i: number, name = `Volunteer ${i}`, email = `v${i}@example.org`): s
 }
 
 async function upload(payload: string | Buffer | Readable) {
-  const res = await app.inject({ method: 'POST', url: `/calls/${callId}/responses`, headers: { ...staff, 'content-type': 'text/csv' }, payload })
+  const res = await app.inject({
+    method: 'POST',
+    url: `/calls/${callId}/responses`,
+    headers: { ...staff, 'content-type': 'text/csv' },
+    payload,
+  })
   return { status: res.statusCode, body: res.json() }
 }
 
@@ -27,13 +32,22 @@ async function stored(): Promise<number> {
   return res.json().responses.length
 }
 
-const created = await app.inject({ method: 'POST', url: '/teams/coc/calls', headers: staff, payload: { opensAt: '2026-01-01T00:00:00Z' } })
+const created = await app.inject({
+  method: 'POST',
+  url: '/teams/coc/calls',
+  headers: staff,
+  payload: { opensAt: '2026-01-01T00:00:00Z' },
+})
 const callId: string = created.json().id
 
 t.test('a valid file is imported (the baseline the refusals below leave unchanged)', async (t) => {
   const res = await upload([HEADER, row(1), row(2), '2026/02/01 9:00:03 AM GMT,,No Email,'].join('\r\n'))
   t.equal(res.status, 200, JSON.stringify(res.body))
-  t.same(res.body, { inserted: 3, updated: 0, unchanged: 0 }, 'a blank email is still imported (the selection excludes it with its reason)')
+  t.same(
+    res.body,
+    { inserted: 3, updated: 0, unchanged: 0 },
+    'a blank email is still imported (the selection excludes it with its reason)',
+  )
   t.equal(await stored(), 3)
 })
 
@@ -90,7 +104,9 @@ t.test('a 1,000,000-row upload (31 MB) is refused at row 50,001 as it streams in
   t.equal(answer.status, 413)
   t.equal(body.error.code, 'too-many-rows')
   t.equal(body.error.details.line, 50_002)
-  t.comment(`answered after ${ms.toFixed(0)} ms, when ${answer.sentWhenAnswered.toLocaleString('en')} of 1,000,000 rows had been sent`)
+  t.comment(
+    `answered after ${ms.toFixed(0)} ms, when ${answer.sentWhenAnswered.toLocaleString('en')} of 1,000,000 rows had been sent`,
+  )
   t.ok(answer.sentWhenAnswered < 200_000, 'answered long before the whole file was sent')
   t.ok(ms < 10_000, 'quickly')
   t.equal(await stored(), 3)
@@ -137,14 +153,23 @@ t.test('NUL and lone surrogates are refused with their line', async (t) => {
 
   // On the wire a lone surrogate can only arrive as bytes that are not UTF-8 (here U+D800 encoded
   // as CESU-8 would: ED A0 80), which decode to U+FFFD.
-  const bytes = Buffer.concat([Buffer.from([HEADER, row(100), row(101, 'Ann ')].join('\n')), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('\n' + row(102))])
+  const bytes = Buffer.concat([
+    Buffer.from([HEADER, row(100), row(101, 'Ann ')].join('\n')),
+    Buffer.from([0xed, 0xa0, 0x80]),
+    Buffer.from('\n' + row(102)),
+  ])
   const surrogate = await upload(bytes)
   t.equal(surrogate.status, 400)
   t.equal(surrogate.body.error.code, 'csv-invalid-text')
   t.equal(surrogate.body.error.details.line, 3)
   t.match(surrogate.body.error.message, /not valid UTF-8/)
 
-  const latin1 = await upload(Buffer.from([HEADER, row(100), row(101, 'Ann', 'a@example.org').replace('Oxford', 'Bibliothèque')].join('\n'), 'latin1'))
+  const latin1 = await upload(
+    Buffer.from(
+      [HEADER, row(100), row(101, 'Ann', 'a@example.org').replace('Oxford', 'Bibliothèque')].join('\n'),
+      'latin1',
+    ),
+  )
   t.equal(latin1.status, 400, 'a file saved as Latin-1 is refused, not stored garbled')
   t.equal(latin1.body.error.details.line, 3)
   t.equal(latin1.body.error.details.column, 'Institution')
@@ -152,7 +177,9 @@ t.test('NUL and lone surrogates are refused with their line', async (t) => {
 })
 
 t.test('an email with a CR/LF header injection is refused with its line; nothing is stored', async (t) => {
-  const res = await upload([HEADER, row(100), row(101, 'Mallory', '"victim@x.example\r\nBcc: attacker@evil.example"'), row(102)].join('\r\n'))
+  const res = await upload(
+    [HEADER, row(100), row(101, 'Mallory', '"victim@x.example\r\nBcc: attacker@evil.example"'), row(102)].join('\r\n'),
+  )
   t.equal(res.status, 400)
   t.equal(res.body.error.code, 'csv-invalid-email')
   t.equal(res.body.error.details.line, 3)

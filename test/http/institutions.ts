@@ -30,7 +30,9 @@ async function snapshot() {
   const rows = await db.select().from(institutions)
   const names = await db.select().from(institutionNames)
   return {
-    institutions: rows.map((r) => ({ id: r.id, name: r.name, aliases: r.aliases, consortium: r.consortium })).sort((a, b) => (a.id < b.id ? -1 : 1)),
+    institutions: rows
+      .map((r) => ({ id: r.id, name: r.name, aliases: r.aliases, consortium: r.consortium }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1)),
     names: names.sort((a, b) => (a.normalised < b.normalised ? -1 : 1)),
   }
 }
@@ -39,16 +41,24 @@ let oxford: InstitutionBody
 
 t.test('staff add an institution with aliases; anyone can read it', async (t) => {
   t.same(await list(), [], 'a fresh database has no institutions')
-  const res = await create({ name: '  University of Oxford ', aliases: ['Oxford University', ' Univ. Oxford ', '', '  ', 'OXFORD UNIVERSITY', 'oxford'], consortium: true })
+  const res = await create({
+    name: '  University of Oxford ',
+    aliases: ['Oxford University', ' Univ. Oxford ', '', '  ', 'OXFORD UNIVERSITY', 'oxford'],
+    consortium: true,
+  })
   t.equal(res.statusCode, 201)
   oxford = res.json()
   t.match(oxford.id, /^[0-9a-f-]{36}$/)
-  t.same(oxford, {
-    id: oxford.id,
-    name: 'University of Oxford',
-    aliases: ['Oxford University', 'Univ. Oxford', 'oxford'],
-    consortium: true,
-  }, 'trimmed; blank aliases and later spellings of the same alias dropped')
+  t.same(
+    oxford,
+    {
+      id: oxford.id,
+      name: 'University of Oxford',
+      aliases: ['Oxford University', 'Univ. Oxford', 'oxford'],
+      consortium: true,
+    },
+    'trimmed; blank aliases and later spellings of the same alias dropped',
+  )
 
   const listed = await app.inject({ method: 'GET', url: '/institutions' })
   t.equal(listed.statusCode, 200, 'the list needs no token')
@@ -59,7 +69,11 @@ t.test('staff add an institution with aliases; anyone can read it', async (t) =>
 })
 
 t.test('an alias that reads the same as the name is dropped', async (t) => {
-  const res = await create({ name: 'Stanford University', aliases: ['stanford university.', 'Stanford'], consortium: false })
+  const res = await create({
+    name: 'Stanford University',
+    aliases: ['stanford university.', 'Stanford'],
+    consortium: false,
+  })
   t.equal(res.statusCode, 201)
   t.same(res.json().aliases, ['Stanford'])
   const bare = await create({ name: 'Wellcome Collection', consortium: false })
@@ -69,7 +83,11 @@ t.test('an alias that reads the same as the name is dropped', async (t) => {
 
 t.test('writing needs a staff token', async (t) => {
   const before = await snapshot()
-  const post = await app.inject({ method: 'POST', url: '/institutions', payload: { name: 'Nowhere College', consortium: false } })
+  const post = await app.inject({
+    method: 'POST',
+    url: '/institutions',
+    payload: { name: 'Nowhere College', consortium: false },
+  })
   t.equal(post.statusCode, 401)
   t.equal(post.json().error.code, 'missing-token')
   const wrong = await app.inject({
@@ -91,10 +109,25 @@ t.test('a second institution answering to a name already taken is refused, howev
   const cases: Array<[string, object, string, string]> = [
     ['a leading "The"', { name: 'The University of Oxford', consortium: true }, 'university of oxford', 'body.name'],
     ['another case', { name: 'university of oxford', consortium: false }, 'university of oxford', 'body.name'],
-    ['punctuation and spacing', { name: 'University  of Oxford.', consortium: false }, 'university of oxford', 'body.name'],
+    [
+      'punctuation and spacing',
+      { name: 'University  of Oxford.', consortium: false },
+      'university of oxford',
+      'body.name',
+    ],
     ['the name is an existing alias', { name: 'UNIV OXFORD', consortium: false }, 'univ oxford', 'body.name'],
-    ['an alias is an existing alias', { name: 'Oxford Brookes', aliases: ['Brookes', 'Univ Oxford'], consortium: false }, 'univ oxford', 'body.aliases[1]'],
-    ['an alias is an existing name', { name: 'Leland Stanford Junior University', aliases: ['Stanford University'], consortium: false }, 'stanford university', 'body.aliases[0]'],
+    [
+      'an alias is an existing alias',
+      { name: 'Oxford Brookes', aliases: ['Brookes', 'Univ Oxford'], consortium: false },
+      'univ oxford',
+      'body.aliases[1]',
+    ],
+    [
+      'an alias is an existing name',
+      { name: 'Leland Stanford Junior University', aliases: ['Stanford University'], consortium: false },
+      'stanford university',
+      'body.aliases[0]',
+    ],
   ]
   for (const [label, payload, normalised, field] of cases) {
     const res = await create(payload)
@@ -109,7 +142,10 @@ t.test('a second institution answering to a name already taken is refused, howev
     t.equal(error.details.normalised, normalised, `${label}: details give the colliding text`)
     t.same(Object.keys(error.details).sort(), ['institutionId', 'name', 'normalised'])
   }
-  t.equal((await create({ name: 'University of Oxford', consortium: true })).json().error.details.institutionId, oxford.id)
+  t.equal(
+    (await create({ name: 'University of Oxford', consortium: true })).json().error.details.institutionId,
+    oxford.id,
+  )
   t.same(await snapshot(), before, 'nothing was stored by the refused requests')
 })
 
@@ -133,18 +169,30 @@ t.test('names that mean "no institution", or have no letters, are refused with t
     ['none', { name: 'None', consortium: false }, ['body.name']],
     ['N/A', { name: 'N/A', consortium: false }, ['body.name']],
     ['independent', { name: ' Independent ', consortium: false }, ['body.name']],
-    ['unaffiliated alias', { name: 'Nowhere College', aliases: ['NC', 'Nowhere', 'unaffiliated'], consortium: false }, ['body.aliases[2]']],
+    [
+      'unaffiliated alias',
+      { name: 'Nowhere College', aliases: ['NC', 'Nowhere', 'unaffiliated'], consortium: false },
+      ['body.aliases[2]'],
+    ],
     ['n.a. alias', { name: 'Nowhere College', aliases: ['n.a.'], consortium: false }, ['body.aliases[0]']],
     ['punctuation only', { name: '---', consortium: false }, ['body.name']],
     ['blank name', { name: '   ', consortium: false }, ['body.name']],
-    ['every field at fault', { name: 'none', aliases: ['ok', '&', 'NA'], consortium: false }, ['body.name', 'body.aliases[2]']],
+    [
+      'every field at fault',
+      { name: 'none', aliases: ['ok', '&', 'NA'], consortium: false },
+      ['body.name', 'body.aliases[2]'],
+    ],
   ]
   for (const [label, payload, fields] of cases) {
     const res = await create(payload)
     t.equal(res.statusCode, 400, `${label}: 400`)
     const { error } = res.json()
     t.equal(error.code, 'invalid-institution', `${label}: coded`)
-    t.same(error.details.problems.map((p: { field: string }) => p.field), fields, `${label}: names ${fields.join(', ')}`)
+    t.same(
+      error.details.problems.map((p: { field: string }) => p.field),
+      fields,
+      `${label}: names ${fields.join(', ')}`,
+    )
     t.match(error.message, fields[0]!, `${label}: the message names the field`)
   }
   // '&' normalises to "and": a word, so an alias of its own and no problem.
@@ -159,14 +207,25 @@ t.test('the schema refuses what is not an institution', async (t) => {
     ['consortium as text', { name: 'Nowhere College', consortium: 'yes' }, 'body.consortium'],
     ['empty name', { name: '', consortium: false }, 'body.name'],
     ['a name too long', { name: 'x'.repeat(301), consortium: false }, 'body.name'],
-    ['too many aliases', { name: 'Nowhere College', aliases: Array.from({ length: 51 }, (_, i) => `alias ${i}`), consortium: false }, 'body.aliases'],
-    ['an alias that is not text', { name: 'Nowhere College', aliases: ['NC', 7], consortium: false }, 'body.aliases[1]'],
+    [
+      'too many aliases',
+      { name: 'Nowhere College', aliases: Array.from({ length: 51 }, (_, i) => `alias ${i}`), consortium: false },
+      'body.aliases',
+    ],
+    [
+      'an alias that is not text',
+      { name: 'Nowhere College', aliases: ['NC', 7], consortium: false },
+      'body.aliases[1]',
+    ],
   ]
   for (const [label, payload, field] of cases) {
     const res = await create(payload)
     t.equal(res.statusCode, 400, `${label}: 400`)
     const { error } = res.json()
-    t.ok(error.details.problems.some((p: { field: string }) => p.field === field), `${label}: names ${field} (got ${JSON.stringify(error.details.problems)})`)
+    t.ok(
+      error.details.problems.some((p: { field: string }) => p.field === field),
+      `${label}: names ${field} (got ${JSON.stringify(error.details.problems)})`,
+    )
   }
   const patchUnknown = await patch(oxford.id, { colour: 'red' })
   t.equal(patchUnknown.statusCode, 400)
@@ -196,7 +255,11 @@ t.test('an id that names no institution is 404; one that is not a UUID is 400', 
 })
 
 t.test('PATCH renames, replaces aliases and frees the old names', async (t) => {
-  const created = await create({ name: 'British Library', aliases: ['BL', 'The British Library Board'], consortium: true })
+  const created = await create({
+    name: 'British Library',
+    aliases: ['BL', 'The British Library Board'],
+    consortium: true,
+  })
   t.equal(created.statusCode, 201)
   const bl = created.json() as InstitutionBody
   const createdAt = (await db.select().from(institutions).where(eq(institutions.id, bl.id)))[0]!
@@ -204,13 +267,24 @@ t.test('PATCH renames, replaces aliases and frees the old names', async (t) => {
   clock.set('2026-02-01T09:30:00Z')
   const renamed = await patch(bl.id, { name: 'The British Library', aliases: ['BL', 'British Library St Pancras'] })
   t.equal(renamed.statusCode, 200)
-  t.same(renamed.json(), { id: bl.id, name: 'The British Library', aliases: ['BL', 'British Library St Pancras'], consortium: true })
-  t.same((await app.inject({ method: 'GET', url: `/institutions/${bl.id}` })).json(), renamed.json(), 'the change is kept')
+  t.same(renamed.json(), {
+    id: bl.id,
+    name: 'The British Library',
+    aliases: ['BL', 'British Library St Pancras'],
+    consortium: true,
+  })
+  t.same(
+    (await app.inject({ method: 'GET', url: `/institutions/${bl.id}` })).json(),
+    renamed.json(),
+    'the change is kept',
+  )
   const stored = (await db.select().from(institutions).where(eq(institutions.id, bl.id)))[0]!
   t.equal(stored.updatedAt.toISOString(), '2026-02-01T09:30:00.000Z', 'updated_at is the time of the change')
   t.equal(stored.createdAt.toISOString(), createdAt.createdAt.toISOString(), 'created_at is kept')
   t.same(
-    (await db.select().from(institutionNames).where(eq(institutionNames.institutionId, bl.id))).map((r) => r.normalised).sort(),
+    (await db.select().from(institutionNames).where(eq(institutionNames.institutionId, bl.id)))
+      .map((r) => r.normalised)
+      .sort(),
     ['bl', 'british library', 'british library st pancras'],
     'it answers to exactly its new names',
   )
@@ -228,7 +302,10 @@ t.test('PATCH renames, replaces aliases and frees the old names', async (t) => {
   t.same(cleared.json().aliases, [])
   t.equal((await create({ name: 'BL', consortium: false })).statusCode, 201, 'a cleared alias is free')
 
-  const ownSpelling = await patch(oxford.id, { name: 'university of OXFORD', aliases: ['Oxford University', 'Univ. Oxford', 'Oxford'] })
+  const ownSpelling = await patch(oxford.id, {
+    name: 'university of OXFORD',
+    aliases: ['Oxford University', 'Univ. Oxford', 'Oxford'],
+  })
   t.equal(ownSpelling.statusCode, 200, 'an institution never collides with itself')
   t.same(ownSpelling.json().aliases, ['Oxford University', 'Univ. Oxford', 'Oxford'])
   const renameToAlias = await patch(oxford.id, { name: 'Oxford University' })
@@ -238,7 +315,9 @@ t.test('PATCH renames, replaces aliases and frees the old names', async (t) => {
 })
 
 t.test('PATCH into another institution’s name is refused and changes nothing', async (t) => {
-  const cambridge = (await create({ name: 'University of Cambridge', aliases: ['Cambridge'], consortium: true })).json() as InstitutionBody
+  const cambridge = (
+    await create({ name: 'University of Cambridge', aliases: ['Cambridge'], consortium: true })
+  ).json() as InstitutionBody
   const before = await snapshot()
   const cases: Array<[string, object, string]> = [
     ['name', { name: 'The University of Oxford' }, 'university of oxford'],
@@ -253,7 +332,10 @@ t.test('PATCH into another institution’s name is refused and changes nothing',
   }
   const unaffiliated = await patch(cambridge.id, { aliases: ['Cambridge', 'Independent'] })
   t.equal(unaffiliated.statusCode, 400)
-  t.same(unaffiliated.json().error.details.problems.map((p: { field: string }) => p.field), ['body.aliases[1]'])
+  t.same(
+    unaffiliated.json().error.details.problems.map((p: { field: string }) => p.field),
+    ['body.aliases[1]'],
+  )
   t.same(await snapshot(), before, 'nothing changed')
 })
 
@@ -261,7 +343,9 @@ t.test('the list is ordered by name, ignoring case', async (t) => {
   await create({ name: 'aardvark institute', consortium: false })
   await create({ name: 'Zoological Society', consortium: false })
   const names = (await list()).map((i) => i.name)
-  const expected = [...names].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0))
+  const expected = [...names].sort((a, b) =>
+    a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0,
+  )
   t.same(names, expected)
   t.equal(names[0], 'aardvark institute')
   t.equal(names.at(-1), 'Zoological Society')
@@ -269,9 +353,13 @@ t.test('the list is ordered by name, ignoring case', async (t) => {
 
 t.test('five staff adding the same institution at once: one is added, four are told why not', async (t) => {
   const results = await Promise.all(
-    ['Getty Research Institute', 'The Getty Research Institute', 'getty research institute', 'Getty Research Institute.', 'GETTY  RESEARCH INSTITUTE'].map((name) =>
-      create({ name, aliases: ['Getty'], consortium: true }),
-    ),
+    [
+      'Getty Research Institute',
+      'The Getty Research Institute',
+      'getty research institute',
+      'Getty Research Institute.',
+      'GETTY  RESEARCH INSTITUTE',
+    ].map((name) => create({ name, aliases: ['Getty'], consortium: true })),
   )
   const statuses = results.map((r) => r.statusCode).sort()
   t.same(statuses, [201, 409, 409, 409, 409])
@@ -283,7 +371,9 @@ t.test('five staff adding the same institution at once: one is added, four are t
   t.equal((await list()).filter((i) => i.name.toLowerCase().includes('getty')).length, 1, 'exactly one is stored')
 
   const renames = await Promise.all(
-    ['Rijksmuseum', 'Museo del Prado', 'Louvre'].map(async (name) => (await create({ name, consortium: false })).json() as InstitutionBody),
+    ['Rijksmuseum', 'Museo del Prado', 'Louvre'].map(
+      async (name) => (await create({ name, consortium: false })).json() as InstitutionBody,
+    ),
   )
   const clash = await Promise.all(renames.map((i) => patch(i.id, { aliases: ['National Museum'] })))
   t.same(clash.map((r) => r.statusCode).sort(), [200, 409, 409], 'concurrent renames into one name: one wins')

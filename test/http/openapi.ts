@@ -8,13 +8,16 @@ import { OPENAPI_FILE, serialiseSpec } from '../../src/cli/openapi.js'
 
 const { app } = await build(t)
 
-t.test('the committed openapi/openapi.json is what the app serves (run `npm run openapi` after changing a route)', async (t) => {
-  const res = await app.inject({ method: 'GET', url: '/docs/json' })
-  t.equal(res.statusCode, 200)
-  const served = serialiseSpec(res.json())
-  const committed = fs.readFileSync(OPENAPI_FILE, 'utf8')
-  t.equal(committed, served, 'openapi/openapi.json is stale: run `npm run openapi` and commit the result')
-})
+t.test(
+  'the committed openapi/openapi.json is what the app serves (run `npm run openapi` after changing a route)',
+  async (t) => {
+    const res = await app.inject({ method: 'GET', url: '/docs/json' })
+    t.equal(res.statusCode, 200)
+    const served = serialiseSpec(res.json())
+    const committed = fs.readFileSync(OPENAPI_FILE, 'utf8')
+    t.equal(committed, served, 'openapi/openapi.json is stale: run `npm run openapi` and commit the result')
+  },
+)
 
 /** One Redocly lint problem, as `redocly lint --format=json` reports it. */
 interface Problem {
@@ -29,8 +32,14 @@ interface Problem {
  * no telemetry, no update check, and a proxy that refuses, so that any attempt to reach the network
  * fails at once instead of waiting on it.
  */
-async function redoclyLint(file: string): Promise<{ exitCode: number; totals: { errors: number; warnings: number }; problems: Problem[]; stderr: string }> {
-  const cli = path.join(path.dirname(createRequire(import.meta.url).resolve('@redocly/cli/package.json')), 'bin', 'cli.js')
+async function redoclyLint(
+  file: string,
+): Promise<{ exitCode: number; totals: { errors: number; warnings: number }; problems: Problem[]; stderr: string }> {
+  const cli = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('@redocly/cli/package.json')),
+    'bin',
+    'cli.js',
+  )
   const deadProxy = 'http://127.0.0.1:9'
   const env = {
     ...process.env,
@@ -44,22 +53,31 @@ async function redoclyLint(file: string): Promise<{ exitCode: number; totals: { 
     no_proxy: '',
   }
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cli, 'lint', file, '--extends', 'recommended', '--format', 'json'], { env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const exitCode = error ? (typeof error.code === 'number' ? error.code : -1) : 0
-      try {
-        const report = JSON.parse(stdout) as { totals: { errors: number; warnings: number }; problems: Problem[] }
-        resolve({ exitCode, totals: report.totals, problems: report.problems, stderr })
-      } catch {
-        reject(new Error(`redocly lint gave no JSON report (exit ${exitCode}): ${stderr}`))
-      }
-    })
+    execFile(
+      process.execPath,
+      [cli, 'lint', file, '--extends', 'recommended', '--format', 'json'],
+      { env, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const exitCode = error ? (typeof error.code === 'number' ? error.code : -1) : 0
+        try {
+          const report = JSON.parse(stdout) as { totals: { errors: number; warnings: number }; problems: Problem[] }
+          resolve({ exitCode, totals: report.totals, problems: report.problems, stderr })
+        } catch {
+          reject(new Error(`redocly lint gave no JSON report (exit ${exitCode}): ${stderr}`))
+        }
+      },
+    )
   })
 }
 
 t.test("the committed openapi/openapi.json passes Redocly's recommended rules with no error", async (t) => {
   const { exitCode, totals, problems, stderr } = await redoclyLint(OPENAPI_FILE)
   const describe = (p: Problem) => `${p.ruleId} at ${p.location[0]?.pointer ?? '#'}: ${p.message}`
-  t.same(problems.filter((p) => p.severity === 'error').map(describe), [], 'no errors (run `npx redocly lint openapi/openapi.json` to see them)')
+  t.same(
+    problems.filter((p) => p.severity === 'error').map(describe),
+    [],
+    'no errors (run `npx redocly lint openapi/openapi.json` to see them)',
+  )
   t.equal(totals.errors, 0, 'Redocly counts no error')
   t.equal(exitCode, 0, `redocly lint succeeds${exitCode === 0 ? '' : `: ${stderr}`}`)
   for (const p of problems.filter((p) => p.severity !== 'error')) t.comment(`warning: ${describe(p)}`)
@@ -67,14 +85,20 @@ t.test("the committed openapi/openapi.json passes Redocly's recommended rules wi
 
 t.test('every operation is tagged, documents its responses, and write operations need the staff token', async (t) => {
   const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {
-    paths: Record<string, Record<string, { tags?: string[]; responses?: Record<string, unknown>; security?: unknown[] }>>
+    paths: Record<
+      string,
+      Record<string, { tags?: string[]; responses?: Record<string, unknown>; security?: unknown[] }>
+    >
   }
   let operations = 0
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const [method, op] of Object.entries(item)) {
       operations++
       t.ok(op.tags && op.tags.length > 0, `${method} ${path} has a tag`)
-      t.ok(op.responses && Object.keys(op.responses).some((s) => s.startsWith('2')), `${method} ${path} documents a success response`)
+      t.ok(
+        op.responses && Object.keys(op.responses).some((s) => s.startsWith('2')),
+        `${method} ${path} documents a success response`,
+      )
       if (method !== 'get' && method !== 'head') {
         t.same(op.security, [{ staffToken: [] }], `${method} ${path} requires the staff token`)
         t.ok(op.responses?.['401'], `${method} ${path} documents 401`)

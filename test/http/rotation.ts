@@ -8,18 +8,35 @@ const built = await build(t)
 const { app, staff, clock } = built
 
 async function api(method: 'GET' | 'POST', url: string, payload?: unknown) {
-  const res = await app.inject({ method, url, headers: staff, ...(payload === undefined ? {} : { payload: payload as object }) })
+  const res = await app.inject({
+    method,
+    url,
+    headers: staff,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  })
   return { status: res.statusCode, body: res.body ? res.json() : null, headers: res.headers }
 }
 
-async function roster(t: Test, at: string): Promise<{ names: string[]; vacancies: { consortium: number; community: number }; body: Record<string, unknown> }> {
+async function roster(
+  t: Test,
+  at: string,
+): Promise<{ names: string[]; vacancies: { consortium: number; community: number }; body: Record<string, unknown> }> {
   const res = await app.inject({ method: 'GET', url: `/teams/coc/roster?at=${encodeURIComponent(at)}` })
   t.equal(res.statusCode, 200, `roster at ${at}`)
   const body = res.json()
-  return { names: body.members.map((m: { name: string; seat: string }) => `${m.seat}:${m.name}`), vacancies: body.vacancies, body }
+  return {
+    names: body.members.map((m: { name: string; seat: string }) => `${m.seat}:${m.name}`),
+    vacancies: body.vacancies,
+    body,
+  }
 }
 
-async function runCall(t: Test, opensAt: string, volunteers: Array<[string, string | null]>, closeAt: string): Promise<string> {
+async function runCall(
+  t: Test,
+  opensAt: string,
+  volunteers: Array<[string, string | null]>,
+  closeAt: string,
+): Promise<string> {
   const call = await api('POST', '/teams/coc/calls', { opensAt })
   t.equal(call.status, 201, JSON.stringify(call.body))
   const base = Date.parse(opensAt)
@@ -41,10 +58,25 @@ async function runCall(t: Test, opensAt: string, volunteers: Array<[string, stri
 let firstCall = ''
 
 t.test('setup: institutions and a staff member', async (t) => {
-  for (const name of ['Alpha University', 'Beta Library', 'Gamma Museum', 'Delta Institute', 'Epsilon College', 'Zeta Archive', 'Eta University', 'Theta Library']) {
+  for (const name of [
+    'Alpha University',
+    'Beta Library',
+    'Gamma Museum',
+    'Delta Institute',
+    'Epsilon College',
+    'Zeta Archive',
+    'Eta University',
+    'Theta Library',
+  ]) {
     t.equal((await api('POST', '/institutions', { name, consortium: true })).status, 201)
   }
-  const staffMember = await api('POST', '/teams/coc/members', { name: 'Sam Staff', email: 'sam@iiif.io', seat: 'staff', termStart: '2025-01-01T00:00:00Z', reason: 'IIIF staff' })
+  const staffMember = await api('POST', '/teams/coc/members', {
+    name: 'Sam Staff',
+    email: 'sam@iiif.io',
+    seat: 'staff',
+    termStart: '2025-01-01T00:00:00Z',
+    reason: 'IIIF staff',
+  })
   t.equal(staffMember.status, 201)
   t.match(staffMember.body, { seat: 'staff', termEnd: null, origin: 'staff' })
 })
@@ -71,22 +103,69 @@ t.test('the inaugural call fills 4 + 3 seats with staggered terms', async (t) =>
 
 t.test('staff appoint into the shortfall: the empty slot and its (short) term', async (t) => {
   clock.set('2026-03-10T00:00:00Z')
-  const wrongCategory = await api('POST', '/teams/coc/members', { name: 'Ola', email: 'ola@example.org', institution: 'Zeta Archive', seat: 'community', callId: firstCall, reason: 'recruited' })
+  const wrongCategory = await api('POST', '/teams/coc/members', {
+    name: 'Ola',
+    email: 'ola@example.org',
+    institution: 'Zeta Archive',
+    seat: 'community',
+    callId: firstCall,
+    reason: 'recruited',
+  })
   t.equal(wrongCategory.status, 409)
   t.equal(wrongCategory.body.error.code, 'seat-category-mismatch')
-  const noVacancy = await api('POST', '/teams/coc/members', { name: 'Pia', email: 'pia@example.org', institution: 'Zeta Archive', seat: 'consortium', reason: 'recruited' })
+  const noVacancy = await api('POST', '/teams/coc/members', {
+    name: 'Pia',
+    email: 'pia@example.org',
+    institution: 'Zeta Archive',
+    seat: 'consortium',
+    reason: 'recruited',
+  })
   t.equal(noVacancy.status, 409)
   t.equal(noVacancy.body.error.code, 'no-vacancy')
-  const sameInstitution = await api('POST', '/teams/coc/members', { name: 'Uma', email: 'uma@example.org', institution: 'Museo Uno', seat: 'community', reason: 'recruited' })
+  const sameInstitution = await api('POST', '/teams/coc/members', {
+    name: 'Uma',
+    email: 'uma@example.org',
+    institution: 'Museo Uno',
+    seat: 'community',
+    reason: 'recruited',
+  })
   t.equal(sameInstitution.status, 409)
   t.equal(sameInstitution.body.error.code, 'institution-on-team')
-  const appointed = await api('POST', '/teams/coc/members', { name: 'Ray', email: 'ray@example.org', institution: 'Museo Tres', seat: 'community', callId: firstCall, reason: 'recruited after the call' })
+  const appointed = await api('POST', '/teams/coc/members', {
+    name: 'Ray',
+    email: 'ray@example.org',
+    institution: 'Museo Tres',
+    seat: 'community',
+    callId: firstCall,
+    reason: 'recruited after the call',
+  })
   t.equal(appointed.status, 201, JSON.stringify(appointed.body))
-  t.match(appointed.body, { origin: 'appointed', termStart: '2026-03-01T00:00:00Z', termEnd: '2027-03-01T00:00:00Z', reason: 'recruited after the call', override: false })
-  const full = await api('POST', '/teams/coc/members', { name: 'Sol', email: 'sol@example.org', seat: 'community', callId: firstCall, reason: 'x' })
+  t.match(appointed.body, {
+    origin: 'appointed',
+    termStart: '2026-03-01T00:00:00Z',
+    termEnd: '2027-03-01T00:00:00Z',
+    reason: 'recruited after the call',
+    override: false,
+  })
+  const full = await api('POST', '/teams/coc/members', {
+    name: 'Sol',
+    email: 'sol@example.org',
+    seat: 'community',
+    callId: firstCall,
+    reason: 'x',
+  })
   t.equal(full.status, 409)
   t.equal(full.body.error.code, 'no-empty-slot')
-  const overridden = await api('POST', '/teams/coc/members', { name: 'Tia', email: 'tia@example.org', institution: 'Zeta Archive', seat: 'consortium', termStart: '2026-04-01T00:00:00Z', termEnd: '2026-05-01T00:00:00Z', reason: 'interim cover during a complaint', override: true })
+  const overridden = await api('POST', '/teams/coc/members', {
+    name: 'Tia',
+    email: 'tia@example.org',
+    institution: 'Zeta Archive',
+    seat: 'consortium',
+    termStart: '2026-04-01T00:00:00Z',
+    termEnd: '2026-05-01T00:00:00Z',
+    reason: 'interim cover during a complaint',
+    override: true,
+  })
   t.equal(overridden.status, 201)
   t.match(overridden.body, { override: true, reason: 'interim cover during a complaint' })
 })
@@ -96,25 +175,65 @@ t.test('a step-down promotes the next eligible alternate for the remainder of th
   const members = (await api('GET', '/teams/coc/members')).body.members
   const ben = members.find((m: { name: string }) => m.name === 'Ben')
   t.match(ben, { termEnd: '2028-03-01T00:00:00Z' })
-  const res = await api('POST', `/members/${ben.id}/step-down`, { effective: '2026-09-01T00:00:00Z', reason: 'moving on', replacement: 'next-alternate' })
+  const res = await api('POST', `/members/${ben.id}/step-down`, {
+    effective: '2026-09-01T00:00:00Z',
+    reason: 'moving on',
+    replacement: 'next-alternate',
+  })
   t.equal(res.status, 200, JSON.stringify(res.body))
   t.match(res.body.member, { name: 'Ben', endedAt: '2026-09-01T00:00:00Z', termEnd: '2028-03-01T00:00:00Z' })
-  t.match(res.body.replacement, { name: 'Eve', seat: 'consortium', origin: 'replacement', termStart: '2026-09-01T00:00:00Z', termEnd: '2028-03-01T00:00:00Z' })
+  t.match(res.body.replacement, {
+    name: 'Eve',
+    seat: 'consortium',
+    origin: 'replacement',
+    termStart: '2026-09-01T00:00:00Z',
+    termEnd: '2028-03-01T00:00:00Z',
+  })
   t.equal(res.body.vacancy, false)
   const again = await api('POST', `/members/${ben.id}/step-down`, { reason: 'again' })
   t.equal(again.status, 409)
   t.equal(again.body.error.code, 'already-stepped-down')
   const ann = members.find((m: { name: string }) => m.name === 'Ann')
-  const future = await api('POST', `/members/${ann.id}/step-down`, { effective: '2030-01-01T00:00:00Z', reason: 'after the term' })
+  const future = await api('POST', `/members/${ann.id}/step-down`, {
+    effective: '2030-01-01T00:00:00Z',
+    reason: 'after the term',
+  })
   t.equal(future.status, 409)
   t.equal(future.body.error.code, 'not-serving', 'a term that has ended by then cannot be ended early')
   t.equal((await api('POST', '/members/00000000-0000-4000-8000-000000000000/step-down', { reason: 'x' })).status, 404)
-  t.equal((await api('POST', '/members/not-a-uuid/step-down', { reason: 'x' })).status, 400, 'an id that is not a UUID is a 400')
+  t.equal(
+    (await api('POST', '/members/not-a-uuid/step-down', { reason: 'x' })).status,
+    400,
+    'an id that is not a UUID is a 400',
+  )
 })
 
 t.test('two later calls replace half the team each', async (t) => {
-  await runCall(t, '2027-02-01T00:00:00Z', [['Cat', 'Gamma Museum'], ['Fay', 'Zeta Archive'], ['Gil', 'Eta University'], ['Pam', 'Museo Cuatro'], ['Quin', null], ['Rex', 'Museo Cinco']], '2027-03-02T00:00:00Z')
-  await runCall(t, '2028-02-01T00:00:00Z', [['Hal', 'Alpha University'], ['Ivy', 'Theta Library'], ['Jon', 'Epsilon College'], ['Kai', 'Museo Seis'], ['Lia', 'Museo Siete']], '2028-03-02T00:00:00Z')
+  await runCall(
+    t,
+    '2027-02-01T00:00:00Z',
+    [
+      ['Cat', 'Gamma Museum'],
+      ['Fay', 'Zeta Archive'],
+      ['Gil', 'Eta University'],
+      ['Pam', 'Museo Cuatro'],
+      ['Quin', null],
+      ['Rex', 'Museo Cinco'],
+    ],
+    '2027-03-02T00:00:00Z',
+  )
+  await runCall(
+    t,
+    '2028-02-01T00:00:00Z',
+    [
+      ['Hal', 'Alpha University'],
+      ['Ivy', 'Theta Library'],
+      ['Jon', 'Epsilon College'],
+      ['Kai', 'Museo Seis'],
+      ['Lia', 'Museo Siete'],
+    ],
+    '2028-03-02T00:00:00Z',
+  )
   const calls = (await app.inject({ method: 'GET', url: '/teams/coc/calls' })).json().calls
   t.same(
     calls.map((c: { closesAt: string; termStart: string }) => [c.closesAt, c.termStart]),
@@ -131,12 +250,87 @@ t.test('the roster is right at every date of the history', async (t) => {
   const expect: Array<[string, string[], { consortium: number; community: number }]> = [
     ['2025-06-01T00:00:00Z', ['staff:Sam Staff'], { consortium: 4, community: 4 }],
     ['2026-02-28T23:59:59.999999999Z', ['staff:Sam Staff'], { consortium: 4, community: 4 }],
-    ['2026-03-01T00:00:00Z', ['staff:Sam Staff', 'consortium:Ann', 'consortium:Ben', 'consortium:Cat', 'consortium:Dan', 'community:Ray', 'community:Xia', 'community:Yul', 'community:Zed'], { consortium: 0, community: 0 }],
-    ['2026-04-15T00:00:00Z', ['staff:Sam Staff', 'consortium:Ann', 'consortium:Ben', 'consortium:Cat', 'consortium:Dan', 'consortium:Tia', 'community:Ray', 'community:Xia', 'community:Yul', 'community:Zed'], { consortium: 0, community: 0 }],
-    ['2026-10-01T00:00:00Z', ['staff:Sam Staff', 'consortium:Ann', 'consortium:Cat', 'consortium:Dan', 'consortium:Eve', 'community:Ray', 'community:Xia', 'community:Yul', 'community:Zed'], { consortium: 0, community: 0 }],
-    ['2027-03-01T00:00:00Z', ['staff:Sam Staff', 'consortium:Ann', 'consortium:Eve', 'consortium:Cat', 'consortium:Fay', 'community:Xia', 'community:Yul', 'community:Pam', 'community:Quin'], { consortium: 0, community: 0 }],
-    ['2028-03-01T00:00:00Z', ['staff:Sam Staff', 'consortium:Cat', 'consortium:Fay', 'consortium:Hal', 'consortium:Ivy', 'community:Pam', 'community:Quin', 'community:Kai', 'community:Lia'], { consortium: 0, community: 0 }],
-    ['2029-06-01T00:00:00Z', ['staff:Sam Staff', 'consortium:Hal', 'consortium:Ivy', 'community:Kai', 'community:Lia'], { consortium: 2, community: 2 }],
+    [
+      '2026-03-01T00:00:00Z',
+      [
+        'staff:Sam Staff',
+        'consortium:Ann',
+        'consortium:Ben',
+        'consortium:Cat',
+        'consortium:Dan',
+        'community:Ray',
+        'community:Xia',
+        'community:Yul',
+        'community:Zed',
+      ],
+      { consortium: 0, community: 0 },
+    ],
+    [
+      '2026-04-15T00:00:00Z',
+      [
+        'staff:Sam Staff',
+        'consortium:Ann',
+        'consortium:Ben',
+        'consortium:Cat',
+        'consortium:Dan',
+        'consortium:Tia',
+        'community:Ray',
+        'community:Xia',
+        'community:Yul',
+        'community:Zed',
+      ],
+      { consortium: 0, community: 0 },
+    ],
+    [
+      '2026-10-01T00:00:00Z',
+      [
+        'staff:Sam Staff',
+        'consortium:Ann',
+        'consortium:Cat',
+        'consortium:Dan',
+        'consortium:Eve',
+        'community:Ray',
+        'community:Xia',
+        'community:Yul',
+        'community:Zed',
+      ],
+      { consortium: 0, community: 0 },
+    ],
+    [
+      '2027-03-01T00:00:00Z',
+      [
+        'staff:Sam Staff',
+        'consortium:Ann',
+        'consortium:Eve',
+        'consortium:Cat',
+        'consortium:Fay',
+        'community:Xia',
+        'community:Yul',
+        'community:Pam',
+        'community:Quin',
+      ],
+      { consortium: 0, community: 0 },
+    ],
+    [
+      '2028-03-01T00:00:00Z',
+      [
+        'staff:Sam Staff',
+        'consortium:Cat',
+        'consortium:Fay',
+        'consortium:Hal',
+        'consortium:Ivy',
+        'community:Pam',
+        'community:Quin',
+        'community:Kai',
+        'community:Lia',
+      ],
+      { consortium: 0, community: 0 },
+    ],
+    [
+      '2029-06-01T00:00:00Z',
+      ['staff:Sam Staff', 'consortium:Hal', 'consortium:Ivy', 'community:Kai', 'community:Lia'],
+      { consortium: 2, community: 2 },
+    ],
   ]
   for (const [at, names, vacancies] of expect) {
     const got = await roster(t, at)
@@ -164,10 +358,17 @@ t.test('ETag, If-None-Match and Cache-Control', async (t) => {
   t.equal(again.statusCode, 304)
   t.equal(again.body, '')
   clock.set('2028-07-01T00:00:00Z')
-  t.equal((await app.inject({ method: 'GET', url: '/teams/coc/roster', headers: { 'if-none-match': etag } })).statusCode, 304, 'same team a month later: still not modified')
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/teams/coc/roster', headers: { 'if-none-match': etag } })).statusCode,
+    304,
+    'same team a month later: still not modified',
+  )
   const members = (await api('GET', '/teams/coc/members')).body.members
   const hal = members.find((m: { name: string }) => m.name === 'Hal')
-  t.equal((await api('POST', `/members/${hal.id}/step-down`, { reason: 'health', effective: '2028-07-01T00:00:00Z' })).status, 200)
+  t.equal(
+    (await api('POST', `/members/${hal.id}/step-down`, { reason: 'health', effective: '2028-07-01T00:00:00Z' })).status,
+    200,
+  )
   const changed = await app.inject({ method: 'GET', url: '/teams/coc/roster', headers: { 'if-none-match': etag } })
   t.equal(changed.statusCode, 200, 'a write is visible on the next read')
   t.notOk(changed.json().members.some((m: { name: string }) => m.name === 'Hal'))
@@ -186,7 +387,13 @@ t.test('another instance on the same database sees a write within a second', asy
   const other = await buildApp({ ...built.deps })
   t.teardown(() => other.close())
   const before = (await other.inject({ method: 'GET', url: '/teams/coc/roster' })).json()
-  const appointed = await api('POST', '/teams/coc/members', { name: 'New Staff', email: 'new@iiif.io', seat: 'staff', termStart: '2028-01-01T00:00:00Z', reason: 'hired' })
+  const appointed = await api('POST', '/teams/coc/members', {
+    name: 'New Staff',
+    email: 'new@iiif.io',
+    seat: 'staff',
+    termStart: '2028-01-01T00:00:00Z',
+    reason: 'hired',
+  })
   t.equal(appointed.status, 201)
   const deadline = Date.now() + 1000
   let seen = false
@@ -205,7 +412,13 @@ t.test('the schedule shows the next calls and the seats they will fill', async (
   t.equal(res.statusCode, 200)
   const { calls, termEnds } = res.json()
   t.same(
-    calls.map((c: { id: string | null; opensAt: string; termStart: string; status: string; seatsToFill: object }) => [c.id === null, c.opensAt, c.termStart, c.status, c.seatsToFill]),
+    calls.map((c: { id: string | null; opensAt: string; termStart: string; status: string; seatsToFill: object }) => [
+      c.id === null,
+      c.opensAt,
+      c.termStart,
+      c.status,
+      c.seatsToFill,
+    ]),
     [
       [true, '2029-02-01T00:00:00Z', '2029-03-01T00:00:00Z', 'planned', { consortium: 3, community: 2 }],
       [true, '2030-02-01T00:00:00Z', '2030-03-01T00:00:00Z', 'planned', { consortium: 1, community: 2 }],
@@ -213,13 +426,16 @@ t.test('the schedule shows the next calls and the seats they will fill', async (
     ],
     'a call each February replacing half the team, plus the seat Hal left in July 2028 (filled in 2029 for a full term)',
   )
-  t.same(termEnds.slice(0, 5).map((e: { name: string; termEnd: string }) => [e.name, e.termEnd]), [
-    ['Hal', '2028-07-01T00:00:00Z'],
-    ['Cat', '2029-03-01T00:00:00Z'],
-    ['Fay', '2029-03-01T00:00:00Z'],
-    ['Pam', '2029-03-01T00:00:00Z'],
-    ['Quin', '2029-03-01T00:00:00Z'],
-  ])
+  t.same(
+    termEnds.slice(0, 5).map((e: { name: string; termEnd: string }) => [e.name, e.termEnd]),
+    [
+      ['Hal', '2028-07-01T00:00:00Z'],
+      ['Cat', '2029-03-01T00:00:00Z'],
+      ['Fay', '2029-03-01T00:00:00Z'],
+      ['Pam', '2029-03-01T00:00:00Z'],
+      ['Quin', '2029-03-01T00:00:00Z'],
+    ],
+  )
   t.notMatch(res.body, /@/, 'no emails')
   t.equal((await app.inject({ method: 'GET', url: '/teams/coc/schedule?years=11' })).statusCode, 400)
 })

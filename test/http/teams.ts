@@ -18,7 +18,9 @@ const DEFAULT_POLICY = {
 t.test('the default team exists after migrations, publicly readable', async (t) => {
   const list = await app.inject({ method: 'GET', url: '/teams' })
   t.equal(list.statusCode, 200)
-  t.same(list.json(), { teams: [{ slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY, formUrl: null }] })
+  t.same(list.json(), {
+    teams: [{ slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY, formUrl: null }],
+  })
   const one = await app.inject({ method: 'GET', url: '/teams/coc' })
   t.equal(one.statusCode, 200)
   t.same(one.json(), { slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY, formUrl: null })
@@ -34,12 +36,26 @@ t.test('PATCH needs a staff token', async (t) => {
   const missing = await app.inject({ method: 'PATCH', url: '/teams/coc', payload: { name: 'X' } })
   t.equal(missing.statusCode, 401)
   t.equal(missing.json().error.code, 'missing-token')
-  const wrong = await app.inject({ method: 'PATCH', url: '/teams/coc', payload: { name: 'X' }, headers: { authorization: 'Bearer not-a-token' } })
+  const wrong = await app.inject({
+    method: 'PATCH',
+    url: '/teams/coc',
+    payload: { name: 'X' },
+    headers: { authorization: 'Bearer not-a-token' },
+  })
   t.equal(wrong.statusCode, 401)
   t.equal(wrong.json().error.code, 'invalid-token')
-  const basic = await app.inject({ method: 'PATCH', url: '/teams/coc', payload: { name: 'X' }, headers: { authorization: 'Basic Zm9vOmJhcg==' } })
+  const basic = await app.inject({
+    method: 'PATCH',
+    url: '/teams/coc',
+    payload: { name: 'X' },
+    headers: { authorization: 'Basic Zm9vOmJhcg==' },
+  })
   t.equal(basic.statusCode, 401)
-  t.equal((await app.inject({ method: 'GET', url: '/teams/coc' })).json().name, 'IIIF Code of Conduct Team', 'nothing changed')
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/teams/coc' })).json().name,
+    'IIIF Code of Conduct Team',
+    'nothing changed',
+  )
 })
 
 t.test('STAFF_TOKEN and database tokens are accepted; revoked ones are not', async (t) => {
@@ -48,18 +64,33 @@ t.test('STAFF_TOKEN and database tokens are accepted; revoked ones are not', asy
   t.equal(ok.json().name, 'Renamed Team')
 
   const token = await createStaffToken(db, 'alice')
-  const withDbToken = await app.inject({ method: 'PATCH', url: '/teams/coc', payload: { name: 'IIIF Code of Conduct Team' }, headers: { authorization: `Bearer ${token}` } })
+  const withDbToken = await app.inject({
+    method: 'PATCH',
+    url: '/teams/coc',
+    payload: { name: 'IIIF Code of Conduct Team' },
+    headers: { authorization: `Bearer ${token}` },
+  })
   t.equal(withDbToken.statusCode, 200)
   t.equal(withDbToken.json().name, 'IIIF Code of Conduct Team')
 
   t.ok(await revokeStaffToken(db, 'alice', new Date()))
-  const revoked = await app.inject({ method: 'PATCH', url: '/teams/coc', payload: { name: 'Y' }, headers: { authorization: `Bearer ${token}` } })
+  const revoked = await app.inject({
+    method: 'PATCH',
+    url: '/teams/coc',
+    payload: { name: 'Y' },
+    headers: { authorization: `Bearer ${token}` },
+  })
   t.equal(revoked.statusCode, 401)
   t.equal(revoked.json().error.code, 'invalid-token')
 })
 
 t.test('a partial policy change merges and is kept', async (t) => {
-  const res = await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: { policy: { seats: { community: 5 }, windowDays: 21 } } })
+  const res = await app.inject({
+    method: 'PATCH',
+    url: '/teams/coc',
+    headers: staff,
+    payload: { policy: { seats: { community: 5 }, windowDays: 21 } },
+  })
   t.equal(res.statusCode, 200)
   t.same(res.json().policy, { ...DEFAULT_POLICY, seats: { consortium: 4, community: 5 }, windowDays: 21 })
   t.same((await app.inject({ method: 'GET', url: '/teams/coc' })).json().policy.seats, { consortium: 4, community: 5 })
@@ -109,18 +140,37 @@ t.test('addresses are set by staff, shown to staff, and never on public routes',
     method: 'PATCH',
     url: '/teams/coc',
     headers: staff,
-    payload: { mailingList: 'iiif-discuss@example.org', staffEmail: 'staff@example.org', formUrl: 'https://forms.gle/abc', policy: { reminderDays: 3 } },
+    payload: {
+      mailingList: 'iiif-discuss@example.org',
+      staffEmail: 'staff@example.org',
+      formUrl: 'https://forms.gle/abc',
+      policy: { reminderDays: 3 },
+    },
   })
   t.equal(set.statusCode, 200, set.body)
-  t.match(set.json(), { mailingList: 'iiif-discuss@example.org', staffEmail: 'staff@example.org', formUrl: 'https://forms.gle/abc', policy: { reminderDays: 3 } })
+  t.match(set.json(), {
+    mailingList: 'iiif-discuss@example.org',
+    staffEmail: 'staff@example.org',
+    formUrl: 'https://forms.gle/abc',
+    policy: { reminderDays: 3 },
+  })
   const settings = await app.inject({ method: 'GET', url: '/teams/coc/settings', headers: staff })
   t.match(settings.json(), { mailingList: 'iiif-discuss@example.org', staffEmail: 'staff@example.org' })
-  t.equal((await app.inject({ method: 'GET', url: '/teams/coc/settings' })).statusCode, 401, 'settings need a staff token')
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/teams/coc/settings' })).statusCode,
+    401,
+    'settings need a staff token',
+  )
   for (const url of ['/teams', '/teams/coc']) {
     const text = (await app.inject({ method: 'GET', url })).body
     t.notMatch(text, /@example\.org/, `${url} shows no address`)
     t.match(text, /forms\.gle\/abc/, `${url} shows the form link`)
   }
-  const cleared = await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: { mailingList: null, staffEmail: null, formUrl: null, policy: { reminderDays: 7 } } })
+  const cleared = await app.inject({
+    method: 'PATCH',
+    url: '/teams/coc',
+    headers: staff,
+    payload: { mailingList: null, staffEmail: null, formUrl: null, policy: { reminderDays: 7 } },
+  })
   t.match(cleared.json(), { mailingList: null, staffEmail: null, formUrl: null })
 })

@@ -12,11 +12,27 @@ t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
 const mailDir = path.join(dataDir, 'mail')
 const { app, staff, clock, deps } = await build(t, { DATA_DIR: dataDir })
 
-const KINDS = ['call-scheduled', 'call-opened', 'call-reminder', 'call-results', 'selected', 'alternate', 'not-selected', 'shortfall', 'needs-review', 'term-ending']
+const KINDS = [
+  'call-scheduled',
+  'call-opened',
+  'call-reminder',
+  'call-results',
+  'selected',
+  'alternate',
+  'not-selected',
+  'shortfall',
+  'needs-review',
+  'term-ending',
+]
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH'
 async function api(method: Method, url: string, payload?: unknown, headers: Record<string, string> = staff) {
-  const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) })
+  const res = await app.inject({
+    method,
+    url,
+    headers,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  })
   return { status: res.statusCode, body: res.body ? res.json() : null }
 }
 
@@ -24,7 +40,8 @@ interface Problem {
   field: string
   message: string
 }
-const problems = (body: { error: { details?: { problems?: Problem[] } } }): Problem[] => body.error.details?.problems ?? []
+const problems = (body: { error: { details?: { problems?: Problem[] } } }): Problem[] =>
+  body.error.details?.problems ?? []
 
 interface OutboxMessage {
   id: string
@@ -49,7 +66,15 @@ function emlFor(messageId: string): string {
 t.test('the list shows every kind, with the default wording and its placeholders', async (t) => {
   const res = await api('GET', '/teams/coc/templates')
   t.equal(res.status, 200)
-  const templates = res.body.templates as Array<{ kind: string; custom: boolean; placeholders: string[]; subject: string; body: string; updatedBy: string | null; audience: string }>
+  const templates = res.body.templates as Array<{
+    kind: string
+    custom: boolean
+    placeholders: string[]
+    subject: string
+    body: string
+    updatedBy: string | null
+    audience: string
+  }>
   t.same(templates.map((x) => x.kind).sort(), [...KINDS].sort(), 'ten kinds, each once')
   for (const template of templates) {
     t.equal(template.custom, false, `${template.kind}: default wording`)
@@ -87,7 +112,11 @@ t.test('one kind; an unknown kind or team is a coded 404', async (t) => {
     t.equal(res.status, 404, `${method} ${url}: 404`)
     t.equal(res.body.error.code, 'team-not-found', `${method} ${url}: team-not-found`)
   }
-  for (const [method, payload] of [['PUT', { subject: 'S', body: 'B' }], ['DELETE', undefined], ['POST', {}]] as const) {
+  for (const [method, payload] of [
+    ['PUT', { subject: 'S', body: 'B' }],
+    ['DELETE', undefined],
+    ['POST', {}],
+  ] as const) {
     const url = `/teams/coc/templates/nope${method === 'POST' ? '/preview' : ''}`
     const res = await api(method, url, payload)
     t.equal(res.status, 404, `${method} ${url}: 404`)
@@ -132,13 +161,20 @@ t.test('PUT saves the wording, GET reads it back', async (t) => {
   const got = await api('GET', '/teams/coc/templates/call-opened')
   t.same(got.body, put.body, 'GET shows what PUT saved')
   const list = await api('GET', '/teams/coc/templates')
-  const custom = (list.body.templates as Array<{ kind: string; custom: boolean }>).filter((x) => x.custom).map((x) => x.kind)
+  const custom = (list.body.templates as Array<{ kind: string; custom: boolean }>)
+    .filter((x) => x.custom)
+    .map((x) => x.kind)
   t.same(custom, ['call-opened'], 'only that kind is custom')
 })
 
 t.test('a bad template is a 400 naming the field and the problem, and changes nothing', async (t) => {
   const cases: Array<[string, unknown, string, RegExp]> = [
-    ['misspelt placeholder in the body', { subject: 'Fine {{team}}', body: 'Dear {{nmae}}' }, 'body.body', /\{\{nmae\}\}/],
+    [
+      'misspelt placeholder in the body',
+      { subject: 'Fine {{team}}', body: 'Dear {{nmae}}' },
+      'body.body',
+      /\{\{nmae\}\}/,
+    ],
     ['misspelt placeholder in the subject', { subject: 'Hi {{nmae}}', body: 'Fine' }, 'body.subject', /\{\{nmae\}\}/],
     ['a placeholder of another kind', { subject: 'Hi', body: 'Dear {{name}}' }, 'body.body', /\{\{name\}\}/],
     ['a blank subject', { subject: '   ', body: 'Fine' }, 'body.subject', /blank/],
@@ -161,21 +197,31 @@ t.test('a bad template is a 400 naming the field and the problem, and changes no
   for (const [label, payload, field] of schema) {
     const res = await api('PUT', '/teams/coc/templates/call-opened', payload)
     t.equal(res.status, 400, `${label}: 400`)
-    t.ok(problems(res.body).some((p) => p.field === field), `${label}: names ${field} (got ${JSON.stringify(problems(res.body))})`)
-    if (label === 'a multi-line subject') t.match(res.body.error.message, /body\.subject must be one line/, `${label}: says what is wrong`)
+    t.ok(
+      problems(res.body).some((p) => p.field === field),
+      `${label}: names ${field} (got ${JSON.stringify(problems(res.body))})`,
+    )
+    if (label === 'a multi-line subject')
+      t.match(res.body.error.message, /body\.subject must be one line/, `${label}: says what is wrong`)
   }
   const after = await api('GET', '/teams/coc/templates/call-opened')
   t.match(after.body, { custom: true, ...SAVED }, 'the saved wording is still there')
 })
 
 t.test('preview renders the saved wording with examples and the team’s own name', async (t) => {
-  const renamed = await api('PATCH', '/teams/coc', { name: 'Example Conduct Team', formUrl: 'https://forms.gle/team-form' })
+  const renamed = await api('PATCH', '/teams/coc', {
+    name: 'Example Conduct Team',
+    formUrl: 'https://forms.gle/team-form',
+  })
   t.equal(renamed.status, 200)
 
   const saved = await api('POST', '/teams/coc/templates/call-opened/preview', {})
   t.equal(saved.status, 200, JSON.stringify(saved.body))
   t.equal(saved.body.subject, '[Example Conduct Team] Volunteers wanted until 2027-03-01 00:00 UTC')
-  t.equal(saved.body.body, 'Hello list,\n\nThe Example Conduct Team needs 4 volunteers. Sign up: https://forms.gle/team-form\nTerms start 2027-03-01 00:00 UTC.')
+  t.equal(
+    saved.body.body,
+    'Hello list,\n\nThe Example Conduct Team needs 4 volunteers. Sign up: https://forms.gle/team-form\nTerms start 2027-03-01 00:00 UTC.',
+  )
   t.notMatch(saved.body.subject + saved.body.body, /\{\{/, 'no placeholder left')
   t.equal(saved.body.values.team, 'Example Conduct Team')
 
@@ -185,18 +231,26 @@ t.test('preview renders the saved wording with examples and the team’s own nam
 
   const reminder = await api('POST', '/teams/coc/templates/call-reminder/preview', {})
   t.equal(reminder.status, 200)
-  t.equal(reminder.body.subject, '[Example Conduct Team] Reminder: the call for volunteers closes 2027-03-01 00:00 UTC', 'an unsaved kind previews its default')
+  t.equal(
+    reminder.body.subject,
+    '[Example Conduct Team] Reminder: the call for volunteers closes 2027-03-01 00:00 UTC',
+    'an unsaved kind previews its default',
+  )
 
   await api('PATCH', '/teams/coc', { name: 'IIIF Code of Conduct Team', formUrl: null })
 })
 
 t.test('preview renders a draft without saving it; values replace the examples', async (t) => {
-  const draft = await api('POST', '/teams/coc/templates/call-opened/preview', { subject: 'Draft for {{team}}: {{seatsCommunity}} community seats' })
+  const draft = await api('POST', '/teams/coc/templates/call-opened/preview', {
+    subject: 'Draft for {{team}}: {{seatsCommunity}} community seats',
+  })
   t.equal(draft.status, 200, JSON.stringify(draft.body))
   t.equal(draft.body.subject, 'Draft for IIIF Code of Conduct Team: 2 community seats')
   t.match(draft.body.body, /^Hello list,/, 'the saved body fills in for the part the draft leaves out')
 
-  const values = await api('POST', '/teams/coc/templates/call-opened/preview', { values: { closesAt: 'the end of June', seatsTotal: '7' } })
+  const values = await api('POST', '/teams/coc/templates/call-opened/preview', {
+    values: { closesAt: 'the end of June', seatsTotal: '7' },
+  })
   t.equal(values.status, 200)
   t.equal(values.body.subject, '[IIIF Code of Conduct Team] Volunteers wanted until the end of June')
   t.match(values.body.body, 'needs 7 volunteers')
@@ -207,9 +261,15 @@ t.test('preview renders a draft without saving it; values replace the examples',
 
   const notPlaceholder = await api('POST', '/teams/coc/templates/call-opened/preview', { values: { name: 'Ada' } })
   t.equal(notPlaceholder.status, 400, 'a value for something that is not a placeholder of the kind')
-  t.ok(problems(notPlaceholder.body).some((p) => p.field === 'body.values.name'), JSON.stringify(notPlaceholder.body))
+  t.ok(
+    problems(notPlaceholder.body).some((p) => p.field === 'body.values.name'),
+    JSON.stringify(notPlaceholder.body),
+  )
 
-  const extra = await api('POST', '/teams/coc/templates/call-opened/preview', { subject: 'X', to: 'someone@example.org' })
+  const extra = await api('POST', '/teams/coc/templates/call-opened/preview', {
+    subject: 'X',
+    to: 'someone@example.org',
+  })
   t.equal(extra.status, 400)
   t.ok(problems(extra.body).some((p) => p.field === 'body.to'))
 
@@ -219,11 +279,20 @@ t.test('preview renders a draft without saving it; values replace the examples',
 
 t.test('DELETE goes back to the default wording', async (t) => {
   const defaults = (await api('GET', '/teams/coc/templates/call-reminder')).body
-  t.equal((await api('PUT', '/teams/coc/templates/call-reminder', { subject: 'Custom reminder', body: 'Custom' })).status, 200)
+  t.equal(
+    (await api('PUT', '/teams/coc/templates/call-reminder', { subject: 'Custom reminder', body: 'Custom' })).status,
+    200,
+  )
   t.equal((await api('GET', '/teams/coc/templates/call-reminder')).body.subject, 'Custom reminder')
   const reset = await api('DELETE', '/teams/coc/templates/call-reminder')
   t.equal(reset.status, 200)
-  t.match(reset.body, { custom: false, subject: defaults.subject, body: defaults.body, updatedBy: null, updatedAt: null })
+  t.match(reset.body, {
+    custom: false,
+    subject: defaults.subject,
+    body: defaults.body,
+    updatedBy: null,
+    updatedAt: null,
+  })
   t.same((await api('GET', '/teams/coc/templates/call-reminder')).body, defaults, 'GET shows the default again')
   const again = await api('DELETE', '/teams/coc/templates/call-reminder')
   t.equal(again.status, 200, 'resetting a default kind is harmless')
@@ -245,7 +314,10 @@ t.test('the saved template is what the announcement uses', async (t) => {
   const at = new Date('2026-02-01T06:00:00Z')
   clock.set(at)
   const report = await tick(deps, at)
-  t.same(report.actions.filter((a) => a.callId === callId).map((a) => [a.type, a.notice]), [['call-opened', 'queued']])
+  t.same(
+    report.actions.filter((a) => a.callId === callId).map((a) => [a.type, a.notice]),
+    [['call-opened', 'queued']],
+  )
   t.equal(report.outbox.sent, 1, 'the log transport wrote it')
 
   const messages = (await outbox()).filter((m) => m.kind === 'call-opened')
@@ -268,7 +340,10 @@ t.test('the saved template is what the announcement uses', async (t) => {
 })
 
 t.test('editing the template after queueing leaves the queued message alone', async (t) => {
-  const edited = await api('PUT', '/teams/coc/templates/call-opened', { subject: 'Edited: {{team}}', body: 'Edited body' })
+  const edited = await api('PUT', '/teams/coc/templates/call-opened', {
+    subject: 'Edited: {{team}}',
+    body: 'Edited body',
+  })
   t.equal(edited.status, 200)
   const messages = (await outbox()).filter((m) => m.kind === 'call-opened')
   t.equal(messages.length, 1)
@@ -277,19 +352,33 @@ t.test('editing the template after queueing leaves the queued message alone', as
 })
 
 t.test('a message still waiting to be sent goes out with the wording it was queued with', async (t) => {
-  t.equal((await api('PUT', '/teams/coc/templates/call-reminder', { subject: 'First wording: closes {{closesAt}}', body: 'First body' })).status, 200)
+  t.equal(
+    (
+      await api('PUT', '/teams/coc/templates/call-reminder', {
+        subject: 'First wording: closes {{closesAt}}',
+        body: 'First body',
+      })
+    ).status,
+    200,
+  )
   // Something in the way of DATA_DIR/mail: the send fails and the reminder waits for a retry.
   fs.renameSync(mailDir, `${mailDir}.aside`)
   fs.writeFileSync(mailDir, 'not a folder')
   const at = new Date('2026-02-22T06:00:00Z') // reminderDays (7) before 2026-03-01
   clock.set(at)
   const first = await tick(deps, at)
-  t.same(first.actions.map((a) => [a.type, a.callId, a.notice]), [['call-reminder', callId, 'queued']])
+  t.same(
+    first.actions.map((a) => [a.type, a.callId, a.notice]),
+    [['call-reminder', callId, 'queued']],
+  )
   t.equal(first.outbox.retrying, 1, 'the send failed and will be retried')
   const [queued] = (await outbox()).filter((m) => m.kind === 'call-reminder')
   t.match(queued, { status: 'pending', subject: 'First wording: closes 2026-03-01 00:00 UTC' })
 
-  t.equal((await api('PUT', '/teams/coc/templates/call-reminder', { subject: 'Second wording', body: 'Second body' })).status, 200)
+  t.equal(
+    (await api('PUT', '/teams/coc/templates/call-reminder', { subject: 'Second wording', body: 'Second body' })).status,
+    200,
+  )
   fs.rmSync(mailDir)
   fs.renameSync(`${mailDir}.aside`, mailDir)
   const later = new Date('2026-02-22T08:00:00Z')

@@ -1,7 +1,13 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { AppError } from '../../src/errors.js'
-import { CSV_LIMITS, CsvImportError, CsvReader, MAX_CSV_PROBLEMS, parseResponsesCsv } from '../../src/integrations/csv.js'
+import {
+  CSV_LIMITS,
+  CsvImportError,
+  CsvReader,
+  MAX_CSV_PROBLEMS,
+  parseResponsesCsv,
+} from '../../src/integrations/csv.js'
 import type { CsvOptions, CsvRecords, CsvResponseRow } from '../../src/integrations/csv.js'
 
 const HEADER = 'Timestamp,Email Address,Name,Institution'
@@ -45,12 +51,34 @@ t.test('a realistic Google Forms export parses with exact instants, in file orde
     ].join('\r\n')
   const rows = parseResponsesCsv(text)
   const expected: CsvResponseRow[] = [
-    { line: 2, submittedAt: at('2024-05-01T08:00:00.000000000Z'), name: 'Ann Smith', email: 'ann@example.org', institution: 'University of Oxford' },
-    { line: 3, submittedAt: at('2024-05-01T08:00:00.500000000Z'), name: 'Bob "Bobby" Jones', email: 'bob@example.org', institution: null },
-    { line: 6, submittedAt: at('2024-05-01T07:59:59.000000000Z'), name: 'Chō Min', email: 'cho@example.org', institution: 'Bibliothèque nationale de France, Paris' },
+    {
+      line: 2,
+      submittedAt: at('2024-05-01T08:00:00.000000000Z'),
+      name: 'Ann Smith',
+      email: 'ann@example.org',
+      institution: 'University of Oxford',
+    },
+    {
+      line: 3,
+      submittedAt: at('2024-05-01T08:00:00.500000000Z'),
+      name: 'Bob "Bobby" Jones',
+      email: 'bob@example.org',
+      institution: null,
+    },
+    {
+      line: 6,
+      submittedAt: at('2024-05-01T07:59:59.000000000Z'),
+      name: 'Chō Min',
+      email: 'cho@example.org',
+      institution: 'Bibliothèque nationale de France, Paris',
+    },
     { line: 7, submittedAt: at('2024-05-02T16:15:00.000000000Z'), name: 'Dee', email: '', institution: 'Stanford' },
   ]
-  t.same(rows, expected, 'rows keep file order even when a later row is earlier in time; blank email is kept, not dropped')
+  t.same(
+    rows,
+    expected,
+    'rows keep file order even when a later row is earlier in time; blank email is kept, not dropped',
+  )
 })
 
 t.test('every timestamp format Google exports becomes the right UTC instant', async (t) => {
@@ -120,7 +148,8 @@ t.test('local times across daylight-saving changes', async (t) => {
     ['2024-04-07 02:30:00', 'Australia/Sydney', '2024-04-06T15:30:00.000000000Z'], // AEDT, the first 02:30
     ['2024-04-07 01:45:00', 'Australia/Lord_Howe', '2024-04-06T14:45:00.000000000Z'], // a half-hour fall-back
   ]
-  for (const [raw, timezone, expected] of table) t.equal(instantOf(raw, { timezone }), expected, `${raw} in ${timezone}`)
+  for (const [raw, timezone, expected] of table)
+    t.equal(instantOf(raw, { timezone }), expected, `${raw} in ${timezone}`)
 
   const gaps: [string, string][] = [
     ['2024-03-31 01:30:00', 'Europe/London'],
@@ -138,26 +167,61 @@ t.test('local times across daylight-saving changes', async (t) => {
 })
 
 t.test('day/month order of year-last dates is settled per file', async (t) => {
-  const file = (...stamps: string[]): string =>
-    csv(HEADER, ...stamps.map((s, i) => `${s},p${i}@example.org,P${i},`))
+  const file = (...stamps: string[]): string => csv(HEADER, ...stamps.map((s, i) => `${s},p${i}@example.org,P${i},`))
   const dates = (text: string, options: CsvOptions): string[] =>
     parseResponsesCsv(text, { timezone: 'UTC', ...options }).map((r) => r.submittedAt.slice(0, 10))
 
-  t.same(dates(file('01/05/2024 09:00', '02/05/2024 09:00'), { dateOrder: 'DMY' }), ['2024-05-01', '2024-05-02'], 'dateOrder=DMY')
-  t.same(dates(file('01/05/2024 09:00', '02/05/2024 09:00'), { dateOrder: 'MDY' }), ['2024-01-05', '2024-02-05'], 'dateOrder=MDY')
-  t.same(dates(file('01/05/2024 09:00', '25/04/2024 09:00'), {}), ['2024-05-01', '2024-04-25'], 'a later row proves DMY for the whole file')
-  t.same(dates(file('4/25/2024 09:00', '01/05/2024 09:00'), {}), ['2024-04-25', '2024-01-05'], 'an earlier row proves MDY')
-  t.same(dates(file('05/05/2024 09:00', '12/12/2024 09:00'), {}), ['2024-05-05', '2024-12-12'], 'day == month is never ambiguous')
-  t.same(dates(file('2024/01/05 09:00', '2024-02-03 09:00'), {}), ['2024-01-05', '2024-02-03'], 'year first is never ambiguous')
-  t.same(dates(file('01/05/2024 09:00', '4/25/2024 09:00'), {}), ['2024-01-05', '2024-04-25'], 'MDY proven by line 3 applies to line 2')
+  t.same(
+    dates(file('01/05/2024 09:00', '02/05/2024 09:00'), { dateOrder: 'DMY' }),
+    ['2024-05-01', '2024-05-02'],
+    'dateOrder=DMY',
+  )
+  t.same(
+    dates(file('01/05/2024 09:00', '02/05/2024 09:00'), { dateOrder: 'MDY' }),
+    ['2024-01-05', '2024-02-05'],
+    'dateOrder=MDY',
+  )
+  t.same(
+    dates(file('01/05/2024 09:00', '25/04/2024 09:00'), {}),
+    ['2024-05-01', '2024-04-25'],
+    'a later row proves DMY for the whole file',
+  )
+  t.same(
+    dates(file('4/25/2024 09:00', '01/05/2024 09:00'), {}),
+    ['2024-04-25', '2024-01-05'],
+    'an earlier row proves MDY',
+  )
+  t.same(
+    dates(file('05/05/2024 09:00', '12/12/2024 09:00'), {}),
+    ['2024-05-05', '2024-12-12'],
+    'day == month is never ambiguous',
+  )
+  t.same(
+    dates(file('2024/01/05 09:00', '2024-02-03 09:00'), {}),
+    ['2024-01-05', '2024-02-03'],
+    'year first is never ambiguous',
+  )
+  t.same(
+    dates(file('01/05/2024 09:00', '4/25/2024 09:00'), {}),
+    ['2024-01-05', '2024-04-25'],
+    'MDY proven by line 3 applies to line 2',
+  )
 
-  const ambiguous = refusal(file('05/05/2024 09:00', '01/05/2024 09:00', '2024/05/03 09:00', '03/04/2024 10:00'), { timezone: 'UTC' })
+  const ambiguous = refusal(file('05/05/2024 09:00', '01/05/2024 09:00', '2024/05/03 09:00', '03/04/2024 10:00'), {
+    timezone: 'UTC',
+  })
   t.equal(ambiguous.code, 'csv-ambiguous-date')
-  t.same(ambiguous.problems.map((p) => [p.code, p.line, p.column]), [
-    ['csv-ambiguous-date', 3, 'Timestamp'],
-    ['csv-ambiguous-date', 5, 'Timestamp'],
-  ])
-  t.match(ambiguous.message, 'line 3, column "Timestamp": "01/05/2024 09:00" could be 1 May 2024 (day/month/year) or 5 January 2024 (month/day/year)')
+  t.same(
+    ambiguous.problems.map((p) => [p.code, p.line, p.column]),
+    [
+      ['csv-ambiguous-date', 3, 'Timestamp'],
+      ['csv-ambiguous-date', 5, 'Timestamp'],
+    ],
+  )
+  t.match(
+    ambiguous.message,
+    'line 3, column "Timestamp": "01/05/2024 09:00" could be 1 May 2024 (day/month/year) or 5 January 2024 (month/day/year)',
+  )
   t.match(ambiguous.message, 'add ?dateOrder=DMY or ?dateOrder=MDY')
 
   const givenWins = refusal(file('01/05/2024 09:00', '25/04/2024 09:00'), { timezone: 'UTC', dateOrder: 'MDY' })
@@ -168,7 +232,10 @@ t.test('day/month order of year-last dates is settled per file', async (t) => {
   const contradiction = refusal(file('25/04/2024 09:00', '01/05/2024 09:00', '4/26/2024 09:00'), { timezone: 'UTC' })
   t.equal(contradiction.code, 'csv-invalid-timestamp')
   t.equal(contradiction.line, 4)
-  t.match(contradiction.message, '"4/26/2024 09:00" is not a valid date read as day/month/year, the order that line 2 ("25/04/2024 09:00") shows')
+  t.match(
+    contradiction.message,
+    '"4/26/2024 09:00" is not a valid date read as day/month/year, the order that line 2 ("25/04/2024 09:00") shows',
+  )
 })
 
 t.test('line endings, final newline and blank records do not change the result', async (t) => {
@@ -185,8 +252,17 @@ t.test('line endings, final newline and blank records do not change the result',
   ]
   for (const [name, text] of variants) t.same(parseResponsesCsv(text), expected, name)
 
-  const gaps = parseResponsesCsv(csv(HEADER, '', '2024-05-01 09:00:00Z,a@example.org,A,', ',,,', '   ', '2024-05-01 10:00:00Z,b@example.org,B,', ''))
-  t.same(gaps.map((r) => [r.line, r.name]), [[3, 'A'], [6, 'B']], 'blank records in the middle are skipped, lines still count')
+  const gaps = parseResponsesCsv(
+    csv(HEADER, '', '2024-05-01 09:00:00Z,a@example.org,A,', ',,,', '   ', '2024-05-01 10:00:00Z,b@example.org,B,', ''),
+  )
+  t.same(
+    gaps.map((r) => [r.line, r.name]),
+    [
+      [3, 'A'],
+      [6, 'B'],
+    ],
+    'blank records in the middle are skipped, lines still count',
+  )
   t.same(parseResponsesCsv(HEADER), [], 'a header alone is an empty import')
 })
 
@@ -202,18 +278,44 @@ t.test('header columns are matched case-insensitively, by any of their names', a
   for (const [header, institution] of table) {
     const columns = header.split(',').map((c) => c.trim().toLowerCase().replace(/\s+/g, ' '))
     const value = (column: string): string =>
-      ({ timestamp: '2024-05-01 09:00:00Z', email: 'a@example.org', 'email address': 'a@example.org', name: 'Ann', 'full name': 'Ann' })[column] ??
-      'Oxford'
+      ({
+        timestamp: '2024-05-01 09:00:00Z',
+        email: 'a@example.org',
+        'email address': 'a@example.org',
+        name: 'Ann',
+        'full name': 'Ann',
+      })[column] ?? 'Oxford'
     const [row] = parseResponsesCsv(csv(header, columns.map(value).join(',')))
-    t.same(row, { line: 2, submittedAt: '2024-05-01T09:00:00.000000000Z', name: 'Ann', email: 'a@example.org', institution }, header)
+    t.same(
+      row,
+      { line: 2, submittedAt: '2024-05-01T09:00:00.000000000Z', name: 'Ann', email: 'a@example.org', institution },
+      header,
+    )
   }
   const [blank] = parseResponsesCsv(csv(HEADER, '2024-05-01 09:00:00Z,  ,  ,  '))
-  t.same(blank, { line: 2, submittedAt: '2024-05-01T09:00:00.000000000Z', name: '', email: '', institution: null }, 'blank cells are kept (blank institution is null)')
+  t.same(
+    blank,
+    { line: 2, submittedAt: '2024-05-01T09:00:00.000000000Z', name: '', email: '', institution: null },
+    'blank cells are kept (blank institution is null)',
+  )
 })
 
 t.test('each kind of problem is refused with its code, line and column', async (t) => {
-  const multiLine = [HEADER, '2024-05-01 09:00:00Z,a@example.org,"Ann', 'Smith",Oxford', '"2024-05-01 10:00:00Z",b@example.org,"B",']
-  const table: { name: string; text: string; options?: CsvOptions; code: string; line: number | null; column: string | null; message: string | RegExp }[] = [
+  const multiLine = [
+    HEADER,
+    '2024-05-01 09:00:00Z,a@example.org,"Ann',
+    'Smith",Oxford',
+    '"2024-05-01 10:00:00Z",b@example.org,"B",',
+  ]
+  const table: {
+    name: string
+    text: string
+    options?: CsvOptions
+    code: string
+    line: number | null
+    column: string | null
+    message: string | RegExp
+  }[] = [
     {
       name: 'missing column',
       text: csv('Timestamp,Name,Institution', '2024-05-01 09:00:00Z,Ann,Oxford'),
@@ -229,7 +331,8 @@ t.test('each kind of problem is refused with its code, line and column', async (
       code: 'csv-ambiguous-column',
       line: 1,
       column: 'Email',
-      message: 'line 1: the columns "Email Address" and "Email" (columns 2 and 4) could each be the "Email Address" column; rename or remove all but one',
+      message:
+        'line 1: the columns "Email Address" and "Email" (columns 2 and 4) could each be the "Email Address" column; rename or remove all but one',
     },
     {
       name: 'unknown time zone',
@@ -246,11 +349,16 @@ t.test('each kind of problem is refused with its code, line and column', async (
       code: 'csv-timezone-required',
       line: 3,
       column: 'Timestamp',
-      message: 'line 3, column "Timestamp": "2024/05/01 09:00:00" has no time-zone offset; add ?timezone=<IANA zone> (e.g. ?timezone=Europe/London) to say where it was recorded',
+      message:
+        'line 3, column "Timestamp": "2024/05/01 09:00:00" has no time-zone offset; add ?timezone=<IANA zone> (e.g. ?timezone=Europe/London) to say where it was recorded',
     },
     {
       name: 'no month 13',
-      text: csv(HEADER, ...Array.from({ length: 5 }, (_, i) => `2024/05/0${i + 1} 9:00 GMT,p${i}@example.org,P${i},`), '2024/13/01 9:00,z@example.org,Z,'),
+      text: csv(
+        HEADER,
+        ...Array.from({ length: 5 }, (_, i) => `2024/05/0${i + 1} 9:00 GMT,p${i}@example.org,P${i},`),
+        '2024/13/01 9:00,z@example.org,Z,',
+      ),
       options: { timezone: 'UTC' },
       code: 'csv-invalid-timestamp',
       line: 7,
@@ -295,7 +403,8 @@ t.test('each kind of problem is refused with its code, line and column', async (
       code: 'csv-malformed',
       line: 5,
       column: null,
-      message: 'line 5: a quoted field starts here and is never closed (a " is missing), so the rest of the file cannot be read',
+      message:
+        'line 5: a quoted field starts here and is never closed (a " is missing), so the rest of the file cannot be read',
     },
     {
       name: 'text after a closing quote',
@@ -319,10 +428,13 @@ t.test('each kind of problem is refused with its code, line and column', async (
 
 t.test('every missing column is named, and bad options are refused before reading rows', async (t) => {
   const missing = refusal(csv('Timestamp,Comments', '2024-05-01 09:00:00Z,hello'))
-  t.same(missing.problems.map((p) => [p.code, p.line, p.column]), [
-    ['csv-missing-column', 1, 'Email Address'],
-    ['csv-missing-column', 1, 'Name'],
-  ])
+  t.same(
+    missing.problems.map((p) => [p.code, p.line, p.column]),
+    [
+      ['csv-missing-column', 1, 'Email Address'],
+      ['csv-missing-column', 1, 'Name'],
+    ],
+  )
   t.match(missing.problems[1]!.message, 'expected a column headed "Name" or "Full Name"')
 
   const badOrder = refusal(csv(HEADER), { dateOrder: 'YMD' as 'DMY' })
@@ -389,7 +501,10 @@ t.test('all problems in the file are reported at once, in file order, and nothin
   const capped = refusal(many)
   t.equal(capped.problems.length, MAX_CSV_PROBLEMS, `at most ${MAX_CSV_PROBLEMS} problems are listed`)
   t.equal(capped.totalProblems, 120, 'but all are counted')
-  t.same(capped.problems.slice(0, 3).map((p) => p.line), [2, 3, 4])
+  t.same(
+    capped.problems.slice(0, 3).map((p) => p.line),
+    [2, 3, 4],
+  )
 })
 
 t.test('a refusal is a coded AppError the HTTP edge answers with 400 and every problem', async (t) => {
@@ -414,7 +529,13 @@ t.test('50,000 rows (the most one file may hold) in a time zone parse quickly', 
   const rows = parseResponsesCsv(text, { timezone: 'Europe/London' })
   const elapsed = performance.now() - began
   t.equal(rows.length, 50_000)
-  t.same(rows[0], { line: 2, submittedAt: '2024-04-19T23:00:00.000000000Z', name: 'Person 0', email: 'p0@example.org', institution: 'Institution, 0' })
+  t.same(rows[0], {
+    line: 2,
+    submittedAt: '2024-04-19T23:00:00.000000000Z',
+    name: 'Person 0',
+    email: 'p0@example.org',
+    institution: 'Institution, 0',
+  })
   t.equal(rows[49_999]!.line, 2 + 2 * 49_999, 'every record spans two physical lines')
   t.equal(rows[49_999]!.submittedAt, '2024-05-11T08:52:43.999000000Z')
   // Generous bound for a loaded CI machine; typically a few hundred milliseconds.
@@ -456,11 +577,15 @@ t.test('a file read in chunks gives the same records wherever the chunks split i
   }
   // Any text, any chunking: the same records (or the same refusal) as in one piece.
   fc.assert(
-    fc.property(fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\r', '\n', ' ', '\t', '\uFEFF', 'é') }), fc.array(fc.nat(), { maxLength: 6 }), (text, cuts) => {
-      const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b)
-      const pieces = [0, ...points].map((from, i) => text.slice(from, [...points, text.length][i]))
-      t.same(readPieces(pieces), readPieces([text]), JSON.stringify(text), { diagnostic: false })
-    }),
+    fc.property(
+      fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\r', '\n', ' ', '\t', '\uFEFF', 'é') }),
+      fc.array(fc.nat(), { maxLength: 6 }),
+      (text, cuts) => {
+        const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b)
+        const pieces = [0, ...points].map((from, i) => text.slice(from, [...points, text.length][i]))
+        t.same(readPieces(pieces), readPieces([text]), JSON.stringify(text), { diagnostic: false })
+      },
+    ),
   )
 })
 
@@ -469,41 +594,55 @@ function* rowsInChunks(n: number, per: number): Generator<string> {
   yield HEADER + '\n'
   for (let from = 0; from < n; from += per) {
     let chunk = ''
-    for (let i = from; i < Math.min(n, from + per); i++) chunk += `2024-05-01 09:00:00.${String(i).padStart(6, '0')}Z,p${i}@example.org,P ${i},Oxford\n`
+    for (let i = from; i < Math.min(n, from + per); i++)
+      chunk += `2024-05-01 09:00:00.${String(i).padStart(6, '0')}Z,p${i}@example.org,P ${i},Oxford\n`
     yield chunk
   }
 }
 
-t.test(`more than ${CSV_LIMITS.maxRows.toLocaleString('en')} rows are refused at the first row over, without reading on`, async (t) => {
-  const accepted = readPieces([...rowsInChunks(CSV_LIMITS.maxRows, 5_000)])
-  t.equal('records' in accepted && accepted.records.length, CSV_LIMITS.maxRows + 1, 'exactly the limit is accepted (plus the header)')
+t.test(
+  `more than ${CSV_LIMITS.maxRows.toLocaleString('en')} rows are refused at the first row over, without reading on`,
+  async (t) => {
+    const accepted = readPieces([...rowsInChunks(CSV_LIMITS.maxRows, 5_000)])
+    t.equal(
+      'records' in accepted && accepted.records.length,
+      CSV_LIMITS.maxRows + 1,
+      'exactly the limit is accepted (plus the header)',
+    )
 
-  const reader = new CsvReader()
-  let pushed = 0
-  let refusal: unknown
-  try {
-    for (const chunk of rowsInChunks(1_000_000, 1_000)) {
-      pushed++
-      reader.push(chunk)
+    const reader = new CsvReader()
+    let pushed = 0
+    let refusal: unknown
+    try {
+      for (const chunk of rowsInChunks(1_000_000, 1_000)) {
+        pushed++
+        reader.push(chunk)
+      }
+    } catch (error) {
+      refusal = error
     }
-  } catch (error) {
-    refusal = error
-  }
-  t.ok(refusal instanceof CsvImportError)
-  const error = refusal as CsvImportError
-  t.equal(error.code, 'too-many-rows')
-  t.equal(error.kind, 'too-large', 'the HTTP edge answers 413')
-  t.equal(error.line, CSV_LIMITS.maxRows + 2, 'the first row over the limit (header = line 1)')
-  t.equal(error.message, `line 50002: the file has more than 50,000 responses, the most one import takes; split it into several files`)
-  t.equal(pushed, 1 + 51, 'reading stopped at the chunk holding row 50,001')
-  // Blank records are not responses.
-  t.notOk('code' in readPieces([...rowsInChunks(CSV_LIMITS.maxRows, 10_000), '\n\n,,,\n']))
-})
+    t.ok(refusal instanceof CsvImportError)
+    const error = refusal as CsvImportError
+    t.equal(error.code, 'too-many-rows')
+    t.equal(error.kind, 'too-large', 'the HTTP edge answers 413')
+    t.equal(error.line, CSV_LIMITS.maxRows + 2, 'the first row over the limit (header = line 1)')
+    t.equal(
+      error.message,
+      `line 50002: the file has more than 50,000 responses, the most one import takes; split it into several files`,
+    )
+    t.equal(pushed, 1 + 51, 'reading stopped at the chunk holding row 50,001')
+    // Blank records are not responses.
+    t.notOk('code' in readPieces([...rowsInChunks(CSV_LIMITS.maxRows, 10_000), '\n\n,,,\n']))
+  },
+)
 
 t.test('a cell longer than its column allows is refused with its line and column', async (t) => {
   const long = (n: number) => 'x'.repeat(n)
   const row = (cells: Partial<Record<'name' | 'email' | 'institution' | 'other', string>>) =>
-    csv(HEADER + ',Why?', `2024-05-01 09:00:00Z,${cells.email ?? 'a@example.org'},${cells.name ?? 'Ann'},${cells.institution ?? 'Oxford'},${cells.other ?? ''}`)
+    csv(
+      HEADER + ',Why?',
+      `2024-05-01 09:00:00Z,${cells.email ?? 'a@example.org'},${cells.name ?? 'Ann'},${cells.institution ?? 'Oxford'},${cells.other ?? ''}`,
+    )
   const table: [string, string, string, number][] = [
     ['name', row({ name: long(100_000) }), 'Name', 300],
     ['name just over', row({ name: long(301) }), 'Name', 300],
@@ -519,10 +658,20 @@ t.test('a cell longer than its column allows is refused with its line and column
     t.match(error.message, `line 2, column ${JSON.stringify(column)}: the cell has`, name)
     t.match(error.message, `at most ${max.toLocaleString('en')} are allowed`, name)
   }
-  t.equal(parseResponsesCsv(row({ name: long(300), other: long(10_000) }))[0]!.name.length, 300, 'exactly the limit is accepted')
-  t.equal(parseResponsesCsv(row({ name: `"  ${long(300)}  "` }))[0]!.name.length, 300, 'the limit counts the trimmed cell')
+  t.equal(
+    parseResponsesCsv(row({ name: long(300), other: long(10_000) }))[0]!.name.length,
+    300,
+    'exactly the limit is accepted',
+  )
+  t.equal(
+    parseResponsesCsv(row({ name: `"  ${long(300)}  "` }))[0]!.name.length,
+    300,
+    'the limit counts the trimmed cell',
+  )
 
-  const unclosed = refusal(csv(HEADER, '2024-05-01 09:00:00Z,a@example.org,"Ann', ...Array.from({ length: 3000 }, () => 'and on and on')))
+  const unclosed = refusal(
+    csv(HEADER, '2024-05-01 09:00:00Z,a@example.org,"Ann', ...Array.from({ length: 3000 }, () => 'and on and on')),
+  )
   t.equal(unclosed.code, 'csv-field-too-long', 'an unclosed quote is not read to the end of a large file')
   t.equal(unclosed.line, 2)
   t.match(unclosed.message, 'a closing " may be missing')
@@ -540,15 +689,25 @@ t.test('cells that are not text, and emails that are not addresses, are refused 
     ['bytes that were not UTF-8', 'Biblioth\uFFFDque', 'Name', 'csv-invalid-text', /not valid UTF-8/],
   ]
   for (const [name, value, column, code, message] of table) {
-    const error = refusal(csv(HEADER, '2024-05-01 09:00:00Z,a@example.org,Ann,', `2024-05-01 10:00:00Z,b@example.org,"${value}",Oxford`))
+    const error = refusal(
+      csv(HEADER, '2024-05-01 09:00:00Z,a@example.org,Ann,', `2024-05-01 10:00:00Z,b@example.org,"${value}",Oxford`),
+    )
     t.equal(error.code, code, name)
     t.equal(error.line, 3, `${name}: line`)
     t.equal(error.column, column, `${name}: column`)
     t.match(error.message, message, name)
   }
   const nulElsewhere = refusal(csv(HEADER + ',Why?', '2024-05-01 09:00:00Z,a@example.org,Ann,,"a\u0000b"'))
-  t.same([nulElsewhere.code, nulElsewhere.line, nulElsewhere.column], ['csv-invalid-text', 2, 'Why?'], 'NUL is refused in any column')
-  t.equal(parseResponsesCsv(csv(HEADER + ',Why?', '2024-05-01 09:00:00Z,a@example.org,Ann 😀,,"a \uFFFD b"')).length, 1, 'emoji pass; U+FFFD in a column rota does not store is left alone')
+  t.same(
+    [nulElsewhere.code, nulElsewhere.line, nulElsewhere.column],
+    ['csv-invalid-text', 2, 'Why?'],
+    'NUL is refused in any column',
+  )
+  t.equal(
+    parseResponsesCsv(csv(HEADER + ',Why?', '2024-05-01 09:00:00Z,a@example.org,Ann 😀,,"a \uFFFD b"')).length,
+    1,
+    'emoji pass; U+FFFD in a column rota does not store is left alone',
+  )
 
   const emails: [string, RegExp][] = [
     ['"victim@x.example\r\nBcc: attacker@evil.example"', /must not contain line breaks/],
@@ -558,7 +717,9 @@ t.test('cells that are not text, and emails that are not addresses, are refused 
     ['ann@localhost', /domain with a dot/],
   ]
   for (const [cell, message] of emails) {
-    const error = refusal(csv(HEADER, '2024-05-01 09:00:00Z,a@example.org,Ann,', `2024-05-01 10:00:00Z,${cell},Bob,Oxford`))
+    const error = refusal(
+      csv(HEADER, '2024-05-01 09:00:00Z,a@example.org,Ann,', `2024-05-01 10:00:00Z,${cell},Bob,Oxford`),
+    )
     t.equal(error.code, 'csv-invalid-email', cell)
     t.equal(error.line, 3, `${cell}: line`)
     t.equal(error.column, 'Email Address')

@@ -105,7 +105,11 @@ function volunteerForm(fake: FakeGoogle, formId = 'form-1', emails = false) {
     formId,
     info: { title: 'Call for volunteers' },
     ...(emails ? { settings: { emailCollectionType: 'VERIFIED' as const } } : {}),
-    items: [textItem('Name', NAME), textItem('Institution', INSTITUTION), choiceItem('Role', ['Staff', 'Student'], { questionId: ROLE, type: 'CHECKBOX', other: true })],
+    items: [
+      textItem('Name', NAME),
+      textItem('Institution', INSTITUTION),
+      choiceItem('Role', ['Staff', 'Student'], { questionId: ROLE, type: 'CHECKBOX', other: true }),
+    ],
   })
 }
 
@@ -140,9 +144,17 @@ t.test('forms.get returns the form as Google shapes it', async (t) => {
   t.match((headers as unknown as Headers).get('content-type'), /^application\/json/)
   t.same(data, added)
   t.equal(data.info?.documentTitle, 'Call for volunteers', 'documentTitle defaults to the title')
-  t.same(data.items?.[0]?.questionItem?.question, { questionId: NAME, textQuestion: {} }, 'a short text question is textQuestion: {}')
+  t.same(
+    data.items?.[0]?.questionItem?.question,
+    { questionId: NAME, textQuestion: {} },
+    'a short text question is textQuestion: {}',
+  )
   t.match(data.items?.[0]?.itemId, /^[0-9a-f]{8}$/, 'items get an itemId distinct from the questionId')
-  t.same(data.items?.[2]?.questionItem?.question?.choiceQuestion?.options, [{ value: 'Staff' }, { value: 'Student' }, { isOther: true }])
+  t.same(data.items?.[2]?.questionItem?.question?.choiceQuestion?.options, [
+    { value: 'Staff' },
+    { value: 'Student' },
+    { isOther: true },
+  ])
   t.same(data.settings, { emailCollectionType: 'DO_NOT_COLLECT' })
   t.equal(fake.requests[0]?.path, '/v1/forms/form-1')
   t.equal(fake.requests[0]?.authorization, `Bearer ${TOKEN}`)
@@ -154,7 +166,9 @@ t.test('forms.get on an unknown form: 404 with Google error JSON, not retried', 
   t.equal(error.status, 404)
   t.equal(error.code, 404)
   t.equal(error.message, 'Requested entity was not found.')
-  t.same(error.response?.data, { error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' } })
+  t.same(error.response?.data, {
+    error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' },
+  })
   t.equal(countOf(fake, 'forms.get'), 1)
 })
 
@@ -162,10 +176,16 @@ t.test('responses.list reads several pages: every response once, in no particula
   const { fake, forms } = await setup(t, { pageSizeDefault: 10 })
   volunteerForm(fake)
   const added = Array.from({ length: 23 }, (_, i) =>
-    fake.forms.addResponse('form-1', { createTime: isoPlus('2025-03-03T09:00:00.000Z', i), answers: { [NAME]: `Person ${i}`, [INSTITUTION]: `Uni ${i}` } }),
+    fake.forms.addResponse('form-1', {
+      createTime: isoPlus('2025-03-03T09:00:00.000Z', i),
+      answers: { [NAME]: `Person ${i}`, [INSTITUTION]: `Uni ${i}` },
+    }),
   )
   const ids = added.map((response) => response.responseId)
-  t.ok(ids.every((id) => /^ACYDBN[\w-]{60,}$/.test(id)), 'generated responseIds look like Google opaque ones')
+  t.ok(
+    ids.every((id) => /^ACYDBN[\w-]{60,}$/.test(id)),
+    'generated responseIds look like Google opaque ones',
+  )
 
   const first = await listAll(forms, 'form-1', { pageSize: 5 })
   t.same(first.pages, [
@@ -182,22 +202,45 @@ t.test('responses.list reads several pages: every response once, in no particula
   t.not(seen.join(), [...ids].reverse().join(), 'nor in reverse order')
   const again = await listAll(forms, 'form-1', { pageSize: 5 })
   t.not(again.responses.map((r) => r.responseId).join(), seen.join(), 'another listing comes in another order')
-  t.same(first.responses.find((r) => r.responseId === ids[4]), added[4], 'each response exactly as stored')
+  t.same(
+    first.responses.find((r) => r.responseId === ids[4]),
+    added[4],
+    'each response exactly as stored',
+  )
   t.notOk('formId' in (first.responses[0] ?? {}), 'list items carry no formId')
 
   const byDefault = await listAll(forms, 'form-1')
-  t.same(byDefault.pages.map((page) => page.count), [10, 10, 3], 'no pageSize: the default page size')
-  const tokens = fake.requests.filter((r) => r.operation === 'responses.list' && r.query['pageToken']).map((r) => r.query['pageToken'])
-  t.ok(tokens.every((token) => token && !/^\d+$/.test(token)), 'page tokens are opaque')
+  t.same(
+    byDefault.pages.map((page) => page.count),
+    [10, 10, 3],
+    'no pageSize: the default page size',
+  )
+  const tokens = fake.requests
+    .filter((r) => r.operation === 'responses.list' && r.query['pageToken'])
+    .map((r) => r.query['pageToken'])
+  t.ok(
+    tokens.every((token) => token && !/^\d+$/.test(token)),
+    'page tokens are opaque',
+  )
 })
 
 t.test('responses.list: pageSize defaults to and is capped at 5000', async (t) => {
   const { fake, forms } = await setup(t)
   volunteerForm(fake)
-  for (let i = 0; i < 5001; i++) fake.forms.addResponse('form-1', { createTime: '2025-03-03T09:00:00.000Z', answers: { [NAME]: `P${i}` } })
-  t.same((await listAll(forms, 'form-1')).pages.map((page) => page.count), [5000, 1])
-  t.same((await listAll(forms, 'form-1', { pageSize: 20000 })).pages.map((page) => page.count), [5000, 1])
-  t.same((await listAll(forms, 'form-1', { pageSize: 0 })).pages.map((page) => page.count), [5000, 1])
+  for (let i = 0; i < 5001; i++)
+    fake.forms.addResponse('form-1', { createTime: '2025-03-03T09:00:00.000Z', answers: { [NAME]: `P${i}` } })
+  t.same(
+    (await listAll(forms, 'form-1')).pages.map((page) => page.count),
+    [5000, 1],
+  )
+  t.same(
+    (await listAll(forms, 'form-1', { pageSize: 20000 })).pages.map((page) => page.count),
+    [5000, 1],
+  )
+  t.same(
+    (await listAll(forms, 'form-1', { pageSize: 0 })).pages.map((page) => page.count),
+    [5000, 1],
+  )
 })
 
 t.test('responses.list: short pages may still carry a nextPageToken', async (t) => {
@@ -207,7 +250,10 @@ t.test('responses.list: short pages may still carry a nextPageToken', async (t) 
   for (let i = 0; i < 40; i++) fake.forms.addResponse('form-1', { createTime: '2025-03-03T09:00:00Z', answers: {} })
   const { responses, pages } = await listAll(forms, 'form-1', { pageSize: 10 })
   t.equal(new Set(responses.map((r) => r.responseId)).size, 40)
-  t.ok(pages.some((page) => page.token && page.count < 10), 'a short page that is not the last')
+  t.ok(
+    pages.some((page) => page.token && page.count < 10),
+    'a short page that is not the last',
+  )
 })
 
 t.test('a form with no responses lists as {} (no responses key)', async (t) => {
@@ -234,7 +280,8 @@ t.test('timestamps come back byte for byte, with 0, 3, 6 or 9 fractional digits'
     ['2025-03-03T09:00:00.412000001Z', '2025-03-03T09:00:00.412000002Z'],
     ['2025-03-03T09:00:00.412000000Z', '2025-03-03T09:00:00.500Z'],
   ] as const
-  for (const [createTime, lastSubmittedTime] of stamps) fake.forms.addResponse('form-1', { createTime, lastSubmittedTime, answers: { [NAME]: createTime } })
+  for (const [createTime, lastSubmittedTime] of stamps)
+    fake.forms.addResponse('form-1', { createTime, lastSubmittedTime, answers: { [NAME]: createTime } })
   const { responses } = await listAll(forms, 'form-1')
   for (const [createTime, lastSubmittedTime] of stamps) {
     const response = responses.find((r) => r.answers?.[NAME]?.textAnswers?.answers[0]?.value === createTime)
@@ -243,12 +290,25 @@ t.test('timestamps come back byte for byte, with 0, 3, 6 or 9 fractional digits'
   }
 
   const unedited = fake.forms.addResponse('form-1', { createTime: '2021-03-25T01:23:58.146Z', answers: {} })
-  t.match(unedited.lastSubmittedTime, /^2021-03-25T01:23:58\.146\d{3}Z$/, 'unedited: lastSubmittedTime is createTime plus microseconds, as Google shows it')
+  t.match(
+    unedited.lastSubmittedTime,
+    /^2021-03-25T01:23:58\.146\d{3}Z$/,
+    'unedited: lastSubmittedTime is createTime plus microseconds, as Google shows it',
+  )
   t.not(unedited.lastSubmittedTime, unedited.createTime)
   t.notOk('answers' in unedited, 'no answers: no answers key')
 
-  for (const bad of ['2025-03-03T09:00:00.41Z', '2025-03-03T09:00:00.41234Z', '2025-03-03T09:00:00+01:00', '2025-02-30T09:00:00Z']) {
-    t.throws(() => fake.forms.addResponse('form-1', { createTime: bad, answers: {} }), /0, 3, 6 or 9 fractional digits/, `the fake refuses ${bad}`)
+  for (const bad of [
+    '2025-03-03T09:00:00.41Z',
+    '2025-03-03T09:00:00.41234Z',
+    '2025-03-03T09:00:00+01:00',
+    '2025-02-30T09:00:00Z',
+  ]) {
+    t.throws(
+      () => fake.forms.addResponse('form-1', { createTime: bad, answers: {} }),
+      /0, 3, 6 or 9 fractional digits/,
+      `the fake refuses ${bad}`,
+    )
   }
 })
 
@@ -267,9 +327,20 @@ t.test('answers are keyed by questionId in Google shape; unanswered questions ar
     [ROLE]: { questionId: ROLE, textAnswers: { answers: [{ value: 'Staff' }, { value: 'Volunteer coordinator' }] } },
   })
   t.equal(data.responses?.[0]?.respondentEmail, 'ann@example.org')
-  t.throws(() => fake.forms.addResponse('form-1', { createTime: '2025-03-03T09:00:00Z', answers: { Name: 'Ann' } }), /keyed by questionId, not title/)
+  t.throws(
+    () => fake.forms.addResponse('form-1', { createTime: '2025-03-03T09:00:00Z', answers: { Name: 'Ann' } }),
+    /keyed by questionId, not title/,
+  )
   volunteerForm(fake, 'no-emails')
-  t.throws(() => fake.forms.addResponse('no-emails', { createTime: '2025-03-03T09:00:00Z', respondentEmail: 'a@b.c', answers: {} }), /does not collect emails/)
+  t.throws(
+    () =>
+      fake.forms.addResponse('no-emails', {
+        createTime: '2025-03-03T09:00:00Z',
+        respondentEmail: 'a@b.c',
+        answers: {},
+      }),
+    /does not collect emails/,
+  )
 })
 
 t.test('an edit keeps responseId and createTime, moves lastSubmittedTime, replaces the answers', async (t) => {
@@ -280,14 +351,23 @@ t.test('an edit keeps responseId and createTime, moves lastSubmittedTime, replac
     lastSubmittedTime: '2025-03-03T09:00:00.412871Z',
     answers: { [NAME]: 'placeholder', [ROLE]: 'Staff' },
   })
-  fake.forms.editResponse('form-1', original.responseId, { [NAME]: 'Ann Smith', [INSTITUTION]: 'University of A' }, '2025-03-05T10:11:12.000001Z')
+  fake.forms.editResponse(
+    'form-1',
+    original.responseId,
+    { [NAME]: 'Ann Smith', [INSTITUTION]: 'University of A' },
+    '2025-03-05T10:11:12.000001Z',
+  )
   const { data } = await forms.forms.responses.list({ formId: 'form-1' })
   t.equal(data.responses?.length, 1)
   const edited = data.responses?.[0]
   t.equal(edited?.responseId, original.responseId)
   t.equal(edited?.createTime, '2025-03-03T09:00:00.412Z', 'createTime unchanged')
   t.equal(edited?.lastSubmittedTime, '2025-03-05T10:11:12.000001Z')
-  t.same(Object.keys(edited?.answers ?? {}).sort(), [INSTITUTION, NAME].sort(), 'answers replaced: the Role answer is gone')
+  t.same(
+    Object.keys(edited?.answers ?? {}).sort(),
+    [INSTITUTION, NAME].sort(),
+    'answers replaced: the Role answer is gone',
+  )
   t.equal(edited?.answers?.[NAME]?.textAnswers?.answers?.[0]?.value, 'Ann Smith')
   t.throws(() => fake.forms.editResponse('form-1', original.responseId, {}, '2025-03-04T00:00:00Z'), /must be after/)
 })
@@ -295,17 +375,26 @@ t.test('an edit keeps responseId and createTime, moves lastSubmittedTime, replac
 t.test('a deleted response disappears, also from pages already being read', async (t) => {
   const { fake, forms } = await setup(t)
   volunteerForm(fake)
-  const added = Array.from({ length: 6 }, () => fake.forms.addResponse('form-1', { createTime: '2025-03-03T09:00:00Z', answers: {} }))
+  const added = Array.from({ length: 6 }, () =>
+    fake.forms.addResponse('form-1', { createTime: '2025-03-03T09:00:00Z', answers: {} }),
+  )
   const first = await forms.forms.responses.list({ formId: 'form-1', pageSize: 3 })
   const seen = new Set((first.data.responses ?? []).map((r) => r.responseId))
   const later = added.find((r) => !seen.has(r.responseId))
   if (!later) throw new Error('expected an unread response')
   fake.forms.deleteResponse('form-1', later.responseId)
   const late = fake.forms.addResponse('form-1', { createTime: '2025-03-03T09:00:05Z', answers: {} })
-  const second = await forms.forms.responses.list({ formId: 'form-1', pageSize: 3, pageToken: first.data.nextPageToken ?? '' })
+  const second = await forms.forms.responses.list({
+    formId: 'form-1',
+    pageSize: 3,
+    pageToken: first.data.nextPageToken ?? '',
+  })
   t.equal(second.data.responses?.length, 2, 'the deleted one is skipped, so the page is short')
   t.notOk(second.data.nextPageToken)
-  t.notOk(second.data.responses?.some((r) => r.responseId === late.responseId), 'a response submitted mid-listing shows up in the next listing, not this one')
+  t.notOk(
+    second.data.responses?.some((r) => r.responseId === late.responseId),
+    'a response submitted mid-listing shows up in the next listing, not this one',
+  )
   const all = await listAll(forms, 'form-1')
   t.equal(all.responses.length, 6)
   t.notOk(all.responses.some((r) => r.responseId === later.responseId))
@@ -315,35 +404,79 @@ t.test('a deleted response disappears, also from pages already being read', asyn
 t.test('filter: timestamp > and >= on lastSubmittedTime, exact at the boundary', async (t) => {
   const { fake, forms } = await setup(t)
   volunteerForm(fake)
-  const at = (lastSubmittedTime: string) => fake.forms.addResponse('form-1', { createTime: '2025-03-01T00:00:00Z', lastSubmittedTime, answers: { [NAME]: lastSubmittedTime } })
+  const at = (lastSubmittedTime: string) =>
+    fake.forms.addResponse('form-1', {
+      createTime: '2025-03-01T00:00:00Z',
+      lastSubmittedTime,
+      answers: { [NAME]: lastSubmittedTime },
+    })
   at('2025-03-03T09:00:00.412870Z')
   at('2025-03-03T09:00:00.412871Z')
   at('2025-03-03T09:00:00.412871001Z')
   at('2025-03-04T00:00:00Z')
   const names = async (filter: string) =>
     (await listAll(forms, 'form-1', { filter })).responses.map((r) => r.lastSubmittedTime).sort()
-  t.same(await names('timestamp >= 2025-03-03T09:00:00.412871Z'), ['2025-03-03T09:00:00.412871001Z', '2025-03-03T09:00:00.412871Z', '2025-03-04T00:00:00Z'])
-  t.same(await names('timestamp > 2025-03-03T09:00:00.412871Z'), ['2025-03-03T09:00:00.412871001Z', '2025-03-04T00:00:00Z'])
-  t.same(await names('timestamp > 2025-03-03T09:00:00.412871000Z'), ['2025-03-03T09:00:00.412871001Z', '2025-03-04T00:00:00Z'], 'compared as instants, not strings')
+  t.same(await names('timestamp >= 2025-03-03T09:00:00.412871Z'), [
+    '2025-03-03T09:00:00.412871001Z',
+    '2025-03-03T09:00:00.412871Z',
+    '2025-03-04T00:00:00Z',
+  ])
+  t.same(await names('timestamp > 2025-03-03T09:00:00.412871Z'), [
+    '2025-03-03T09:00:00.412871001Z',
+    '2025-03-04T00:00:00Z',
+  ])
+  t.same(
+    await names('timestamp > 2025-03-03T09:00:00.412871000Z'),
+    ['2025-03-03T09:00:00.412871001Z', '2025-03-04T00:00:00Z'],
+    'compared as instants, not strings',
+  )
   const logged = fake.requests.filter((r) => r.query['filter']).at(-1)
-  t.equal(logged?.query['filter'], 'timestamp > 2025-03-03T09:00:00.412871000Z', 'the client sends %20, the fake decodes it')
+  t.equal(
+    logged?.query['filter'],
+    'timestamp > 2025-03-03T09:00:00.412871000Z',
+    'the client sends %20, the fake decodes it',
+  )
 
   fake.forms.filterField = 'createTime'
   t.equal((await names('timestamp > 2025-03-02T00:00:00Z')).length, 0, 'the compared field is configurable')
   fake.forms.filterField = 'lastSubmittedTime'
 
-  for (const bad of ['timestamp > 2025-03-03T09:00:00+01:00', 'createTime > 2025-03-03T09:00:00Z', 'timestamp < 2025-03-03T09:00:00Z', 'timestamp > yesterday']) {
+  for (const bad of [
+    'timestamp > 2025-03-03T09:00:00+01:00',
+    'createTime > 2025-03-03T09:00:00Z',
+    'timestamp < 2025-03-03T09:00:00Z',
+    'timestamp > yesterday',
+  ]) {
     const error = await rejection(forms.forms.responses.list({ formId: 'form-1', filter: bad }))
     t.equal(error.status, 400, `400 for ${bad}`)
-    t.same(error.response?.data, { error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT' } })
+    t.same(error.response?.data, {
+      error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT' },
+    })
   }
 
-  const page = await forms.forms.responses.list({ formId: 'form-1', pageSize: 1, filter: 'timestamp >= 2025-03-01T00:00:00Z' })
+  const page = await forms.forms.responses.list({
+    formId: 'form-1',
+    pageSize: 1,
+    filter: 'timestamp >= 2025-03-01T00:00:00Z',
+  })
   const token = page.data.nextPageToken ?? ''
   t.ok(token)
-  t.equal((await rejection(forms.forms.responses.list({ formId: 'form-1', pageSize: 1, pageToken: token }))).status, 400, 'a pageToken with another filter is 400')
-  t.equal((await rejection(forms.forms.responses.list({ formId: 'form-1', pageToken: 'made-up' }))).status, 400, 'a made-up pageToken is 400')
-  const next = await forms.forms.responses.list({ formId: 'form-1', pageSize: 1, filter: 'timestamp >= 2025-03-01T00:00:00Z', pageToken: token })
+  t.equal(
+    (await rejection(forms.forms.responses.list({ formId: 'form-1', pageSize: 1, pageToken: token }))).status,
+    400,
+    'a pageToken with another filter is 400',
+  )
+  t.equal(
+    (await rejection(forms.forms.responses.list({ formId: 'form-1', pageToken: 'made-up' }))).status,
+    400,
+    'a made-up pageToken is 400',
+  )
+  const next = await forms.forms.responses.list({
+    formId: 'form-1',
+    pageSize: 1,
+    filter: 'timestamp >= 2025-03-01T00:00:00Z',
+    pageToken: token,
+  })
   t.equal(next.data.responses?.length, 1, 'the same filter continues')
 })
 
@@ -380,7 +513,11 @@ t.test('scripted 429 (with Retry-After) and 500 reach a client with retry: false
   t.equal(third.status, 500)
   t.same(third.response?.data, { error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } })
   t.same((await list()).data, {}, 'after the script, normal answers resume')
-  t.same(fake.requests.map((r) => r.status), [429, 429, 500, 200], 'one request per call: no retries')
+  t.same(
+    fake.requests.map((r) => r.status),
+    [429, 429, 500, 200],
+    'one request per call: no retries',
+  )
 
   fake.forms.failAlways('forms.get', 503)
   for (let i = 0; i < 2; i++) t.equal((await rejection(formsNoRetry.forms.get({ formId: 'form-1' }))).status, 503)
@@ -399,7 +536,11 @@ t.test('gaxios retries GETs itself: 3 retries after 100/500/1500 ms, Retry-After
   t.ok((b?.at ?? 0) - (a?.at ?? 0) < 1000, `retried after ${(b?.at ?? 0) - (a?.at ?? 0)} ms, not the 30 s Retry-After`)
 
   fake.forms.failNext('forms.get', [500, 502])
-  t.equal((await forms.forms.get({ formId: 'form-1' })).status, 200, '5xx (even an HTML 502) then success: still a success')
+  t.equal(
+    (await forms.forms.get({ formId: 'form-1' })).status,
+    200,
+    '5xx (even an HTML 502) then success: still a success',
+  )
   t.equal(countOf(fake, 'forms.get'), 3)
 
   fake.forms.failNext('forms.get', ['reset'])
@@ -428,7 +569,11 @@ t.test('gaxios retries GETs itself: 3 retries after 100/500/1500 ms, Retry-After
   t.equal((await rejection(forms.forms.get({ formId: 'form-1' }, noRetry))).code, 'ECONNRESET')
   const html = await rejection(forms.forms.get({ formId: 'form-1' }, noRetry))
   t.equal(html.status, 502)
-  t.match(html.response?.data, /<title>Error 502 \(Bad Gateway\)!!1<\/title>/, 'a 502 from the front end is HTML, not JSON')
+  t.match(
+    html.response?.data,
+    /<title>Error 502 \(Bad Gateway\)!!1<\/title>/,
+    'a 502 from the front end is HTML, not JSON',
+  )
   fake.forms.failNext('forms.get', ['hang'])
   const timedOut = await rejection(forms.forms.get({ formId: 'form-1' }, { retry: false, timeout: 200 }))
   t.equal(timedOut.response, undefined, 'a hanging request ends with the client timeout')
@@ -447,7 +592,8 @@ t.test('with an accessToken configured, a missing or wrong token gets Google 401
   t.same(missing.response?.data, {
     error: {
       code: 401,
-      message: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+      message:
+        'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
       status: 'UNAUTHENTICATED',
     },
   })
@@ -456,17 +602,29 @@ t.test('with an accessToken configured, a missing or wrong token gets Google 401
 
   const wrongAuth = new google.auth.OAuth2()
   wrongAuth.setCredentials({ access_token: 'stale' })
-  const wrong = await rejection(google.forms({ version: 'v1', rootUrl: fake.url, auth: wrongAuth }).forms.responses.list({ formId: 'form-1' }))
+  const wrong = await rejection(
+    google.forms({ version: 'v1', rootUrl: fake.url, auth: wrongAuth }).forms.responses.list({ formId: 'form-1' }),
+  )
   t.equal(wrong.status, 401)
   t.equal(countOf(fake, 'responses.list'), 1, '401 is not retried, and the token is not refreshed')
 
-  const withKey = await rejection(google.forms({ version: 'v1', rootUrl: fake.url, auth: 'AIza-key' }).forms.get({ formId: 'form-1' }))
+  const withKey = await rejection(
+    google.forms({ version: 'v1', rootUrl: fake.url, auth: 'AIza-key' }).forms.get({ formId: 'form-1' }),
+  )
   t.equal(withKey.status, 401)
   t.match(withKey.message, /API keys are not supported/)
 
-  const gmailWrong = await rejection(google.gmail({ version: 'v1', rootUrl: fake.url, auth: wrongAuth }).users.messages.list({ userId: 'me' }))
+  const gmailWrong = await rejection(
+    google.gmail({ version: 'v1', rootUrl: fake.url, auth: wrongAuth }).users.messages.list({ userId: 'me' }),
+  )
   t.equal(gmailWrong.status, 401)
-  t.match(gmailWrong.response?.data, { error: { code: 401, status: 'UNAUTHENTICATED', errors: [{ reason: 'authError', domain: 'global', location: 'Authorization' }] } })
+  t.match(gmailWrong.response?.data, {
+    error: {
+      code: 401,
+      status: 'UNAUTHENTICATED',
+      errors: [{ reason: 'authError', domain: 'global', location: 'Authorization' }],
+    },
+  })
   t.equal((await gmail.users.messages.list({ userId: 'me' })).status, 200)
 })
 
@@ -474,7 +632,10 @@ t.test('without an accessToken option any bearer token passes, none is still 401
   const { fake, forms } = await setup(t, { accessToken: undefined })
   volunteerForm(fake)
   t.equal((await forms.forms.get({ formId: 'form-1' })).status, 200)
-  t.equal((await rejection(google.forms({ version: 'v1', rootUrl: fake.url }).forms.get({ formId: 'form-1' }))).status, 401)
+  t.equal(
+    (await rejection(google.forms({ version: 'v1', rootUrl: fake.url }).forms.get({ formId: 'form-1' }))).status,
+    401,
+  )
 })
 
 /** An RFC 822 message, base64url-encoded as Gmail's `raw` wants it. */
@@ -518,19 +679,35 @@ t.test('gmail: send stores the parsed message; list finds it by rfc822msgid', as
   })
   t.match(message?.raw, /^From: Rota <rota@example\.org>\r\n/)
 
-  for (const q of ['rfc822msgid:<call-7.call-opened.coc-list@rota.example.org>', 'rfc822msgid:call-7.call-opened.coc-list@rota.example.org']) {
+  for (const q of [
+    'rfc822msgid:<call-7.call-opened.coc-list@rota.example.org>',
+    'rfc822msgid:call-7.call-opened.coc-list@rota.example.org',
+  ]) {
     const { data } = await gmail.users.messages.list({ userId: 'me', q })
     t.same(data, { messages: [{ id: sent.data.id, threadId: sent.data.threadId }], resultSizeEstimate: 1 }, q)
   }
   t.equal(fake.requests.at(-1)?.query['q'], 'rfc822msgid:call-7.call-opened.coc-list@rota.example.org')
-  const none = await gmail.users.messages.list({ userId: 'me', q: 'rfc822msgid:<call-7.call-opened.coc-list@rota.example.org.x>' })
+  const none = await gmail.users.messages.list({
+    userId: 'me',
+    q: 'rfc822msgid:<call-7.call-opened.coc-list@rota.example.org.x>',
+  })
   t.same(none.data, { resultSizeEstimate: 0 }, 'no match: only resultSizeEstimate 0')
   const prefix = await gmail.users.messages.list({ userId: 'me', q: 'rfc822msgid:call-7' })
   t.same(prefix.data, { resultSizeEstimate: 0 }, 'the id must match exactly, not as a prefix')
 
   const reply = await gmail.users.messages.send({
     userId: 'rota@example.org',
-    requestBody: { raw: rawMessage({ From: 'rota@example.org', To: 'ann@example.org', Subject: 'Re', 'In-Reply-To': '<call-7.call-opened.coc-list@rota.example.org>' }, 'hi') },
+    requestBody: {
+      raw: rawMessage(
+        {
+          From: 'rota@example.org',
+          To: 'ann@example.org',
+          Subject: 'Re',
+          'In-Reply-To': '<call-7.call-opened.coc-list@rota.example.org>',
+        },
+        'hi',
+      ),
+    },
   })
   t.equal(reply.data.threadId, sent.data.threadId, 'a reply joins the thread')
   t.match(fake.gmail.sent[1]?.messageId, /^<CA[\w-]+@mail\.gmail\.com>$/, 'Gmail adds a Message-ID when there is none')
@@ -545,21 +722,37 @@ t.test('gmail: bad messages get Gmail 400s', async (t) => {
   const send = (raw: string) => rejection(gmail.users.messages.send({ userId: 'me', requestBody: { raw } }))
   const invalidTo = await send(rawMessage({ From: 'rota@example.org', To: 'the list', Subject: 'x' }, 'x'))
   t.same(invalidTo.response?.data, {
-    error: { code: 400, message: 'Invalid To header', errors: [{ message: 'Invalid To header', domain: 'global', reason: 'invalidArgument' }], status: 'INVALID_ARGUMENT' },
+    error: {
+      code: 400,
+      message: 'Invalid To header',
+      errors: [{ message: 'Invalid To header', domain: 'global', reason: 'invalidArgument' }],
+      status: 'INVALID_ARGUMENT',
+    },
   })
   t.equal(invalidTo.message, 'Invalid To header')
-  t.match((await send(rawMessage({ From: 'rota@example.org', Subject: 'x' }, 'x'))).response?.data, { error: { message: 'Recipient address required' } })
+  t.match((await send(rawMessage({ From: 'rota@example.org', Subject: 'x' }, 'x'))).response?.data, {
+    error: { message: 'Recipient address required' },
+  })
   t.equal((await rejection(gmail.users.messages.send({ userId: 'me', requestBody: {} }))).status, 400)
   t.equal(fake.gmail.sent.length, 0)
 })
 
 t.test('gmail: scripted failures; a POST send is never retried by the client', async (t) => {
   const { fake, gmail } = await setup(t)
-  const raw = rawMessage({ From: 'rota@example.org', To: 'ann@example.org', Subject: 'x', 'Message-ID': '<m1@rota>' }, 'x')
+  const raw = rawMessage(
+    { From: 'rota@example.org', To: 'ann@example.org', Subject: 'x', 'Message-ID': '<m1@rota>' },
+    'x',
+  )
   fake.gmail.failNext('messages.send', [429, 500, { status: 400, reason: 'failedPrecondition' }])
   const limited = await rejection(gmail.users.messages.send({ userId: 'me', requestBody: { raw } }))
   t.equal(limited.code, 429)
-  t.match(limited.response?.data, { error: { code: 429, status: 'RESOURCE_EXHAUSTED', errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded' }] } })
+  t.match(limited.response?.data, {
+    error: {
+      code: 429,
+      status: 'RESOURCE_EXHAUSTED',
+      errors: [{ domain: 'usageLimits', reason: 'rateLimitExceeded' }],
+    },
+  })
   t.match(limited.message, /^User-rate limit exceeded\. {2}Retry after \d{4}-\d\d-\d\dT/)
   t.equal(countOf(fake, 'messages.send'), 1, '429 on send: one request')
   t.equal((await rejection(gmail.users.messages.send({ userId: 'me', requestBody: { raw } }))).status, 500)
@@ -577,13 +770,16 @@ t.test('gmail: scripted failures; a POST send is never retried by the client', a
   t.equal((await gmail.users.messages.send({ userId: 'me', requestBody: { raw } })).status, 200)
 
   fake.gmail.failNext('messages.list', [503])
-  const list = await gmail.users.messages.list({ userId: 'me', q: 'rfc822msgid:m1@rota' }, { retry: false }).catch((error: ClientError) => error)
+  const list = await gmail.users.messages
+    .list({ userId: 'me', q: 'rfc822msgid:m1@rota' }, { retry: false })
+    .catch((error: ClientError) => error)
   t.equal((list as ClientError).status, 503)
 })
 
 t.test('gmail: sent upstream but the client does not hear back; rfc822msgid tells', async (t) => {
   const { fake, gmail } = await setup(t)
-  const raw = (id: string) => rawMessage({ From: 'rota@example.org', To: 'ann@example.org', Subject: 'x', 'Message-ID': `<${id}@rota>` }, 'x')
+  const raw = (id: string) =>
+    rawMessage({ From: 'rota@example.org', To: 'ann@example.org', Subject: 'x', 'Message-ID': `<${id}@rota>` }, 'x')
   fake.gmail.failAfterSendingNext(1)
   fake.gmail.failAfterSendingNext(1, 500)
   const dropped = await rejection(gmail.users.messages.send({ userId: 'me', requestBody: { raw: raw('lost-1') } }))
@@ -601,14 +797,22 @@ t.test('gmail: sent upstream but the client does not hear back; rfc822msgid tell
     const { data } = await gmail.users.messages.list({ userId: 'me', q: `rfc822msgid:${id}@rota` })
     t.equal(data.resultSizeEstimate, 1, `${id} is found`)
   }
-  t.equal((await gmail.users.messages.send({ userId: 'me', requestBody: { raw: raw('ok') } })).status, 200, 'later sends answer normally')
+  t.equal(
+    (await gmail.users.messages.send({ userId: 'me', requestBody: { raw: raw('ok') } })).status,
+    200,
+    'later sends answer normally',
+  )
 })
 
 t.test('a wrong rootUrl path gets Google HTML 404; the path prefix is dropped by googleapis', async (t) => {
   const { fake, auth } = await setup(t)
   volunteerForm(fake)
   const prefixed = google.forms({ version: 'v1', rootUrl: `${fake.url}some/prefix/`, auth })
-  t.equal((await prefixed.forms.get({ formId: 'form-1' })).status, 200, 'the prefix is dropped (googleapis-common #351)')
+  t.equal(
+    (await prefixed.forms.get({ formId: 'form-1' })).status,
+    200,
+    'the prefix is dropped (googleapis-common #351)',
+  )
   const response = await fetch(`${fake.url}forms/v1/form-1`, { headers: { authorization: `Bearer ${TOKEN}` } })
   t.equal(response.status, 404)
   t.match(response.headers.get('content-type'), /^text\/html/)
@@ -630,11 +834,18 @@ t.test('npm run fake-google: the CLI serves a seed file', async (t) => {
 
   const added = await fetch(`${url}_fake/forms/${formId}/responses`, {
     method: 'POST',
-    body: JSON.stringify({ createTime: '2025-03-06T08:00:00.000Z', respondentEmail: 'eve@example.org', answers: { '4b1d2c3e': 'Eve', '1e9b0ead': 'Uni E' } }),
+    body: JSON.stringify({
+      createTime: '2025-03-06T08:00:00.000Z',
+      respondentEmail: 'eve@example.org',
+      answers: { '4b1d2c3e': 'Eve', '1e9b0ead': 'Uni E' },
+    }),
   })
   t.equal(added.status, 200, 'the control API adds a response')
   t.equal((await listAll(forms, formId)).responses.length, 6)
-  await fetch(`${url}_fake/failures`, { method: 'POST', body: JSON.stringify({ method: 'forms.get', failures: [404] }) })
+  await fetch(`${url}_fake/failures`, {
+    method: 'POST',
+    body: JSON.stringify({ method: 'forms.get', failures: [404] }),
+  })
   t.equal((await rejection(forms.forms.get({ formId }))).status, 404, 'the control API scripts failures')
   t.match(state.output, /GET \/v1\/forms\/1u7iYB0rC3kQ2yX8vVx9Fq0HfZ4mZp1sJbLwT5aNcE2o → 200/)
 

@@ -8,10 +8,20 @@ import { startFakeGoogle, textItem } from '../fakes/google.js'
 const TOKEN = 'fake-google-token'
 const fake = await startFakeGoogle({ accessToken: TOKEN })
 t.teardown(() => fake.close())
-const { app, staff, clock } = await build(t, { GOOGLE_API_ROOT_URL: fake.url, GOOGLE_ACCESS_TOKEN: TOKEN, GOOGLE_MAX_ATTEMPTS: '2', GOOGLE_RETRY_BASE_MS: '5' })
+const { app, staff, clock } = await build(t, {
+  GOOGLE_API_ROOT_URL: fake.url,
+  GOOGLE_ACCESS_TOKEN: TOKEN,
+  GOOGLE_MAX_ATTEMPTS: '2',
+  GOOGLE_RETRY_BASE_MS: '5',
+})
 
 async function api(method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown) {
-  const res = await app.inject({ method, url, headers: staff, ...(payload === undefined ? {} : { payload: payload as object }) })
+  const res = await app.inject({
+    method,
+    url,
+    headers: staff,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  })
   return { status: res.statusCode, body: res.body ? res.json() : null }
 }
 
@@ -29,13 +39,26 @@ const volunteers: Array<{ id: string; email: string; name: string; institution: 
   { id: 'R5', email: 'eve@example.org', name: 'Eve\u0000\r\nBcc: x', institution: 'Eps\ud800ilon' },
 ]
 volunteers.forEach((v, i) =>
-  fake.forms.addResponse(form.formId, { responseId: v.id, createTime: `2026-02-0${i + 2}T10:00:00Z`, respondentEmail: v.email, answers: { n: v.name, i: v.institution } }),
+  fake.forms.addResponse(form.formId, {
+    responseId: v.id,
+    createTime: `2026-02-0${i + 2}T10:00:00Z`,
+    respondentEmail: v.email,
+    answers: { n: v.name, i: v.institution },
+  }),
 )
 
 t.test('a sync keeps every response, drops the addresses that fail the check, and names those responses', async (t) => {
-  t.equal((await api('PATCH', '/teams/coc', { mailingList: 'list@example.org', staffEmail: 'staff@example.org' })).status, 200)
-  const callId = (await api('POST', '/teams/coc/calls', { opensAt: '2026-02-01T00:00:00Z', closesAt: '2026-03-01T00:00:00Z' })).body.id as string
-  const linked = await api('PUT', `/calls/${callId}/form`, { formId: form.formId, questions: { name: 'Name', institution: 'Institution' } })
+  t.equal(
+    (await api('PATCH', '/teams/coc', { mailingList: 'list@example.org', staffEmail: 'staff@example.org' })).status,
+    200,
+  )
+  const callId = (
+    await api('POST', '/teams/coc/calls', { opensAt: '2026-02-01T00:00:00Z', closesAt: '2026-03-01T00:00:00Z' })
+  ).body.id as string
+  const linked = await api('PUT', `/calls/${callId}/form`, {
+    formId: form.formId,
+    questions: { name: 'Name', institution: 'Institution' },
+  })
   t.equal(linked.status, 200, JSON.stringify(linked.body))
   t.equal(linked.body.formTitle, 'Volunteer  form', 'a NUL in the form title is not stored')
 
@@ -43,13 +66,31 @@ t.test('a sync keeps every response, drops the addresses that fail the check, an
   const sync = await api('POST', `/calls/${callId}/sync`)
   t.equal(sync.status, 200, JSON.stringify(sync.body))
   t.match(sync.body, { fetched: 5, inserted: 5 })
-  t.same(sync.body.warnings.map((w: { responseId: string; code: string }) => [w.responseId, w.code]), [['R2', 'invalid-email'], ['R3', 'invalid-email'], ['R4', 'invalid-email']])
+  t.same(
+    sync.body.warnings.map((w: { responseId: string; code: string }) => [w.responseId, w.code]),
+    [
+      ['R2', 'invalid-email'],
+      ['R3', 'invalid-email'],
+      ['R4', 'invalid-email'],
+    ],
+  )
   t.notOk(/evil|dee@|ben@|cat@/.test(JSON.stringify(sync.body)), 'the warnings do not repeat the addresses')
 
-  const stored = (await api('GET', `/calls/${callId}/responses`)).body.responses as Array<{ externalId: string; email: string; name: string; institution: string }>
+  const stored = (await api('GET', `/calls/${callId}/responses`)).body.responses as Array<{
+    externalId: string
+    email: string
+    name: string
+    institution: string
+  }>
   t.same(
     stored.map((r) => [r.externalId, r.email]),
-    [['R1', 'ann@example.org'], ['R2', ''], ['R3', ''], ['R4', ''], ['R5', 'eve@example.org']],
+    [
+      ['R1', 'ann@example.org'],
+      ['R2', ''],
+      ['R3', ''],
+      ['R4', ''],
+      ['R5', 'eve@example.org'],
+    ],
     'every response is kept; the refused addresses are blank',
   )
   const eve = stored.find((r) => r.externalId === 'R5')!
@@ -63,11 +104,26 @@ t.test('a sync keeps every response, drops the addresses that fail the check, an
   clock.set('2026-03-02T00:00:00Z')
   const closed = await api('POST', `/calls/${callId}/close`)
   t.equal(closed.status, 200, JSON.stringify(closed.body).slice(0, 300))
-  const reasons = Object.fromEntries(closed.body.decisions.map((d: { externalId: string; outcome: string; reason: string | null }) => [d.externalId, `${d.outcome}:${d.reason}`]))
-  t.same([reasons.R2, reasons.R3, reasons.R4], ['excluded:missing-fields', 'excluded:missing-fields', 'excluded:missing-fields'], 'the selection excludes them')
+  const reasons = Object.fromEntries(
+    closed.body.decisions.map((d: { externalId: string; outcome: string; reason: string | null }) => [
+      d.externalId,
+      `${d.outcome}:${d.reason}`,
+    ]),
+  )
+  t.same(
+    [reasons.R2, reasons.R3, reasons.R4],
+    ['excluded:missing-fields', 'excluded:missing-fields', 'excluded:missing-fields'],
+    'the selection excludes them',
+  )
   t.equal(reasons.R1, 'selected:null')
 
   const messages = (await api('GET', '/outbox')).body.messages as Array<{ to: string | null; kind: string }>
-  t.ok(messages.some((m) => m.to === 'ann@example.org'), 'the valid address gets its email')
-  t.notOk(messages.some((m) => m.to !== null && /evil|ben@|cat@|dee@/.test(m.to)), 'no refused address reaches the outbox')
+  t.ok(
+    messages.some((m) => m.to === 'ann@example.org'),
+    'the valid address gets its email',
+  )
+  t.notOk(
+    messages.some((m) => m.to !== null && /evil|ben@|cat@|dee@/.test(m.to)),
+    'no refused address reaches the outbox',
+  )
 })

@@ -18,7 +18,12 @@ const { app, staff, clock, db } = await build(t, {
 })
 
 async function api(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) {
-  const res = await app.inject({ method, url, headers: staff, ...(payload === undefined ? {} : { payload: payload as object }) })
+  const res = await app.inject({
+    method,
+    url,
+    headers: staff,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  })
   return { status: res.statusCode, body: res.body ? res.json() : null }
 }
 
@@ -26,9 +31,19 @@ const form = fake.forms.addForm({
   formId: 'volunteer-form-2026',
   info: { title: 'IIIF Code of Conduct Team: volunteer' },
   settings: { emailCollectionType: 'VERIFIED' },
-  items: [textItem('  Full name ', 'q-name'), textItem('Institution', 'q-inst'), textItem('Why?', 'q-why'), textItem('Why?', 'q-why2')],
+  items: [
+    textItem('  Full name ', 'q-name'),
+    textItem('Institution', 'q-inst'),
+    textItem('Why?', 'q-why'),
+    textItem('Why?', 'q-why2'),
+  ],
 })
-fake.forms.addForm({ formId: 'no-emails', info: { title: 'No emails' }, settings: { emailCollectionType: 'DO_NOT_COLLECT' }, items: [textItem('Full name', 'n'), textItem('Institution', 'i')] })
+fake.forms.addForm({
+  formId: 'no-emails',
+  info: { title: 'No emails' },
+  settings: { emailCollectionType: 'DO_NOT_COLLECT' },
+  items: [textItem('Full name', 'n'), textItem('Institution', 'i')],
+})
 
 const N = 12_000
 const institutions = ['Alpha University', 'Beta Library', 'Gamma Museum', 'Delta Institute', 'Independent']
@@ -48,27 +63,49 @@ for (let i = 0; i < N; i++) {
     institution: `${institutions[person % institutions.length]}${person % 5 === 4 ? '' : ` ${person % 40}`}`,
   }
   expected.push(entry)
-  fake.forms.addResponse(form.formId, { responseId: entry.responseId, createTime: entry.createTime, respondentEmail: entry.email, answers: { 'q-name': entry.name, 'q-inst': entry.institution, 'q-why': 'because' } })
+  fake.forms.addResponse(form.formId, {
+    responseId: entry.responseId,
+    createTime: entry.createTime,
+    respondentEmail: entry.email,
+    answers: { 'q-name': entry.name, 'q-inst': entry.institution, 'q-why': 'because' },
+  })
 }
 
 let callId = ''
 
 t.test('linking a form maps question titles to ids, and refuses what cannot work', async (t) => {
-  callId = (await api('POST', '/teams/coc/calls', { opensAt: '2026-02-01T00:00:00Z', closesAt: '2026-03-01T00:00:00Z' })).body.id
-  const unknown = await api('PUT', `/calls/${callId}/form`, { formId: form.formId, questions: { name: 'Name', institution: 'Institution' } })
+  callId = (
+    await api('POST', '/teams/coc/calls', { opensAt: '2026-02-01T00:00:00Z', closesAt: '2026-03-01T00:00:00Z' })
+  ).body.id
+  const unknown = await api('PUT', `/calls/${callId}/form`, {
+    formId: form.formId,
+    questions: { name: 'Name', institution: 'Institution' },
+  })
   t.equal(unknown.status, 422)
   t.equal(unknown.body.error.code, 'question-not-found')
   t.match(unknown.body.error.message, /body\.questions\.name.*"Name"/)
-  const twice = await api('PUT', `/calls/${callId}/form`, { formId: form.formId, questions: { name: 'Full name', institution: 'Institution', email: 'why?' } })
+  const twice = await api('PUT', `/calls/${callId}/form`, {
+    formId: form.formId,
+    questions: { name: 'Full name', institution: 'Institution', email: 'why?' },
+  })
   t.equal(twice.status, 422)
   t.equal(twice.body.error.code, 'question-ambiguous')
-  const noEmails = await api('PUT', `/calls/${callId}/form`, { formId: 'no-emails', questions: { name: 'Full name', institution: 'Institution' } })
+  const noEmails = await api('PUT', `/calls/${callId}/form`, {
+    formId: 'no-emails',
+    questions: { name: 'Full name', institution: 'Institution' },
+  })
   t.equal(noEmails.status, 422)
   t.equal(noEmails.body.error.code, 'form-collects-no-email')
-  const missing = await api('PUT', `/calls/${callId}/form`, { formId: 'nope', questions: { name: 'Full name', institution: 'Institution' } })
+  const missing = await api('PUT', `/calls/${callId}/form`, {
+    formId: 'nope',
+    questions: { name: 'Full name', institution: 'Institution' },
+  })
   t.equal(missing.status, 422)
   t.equal(missing.body.error.code, 'form-not-found')
-  const linked = await api('PUT', `/calls/${callId}/form`, { formId: form.formId, questions: { name: 'full NAME', institution: 'Institution' } })
+  const linked = await api('PUT', `/calls/${callId}/form`, {
+    formId: form.formId,
+    questions: { name: 'full NAME', institution: 'Institution' },
+  })
   t.equal(linked.status, 200)
   t.same(linked.body.questionIds, { name: 'q-name', institution: 'q-inst', email: null })
   t.equal(linked.body.emailSource, 'respondentEmail')
@@ -82,7 +119,12 @@ t.test('a sync reads every page; a second sync writes nothing', async (t) => {
   t.same(first.body, { fetched: N, inserted: N, updated: 0, unchanged: 0, deletedUpstream: 0, warnings: [] })
   const pages = fake.requests.filter((r) => r.path.endsWith('/responses')).length
   t.ok(pages >= 3, `several pages were read (${pages})`)
-  const stamp = async () => ((await db.execute(sql`select max(updated_at)::text as m, count(*)::int as n from responses`)) as unknown as { rows: { m: string; n: number }[] }).rows[0]!
+  const stamp = async () =>
+    (
+      (await db.execute(sql`select max(updated_at)::text as m, count(*)::int as n from responses`)) as unknown as {
+        rows: { m: string; n: number }[]
+      }
+    ).rows[0]!
   const before = await stamp()
   const second = await api('POST', `/calls/${callId}/sync`)
   t.same(second.body, { fetched: N, inserted: 0, updated: 0, unchanged: N, deletedUpstream: 0, warnings: [] })
@@ -91,7 +133,9 @@ t.test('a sync reads every page; a second sync writes nothing', async (t) => {
 
 t.test('exact instants: sub-millisecond order is kept, exact ties fall back to responseId', async (t) => {
   const responses = (await api('GET', `/calls/${callId}/responses`)).body.responses
-  const byExternal = new Map(responses.map((r: { externalId: string; submittedAt: string }) => [r.externalId, r.submittedAt]))
+  const byExternal = new Map(
+    responses.map((r: { externalId: string; submittedAt: string }) => [r.externalId, r.submittedAt]),
+  )
   t.equal(byExternal.get('ACYDBN00000000'), '2026-02-02T00:00:00.100Z')
   t.equal(byExternal.get('ACYDBN00000001'), '2026-02-02T00:00:00.100400Z', 'microseconds kept')
   const order = responses.map((r: { externalId: string }) => r.externalId)
@@ -100,7 +144,12 @@ t.test('exact instants: sub-millisecond order is kept, exact ties fall back to r
 })
 
 t.test('edits keep their place and are shown; deleted responses are kept and flagged', async (t) => {
-  fake.forms.editResponse(form.formId, 'ACYDBN00000002', { 'q-name': 'Volunteer 2', 'q-inst': 'Beta Library 99', 'q-why': 'because' }, '2026-02-15T10:00:00.123456Z')
+  fake.forms.editResponse(
+    form.formId,
+    'ACYDBN00000002',
+    { 'q-name': 'Volunteer 2', 'q-inst': 'Beta Library 99', 'q-why': 'because' },
+    '2026-02-15T10:00:00.123456Z',
+  )
   fake.forms.deleteResponse(form.formId, 'ACYDBN00000004')
   const res = await api('POST', `/calls/${callId}/sync`)
   t.same(res.body, { fetched: N - 1, inserted: 0, updated: 1, unchanged: N - 2, deletedUpstream: 1, warnings: [] })
@@ -111,16 +160,30 @@ t.test('edits keep their place and are shown; deleted responses are kept and fla
   const decision = preview.decisions.find((d: { externalId: string }) => d.externalId === 'ACYDBN00000002')
   t.equal(decision.submittedAt, '2026-02-02T00:01:00.100Z', 'it keeps its first place in line')
   t.equal(decision.institution, 'Beta Library 99', 'with the edited answer')
-  t.ok(preview.warnings.some((w: { code: string; responseId: string }) => w.code === 'deleted-upstream'), 'a deleted response is flagged')
+  t.ok(
+    preview.warnings.some((w: { code: string; responseId: string }) => w.code === 'deleted-upstream'),
+    'a deleted response is flagged',
+  )
   t.equal(preview.decisions.length, N, 'nothing was dropped')
 })
 
 t.test('a 429 storm is ridden out with Retry-After; a longer one fails cleanly and changes nothing', async (t) => {
-  fake.forms.failNext('responses.list', [{ status: 429, retryAfter: '0' }, 429, { status: 429, retryAfter: '0' }, 500, 503])
+  fake.forms.failNext('responses.list', [
+    { status: 429, retryAfter: '0' },
+    429,
+    { status: 429, retryAfter: '0' },
+    500,
+    503,
+  ])
   const ridden = await api('POST', `/calls/${callId}/sync`)
   t.equal(ridden.status, 200, JSON.stringify(ridden.body))
   t.equal(ridden.body.unchanged, N - 1)
-  fake.forms.addResponse(form.formId, { responseId: 'ACYDBZ-late-1', createTime: '2026-02-25T00:00:00Z', respondentEmail: 'late@example.org', answers: { 'q-name': 'Late', 'q-inst': 'Zeta' } })
+  fake.forms.addResponse(form.formId, {
+    responseId: 'ACYDBZ-late-1',
+    createTime: '2026-02-25T00:00:00Z',
+    respondentEmail: 'late@example.org',
+    answers: { 'q-name': 'Late', 'q-inst': 'Zeta' },
+  })
   fake.forms.failNext('responses.list', [429, 429, 429, 429, 429, 429, 429])
   const failed = await api('POST', `/calls/${callId}/sync`)
   t.equal(failed.status, 502)
@@ -131,8 +194,20 @@ t.test('a 429 storm is ridden out with Retry-After; a longer one fails cleanly a
 
 t.test('Google refusing the credentials is a coded error saying what to fix', async (t) => {
   const other = await build(t, { GOOGLE_API_ROOT_URL: fake.url, GOOGLE_ACCESS_TOKEN: 'wrong-token' })
-  const call = (await other.app.inject({ method: 'POST', url: '/teams/coc/calls', headers: other.staff, payload: { opensAt: '2026-02-01T00:00:00Z' } })).json()
-  const res = await other.app.inject({ method: 'PUT', url: `/calls/${call.id}/form`, headers: other.staff, payload: { formId: form.formId, questions: { name: 'Full name', institution: 'Institution' } } })
+  const call = (
+    await other.app.inject({
+      method: 'POST',
+      url: '/teams/coc/calls',
+      headers: other.staff,
+      payload: { opensAt: '2026-02-01T00:00:00Z' },
+    })
+  ).json()
+  const res = await other.app.inject({
+    method: 'PUT',
+    url: `/calls/${call.id}/form`,
+    headers: other.staff,
+    payload: { formId: form.formId, questions: { name: 'Full name', institution: 'Institution' } },
+  })
   t.equal(res.statusCode, 502)
   t.equal(res.json().error.code, 'google-auth')
   t.match(res.json().error.message, /GOOGLE_/)
@@ -147,17 +222,42 @@ t.test('closing syncs once more and gives the same selection as a JSON import of
   // The same responses, as a JSON batch, in a call of a second team with the same policy.
   await db.insert(teams).values({ slug: 'coc-json', name: 'Comparison', policy: DEFAULT_POLICY })
   clock.set('2026-01-15T00:00:00Z')
-  const jsonCall = (await api('POST', '/teams/coc-json/calls', { opensAt: '2026-02-01T00:00:00Z', closesAt: '2026-03-01T00:00:00Z' })).body.id
+  const jsonCall = (
+    await api('POST', '/teams/coc-json/calls', { opensAt: '2026-02-01T00:00:00Z', closesAt: '2026-03-01T00:00:00Z' })
+  ).body.id
   const current = [...fake.forms.responses(form.formId)].sort((a, b) => (a.responseId < b.responseId ? -1 : 1))
   const deleted = expected.find((e) => e.responseId === 'ACYDBN00000004')!
-  const batch = [...current.map((r) => ({ externalId: r.responseId, submittedAt: r.createTime, name: r.answers!['q-name']!.textAnswers!.answers[0]!.value, email: r.respondentEmail!, institution: r.answers!['q-inst']!.textAnswers!.answers[0]!.value })), { externalId: deleted.responseId, submittedAt: deleted.createTime, name: deleted.name, email: deleted.email, institution: deleted.institution }].sort((a, b) => (a.externalId < b.externalId ? -1 : 1))
+  const batch = [
+    ...current.map((r) => ({
+      externalId: r.responseId,
+      submittedAt: r.createTime,
+      name: r.answers!['q-name']!.textAnswers!.answers[0]!.value,
+      email: r.respondentEmail!,
+      institution: r.answers!['q-inst']!.textAnswers!.answers[0]!.value,
+    })),
+    {
+      externalId: deleted.responseId,
+      submittedAt: deleted.createTime,
+      name: deleted.name,
+      email: deleted.email,
+      institution: deleted.institution,
+    },
+  ].sort((a, b) => (a.externalId < b.externalId ? -1 : 1))
   t.equal((await api('POST', `/calls/${jsonCall}/responses`, { responses: batch })).status, 200)
   clock.set('2026-03-02T00:00:00Z')
   const viaJson = (await api('POST', `/calls/${jsonCall}/close`)).body
   const strip = (s: { decisions: Array<Record<string, unknown>>; seats: unknown; shortfall: unknown }) => ({
     seats: s.seats,
     shortfall: s.shortfall,
-    decisions: s.decisions.map(({ externalId, name, outcome, reason, seat, position, termEnd }) => ({ externalId, name, outcome, reason, seat, position, termEnd })),
+    decisions: s.decisions.map(({ externalId, name, outcome, reason, seat, position, termEnd }) => ({
+      externalId,
+      name,
+      outcome,
+      reason,
+      seat,
+      position,
+      termEnd,
+    })),
   })
   t.same(strip(closed.body), strip(viaJson), 'the same decisions, in the same order')
   // No institution is a known consortium member here: four community seats fill, four consortium seats wait for staff.

@@ -36,7 +36,13 @@ const termEnds: TermEnd[] = [
   { memberId: 'm-1', name: 'Ada Lovelace', seat: 'consortium', termEnd: at('2027-03-01T00:00:00Z') },
   { memberId: 'm-2', name: LONG_NAME, seat: 'community', termEnd: at('2027-03-01T00:00:00Z') },
 ]
-const INPUT: ScheduleIcsInput = { teamSlug: 'iiif-coc', teamName: 'IIIF Code of Conduct Team', calls, termEnds, generatedAt: GENERATED }
+const INPUT: ScheduleIcsInput = {
+  teamSlug: 'iiif-coc',
+  teamName: 'IIIF Code of Conduct Team',
+  calls,
+  termEnds,
+  generatedAt: GENERATED,
+}
 
 // ---------------------------------------------------------------------------------------------
 // A minimal RFC 5545 reader: unfold, split into lines, group events, unescape TEXT.
@@ -48,7 +54,10 @@ interface Property {
 }
 
 function unfold(ics: string): string[] {
-  return ics.replace(/\r\n[ \t]/g, '').split('\r\n').slice(0, -1)
+  return ics
+    .replace(/\r\n[ \t]/g, '')
+    .split('\r\n')
+    .slice(0, -1)
 }
 
 function parseLine(line: string): Property {
@@ -109,9 +118,17 @@ t.test('a calendar with one event per call window and per term end', async (t) =
   t.match(text(planned!, 'DESCRIPTION'), /not yet created/)
 
   t.equal(text(ada!, 'SUMMARY'), 'Term ends: Ada Lovelace (consortium seat)')
-  t.same(ada!.get('DTSTART'), { name: 'DTSTART', params: 'VALUE=DATE', value: '20270301' }, 'an all-day event on the UTC date')
+  t.same(
+    ada!.get('DTSTART'),
+    { name: 'DTSTART', params: 'VALUE=DATE', value: '20270301' },
+    'an all-day event on the UTC date',
+  )
   t.same(ada!.get('DTEND'), { name: 'DTEND', params: 'VALUE=DATE', value: '20270302' })
-  t.equal(text(zoe!, 'SUMMARY'), `Term ends: ${LONG_NAME} (community seat)`, 'a long non-ASCII name survives folding and escaping')
+  t.equal(
+    text(zoe!, 'SUMMARY'),
+    `Term ends: ${LONG_NAME} (community seat)`,
+    'a long non-ASCII name survives folding and escaping',
+  )
 
   for (const event of [open, planned, ada, zoe]) {
     t.match(event!.get('UID')?.value, /@rota$/)
@@ -143,9 +160,13 @@ t.test('UIDs are stable across regenerations and distinct per event', async (t) 
     'term-end-m-1.iiif-coc@rota',
     'term-end-m-2.iiif-coc@rota',
   ])
-  const other = events(scheduleToIcs({ ...INPUT, teamSlug: 'other', host: 'rota.example.org' })).map((e) => e.get('UID')?.value)
+  const other = events(scheduleToIcs({ ...INPUT, teamSlug: 'other', host: 'rota.example.org' })).map(
+    (e) => e.get('UID')?.value,
+  )
   t.equal(other[0], 'call-c-2026.other@rota.example.org', 'UIDs name the team and the host')
-  const tricky = events(scheduleToIcs({ ...INPUT, calls: [{ ...calls[0]!, id: 'a.b,c' }], termEnds: [] })).map((e) => e.get('UID')?.value)
+  const tricky = events(scheduleToIcs({ ...INPUT, calls: [{ ...calls[0]!, id: 'a.b,c' }], termEnds: [] })).map(
+    (e) => e.get('UID')?.value,
+  )
   t.same(tricky, ['call-a%2Eb%2Cc.iiif-coc@rota'], 'ids are encoded, so the separator stays unambiguous')
 })
 
@@ -166,8 +187,14 @@ t.test('lines: CRLF only, at most 75 octets, folded between characters', async (
   t.notMatch(ics.replace(/\r\n/g, ''), /[\r\n]/, 'no bare CR or LF')
   const physical = ics.split('\r\n').slice(0, -1)
   for (const line of physical) t.ok(octets(line) <= MAX_LINE_OCTETS, `${octets(line)} octets: ${line}`)
-  t.ok(physical.some((l) => l.startsWith(' ')), 'the long name was folded')
-  t.notOk(physical.some((l) => l.includes('\uFFFD')), 'no character was split')
+  t.ok(
+    physical.some((l) => l.startsWith(' ')),
+    'the long name was folded',
+  )
+  t.notOk(
+    physical.some((l) => l.includes('\uFFFD')),
+    'no character was split',
+  )
 
   t.test('a fold lands exactly at 75 octets and never inside a character', async (t) => {
     t.equal(foldLine('x'.repeat(75)), 'x'.repeat(75))
@@ -177,7 +204,11 @@ t.test('lines: CRLF only, at most 75 octets, folded between characters', async (
     t.equal(foldLine(`${'x'.repeat(73)}ë`), `${'x'.repeat(73)}ë`)
     // Continuations hold 74 octets after their space.
     t.equal(foldLine('y'.repeat(75 + 74 + 1)), `${'y'.repeat(75)}\r\n ${'y'.repeat(74)}\r\n y`)
-    t.equal(foldLine(`${'x'.repeat(72)}🎉`), `${'x'.repeat(72)}\r\n 🎉`, 'a 4-octet emoji (a surrogate pair) stays whole')
+    t.equal(
+      foldLine(`${'x'.repeat(72)}🎉`),
+      `${'x'.repeat(72)}\r\n 🎉`,
+      'a 4-octet emoji (a surrogate pair) stays whole',
+    )
   })
 })
 
@@ -194,7 +225,10 @@ t.test('property: any line folds into ≤ 75-octet lines that unfold to the orig
         ok(!/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(p))
       }
       deepStrictEqual(folded.replace(/\r\n /g, ''), line)
-      deepStrictEqual(unescapeText(parseLine(line).value), value.replace(/\r\n|\r/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' '))
+      deepStrictEqual(
+        unescapeText(parseLine(line).value),
+        value.replace(/\r\n|\r/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' '),
+      )
     }),
     { numRuns: 500 },
   )
@@ -206,8 +240,20 @@ t.test('round trip: a real schedule, every event found again', async (t) => {
     policy: DEFAULT_POLICY,
     calls: [],
     members: [
-      { id: 'm-a', name: LONG_NAME, seat: 'consortium', termStart: at('2025-03-01T00:00:00Z'), endsAt: at('2027-03-01T00:00:00Z') },
-      { id: 'm-b', name: 'Bob, "the" Builder; Jr.', seat: 'community', termStart: at('2025-03-01T00:00:00Z'), endsAt: at('2026-09-01T00:00:00Z') },
+      {
+        id: 'm-a',
+        name: LONG_NAME,
+        seat: 'consortium',
+        termStart: at('2025-03-01T00:00:00Z'),
+        endsAt: at('2027-03-01T00:00:00Z'),
+      },
+      {
+        id: 'm-b',
+        name: 'Bob, "the" Builder; Jr.',
+        seat: 'community',
+        termStart: at('2025-03-01T00:00:00Z'),
+        endsAt: at('2026-09-01T00:00:00Z'),
+      },
       { id: 'm-s', name: 'Staff Person', seat: 'staff', termStart: at('2020-01-01T00:00:00Z'), endsAt: null },
     ],
     now: at('2026-06-01T00:00:00Z'),
@@ -224,7 +270,8 @@ t.test('round trip: a real schedule, every event found again', async (t) => {
   }
   const names = found.slice(schedule.calls.length).map((e) => text(e, 'SUMMARY'))
   t.same(names, ['Term ends: Bob, "the" Builder; Jr. (community seat)', `Term ends: ${LONG_NAME} (consortium seat)`])
-  for (const event of found) for (const required of ['UID', 'DTSTAMP', 'DTSTART', 'SUMMARY']) t.ok(event.has(required), required)
+  for (const event of found)
+    for (const required of ['UID', 'DTSTAMP', 'DTSTART', 'SUMMARY']) t.ok(event.has(required), required)
 })
 
 t.test('an empty schedule is still a valid calendar', async (t) => {

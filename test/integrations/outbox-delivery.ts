@@ -36,7 +36,19 @@ let serial = 0
 /** Queues one email to `to`, as the tick would. */
 async function queue(to = 'ann@example.org'): Promise<{ id: string; messageId: string }> {
   const team = (await findTeamBySlug(db, 'coc'))!
-  const row = await queueNotice(db, deps.config.mail.from, { team, kind: 'term-ending', key: `test:${++serial}`, to, toName: 'Ann Example', values: { team: team.name, name: 'Ann Example', termEnd: '2027-03-01 00:00 UTC', seat: 'community' } }, clock())
+  const row = await queueNotice(
+    db,
+    deps.config.mail.from,
+    {
+      team,
+      kind: 'term-ending',
+      key: `test:${++serial}`,
+      to,
+      toName: 'Ann Example',
+      values: { team: team.name, name: 'Ann Example', termEnd: '2027-03-01 00:00 UTC', seat: 'community' },
+    },
+    clock(),
+  )
   return { id: row!.id, messageId: row!.messageId }
 }
 
@@ -51,18 +63,30 @@ t.test('a plain send: sent once, with the Message-ID rota chose', async (t) => {
   const { id, messageId } = await queue()
   t.match(messageId, /^<rota\.[0-9a-f]{32}@iiif\.example>$/)
   t.match(await deliverOutbox(deps), { sent: 1 })
-  t.match(await message(id), { status: 'sent', attempts: 1, lastError: null, to: 'ann@example.org', kind: 'term-ending' })
+  t.match(await message(id), {
+    status: 'sent',
+    attempts: 1,
+    lastError: null,
+    to: 'ann@example.org',
+    kind: 'term-ending',
+  })
   t.equal(atGmail(messageId), 1)
   const sent = fake.gmail.findByMessageId(messageId)!
   t.equal(sent.to, 'Ann Example <ann@example.org>')
   t.match(sent.subject, /Your term ends 2027-03-01/)
-  t.same(await deliverOutbox(deps), { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0 }, 'nothing is sent twice')
+  t.same(
+    await deliverOutbox(deps),
+    { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0 },
+    'nothing is sent twice',
+  )
 })
 
 t.test('an address that would add a header is refused at the writer: failed, nothing reaches Gmail', async (t) => {
   const { id, messageId } = await queue()
   // As if an entry point had let it through: the writer is the last line of defence.
-  await db.execute(sql`update outbox set to_address = ${'victim@x.example\r\nBcc: attacker@evil.example'} where id = ${id}`)
+  await db.execute(
+    sql`update outbox set to_address = ${'victim@x.example\r\nBcc: attacker@evil.example'} where id = ${id}`,
+  )
   const sends = fake.requests.filter((r) => r.operation === 'messages.send').length
   t.match(await deliverOutbox(deps), { failed: 1, sent: 0, retrying: 0 })
   const row = await message(id)
@@ -70,8 +94,15 @@ t.test('an address that would add a header is refused at the writer: failed, not
   t.notMatch(String(row.lastError), /attacker/, 'the error names the header, not its value')
   t.equal(fake.requests.filter((r) => r.operation === 'messages.send').length, sends, 'no request to Gmail')
   t.equal(atGmail(messageId), 0)
-  t.notOk(fake.gmail.sent.some((m) => m.recipients.includes('attacker@evil.example')), 'no Bcc anywhere')
-  t.equal((await app.inject({ method: 'POST', url: `/outbox/${id}/cancel`, headers: staff })).statusCode, 200, 'staff can cancel it')
+  t.notOk(
+    fake.gmail.sent.some((m) => m.recipients.includes('attacker@evil.example')),
+    'no Bcc anywhere',
+  )
+  t.equal(
+    (await app.inject({ method: 'POST', url: `/outbox/${id}/cancel`, headers: staff })).statusCode,
+    200,
+    'staff can cancel it',
+  )
 })
 
 t.test("a 4xx fails with Google's reason; staff retry it and it goes", async (t) => {
@@ -81,7 +112,11 @@ t.test("a 4xx fails with Google's reason; staff retry it and it goes", async (t)
   t.match(await message(id), { status: 'failed', lastError: /400.*Invalid To header/ })
   t.equal(atGmail(messageId), 0)
   const failed = await app.inject({ method: 'GET', url: '/outbox?status=failed', headers: staff })
-  t.same(failed.json().messages.map((m: { id: string }) => m.id), [id], '?status= filters')
+  t.same(
+    failed.json().messages.map((m: { id: string }) => m.id),
+    [id],
+    '?status= filters',
+  )
 
   const retried = await app.inject({ method: 'POST', url: `/outbox/${id}/retry`, headers: staff })
   t.equal(retried.statusCode, 200)
@@ -111,7 +146,11 @@ t.test('429 and 5xx wait (Retry-After honoured) and are tried again; too many an
     advance(3_600_000)
   }
   fake.gmail.clearFailures()
-  t.match(await message(second.id), { status: 'failed', attempts: 3, lastError: /503/ }, 'MAIL_MAX_ATTEMPTS sends, then failed')
+  t.match(
+    await message(second.id),
+    { status: 'failed', attempts: 3, lastError: /503/ },
+    'MAIL_MAX_ATTEMPTS sends, then failed',
+  )
   t.equal(atGmail(second.messageId), 0)
 })
 
@@ -135,7 +174,9 @@ t.test('an answer lost after Gmail stored the message: found by Message-ID, neve
 t.test('a crash after claiming, before Gmail got it: sent once after the lease', async (t) => {
   const { id, messageId } = await queue()
   // What a SIGKILL between the claim's commit and the send leaves behind.
-  await db.execute(sql`update outbox set status = 'sending', attempts = 1, claimed_at = ${new Date(now).toISOString()} where id = ${id}`)
+  await db.execute(
+    sql`update outbox set status = 'sending', attempts = 1, claimed_at = ${new Date(now).toISOString()} where id = ${id}`,
+  )
   t.match(await deliverOutbox(deps), { sent: 0, resent: 0 })
   advance(LEASE + 1000)
   t.match(await deliverOutbox(deps), { resent: 1, confirmed: 0 })
@@ -145,7 +186,9 @@ t.test('a crash after claiming, before Gmail got it: sent once after the lease',
 
 t.test('when Gmail cannot say, the email is unknown for staff; staff decide', async (t) => {
   const { id, messageId } = await queue()
-  await db.execute(sql`update outbox set status = 'sending', attempts = 1, claimed_at = ${new Date(now).toISOString()} where id = ${id}`)
+  await db.execute(
+    sql`update outbox set status = 'sending', attempts = 1, claimed_at = ${new Date(now).toISOString()} where id = ${id}`,
+  )
   advance(LEASE + 1000)
   fake.gmail.failNext('messages.list', [{ status: 403, message: 'Request had insufficient authentication scopes.' }])
   t.match(await deliverOutbox(deps), { unknown: 1, sent: 0 })
@@ -155,7 +198,11 @@ t.test('when Gmail cannot say, the email is unknown for staff; staff decide', as
   const cancelled = await app.inject({ method: 'POST', url: `/outbox/${id}/cancel`, headers: staff })
   t.equal(cancelled.statusCode, 200)
   t.match(cancelled.json(), { status: 'skipped', lastError: /cancelled by/ })
-  t.equal((await app.inject({ method: 'POST', url: `/outbox/${id}/cancel`, headers: staff })).statusCode, 409, 'a skipped email cannot be cancelled again')
+  t.equal(
+    (await app.inject({ method: 'POST', url: `/outbox/${id}/cancel`, headers: staff })).statusCode,
+    409,
+    'a skipped email cannot be cancelled again',
+  )
   const retried = await app.inject({ method: 'POST', url: `/outbox/${id}/retry`, headers: staff })
   t.equal(retried.statusCode, 200, 'staff checked: it did not go; send it')
   t.match(await deliverOutbox(deps), { sent: 1 })
@@ -164,7 +211,9 @@ t.test('when Gmail cannot say, the email is unknown for staff; staff decide', as
 
 t.test('a transient failure of the check is retried after another lease, then unknown', async (t) => {
   const { id } = await queue()
-  await db.execute(sql`update outbox set status = 'sending', attempts = 1, claimed_at = ${new Date(now).toISOString()} where id = ${id}`)
+  await db.execute(
+    sql`update outbox set status = 'sending', attempts = 1, claimed_at = ${new Date(now).toISOString()} where id = ${id}`,
+  )
   fake.gmail.failAlways('messages.list', 500)
   for (let i = 0; i < 3; i++) {
     advance(LEASE + 1000)
@@ -178,16 +227,28 @@ t.test('the outbox routes: staff only, coded 404s, no personal data without a to
   t.equal((await app.inject({ method: 'GET', url: '/outbox' })).statusCode, 401)
   const { id } = await queue()
   t.equal((await app.inject({ method: 'POST', url: `/outbox/${id}/retry` })).statusCode, 401)
-  const missing = await app.inject({ method: 'POST', url: '/outbox/00000000-0000-4000-8000-000000000000/cancel', headers: staff })
+  const missing = await app.inject({
+    method: 'POST',
+    url: '/outbox/00000000-0000-4000-8000-000000000000/cancel',
+    headers: staff,
+  })
   t.equal(missing.statusCode, 404)
   t.equal(missing.json().error.code, 'message-not-found')
-  t.equal((await app.inject({ method: 'POST', url: '/outbox/not-a-uuid/retry', headers: staff })).statusCode, 400, 'an id that is not a UUID is a 400')
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/outbox/not-a-uuid/retry', headers: staff })).statusCode,
+    400,
+    'an id that is not a UUID is a 400',
+  )
   const pending = await app.inject({ method: 'POST', url: `/outbox/${id}/retry`, headers: staff })
   t.equal(pending.statusCode, 409, 'a pending email is already going')
   const cancel = await app.inject({ method: 'POST', url: `/outbox/${id}/cancel`, headers: staff })
   t.match(cancel.json(), { status: 'skipped' })
   t.match(await deliverOutbox(deps), { sent: 0 }, 'a cancelled email is not sent')
-  t.equal((await app.inject({ method: 'GET', url: '/outbox?status=lost', headers: staff })).statusCode, 400, 'an unknown status is refused')
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/outbox?status=lost', headers: staff })).statusCode,
+    400,
+    'an unknown status is refused',
+  )
 })
 
 t.test('the log transport writes one .eml per message and finds it after a crash', async (t) => {
@@ -195,7 +256,15 @@ t.test('the log transport writes one .eml per message and finds it after a crash
   t.teardown(() => fs.rmSync(folder, { recursive: true, force: true }))
   const lines: unknown[] = []
   const mailer = logMailer(folder, { info: (obj) => lines.push(obj) })
-  const mail = { messageId: '<rota.abc@iiif.example>', from: 'rota@iiif.example', to: 'ann@example.org', toName: 'Zoë', subject: 'Ünïcode subject', body: 'Hello\nthere', date: new Date('2027-01-01T00:00:00Z') }
+  const mail = {
+    messageId: '<rota.abc@iiif.example>',
+    from: 'rota@iiif.example',
+    to: 'ann@example.org',
+    toName: 'Zoë',
+    subject: 'Ünïcode subject',
+    body: 'Hello\nthere',
+    date: new Date('2027-01-01T00:00:00Z'),
+  }
   t.equal(await mailer.wasSent(mail.messageId), false)
   await mailer.send(mail)
   t.equal(await mailer.wasSent(mail.messageId), true)
@@ -207,7 +276,11 @@ t.test('the log transport writes one .eml per message and finds it after a crash
   t.match(text, /^To: =\?UTF-8\?[QB]\?[^?]+\?= <ann@example\.org>\r$/m)
   t.match(text, /^Content-Transfer-Encoding: quoted-printable\r$/m)
   const parsed = parseMessage(text)
-  t.same([parsed.headers['subject'], parsed.headers['to'], parsed.text], ['Ünïcode subject', 'Zoë <ann@example.org>', 'Hello\r\nthere\r\n'], 'readable back')
+  t.same(
+    [parsed.headers['subject'], parsed.headers['to'], parsed.text],
+    ['Ünïcode subject', 'Zoë <ann@example.org>', 'Hello\r\nthere\r\n'],
+    'readable back',
+  )
   t.equal(lines.length, 1, 'and logged')
 })
 
@@ -230,7 +303,13 @@ t.test('only the current claim may move a sending message on (fencing)', async (
   t.equal(first.id, id)
   advance(LEASE + 1000)
   t.match(await deliverOutbox(deps), { resent: 1 }, 'after the lease another instance checks, finds nothing, sends')
-  const late = await transition(db, id, 'sending', { status: 'pending', lastError: 'stale', updatedAt: clock() }, first.claimId)
+  const late = await transition(
+    db,
+    id,
+    'sending',
+    { status: 'pending', lastError: 'stale', updatedAt: clock() },
+    first.claimId,
+  )
   t.equal(late, null, "the first claim's holder can no longer change it")
   t.match(await message(id), { status: 'sent' })
   t.equal(atGmail(messageId), 1)

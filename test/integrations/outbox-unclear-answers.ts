@@ -34,7 +34,19 @@ let serial = 0
 async function queue(): Promise<{ id: string; messageId: string }> {
   const team = (await findTeamBySlug(db, 'coc'))!
   const n = ++serial
-  const row = await queueNotice(db, deps.config.mail.from, { team, kind: 'term-ending', key: `unclear:${n}`, to: `member${n}@example.org`, toName: `Member ${n}`, values: { team: team.name, name: `Member ${n}`, termEnd: '2027-03-01 00:00 UTC', seat: 'community' } }, clock())
+  const row = await queueNotice(
+    db,
+    deps.config.mail.from,
+    {
+      team,
+      kind: 'term-ending',
+      key: `unclear:${n}`,
+      to: `member${n}@example.org`,
+      toName: `Member ${n}`,
+      values: { team: team.name, name: `Member ${n}`, termEnd: '2027-03-01 00:00 UTC', seat: 'community' },
+    },
+    clock(),
+  )
   return { id: row!.id, messageId: row!.messageId }
 }
 
@@ -85,7 +97,11 @@ t.test('after an unclear answer the next attempt asks Gmail before it sends', as
   advance(RETRY_BASE)
   t.match(await deliverOutbox(deps), { sent: 1, confirmed: 0 })
   const operations = fake.requests.slice(from).map((r) => r.operation)
-  t.same(operations, ['messages.send', 'messages.list', 'messages.send'], 'send, then search, then the one send that went')
+  t.same(
+    operations,
+    ['messages.send', 'messages.list', 'messages.send'],
+    'send, then search, then the one send that went',
+  )
   t.equal(copies(messageId), 1)
 })
 
@@ -98,7 +114,10 @@ t.test('429 honours Retry-After, and the next attempt checks first', async (t) =
   t.match(await deliverOutbox(deps), { sent: 0, confirmed: 0 }, 'not before Retry-After')
   advance(30_000)
   t.match(await deliverOutbox(deps), { sent: 1 })
-  t.same(fake.requests.slice(from).map((r) => r.operation), ['messages.send', 'messages.list', 'messages.send'])
+  t.same(
+    fake.requests.slice(from).map((r) => r.operation),
+    ['messages.send', 'messages.list', 'messages.send'],
+  )
   t.match(await message(id), { status: 'sent' })
   t.equal(copies(messageId), 1)
 })
@@ -110,8 +129,16 @@ t.test('when the check cannot answer, nothing is resent: the attempt counts, and
   t.teardown(() => fake.gmail.clearFailures())
   const sendsBefore = fake.requests.filter((r) => r.operation === 'messages.send').length
   await deliverUntilQuiet()
-  t.equal(fake.requests.filter((r) => r.operation === 'messages.send').length - sendsBefore, 1, 'one send, no blind resend')
-  t.match(await message(id), { status: 'unknown', attempts: MAX_ATTEMPTS, lastError: /cannot tell whether this email went out.*503/ })
+  t.equal(
+    fake.requests.filter((r) => r.operation === 'messages.send').length - sendsBefore,
+    1,
+    'one send, no blind resend',
+  )
+  t.match(await message(id), {
+    status: 'unknown',
+    attempts: MAX_ATTEMPTS,
+    lastError: /cannot tell whether this email went out.*503/,
+  })
   t.equal(copies(messageId), 1)
 })
 
@@ -128,7 +155,11 @@ t.test('failed after MAIL_MAX_ATTEMPTS unclear answers: a staff retry still chec
   fake.gmail.failNext('messages.send', Array(MAX_ATTEMPTS - 1).fill(503))
   fake.gmail.failAfterSendingNext(1, 503) // the last attempt is stored, but answered 503
   await deliverUntilQuiet()
-  t.match(await message(id), { status: 'failed', attempts: MAX_ATTEMPTS, lastError: /503.*may have gone out.*a retry first checks its Message-ID/ })
+  t.match(await message(id), {
+    status: 'failed',
+    attempts: MAX_ATTEMPTS,
+    lastError: /503.*may have gone out.*a retry first checks its Message-ID/,
+  })
   t.equal(copies(messageId), 1)
   t.equal((await app.inject({ method: 'POST', url: `/outbox/${id}/retry`, headers: staff })).statusCode, 200)
   t.match(await deliverOutbox(deps), { confirmed: 1, sent: 0 })
@@ -142,7 +173,10 @@ t.test('a 400, 401 or 403 proves Gmail refused it: failed, with no check', async
     fake.gmail.failNext('messages.send', [status])
     const from = fake.requests.length
     t.match(await deliverOutbox(deps), { failed: 1 })
-    t.same(fake.requests.slice(from).map((r) => r.operation), ['messages.send'])
+    t.same(
+      fake.requests.slice(from).map((r) => r.operation),
+      ['messages.send'],
+    )
     t.match(await message(id), { status: 'failed', lastError: new RegExp(String(status)) })
   }
 })

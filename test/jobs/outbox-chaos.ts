@@ -54,7 +54,11 @@ t.setTimeout(420_000)
 // On the embedded database the test is reported as skipped (tap's `# SKIP`), not as passed.
 t.test(
   `${INSTANCES} instances, ${KILLS} SIGKILLs while sending: no duplicate, no lost email, one selection per call`,
-  { skip: adminUrl ? false : 'needs PostgreSQL (TEST_DATABASE_URL): an embedded PGlite database cannot be shared by processes' },
+  {
+    skip: adminUrl
+      ? false
+      : 'needs PostgreSQL (TEST_DATABASE_URL): an embedded PGlite database cannot be shared by processes',
+  },
   (t) => chaos(t, adminUrl!),
 )
 
@@ -98,7 +102,9 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
 
   const instances: Instance[] = []
   const killAll = (): void => {
-    for (const instance of instances) if (instance.process.child.exitCode === null && instance.process.child.signalCode === null) instance.process.child.kill('SIGKILL')
+    for (const instance of instances)
+      if (instance.process.child.exitCode === null && instance.process.child.signalCode === null)
+        instance.process.child.kill('SIGKILL')
   }
   // Even when tap times out (SIGALRM) or the test throws, no instance outlives this process.
   process.once('exit', killAll)
@@ -124,21 +130,44 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
   }
   const callIds: string[] = []
   for (const slug of slugs) {
-    await updateTeam(db, slug, { mailingList: `list@${slug}.example.org`, staffEmail: `staff@${slug}.example.org` }, new Date(now - 31 * day))
+    await updateTeam(
+      db,
+      slug,
+      { mailingList: `list@${slug}.example.org`, staffEmail: `staff@${slug}.example.org` },
+      new Date(now - 31 * day),
+    )
     const opensAt = new Date(now - 20 * day)
-    const call = await createCall(db, slug, { opensAt: opensAt.toISOString(), closesAt: new Date(now - 60_000).toISOString() }, new Date(now - 30 * day))
+    const call = await createCall(
+      db,
+      slug,
+      { opensAt: opensAt.toISOString(), closesAt: new Date(now - 60_000).toISOString() },
+      new Date(now - 30 * day),
+    )
     callIds.push(call.id)
     const responses: JsonResponse[] = []
     for (let i = 1; i <= VOLUNTEERS; i++) {
       const email = `volunteer.${i}@${slug}.example.org`
       const submitted = opensAt.getTime() + i * 60_000
-      responses.push({ submittedAt: new Date(submitted).toISOString(), name: `Volunteer ${i} of ${slug}`, email, institution: `Institution ${i} of ${slug}` })
+      responses.push({
+        submittedAt: new Date(submitted).toISOString(),
+        name: `Volunteer ${i} of ${slug}`,
+        email,
+        institution: `Institution ${i} of ${slug}`,
+      })
       // Some answer twice: one outcome email each all the same.
-      if (i % 25 === 0) responses.push({ submittedAt: new Date(submitted + 3 * day).toISOString(), name: `Volunteer ${i} of ${slug}`, email: email.toUpperCase(), institution: `Institution ${i} of ${slug}` })
+      if (i % 25 === 0)
+        responses.push({
+          submittedAt: new Date(submitted + 3 * day).toISOString(),
+          name: `Volunteer ${i} of ${slug}`,
+          email: email.toUpperCase(),
+          institution: `Institution ${i} of ${slug}`,
+        })
     }
     await importResponses(db, call.id, readJsonBatch(responses), 'json', new Date(now - 2 * day))
   }
-  t.comment(`seeded ${slugs.length} teams, ${callIds.length} due calls, ${VOLUNTEERS} volunteers each (${elapsed()} ms)`)
+  t.comment(
+    `seeded ${slugs.length} teams, ${callIds.length} due calls, ${VOLUNTEERS} volunteers each (${elapsed()} ms)`,
+  )
 
   // ----- the fake Gmail, and the killer riding on its hooks -----------------------------------
   const timeline: TimelineEvent[] = []
@@ -153,7 +182,8 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
   let spawned = 0
   const crashes: string[] = [] // instances that exited without being killed or stopped
 
-  const instanceOf = (authorization: string | undefined): Instance | undefined => byToken.get(/^Bearer\s+(\S+)/i.exec(authorization ?? '')?.[1] ?? '')
+  const instanceOf = (authorization: string | undefined): Instance | undefined =>
+    byToken.get(/^Bearer\s+(\S+)/i.exec(authorization ?? '')?.[1] ?? '')
 
   const sendDelay = (messageId: string | undefined): number => {
     const forced = messageId === undefined ? undefined : holdFor.get(messageId)
@@ -190,7 +220,12 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
   }
 
   function onSend(event: GmailSendEvent): void {
-    timeline.push({ at: elapsed(), what: event.phase, token: event.authorization?.replace(/^Bearer\s+/i, ''), messageId: event.messageId })
+    timeline.push({
+      at: elapsed(),
+      what: event.phase,
+      token: event.authorization?.replace(/^Bearer\s+/i, ''),
+      messageId: event.messageId,
+    })
     if (event.phase === 'dropped') dropped++
     const instance = instanceOf(event.authorization)
     if (!instance) return
@@ -203,7 +238,8 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
     plan = null
     // The fake holds the request until well after the dead client's connection has closed (a
     // SIGKILLed process closes its sockets only once its memory is freed: tens to hundreds of ms).
-    if (event.messageId && phase !== 'stored' && phase !== 'answered') holdFor.set(event.messageId, random.int(600, 900))
+    if (event.messageId && phase !== 'stored' && phase !== 'answered')
+      holdFor.set(event.messageId, random.int(600, 900))
     if (event.messageId) {
       if (phase === 'received-drop') dropNext.add(event.messageId)
       else dropNext.delete(event.messageId)
@@ -223,7 +259,13 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
     gmailKeepIfClientGone: (send) => !(send.messageId !== undefined && dropNext.delete(send.messageId)),
     onGmailSend: onSend,
     onRequest: (entry: RequestLogEntry) => {
-      if (entry.operation === 'messages.list') timeline.push({ at: elapsed(), what: `messages.list → ${entry.status}`, token: entry.authorization?.replace(/^Bearer\s+/i, ''), messageId: entry.query['q']?.replace(/^rfc822msgid:/, '') })
+      if (entry.operation === 'messages.list')
+        timeline.push({
+          at: elapsed(),
+          what: `messages.list → ${entry.status}`,
+          token: entry.authorization?.replace(/^Bearer\s+/i, ''),
+          messageId: entry.query['q']?.replace(/^rfc822msgid:/, ''),
+        })
     },
   })
   t.teardown(() => fake.close())
@@ -253,7 +295,15 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
       },
       (line) => warnings.push(`${token}: ${line}`),
     )
-    const instance: Instance = { slot, generation, token, process: proc, state: 'running', spawnedAt: elapsed(), firstSendAt: null }
+    const instance: Instance = {
+      slot,
+      generation,
+      token,
+      process: proc,
+      state: 'running',
+      spawnedAt: elapsed(),
+      firstSendAt: null,
+    }
     spawned++
     instances.push(instance)
     byToken.set(token, instance)
@@ -269,7 +319,9 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
   }
 
   const countQuery = async (): Promise<Record<string, number>> => {
-    const result = (await db.execute(sql`select status, count(*)::int as n from outbox group by status`)) as unknown as { rows: Array<{ status: string; n: number }> }
+    const result = (await db.execute(
+      sql`select status, count(*)::int as n from outbox group by status`,
+    )) as unknown as { rows: Array<{ status: string; n: number }> }
     return Object.fromEntries(result.rows.map((r) => [r.status, Number(r.n)]))
   }
 
@@ -286,7 +338,12 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
     const open = (counts['pending'] ?? 0) + (counts['sending'] ?? 0)
     if (Date.now() - reportedAt >= 15_000) {
       reportedAt = Date.now()
-      t.comment(`+${(elapsed() / 1000).toFixed(0)}s kills=${kills.length} gmail=${fake.gmail.sent.length} outbox=${JSON.stringify(counts)} running=${instances.filter((i) => i.state === 'running').map((i) => `${i.token}${i.firstSendAt === null ? '(starting)' : ''}`).join(',')}`)
+      t.comment(
+        `+${(elapsed() / 1000).toFixed(0)}s kills=${kills.length} gmail=${fake.gmail.sent.length} outbox=${JSON.stringify(counts)} running=${instances
+          .filter((i) => i.state === 'running')
+          .map((i) => `${i.token}${i.firstSendAt === null ? '(starting)' : ''}`)
+          .join(',')}`,
+      )
     }
     if (queued > 0 && open === 0) break // nothing left to interrupt: reported below as too few kills
     if (elapsed() > KILL_PHASE_MAX_MS) break // reported below as too few kills
@@ -320,13 +377,23 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
   const stopping = instances.filter((i) => i.state === 'stopping')
   const exits = await Promise.race([Promise.all(stopping.map((i) => i.process.exited)), sleep(15_000).then(() => null)])
   t.ok(exits !== null, 'every instance stops on SIGTERM')
-  if (exits !== null) t.same(exits, stopping.map(() => 0), 'and exits with status 0')
+  if (exits !== null)
+    t.same(
+      exits,
+      stopping.map(() => 0),
+      'and exits with status 0',
+    )
 
   // ----- count ------------------------------------------------------------------------------
-  const rows = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => ((await db.execute(query)) as unknown as { rows: T[] }).rows
+  const rows = async <T>(query: ReturnType<typeof sql>): Promise<T[]> =>
+    ((await db.execute(query)) as unknown as { rows: T[] }).rows
 
-  const selectionsPerCall = await rows<{ call_id: string; n: number }>(sql`select c.id as call_id, count(s.id)::int as n from calls c left join selections s on s.call_id = c.id group by c.id`)
-  const doubleMembers = await rows<{ response_id: string; n: number }>(sql`select response_id, count(*)::int as n from members where response_id is not null group by response_id having count(*) > 1`)
+  const selectionsPerCall = await rows<{ call_id: string; n: number }>(
+    sql`select c.id as call_id, count(s.id)::int as n from calls c left join selections s on s.call_id = c.id group by c.id`,
+  )
+  const doubleMembers = await rows<{ response_id: string; n: number }>(
+    sql`select response_id, count(*)::int as n from members where response_id is not null group by response_id having count(*) > 1`,
+  )
   const memberMismatch = await rows<{ call_id: string; selected: number; members: number }>(sql`
     select s.call_id, count(*) filter (where d.outcome = 'selected')::int as selected,
            (select count(*) from members m where m.call_id = s.call_id)::int as members
@@ -335,7 +402,13 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
     having count(*) filter (where d.outcome = 'selected') <> (select count(*) from members m where m.call_id = s.call_id)`)
 
   // What the decisions imply, read from decisions/responses/selections (not from the outbox).
-  const implied = await rows<{ call_id: string; mailing_list: string | null; staff_email: string | null; shortfall: { consortium: number; community: number }; emails: string[] | null }>(sql`
+  const implied = await rows<{
+    call_id: string
+    mailing_list: string | null
+    staff_email: string | null
+    shortfall: { consortium: number; community: number }
+    emails: string[] | null
+  }>(sql`
     select s.call_id, t.mailing_list, t.staff_email, s.shortfall,
            array_agg(distinct lower(trim(r.email))) filter (where trim(r.email) <> '') as emails
     from selections s
@@ -349,11 +422,20 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
     const keys: string[] = []
     if (call.mailing_list) keys.push(`call:${call.call_id}:call-results`)
     for (const email of call.emails ?? []) keys.push(`call:${call.call_id}:result:${email}`)
-    if (call.shortfall.consortium + call.shortfall.community > 0 && call.staff_email) keys.push(`call:${call.call_id}:shortfall`)
+    if (call.shortfall.consortium + call.shortfall.community > 0 && call.staff_email)
+      keys.push(`call:${call.call_id}:shortfall`)
     for (const key of keys) expectedKeys.set(messageIdFor(key, MAIL_FROM), key)
   }
 
-  const outbox = await rows<{ key: string; message_id: string; kind: string; status: string; attempts: number; last_error: string | null; claimed_at: string | null }>(
+  const outbox = await rows<{
+    key: string
+    message_id: string
+    kind: string
+    status: string
+    attempts: number
+    last_error: string | null
+    claimed_at: string | null
+  }>(
     sql`select key, message_id, kind, status, attempts, last_error, claimed_at::text from outbox where status <> 'skipped' order by created_at, key`,
   )
   const statusCount = (status: string): number => outbox.filter((r) => r.status === status).length
@@ -380,18 +462,29 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
     `boot-to-first-send=${firstSends.length ? Math.round(firstSends.reduce((a, b) => a + b, 0) / firstSends.length) : '-'}ms ` +
     `kills-done=${(killsDoneAt / 1000).toFixed(1)}s drained=${(drainedAt / 1000).toFixed(1)}s total=${(elapsed() / 1000).toFixed(1)}s seed=${SEED}`
   console.log(line)
-  if (process.env['CHAOS_TIMELINE_FILE']) fs.writeFileSync(process.env['CHAOS_TIMELINE_FILE'], timeline.map((e) => `${e.at} ${e.token ?? '-'} ${e.what} ${e.messageId ?? ''}`).join('\n') + '\n')
+  if (process.env['CHAOS_TIMELINE_FILE'])
+    fs.writeFileSync(
+      process.env['CHAOS_TIMELINE_FILE'],
+      timeline.map((e) => `${e.at} ${e.token ?? '-'} ${e.what} ${e.messageId ?? ''}`).join('\n') + '\n',
+    )
 
   t.equal(kills.length, KILLS, `${KILLS} instances were killed while sending (the seed outlasted the kills)`)
   t.same(crashes, [], 'no instance exited unless killed or stopped')
   t.equal(callIds.length, TEAMS, 'one due call per team')
-  t.ok(selectionsPerCall.length === TEAMS && selectionsPerCall.every((r) => Number(r.n) === 1), 'every call has exactly one selection')
+  t.ok(
+    selectionsPerCall.length === TEAMS && selectionsPerCall.every((r) => Number(r.n) === 1),
+    'every call has exactly one selection',
+  )
   t.same(doubleMembers, [], 'no response became two members')
   t.same(memberMismatch, [], 'each call has one member per selected decision')
   t.equal(duplicated.length, 0, 'no Message-ID was stored twice at Gmail')
   t.equal(lostIds.size, 0, 'every email the decisions imply is at Gmail, and every outbox row is sent')
   t.equal(stray.length, 0, 'Gmail holds nothing the decisions do not imply')
-  t.same({ outboxOnly: outboxOnly.map((r) => r.key), missingFromOutbox: missingFromOutbox.map(([, key]) => key) }, { outboxOnly: [], missingFromOutbox: [] }, 'the outbox holds exactly the emails the decisions imply')
+  t.same(
+    { outboxOnly: outboxOnly.map((r) => r.key), missingFromOutbox: missingFromOutbox.map(([, key]) => key) },
+    { outboxOnly: [], missingFromOutbox: [] },
+    'the outbox holds exactly the emails the decisions imply',
+  )
   t.equal(outbox.length, expectedKeys.size)
   t.equal(fake.gmail.sent.length, expectedKeys.size, 'Gmail stored each expected email once')
   t.equal(statusCount('unknown'), 0)
@@ -402,17 +495,25 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
     const interesting = new Set([...duplicated, ...lostIds, ...stray])
     for (const id of interesting) {
       const row = outbox.find((r) => r.message_id === id)
-      t.comment(`${id} ${row ? `outbox ${row.kind} ${row.status} attempts=${row.attempts} claimed_at=${row.claimed_at} last_error=${row.last_error}` : 'not in the outbox'}; stored ${stored.get(id) ?? 0}×`)
+      t.comment(
+        `${id} ${row ? `outbox ${row.kind} ${row.status} attempts=${row.attempts} claimed_at=${row.claimed_at} last_error=${row.last_error}` : 'not in the outbox'}; stored ${stored.get(id) ?? 0}×`,
+      )
       const bare = id.replace(/^<|>$/g, '')
       const story = timeline.filter((e) => e.messageId === id || e.messageId === bare)
       const tokens = new Set(story.map((e) => e.token))
       for (const e of timeline) {
-        if (story.includes(e) || (tokens.has(e.token) && (e.what.startsWith('SIGKILL') || e.what === 'spawned' || e.what.startsWith('exited')))) {
-          t.comment(`  +${e.at}ms ${e.token ?? '-'} ${e.what}${e.messageId && e.messageId !== id && e.messageId !== bare ? ` ${e.messageId}` : ''}`)
+        if (
+          story.includes(e) ||
+          (tokens.has(e.token) && (e.what.startsWith('SIGKILL') || e.what === 'spawned' || e.what.startsWith('exited')))
+        ) {
+          t.comment(
+            `  +${e.at}ms ${e.token ?? '-'} ${e.what}${e.messageId && e.messageId !== id && e.messageId !== bare ? ` ${e.messageId}` : ''}`,
+          )
         }
       }
     }
     t.comment(`kills: ${JSON.stringify(kills)}`)
   }
-  if (!t.passing() && warnings.length > 0) t.comment(`instance warnings (${warnings.length}), first 20:\n${warnings.slice(0, 20).join('\n')}`)
+  if (!t.passing() && warnings.length > 0)
+    t.comment(`instance warnings (${warnings.length}), first 20:\n${warnings.slice(0, 20).join('\n')}`)
 }

@@ -10,7 +10,12 @@ const { app, staff, clock, deps, db } = await build(t)
 
 type Method = 'GET' | 'POST' | 'PATCH'
 async function api(method: Method, url: string, payload?: unknown) {
-  const res = await app.inject({ method, url, headers: staff, ...(payload === undefined ? {} : { payload: payload as object }) })
+  const res = await app.inject({
+    method,
+    url,
+    headers: staff,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  })
   return { status: res.statusCode, body: res.body ? res.json() : null }
 }
 
@@ -29,7 +34,8 @@ async function outbox(): Promise<Message[]> {
   return (res.body.messages as Message[]).filter((m) => m.kind !== 'call-opened' && m.kind !== 'call-reminder')
 }
 /** What a tick did about closing a call. */
-const closing = (actions: TickReport['actions'], callId: string) => actions.filter((a) => a.callId === callId && a.type !== 'call-opened' && a.type !== 'call-reminder')
+const closing = (actions: TickReport['actions'], callId: string) =>
+  actions.filter((a) => a.callId === callId && a.type !== 'call-opened' && a.type !== 'call-reminder')
 
 const VOLUNTEERS = [
   { name: 'Ada Plain', email: 'ada@example.org', institution: 'University of Oxford' },
@@ -43,15 +49,22 @@ async function callWith(opensAt: string, volunteers: typeof VOLUNTEERS): Promise
   const call = await api('POST', '/teams/coc/calls', { opensAt })
   if (call.status !== 201) throw new Error(JSON.stringify(call.body))
   const start = Date.parse(opensAt)
-  const responses = volunteers.map((v, i) => ({ ...v, submittedAt: new Date(start + (i + 1) * 3_600_000).toISOString() }))
+  const responses = volunteers.map((v, i) => ({
+    ...v,
+    submittedAt: new Date(start + (i + 1) * 3_600_000).toISOString(),
+  }))
   const imported = await api('POST', `/calls/${call.body.id}/responses`, { responses })
   if (imported.status !== 200) throw new Error(JSON.stringify(imported.body))
   return { id: call.body.id, closesAt: call.body.closesAt }
 }
 
-t.test('setup: institutions and the team\'s addresses', async (t) => {
-  for (const name of ['University of Oxford', 'Stanford University']) t.equal((await api('POST', '/institutions', { name, consortium: true, aliases: [] })).status, 201)
-  t.equal((await api('PATCH', '/teams/coc', { staffEmail: 'staff@iiif.example', mailingList: 'list@iiif.example' })).status, 200)
+t.test("setup: institutions and the team's addresses", async (t) => {
+  for (const name of ['University of Oxford', 'Stanford University'])
+    t.equal((await api('POST', '/institutions', { name, consortium: true, aliases: [] })).status, 201)
+  t.equal(
+    (await api('PATCH', '/teams/coc', { staffEmail: 'staff@iiif.example', mailingList: 'list@iiif.example' })).status,
+    200,
+  )
 })
 
 let held = { id: '', closesAt: '' }
@@ -70,19 +83,35 @@ t.test('a due call with look-alike institutions is held for staff, who hear abou
 
   const preview = await api('GET', `/calls/${held.id}/selection`)
   t.equal(preview.body.status, 'preview', 'no selection was stored')
-  const lookalikes = (preview.body.warnings as Array<{ code: string; responseId: string; suggestions: string[] }>).filter((w) => w.code === 'confusable-institution')
+  const lookalikes = (
+    preview.body.warnings as Array<{ code: string; responseId: string; suggestions: string[] }>
+  ).filter((w) => w.code === 'confusable-institution')
   t.equal(lookalikes.length, 2, 'the preview shows both look-alikes')
-  t.ok(lookalikes.every((w) => w.suggestions[0] === 'University of Oxford'), 'each names the institution it was matched to')
+  t.ok(
+    lookalikes.every((w) => w.suggestions[0] === 'University of Oxford'),
+    'each names the institution it was matched to',
+  )
   t.same(
     (preview.body.decisions as Array<{ name: string; outcome: string }>).map((d) => [d.name, d.outcome]),
-    [['Ada Plain', 'selected'], ['Boris Lookalike', 'excluded'], ['Cleo Invisible', 'excluded'], ['Dan Elsewhere', 'selected']],
+    [
+      ['Ada Plain', 'selected'],
+      ['Boris Lookalike', 'excluded'],
+      ['Cleo Invisible', 'excluded'],
+      ['Dan Elsewhere', 'selected'],
+    ],
     'and one seat for Oxford however it is spelt',
   )
 
   const messages = (await outbox()).filter((m) => m.callId === held.id)
-  t.same(messages.map((m) => [m.kind, m.to]), [['needs-review', 'staff@iiif.example']], 'one email, to staff; no results announced')
+  t.same(
+    messages.map((m) => [m.kind, m.to]),
+    [['needs-review', 'staff@iiif.example']],
+    'one email, to staff; no results announced',
+  )
   const [message] = messages
-  const stored = (await db.execute(sql`select subject, body from outbox where id = ${message!.id}`)) as unknown as { rows: Array<{ subject: string; body: string }> }
+  const stored = (await db.execute(sql`select subject, body from outbox where id = ${message!.id}`)) as unknown as {
+    rows: Array<{ subject: string; body: string }>
+  }
   const text = `${stored.rows[0]!.subject}\n${stored.rows[0]!.body}`
   t.match(text, held.id, 'it names the call')
   t.match(text, 'Warnings to review: 2', 'and counts the warnings')
@@ -104,15 +133,25 @@ t.test('staff close the held call as usual, and the results go out', async (t) =
   t.equal(closed.status, 200)
   t.equal(closed.body.status, 'final')
   t.equal((await api('GET', `/calls/${held.id}`)).body.status, 'closed')
-  const kinds = (await outbox()).filter((m) => m.callId === held.id).map((m) => m.kind).sort()
-  t.same(kinds, ['call-results', 'needs-review', 'not-selected', 'not-selected', 'selected', 'selected', 'shortfall'], 'the results, once, beside the one needs-review email')
+  const kinds = (await outbox())
+    .filter((m) => m.callId === held.id)
+    .map((m) => m.kind)
+    .sort()
+  t.same(
+    kinds,
+    ['call-results', 'needs-review', 'not-selected', 'not-selected', 'selected', 'selected', 'shortfall'],
+    'the results, once, beside the one needs-review email',
+  )
   const next = new Date(clock().getTime() + 60_000)
   clock.set(next)
   t.same(closing((await tick(deps, next)).actions, held.id), [], 'the tick has nothing left to do for it')
 })
 
 t.test('a call without look-alikes is still closed by the tick', async (t) => {
-  const plain = await callWith('2026-04-01T00:00:00Z', [VOLUNTEERS[0]!, VOLUNTEERS[3]!].map((v) => ({ ...v, email: `again.${v.email}` })))
+  const plain = await callWith(
+    '2026-04-01T00:00:00Z',
+    [VOLUNTEERS[0]!, VOLUNTEERS[3]!].map((v) => ({ ...v, email: `again.${v.email}` })),
+  )
   const at = new Date(Date.parse(plain.closesAt) + 60_000)
   clock.set(at)
   const report = await tick(deps, at)
@@ -122,16 +161,26 @@ t.test('a call without look-alikes is still closed by the tick', async (t) => {
     'closed (Ada and Dan already serve, so nobody new is selected)',
   )
   t.equal((await api('GET', `/calls/${plain.id}`)).body.status, 'closed')
-  t.notOk((await outbox()).some((m) => m.callId === plain.id && m.kind === 'needs-review'), 'no needs-review email')
+  t.notOk(
+    (await outbox()).some((m) => m.callId === plain.id && m.kind === 'needs-review'),
+    'no needs-review email',
+  )
 })
 
 t.test('without a staffEmail the needs-review email is recorded as skipped, once', async (t) => {
   t.equal((await api('PATCH', '/teams/coc', { staffEmail: null })).status, 200)
-  const call = await callWith('2026-06-01T00:00:00Z', [{ name: 'Eve Lookalike', email: 'eve@example.org', institution: '\u0405tanford University' }])
+  const call = await callWith('2026-06-01T00:00:00Z', [
+    { name: 'Eve Lookalike', email: 'eve@example.org', institution: '\u0405tanford University' },
+  ])
   const at = new Date(Date.parse(call.closesAt) + 60_000)
   clock.set(at)
   const report = await tick(deps, at)
-  t.match(closing(report.actions, call.id), [{ type: 'needs-review', notice: 'skipped', reason: /staffEmail/, warnings: 1 }])
-  t.same((await outbox()).filter((m) => m.callId === call.id).map((m) => [m.kind, m.status]), [['needs-review', 'skipped']])
+  t.match(closing(report.actions, call.id), [
+    { type: 'needs-review', notice: 'skipped', reason: /staffEmail/, warnings: 1 },
+  ])
+  t.same(
+    (await outbox()).filter((m) => m.callId === call.id).map((m) => [m.kind, m.status]),
+    [['needs-review', 'skipped']],
+  )
   t.equal((await api('GET', `/calls/${call.id}`)).body.status, 'due')
 })

@@ -20,7 +20,12 @@ const built = await build(t, {
 const { app, staff, clock, deps, db } = built
 
 async function api(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
-  const res = await app.inject({ method, url, headers: staff, ...(payload === undefined ? {} : { payload: payload as object }) })
+  const res = await app.inject({
+    method,
+    url,
+    headers: staff,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  })
   return { status: res.statusCode, body: res.body ? res.json() : null }
 }
 
@@ -37,11 +42,20 @@ interface OutboxRow {
 }
 
 async function outboxRows(): Promise<OutboxRow[]> {
-  const result = (await db.execute(sql`select id, kind, key, message_id, to_address, status, call_id, member_id, last_error from outbox order by created_at, key`)) as unknown as { rows: OutboxRow[] }
+  const result = (await db.execute(
+    sql`select id, kind, key, message_id, to_address, status, call_id, member_id, last_error from outbox order by created_at, key`,
+  )) as unknown as { rows: OutboxRow[] }
   return result.rows
 }
 
-const CONSORTIUM = ['Alpha University', 'Beta Library', 'Gamma Museum', 'Delta Institute', 'Epsilon College', 'Zeta Archive']
+const CONSORTIUM = [
+  'Alpha University',
+  'Beta Library',
+  'Gamma Museum',
+  'Delta Institute',
+  'Epsilon College',
+  'Zeta Archive',
+]
 const reports: TickReport[] = []
 const volunteersByCall = new Map<string, number>()
 let volunteerSerial = 0
@@ -50,7 +64,13 @@ let volunteerSerial = 0
 async function volunteer(callId: string, opensAt: string): Promise<void> {
   const base = Date.parse(opensAt)
   const people: Array<{ name: string; institution: string | null }> = []
-  for (const institution of [...CONSORTIUM.slice(0, 4), 'Library of Somewhere', 'Museum of Elsewhere', 'Independent Scholars Guild', 'Alpha University']) {
+  for (const institution of [
+    ...CONSORTIUM.slice(0, 4),
+    'Library of Somewhere',
+    'Museum of Elsewhere',
+    'Independent Scholars Guild',
+    'Alpha University',
+  ]) {
     volunteerSerial++
     people.push({ name: `Volunteer ${volunteerSerial}`, institution })
   }
@@ -72,7 +92,11 @@ async function runTick(at: Date, concurrent = 1): Promise<void> {
   const results = await Promise.all(Array.from({ length: concurrent }, () => tick(deps, at)))
   reports.push(...results)
   // Volunteers come to every call that is open now and has none yet.
-  for (const call of (await api('GET', '/teams/coc/calls')).body.calls as Array<{ id: string; status: string; opensAt: string }>) {
+  for (const call of (await api('GET', '/teams/coc/calls')).body.calls as Array<{
+    id: string
+    status: string
+    opensAt: string
+  }>) {
     if (call.status === 'open' && !volunteersByCall.has(call.id)) await volunteer(call.id, call.opensAt)
   }
 }
@@ -80,7 +104,11 @@ async function runTick(at: Date, concurrent = 1): Promise<void> {
 t.test('setup: institutions, addresses, a form link and the first call (staff)', async (t) => {
   clock.set('2027-01-10T00:00:00Z')
   for (const name of CONSORTIUM) t.equal((await api('POST', '/institutions', { name, consortium: true })).status, 201)
-  const team = await api('PATCH', '/teams/coc', { mailingList: 'iiif-discuss@groups.example', staffEmail: 'staff@iiif.example', formUrl: 'https://forms.gle/volunteer' })
+  const team = await api('PATCH', '/teams/coc', {
+    mailingList: 'iiif-discuss@groups.example',
+    staffEmail: 'staff@iiif.example',
+    formUrl: 'https://forms.gle/volunteer',
+  })
   t.equal(team.status, 200, JSON.stringify(team.body))
   const call = await api('POST', '/teams/coc/calls', { opensAt: '2027-02-01T00:00:00Z' })
   t.equal(call.status, 201, JSON.stringify(call.body))
@@ -99,7 +127,12 @@ t.test('two years of ticks, daily, with a downtime, Gmail failures and racing ti
     if (step === 60) fake.gmail.failAfterSendingNext(1) // Gmail stored it, rota heard nothing
     if (step === 61) fake.gmail.failNext('messages.send', [{ status: 429, retryAfter: '120' }])
     // Around each call's opening and close, three ticks race at the same instant.
-    const racing = [Date.parse('2027-02-01T00:00:00Z'), Date.parse('2027-03-01T00:00:00Z'), Date.parse('2028-02-01T00:00:00Z'), Date.parse('2029-03-01T00:00:00Z')].includes(at)
+    const racing = [
+      Date.parse('2027-02-01T00:00:00Z'),
+      Date.parse('2027-03-01T00:00:00Z'),
+      Date.parse('2028-02-01T00:00:00Z'),
+      Date.parse('2029-03-01T00:00:00Z'),
+    ].includes(at)
     await runTick(new Date(at), racing ? 3 : 1)
   }
   // After the last tick, a send whose answer was lost is left `sending` until the lease passes:
@@ -109,7 +142,13 @@ t.test('two years of ticks, daily, with a downtime, Gmail failures and racing ti
 })
 
 t.test('every call opened, was reminded and closed once; the cadence created the later ones', async (t) => {
-  const calls = (await api('GET', '/teams/coc/calls')).body.calls as Array<{ id: string; status: string; opensAt: string; closesAt: string; origin: string }>
+  const calls = (await api('GET', '/teams/coc/calls')).body.calls as Array<{
+    id: string
+    status: string
+    opensAt: string
+    closesAt: string
+    origin: string
+  }>
   t.same(
     calls.map((c) => [c.opensAt, c.status, c.origin]),
     [
@@ -125,14 +164,25 @@ t.test('every call opened, was reminded and closed once; the cadence created the
     t.equal(of('call-reminder').length, 1, `${call.opensAt}: reminder decided once`)
     t.equal(of('call-closed').length, 1, `${call.opensAt}: closed once`)
     t.equal(of('close-failed').length, 0)
-    if (call.origin === 'auto') t.equal(of('call-scheduled').length, 1, `${call.opensAt}: scheduled once, autoScheduleDays before`)
-    const selections = (await db.execute(sql`select count(*)::int as n from selections where call_id = ${call.id}`)) as unknown as { rows: Array<{ n: number }> }
+    if (call.origin === 'auto')
+      t.equal(of('call-scheduled').length, 1, `${call.opensAt}: scheduled once, autoScheduleDays before`)
+    const selections = (await db.execute(
+      sql`select count(*)::int as n from selections where call_id = ${call.id}`,
+    )) as unknown as { rows: Array<{ n: number }> }
     t.equal(selections.rows[0]!.n, 1, `${call.opensAt}: one selection`)
   }
   const scheduled = actions.filter((a) => a.type === 'call-scheduled')
-  t.same(scheduled.map((a) => reports.find((r) => r.actions.includes(a))!.at.slice(0, 10)), ['2027-12-03', '2028-12-03'], 'created 60 days before each opens')
+  t.same(
+    scheduled.map((a) => reports.find((r) => r.actions.includes(a))!.at.slice(0, 10)),
+    ['2027-12-03', '2028-12-03'],
+    'created 60 days before each opens',
+  )
   const downtimeReminder = actions.find((a) => a.type === 'call-reminder' && a.callId === calls[1]!.id)
-  t.match(downtimeReminder, { notice: 'skipped', reason: /already closed/ }, 'the reminder that fell in the downtime is recorded as skipped, not sent late')
+  t.match(
+    downtimeReminder,
+    { notice: 'skipped', reason: /already closed/ },
+    'the reminder that fell in the downtime is recorded as skipped, not sent late',
+  )
 })
 
 t.test('every expected email is in the outbox once, sent, and at Gmail once', async (t) => {
@@ -143,13 +193,18 @@ t.test('every expected email is in the outbox once, sent, and at Gmail once', as
     for (const kind of ['call-opened', 'call-results']) expected.add(`call:${call.id}:${kind}`)
     const selection = (await api('GET', `/calls/${call.id}/selection`)).body
     const emails = new Set<string>()
-    for (const response of (await api('GET', `/calls/${call.id}/responses`)).body.responses as Array<{ email: string }>) emails.add(response.email.toLowerCase())
+    for (const response of (await api('GET', `/calls/${call.id}/responses`)).body.responses as Array<{ email: string }>)
+      emails.add(response.email.toLowerCase())
     for (const email of emails) expected.add(`call:${call.id}:result:${email}`)
     if (selection.shortfall.consortium + selection.shortfall.community > 0) expected.add(`call:${call.id}:shortfall`)
     if (call.opensAt !== '2027-02-01T00:00:00Z') expected.add(`call:${call.id}:call-scheduled`)
     if (call.id !== calls[1]!.id) expected.add(`call:${call.id}:call-reminder`)
   }
-  const members = (await api('GET', '/teams/coc/members')).body.members as Array<{ id: string; termEnd: string | null; seat: string }>
+  const members = (await api('GET', '/teams/coc/members')).body.members as Array<{
+    id: string
+    termEnd: string | null
+    seat: string
+  }>
   for (const member of members) {
     if (member.termEnd && member.termEnd <= '2029-03-16') expected.add(`term-ending:${member.id}`)
   }
@@ -160,21 +215,48 @@ t.test('every expected email is in the outbox once, sent, and at Gmail once', as
     'nothing is left pending, sending, failed or unknown',
   )
   t.same([...expected].filter((key) => !sent.some((r) => r.key === key)).sort(), [], 'every expected email was sent')
-  t.same(sent.map((r) => r.key).filter((key) => !expected.has(key)).sort(), [], 'and nothing else')
+  t.same(
+    sent
+      .map((r) => r.key)
+      .filter((key) => !expected.has(key))
+      .sort(),
+    [],
+    'and nothing else',
+  )
   t.equal(new Set(rows.map((r) => r.key)).size, rows.length, 'each key once in the outbox')
 
   const atGmail = new Map<string, number>()
   for (const message of fake.gmail.sent) atGmail.set(message.messageId, (atGmail.get(message.messageId) ?? 0) + 1)
-  t.same([...atGmail].filter(([, n]) => n > 1), [], 'no Message-ID twice at Gmail')
-  t.same(sent.filter((r) => atGmail.get(r.message_id) !== 1).map((r) => r.key), [], 'every sent email is at Gmail exactly once')
+  t.same(
+    [...atGmail].filter(([, n]) => n > 1),
+    [],
+    'no Message-ID twice at Gmail',
+  )
+  t.same(
+    sent.filter((r) => atGmail.get(r.message_id) !== 1).map((r) => r.key),
+    [],
+    'every sent email is at Gmail exactly once',
+  )
   t.equal(fake.gmail.sent.length, sent.length, 'Gmail holds nothing rota did not send')
-  t.equal(rows.filter((r) => r.status === 'skipped').map((r) => r.kind).join(), 'call-reminder', 'the only skipped email is the reminder that fell in the downtime')
+  t.equal(
+    rows
+      .filter((r) => r.status === 'skipped')
+      .map((r) => r.kind)
+      .join(),
+    'call-reminder',
+    'the only skipped email is the reminder that fell in the downtime',
+  )
   t.ok(
     reports.some((r) => r.outbox.confirmed === 1),
     'the send whose answer was lost was found at Gmail by its Message-ID and not sent again',
   )
-  t.ok(reports.some((r) => r.outbox.retrying > 0), 'Gmail 5xx/429 were retried on a later tick')
-  t.comment(`two-year run: ${reports.length} ticks, ${rows.length} outbox rows, ${sent.length} sent, ${expected.size} expected, ${fake.gmail.sent.length} at Gmail`)
+  t.ok(
+    reports.some((r) => r.outbox.retrying > 0),
+    'Gmail 5xx/429 were retried on a later tick',
+  )
+  t.comment(
+    `two-year run: ${reports.length} ticks, ${rows.length} outbox rows, ${sent.length} sent, ${expected.size} expected, ${fake.gmail.sent.length} at Gmail`,
+  )
 })
 
 t.test('the emails say what people need', async (t) => {
@@ -185,13 +267,20 @@ t.test('the emails say what people need', async (t) => {
   t.match(opened.from, /rota@iiif\.example/)
   t.match(opened.text, /https:\/\/forms\.gle\/volunteer/, 'the form link')
   t.match(opened.text, /2027-03-01 00:00 UTC/, 'the deadline')
-  t.match(opened.text, /Seats: 4 for people from IIIF Consortium member institutions and 4 for people from elsewhere/, 'seats per category')
+  t.match(
+    opened.text,
+    /Seats: 4 for people from IIIF Consortium member institutions and 4 for people from elsewhere/,
+    'seats per category',
+  )
   const results = byKind('call-results')[0]!
   t.notMatch(results.text, /@example\.org/, 'the list never sees volunteers’ addresses')
   t.match(results.text, /Volunteer 1 \(Alpha University\)/, 'names and institutions of the new members')
   const selected = byKind('selected')[0]!
   t.match(selected.text, /Your term runs from/)
-  t.ok(byKind('not-selected').some((m) => /Alpha University/.test(m.text)), 'the not-selected email explains (institution already selected)')
+  t.ok(
+    byKind('not-selected').some((m) => /Alpha University/.test(m.text)),
+    'the not-selected email explains (institution already selected)',
+  )
   t.ok(byKind('term-ending').every((m) => /Your term on the IIIF Code of Conduct Team/.test(m.text)))
   t.ok(fake.gmail.sent.every((m) => m.headers['auto-submitted'] === 'auto-generated'))
 })

@@ -9,8 +9,17 @@ export interface CallWithTeam {
   team: typeof teams.$inferSelect
 }
 
-export async function findCall(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<CallWithTeam | null> {
-  const query = db.select({ call: calls, team: teams }).from(calls).innerJoin(teams, eq(teams.id, calls.teamId)).where(eq(calls.id, id)).limit(1)
+export async function findCall(
+  db: Db,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<CallWithTeam | null> {
+  const query = db
+    .select({ call: calls, team: teams })
+    .from(calls)
+    .innerJoin(teams, eq(teams.id, calls.teamId))
+    .where(eq(calls.id, id))
+    .limit(1)
   const [row] = options.forUpdate ? await query.for('update', { of: calls }) : await query
   return row ?? null
 }
@@ -20,7 +29,11 @@ export function listCalls(db: Db, teamId: string): Promise<CallRow[]> {
 }
 
 export function activeCalls(db: Db, teamId: string): Promise<CallRow[]> {
-  return db.select().from(calls).where(and(eq(calls.teamId, teamId), isNull(calls.cancelledAt))).orderBy(asc(calls.opensAt))
+  return db
+    .select()
+    .from(calls)
+    .where(and(eq(calls.teamId, teamId), isNull(calls.cancelledAt)))
+    .orderBy(asc(calls.opensAt))
 }
 
 export async function insertCall(db: Db, values: typeof calls.$inferInsert): Promise<CallRow> {
@@ -66,12 +79,19 @@ export async function insertPlannedCall(db: Db, values: typeof calls.$inferInser
   const [row] = await db
     .insert(calls)
     .values(values)
-    .onConflictDoNothing({ target: [calls.teamId, calls.plannedOpensAt], where: sql`${calls.plannedOpensAt} is not null` })
+    .onConflictDoNothing({
+      target: [calls.teamId, calls.plannedOpensAt],
+      where: sql`${calls.plannedOpensAt} is not null`,
+    })
     .returning()
   return row ?? null
 }
 
-export async function updateCall(db: Db, id: string, values: Partial<Pick<CallRow, 'opensAt' | 'closesAt' | 'termStart' | 'seats' | 'cancelledAt'>>): Promise<CallRow> {
+export async function updateCall(
+  db: Db,
+  id: string,
+  values: Partial<Pick<CallRow, 'opensAt' | 'closesAt' | 'termStart' | 'seats' | 'cancelledAt'>>,
+): Promise<CallRow> {
   const [row] = await db.update(calls).set(values).where(eq(calls.id, id)).returning()
   return row!
 }

@@ -9,11 +9,23 @@ export async function findCallForm(db: Db, callId: string): Promise<CallFormRow 
   return row ?? null
 }
 
-export async function upsertCallForm(db: Db, row: typeof callForms.$inferInsert & { updatedAt: Date }): Promise<CallFormRow> {
+export async function upsertCallForm(
+  db: Db,
+  row: typeof callForms.$inferInsert & { updatedAt: Date },
+): Promise<CallFormRow> {
   const [saved] = await db
     .insert(callForms)
     .values(row)
-    .onConflictDoUpdate({ target: callForms.callId, set: { formId: row.formId, questions: row.questions, questionIds: row.questionIds, formTitle: row.formTitle, updatedAt: row.updatedAt } })
+    .onConflictDoUpdate({
+      target: callForms.callId,
+      set: {
+        formId: row.formId,
+        questions: row.questions,
+        questionIds: row.questionIds,
+        formTitle: row.formTitle,
+        updatedAt: row.updatedAt,
+      },
+    })
     .returning()
   return saved!
 }

@@ -19,14 +19,21 @@ export async function listInstitutions(db: Db): Promise<InstitutionRow[]> {
   return rows.sort((a, b) => compareStrings(a.name.toLowerCase(), b.name.toLowerCase()) || compareStrings(a.id, b.id))
 }
 
-export async function findInstitutionById(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<InstitutionRow | null> {
+export async function findInstitutionById(
+  db: Db,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<InstitutionRow | null> {
   const query = db.select().from(institutions).where(eq(institutions.id, id)).limit(1)
   const [row] = options.forUpdate ? await query.for('update') : await query
   return row ?? null
 }
 
 /** The institutions that answer to any of the given normalised texts (through institution_names). */
-export async function findInstitutionsByNormalisedNames(db: Db, normalised: readonly string[]): Promise<InstitutionRow[]> {
+export async function findInstitutionsByNormalisedNames(
+  db: Db,
+  normalised: readonly string[],
+): Promise<InstitutionRow[]> {
   if (normalised.length === 0) return []
   const rows = await db
     .selectDistinct({ institution: institutions })
@@ -57,7 +64,11 @@ export async function updateInstitution(
  * Makes `normalised` the exact set of texts the institution answers to. The primary key on
  * institution_names refuses a text another institution already holds (PostgreSQL error 23505).
  */
-export async function replaceInstitutionNames(db: Db, institutionId: string, normalised: readonly string[]): Promise<void> {
+export async function replaceInstitutionNames(
+  db: Db,
+  institutionId: string,
+  normalised: readonly string[],
+): Promise<void> {
   await db.delete(institutionNames).where(eq(institutionNames.institutionId, institutionId))
   if (normalised.length === 0) return
   await db.insert(institutionNames).values(normalised.map((text) => ({ normalised: text, institutionId })))

@@ -38,7 +38,11 @@ export async function findMember(db: Db, id: string, options: { forUpdate?: bool
   return row ?? null
 }
 
-export async function endMember(db: Db, id: string, values: { endedAt: Instant; endReason: string }): Promise<MemberRow> {
+export async function endMember(
+  db: Db,
+  id: string,
+  values: { endedAt: Instant; endReason: string },
+): Promise<MemberRow> {
   const [row] = await db.update(members).set(values).where(eq(members.id, id)).returning()
   return row!
 }

@@ -13,7 +13,13 @@ export async function insertMessages(db: Db, rows: NewOutboxRow[]): Promise<Outb
   const inserted: OutboxRow[] = []
   // Chunks keep each statement well under PostgreSQL's 65,535 bind parameters.
   for (let i = 0; i < rows.length; i += 1000) {
-    inserted.push(...(await db.insert(outbox).values(rows.slice(i, i + 1000)).onConflictDoNothing({ target: outbox.key }).returning()))
+    inserted.push(
+      ...(await db
+        .insert(outbox)
+        .values(rows.slice(i, i + 1000))
+        .onConflictDoNothing({ target: outbox.key })
+        .returning()),
+    )
   }
   return inserted
 }
@@ -25,7 +31,10 @@ export async function existingKeys(db: Db, keys: string[]): Promise<Set<string>>
   return new Set(rows.map((r) => r.key))
 }
 
-export async function listMessages(db: Db, filter: { status?: OutboxStatus; teamSlug?: string; id?: string; limit: number }) {
+export async function listMessages(
+  db: Db,
+  filter: { status?: OutboxStatus; teamSlug?: string; id?: string; limit: number },
+) {
   const conditions = []
   if (filter.id) conditions.push(eq(outbox.id, filter.id))
   if (filter.status) conditions.push(eq(outbox.status, filter.status))
@@ -39,7 +48,11 @@ export async function listMessages(db: Db, filter: { status?: OutboxStatus; team
     .limit(filter.limit)
 }
 
-export async function findMessage(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<OutboxRow | null> {
+export async function findMessage(
+  db: Db,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<OutboxRow | null> {
   const query = db.select().from(outbox).where(eq(outbox.id, id)).limit(1)
   const [row] = options.forUpdate ? await query.for('update') : await query
   return row ?? null
@@ -62,7 +75,13 @@ export async function claimPending(db: Db, now: Date): Promise<OutboxRow | null>
   if (!candidate) return null
   const [row] = await db
     .update(outbox)
-    .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1`, claimedAt: now, claimId: randomUUID(), updatedAt: now })
+    .set({
+      status: 'sending',
+      attempts: sql`${outbox.attempts} + 1`,
+      claimedAt: now,
+      claimId: randomUUID(),
+      updatedAt: now,
+    })
     .where(and(eq(outbox.id, candidate.id), eq(outbox.status, 'pending')))
     .returning()
   return row ?? null
@@ -98,7 +117,20 @@ export async function transition(
   db: Db,
   id: string,
   from: OutboxStatus | OutboxStatus[],
-  values: Partial<Pick<OutboxRow, 'status' | 'sentAt' | 'lastError' | 'providerId' | 'nextAttemptAt' | 'claimedAt' | 'claimId' | 'attempts' | 'verifyBeforeSend'>> & { updatedAt: Date },
+  values: Partial<
+    Pick<
+      OutboxRow,
+      | 'status'
+      | 'sentAt'
+      | 'lastError'
+      | 'providerId'
+      | 'nextAttemptAt'
+      | 'claimedAt'
+      | 'claimId'
+      | 'attempts'
+      | 'verifyBeforeSend'
+    >
+  > & { updatedAt: Date },
   claimId?: string | null,
 ): Promise<OutboxRow | null> {
   const froms = Array.isArray(from) ? from : [from]
@@ -117,6 +149,9 @@ export const newClaimId = randomUUID
 
 /** Counts per status (for the tick's report and tests). */
 export async function countByStatus(db: Db): Promise<Record<string, number>> {
-  const rows = await db.select({ status: outbox.status, n: sql<number>`count(*)::int` }).from(outbox).groupBy(outbox.status)
+  const rows = await db
+    .select({ status: outbox.status, n: sql<number>`count(*)::int` })
+    .from(outbox)
+    .groupBy(outbox.status)
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]))
 }

@@ -7,11 +7,18 @@ export type NewResponseRow = typeof responses.$inferInsert
 
 /** A call's responses in first-come order: exact instant, then ingestion order. */
 export function listResponses(db: Db, callId: string): Promise<ResponseRow[]> {
-  return db.select().from(responses).where(eq(responses.callId, callId)).orderBy(asc(responses.submittedAt), asc(responses.ingestSeq))
+  return db
+    .select()
+    .from(responses)
+    .where(eq(responses.callId, callId))
+    .orderBy(asc(responses.submittedAt), asc(responses.ingestSeq))
 }
 
 export async function lastIngestSeq(db: Db, callId: string): Promise<number> {
-  const [row] = await db.select({ last: max(responses.ingestSeq) }).from(responses).where(eq(responses.callId, callId))
+  const [row] = await db
+    .select({ last: max(responses.ingestSeq) })
+    .from(responses)
+    .where(eq(responses.callId, callId))
   return row?.last ?? 0
 }
 
@@ -51,7 +58,17 @@ export async function insertResponses(db: Db, rows: NewResponseRow[]): Promise<v
 export async function updateResponse(
   db: Db,
   id: string,
-  values: Pick<ResponseRow, 'submittedAt' | 'submittedAtTs' | 'name' | 'email' | 'institution' | 'source' | 'lastSubmittedAt' | 'deletedUpstreamAt'> & { updatedAt: Date },
+  values: Pick<
+    ResponseRow,
+    | 'submittedAt'
+    | 'submittedAtTs'
+    | 'name'
+    | 'email'
+    | 'institution'
+    | 'source'
+    | 'lastSubmittedAt'
+    | 'deletedUpstreamAt'
+  > & { updatedAt: Date },
 ): Promise<void> {
   await db.update(responses).set(values).where(eq(responses.id, id))
 }
@@ -61,7 +78,10 @@ export async function flagDeletedUpstream(db: Db, id: string, at: Date): Promise
 }
 
 export async function countResponses(db: Db, callId: string): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(responses).where(eq(responses.callId, callId))
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(responses)
+    .where(eq(responses.callId, callId))
   return row?.n ?? 0
 }
 

@@ -9,13 +9,28 @@ export function listTeams(db: Db): Promise<TeamRow[]> {
   return db.select().from(teams).orderBy(asc(teams.slug))
 }
 
-export async function findTeamBySlug(db: Db, slug: string, options: { forUpdate?: boolean } = {}): Promise<TeamRow | null> {
+export async function findTeamBySlug(
+  db: Db,
+  slug: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<TeamRow | null> {
   const query = db.select().from(teams).where(eq(teams.slug, slug)).limit(1)
   const [row] = options.forUpdate ? await query.for('update') : await query
   return row ?? null
 }
 
-export async function updateTeam(db: Db, id: string, values: { name: string; policy: Policy; mailingList: string | null; staffEmail: string | null; formUrl: string | null; updatedAt: Date }): Promise<TeamRow> {
+export async function updateTeam(
+  db: Db,
+  id: string,
+  values: {
+    name: string
+    policy: Policy
+    mailingList: string | null
+    staffEmail: string | null
+    formUrl: string | null
+    updatedAt: Date
+  },
+): Promise<TeamRow> {
   const [row] = await db.update(teams).set(values).where(eq(teams.id, id)).returning()
   return row!
 }

@@ -11,7 +11,6 @@ declare module 'fastify' {
   }
 }
 
-
 /**
  * Staff authentication with `Authorization: Bearer <token>`. A route is staff-only when its schema
  * declares `security` (so the OpenAPI spec and the behaviour cannot disagree), and every route that
@@ -32,20 +31,39 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     if (failures) {
       const seen = await failures(request, { increment: false })
       if (!seen.isAllowed && seen.remaining === 0) {
-        request.log.warn({ ip: request.ip, method: request.method, route: request.routeOptions.url }, 'staff request refused: too many wrong tokens from this address')
-        return tooManyRequests(reply, seen.ttlInSeconds, 'too-many-auth-failures', `${limit} wrong staff tokens within a minute from this address (AUTH_FAILURE_LIMIT)`)
+        request.log.warn(
+          { ip: request.ip, method: request.method, route: request.routeOptions.url },
+          'staff request refused: too many wrong tokens from this address',
+        )
+        return tooManyRequests(
+          reply,
+          seen.ttlInSeconds,
+          'too-many-auth-failures',
+          `${limit} wrong staff tokens within a minute from this address (AUTH_FAILURE_LIMIT)`,
+        )
       }
     }
     const header = request.headers.authorization
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
     if (!match) {
-      throw new AppError('unauthorized', 'missing-token', 'This route needs a staff token: send Authorization: Bearer <token>')
+      throw new AppError(
+        'unauthorized',
+        'missing-token',
+        'This route needs a staff token: send Authorization: Bearer <token>',
+      )
     }
     const staff = await authenticateStaff(deps.database.db, match[1]!, deps.config.staffToken)
     if (!staff) {
       if (failures) await failures(request)
-      request.log.warn({ ip: request.ip, method: request.method, route: request.routeOptions.url }, 'staff authentication failed: wrong or revoked token')
-      throw new AppError('unauthorized', 'invalid-token', 'The bearer token is not a valid staff token (wrong or revoked)')
+      request.log.warn(
+        { ip: request.ip, method: request.method, route: request.routeOptions.url },
+        'staff authentication failed: wrong or revoked token',
+      )
+      throw new AppError(
+        'unauthorized',
+        'invalid-token',
+        'The bearer token is not a valid staff token (wrong or revoked)',
+      )
     }
     request.staff = staff
   }
@@ -54,7 +72,9 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
   app.addHook('onRoute', (route) => {
     const staffOnly = isStaffRoute(route)
     if (changesData(route) && !staffOnly && !route.url.startsWith('/docs')) {
-      throw new Error(`route ${routeMethods(route).join(',')} ${route.url} changes data but does not declare staff security`)
+      throw new Error(
+        `route ${routeMethods(route).join(',')} ${route.url} changes data but does not declare staff security`,
+      )
     }
     // First of the route's own hooks, so that the write limit (registerSecurity) counts staff writes only.
     if (staffOnly) addRouteHooks(route, 'onRequest', [authenticate], 'first')

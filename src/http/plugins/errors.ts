@@ -2,7 +2,12 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import { AppError, type ErrorKind } from '../../errors.js'
 import { patternMessage } from '../schemas/text.js'
 import { errors } from '../schemas/common.js'
-import { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable, describeDatabaseError, isDatabaseUnavailable } from '../../db/unavailable.js'
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  databaseUnavailable,
+  describeDatabaseError,
+  isDatabaseUnavailable,
+} from '../../db/unavailable.js'
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -36,7 +41,10 @@ interface AjvError {
 
 /** `/policy/seats/0` in `body` → `body.policy.seats[0]`. */
 function fieldPath(context: string, instancePath: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
   return parts.reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part}`), context)
 }
 
@@ -78,7 +86,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       unavailableCount++
       if (Date.now() - unavailableSince >= 10_000) {
         // Code and message only: a query error carries the query's parameters, which may be personal data.
-        request.log.warn({ db: describeDatabaseError(error), requests: unavailableCount }, 'database unavailable; answering 503')
+        request.log.warn(
+          { db: describeDatabaseError(error), requests: unavailableCount },
+          'database unavailable; answering 503',
+        )
         unavailableSince = Date.now()
         unavailableCount = 0
       }
@@ -86,7 +97,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (error instanceof AppError) {
       if (error.code === 'database-unavailable') reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
-      const body = { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } }
+      const body = {
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.details === undefined ? {} : { details: error.details }),
+        },
+      }
       return reply.status(STATUS[error.kind]).send(body)
     }
     if (error.validation) {

@@ -6,7 +6,6 @@ import type { Config } from '../../config.js'
 import { ErrorBody } from '../schemas/common.js'
 import { addRouteHooks, changesData, isStaffRoute, routeMethods } from '../route-options.js'
 
-
 /**
  * The API's Content-Security-Policy: its answers are JSON and iCalendar, never a page, so nothing may
  * load, run or frame. /docs has its own policy (src/http/plugins/swagger.ts).
@@ -52,7 +51,6 @@ function helmetHeaders(options: HelmetOptions): Record<string, string> {
   return headers
 }
 
-
 /** `/teams/:team/schedule.ics` → a RegExp matching the concrete paths of that route. */
 function pathPattern(url: string): RegExp {
   const source = url
@@ -63,7 +61,12 @@ function pathPattern(url: string): RegExp {
 }
 
 /** 429 in the API's error shape, with Retry-After in seconds. */
-export function tooManyRequests(reply: FastifyReply, retryAfterSeconds: number, code: string, message: string): FastifyReply {
+export function tooManyRequests(
+  reply: FastifyReply,
+  retryAfterSeconds: number,
+  code: string,
+  message: string,
+): FastifyReply {
   const seconds = Math.max(1, retryAfterSeconds)
   return reply
     .code(429)
@@ -88,12 +91,21 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
   })
 
   await app.register(rateLimit, { global: false })
-  const writeLimit = config.writeRateLimit > 0 ? app.createRateLimit({ max: config.writeRateLimit, timeWindow: 60_000 }) : null
+  const writeLimit =
+    config.writeRateLimit > 0 ? app.createRateLimit({ max: config.writeRateLimit, timeWindow: 60_000 }) : null
   const limitWrites = async (request: FastifyRequest, reply: FastifyReply) => {
     const state = await writeLimit!(request)
     if (state.isAllowed || !state.isExceeded) return
-    request.log.warn({ ip: request.ip, method: request.method, route: request.routeOptions.url }, 'write rate limit reached')
-    return tooManyRequests(reply, state.ttlInSeconds, 'rate-limited', `More than ${config.writeRateLimit} changes a minute from this address (WRITE_RATE_LIMIT)`)
+    request.log.warn(
+      { ip: request.ip, method: request.method, route: request.routeOptions.url },
+      'write rate limit reached',
+    )
+    return tooManyRequests(
+      reply,
+      state.ttlInSeconds,
+      'rate-limited',
+      `More than ${config.writeRateLimit} changes a minute from this address (WRITE_RATE_LIMIT)`,
+    )
   }
 
   const publicPaths: RegExp[] = []
@@ -109,7 +121,11 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
     if (staff) {
       // Both limits answer 429 on staff routes: say so in the OpenAPI document.
       const schema = route.schema as { response?: Record<string, unknown> } | undefined
-      if (schema?.response && !schema.response[429]) schema.response[429] = { ...ErrorBody, description: 'Too many wrong tokens or changes from this address; see Retry-After.' }
+      if (schema?.response && !schema.response[429])
+        schema.response[429] = {
+          ...ErrorBody,
+          description: 'Too many wrong tokens or changes from this address; see Retry-After.',
+        }
     }
     const added: Array<(request: FastifyRequest, reply: FastifyReply, done: () => void) => void> = []
     if (methods.includes('GET') || methods.includes('HEAD')) {

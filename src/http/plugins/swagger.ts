@@ -15,7 +15,10 @@ const { version } = require('../../../package.json') as { version: string }
  */
 function defaultLogo(): { type: string; content: Buffer } | undefined {
   try {
-    return { type: 'image/svg+xml', content: readFileSync(path.join(path.dirname(require.resolve('@fastify/swagger-ui')), 'static', 'logo.svg')) }
+    return {
+      type: 'image/svg+xml',
+      content: readFileSync(path.join(path.dirname(require.resolve('@fastify/swagger-ui')), 'static', 'logo.svg')),
+    }
   } catch {
     return undefined // elsewhere in another version: the plugin reads its default itself
   }
@@ -67,16 +70,29 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'health', description: 'Liveness and readiness' },
         { name: 'teams', description: 'Teams and their selection policy' },
-        { name: 'institutions', description: 'Institutions volunteers come from, their aliases and IIIF Consortium membership' },
+        {
+          name: 'institutions',
+          description: 'Institutions volunteers come from, their aliases and IIIF Consortium membership',
+        },
         { name: 'calls', description: 'Calls for volunteers, their responses and first-come selection' },
-        { name: 'members', description: 'The public roster, and team members with their terms (staff: includes emails)' },
+        {
+          name: 'members',
+          description: 'The public roster, and team members with their terms (staff: includes emails)',
+        },
         { name: 'schedule', description: 'Calls to come and terms ending: JSON and an iCalendar feed' },
         { name: 'templates', description: 'The wording of each kind of email rota sends, per team' },
-        { name: 'outbox', description: 'Every email rota queued, exactly once each; the tick that queues and sends them' },
+        {
+          name: 'outbox',
+          description: 'Every email rota queued, exactly once each; the tick that queues and sends them',
+        },
       ],
       components: {
         securitySchemes: {
-          staffToken: { type: 'http', scheme: 'bearer', description: 'A staff token from `npm run token -- create` or STAFF_TOKEN.' },
+          staffToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A staff token from `npm run token -- create` or STAFF_TOKEN.',
+          },
         },
       },
     },

@@ -1,7 +1,13 @@
 import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { bodyTooLarge, CsvImportError, readCsvStream, type CsvOptions, type CsvRecords } from '../../integrations/csv.js'
+import {
+  bodyTooLarge,
+  CsvImportError,
+  readCsvStream,
+  type CsvOptions,
+  type CsvRecords,
+} from '../../integrations/csv.js'
 import type { Deps } from '../../deps.js'
 import * as calls from '../../services/calls.js'
 import * as responses from '../../services/responses.js'
@@ -11,7 +17,23 @@ import { readJsonResponses } from '../../services/json-responses.js'
 import { AppError } from '../../errors.js'
 import { errors, staffOnly } from '../schemas/common.js'
 import { TeamParams } from '../schemas/teams.js'
-import { Call, CallList, CallParams, CallPatch, CloseBody, CsvBody, FormLink, FormLinkBody, ImportCounts, ImportQuery, JsonBatch, NewCall, ResponseList, Selection, SyncResult } from '../schemas/calls.js'
+import {
+  Call,
+  CallList,
+  CallParams,
+  CallPatch,
+  CloseBody,
+  CsvBody,
+  FormLink,
+  FormLinkBody,
+  ImportCounts,
+  ImportQuery,
+  JsonBatch,
+  NewCall,
+  ResponseList,
+  Selection,
+  SyncResult,
+} from '../schemas/calls.js'
 
 /** The largest import body, JSON or CSV: 50,000 responses of a real form fit with room to spare. */
 export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024
@@ -46,137 +68,228 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       return responses.readCsvBatch(upload ?? body, options)
     }
 
-    app.post('/teams/:team/calls', {
-      schema: {
-        tags: ['calls'],
-        summary: 'Create a call for volunteers',
-        security: staffOnly,
-        params: TeamParams,
-        body: NewCall,
-        response: { 201: Call, ...errors(400, 401, 404, 409) },
+    app.post(
+      '/teams/:team/calls',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: 'Create a call for volunteers',
+          security: staffOnly,
+          params: TeamParams,
+          body: NewCall,
+          response: { 201: Call, ...errors(400, 401, 404, 409) },
+        },
       },
-    }, async (request, reply) => reply.status(201).send(await calls.createCall(db, request.params.team, { ...request.body, seats: request.body.seats ?? undefined }, deps.clock())))
+      async (request, reply) =>
+        reply
+          .status(201)
+          .send(
+            await calls.createCall(
+              db,
+              request.params.team,
+              { ...request.body, seats: request.body.seats ?? undefined },
+              deps.clock(),
+            ),
+          ),
+    )
 
-    app.get('/teams/:team/calls', {
-      schema: { tags: ['calls'], summary: "A team's calls, by opening time", params: TeamParams, response: { 200: CallList, ...errors(404) } },
-    }, async (request) => ({ calls: await calls.listCalls(db, request.params.team, deps.clock()) }))
-
-    app.get('/calls/:id', {
-      schema: { tags: ['calls'], summary: 'A call and its status', params: CallParams, response: { 200: Call, ...errors(404) } },
-    }, async (request) => calls.getCall(db, request.params.id, deps.clock()))
-
-    app.patch('/calls/:id', {
-      schema: {
-        tags: ['calls'],
-        summary: 'Change a call that has not opened yet (window, term start, seats)',
-        description: 'For a call rota scheduled on the cadence, or any call before it opens. Moving opensAt alone keeps the window length.',
-        security: staffOnly,
-        params: CallParams,
-        body: CallPatch,
-        response: { 200: Call, ...errors(400, 401, 404, 409) },
+    app.get(
+      '/teams/:team/calls',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: "A team's calls, by opening time",
+          params: TeamParams,
+          response: { 200: CallList, ...errors(404) },
+        },
       },
-    }, async (request) => calls.editCall(db, request.params.id, request.body, deps.clock()))
+      async (request) => ({ calls: await calls.listCalls(db, request.params.team, deps.clock()) }),
+    )
 
-    app.post('/calls/:id/cancel', {
-      schema: {
-        tags: ['calls'],
-        summary: 'Cancel a call that has no selection yet',
-        description: 'A cancelled call takes no responses and is never announced or closed; a call rota scheduled on the cadence is not created again.',
-        security: staffOnly,
-        params: CallParams,
-        response: { 200: Call, ...errors(401, 404, 409) },
+    app.get(
+      '/calls/:id',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: 'A call and its status',
+          params: CallParams,
+          response: { 200: Call, ...errors(404) },
+        },
       },
-    }, async (request) => calls.cancelCall(db, request.params.id, deps.clock()))
+      async (request) => calls.getCall(db, request.params.id, deps.clock()),
+    )
 
-    app.post('/calls/:id/responses', {
-      // A call's whole export in one request: 50,000 responses fit (JSON or CSV).
-      bodyLimit: IMPORT_BODY_LIMIT,
-      schema: {
-        tags: ['calls'],
-        summary: 'Import responses (JSON batch or Google Forms CSV export); all or nothing',
-        description:
-          'Upserts by externalId, or by email + submittedAt when there is none. CSV timestamps without an offset need ?timezone=, and ambiguous day/month orders ?dateOrder=. Errors name the index or CSV line.',
-        security: staffOnly,
-        params: CallParams,
-        querystring: ImportQuery,
-        body: { content: { 'application/json': { schema: JsonBatch }, 'text/csv': { schema: CsvBody } } },
-        response: { 200: ImportCounts, ...errors(400, 401, 404, 409, 413) },
+    app.patch(
+      '/calls/:id',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: 'Change a call that has not opened yet (window, term start, seats)',
+          description:
+            'For a call rota scheduled on the cadence, or any call before it opens. Moving opensAt alone keeps the window length.',
+          security: staffOnly,
+          params: CallParams,
+          body: CallPatch,
+          response: { 200: Call, ...errors(400, 401, 404, 409) },
+        },
       },
-    }, async (request) => {
-      const body = request.body as string | { responses: responses.JsonResponse[] } | undefined
-      if (body === undefined || body === null) {
-        // Without a Content-Type no body schema applies, so an empty request gets here.
-        throw new AppError('invalid', 'missing-body', 'Send the responses as JSON ({ "responses": [...] }) or as a Google Forms CSV export (Content-Type: text/csv)')
-      }
-      const batch =
-        typeof body === 'string'
-          ? { incoming: await readCsvUpload(request, body, request.query), source: 'csv' as const }
-          : { incoming: readJsonResponses(body.responses), source: 'json' as const }
-      return responses.importResponses(db, request.params.id, batch.incoming, batch.source, deps.clock())
-    })
+      async (request) => calls.editCall(db, request.params.id, request.body, deps.clock()),
+    )
 
-    app.get('/calls/:id/responses', {
-      schema: {
-        tags: ['calls'],
-        summary: "A call's responses in first-come order (with emails)",
-        security: staffOnly,
-        params: CallParams,
-        response: { 200: ResponseList, ...errors(401, 404) },
+    app.post(
+      '/calls/:id/cancel',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: 'Cancel a call that has no selection yet',
+          description:
+            'A cancelled call takes no responses and is never announced or closed; a call rota scheduled on the cadence is not created again.',
+          security: staffOnly,
+          params: CallParams,
+          response: { 200: Call, ...errors(401, 404, 409) },
+        },
       },
-    }, async (request) => ({ responses: await responses.listResponses(db, request.params.id) }))
+      async (request) => calls.cancelCall(db, request.params.id, deps.clock()),
+    )
 
-    app.get('/calls/:id/selection', {
-      schema: {
-        tags: ['calls'],
-        summary: 'The final selection once closed; before that a preview as if the call closed now',
-        security: staffOnly,
-        params: CallParams,
-        response: { 200: Selection, ...errors(401, 404) },
+    app.post(
+      '/calls/:id/responses',
+      {
+        // A call's whole export in one request: 50,000 responses fit (JSON or CSV).
+        bodyLimit: IMPORT_BODY_LIMIT,
+        schema: {
+          tags: ['calls'],
+          summary: 'Import responses (JSON batch or Google Forms CSV export); all or nothing',
+          description:
+            'Upserts by externalId, or by email + submittedAt when there is none. CSV timestamps without an offset need ?timezone=, and ambiguous day/month orders ?dateOrder=. Errors name the index or CSV line.',
+          security: staffOnly,
+          params: CallParams,
+          querystring: ImportQuery,
+          body: { content: { 'application/json': { schema: JsonBatch }, 'text/csv': { schema: CsvBody } } },
+          response: { 200: ImportCounts, ...errors(400, 401, 404, 409, 413) },
+        },
       },
-    }, async (request) => selection.getSelection(db, request.params.id, deps.clock()))
+      async (request) => {
+        const body = request.body as string | { responses: responses.JsonResponse[] } | undefined
+        if (body === undefined || body === null) {
+          // Without a Content-Type no body schema applies, so an empty request gets here.
+          throw new AppError(
+            'invalid',
+            'missing-body',
+            'Send the responses as JSON ({ "responses": [...] }) or as a Google Forms CSV export (Content-Type: text/csv)',
+          )
+        }
+        const batch =
+          typeof body === 'string'
+            ? { incoming: await readCsvUpload(request, body, request.query), source: 'csv' as const }
+            : { incoming: readJsonResponses(body.responses), source: 'json' as const }
+        return responses.importResponses(db, request.params.id, batch.incoming, batch.source, deps.clock())
+      },
+    )
 
-    app.put('/calls/:id/form', {
-      schema: {
-        tags: ['calls'],
-        summary: 'Link the call to a Google Form and map its questions',
-        description: 'rota reads the form (forms.get) and maps each title to its question id; a title matching no question, or several, is a 422 naming it.',
-        security: staffOnly,
-        params: CallParams,
-        body: FormLinkBody,
-        response: { 200: FormLink, ...errors(400, 401, 404, 422, 502) },
+    app.get(
+      '/calls/:id/responses',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: "A call's responses in first-come order (with emails)",
+          security: staffOnly,
+          params: CallParams,
+          response: { 200: ResponseList, ...errors(401, 404) },
+        },
       },
-    }, async (request) => forms.linkForm(db, deps.forms, request.params.id, request.body, deps.clock()))
+      async (request) => ({ responses: await responses.listResponses(db, request.params.id) }),
+    )
 
-    app.get('/calls/:id/form', {
-      schema: { tags: ['calls'], summary: "The call's linked Google Form and question mapping", security: staffOnly, params: CallParams, response: { 200: FormLink, ...errors(401, 404) } },
-    }, async (request) => forms.getFormLink(db, request.params.id))
+    app.get(
+      '/calls/:id/selection',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: 'The final selection once closed; before that a preview as if the call closed now',
+          security: staffOnly,
+          params: CallParams,
+          response: { 200: Selection, ...errors(401, 404) },
+        },
+      },
+      async (request) => selection.getSelection(db, request.params.id, deps.clock()),
+    )
 
-    app.post('/calls/:id/sync', {
-      schema: {
-        tags: ['calls'],
-        summary: "Read every response of the call's Google Form now (upsert by responseId, all or nothing)",
-        security: staffOnly,
-        params: CallParams,
-        response: { 200: SyncResult, ...errors(401, 404, 409, 422, 502) },
+    app.put(
+      '/calls/:id/form',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: 'Link the call to a Google Form and map its questions',
+          description:
+            'rota reads the form (forms.get) and maps each title to its question id; a title matching no question, or several, is a 422 naming it.',
+          security: staffOnly,
+          params: CallParams,
+          body: FormLinkBody,
+          response: { 200: FormLink, ...errors(400, 401, 404, 422, 502) },
+        },
       },
-    }, async (request) => forms.syncCall(db, deps.forms, request.params.id, deps.clock()))
+      async (request) => forms.linkForm(db, deps.forms, request.params.id, request.body, deps.clock()),
+    )
 
-    app.post('/calls/:id/close', {
-      schema: {
-        tags: ['calls'],
-        summary: 'Close a call and make its selection final',
-        description: 'Refused before closesAt unless { "early": true }. A call with a linked Google Form is synced once more first. Creates a team member for each selected volunteer.',
-        security: staffOnly,
-        params: CallParams,
-        body: CloseBody,
-        response: { 200: Selection, ...errors(400, 401, 404, 409, 422, 502) },
+    app.get(
+      '/calls/:id/form',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: "The call's linked Google Form and question mapping",
+          security: staffOnly,
+          params: CallParams,
+          response: { 200: FormLink, ...errors(401, 404) },
+        },
       },
-      // A close with no body at all is a plain close.
-      preValidation: async (request) => {
-        request.body ??= {}
+      async (request) => forms.getFormLink(db, request.params.id),
+    )
+
+    app.post(
+      '/calls/:id/sync',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: "Read every response of the call's Google Form now (upsert by responseId, all or nothing)",
+          security: staffOnly,
+          params: CallParams,
+          response: { 200: SyncResult, ...errors(401, 404, 409, 422, 502) },
+        },
       },
-    }, async (request) =>
-      forms.closeCallAfterSync(db, deps.forms, request.params.id, { early: request.body.early ?? false, staff: request.staff?.name ?? 'staff', mailFrom: deps.config.mail.from }, deps.clock),
+      async (request) => forms.syncCall(db, deps.forms, request.params.id, deps.clock()),
+    )
+
+    app.post(
+      '/calls/:id/close',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: 'Close a call and make its selection final',
+          description:
+            'Refused before closesAt unless { "early": true }. A call with a linked Google Form is synced once more first. Creates a team member for each selected volunteer.',
+          security: staffOnly,
+          params: CallParams,
+          body: CloseBody,
+          response: { 200: Selection, ...errors(400, 401, 404, 409, 422, 502) },
+        },
+        // A close with no body at all is a plain close.
+        preValidation: async (request) => {
+          request.body ??= {}
+        },
+      },
+      async (request) =>
+        forms.closeCallAfterSync(
+          db,
+          deps.forms,
+          request.params.id,
+          {
+            early: request.body.early ?? false,
+            staff: request.staff?.name ?? 'staff',
+            mailFrom: deps.config.mail.from,
+          },
+          deps.clock,
+        ),
     )
   }
 }

@@ -37,28 +37,39 @@ export function registerShutdownGate(app: FastifyInstance, lifecycle: Lifecycle)
 
 export function healthRoutes(deps: Deps, lifecycle: Lifecycle): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/healthz', {
-      schema: { tags: ['health'], summary: 'Liveness: 200 while the process runs', response: { 200: Status } },
-    }, async () => ({ status: 'ok' }))
-
-    app.get('/readyz', {
-      schema: {
-        tags: ['health'],
-        summary: 'Readiness: 200 when the database answers from real storage and migrations are applied',
-        description: '503 `database-not-ready` when a table cannot be read (or, on the embedded database, its files are missing or DATA_DIR takes no write); 503 `shutting-down` during shutdown.',
-        response: { 200: Status, ...errors(503) },
+    app.get(
+      '/healthz',
+      {
+        schema: { tags: ['health'], summary: 'Liveness: 200 while the process runs', response: { 200: Status } },
       },
-    }, async (request, reply) => {
-      if (lifecycle.shuttingDown) {
-        return reply.status(503).send({ error: { code: 'shutting-down', message: 'rota is shutting down' } })
-      }
-      try {
-        await deps.database.checkReady()
-      } catch (error) {
-        request.log.warn({ err: error }, 'readiness check failed')
-        return reply.status(503).send({ error: { code: 'database-not-ready', message: 'The database does not answer or is not migrated' } })
-      }
-      return { status: 'ready' }
-    })
+      async () => ({ status: 'ok' }),
+    )
+
+    app.get(
+      '/readyz',
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'Readiness: 200 when the database answers from real storage and migrations are applied',
+          description:
+            '503 `database-not-ready` when a table cannot be read (or, on the embedded database, its files are missing or DATA_DIR takes no write); 503 `shutting-down` during shutdown.',
+          response: { 200: Status, ...errors(503) },
+        },
+      },
+      async (request, reply) => {
+        if (lifecycle.shuttingDown) {
+          return reply.status(503).send({ error: { code: 'shutting-down', message: 'rota is shutting down' } })
+        }
+        try {
+          await deps.database.checkReady()
+        } catch (error) {
+          request.log.warn({ err: error }, 'readiness check failed')
+          return reply
+            .status(503)
+            .send({ error: { code: 'database-not-ready', message: 'The database does not answer or is not migrated' } })
+        }
+        return { status: 'ready' }
+      },
+    )
   }
 }

@@ -5,7 +5,16 @@ import * as members from '../../services/members.js'
 import { RosterResponses, type RosterAnswer, type RosterCache, type RosterView } from '../../services/roster.js'
 import { errors, staffOnly } from '../schemas/common.js'
 import { TeamParams } from '../schemas/teams.js'
-import { Member, MemberList, MemberParams, NewMember, Roster, RosterQuery, StepDownBody, StepDownResult } from '../schemas/members.js'
+import {
+  Member,
+  MemberList,
+  MemberParams,
+  NewMember,
+  Roster,
+  RosterQuery,
+  StepDownBody,
+  StepDownResult,
+} from '../schemas/members.js'
 
 /** The Warning header of a roster served from memory while the database cannot be read. */
 const STALE_WARNING = '110 - "Response is Stale"'
@@ -31,55 +40,77 @@ export function memberRoutes(deps: Deps, rosterCache: RosterCache): FastifyPlugi
     // Made on the first roster read, with the route's own response serializer (see RosterResponses).
     let roster: RosterResponses | undefined
 
-    app.get('/teams/:team/roster', {
-      schema: {
-        tags: ['members'],
-        summary: 'The team at an instant (public, no personal data)',
-        description:
-          'Staff first, then consortium, then community seats, each by term start then name. Supports If-None-Match. ' +
-          'While the database cannot be reached, the last roster read is served with `X-Rota-Stale: true` and `Warning: 110 - "Response is Stale"`.',
-        params: TeamParams,
-        querystring: RosterQuery,
-        response: { 200: Roster, 304: { type: 'null', description: 'Not modified.' }, ...errors(400, 404) },
+    app.get(
+      '/teams/:team/roster',
+      {
+        schema: {
+          tags: ['members'],
+          summary: 'The team at an instant (public, no personal data)',
+          description:
+            'Staff first, then consortium, then community seats, each by term start then name. Supports If-None-Match. ' +
+            'While the database cannot be reached, the last roster read is served with `X-Rota-Stale: true` and `Warning: 110 - "Response is Stale"`.',
+          params: TeamParams,
+          querystring: RosterQuery,
+          response: { 200: Roster, 304: { type: 'null', description: 'Not modified.' }, ...errors(400, 404) },
+        },
       },
-    }, (request, reply) => {
-      roster ??= new RosterResponses(rosterCache, rosterSerializer(reply))
-      const answer = roster.answer(request.params.team, request.query.at, request.headers['if-none-match'], deps.clock())
-      // Not async: most reads are answered from memory, without a promise.
-      if (answer instanceof Promise) return answer.then((ready) => sendRoster(reply, ready))
-      sendRoster(reply, answer)
-    })
+      (request, reply) => {
+        roster ??= new RosterResponses(rosterCache, rosterSerializer(reply))
+        const answer = roster.answer(
+          request.params.team,
+          request.query.at,
+          request.headers['if-none-match'],
+          deps.clock(),
+        )
+        // Not async: most reads are answered from memory, without a promise.
+        if (answer instanceof Promise) return answer.then((ready) => sendRoster(reply, ready))
+        sendRoster(reply, answer)
+      },
+    )
 
-    app.get('/teams/:team/members', {
-      schema: {
-        tags: ['members'],
-        summary: 'Every member the team has had, with email and origin (staff only: personal data)',
-        security: staffOnly,
-        params: TeamParams,
-        response: { 200: MemberList, ...errors(401, 404) },
+    app.get(
+      '/teams/:team/members',
+      {
+        schema: {
+          tags: ['members'],
+          summary: 'Every member the team has had, with email and origin (staff only: personal data)',
+          security: staffOnly,
+          params: TeamParams,
+          response: { 200: MemberList, ...errors(401, 404) },
+        },
       },
-    }, async (request) => ({ members: await members.listMembers(db, request.params.team) }))
+      async (request) => ({ members: await members.listMembers(db, request.params.team) }),
+    )
 
-    app.post('/teams/:team/members', {
-      schema: {
-        tags: ['members'],
-        summary: 'Appoint a member (staff, or a volunteer recruited by staff)',
-        security: staffOnly,
-        params: TeamParams,
-        body: NewMember,
-        response: { 201: Member, ...errors(400, 401, 404, 409) },
+    app.post(
+      '/teams/:team/members',
+      {
+        schema: {
+          tags: ['members'],
+          summary: 'Appoint a member (staff, or a volunteer recruited by staff)',
+          security: staffOnly,
+          params: TeamParams,
+          body: NewMember,
+          response: { 201: Member, ...errors(400, 401, 404, 409) },
+        },
       },
-    }, async (request, reply) => reply.status(201).send(await members.appointMember(db, request.params.team, request.body, deps.clock())))
+      async (request, reply) =>
+        reply.status(201).send(await members.appointMember(db, request.params.team, request.body, deps.clock())),
+    )
 
-    app.post('/members/:id/step-down', {
-      schema: {
-        tags: ['members'],
-        summary: 'A member leaves early; optionally promote the next eligible alternate for the rest of the term',
-        security: staffOnly,
-        params: MemberParams,
-        body: StepDownBody,
-        response: { 200: StepDownResult, ...errors(400, 401, 404, 409) },
+    app.post(
+      '/members/:id/step-down',
+      {
+        schema: {
+          tags: ['members'],
+          summary: 'A member leaves early; optionally promote the next eligible alternate for the rest of the term',
+          security: staffOnly,
+          params: MemberParams,
+          body: StepDownBody,
+          response: { 200: StepDownResult, ...errors(400, 401, 404, 409) },
+        },
       },
-    }, async (request) => members.stepDown(db, request.params.id, request.body, deps.clock()))
+      async (request) => members.stepDown(db, request.params.id, request.body, deps.clock()),
+    )
   }
 }

@@ -7,33 +7,54 @@ import { Team, TeamList, TeamParams, TeamPatch, TeamSettings } from '../schemas/
 export function teamRoutes(deps: Deps): FastifyPluginAsyncTypebox {
   const { db } = deps.database
   return async (app) => {
-    app.get('/teams', {
-      schema: { tags: ['teams'], summary: 'List teams', response: { 200: TeamList } },
-    }, async () => ({ teams: await teams.listTeams(db) }))
-
-    app.get('/teams/:team', {
-      schema: { tags: ['teams'], summary: 'Get a team and its policy', params: TeamParams, response: { 200: Team, ...errors(404) } },
-    }, async (request) => teams.getTeam(db, request.params.team))
-
-    app.get('/teams/:team/settings', {
-      schema: {
-        tags: ['teams'],
-        summary: 'A team with the addresses rota sends to (staff)',
-        security: staffOnly,
-        params: TeamParams,
-        response: { 200: TeamSettings, ...errors(401, 404) },
+    app.get(
+      '/teams',
+      {
+        schema: { tags: ['teams'], summary: 'List teams', response: { 200: TeamList } },
       },
-    }, async (request) => teams.getTeamSettings(db, request.params.team))
+      async () => ({ teams: await teams.listTeams(db) }),
+    )
 
-    app.patch('/teams/:team', {
-      schema: {
-        tags: ['teams'],
-        summary: "Change a team's name, policy, mailing list, staff address or form link",
-        security: staffOnly,
-        params: TeamParams,
-        body: TeamPatch,
-        response: { 200: TeamSettings, ...errors(400, 401, 404) },
+    app.get(
+      '/teams/:team',
+      {
+        schema: {
+          tags: ['teams'],
+          summary: 'Get a team and its policy',
+          params: TeamParams,
+          response: { 200: Team, ...errors(404) },
+        },
       },
-    }, async (request) => teams.updateTeam(db, request.params.team, request.body, deps.clock()))
+      async (request) => teams.getTeam(db, request.params.team),
+    )
+
+    app.get(
+      '/teams/:team/settings',
+      {
+        schema: {
+          tags: ['teams'],
+          summary: 'A team with the addresses rota sends to (staff)',
+          security: staffOnly,
+          params: TeamParams,
+          response: { 200: TeamSettings, ...errors(401, 404) },
+        },
+      },
+      async (request) => teams.getTeamSettings(db, request.params.team),
+    )
+
+    app.patch(
+      '/teams/:team',
+      {
+        schema: {
+          tags: ['teams'],
+          summary: "Change a team's name, policy, mailing list, staff address or form link",
+          security: staffOnly,
+          params: TeamParams,
+          body: TeamPatch,
+          response: { 200: TeamSettings, ...errors(400, 401, 404) },
+        },
+      },
+      async (request) => teams.updateTeam(db, request.params.team, request.body, deps.clock()),
+    )
   }
 }

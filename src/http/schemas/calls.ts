@@ -4,7 +4,8 @@ import { CATEGORIES, OUTCOMES, REASONS } from '../../domain/selection.js'
 import { LiteralUnion } from './common.js'
 import { EmailText, FORM_ID_PATTERN, InstantText, Line, Uuid } from './text.js'
 
-const Timestamp = (description: string) => InstantText(`${description} RFC 3339 with an offset.`, { examples: ['2027-03-01T00:00:00Z'] })
+const Timestamp = (description: string) =>
+  InstantText(`${description} RFC 3339 with an offset.`, { examples: ['2027-03-01T00:00:00Z'] })
 
 export const SeatCounts = Type.Object(
   { consortium: Type.Integer({ minimum: 0 }), community: Type.Integer({ minimum: 0 }) },
@@ -17,8 +18,14 @@ export const NewCall = Type.Object(
   {
     opensAt: Timestamp('When the call opens.'),
     closesAt: Type.Optional(Timestamp('When it closes (exclusive). Default: opensAt + the policy’s windowDays.')),
-    termStart: Type.Optional(Timestamp('When the selected volunteers’ terms start. Default: closesAt, or the anniversary of the previous call’s term start when that falls within one window after closesAt.')),
-    seats: Type.Optional(Type.Union([SeatCounts, Type.Null()], { description: 'Seats fixed by staff; default: computed at selection.' })),
+    termStart: Type.Optional(
+      Timestamp(
+        'When the selected volunteers’ terms start. Default: closesAt, or the anniversary of the previous call’s term start when that falls within one window after closesAt.',
+      ),
+    ),
+    seats: Type.Optional(
+      Type.Union([SeatCounts, Type.Null()], { description: 'Seats fixed by staff; default: computed at selection.' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -33,7 +40,9 @@ export const Call = Type.Object({
   status: LiteralUnion(CALL_STATUSES, {
     description: 'scheduled (before opensAt), open, due (window over, no selection yet), closed, cancelled.',
   }),
-  origin: LiteralUnion(CALL_ORIGINS, { description: 'auto: created by the tick on the cadence (autoScheduleDays before it opens).' }),
+  origin: LiteralUnion(CALL_ORIGINS, {
+    description: 'auto: created by the tick on the cadence (autoScheduleDays before it opens).',
+  }),
 })
 
 export const CallPatch = Type.Object(
@@ -41,7 +50,9 @@ export const CallPatch = Type.Object(
     opensAt: Type.Optional(Timestamp('When the call opens (moving it alone keeps the window length).')),
     closesAt: Type.Optional(Timestamp('When it closes (exclusive).')),
     termStart: Type.Optional(Timestamp('When the selected volunteers’ terms start.')),
-    seats: Type.Optional(Type.Union([SeatCounts, Type.Null()], { description: 'Seats fixed by staff; null: computed at selection.' })),
+    seats: Type.Optional(
+      Type.Union([SeatCounts, Type.Null()], { description: 'Seats fixed by staff; null: computed at selection.' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 )
@@ -50,10 +61,15 @@ export const CallList = Type.Object({ calls: Type.Array(Call) })
 
 export const JsonResponse = Type.Object(
   {
-    externalId: Type.Optional(Line({ maxLength: 200, description: 'The source’s id; imports upsert by it (else by email + submittedAt).' })),
+    externalId: Type.Optional(
+      Line({ maxLength: 200, description: 'The source’s id; imports upsert by it (else by email + submittedAt).' }),
+    ),
     submittedAt: InstantText('First submission, RFC 3339 with an explicit offset, up to 9 fractional digits.'),
     name: Line({ maxLength: 300 }),
-    email: EmailText({ description: 'A plain address (`local@domain.tld`); blank when the volunteer gave none (the selection then excludes the response).' }),
+    email: EmailText({
+      description:
+        'A plain address (`local@domain.tld`); blank when the volunteer gave none (the selection then excludes the response).',
+    }),
     institution: Type.Optional(Type.Union([Line({ maxLength: 300 }), Type.Null()])),
   },
   { additionalProperties: false },
@@ -71,13 +87,26 @@ export const CsvBody = Type.String({
 
 export const ImportQuery = Type.Object(
   {
-    timezone: Type.Optional(Line({ maxLength: 100, description: 'CSV only: IANA zone for timestamps without an offset, e.g. Europe/London.' })),
-    dateOrder: Type.Optional(Type.Union([Type.Literal('DMY'), Type.Literal('MDY')], { description: 'CSV only: how to read ambiguous dates such as 01/05/2024.' })),
+    timezone: Type.Optional(
+      Line({
+        maxLength: 100,
+        description: 'CSV only: IANA zone for timestamps without an offset, e.g. Europe/London.',
+      }),
+    ),
+    dateOrder: Type.Optional(
+      Type.Union([Type.Literal('DMY'), Type.Literal('MDY')], {
+        description: 'CSV only: how to read ambiguous dates such as 01/05/2024.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
 
-export const ImportCounts = Type.Object({ inserted: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() })
+export const ImportCounts = Type.Object({
+  inserted: Type.Integer(),
+  updated: Type.Integer(),
+  unchanged: Type.Integer(),
+})
 
 export const StoredResponse = Type.Object({
   id: Type.String(),
@@ -95,8 +124,13 @@ export const Selection = Type.Object({
   callId: Type.String(),
   status: Type.Union([Type.Literal('final'), Type.Literal('preview')]),
   seats: SeatCounts,
-  shortfall: Type.Object({ consortium: Type.Integer(), community: Type.Integer() }, { description: 'Seats left empty: staff recruit directly.' }),
-  inputDigest: Type.String({ description: 'sha256 of the selection’s inputs: same inputs, same digest, same decisions.' }),
+  shortfall: Type.Object(
+    { consortium: Type.Integer(), community: Type.Integer() },
+    { description: 'Seats left empty: staff recruit directly.' },
+  ),
+  inputDigest: Type.String({
+    description: 'sha256 of the selection’s inputs: same inputs, same digest, same decisions.',
+  }),
   window: Type.Object({ opensAt: Type.String(), closesAt: Type.String() }),
   termStart: Type.String(),
   decisions: Type.Array(
@@ -115,7 +149,12 @@ export const Selection = Type.Object({
     }),
   ),
   warnings: Type.Array(
-    Type.Object({ responseId: Type.String(), code: Type.String(), message: Type.String(), suggestions: Type.Array(Type.String()) }),
+    Type.Object({
+      responseId: Type.String(),
+      code: Type.String(),
+      message: Type.String(),
+      suggestions: Type.Array(Type.String()),
+    }),
   ),
 })
 
@@ -126,12 +165,28 @@ export const CloseBody = Type.Object(
 
 export const FormLinkBody = Type.Object(
   {
-    formId: Type.String({ pattern: FORM_ID_PATTERN, minLength: 1, maxLength: 200, description: 'The id in the form editor’s URL: /forms/d/<formId>/edit.' }),
+    formId: Type.String({
+      pattern: FORM_ID_PATTERN,
+      minLength: 1,
+      maxLength: 200,
+      description: 'The id in the form editor’s URL: /forms/d/<formId>/edit.',
+    }),
     questions: Type.Object(
       {
-        name: Line({ minLength: 1, maxLength: 1000, description: 'Title of the question asking for the volunteer’s name.' }),
+        name: Line({
+          minLength: 1,
+          maxLength: 1000,
+          description: 'Title of the question asking for the volunteer’s name.',
+        }),
         institution: Line({ minLength: 1, maxLength: 1000, description: 'Title of the institution question.' }),
-        email: Type.Optional(Line({ minLength: 1, maxLength: 1000, description: 'Title of an email question; without it, the address Google collected (the form must collect emails).' })),
+        email: Type.Optional(
+          Line({
+            minLength: 1,
+            maxLength: 1000,
+            description:
+              'Title of an email question; without it, the address Google collected (the form must collect emails).',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -139,7 +194,11 @@ export const FormLinkBody = Type.Object(
   { additionalProperties: false },
 )
 
-const QuestionMap = Type.Object({ name: Type.String(), institution: Type.String(), email: Type.Union([Type.String(), Type.Null()]) })
+const QuestionMap = Type.Object({
+  name: Type.String(),
+  institution: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+})
 
 export const FormLink = Type.Object({
   callId: Type.String(),
@@ -161,7 +220,10 @@ export const SyncResult = Type.Object({
   warnings: Type.Array(
     Type.Object({
       responseId: Type.String(),
-      code: Type.Literal('invalid-email', { description: 'The address fails rota’s email check: the response is kept without it, so the selection excludes it and nothing is sent to it.' }),
+      code: Type.Literal('invalid-email', {
+        description:
+          'The address fails rota’s email check: the response is kept without it, so the selection excludes it and nothing is sent to it.',
+      }),
       message: Type.String(),
     }),
     { description: 'Responses stored but needing a look; they name the response, never the address.' },

@@ -13,7 +13,9 @@ export const ErrorBody = Type.Object(
     error: Type.Object({
       code: Type.String({ description: 'Stable, machine-readable error code, e.g. `team-not-found`.' }),
       message: Type.String({ description: 'What went wrong, for a person.' }),
-      details: Type.Optional(Type.Unknown({ description: 'Structured context: e.g. the fields or CSV lines at fault.' })),
+      details: Type.Optional(
+        Type.Unknown({ description: 'Structured context: e.g. the fields or CSV lines at fault.' }),
+      ),
     }),
   },
   { title: 'Error' },

@@ -15,7 +15,9 @@ function aliases(description: string) {
   return Type.Array(Line({ maxLength: 300 }), { maxItems: 50, description })
 }
 
-const Consortium = Type.Boolean({ description: 'Whether the institution is an IIIF Consortium member (its volunteers take consortium seats).' })
+const Consortium = Type.Boolean({
+  description: 'Whether the institution is an IIIF Consortium member (its volunteers take consortium seats).',
+})
 
 export const Institution = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -24,7 +26,9 @@ export const Institution = Type.Object({
   consortium: Type.Boolean(),
 })
 
-export const InstitutionList = Type.Object({ institutions: Type.Array(Institution, { description: 'By name ignoring case, then id.' }) })
+export const InstitutionList = Type.Object({
+  institutions: Type.Array(Institution, { description: 'By name ignoring case, then id.' }),
+})
 
 export const InstitutionParams = Type.Object({ id: Uuid('Institution id (a UUID).') })
 
@@ -39,5 +43,9 @@ export const InstitutionPatch = Type.Object(
     aliases: Type.Optional(aliases(`Replaces the whole list. ${ALIASES}`)),
     consortium: Type.Optional(Consortium),
   },
-  { additionalProperties: false, minProperties: 1, description: 'Any of the fields; fields left out keep their value.' },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Any of the fields; fields left out keep their value.',
+  },
 )

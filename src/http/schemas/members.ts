@@ -14,10 +14,14 @@ export const Member = Type.Object({
   termStart: Type.String(),
   termEnd: Type.Union([Type.String(), Type.Null()], { description: 'The original end of term; null for staff.' }),
   endedAt: Type.Union([Type.String(), Type.Null()], { description: 'When the member left early, if they did.' }),
-  origin: Type.String({ description: 'selected (callId names the call), replacement (a promoted alternate), appointed or staff.' }),
+  origin: Type.String({
+    description: 'selected (callId names the call), replacement (a promoted alternate), appointed or staff.',
+  }),
   callId: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()]),
-  override: Type.Boolean({ description: 'Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded.' }),
+  override: Type.Boolean({
+    description: 'Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded.',
+  }),
 })
 
 export const MemberList = Type.Object({ members: Type.Array(Member) })
@@ -31,10 +35,18 @@ export const NewMember = Type.Object(
     institution: Type.Optional(Type.Union([Line({ maxLength: 300 }), Type.Null()])),
     seat: Seat,
     termStart: Type.Optional(InstantText('RFC 3339; default now (or the call’s seat slot with callId).')),
-    termEnd: Type.Optional(Type.Union([InstantText('RFC 3339.'), Type.Null()], { description: 'Default termStart + termMonths; none for staff.' })),
+    termEnd: Type.Optional(
+      Type.Union([InstantText('RFC 3339.'), Type.Null()], {
+        description: 'Default termStart + termMonths; none for staff.',
+      }),
+    ),
     callId: Type.Optional(Uuid('Fill this closed call’s next empty seat slot, taking its term.')),
     reason: Line({ minLength: 1, maxLength: 2000 }),
-    override: Type.Optional(Type.Boolean({ description: 'Appoint despite no-vacancy, institution-on-team or seat-category-mismatch; recorded.' })),
+    override: Type.Optional(
+      Type.Boolean({
+        description: 'Appoint despite no-vacancy, institution-on-team or seat-category-mismatch; recorded.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -55,7 +67,9 @@ export const StepDownResult = Type.Object({
 })
 
 export const RosterQuery = Type.Object(
-  { at: Type.Optional(InstantText('RFC 3339 instant; default now. Past instants give history, future ones a preview.')) },
+  {
+    at: Type.Optional(InstantText('RFC 3339 instant; default now. Past instants give history, future ones a preview.')),
+  },
   { additionalProperties: false },
 )
 
@@ -70,7 +84,9 @@ export const Roster = Type.Object({
       institution: Type.Union([Type.String(), Type.Null()]),
       seat: Seat,
       termStart: Type.String(),
-      termEnd: Type.Union([Type.String(), Type.Null()], { description: 'When the member stops serving; null for staff.' }),
+      termEnd: Type.Union([Type.String(), Type.Null()], {
+        description: 'When the member stops serving; null for staff.',
+      }),
     }),
   ),
   vacancies: Type.Object({ consortium: Type.Integer(), community: Type.Integer() }),

@@ -4,7 +4,8 @@ import { LiteralUnion, Slug } from './common.js'
 import { Uuid } from './text.js'
 
 export const OutboxStatus = LiteralUnion(OUTBOX_STATUSES, {
-  description: 'pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled).',
+  description:
+    'pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled).',
 })
 
 export const OutboxMessage = Type.Object({
@@ -47,7 +48,10 @@ export const TickReport = Type.Object({
   at: Type.String(),
   actions: Type.Array(
     Type.Object({
-      type: Type.String({ description: 'call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending.' }),
+      type: Type.String({
+        description:
+          'call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending.',
+      }),
       team: Type.String(),
       callId: Type.Optional(Type.String()),
       memberId: Type.Optional(Type.String()),
@@ -55,7 +59,11 @@ export const TickReport = Type.Object({
       reason: Type.Optional(Type.String()),
       selected: Type.Optional(Type.Integer({ description: 'call-closed: volunteers selected.' })),
       decisions: Type.Optional(Type.Integer({ description: 'call-closed: responses decided.' })),
-      warnings: Type.Optional(Type.Integer({ description: 'needs-review: warnings staff should review before closing the call (it stays due).' })),
+      warnings: Type.Optional(
+        Type.Integer({
+          description: 'needs-review: warnings staff should review before closing the call (it stays due).',
+        }),
+      ),
       error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
     }),
   ),

@@ -13,15 +13,37 @@ const SeatCounts = Type.Object(
 export const PolicyBody = Type.Object(
   {
     seats: SeatCounts,
-    termMonths: Type.Integer({ minimum: 1, maximum: 120, description: 'Length of a volunteer term in calendar months.' }),
-    callIntervalMonths: Type.Integer({ minimum: 1, maximum: 120, description: 'Months between one call for volunteers and the next.' }),
+    termMonths: Type.Integer({
+      minimum: 1,
+      maximum: 120,
+      description: 'Length of a volunteer term in calendar months.',
+    }),
+    callIntervalMonths: Type.Integer({
+      minimum: 1,
+      maximum: 120,
+      description: 'Months between one call for volunteers and the next.',
+    }),
     windowDays: Type.Integer({ minimum: 1, maximum: 366, description: 'How many days a call stays open.' }),
     inauguralStagger: Type.Boolean({
-      description: 'When a call fills an empty team, half its seats get half a term so later calls replace half the team each year.',
+      description:
+        'When a call fills an empty team, half its seats get half a term so later calls replace half the team each year.',
     }),
-    reminderDays: Type.Integer({ minimum: 0, maximum: 366, description: 'Days before a call closes that the mailing list is reminded; 0: no reminder.' }),
-    autoScheduleDays: Type.Integer({ minimum: 0, maximum: 366, description: 'Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls.' }),
-    termNoticeDays: Type.Integer({ minimum: 0, maximum: 366, description: "Days before a volunteer's term ends that rota tells them; 0: no notice." }),
+    reminderDays: Type.Integer({
+      minimum: 0,
+      maximum: 366,
+      description: 'Days before a call closes that the mailing list is reminded; 0: no reminder.',
+    }),
+    autoScheduleDays: Type.Integer({
+      minimum: 0,
+      maximum: 366,
+      description:
+        'Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls.',
+    }),
+    termNoticeDays: Type.Integer({
+      minimum: 0,
+      maximum: 366,
+      description: "Days before a volunteer's term ends that rota tells them; 0: no notice.",
+    }),
   },
   { additionalProperties: false },
 )
@@ -36,7 +58,9 @@ export const Team = Type.Object({
 export const TeamSettings = Type.Object({
   ...Team.properties,
   mailingList: Type.Union([Type.String(), Type.Null()], { description: 'Where calls and results are announced.' }),
-  staffEmail: Type.Union([Type.String(), Type.Null()], { description: 'Where staff notices go (call scheduled, seats left empty).' }),
+  staffEmail: Type.Union([Type.String(), Type.Null()], {
+    description: 'Where staff notices go (call scheduled, seats left empty).',
+  }),
 })
 
 export const TeamList = Type.Object({ teams: Type.Array(Team) })
@@ -61,9 +85,17 @@ export const TeamPatch = Type.Object(
         { additionalProperties: false, description: 'Any subset of the policy; fields left out keep their value.' },
       ),
     ),
-    mailingList: Type.Optional(Type.Union([EmailText(), Type.Null()], { description: 'Email address of the mailing list; null clears it.' })),
-    staffEmail: Type.Optional(Type.Union([EmailText(), Type.Null()], { description: 'Email address for staff notices; null clears it.' })),
-    formUrl: Type.Optional(Type.Union([Line({ maxLength: 2000 }), Type.Null()], { description: 'http(s) link to the volunteer form; null clears it.' })),
+    mailingList: Type.Optional(
+      Type.Union([EmailText(), Type.Null()], { description: 'Email address of the mailing list; null clears it.' }),
+    ),
+    staffEmail: Type.Optional(
+      Type.Union([EmailText(), Type.Null()], { description: 'Email address for staff notices; null clears it.' }),
+    ),
+    formUrl: Type.Optional(
+      Type.Union([Line({ maxLength: 2000 }), Type.Null()], {
+        description: 'http(s) link to the volunteer form; null clears it.',
+      }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 )

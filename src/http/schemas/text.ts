@@ -49,7 +49,8 @@ const PATTERN_MESSAGES: Record<string, string> = {
   [LINE_PATTERN]: 'must be one line of valid text: no line break, control character, NUL or unpaired surrogate',
   [UUID_PATTERN]: 'must be a UUID',
   [SLUG_PATTERN]: 'must be a slug: lowercase letters, digits and -, at most 63 characters',
-  [FORM_ID_PATTERN]: 'must be a Google Forms id: letters, digits, - and _ (from the form editor’s URL /forms/d/<formId>/edit)',
+  [FORM_ID_PATTERN]:
+    'must be a Google Forms id: letters, digits, - and _ (from the form editor’s URL /forms/d/<formId>/edit)',
 }
 
 /** What a failed shared pattern means, for a person (Ajv would quote the regular expression). */
