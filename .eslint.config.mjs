@@ -36,6 +36,8 @@ export default tseslint.config(
       'no-console': 'off',
       // fastify plugins and handlers are async functions by convention, awaited or not.
       '@typescript-eslint/require-await': 'off',
+      // Disagrees with tsc under noUncheckedIndexedAccess and on drizzle's execute() results (its --fix broke the build).
+      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
     },
   },
   {
@@ -48,6 +50,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
+      // `let x = fallback; try { x = read() } catch {}` is how tests read what may be gone.
+      'no-useless-assignment': 'off',
+      'no-control-regex': 'off',
+      '@typescript-eslint/unbound-method': 'off',
     },
   },
   { files: ['**/*.mjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs'
+import type * as NodePostgres from 'drizzle-orm/node-postgres'
+import type * as NodePostgresMigrator from 'drizzle-orm/node-postgres/migrator'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -106,6 +108,8 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   let lock: DataDirLock | null = null
   if (dataDir !== null) lock = lockDataDir(dataDir)
   try {
+    // PGlite types its option as WebAssembly.Module, which Node's types (no DOM lib) leave unresolved for ESLint.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
     const options = { pgliteWasmModule: await compilePglite() }
     const client =
       dataDir === null ? await PGlite.create(options) : await PGlite.create(path.join(dataDir, 'pgdata'), options)
@@ -189,8 +193,8 @@ export async function pgliteDatabase(
 let postgresModules:
   | Promise<{
       pg: typeof pg
-      drizzlePg: typeof import('drizzle-orm/node-postgres').drizzle
-      migratePg: typeof import('drizzle-orm/node-postgres/migrator').migrate
+      drizzlePg: typeof NodePostgres.drizzle
+      migratePg: typeof NodePostgresMigrator.migrate
     }>
   | undefined
 

@@ -324,7 +324,7 @@ export class RosterResponses {
       this.current.set(team, { second, ready })
     } else {
       let byInstant = this.atInstants.get(team)
-      if (byInstant === undefined) this.atInstants.set(team, (byInstant = new Map()))
+      if (byInstant === undefined) this.atInstants.set(team, (byInstant = new Map<string, Ready>()))
       if (byInstant.size >= READY_PER_TEAM) byInstant.clear()
       byInstant.set(atText, ready)
     }

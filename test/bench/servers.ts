@@ -71,7 +71,8 @@ export async function startServer(
   while (performance.now() - started < timeoutMs) {
     if ((await status(port, probe)) === 200)
       return { child, readyMs: performance.now() - started, cpuMs: cpuTimeMs(child.pid!) }
-    if (exited !== null) throw new Error(`node ${args.join(' ')} exited (${exited}) before ${probe} answered 200`)
+    if (exited !== null)
+      throw new Error(`node ${args.join(' ')} exited (${String(exited)}) before ${probe} answered 200`)
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
   child.kill('SIGKILL')

@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto'
 import {
-  FailureScript,
+  type FailureScript,
   googleError,
   requireGoogleTimestamp,
-  SeededRandom,
+  type SeededRandom,
   timestampNanos,
   type Failure,
   type Operation,

@@ -9,7 +9,7 @@
  * Gmail gives a message without a Message-ID one of its own (`<…@mail.gmail.com>`). There is one
  * mailbox: `userId` (`me` or an address) is recorded, not used to partition messages.
  */
-import { FailureScript, googleError, SeededRandom, type Failure, type Operation } from './google-common.js'
+import { type FailureScript, googleError, type SeededRandom, type Failure, type Operation } from './google-common.js'
 
 export interface SentMessage {
   /** Gmail's message id (16 hex digits, rising with time), as returned by send. */

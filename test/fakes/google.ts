@@ -484,7 +484,9 @@ export async function loadSeedFile(path: string): Promise<FakeGoogleSeed> {
   try {
     return JSON.parse(text) as FakeGoogleSeed
   } catch (error) {
-    throw new Error(`seed ${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`)
+    throw new Error(`seed ${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    })
   }
 }
 

@@ -10,22 +10,18 @@ const MAX_PARAM_LENGTH = 100
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (error.code === 'FST_ERR_BAD_URL') {
-    reply
-      .status(400)
-      .send({
-        error: { code: 'invalid-url', message: 'The URL has a percent-encoded sequence that is not valid UTF-8 text' },
-      })
+    reply.status(400).send({
+      error: { code: 'invalid-url', message: 'The URL has a percent-encoded sequence that is not valid UTF-8 text' },
+    })
     return
   }
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    reply
-      .status(414)
-      .send({
-        error: {
-          code: 'path-parameter-too-long',
-          message: `A path parameter is longer than ${MAX_PARAM_LENGTH} characters`,
-        },
-      })
+    reply.status(414).send({
+      error: {
+        code: 'path-parameter-too-long',
+        message: `A path parameter is longer than ${MAX_PARAM_LENGTH} characters`,
+      },
+    })
     return
   }
   request.log.error({ err: error }, 'request failed while routing')

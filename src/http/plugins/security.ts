@@ -47,7 +47,7 @@ function helmetHeaders(options: HelmetOptions): Record<string, string> {
   helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
     failure = error
   })
-  if (failure) throw failure
+  if (failure) throw failure instanceof Error ? failure : new Error('helmet refused its options', { cause: failure })
   return headers
 }
 
