@@ -130,6 +130,18 @@ class RequestLogger {
   }
 }
 
+/**
+ * The app's logger, whose children (fastify makes one per request) are RequestLoggers. Given this
+ * way rather than as a childLoggerFactory, fastify need not check each request's logger either.
+ */
+function withRequestLoggers(logger: FastifyBaseLogger): FastifyBaseLogger {
+  // Inherits everything from the pino logger (pino's own children are made the same way).
+  const app = Object.create(logger) as FastifyBaseLogger
+  app.child = (bindings, childOptions) =>
+    new RequestLogger(logger, bindings, childOptions ?? {}) as unknown as FastifyBaseLogger
+  return app
+}
+
 /** TRUST_PROXY as fastify takes it (a number of hops works at run time but is missing from its types). */
 function trustProxy(value: false | number | string): boolean | string | ((address: string, hop: number) => boolean) {
   return typeof value === 'number' ? (_address, hop) => hop < value : value
@@ -149,13 +161,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
       (httpPart === 'body' ? (strict ??= ajv(false)) : (lenient ??= ajv('array'))).compile(schema),
     )
   const app = Fastify({
-    ...(options.logger
-      ? {
-          loggerInstance: options.logger,
-          childLoggerFactory: (logger, bindings, childOptions) =>
-            new RequestLogger(logger, bindings, childOptions) as unknown as FastifyBaseLogger,
-        }
-      : { logger: false }),
+    ...(options.logger ? { loggerInstance: withRequestLoggers(options.logger) } : { logger: false }),
     bodyLimit: 5 * 1024 * 1024,
     trustProxy: trustProxy(deps.config.trustProxy),
     forceCloseConnections: 'idle',

@@ -6,6 +6,9 @@
  *   table, and only then listens; /readyz reads that table. The start-time benchmark's baseline.
  * - With BARE_BODY_FILE: GET /constant answers that file's bytes as JSON, read once at start (the
  *   cheapest way fastify can serve a given body). The roster benchmark's baseline.
+ * - With BARE_HEADERS_FILE too: GET /constant-with-headers answers the same bytes with the headers in
+ *   that file (a JSON object: rota's roster headers), set in one call. Informative only: what the
+ *   security and caching headers alone cost fastify and Node.js.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -28,6 +31,8 @@ app.get('/readyz', async () => {
   return { status: 'ready' }
 })
 app.get('/constant', async (_request, reply) => reply.type('application/json; charset=utf-8').send(body))
+const headers = process.env.BARE_HEADERS_FILE ? JSON.parse(fs.readFileSync(process.env.BARE_HEADERS_FILE, 'utf8')) : {}
+app.get('/constant-with-headers', async (_request, reply) => reply.headers(headers).send(body))
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' })
 
 process.on('SIGTERM', () => {

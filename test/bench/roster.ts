@@ -20,8 +20,8 @@ import { freePort } from '../helpers/free-port.js'
 import { reportGoal } from './goals.js'
 import { BARE, cpuTimeMs, median, ROTA, STAFF_TOKEN, startServer, stopServer, type Started } from './servers.js'
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10)
 const CONNECTIONS = 10
 const THROUGHPUT_GOAL = 0.8
 const P99_GOAL = 2
@@ -152,11 +152,18 @@ try {
   if (!sample.ok) throw new Error(`roster: ${sample.status} ${body}`)
   const members = (JSON.parse(body) as { members: unknown[] }).members.length
   fs.writeFileSync(path.join(scratch, 'body.json'), body)
+  // The headers rota answers the roster with, but those Node.js adds to every response.
+  const headers = Object.fromEntries(
+    [...sample.headers].filter(
+      ([name]) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name),
+    ),
+  )
+  fs.writeFileSync(path.join(scratch, 'headers.json'), JSON.stringify(headers))
 
   const barePort = await freePort()
   const bareServer = await startServer(
     BARE(),
-    { BARE_BODY_FILE: path.join(scratch, 'body.json') },
+    { BARE_BODY_FILE: path.join(scratch, 'body.json'), BARE_HEADERS_FILE: path.join(scratch, 'headers.json') },
     barePort,
     '/healthz',
   )
@@ -164,12 +171,14 @@ try {
 
   const targets = [
     { name: 'bare', url: `http://127.0.0.1:${barePort}/constant`, pid: bareServer.child.pid! },
+    { name: 'bare+headers', url: `http://127.0.0.1:${barePort}/constant-with-headers`, pid: bareServer.child.pid! },
     { name: 'now', url: `${rotaBase}/teams/coc/roster`, pid: rota.child.pid! },
     { name: 'at', url: `${rotaBase}/teams/coc/roster?at=${AT}`, pid: rota.child.pid! },
   ]
   console.log(
     `GET /teams/coc/roster (rota as in production: PGlite, 4 years of history, ${members} members serving in mid-2025, ${body.length}-byte answer) ` +
-      `vs a bare fastify route answering the same bytes; ${WRK ? 'wrk (-t1)' : 'autocannon (in this process)'}, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each:`,
+      `vs a bare fastify route answering the same bytes (bare+headers: with rota's ${Object.keys(headers).length} headers too, informative); ` +
+      `${WRK ? 'wrk (-t1)' : 'autocannon (in this process)'}, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each:`,
   )
   for (const target of targets) await load(target.url, 2, target.pid) // warm-up: JIT, caches, first validator compiled
 
@@ -205,6 +214,10 @@ try {
   if (errors > 0) throw new Error(`${errors} requests failed or answered other than 200`)
   const bare = results.get('bare')!
   const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}×`
+  const withHeaders = results.get('bare+headers')!.map((r, i) => r.rps / bare[i]!.rps)
+  console.log(
+    `  bare fastify with rota's headers (informative): ${median(withHeaders).toFixed(2)}× bare throughput (rounds ${range(withHeaders)})`,
+  )
   for (const [name, label] of [
     ['now', 'roster now (no ?at)'],
     ['at', `roster ?at=${AT}`],
