@@ -1,8 +1,9 @@
 import module from 'node:module'
+import path from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig } from './config.js'
 import { compilePglite, openDatabase, type Database } from './db/client.js'
-import { DataDirLockedError, ownerOnlyTree } from './db/lock.js'
+import { DataDirLockedError, ownerOnlyFolder, ownerOnlyTreeAsync } from './db/lock.js'
 import { createLogger } from './logger.js'
 import type { Lifecycle } from './http/routes/health.js'
 
@@ -19,6 +20,9 @@ function loadTheRest() {
 // (most of rota) on disk, in the OS's temporary folder, so that a restart does not compile them again.
 // Node.js 20 has no such cache: nothing happens.
 ;(module as { enableCompileCache?: () => unknown }).enableCompileCache?.()
+
+/** How often a shutdown step that has not finished is logged. */
+const SLOW_SHUTDOWN_STEP_MS = 2_000
 
 /** loadConfig → openDatabase → migrate → buildApp → listen; on SIGTERM/SIGINT, drain and close. */
 async function main(): Promise<void> {
@@ -51,7 +55,8 @@ async function main(): Promise<void> {
     log.fatal({ err: error }, 'could not open or migrate the database')
     process.exit(1)
   }
-  if (database.kind === 'pglite') ownerOnlyTree(config.dataDir) // PGlite sets some files' modes itself (0666, 0644)
+  // PGlite sets some files' modes itself (0666, 0644): its folder now, what is inside once rota serves.
+  if (database.kind === 'pglite') ownerOnlyFolder(path.join(config.dataDir, 'pgdata'))
   log.info(
     { database: database.kind, dataDir: database.kind === 'pglite' ? config.dataDir : undefined },
     'database ready',
@@ -67,15 +72,28 @@ async function main(): Promise<void> {
     lifecycle.shuttingDown = true
     if (err) log.error({ err }, 'shutting down after an error')
     else log.info({ signal }, 'shutting down')
+    // A step still running after a few seconds is named in the log: what a stop that hangs waits for.
+    const step = async (name: string, run: () => Promise<void> | undefined) => {
+      const slow = setInterval(() => log.warn({ step: name }, 'shutdown step still running'), SLOW_SHUTDOWN_STEP_MS)
+      try {
+        await run()
+      } finally {
+        clearInterval(slow)
+      }
+    }
     try {
-      await scheduler?.stop()
-      await app.close()
+      await step('scheduler', () => scheduler?.stop())
+      await step('http', () => app.close())
     } finally {
-      await database.close()
+      await step('database', () => database.close())
     }
   })
 
   await app.listen({ port: config.port, host: config.host })
+  if (database.kind === 'pglite')
+    ownerOnlyTreeAsync(config.dataDir).catch((error: unknown) =>
+      log.warn({ err: error }, 'could not tighten the modes of the database files'),
+    )
   // The jobs start once rota serves (each runs at its next cron time anyway), unless shutdown began meanwhile.
   if (!lifecycle.shuttingDown) scheduler = startScheduler(deps, log)
 }

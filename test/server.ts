@@ -119,6 +119,11 @@ t.test(
     const restarted = run(SERVER, [], { PORT: String(port) })
     t.teardown(() => restarted.child.kill('SIGKILL'))
     await waitForHealth(port, restarted)
+    // The files inside are tightened just after rota starts serving (DATA_DIR itself, 0700, keeps
+    // everyone else out meanwhile): wait for that, a few seconds at most.
+    t.equal(mode(dataDir), '700', "DATA_DIR is the owner's only from the start")
+    const tightenedBy = Date.now() + 10_000
+    while (notOwnerOnly(dataDir).length > 0 && Date.now() < tightenedBy) await new Promise((r) => setTimeout(r, 50))
     t.same(notOwnerOnly(dataDir), [], "while running, every file is the owner's only")
     const team = (await (await fetch(`http://127.0.0.1:${port}/teams/coc`)).json()) as { name: string }
     t.equal(team.name, 'Kept Across Restarts', 'data survives the restart')

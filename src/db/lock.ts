@@ -31,7 +31,7 @@ function alive(pid: number): boolean {
  * DATA_DIR holds the database and the emails rota wrote: only its owner may enter it (0700), also
  * when it existed before with looser permissions. A folder owned by someone else is left as it is.
  */
-function ownerOnlyFolder(dataDir: string): void {
+export function ownerOnlyFolder(dataDir: string): void {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   try {
     fs.chmodSync(dataDir, 0o700)
@@ -43,7 +43,9 @@ function ownerOnlyFolder(dataDir: string): void {
 /**
  * Makes everything under `dir` the owner's only (files 0600, folders 0700). The process umask (0077,
  * set by the server) covers what rota and PGlite create while running, but PGlite unpacks a fresh
- * database with its own modes (0666); this tightens those, at each start and at a clean stop.
+ * database with its own modes (0666); this tightens those, after each start (ownerOnlyTreeAsync, once
+ * rota serves: DATA_DIR itself is 0700 from the moment it is locked, so nobody else can reach inside
+ * meanwhile) and at a clean stop (here).
  */
 export function ownerOnlyTree(dir: string): void {
   let entries: fs.Dirent[]
@@ -69,6 +71,31 @@ export function ownerOnlyTree(dir: string): void {
   }
 }
 
+/** ownerOnlyTree without blocking: the file system's calls run on libuv's threads, not the event loop. */
+export async function ownerOnlyTreeAsync(dir: string): Promise<void> {
+  let entries: fs.Dirent[]
+  try {
+    entries = await fs.promises.readdir(dir, { withFileTypes: true })
+  } catch {
+    return // gone or unreadable: nothing of ours to tighten
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name)
+    if (entry.isSymbolicLink()) continue
+    try {
+      const { mode } = await fs.promises.lstat(full)
+      if (entry.isDirectory()) {
+        if ((mode & 0o077) !== 0) await fs.promises.chmod(full, 0o700)
+        await ownerOnlyTreeAsync(full)
+      } else if ((mode & 0o077) !== 0) {
+        await fs.promises.chmod(full, 0o600)
+      }
+    } catch {
+      // Removed meanwhile (PostgreSQL's temporary files): nothing to do.
+    }
+  }
+}
+
 /**
  * Takes the lock file DATA_DIR/rota.lock for this process. PGlite has no lock of its own and two
  * processes writing one data directory corrupt it, so a second rota (or `npm run token` while rota
@@ -81,7 +108,6 @@ export function lockDataDir(dataDir: string): DataDirLock {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       fs.writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o600 })
-      ownerOnlyTree(dataDir)
       let released = false
       return {
         release() {

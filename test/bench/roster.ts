@@ -1,9 +1,12 @@
 /**
  * Roster benchmark (`npm run bench roster`): `GET /teams/coc/roster` on rota started as in production
  * (`node dist/server.js`: security headers, CORS, rate limits, embedded PGlite on disk, a team with
- * four years of history), against its baseline, a bare fastify route (bare-server.mjs: no plugins, no
- * logger) answering the same bytes as rota's roster, prepared once, so the difference is what rota adds
- * per request, not the size of its answer.
+ * four years of history), against its baseline, as the issue states it: a bare fastify route with the
+ * production plugin stack (bare-server.mjs with BARE_STACK=1: rota's own registerSecurity — helmet's
+ * headers, CORS, @fastify/rate-limit — and a route at the same depth answering the same bytes with the
+ * same caching headers, prepared once), so the difference is what rota's roster route adds per
+ * request. Two more targets are informative: the bare route with no plugins at all, and with rota's
+ * headers set by the route.
  *
  * The load comes from wrk when it is installed (a C program: it leaves more of the machine to the
  * servers) and from autocannon otherwise; both with 10 connections. Rounds alternate the order of the
@@ -163,13 +166,18 @@ try {
   const barePort = await freePort()
   const bareServer = await startServer(
     BARE(),
-    { BARE_BODY_FILE: path.join(scratch, 'body.json'), BARE_HEADERS_FILE: path.join(scratch, 'headers.json') },
+    {
+      BARE_BODY_FILE: path.join(scratch, 'body.json'),
+      BARE_HEADERS_FILE: path.join(scratch, 'headers.json'),
+      BARE_STACK: '1',
+    },
     barePort,
     '/healthz',
   )
   started.push(bareServer)
 
   const targets = [
+    { name: 'stack', url: `http://127.0.0.1:${barePort}/stack/coc/roster`, pid: bareServer.child.pid! },
     { name: 'bare', url: `http://127.0.0.1:${barePort}/constant`, pid: bareServer.child.pid! },
     { name: 'bare+headers', url: `http://127.0.0.1:${barePort}/constant-with-headers`, pid: bareServer.child.pid! },
     { name: 'now', url: `${rotaBase}/teams/coc/roster`, pid: rota.child.pid! },
@@ -212,34 +220,39 @@ try {
   }
   const errors = [...results.values()].flat().reduce((sum, r) => sum + r.errors, 0)
   if (errors > 0) throw new Error(`${errors} requests failed or answered other than 200`)
-  const bare = results.get('bare')!
   const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}×`
-  const withHeaders = results.get('bare+headers')!.map((r, i) => r.rps / bare[i]!.rps)
-  console.log(
-    `  bare fastify with rota's headers (informative): ${median(withHeaders).toFixed(2)}× bare throughput (rounds ${range(withHeaders)})`,
-  )
+  // The baseline of the goals: a bare fastify route with the production plugin stack.
+  const stack = results.get('stack')!
+  const bare = results.get('bare')!
+  const informative = (name: string, label: string) => {
+    const ratios = results.get(name)!.map((r, i) => r.rps / bare[i]!.rps)
+    console.log(`  ${label} (informative): ${median(ratios).toFixed(2)}× bare throughput (rounds ${range(ratios)})`)
+  }
+  informative('bare+headers', "bare fastify with rota's roster headers set by the route")
+  informative('stack', 'bare fastify route with the production plugin stack (the baseline)')
+  informative('now', 'roster now')
   for (const [name, label] of [
     ['now', 'roster now (no ?at)'],
     ['at', `roster ?at=${AT}`],
   ] as const) {
     const runs = results.get(name)!
-    const throughput = runs.map((r, i) => r.rps / bare[i]!.rps)
-    // autocannon measures whole milliseconds: a bare p99 of 0 counts as 1 ms.
-    const p99 = runs.map((r, i) => r.p99 / Math.max(bare[i]!.p99, WRK ? 0.001 : 1))
-    const medians = `median ${median(runs.map((r) => r.rps)).toFixed(0)} vs ${median(bare.map((r) => r.rps)).toFixed(0)} req/s`
+    const throughput = runs.map((r, i) => r.rps / stack[i]!.rps)
+    // autocannon measures whole milliseconds: a baseline p99 of 0 counts as 1 ms.
+    const p99 = runs.map((r, i) => r.p99 / Math.max(stack[i]!.p99, WRK ? 0.001 : 1))
+    const medians = `median ${median(runs.map((r) => r.rps)).toFixed(0)} vs ${median(stack.map((r) => r.rps)).toFixed(0)} req/s`
     reportGoal({
-      name: `roster: ${label}, throughput vs bare fastify`,
+      name: `roster: ${label}, throughput vs a bare fastify route with the production plugin stack`,
       ratio: median(throughput),
       goal: THROUGHPUT_GOAL,
       kind: 'min',
       detail: `median of per-round ratios (rounds ${range(throughput)}); ${medians}`,
     })
     reportGoal({
-      name: `roster: ${label}, p99 latency vs bare fastify`,
+      name: `roster: ${label}, p99 latency vs a bare fastify route with the production plugin stack`,
       ratio: median(p99),
       goal: P99_GOAL,
       kind: 'max',
-      detail: `median of per-round ratios (rounds ${range(p99)}); median p99 ${median(runs.map((r) => r.p99)).toFixed(2)} vs ${median(bare.map((r) => r.p99)).toFixed(2)} ms`,
+      detail: `median of per-round ratios (rounds ${range(p99)}); median p99 ${median(runs.map((r) => r.p99)).toFixed(2)} vs ${median(stack.map((r) => r.p99)).toFixed(2)} ms`,
     })
   }
 } finally {

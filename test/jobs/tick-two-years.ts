@@ -10,6 +10,9 @@ import { tick, type TickReport } from '../../src/services/tick.js'
 // a send whose answer is lost, and ticks racing each other at the same instant.
 const fake = await startFakeGoogle({ accessToken: 'tok' })
 t.teardown(() => fake.close())
+// 791 ticks take 30–45 s on a quiet 2-core machine and over 110 s on a busy one: tap's default of
+// 120 s per file is too close to that.
+t.setTimeout(300_000)
 const built = await build(t, {
   MAIL_TRANSPORT: 'gmail',
   MAIL_FROM: 'IIIF rota <rota@iiif.example>',
