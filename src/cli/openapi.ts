@@ -24,8 +24,9 @@ async function main(): Promise<void> {
     forms: formsClientFor(config),
     mailer: mailerFor(config, { info() {} }),
   })
-  await app.ready()
-  fs.writeFileSync(OPENAPI_FILE, serialiseSpec(app.swagger()))
+  const served = await app.inject({ method: 'GET', url: '/docs/json' })
+  if (served.statusCode !== 200) throw new Error(`/docs/json answered ${served.statusCode}: ${served.body}`)
+  fs.writeFileSync(OPENAPI_FILE, serialiseSpec(served.json()))
   await app.close()
   await database.close()
   process.stdout.write(`wrote ${OPENAPI_FILE}\n`)
