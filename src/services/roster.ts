@@ -228,7 +228,8 @@ interface Ready {
   etag: string
   /** When the roster next changes (epoch ms), or null when no change is scheduled. */
   validUntilMs: number | null
-  body: Buffer
+  /** The JSON, as text: Node.js writes a text body with the headers in one write, a Buffer in two. */
+  body: string
 }
 
 /** What a roster request is answered with (the HTTP adapter turns it into a reply). */
@@ -239,8 +240,8 @@ export interface RosterAnswer {
   cacheControl: string
   /** The last roster read before the database became unreachable (served with a warning). */
   stale: boolean
-  /** The roster as JSON (UTF-8). */
-  body: Buffer
+  /** The roster as JSON (sent as UTF-8). */
+  body: string
 }
 
 /**
@@ -318,7 +319,7 @@ export class RosterResponses {
       stale,
       etag,
       validUntilMs: validUntil === null ? null : validUntil.getTime(),
-      body: Buffer.from(this.serialize(view), 'utf8'),
+      body: this.serialize(view),
     }
     if (atText === undefined) {
       this.current.set(team, { second, ready })

@@ -185,7 +185,7 @@ try {
   ]
   console.log(
     `GET /teams/coc/roster (rota as in production: PGlite, 4 years of history, ${members} members serving in mid-2025, ${body.length}-byte answer) ` +
-      `vs a bare fastify route answering the same bytes (bare+headers: with rota's ${Object.keys(headers).length} headers too, informative); ` +
+      `vs a bare fastify route with the production plugin stack answering the same bytes (stack: the baseline; bare: no plugins; bare+headers: no plugins, rota's ${Object.keys(headers).length} headers set by the route; both informative); ` +
       `${WRK ? 'wrk (-t1)' : 'autocannon (in this process)'}, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s each:`,
   )
   for (const target of targets) await load(target.url, 2, target.pid) // warm-up: JIT, caches, first validator compiled
