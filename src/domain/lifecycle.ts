@@ -244,7 +244,11 @@ export function tickMayClose(
  * end — after an early close, the original `closesAt`), or the one staff send with the close, which
  * must not come before the window's end ("terms start once the call has closed").
  */
-export function closingTermStart(given: Instant | null, stored: Instant, closesAt: Instant): Decided<{ termStart: Instant }> {
+export function closingTermStart(
+  given: Instant | null,
+  stored: Instant,
+  closesAt: Instant,
+): Decided<{ termStart: Instant }> {
   if (given === null) return { ok: true, termStart: stored }
   if (compareInstants(given, closesAt) < 0)
     return invalidRequest('invalid-close', [

@@ -144,9 +144,14 @@ export async function editCall(db: Db, id: string, patch: CallPatch, now: Date):
     const team = await requireTeam(tx, unlocked.slug, true)
     const { call } = await requireCall(tx, id, { forUpdate: true })
     const status = callStatus(call, now)
-    if (status === 'cancelled') throw new AppError('conflict', 'call-cancelled', 'This call is cancelled; it cannot be changed')
+    if (status === 'cancelled')
+      throw new AppError('conflict', 'call-cancelled', 'This call is cancelled; it cannot be changed')
     if (status === 'closed')
-      throw new AppError('conflict', 'already-closed', 'This call is closed; reopen it (POST /calls/{id}/reopen) to change it')
+      throw new AppError(
+        'conflict',
+        'already-closed',
+        'This call is closed; reopen it (POST /calls/{id}/reopen) to change it',
+      )
     if (wasAnnounced(call))
       throw new AppError(
         'conflict',

@@ -305,7 +305,8 @@ async function closeOrHold(
     )
     if (!closing.ok) throw refused(closing.refusal)
     const { closesAt, early } = closing
-    const given = options.termStart === undefined ? null : readInstant(options.termStart, 'body.termStart', { microseconds: true })
+    const given =
+      options.termStart === undefined ? null : readInstant(options.termStart, 'body.termStart', { microseconds: true })
     const term = closingTermStart(given, call.termStart, closesAt)
     if (!term.ok) throw refused(term.refusal)
     const { termStart } = term

@@ -88,11 +88,7 @@ export async function tick(deps: Deps, now: Date): Promise<TickReport> {
 }
 
 /** What decides whether the tick may close a due call itself (`tickMayClose`); read only once its window is over. */
-async function autoCloseFacts(
-  deps: Deps,
-  call: callQueries.CallRow,
-  now: Date,
-): Promise<AutoCloseFacts | undefined> {
+async function autoCloseFacts(deps: Deps, call: callQueries.CallRow, now: Date): Promise<AutoCloseFacts | undefined> {
   if (call.closedAt !== null || compareInstants(instantFromDate(now), call.closesAt) < 0) return undefined
   const { db } = deps.database
   return {

@@ -45,19 +45,19 @@ t.test('the tick closes a live call, and leaves a call run after the fact to sta
     { close: false },
     'created the instant the window ends: after it',
   )
-  t.match(
-    tickMayClose(call(), { ...live, responses: 0 }),
-    { close: false, reason: /never announced, with no responses and no linked form/ },
-  )
+  t.match(tickMayClose(call(), { ...live, responses: 0 }), {
+    close: false,
+    reason: /never announced, with no responses and no linked form/,
+  })
   t.match(
     tickMayClose(call({ openedAt: at('2026-03-02T00:00:00Z') }), { ...live, responses: 0 }),
     { close: false },
     'an announcement decided only after the window (skipped) is no announcement',
   )
-  t.match(
-    tickMayClose(announced, { ...live, reopenedAt: at('2026-03-10T00:00:00Z') }),
-    { close: false, reason: /reopened after its window ended/ },
-  )
+  t.match(tickMayClose(announced, { ...live, reopenedAt: at('2026-03-10T00:00:00Z') }), {
+    close: false,
+    reason: /reopened after its window ended/,
+  })
   t.same(
     tickMayClose(announced, { ...live, reopenedAt: at('2026-02-20T00:00:00Z') }),
     { close: true },
@@ -114,11 +114,14 @@ t.test('reopen: only a closed call, with a reason, while nothing was built on it
     ok: false,
     refusal: { code: 'call-not-closed' },
   })
-  t.match(mayReopenCall({ closed: false, cancelled: true }, clear, 'x'), { ok: false, refusal: { code: 'call-cancelled' } })
-  t.match(
-    mayReopenCall(closed, { ...clear, laterClosed: { id: 'next', opensAt: at('2027-02-01T00:00:00Z') } }, 'x'),
-    { ok: false, refusal: { kind: 'conflict', code: 'later-call-closed', details: { callId: 'next' } } },
-  )
+  t.match(mayReopenCall({ closed: false, cancelled: true }, clear, 'x'), {
+    ok: false,
+    refusal: { code: 'call-cancelled' },
+  })
+  t.match(mayReopenCall(closed, { ...clear, laterClosed: { id: 'next', opensAt: at('2027-02-01T00:00:00Z') } }, 'x'), {
+    ok: false,
+    refusal: { kind: 'conflict', code: 'later-call-closed', details: { callId: 'next' } },
+  })
   t.match(mayReopenCall(closed, { ...clear, departed: [{ id: 'm1', name: 'Ada' }] }, 'x'), {
     ok: false,
     refusal: { code: 'members-departed', message: /Ada has stepped down or been replaced/ },

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { build, type Built } from '../helpers/build.js'
 import { tick } from '../../src/services/tick.js'
 
@@ -8,7 +8,12 @@ import { tick } from '../../src/services/tick.js'
 type Method = 'GET' | 'POST' | 'PATCH'
 function client({ app, staff }: Built) {
   return async (method: Method, url: string, payload?: unknown, headers: Record<string, string> = staff) => {
-    const res = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) })
+    const res = await app.inject({
+      method,
+      url,
+      headers,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    })
     return { status: res.statusCode, body: res.body ? res.json() : null }
   }
 }
@@ -28,7 +33,7 @@ const VOLUNTEERS = [
 const responsesAt = (start: string) =>
   VOLUNTEERS.map((v, i) => ({ ...v, submittedAt: new Date(Date.parse(start) + (i + 1) * 3_600_000).toISOString() }))
 
-async function setUp(t: Tap.Test) {
+async function setUp(t: Test) {
   const built = await build(t)
   const api = client(built)
   const team = await api('PATCH', '/teams/coc', { mailingList: 'list@iiif.example', staffEmail: 'staff@iiif.example' })
@@ -69,7 +74,10 @@ t.test('a finished form, imported afterwards: the tick waits for staff', async (
   const imported = await api('POST', `/calls/${id}/responses`, { responses: responsesAt('2026-02-02T00:00:00Z') })
   t.equal(imported.status, 200, JSON.stringify(imported.body))
   const later = await runTick('2026-03-08T10:02:00Z')
-  t.notOk(later.actions.some((a) => a.callId === id && a.type === 'call-closed'), 'created after its window: staff close it')
+  t.notOk(
+    later.actions.some((a) => a.callId === id && a.type === 'call-closed'),
+    'created after its window: staff close it',
+  )
   const preview = await api('GET', `/calls/${id}/selection`)
   t.equal(preview.body.status, 'preview')
   t.same(
@@ -105,7 +113,10 @@ t.test('reopen a closed call, fix it, close it again', async (t) => {
   const closing = await runTick('2026-03-01T00:01:00Z')
   t.ok(closing.actions.some((a) => a.callId === id && a.type === 'call-closed'))
   const afterClose = (await outbox()).filter((m) => m.callId === id)
-  t.ok(afterClose.some((m) => m.kind === 'call-results' && m.status === 'sent'), 'results went to the list')
+  t.ok(
+    afterClose.some((m) => m.kind === 'call-results' && m.status === 'sent'),
+    'results went to the list',
+  )
   const members = (await api('GET', '/teams/coc/members')).body.members as Array<{ id: string; name: string }>
   t.equal(members.length, 3, 'the close made three members')
 
@@ -170,10 +181,7 @@ t.test('reopen cancels the emails not sent yet, never deleting them; a later clo
   clock.set('2026-01-15T00:00:00Z')
   const created = await api('POST', '/teams/coc/calls', { opensAt: '2026-02-01T00:00:00Z' })
   const id = created.body.id as string
-  t.equal(
-    (await api('POST', `/calls/${id}/responses`, { responses: responsesAt('2026-02-02T00:00:00Z') })).status,
-    200,
-  )
+  t.equal((await api('POST', `/calls/${id}/responses`, { responses: responsesAt('2026-02-02T00:00:00Z') })).status, 200)
   clock.set('2026-03-01T00:01:00Z')
   t.equal((await api('POST', `/calls/${id}/close`)).status, 200)
   const queued = (await outbox()).filter((m) => m.callId === id && m.status === 'pending')
@@ -215,10 +223,7 @@ t.test('preview before the window opens counts the window, not now', async (t) =
   clock.set('2026-01-15T00:00:00Z')
   const created = await api('POST', '/teams/coc/calls', { opensAt: '2027-02-01T00:00:00Z' })
   const id = created.body.id as string
-  t.equal(
-    (await api('POST', `/calls/${id}/responses`, { responses: responsesAt('2027-02-02T00:00:00Z') })).status,
-    200,
-  )
+  t.equal((await api('POST', `/calls/${id}/responses`, { responses: responsesAt('2027-02-02T00:00:00Z') })).status, 200)
   const preview = (await api('GET', `/calls/${id}/selection`)).body
   t.same(
     (preview.decisions as Array<{ outcome: string; reason: string | null }>).map((d) => d.outcome),
@@ -257,7 +262,11 @@ t.test('closing early: the roster says who comes and when; termStart starts term
 
   // Undo, and close again starting terms at once.
   t.equal((await api('POST', `/calls/${a}/reopen`, { reason: 'start terms now' })).status, 200)
-  t.equal((await api('GET', `/calls/${a}`)).body.closesAt, '2026-03-01T00:00:00Z', 'the early close’s window is given back')
+  t.equal(
+    (await api('GET', `/calls/${a}`)).body.closesAt,
+    '2026-03-01T00:00:00Z',
+    'the early close’s window is given back',
+  )
   t.equal((await api('GET', `/calls/${a}`)).body.status, 'open')
   const bad = await api('POST', `/calls/${a}/close`, { early: true, termStart: '2026-02-09T00:00:00Z' })
   t.equal(bad.status, 400)

@@ -33,7 +33,11 @@ export function membersOfCall(db: Db, callId: string): Promise<MemberRow[]> {
 }
 
 /** Marks members as never having served (their call was reopened); returns them. */
-export function voidMembers(db: Db, ids: string[], values: { voidedAt: Date; voidReason: string }): Promise<MemberRow[]> {
+export function voidMembers(
+  db: Db,
+  ids: string[],
+  values: { voidedAt: Date; voidReason: string },
+): Promise<MemberRow[]> {
   if (ids.length === 0) return Promise.resolve([])
   return db
     .update(members)

@@ -159,6 +159,8 @@ export async function countByStatus(db: Db): Promise<Record<string, number>> {
 /** Emails about a call or about some of its members, whatever their kind, oldest first. */
 export function messagesFor(db: Db, callId: string, memberIds: string[]): Promise<OutboxRow[]> {
   const about =
-    memberIds.length > 0 ? or(eq(outbox.callId, callId), inArray(outbox.memberId, memberIds)) : eq(outbox.callId, callId)
+    memberIds.length > 0
+      ? or(eq(outbox.callId, callId), inArray(outbox.memberId, memberIds))
+      : eq(outbox.callId, callId)
   return db.select().from(outbox).where(about).orderBy(outbox.createdAt, outbox.id)
 }

@@ -211,7 +211,9 @@ export const ReopenResult = Type.Object({
     Type.Object({ id: Type.String(), name: Type.String(), seat: Type.String(), termStart: Type.String() }),
     { description: 'Members the close had made; kept on record as voided (they never served).' },
   ),
-  cancelledEmails: Type.Array(Email, { description: 'Emails of the close not sent yet: now skipped, with the reason.' }),
+  cancelledEmails: Type.Array(Email, {
+    description: 'Emails of the close not sent yet: now skipped, with the reason.',
+  }),
   sentEmails: Type.Array(Email, {
     description:
       'Emails the close caused that have gone out (or may have: sending, unknown): staff correct them by hand.',
