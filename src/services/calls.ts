@@ -181,11 +181,15 @@ export async function editCall(db: Db, id: string, patch: CallPatch, now: Date):
     if (term.problem !== null) problems.push({ field: 'body.termStart', message: term.problem })
     if (problems.length > 0) throw invalid('invalid-call', problems)
     checkNoOverlap(others, opensAt, newClosesAt)
+    // Moved into the future, a call the tick met only after its window (and so never announced)
+    // becomes a live call again: the tick announces and reminds as for any other.
+    const live = compareInstants(opensAt, instantFromDate(now)) > 0
     const row = await queries.updateCall(tx, id, {
       opensAt,
       closesAt: newClosesAt,
       termStart: term.termStart,
       termStartExplicit: term.explicit,
+      ...(live ? { openedAt: null, remindedAt: null } : {}),
       ...(patch.seats !== undefined ? { seats: patch.seats } : {}),
     })
     return callView(row, team.slug, now)

@@ -15,6 +15,7 @@ import { countResponses } from '../db/queries/responses.js'
 import { compareInstants, instantFromDate, type Instant } from '../domain/time.js'
 import { closeOrHoldAfterSync, hasForm } from './forms.js'
 import { deliverOutbox, type DeliveryReport } from './outbox.js'
+import { existingKeys } from '../db/queries/outbox.js'
 import { ROSTER_CHANNEL } from './roster.js'
 import { teamSchedule } from './schedule.js'
 import { requireTeam } from './teams.js'
@@ -116,6 +117,10 @@ async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): 
           ? await callQueries.markOpened(tx, step.callId, at)
           : await callQueries.markReminded(tx, step.callId, at)
       if (!call) return null
+      // A call staff moved into the future after the tick met it past its window (its notice then
+      // recorded as skipped) is announced afresh: its new notice is keyed by the new opening.
+      const plain = `call:${call.id}:${kind}`
+      const key = (await existingKeys(tx, [plain])).has(plain) ? `${plain}:${call.opensAt}` : plain
       const seats = await seatsOffered(tx, team, call)
       await queueNotice(
         tx,
@@ -123,7 +128,7 @@ async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): 
         {
           team,
           kind,
-          key: `call:${call.id}:${kind}`,
+          key,
           to: team.mailingList,
           values: callValues(team, call, seats),
           callId: call.id,

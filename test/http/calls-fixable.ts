@@ -350,3 +350,32 @@ t.test('appointments respect seats', async (t) => {
   t.equal(overridden.status, 201, JSON.stringify(overridden.body))
   t.match(overridden.body, { override: true, callId: id, termStart: '2026-03-01T00:00:00Z' })
 })
+
+t.test('a call the tick met only after its window can be moved into the future, and is then announced', async (t) => {
+  const { api, runTick, outbox, clock } = await setUp(t)
+  clock.set('2026-03-08T00:00:00Z')
+  // Created with last year's dates by mistake; the tick meets it (its announcement recorded as skipped).
+  const created = await api('POST', '/teams/coc/calls', { opensAt: '2025-02-01T00:00:00Z' })
+  const id = created.body.id as string
+  const met = await runTick('2026-03-08T00:01:00Z')
+  t.match(
+    met.actions.filter((a) => a.callId === id).map((a) => [a.type, a.notice]),
+    [['call-opened', 'skipped']],
+  )
+  clock.set('2026-03-08T00:02:00Z')
+  const moved = await api('PATCH', `/calls/${id}`, { opensAt: '2026-04-01T00:00:00Z' })
+  t.equal(moved.status, 200, `never announced, it can move (${JSON.stringify(moved.body)})`)
+  t.equal(moved.body.status, 'scheduled')
+  const opened = await runTick('2026-04-01T00:01:00Z')
+  t.match(
+    opened.actions.filter((a) => a.callId === id).map((a) => [a.type, a.notice]),
+    [['call-opened', 'queued']],
+    'announced when it now opens',
+  )
+  const announcements = (await outbox()).filter((m) => m.callId === id && m.kind === 'call-opened')
+  t.same(announcements.map((m) => m.status).sort(), ['sent', 'skipped'], 'the skipped one kept, the new one sent')
+  clock.set('2026-04-02T00:00:00Z')
+  const frozen = await api('PATCH', `/calls/${id}`, { opensAt: '2026-05-01T00:00:00Z' })
+  t.equal(frozen.status, 409, 'once announced, its dates stay')
+  t.equal(frozen.body.error.code, 'call-already-open')
+})

@@ -108,6 +108,8 @@ export async function updateCall(
       | 'reopenedAt'
       | 'reopenedBy'
       | 'reopenReason'
+      | 'openedAt'
+      | 'remindedAt'
     >
   >,
 ): Promise<CallRow> {
