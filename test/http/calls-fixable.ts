@@ -293,6 +293,15 @@ t.test('create and edit follow the same rules; a defaulted termStart follows the
     termStart: '2026-02-17T00:00:00Z',
   })
   const future = await api('POST', '/teams/coc/calls', { opensAt: '2026-06-01T00:00:00Z' })
+  t.equal(future.body.termStart, '2026-06-29T00:00:00Z', 'defaulted: when it closes')
+  const shorter1 = await api('PATCH', `/calls/${future.body.id}`, { closesAt: '2026-06-20T00:00:00Z' })
+  t.equal(shorter1.body.termStart, '2026-06-20T00:00:00Z', 'a defaulted termStart follows a shorter window too')
+  const earlier = await api('PATCH', `/calls/${future.body.id}`, { opensAt: '2026-05-25T00:00:00Z' })
+  t.match(
+    earlier.body,
+    { closesAt: '2026-06-13T00:00:00Z', termStart: '2026-06-13T00:00:00Z' },
+    'and a window moved earlier',
+  )
   const later = await api('PATCH', `/calls/${future.body.id}`, { closesAt: '2026-07-15T00:00:00Z' })
   t.equal(later.body.termStart, '2026-07-15T00:00:00Z', 'a defaulted termStart follows the window')
   const set = await api('PATCH', `/calls/${future.body.id}`, { termStart: '2026-08-01T00:00:00Z' })
