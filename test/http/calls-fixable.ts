@@ -144,6 +144,10 @@ t.test('reopen a closed call, fix it, close it again', async (t) => {
     'the results already sent are listed, to correct by hand',
   )
   t.same((await api('GET', '/teams/coc/members')).body.members, [], 'no member left from the undone close')
+  const removed = (reopened.body.removedMembers as Array<{ id: string }>)[0]!
+  const voidedStepDown = await api('POST', `/members/${removed.id}/step-down`, { reason: 'x' })
+  t.equal(voidedStepDown.status, 409, 'a removed member cannot step down: they never served')
+  t.equal(voidedStepDown.body.error.code, 'member-voided')
   const roster = (await api('GET', '/teams/coc/roster')).body
   t.same([roster.members, roster.incoming], [[], []], 'nobody on the roster, nobody incoming')
   const history = (await api('GET', `/calls/${id}/selection`)).body
