@@ -105,6 +105,15 @@ export const calls = pgTable(
     origin: text('origin', { enum: CALL_ORIGINS }).notNull().default('staff'),
     /** For an `auto` call: the cadence date it was created for, kept when staff move or cancel it. */
     plannedOpensAt: instant('planned_opens_at'),
+    /** True when staff gave `term_start`; false when it is the default, which then follows the window when it moves. */
+    termStartExplicit: boolean('term_start_explicit').notNull().default(false),
+    /** The `closes_at` a call had before staff closed it early (its window then ended at the close): restored by a reopen. */
+    closedEarlyFrom: instant('closed_early_from'),
+    /** The latest reopen: when, by whom and why (each reopen is also kept on the selection it superseded). */
+    reopenedAt: timestamp('reopened_at', { withTimezone: true }),
+    reopenedBy: text('reopened_by'),
+    reopenReason: text('reopen_reason'),
+    /** rota's clock when the call was created (the tick leaves a call created after its window to staff). */
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
@@ -155,22 +164,37 @@ export const responses = pgTable(
   ],
 )
 
-/** The final selection of a call: one per call, made once, with its inputs' digest. */
-export const selections = pgTable('selections', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  callId: uuid('call_id')
-    .notNull()
-    .unique()
-    .references(() => calls.id),
-  inputDigest: text('input_digest').notNull(),
-  seats: jsonb('seats').$type<{ consortium: number; community: number }>().notNull(),
-  shortfall: jsonb('shortfall').$type<{ consortium: number; community: number }>().notNull(),
-  inaugural: boolean('inaugural').notNull(),
-  slots: jsonb('slots').$type<unknown[]>().notNull(),
-  warnings: jsonb('warnings').$type<unknown[]>().notNull(),
-  closedBy: text('closed_by').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-})
+/**
+ * The final selection of a call, made once per close with its inputs' digest. A call has one
+ * current selection; a reopen marks it superseded (kept, with when, who and why), and the next close
+ * stores a new one.
+ */
+export const selections = pgTable(
+  'selections',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => calls.id),
+    inputDigest: text('input_digest').notNull(),
+    seats: jsonb('seats').$type<{ consortium: number; community: number }>().notNull(),
+    shortfall: jsonb('shortfall').$type<{ consortium: number; community: number }>().notNull(),
+    inaugural: boolean('inaugural').notNull(),
+    slots: jsonb('slots').$type<unknown[]>().notNull(),
+    warnings: jsonb('warnings').$type<unknown[]>().notNull(),
+    closedBy: text('closed_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set when staff reopened the call: this selection is history, no longer in force. */
+    supersededAt: timestamp('superseded_at', { withTimezone: true }),
+    supersededBy: text('superseded_by'),
+    supersededReason: text('superseded_reason'),
+  },
+  (table) => [
+    uniqueIndex('selections_current_call_key')
+      .on(table.callId)
+      .where(sql`${table.supersededAt} is null`),
+  ],
+)
 
 /** Every decision of a final selection, one row per response, in first-come order. */
 export const decisions = pgTable(
@@ -194,7 +218,7 @@ export const decisions = pgTable(
   },
   (table) => [
     primaryKey({ columns: [table.selectionId, table.position] }),
-    uniqueIndex('decisions_response_key').on(table.responseId),
+    uniqueIndex('decisions_selection_response_key').on(table.selectionId, table.responseId),
   ],
 )
 
@@ -228,6 +252,12 @@ export const members = pgTable(
     /** True when staff appointed past a rule (no vacancy, institution on the team, category). */
     override: boolean('override').notNull().default(false),
     replacesMemberId: uuid('replaces_member_id'),
+    /**
+     * Set when the close that made this member was undone (the call reopened): the member never
+     * served and is left out of every roster and rule, but kept on record with the reason.
+     */
+    voidedAt: timestamp('voided_at', { withTimezone: true }),
+    voidReason: text('void_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [index('members_team_idx').on(table.teamId, table.termStart)],

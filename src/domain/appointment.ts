@@ -12,7 +12,7 @@ import { emailAddressProblem } from './email.js'
 import type { InstitutionMatch } from './institutions.js'
 import type { Policy } from './policy.js'
 import { conflict, invalidRequest, type Decided, type FieldProblem } from './refusal.js'
-import { servesAt, vacanciesAt, type RosterMember } from './roster.js'
+import { servesAt, vacanciesDuring, type RosterMember } from './roster.js'
 import { normaliseEmail, type Category, type Seat, type SeatSlot } from './selection.js'
 import { addCalendarMonths, compareInstants, formatInstant, type Instant } from './time.js'
 
@@ -35,6 +35,24 @@ export function appointmentIntoCall(seat: Seat): Decided<{ category: Category }>
   if (seat === 'staff')
     return invalidRequest('invalid-member', [{ field: 'body.callId', message: 'applies to volunteer seats only' }])
   return { ok: true, category: seat }
+}
+
+/**
+ * The seat slot an appointment into a call takes: its next empty one in the category. With none
+ * left the call has no vacancy for it: 409 `no-vacancy`, unless staff override (the appointment is
+ * then recorded against the call without a slot, with the reason).
+ */
+export function slotForAppointment(
+  empty: SeatSlot | null,
+  category: Category,
+  override: boolean,
+): Decided<{ slot: SeatSlot | null }> {
+  if (empty !== null) return { ok: true, slot: empty }
+  if (override) return { ok: true, slot: null }
+  return conflict(
+    'no-vacancy',
+    `Every ${category} seat of this call is filled (override: true, with the reason, to appoint anyway)`,
+  )
 }
 
 /** A team member as the appointment rules see them: when they serve, their email and institution key (null: unaffiliated). */
@@ -107,10 +125,11 @@ export function decideAppointment(
         },
       )
     }
-    if (vacanciesAt(policy.seats, members, termStart)[seat] === 0) {
+    // The seat must stay free for the whole term: a later appointment may already hold it from some date on.
+    if (vacanciesDuring(policy.seats, members, termStart, termEnd)[seat] === 0) {
       return conflict(
         'no-vacancy',
-        `No ${seat} seat is empty at ${formatInstant(termStart)} (override: true to appoint anyway)`,
+        `No ${seat} seat is empty throughout the term from ${formatInstant(termStart)} (override: true to appoint anyway)`,
       )
     }
   }

@@ -12,7 +12,7 @@
  * the tick must leave it to staff (docs/rules.md#d6).
  */
 import type { Policy } from './policy.js'
-import { conflict, type Decided } from './refusal.js'
+import { conflict, invalidRequest, type Decided } from './refusal.js'
 import { addDays, compareInstants, formatInstant, type Instant } from './time.js'
 
 /**
@@ -59,9 +59,15 @@ export function reminderAt(
  * The steps a call needs at `now`, in order: mark it open once `opensAt` has passed (announced
  * while the window is still open), remind the list `reminderDays` before it closes (unless the
  * window is not longer than that, the call has closed, or the announcement only goes out now — it
- * already gives the deadline), and close it once `closesAt` has passed.
+ * already gives the deadline), and close it once `closesAt` has passed — unless, given what the
+ * tick knows of it (`facts`), the call is one staff close themselves (`tickMayClose`).
  */
-export function callSteps(call: LifecycleCall, policy: Pick<Policy, 'reminderDays'>, now: Instant): CallStep[] {
+export function callSteps(
+  call: LifecycleCall,
+  policy: Pick<Policy, 'reminderDays'>,
+  now: Instant,
+  facts?: AutoCloseFacts,
+): CallStep[] {
   if (call.cancelled) return []
   const steps: CallStep[] = []
   const windowOver = compareInstants(now, call.closesAt) >= 0
@@ -89,7 +95,8 @@ export function callSteps(call: LifecycleCall, policy: Pick<Policy, 'reminderDay
       notice = { send: false, reason: 'the call is announced only now; the announcement gives the deadline' }
     steps.push({ type: 'remind', callId: call.id, notice })
   }
-  if (!call.closed && windowOver) steps.push({ type: 'close', callId: call.id })
+  if (!call.closed && windowOver && (facts === undefined || tickMayClose(call, facts).close))
+    steps.push({ type: 'close', callId: call.id })
   return steps
 }
 
@@ -189,4 +196,112 @@ export function mayCloseCall(
     )
   }
   return { ok: true, closesAt: beforeClose ? now : call.closesAt, early: beforeClose }
+}
+
+/**
+ * Whether the tick announced a call as live: it marked it open while its window was still open (an
+ * announcement decided after the window, or never, is not one). Until then staff may still move it.
+ */
+export function wasAnnounced(call: { openedAt: Instant | null; closesAt: Instant }): boolean {
+  return call.openedAt !== null && compareInstants(call.openedAt, call.closesAt) < 0
+}
+
+/** What the tick must know, beyond the window, to decide whether it may close a due call itself. */
+export interface AutoCloseFacts {
+  /** When the call was created (rota's clock). */
+  createdAt: Instant
+  /** When staff last reopened it; null if never. */
+  reopenedAt: Instant | null
+  /** How many responses it holds. */
+  responses: number
+  /** Whether it reads its responses from a linked Google Form. */
+  hasForm: boolean
+}
+
+/**
+ * Whether the tick may close a due call, or must leave it `due` for staff. A call has two lives: a
+ * live call is announced, takes responses through its window and is closed by the tick when the
+ * window ends; a call run after the fact (created, or reopened, once its window was over, to import
+ * a form that has closed) waits for staff to import its responses and close it. So the tick does
+ * not close a call created or reopened after its window ended, nor one with no response and no
+ * linked form that was never announced: closing it would select nobody and announce that.
+ */
+export function tickMayClose(
+  call: Pick<LifecycleCall, 'closesAt' | 'openedAt'>,
+  facts: AutoCloseFacts,
+): { close: true } | { close: false; reason: string } {
+  if (compareInstants(facts.createdAt, call.closesAt) >= 0)
+    return { close: false, reason: 'created after its window ended: staff import its responses and close it' }
+  if (facts.reopenedAt !== null && compareInstants(facts.reopenedAt, call.closesAt) >= 0)
+    return { close: false, reason: 'reopened after its window ended: staff close it' }
+  if (facts.responses === 0 && !facts.hasForm && !wasAnnounced(call))
+    return { close: false, reason: 'never announced, with no responses and no linked form: staff import and close it' }
+  return { close: true }
+}
+
+/**
+ * The term start a close gives: the call's own (`termStart`, which may be later than the window's
+ * end — after an early close, the original `closesAt`), or the one staff send with the close, which
+ * must not come before the window's end ("terms start once the call has closed").
+ */
+export function closingTermStart(
+  given: Instant | null,
+  stored: Instant,
+  closesAt: Instant,
+): Decided<{ termStart: Instant }> {
+  if (given === null) return { ok: true, termStart: stored }
+  if (compareInstants(given, closesAt) < 0)
+    return invalidRequest('invalid-close', [
+      { field: 'body.termStart', message: `must not be before the window's end (${formatInstant(closesAt)})` },
+    ])
+  return { ok: true, termStart: given }
+}
+
+/** A closed call as reopening it needs it. */
+export interface ReopeningCall {
+  closed: boolean
+  cancelled: boolean
+}
+
+/** What stands in the way of undoing a close: the team's history since, as the reopen rule reads it. */
+export interface ReopenFacts {
+  /** A call of the team that opens after this one and has closed since, if any. */
+  laterClosed: { id: string; opensAt: Instant } | null
+  /** Members the close created who have stepped down or been replaced since. */
+  departed: ReadonlyArray<{ id: string; name: string }>
+  /** Members staff appointed into the call's empty seats who have not stepped down. */
+  appointees: ReadonlyArray<{ id: string; name: string }>
+}
+
+/**
+ * Whether staff may undo a call's close: only a closed call, with a reason (kept on record), and
+ * only while nothing has been built on its selection — no later call of the team has closed (its
+ * seats were counted with these members), none of the members it created has stepped down or been
+ * replaced, and nobody staff appointed into its empty seats still holds one. Its terms may already
+ * have started (a call run after the fact usually has).
+ */
+export function mayReopenCall(call: ReopeningCall, facts: ReopenFacts, reason: string): Decided<object> {
+  if (reason.trim() === '')
+    return invalidRequest('invalid-reopen', [{ field: 'body.reason', message: 'must say why (it is kept on record)' }])
+  if (call.cancelled) return conflict('call-cancelled', 'This call was cancelled; there is no close to undo')
+  if (!call.closed) return conflict('call-not-closed', 'This call is not closed; there is no close to undo')
+  if (facts.laterClosed)
+    return conflict(
+      'later-call-closed',
+      `A later call of the team (${facts.laterClosed.id}, opening ${formatInstant(facts.laterClosed.opensAt)}) has closed since, and its seats were counted with this call's members; reopen that one first`,
+      { callId: facts.laterClosed.id },
+    )
+  if (facts.departed.length > 0)
+    return conflict(
+      'members-departed',
+      `${facts.departed.map((m) => m.name).join(', ')} ${facts.departed.length === 1 ? 'has' : 'have'} stepped down or been replaced since this call closed, so its close can no longer be undone`,
+      { memberIds: facts.departed.map((m) => m.id) },
+    )
+  if (facts.appointees.length > 0)
+    return conflict(
+      'call-has-appointees',
+      `${facts.appointees.map((m) => m.name).join(', ')} ${facts.appointees.length === 1 ? 'was' : 'were'} appointed into this call's empty seats; step them down first (their seats depend on this selection)`,
+      { memberIds: facts.appointees.map((m) => m.id) },
+    )
+  return { ok: true }
 }

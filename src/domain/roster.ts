@@ -61,6 +61,45 @@ export function vacanciesAt(seats: SeatCounts, members: readonly RosterMember[],
   return vacancies
 }
 
+/**
+ * Empty volunteer seats per category throughout `[start, end)` (end null: without end): the fewest
+ * at any instant of it. A seat is only free for a whole term if nobody takes it meanwhile, and the
+ * number serving only rises when someone's term starts, so the fewest is found at `start` or at a
+ * term start inside the span.
+ */
+export function vacanciesDuring(
+  seats: SeatCounts,
+  members: readonly RosterMember[],
+  start: Instant,
+  end: Instant | null,
+): SeatCounts {
+  const fewest = vacanciesAt(seats, members, start)
+  for (const member of members) {
+    const t = member.termStart
+    if (compareInstants(t, start) <= 0 || (end !== null && compareInstants(t, end) >= 0)) continue
+    const then = vacanciesAt(seats, members, t)
+    for (const category of CATEGORIES) fewest[category] = Math.min(fewest[category], then[category])
+  }
+  return fewest
+}
+
+/** Members whose terms start after `t` (and who will serve), by term start then seat and name: the roster's `incoming`. */
+export function incomingAfter<M extends RosterMember>(members: readonly M[], t: Instant): M[] {
+  return members
+    .filter((m) => compareInstants(m.termStart, t) > 0)
+    .filter((m) => {
+      const end = effectiveEnd(m)
+      return end === null || compareInstants(m.termStart, end) < 0
+    })
+    .sort(
+      (a, b) =>
+        compareInstants(a.termStart, b.termStart) ||
+        SEAT_ORDER[a.seat] - SEAT_ORDER[b.seat] ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    )
+}
+
 /** The first instant after `t` at which someone's service starts or ends, or null: the roster at `t` stays true until then (it may also stay true after it, when someone leaves as they start). */
 export function nextChangeAfter(members: readonly RosterMember[], t: Instant): Instant | null {
   let next: Instant | null = null

@@ -11,9 +11,9 @@ import {
   instantFromEpochNanos,
   type Instant,
 } from '../domain/time.js'
-import type { CallStatus } from '../domain/lifecycle.js'
+import { wasAnnounced, type CallStatus } from '../domain/lifecycle.js'
 import type { SeatCounts } from '../domain/policy.js'
-import { defaultTermStart } from '../domain/terms.js'
+import { termStartFor } from '../domain/terms.js'
 import type { Call } from '../http/schemas/calls.js'
 import { requireTeam } from './teams.js'
 import { invalidInstant, readInstant } from './instants.js'
@@ -45,6 +45,7 @@ export function callView(call: queries.CallRow, teamSlug: string, now: Date): Ca
     seats: call.seats ?? null,
     status: callStatus(call, now),
     origin: call.origin,
+    reopenedAt: call.reopenedAt?.toISOString() ?? null,
   }
 }
 
@@ -82,19 +83,15 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
     const boundary = (value: string, field: string) => readInstant(value, field, { microseconds: true, problems })
     const opensAt = boundary(input.opensAt, 'body.opensAt')
     let closesAt = input.closesAt === undefined ? null : boundary(input.closesAt, 'body.closesAt')
-    let termStart = input.termStart === undefined ? null : boundary(input.termStart, 'body.termStart')
+    const termStart = input.termStart === undefined ? null : boundary(input.termStart, 'body.termStart')
     if (problems.length > 0 || opensAt === null) throw invalidInstant(problems)
     closesAt ??= addDays(opensAt, team.policy.windowDays)
     const others = await queries.activeCalls(tx, team.id)
     const previous = others.filter((c) => compareInstants(c.opensAt, opensAt) < 0).at(-1)
-    termStart ??= defaultTermStart(closesAt, previous?.termStart ?? null, team.policy)
+    const term = termStartFor({ closesAt }, termStart, null, previous?.termStart ?? null, team.policy)
     if (compareInstants(closesAt, opensAt) <= 0)
       problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
-    if (compareInstants(termStart, closesAt) < 0)
-      problems.push({
-        field: 'body.termStart',
-        message: 'must not be before closesAt (terms start once the call has closed)',
-      })
+    if (term.problem !== null) problems.push({ field: 'body.termStart', message: term.problem })
     if (problems.length > 0) throw invalid('invalid-call', problems)
 
     checkNoOverlap(others, opensAt, closesAt)
@@ -102,8 +99,11 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
       teamId: team.id,
       opensAt,
       closesAt,
-      termStart,
+      termStart: term.termStart,
+      termStartExplicit: term.explicit,
       seats: input.seats ?? null,
+      // rota's clock, not the database's: the tick compares it with the window (tickMayClose).
+      createdAt: now,
     })
     return callView(row, team.slug, now)
   })
@@ -132,9 +132,11 @@ export interface CallPatch {
 }
 
 /**
- * Changes a call that has not opened yet (a call rota scheduled on the cadence, typically): its
- * window, term start or seats, with the rules of createCall. Once a call is open its announcement
- * has gone out, so its dates stay (409 call-already-open).
+ * Changes a call that has not been announced yet — a call rota scheduled on the cadence, or one
+ * staff create after the fact to import a form that has closed — with the rules of createCall: its
+ * window may go anywhere that overlaps no other call of the team (the past included), a term start
+ * left to its default follows the window, and one staff set stays. Once the tick has announced the
+ * call (`wasAnnounced`) its dates stay (409 call-already-open); a closed call is reopened first.
  */
 export async function editCall(db: Db, id: string, patch: CallPatch, now: Date): Promise<CallView> {
   return db.transaction(async (tx) => {
@@ -142,13 +144,20 @@ export async function editCall(db: Db, id: string, patch: CallPatch, now: Date):
     const team = await requireTeam(tx, unlocked.slug, true)
     const { call } = await requireCall(tx, id, { forUpdate: true })
     const status = callStatus(call, now)
-    if (status !== 'scheduled' || call.openedAt !== null) {
+    if (status === 'cancelled')
+      throw new AppError('conflict', 'call-cancelled', 'This call is cancelled; it cannot be changed')
+    if (status === 'closed')
       throw new AppError(
         'conflict',
-        status === 'cancelled' ? 'call-cancelled' : 'call-already-open',
-        `This call is ${status}; only a call that has not opened yet can be changed`,
+        'already-closed',
+        'This call is closed; reopen it (POST /calls/{id}/reopen) to change it',
       )
-    }
+    if (wasAnnounced(call))
+      throw new AppError(
+        'conflict',
+        'call-already-open',
+        `This call is ${status} and rota announced it while it was open; only a call not yet announced can be changed`,
+      )
     const problems: FieldProblem[] = []
     const boundary = (value: string, field: string) => readInstant(value, field, { microseconds: true, problems })
     const opensAt = patch.opensAt === undefined ? call.opensAt : boundary(patch.opensAt, 'body.opensAt')
@@ -159,30 +168,28 @@ export async function editCall(db: Db, id: string, patch: CallPatch, now: Date):
     const length = epochNanos(call.closesAt) - epochNanos(call.opensAt)
     const newClosesAt = closesAt ?? instantFromEpochNanos(epochNanos(opensAt) + length)
     const others = (await queries.activeCalls(tx, team.id)).filter((c) => c.id !== id)
-    // Without a new termStart, the current one stays while it still follows the window; else the
-    // default follows the new window (as createCall would give it).
     const previous = others.filter((c) => compareInstants(c.opensAt, opensAt) < 0).at(-1)
-    const stored = call.termStart
-    const termStart =
-      givenTermStart ??
-      (compareInstants(stored, newClosesAt) >= 0
-        ? stored
-        : defaultTermStart(newClosesAt, previous?.termStart ?? null, team.policy))
-    if (compareInstants(opensAt, instantFromDate(now)) <= 0)
-      problems.push({ field: 'body.opensAt', message: 'must be in the future' })
+    const term = termStartFor(
+      { closesAt: newClosesAt },
+      givenTermStart,
+      { termStart: call.termStart, explicit: call.termStartExplicit },
+      previous?.termStart ?? null,
+      team.policy,
+    )
     if (compareInstants(newClosesAt, opensAt) <= 0)
       problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
-    if (compareInstants(termStart, newClosesAt) < 0)
-      problems.push({
-        field: 'body.termStart',
-        message: 'must not be before closesAt (terms start once the call has closed)',
-      })
+    if (term.problem !== null) problems.push({ field: 'body.termStart', message: term.problem })
     if (problems.length > 0) throw invalid('invalid-call', problems)
     checkNoOverlap(others, opensAt, newClosesAt)
+    // Moved into the future, a call the tick met only after its window (and so never announced)
+    // becomes a live call again: the tick announces and reminds as for any other.
+    const live = compareInstants(opensAt, instantFromDate(now)) > 0
     const row = await queries.updateCall(tx, id, {
       opensAt,
       closesAt: newClosesAt,
-      termStart,
+      termStart: term.termStart,
+      termStartExplicit: term.explicit,
+      ...(live ? { openedAt: null, remindedAt: null } : {}),
       ...(patch.seats !== undefined ? { seats: patch.seats } : {}),
     })
     return callView(row, team.slug, now)
@@ -194,7 +201,12 @@ export async function cancelCall(db: Db, id: string, now: Date): Promise<CallVie
   return db.transaction(async (tx) => {
     const { call, team } = await requireCall(tx, id, { forUpdate: true })
     if (call.cancelledAt) throw new AppError('conflict', 'call-cancelled', 'This call is already cancelled')
-    if (call.closedAt) throw new AppError('conflict', 'already-closed', 'This call is closed; its selection is final')
+    if (call.closedAt)
+      throw new AppError(
+        'conflict',
+        'already-closed',
+        'This call is closed; to undo its close, reopen it (POST /calls/{id}/reopen) first',
+      )
     return callView(await queries.updateCall(tx, id, { cancelledAt: now }), team.slug, now)
   })
 }

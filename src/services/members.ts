@@ -6,7 +6,12 @@ import { findSelection, listDecisions } from '../db/queries/selections.js'
 import { findTeamById, type TeamRow } from '../db/queries/teams.js'
 import { findResponses } from '../db/queries/responses.js'
 import { AppError, invalid, isUuid, refused } from '../errors.js'
-import { appointmentFieldProblems, appointmentIntoCall, decideAppointment } from '../domain/appointment.js'
+import {
+  appointmentFieldProblems,
+  appointmentIntoCall,
+  decideAppointment,
+  slotForAppointment,
+} from '../domain/appointment.js'
 import {
   buildInstitutionIndex,
   matchInstitution,
@@ -124,14 +129,20 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
 
     const state = await teamState(tx, team.id)
     const match = matchInstitution(input.institution ?? null, state.index)
-    const termStart = instantField(input.termStart, 'body.termStart') ?? instantFromDate(now)
+    const givenStart = instantField(input.termStart, 'body.termStart')
+    let termStart = givenStart ?? instantFromDate(now)
     const termEnd: Instant | null | undefined =
       input.termEnd === null ? null : instantField(input.termEnd, 'body.termEnd')
     let slot: SeatSlot | null = null
     if (input.callId !== undefined) {
       const into = appointmentIntoCall(input.seat)
       if (!into.ok) throw refused(into.refusal)
-      slot = await nextEmptySlot(tx, team, input.callId, into.category, state.rows)
+      const empty = await nextEmptySlot(tx, team, input.callId, into.category, state.rows)
+      const taken = slotForAppointment(empty.slot, into.category, input.override ?? false)
+      if (!taken.ok) throw refused(taken.refusal)
+      slot = taken.slot
+      // Past the call's seats (override): its terms' start unless staff gave one.
+      if (slot === null && givenStart === undefined) termStart = empty.termStart
     }
     const decision = decideAppointment(
       { email, seat: input.seat, institution: match, termStart, termEnd, slot, override: input.override ?? false },
@@ -159,14 +170,14 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
   })
 }
 
-/** The lowest seat slot of a closed call, in `seat`'s category, that nobody was selected or appointed into. */
+/** The lowest seat slot of a closed call, in `seat`'s category, that nobody was selected or appointed into (null: none), and the call's term start. */
 async function nextEmptySlot(
   db: Db,
   team: TeamRow,
   callId: string,
   seat: Category,
   rows: queries.MemberWithInstitution[],
-): Promise<SeatSlot> {
+): Promise<{ slot: SeatSlot | null; termStart: Instant }> {
   const { call } = await requireCall(db, callId)
   if (call.teamId !== team.id)
     throw invalid('invalid-member', [{ field: 'body.callId', message: `is a call of another team` }])
@@ -185,8 +196,7 @@ async function nextEmptySlot(
   const slot = (selection.slots as SeatSlot[]).find(
     (s) => s.category === seat && s.responseId === null && !takenByMembers.has(s.index),
   )
-  if (!slot) throw new AppError('conflict', 'no-empty-slot', `Every ${seat} seat of this call is filled`)
-  return slot
+  return { slot: slot ?? null, termStart: call.termStart }
 }
 
 export interface StepDown {
@@ -218,6 +228,12 @@ export async function stepDown(
       throw invalid('invalid-step-down', [{ field: 'body.reason', message: 'must say why (it is kept on record)' }])
     const requested =
       input.effective === undefined ? instantFromDate(now) : instantField(input.effective, 'body.effective')!
+    if (member.voidedAt !== null)
+      throw new AppError(
+        'conflict',
+        'member-voided',
+        `${member.name} never served: the close that made them a member was undone (${member.voidReason ?? 'call reopened'})`,
+      )
     const departing = { termStart: member.termStart, termEnd: member.termEnd, endedAt: member.endedAt }
     if (departing.endedAt !== null) {
       throw new AppError(

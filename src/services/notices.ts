@@ -147,7 +147,10 @@ export async function queueResultNotices(
   selection: Pick<Selection, 'decisions' | 'seats' | 'shortfall'>,
   emails: ReadonlyMap<string, string>,
   now: Date,
+  /** How many earlier closes of the call were undone (reopened): the keys of a later close's emails differ, so they are queued anew. */
+  round = 0,
 ): Promise<number> {
+  const prefix = round === 0 ? `call:${call.id}` : `call:${call.id}:close-${round + 1}`
   const base = callValues(team, call, selection.seats)
   const selected = selection.decisions.filter((d) => d.outcome === 'selected')
   const newMembers =
@@ -164,7 +167,7 @@ export async function queueResultNotices(
   queue({
     team,
     kind: 'call-results',
-    key: `call:${call.id}:call-results`,
+    key: `${prefix}:call-results`,
     to: team.mailingList,
     values: { ...base, ...shortfall, newMembers },
     callId: call.id,
@@ -199,15 +202,15 @@ export async function queueResultNotices(
     callId: call.id,
   })
   for (const [email, decision] of best)
-    queue(outcomeNotice(decision, `call:${call.id}:result:${email}`, emails.get(decision.responseId)!.trim()))
+    queue(outcomeNotice(decision, `${prefix}:result:${email}`, emails.get(decision.responseId)!.trim()))
   for (const decision of unaddressed)
-    queue(outcomeNotice(decision, `call:${call.id}:result:response:${decision.responseId}`, null))
+    queue(outcomeNotice(decision, `${prefix}:result:response:${decision.responseId}`, null))
 
   if (selection.shortfall.consortium + selection.shortfall.community > 0) {
     queue({
       team,
       kind: 'shortfall',
-      key: `call:${call.id}:shortfall`,
+      key: `${prefix}:shortfall`,
       to: team.staffEmail,
       values: { ...base, ...shortfall, newMembers },
       callId: call.id,

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto'
 import type { Database, Db } from '../db/client.js'
 import { listMembers } from '../db/queries/members.js'
 import { findTeamBySlug, type TeamRow } from '../db/queries/teams.js'
-import { effectiveEnd, nextChangeAfter, rosterAt, vacanciesAt, type RosterMember } from '../domain/roster.js'
+import {
+  effectiveEnd,
+  incomingAfter,
+  nextChangeAfter,
+  rosterAt,
+  vacanciesAt,
+  type RosterMember,
+} from '../domain/roster.js'
 import { formatInstant, instantFromDate, instantToDate, type Instant } from '../domain/time.js'
 import { readInstant } from './instants.js'
 import type { SeatCounts } from '../domain/policy.js'
@@ -23,13 +30,18 @@ export interface RosterView {
     termEnd: string | null
   }>
   vacancies: SeatCounts
+  /** Members whose terms start after `at` (a call's selected volunteers before its termStart, say), with the date. */
+  incoming: RosterView['members']
 }
 
 interface TeamRoster {
   team: TeamRow
   members: RosterMember[]
   /** Rendered rosters by the set of members serving, so most reads cost a filter and a lookup. */
-  rendered: Map<string, { etag: string; members: RosterView['members']; vacancies: SeatCounts }>
+  rendered: Map<
+    string,
+    { etag: string; members: RosterView['members']; vacancies: SeatCounts; incoming: RosterView['members'] }
+  >
 }
 
 /** A team's members as the roster shows them: no email or other personal data. */
@@ -179,11 +191,12 @@ export class RosterCache {
     const { entry, stale } = await this.entry(slug)
     if (!entry) throw teamNotFound(slug)
     const serving = rosterAt(entry.members, t)
-    const key = serving.map((m) => m.id).join(',')
+    const coming = incomingAfter(entry.members, t)
+    const key = `${serving.map((m) => m.id).join(',')}|${coming.map((m) => m.id).join(',')}`
     let rendered = entry.rendered.get(key)
     if (!rendered) {
       const vacancies = vacanciesAt(entry.team.policy.seats, entry.members, t)
-      const members = serving.map((m) => {
+      const shown = (m: RosterMember) => {
         const end = effectiveEnd(m)
         return {
           id: m.id,
@@ -193,17 +206,25 @@ export class RosterCache {
           termStart: formatInstant(m.termStart),
           termEnd: end === null ? null : formatInstant(end),
         }
-      })
+      }
+      const members = serving.map(shown)
+      const incoming = coming.map(shown)
       const digest = createHash('sha1')
-        .update(JSON.stringify([entry.team.slug, members, vacancies]))
+        .update(JSON.stringify([entry.team.slug, members, vacancies, incoming]))
         .digest('base64url')
         .slice(0, 20)
-      rendered = { etag: `W/"${digest}"`, members, vacancies }
+      rendered = { etag: `W/"${digest}"`, members, vacancies, incoming }
       entry.rendered.set(key, rendered)
     }
     const next = nextChangeAfter(entry.members, t)
     return {
-      view: { team: entry.team.slug, at: formatInstant(t), members: rendered.members, vacancies: rendered.vacancies },
+      view: {
+        team: entry.team.slug,
+        at: formatInstant(t),
+        members: rendered.members,
+        vacancies: rendered.vacancies,
+        incoming: rendered.incoming,
+      },
       etag: rendered.etag,
       validUntil: next === null ? null : instantToDate(next),
       stale,

@@ -16,10 +16,11 @@ import {
 import { compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
 import { provenanceWarnings } from '../domain/provenance.js'
 import type { Selection as SelectionSchema } from '../http/schemas/calls.js'
-import { requireCall } from './calls.js'
+import { callStatus, requireCall } from './calls.js'
+import { readInstant } from './instants.js'
 import type { CallWithTeam } from '../db/queries/calls.js'
 import { callValues, queueNotice, queueResultNotices } from './notices.js'
-import { closeDecision, mayCloseCall } from '../domain/lifecycle.js'
+import { closeDecision, closingTermStart, mayCloseCall } from '../domain/lifecycle.js'
 
 export type SelectionView = Static<typeof SelectionSchema>
 export type DecisionView = SelectionView['decisions'][number]
@@ -51,8 +52,9 @@ async function runSelection(
   db: Db,
   found: CallWithTeam,
   closesAt: Instant,
+  termStart: Instant = found.call.termStart,
 ): Promise<{ input: SelectionInput; selection: Selection }> {
-  const { input, rows } = await selectionInput(db, found, closesAt)
+  const { input, rows } = await selectionInput(db, found, closesAt, termStart)
   const selection = selectVolunteers(input)
   const flagged = rows.filter((r) => r.lastSubmittedAt !== null || r.deletedUpstreamAt !== null)
   selection.warnings.push(
@@ -89,6 +91,7 @@ async function selectionInput(
   db: Db,
   { call, team }: CallWithTeam,
   closesAt: Instant,
+  termStart: Instant,
 ): Promise<{ input: SelectionInput; rows: responseQueries.ResponseRow[] }> {
   // One after another: inside a transaction they share one connection (pg refuses overlapping queries on a client).
   const institutions = await listInstitutions(db)
@@ -97,7 +100,7 @@ async function selectionInput(
   const tieBreak = googleTieBreak(responses)
   const input: SelectionInput = {
     window: { opensAt: call.opensAt, closesAt },
-    termStart: call.termStart,
+    termStart,
     policy: team.policy,
     fixedSeats: call.seats ?? null,
     institutions: institutions.map((i) => ({ id: i.id, name: i.name, aliases: i.aliases, consortium: i.consortium })),
@@ -120,6 +123,8 @@ function view(
   status: SelectionView['status'],
   input: SelectionInput,
   selection: Selection,
+  notes: string[],
+  superseded: SelectionView['superseded'],
 ): SelectionView {
   return {
     callId,
@@ -143,28 +148,83 @@ function view(
       explanation: d.explanation,
     })),
     warnings: selection.warnings,
+    notes,
+    superseded,
   }
 }
 
-/** The window end a selection uses at `now`: the call's, or now when staff close it (or preview it) early. */
-function effectiveClose(callWithTeam: CallWithTeam, now: Date): Instant {
-  const closesAt = callWithTeam.call.closesAt
-  const at = instantFromDate(now)
-  return compareInstants(at, closesAt) < 0 ? at : closesAt
+/** A stored selection's decisions as the API shows them. */
+async function storedDecisions(db: Db, selectionId: string): Promise<DecisionView[]> {
+  const rows = await selectionQueries.listDecisions(db, selectionId)
+  return rows.map(({ decision, externalId, name, submittedAt }) => ({
+    responseId: decision.responseId,
+    externalId,
+    name: name.trim(),
+    institution: decision.institution,
+    submittedAt: formatInstant(submittedAt),
+    position: decision.position,
+    outcome: decision.outcome,
+    seat: decision.seat,
+    reason: decision.reason,
+    termEnd: decision.termEnd === null ? null : formatInstant(decision.termEnd),
+    explanation: decision.explanation,
+  }))
 }
 
-/** The final selection once a call is closed; before that, a preview as if the call closed now. */
+/** The call's earlier selections, undone by reopens, newest first: kept as history. */
+async function supersededHistory(db: Db, callId: string): Promise<SelectionView['superseded']> {
+  const history: SelectionView['superseded'] = []
+  for (const stored of await selectionQueries.supersededSelections(db, callId)) {
+    history.push({
+      closedBy: stored.closedBy,
+      closedAt: stored.createdAt.toISOString(),
+      supersededAt: stored.supersededAt!.toISOString(),
+      supersededBy: stored.supersededBy ?? '',
+      reason: stored.supersededReason ?? '',
+      seats: stored.seats,
+      shortfall: stored.shortfall,
+      decisions: await storedDecisions(db, stored.id),
+    })
+  }
+  return history
+}
+
+/** When the selected volunteers of a closed call join the roster, if that is after `now`. */
+function termStartNote(termStart: Instant, selected: number, now: Date): string[] {
+  if (selected === 0 || compareInstants(termStart, instantFromDate(now)) <= 0) return []
+  return [
+    `The selected volunteers' terms start at ${formatInstant(termStart)} (the call's termStart): until then GET /teams/{team}/roster lists them under incoming, not as members. To start terms at once, close with { "termStart": "<now>" } (reopen first if needed).`,
+  ]
+}
+
+/** What a preview is of, for staff reading it: a call not yet open, still open, or due. */
+function previewNote(call: CallWithTeam['call'], now: Date): string {
+  const status = callStatus(call, now)
+  const window = `[${formatInstant(call.opensAt)}, ${formatInstant(call.closesAt)})`
+  if (status === 'scheduled')
+    return `Preview of a call not yet open: as if it closed at ${formatInstant(call.closesAt)}, counting responses submitted within its window ${window}.`
+  if (status === 'open')
+    return `Preview of a call still open: as if it closed at ${formatInstant(call.closesAt)}, counting responses submitted within its window ${window}; responses may still come.`
+  return `Preview of a call whose window ${window} is over: the selection its close will make, unless responses change.`
+}
+
+/**
+ * The final selection once a call is closed; before that, a preview of the selection its close will
+ * make: the call's whole window `[opensAt, closesAt)`, whenever it is asked (an early close, which
+ * ends the window at the close, shows its own result).
+ */
 export async function getSelection(db: Db, callId: string, now: Date): Promise<SelectionView> {
   const found = await requireCall(db, callId)
-  if (found.call.closedAt) return finalSelection(db, found)
-  const { input, selection } = await runSelection(db, found, effectiveClose(found, now))
-  return view(callId, 'preview', input, selection)
+  if (found.call.closedAt) return finalSelection(db, found, now)
+  const { input, selection } = await runSelection(db, found, found.call.closesAt)
+  return view(callId, 'preview', input, selection, [previewNote(found.call, now)], await supersededHistory(db, callId))
 }
 
-async function finalSelection(db: Db, { call }: CallWithTeam): Promise<SelectionView> {
+async function finalSelection(db: Db, { call }: CallWithTeam, now: Date): Promise<SelectionView> {
   const stored = await selectionQueries.findSelection(db, call.id)
   if (!stored) throw new Error(`call ${call.id} is closed but has no stored selection`)
-  const rows = await selectionQueries.listDecisions(db, stored.id)
+  const decisions = await storedDecisions(db, stored.id)
+  const selected = decisions.filter((d) => d.outcome === 'selected').length
   return {
     callId: call.id,
     status: 'final',
@@ -173,20 +233,10 @@ async function finalSelection(db: Db, { call }: CallWithTeam): Promise<Selection
     inputDigest: stored.inputDigest,
     window: { opensAt: formatInstant(call.opensAt), closesAt: formatInstant(call.closesAt) },
     termStart: formatInstant(call.termStart),
-    decisions: rows.map(({ decision, externalId, name, submittedAt }) => ({
-      responseId: decision.responseId,
-      externalId,
-      name: name.trim(),
-      institution: decision.institution,
-      submittedAt: formatInstant(submittedAt),
-      position: decision.position,
-      outcome: decision.outcome,
-      seat: decision.seat,
-      reason: decision.reason,
-      termEnd: decision.termEnd === null ? null : formatInstant(decision.termEnd),
-      explanation: decision.explanation,
-    })),
+    decisions,
     warnings: stored.warnings as Warning[],
+    notes: termStartNote(call.termStart, selected, now),
+    superseded: await supersededHistory(db, call.id),
   }
 }
 
@@ -197,6 +247,8 @@ export interface CloseOptions {
   staff: string
   /** MAIL_FROM: the domain of the result emails' Message-IDs. */
   mailFrom: string
+  /** Staff's term start for the selected volunteers (RFC 3339), instead of the call's. */
+  termStart?: string
 }
 
 /** What `closeOrHoldCall` did: closed the call, or left it open for staff and told them (once). */
@@ -253,7 +305,12 @@ async function closeOrHold(
     )
     if (!closing.ok) throw refused(closing.refusal)
     const { closesAt, early } = closing
-    const { input, selection } = await runSelection(tx, found, closesAt)
+    const given =
+      options.termStart === undefined ? null : readInstant(options.termStart, 'body.termStart', { microseconds: true })
+    const term = closingTermStart(given, call.termStart, closesAt)
+    if (!term.ok) throw refused(term.refusal)
+    const { termStart } = term
+    const { input, selection } = await runSelection(tx, found, closesAt, termStart)
     const decision = closeDecision(selection.warnings)
     if (holdForReview && !decision.close) {
       const queued = await queueNotice(
@@ -279,6 +336,8 @@ async function closeOrHold(
       return { held: true, review: decision.review, notice }
     }
 
+    // Earlier closes undone by reopens: this close's emails are keyed apart from theirs.
+    const history = await supersededHistory(tx, callId)
     const stored = await selectionQueries.insertSelection(tx, {
       callId,
       inputDigest: selection.inputDigest,
@@ -325,9 +384,26 @@ async function closeOrHold(
           slot: selection.slots.find((slot) => slot.responseId === d.responseId)?.index ?? null,
         })),
     )
-    await markClosed(tx, callId, { closedAt: now, ...(early ? { closesAt } : {}) })
+    await markClosed(tx, callId, {
+      closedAt: now,
+      termStart,
+      ...(early ? { closesAt, closedEarlyFrom: call.closesAt } : {}),
+    })
     // The emails the close causes are queued in the same transaction: closed means announced.
-    await queueResultNotices(tx, options.mailFrom, team, { ...call, closesAt }, selection, emails, now)
-    return { held: false, selection: view(callId, 'final', input, selection) }
+    await queueResultNotices(
+      tx,
+      options.mailFrom,
+      team,
+      { ...call, closesAt, termStart },
+      selection,
+      emails,
+      now,
+      history.length,
+    )
+    const selected = selection.decisions.filter((d) => d.outcome === 'selected').length
+    return {
+      held: false,
+      selection: view(callId, 'final', input, selection, termStartNote(termStart, selected, now), history),
+    }
   })
 }

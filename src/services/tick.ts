@@ -3,10 +3,19 @@ import * as callQueries from '../db/queries/calls.js'
 import * as memberQueries from '../db/queries/members.js'
 import { listTeams, type TeamRow } from '../db/queries/teams.js'
 import { AppError } from '../errors.js'
-import { autoScheduleDue, callSteps, termNotice, type CallStep, type NoticeDecision } from '../domain/lifecycle.js'
+import {
+  autoScheduleDue,
+  callSteps,
+  termNotice,
+  type AutoCloseFacts,
+  type CallStep,
+  type NoticeDecision,
+} from '../domain/lifecycle.js'
+import { countResponses } from '../db/queries/responses.js'
 import { compareInstants, instantFromDate, type Instant } from '../domain/time.js'
-import { closeOrHoldAfterSync } from './forms.js'
+import { closeOrHoldAfterSync, hasForm } from './forms.js'
 import { deliverOutbox, type DeliveryReport } from './outbox.js'
+import { existingKeys } from '../db/queries/outbox.js'
 import { ROSTER_CHANNEL } from './roster.js'
 import { teamSchedule } from './schedule.js'
 import { requireTeam } from './teams.js'
@@ -49,6 +58,7 @@ export async function tick(deps: Deps, now: Date): Promise<TickReport> {
   for (const team of await listTeams(deps.database.db)) {
     await autoSchedule(deps, team, now, actions)
     for (const call of await callQueries.callsInFlight(deps.database.db, team.id)) {
+      const facts = await autoCloseFacts(deps, call, now)
       const steps = callSteps(
         {
           id: call.id,
@@ -61,6 +71,7 @@ export async function tick(deps: Deps, now: Date): Promise<TickReport> {
         },
         team.policy,
         instantFromDate(now),
+        facts,
       )
       for (const step of steps) {
         const action = await applyStep(deps, team, step, now)
@@ -75,6 +86,18 @@ export async function tick(deps: Deps, now: Date): Promise<TickReport> {
   }
   const outbox = await deliverOutbox(deps)
   return { at: now.toISOString(), actions, outbox }
+}
+
+/** What decides whether the tick may close a due call itself (`tickMayClose`); read only once its window is over. */
+async function autoCloseFacts(deps: Deps, call: callQueries.CallRow, now: Date): Promise<AutoCloseFacts | undefined> {
+  if (call.closedAt !== null || compareInstants(instantFromDate(now), call.closesAt) < 0) return undefined
+  const { db } = deps.database
+  return {
+    createdAt: instantFromDate(call.createdAt),
+    reopenedAt: call.reopenedAt === null ? null : instantFromDate(call.reopenedAt),
+    responses: await countResponses(db, call.id),
+    hasForm: await hasForm(db, call.id),
+  }
 }
 
 function noticeFields(decision: NoticeDecision): Pick<TickAction, 'notice' | 'reason'> {
@@ -94,6 +117,10 @@ async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): 
           ? await callQueries.markOpened(tx, step.callId, at)
           : await callQueries.markReminded(tx, step.callId, at)
       if (!call) return null
+      // A call staff moved into the future after the tick met it past its window (its notice then
+      // recorded as skipped) is announced afresh: its new notice is keyed by the new opening.
+      const plain = `call:${call.id}:${kind}`
+      const key = (await existingKeys(tx, [plain])).has(plain) ? `${plain}:${call.opensAt}` : plain
       const seats = await seatsOffered(tx, team, call)
       await queueNotice(
         tx,
@@ -101,7 +128,7 @@ async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): 
         {
           team,
           kind,
-          key: `call:${call.id}:${kind}`,
+          key,
           to: team.mailingList,
           values: callValues(team, call, seats),
           callId: call.id,
@@ -184,6 +211,7 @@ async function autoSchedule(deps: Deps, team: TeamRow, now: Date, actions: TickA
       seats: null,
       origin: 'auto',
       plannedOpensAt: planned.opensAt,
+      createdAt: now,
     })
     if (!call) return null
     await queueNotice(

@@ -1,5 +1,10 @@
 import t from 'tap'
-import { appointmentFieldProblems, appointmentIntoCall, decideAppointment } from '../../src/domain/appointment.js'
+import {
+  appointmentFieldProblems,
+  appointmentIntoCall,
+  decideAppointment,
+  slotForAppointment,
+} from '../../src/domain/appointment.js'
 import type { AppointmentMember, AppointmentRequest } from '../../src/domain/appointment.js'
 import { buildInstitutionIndex, matchInstitution } from '../../src/domain/institutions.js'
 import { DEFAULT_POLICY } from '../../src/domain/policy.js'
@@ -281,7 +286,8 @@ t.test('a volunteer seat needs a vacancy in its category at the term start', asy
     refusal: {
       kind: 'conflict',
       code: 'no-vacancy',
-      message: 'No consortium seat is empty at 2026-04-01T00:00:00Z (override: true to appoint anyway)',
+      message:
+        'No consortium seat is empty throughout the term from 2026-04-01T00:00:00Z (override: true to appoint anyway)',
     },
   })
   t.same(codeOf(decide({ seat: 'community' })), 'ok', 'the fourth community seat is empty')
@@ -354,4 +360,42 @@ t.test('the checks come in a fixed order, so the refusal a client sees does not 
     codeOf(decide({ institutionText: 'Museo Uno' }, [...TEAM, member('Quin', 'community', null, LONG)])),
     'institution-on-team',
   )
+})
+
+// Issue 12: an appointment into a call's slots made a fifth community member while the roster
+// showed no vacancy, because the seat was checked at the slot's term start only, before someone
+// appointed directly (from a later date) took it.
+t.test('the seat must stay empty for the whole term, not only at its start', async (t) => {
+  const later = at('2026-06-01T00:00:00Z')
+  const team = [...TEAM, member('Quin', 'community', 'Museo Cuatro', LONG, { termStart: later })]
+  t.same(
+    codeOf(decide({ seat: 'community', termStart: START }, team)),
+    'no-vacancy',
+    'the fourth community seat is empty on 1 March but Quin takes it from 1 June',
+  )
+  t.same(
+    codeOf(decide({ seat: 'community', termStart: START, termEnd: later }, team)),
+    'ok',
+    'a term that ends when Quin starts fits',
+  )
+  t.same(
+    codeOf(decide({ seat: 'community', termStart: START, override: true }, team)),
+    'ok',
+    'staff may override, with the reason on record',
+  )
+})
+
+t.test('an appointment into a call takes an empty slot, else no-vacancy unless override', async (t) => {
+  const slot: SeatSlot = {
+    index: 4,
+    category: 'community',
+    termStart: START,
+    termEnd: SHORT,
+    responseId: null,
+  }
+  t.same(slotForAppointment(slot, 'community', false), { ok: true, slot })
+  const none = slotForAppointment(null, 'community', false)
+  t.equal(none.ok, false)
+  if (!none.ok) t.match(none.refusal, { kind: 'conflict', code: 'no-vacancy', message: /community seat of this call/ })
+  t.same(slotForAppointment(null, 'community', true), { ok: true, slot: null }, 'override: appointed without a slot')
 })

@@ -155,7 +155,7 @@ t.test('staff appoint into the shortfall: the empty slot and its (short) term', 
     reason: 'x',
   })
   t.equal(full.status, 409)
-  t.equal(full.body.error.code, 'no-empty-slot')
+  t.equal(full.body.error.code, 'no-vacancy', 'no empty slot left in the call: no vacancy')
   const overridden = await api('POST', '/teams/coc/members', {
     name: 'Tia',
     email: 'tia@example.org',

@@ -41,7 +41,11 @@ export async function insertCall(db: Db, values: typeof calls.$inferInsert): Pro
   return row!
 }
 
-export async function markClosed(db: Db, id: string, values: { closedAt: Date; closesAt?: Instant }): Promise<void> {
+export async function markClosed(
+  db: Db,
+  id: string,
+  values: { closedAt: Date; closesAt?: Instant; closedEarlyFrom?: Instant; termStart?: Instant },
+): Promise<void> {
   await db.update(calls).set(values).where(eq(calls.id, id))
 }
 
@@ -90,7 +94,24 @@ export async function insertPlannedCall(db: Db, values: typeof calls.$inferInser
 export async function updateCall(
   db: Db,
   id: string,
-  values: Partial<Pick<CallRow, 'opensAt' | 'closesAt' | 'termStart' | 'seats' | 'cancelledAt'>>,
+  values: Partial<
+    Pick<
+      CallRow,
+      | 'opensAt'
+      | 'closesAt'
+      | 'termStart'
+      | 'termStartExplicit'
+      | 'seats'
+      | 'cancelledAt'
+      | 'closedAt'
+      | 'closedEarlyFrom'
+      | 'reopenedAt'
+      | 'reopenedBy'
+      | 'reopenReason'
+      | 'openedAt'
+      | 'remindedAt'
+    >
+  >,
 ): Promise<CallRow> {
   const [row] = await db.update(calls).set(values).where(eq(calls.id, id)).returning()
   return row!

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, ne, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm'
 import type { Db } from '../client.js'
 import { institutions, members } from '../schema.js'
 import type { Instant } from '../../domain/time.js'
@@ -12,15 +12,38 @@ export interface MemberWithInstitution {
   institutionName: string | null
 }
 
-/** A team's members, with their institution's current name, by term start. */
+/** A team's members, with their institution's current name, by term start; members voided by a reopen are left out. */
 export async function listMembers(db: Db, teamId: string): Promise<MemberWithInstitution[]> {
   const rows = await db
     .select({ member: members, institutionName: institutions.name })
     .from(members)
     .leftJoin(institutions, eq(institutions.id, members.institutionId))
-    .where(eq(members.teamId, teamId))
+    .where(and(eq(members.teamId, teamId), isNull(members.voidedAt)))
     .orderBy(asc(members.termStart), asc(members.name), asc(members.id))
   return rows
+}
+
+/** Every member linked to a call (voided ones left out): those its close made and those appointed into it. */
+export function membersOfCall(db: Db, callId: string): Promise<MemberRow[]> {
+  return db
+    .select()
+    .from(members)
+    .where(and(eq(members.callId, callId), isNull(members.voidedAt)))
+    .orderBy(asc(members.termStart), asc(members.name), asc(members.id))
+}
+
+/** Marks members as never having served (their call was reopened); returns them. */
+export function voidMembers(
+  db: Db,
+  ids: string[],
+  values: { voidedAt: Date; voidReason: string },
+): Promise<MemberRow[]> {
+  if (ids.length === 0) return Promise.resolve([])
+  return db
+    .update(members)
+    .set(values)
+    .where(and(inArray(members.id, ids), isNull(members.voidedAt)))
+    .returning()
 }
 
 export async function insertMembers(db: Db, rows: NewMemberRow[]): Promise<void> {
@@ -57,6 +80,7 @@ export async function membersAwaitingTermNotice(db: Db, teamId: string) {
         eq(members.teamId, teamId),
         isNotNull(members.termEnd),
         isNull(members.endedAt),
+        isNull(members.voidedAt),
         ne(members.seat, 'staff'),
         // A member's term end never changes (an early end is recorded apart), so one notice per member.
         sql`not exists (select 1 from outbox o where o.key = 'term-ending:' || ${members.id}::text)`,

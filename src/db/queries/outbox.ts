@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { and, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm'
 import type { Db } from '../client.js'
 import { outbox, teams } from '../schema.js'
 import type { OutboxStatus } from '../../domain/notices.js'
@@ -154,4 +154,13 @@ export async function countByStatus(db: Db): Promise<Record<string, number>> {
     .from(outbox)
     .groupBy(outbox.status)
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]))
+}
+
+/** Emails about a call or about some of its members, whatever their kind, oldest first. */
+export function messagesFor(db: Db, callId: string, memberIds: string[]): Promise<OutboxRow[]> {
+  const about =
+    memberIds.length > 0
+      ? or(eq(outbox.callId, callId), inArray(outbox.memberId, memberIds))
+      : eq(outbox.callId, callId)
+  return db.select().from(outbox).where(about).orderBy(outbox.createdAt, outbox.id)
 }

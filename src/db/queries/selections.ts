@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm'
+import { and, asc, desc, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { Db } from '../client.js'
 import { decisions, responses, selections } from '../schema.js'
 
@@ -14,8 +14,36 @@ export async function insertDecisions(db: Db, rows: NewDecisionRow[]): Promise<v
   for (let i = 0; i < rows.length; i += 2000) await db.insert(decisions).values(rows.slice(i, i + 2000))
 }
 
+/** The selection in force for a call (none while it is not closed; a reopen supersedes the last). */
 export async function findSelection(db: Db, callId: string): Promise<SelectionRow | null> {
-  const [row] = await db.select().from(selections).where(eq(selections.callId, callId)).limit(1)
+  const [row] = await db
+    .select()
+    .from(selections)
+    .where(and(eq(selections.callId, callId), isNull(selections.supersededAt)))
+    .limit(1)
+  return row ?? null
+}
+
+/** A call's superseded selections (each undone by a reopen), newest first. */
+export function supersededSelections(db: Db, callId: string): Promise<SelectionRow[]> {
+  return db
+    .select()
+    .from(selections)
+    .where(and(eq(selections.callId, callId), isNotNull(selections.supersededAt)))
+    .orderBy(desc(selections.supersededAt), desc(selections.createdAt))
+}
+
+/** Marks the selection in force superseded (a reopen); returns it, or null when there was none. */
+export async function supersedeSelection(
+  db: Db,
+  callId: string,
+  values: { supersededAt: Date; supersededBy: string; supersededReason: string },
+): Promise<SelectionRow | null> {
+  const [row] = await db
+    .update(selections)
+    .set(values)
+    .where(and(eq(selections.callId, callId), isNull(selections.supersededAt)))
+    .returning()
   return row ?? null
 }
 

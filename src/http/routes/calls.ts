@@ -13,6 +13,7 @@ import * as calls from '../../services/calls.js'
 import * as responses from '../../services/responses.js'
 import * as selection from '../../services/selection.js'
 import * as forms from '../../services/forms.js'
+import * as reopen from '../../services/reopen.js'
 import { readJsonResponses } from '../../services/json-responses.js'
 import { AppError } from '../../errors.js'
 import { errors, staffOnly } from '../schemas/common.js'
@@ -30,6 +31,8 @@ import {
   ImportQuery,
   JsonBatch,
   NewCall,
+  ReopenBody,
+  ReopenResult,
   ResponseList,
   Selection,
   SyncResult,
@@ -124,9 +127,9 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['calls'],
-          summary: 'Change a call that has not opened yet (window, term start, seats)',
+          summary: 'Change a call that has not been announced yet (window, term start, seats)',
           description:
-            'For a call rota scheduled on the cadence, or any call before it opens. Moving opensAt alone keeps the window length.',
+            'For a call rota scheduled on the cadence, or any call the tick has not announced while open (a call created after the fact, say): the window may move anywhere, past included, that overlaps no other call. Moving opensAt alone keeps the window length; a termStart left to its default follows the window, one set by staff stays.',
           security: staffOnly,
           params: CallParams,
           body: CallPatch,
@@ -206,7 +209,7 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['calls'],
-          summary: 'The final selection once closed; before that a preview as if the call closed now',
+          summary: 'The final selection once closed; before that a preview of its whole window [opensAt, closesAt)',
           security: staffOnly,
           params: CallParams,
           response: { 200: Selection, ...errors(401, 404) },
@@ -267,7 +270,7 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           tags: ['calls'],
           summary: 'Close a call and make its selection final',
           description:
-            'Refused before closesAt unless { "early": true }. A call with a linked Google Form is synced once more first. Creates a team member for each selected volunteer.',
+            'Refused before closesAt unless { "early": true }. A call with a linked Google Form is synced once more first. Creates a team member for each selected volunteer, whose term starts at the call’s termStart (after an early close still the original closesAt: the roster lists them under incoming until then) unless termStart is sent. A close can be undone with POST /calls/{id}/reopen.',
           security: staffOnly,
           params: CallParams,
           body: CloseBody,
@@ -287,9 +290,28 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             early: request.body.early ?? false,
             staff: request.staff?.name ?? 'staff',
             mailFrom: deps.config.mail.from,
+            ...(request.body.termStart !== undefined ? { termStart: request.body.termStart } : {}),
           },
           deps.clock,
         ),
+    )
+
+    app.post(
+      '/calls/:id/reopen',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: 'Undo a close: the call is open or due again, its selection kept as superseded history',
+          description:
+            'Allowed while no later call of the team has closed, none of the members the close made has stepped down or been replaced, and nobody appointed into its empty seats still holds one (409 with the reason otherwise); the terms may have started. Removes the members the close made (kept on record as voided), cancels its emails not sent yet (marked skipped) and lists those already sent.',
+          security: staffOnly,
+          params: CallParams,
+          body: ReopenBody,
+          response: { 200: ReopenResult, ...errors(400, 401, 404, 409) },
+        },
+      },
+      async (request) =>
+        reopen.reopenCall(db, request.params.id, request.body, request.staff?.name ?? 'staff', deps.clock()),
     )
   }
 }

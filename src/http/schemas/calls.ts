@@ -38,10 +38,14 @@ export const Call = Type.Object({
   termStart: Type.String(),
   seats: Type.Union([SeatCounts, Type.Null()]),
   status: LiteralUnion(CALL_STATUSES, {
-    description: 'scheduled (before opensAt), open, due (window over, no selection yet), closed, cancelled.',
+    description:
+      'scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.',
   }),
   origin: LiteralUnion(CALL_ORIGINS, {
     description: 'auto: created by the tick on the cadence (autoScheduleDays before it opens).',
+  }),
+  reopenedAt: Type.Union([Type.String(), Type.Null()], {
+    description: 'When staff last undid its close (POST /calls/{id}/reopen); null if never.',
   }),
 })
 
@@ -120,6 +124,20 @@ export const StoredResponse = Type.Object({
 
 export const ResponseList = Type.Object({ responses: Type.Array(StoredResponse) })
 
+const Decision = Type.Object({
+  responseId: Type.String(),
+  externalId: Type.Union([Type.String(), Type.Null()]),
+  name: Type.String(),
+  institution: Type.Union([Type.String(), Type.Null()]),
+  submittedAt: Type.String(),
+  position: Type.Integer({ description: '1-based place in first-come order.' }),
+  outcome: LiteralUnion(OUTCOMES),
+  seat: Type.Union([...CATEGORIES.map((c) => Type.Literal(c)), Type.Null()]),
+  reason: Type.Union([LiteralUnion(REASONS), Type.Null()]),
+  termEnd: Type.Union([Type.String(), Type.Null()]),
+  explanation: Type.String(),
+})
+
 export const Selection = Type.Object({
   callId: Type.String(),
   status: Type.Union([Type.Literal('final'), Type.Literal('preview')]),
@@ -133,21 +151,7 @@ export const Selection = Type.Object({
   }),
   window: Type.Object({ opensAt: Type.String(), closesAt: Type.String() }),
   termStart: Type.String(),
-  decisions: Type.Array(
-    Type.Object({
-      responseId: Type.String(),
-      externalId: Type.Union([Type.String(), Type.Null()]),
-      name: Type.String(),
-      institution: Type.Union([Type.String(), Type.Null()]),
-      submittedAt: Type.String(),
-      position: Type.Integer({ description: '1-based place in first-come order.' }),
-      outcome: LiteralUnion(OUTCOMES),
-      seat: Type.Union([...CATEGORIES.map((c) => Type.Literal(c)), Type.Null()]),
-      reason: Type.Union([LiteralUnion(REASONS), Type.Null()]),
-      termEnd: Type.Union([Type.String(), Type.Null()]),
-      explanation: Type.String(),
-    }),
-  ),
+  decisions: Type.Array(Decision),
   warnings: Type.Array(
     Type.Object({
       responseId: Type.String(),
@@ -156,12 +160,66 @@ export const Selection = Type.Object({
       suggestions: Type.Array(Type.String()),
     }),
   ),
+  notes: Type.Array(Type.String(), {
+    description:
+      'What staff should know: a preview of a call still open or not yet open, or when the selected volunteers’ terms start.',
+  }),
+  superseded: Type.Array(
+    Type.Object({
+      closedBy: Type.String(),
+      closedAt: Type.String(),
+      supersededAt: Type.String(),
+      supersededBy: Type.String(),
+      reason: Type.String(),
+      seats: SeatCounts,
+      shortfall: Type.Object({ consortium: Type.Integer(), community: Type.Integer() }),
+      decisions: Type.Array(Decision),
+    }),
+    { description: 'Earlier selections of this call, undone by a reopen, newest first (history).' },
+  ),
 })
 
 export const CloseBody = Type.Object(
-  { early: Type.Optional(Type.Boolean({ description: 'Close before closesAt; the window then ends now.' })) },
+  {
+    early: Type.Optional(Type.Boolean({ description: 'Close before closesAt; the window then ends now.' })),
+    termStart: Type.Optional(
+      Timestamp(
+        'When the selected volunteers’ terms start, instead of the call’s termStart (after an early close, still the original closesAt unless set here); not before the window’s end. Send the close instant to start them at once.',
+      ),
+    ),
+  },
   { additionalProperties: false },
 )
+
+export const ReopenBody = Type.Object(
+  { reason: Line({ minLength: 1, maxLength: 2000, description: 'Why the close is undone; kept on record.' }) },
+  { additionalProperties: false },
+)
+
+const Email = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  to: Type.Union([Type.String(), Type.Null()]),
+  subject: Type.String(),
+  status: Type.String(),
+  sentAt: Type.Union([Type.String(), Type.Null()]),
+})
+
+export const ReopenResult = Type.Object({
+  call: Call,
+  removedMembers: Type.Array(
+    Type.Object({ id: Type.String(), name: Type.String(), seat: Type.String(), termStart: Type.String() }),
+    { description: 'Members the close had made; kept on record as voided (they never served).' },
+  ),
+  cancelledEmails: Type.Array(Email, {
+    description: 'Emails of the close not sent yet: now skipped, with the reason.',
+  }),
+  sentEmails: Type.Array(Email, {
+    description:
+      'Emails the close caused that have gone out (or may have: sending, unknown): staff correct them by hand.',
+  }),
+  notes: Type.Array(Type.String()),
+})
 
 export const FormLinkBody = Type.Object(
   {

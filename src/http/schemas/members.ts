@@ -73,21 +73,25 @@ export const RosterQuery = Type.Object(
   { additionalProperties: false },
 )
 
+const RosterMember = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  institution: Type.Union([Type.String(), Type.Null()]),
+  seat: Seat,
+  termStart: Type.String(),
+  termEnd: Type.Union([Type.String(), Type.Null()], {
+    description: 'When the member stops serving; null for staff.',
+  }),
+})
+
 /** Public: names, institutions, seats and terms only — the schema is what keeps emails out. */
 export const Roster = Type.Object({
   team: Type.String(),
   at: Type.String(),
-  members: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      name: Type.String(),
-      institution: Type.Union([Type.String(), Type.Null()]),
-      seat: Seat,
-      termStart: Type.String(),
-      termEnd: Type.Union([Type.String(), Type.Null()], {
-        description: 'When the member stops serving; null for staff.',
-      }),
-    }),
-  ),
+  members: Type.Array(RosterMember),
   vacancies: Type.Object({ consortium: Type.Integer(), community: Type.Integer() }),
+  incoming: Type.Array(RosterMember, {
+    description:
+      'Members whose terms start after `at`, with the date: e.g. the volunteers a call selected, before its termStart (a call closed early still starts terms at its original closesAt). Same fields as members.',
+  }),
 })
