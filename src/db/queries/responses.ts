@@ -81,7 +81,8 @@ export async function listBatches(db: Db, callId: string): Promise<Array<BatchRo
   const rows = await db
     .select({
       batch: importBatches,
-      remaining: sql<number>`(select count(*)::int from ${responses} where ${responses.batchId} = ${importBatches.id} and ${responses.removedAt} is null)`,
+      // Spelled out: drizzle leaves columns unqualified in a select's own SQL, and both tables have "id".
+      remaining: sql<number>`(select count(*)::int from responses r where r.batch_id = import_batches.id and r.removed_at is null)`,
     })
     .from(importBatches)
     .where(eq(importBatches.callId, callId))
