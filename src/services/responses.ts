@@ -370,14 +370,15 @@ class Warnings {
 
   list(call: { opensAt: Instant; closesAt: Instant }, rows: number): ImportWarning[] {
     const message = (code: ImportWarning['code'], count: number): string => {
-      const n = `${count} ${count === 1 ? 'response' : 'responses'}`
+      const one = count === 1
+      const n = `${count} ${one ? 'response' : 'responses'}`
       switch (code) {
         case 'outside-window':
-          return `${n} were submitted outside the call's window (${formatInstant(call.opensAt)} to ${formatInstant(call.closesAt)}): the selection leaves them out. If they were on time, the timestamps may be read in the wrong time zone (?timezone=) or date order (?dateOrder=).`
+          return `${n} ${one ? 'was' : 'were'} submitted outside the call's window (${formatInstant(call.opensAt)} to ${formatInstant(call.closesAt)}): the selection leaves them out. If they were on time, the timestamps may be read in the wrong time zone (?timezone=) or date order (?dateOrder=).`
         case 'removed-earlier':
-          return `${n} had been removed by staff one by one: they stay removed and were skipped (see GET /calls/{id}/responses?removed=true).`
+          return `${n} had been removed by staff one by one: ${one ? 'it stays' : 'they stay'} removed and were skipped (see GET /calls/{id}/responses?removed=true).`
         case 'missing-fields':
-          return `${n} have a blank name or email: they are kept, and the selection excludes them as missing fields.`
+          return `${n} ${one ? 'has' : 'have'} a blank name or email: ${one ? 'it is' : 'they are'} kept, and the selection excludes ${one ? 'it' : 'them'} as missing fields.`
         case 'no-institution':
           return `Imported with ?institution=none: all ${rows} responses are unaffiliated, so one-seat-per-institution does not apply to them.`
       }
