@@ -45,8 +45,13 @@ t.test('a valid file is imported (the baseline the refusals below leave unchange
   t.equal(res.status, 200, JSON.stringify(res.body))
   t.match(
     res.body,
-    { rows: 3, inserted: 3, updated: 0, unchanged: 0, warnings: [{ code: 'missing-fields', where: ['line 4'] }] },
+    { rows: 3, inserted: 3, updated: 0, unchanged: 0 },
     'a blank email is still imported (the selection excludes it with its reason)',
+  )
+  t.match(
+    res.body.warnings.find((w: { code: string }) => w.code === 'missing-fields'),
+    { where: ['line 4'] },
+    'and the answer names its row',
   )
   t.equal(await stored(), 3)
 })
