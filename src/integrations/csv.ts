@@ -493,13 +493,19 @@ function headingsOf(header: RawRecord): string {
  * request says `institution=none`: importing it would make everyone unaffiliated, silently
  * switching off one seat per institution.
  */
-function mapHeader(header: RawRecord, problems: ProblemList, mapping: Mapping, institutionNone: boolean): Columns | null {
+function mapHeader(
+  header: RawRecord,
+  problems: ProblemList,
+  mapping: Mapping,
+  institutionNone: boolean,
+): Columns | null {
   const found = new Map<Role, number[]>()
   header.cells.forEach((cell, index) => {
     const key = normaliseHeading(cell)
     const mapped = FIELDS.filter((field) => mapping[field] === key)
     // A mapped heading is that field's, and the field is read from it alone.
-    const roles = mapped.length > 0 ? mapped : [roleOf(cell)].filter((r): r is Role => r !== null && mapping[r] === undefined)
+    const roles =
+      mapped.length > 0 ? mapped : [roleOf(cell)].filter((r): r is Role => r !== null && mapping[r] === undefined)
     for (const role of roles) found.set(role, [...(found.get(role) ?? []), index])
   })
   const line = header.line
@@ -1248,7 +1254,9 @@ function zoneNameProblem(name: string): string | null {
   if (text === '') return 'is blank; give an IANA time zone such as Europe/London'
   if (text.toUpperCase() === 'UTC' || text.includes('/')) return null
   const key = text.toUpperCase().replace(/[^A-Z]/g, '')
-  const suggested = ABBREVIATIONS[key] ?? (/^(GMT|UTC)[+-]/i.test(text) ? ['Etc/GMT-1 (for GMT+1: the signs are inverted)', 'UTC'] : null)
+  const suggested =
+    ABBREVIATIONS[key] ??
+    (/^(GMT|UTC)[+-]/i.test(text) ? ['Etc/GMT-1 (for GMT+1: the signs are inverted)', 'UTC'] : null)
   const hint = suggested
     ? `; for ${JSON.stringify(text)} you probably mean ${suggested.join(' or ')}`
     : ' (e.g. Europe/London, America/New_York, UTC)'

@@ -207,11 +207,7 @@ export async function importResponses(
       if (call.cancelledAt)
         throw new AppError('conflict', 'call-cancelled', 'This call was cancelled; it takes no responses')
       if (call.closedAt)
-        throw new AppError(
-          'conflict',
-          'call-closed',
-          'The selection of this call is final; it takes no more responses',
-        )
+        throw new AppError('conflict', 'call-closed', 'The selection of this call is final; it takes no more responses')
 
       const existing = new Map<string, queries.ResponseRow>()
       for (const row of await queries.listResponses(tx, callId)) existing.set(keyOf(row), row)
@@ -250,7 +246,10 @@ export async function importResponses(
           warnings.add('removed-earlier', response.where)
           continue
         }
-        if (compareInstants(response.submittedAt, call.opensAt) < 0 || compareInstants(response.submittedAt, call.closesAt) >= 0)
+        if (
+          compareInstants(response.submittedAt, call.opensAt) < 0 ||
+          compareInstants(response.submittedAt, call.closesAt) >= 0
+        )
           warnings.add('outside-window', response.where)
         if (response.name === '' || response.email === '') warnings.add('missing-fields', response.where)
         const values = {
@@ -475,7 +474,8 @@ async function lockForRemoval(tx: Db, callId: string): Promise<void> {
 
 function readReason(reason: string): string {
   const text = reason.trim()
-  if (text === '') throw invalid('invalid-reason', [{ field: 'body.reason', message: 'must say why (it is kept with the removal)' }])
+  if (text === '')
+    throw invalid('invalid-reason', [{ field: 'body.reason', message: 'must say why (it is kept with the removal)' }])
   return text
 }
 
@@ -498,7 +498,11 @@ export async function removeBatch(
     await lockForRemoval(tx, callId)
     const batch = await queries.findBatch(tx, batchId)
     if (!batch || batch.callId !== callId)
-      throw new AppError('not-found', 'import-not-found', `This call has no import ${batchId} (see GET /calls/${callId}/imports)`)
+      throw new AppError(
+        'not-found',
+        'import-not-found',
+        `This call has no import ${batchId} (see GET /calls/${callId}/imports)`,
+      )
     if (batch.removedAt)
       throw new AppError(
         'conflict',

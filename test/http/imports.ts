@@ -44,7 +44,9 @@ function londonExport(m: number): string {
 
 const names = (list: { name: string }[]) => list.map((r) => r.name)
 const responsesOf = async (callId: string, query = '') =>
-  (await api('GET', `/calls/${callId}/responses${query}`)).body.responses as Array<Record<string, unknown> & { name: string; submittedAt: string; id: string }>
+  (await api('GET', `/calls/${callId}/responses${query}`)).body.responses as Array<
+    Record<string, unknown> & { name: string; submittedAt: string; id: string }
+  >
 const previewOf = async (callId: string) =>
   (await api('GET', `/calls/${callId}/selection`)).body.decisions as Array<{ name: string; submittedAt: string }>
 
@@ -72,14 +74,24 @@ t.test('an import read in the wrong time zone is removed with a reason, and impo
   ])
   t.equal((await previewOf(call.id)).length, 3, 'the preview counts them')
 
-  t.equal((await api('DELETE', `/calls/${call.id}/imports/${wrong.body.batchId}`, {})).status, 400, 'a reason is required')
+  t.equal(
+    (await api('DELETE', `/calls/${call.id}/imports/${wrong.body.batchId}`, {})).status,
+    400,
+    'a reason is required',
+  )
   t.equal(
     (await api('DELETE', `/calls/${call.id}/imports/${wrong.body.batchId}`, { reason: '   ' })).body.error.code,
     'invalid-reason',
     'a blank reason is refused',
   )
   t.equal(
-    (await app.inject({ method: 'DELETE', url: `/calls/${call.id}/imports/${wrong.body.batchId}`, payload: { reason: 'x' } })).statusCode,
+    (
+      await app.inject({
+        method: 'DELETE',
+        url: `/calls/${call.id}/imports/${wrong.body.batchId}`,
+        payload: { reason: 'x' },
+      })
+    ).statusCode,
     401,
     'staff only',
   )
@@ -92,20 +104,31 @@ t.test('an import read in the wrong time zone is removed with a reason, and impo
     id: wrong.body.batchId,
     removedResponses: 3,
     remaining: 0,
-    removed: { at: '2026-01-16T09:30:00.000Z', by: 'STAFF_TOKEN', reason: 'Read in New York time; the form is in London' },
+    removed: {
+      at: '2026-01-16T09:30:00.000Z',
+      by: 'STAFF_TOKEN',
+      reason: 'Read in New York time; the form is in London',
+    },
   })
   t.same(await responsesOf(call.id), [], 'its responses no longer count')
   t.same(await previewOf(call.id), [], 'nor in the preview')
   const kept = await responsesOf(call.id, '?removed=true')
   t.equal(kept.length, 3, 'they are kept, marked removed')
-  t.match(kept[0], { batchId: wrong.body.batchId, removed: { by: 'STAFF_TOKEN', reason: 'Read in New York time; the form is in London', withImport: true } })
+  t.match(kept[0], {
+    batchId: wrong.body.batchId,
+    removed: { by: 'STAFF_TOKEN', reason: 'Read in New York time; the form is in London', withImport: true },
+  })
   t.equal(
     (await api('DELETE', `/calls/${call.id}/imports/${wrong.body.batchId}`, { reason: 'again' })).body.error.code,
     'import-already-removed',
   )
 
   const right = await api('POST', `/calls/${call.id}/responses?timezone=Europe/London`, text, csvHeaders)
-  t.match(right.body, { inserted: 3, updated: 0, unchanged: 0 }, 'the corrected file is inserted, not added beside shifted duplicates')
+  t.match(
+    right.body,
+    { inserted: 3, updated: 0, unchanged: 0 },
+    'the corrected file is inserted, not added beside shifted duplicates',
+  )
   const now = await responsesOf(call.id)
   t.same(names(now), ['Ann', 'Bob', 'Cat'])
   t.equal(now[0]!.submittedAt, call.opensAt.replace('-01T00:00:00Z', '-02T09:00:00Z'), 'at the London time')
@@ -136,7 +159,11 @@ t.test('one response is removed with a reason; later imports leave it out', asyn
   t.equal((await api('DELETE', `/calls/${call.id}/responses/${bob.id}`)).status, 400, 'a reason is required')
   const res = await api('DELETE', `/calls/${call.id}/responses/${bob.id}`, { reason: 'Test entry by staff' })
   t.equal(res.status, 200)
-  t.match(res.body, { id: bob.id, name: 'Bob', removed: { by: 'STAFF_TOKEN', reason: 'Test entry by staff', withImport: false } })
+  t.match(res.body, {
+    id: bob.id,
+    name: 'Bob',
+    removed: { by: 'STAFF_TOKEN', reason: 'Test entry by staff', withImport: false },
+  })
   t.same(names(await responsesOf(call.id)), ['Ann', 'Cat'])
   t.same(names(await previewOf(call.id)), ['Ann', 'Cat'], 'the preview no longer counts it')
   t.equal(
@@ -144,8 +171,8 @@ t.test('one response is removed with a reason; later imports leave it out', asyn
     'response-already-removed',
   )
   t.equal(
-    (await api('DELETE', `/calls/${call.id}/responses/00000000-0000-4000-8000-000000000000`, { reason: 'x' })).body.error
-      .code,
+    (await api('DELETE', `/calls/${call.id}/responses/00000000-0000-4000-8000-000000000000`, { reason: 'x' })).body
+      .error.code,
     'response-not-found',
   )
 
@@ -182,7 +209,10 @@ t.test('removing an import leaves the responses it only updated, as updated', as
 
 t.test('removals are refused once the call is closed', async (t) => {
   clock.set('2026-01-15T12:00:00Z')
-  const res = await api('POST', '/teams/coc/calls', { opensAt: '2026-01-01T00:00:00Z', closesAt: '2026-01-10T00:00:00Z' })
+  const res = await api('POST', '/teams/coc/calls', {
+    opensAt: '2026-01-01T00:00:00Z',
+    closesAt: '2026-01-10T00:00:00Z',
+  })
   const callId = res.body.id
   const imported = await api('POST', `/calls/${callId}/responses`, {
     responses: [{ submittedAt: '2026-01-02T00:00:00Z', name: 'Ann', email: 'ann@example.org', institution: 'Oxford' }],
@@ -206,7 +236,9 @@ t.test('a dry run answers what the import would, and stores nothing', async (t) 
   const call = await newCall()
   const m = Number(call.opensAt.slice(5, 7))
   await api('POST', `/calls/${call.id}/responses`, {
-    responses: [{ submittedAt: call.opensAt.replace('T00', 'T10'), name: 'Zoe', email: 'zoe@example.org', institution: 'York' }],
+    responses: [
+      { submittedAt: call.opensAt.replace('T00', 'T10'), name: 'Zoe', email: 'zoe@example.org', institution: 'York' },
+    ],
   })
   const text = `${londonExport(m)}\r\n2025/12/31 23:00:00,dan@example.org,Dan,Bath`
   const before = await responsesOf(call.id)
@@ -216,9 +248,18 @@ t.test('a dry run answers what the import would, and stores nothing', async (t) 
   t.same(await responsesOf(call.id), before, 'no response stored')
   t.same((await api('GET', `/calls/${call.id}/imports`)).body.imports, importsBefore, 'no import recorded')
   t.match(dry.body, { dryRun: true, batchId: null, rows: 4, inserted: 4, updated: 0, unchanged: 0 })
-  t.match(dry.body.warnings, [{ code: 'outside-window', where: ['line 5'] }], 'a response outside the window is pointed out')
+  t.match(
+    dry.body.warnings,
+    [{ code: 'outside-window', where: ['line 5'] }],
+    'a response outside the window is pointed out',
+  )
   t.same(
-    dry.body.order.map((o: { name: string; change: string; where: string | null; position: number }) => [o.position, o.name, o.change, o.where]),
+    dry.body.order.map((o: { name: string; change: string; where: string | null; position: number }) => [
+      o.position,
+      o.name,
+      o.change,
+      o.where,
+    ]),
     [
       [1, 'Dan', 'inserted', 'line 5'],
       [2, 'Zoe', 'kept', null],
@@ -238,17 +279,27 @@ t.test('a dry run answers what the import would, and stores nothing', async (t) 
   )
   // JSON too, with updates.
   const json = {
-    responses: [{ submittedAt: call.opensAt.replace('T00', 'T10'), name: 'Zoe Y', email: 'zoe@example.org', institution: 'York' }],
+    responses: [
+      { submittedAt: call.opensAt.replace('T00', 'T10'), name: 'Zoe Y', email: 'zoe@example.org', institution: 'York' },
+    ],
   }
   const dryJson = await api('POST', `/calls/${call.id}/responses?dryRun=true`, json)
   t.match(dryJson.body, { dryRun: true, rows: 1, inserted: 0, updated: 1 })
-  t.match(dryJson.body.order.find((o: { name: string }) => o.name === 'Zoe Y'), { change: 'updated', where: 'responses[0]' })
+  t.match(
+    dryJson.body.order.find((o: { name: string }) => o.name === 'Zoe Y'),
+    { change: 'updated', where: 'responses[0]' },
+  )
   t.ok(names(await responsesOf(call.id)).includes('Zoe'), 'the update was rolled back')
 })
 
 t.test('time zones are IANA names: BST is refused, suggesting Europe/London', async (t) => {
   const call = await newCall()
-  const res = await api('POST', `/calls/${call.id}/responses?timezone=BST`, londonExport(Number(call.opensAt.slice(5, 7))), csvHeaders)
+  const res = await api(
+    'POST',
+    `/calls/${call.id}/responses?timezone=BST`,
+    londonExport(Number(call.opensAt.slice(5, 7))),
+    csvHeaders,
+  )
   t.equal(res.status, 400)
   t.equal(res.body.error.code, 'csv-invalid-timezone')
   t.match(res.body.error.message, 'Europe/London')
@@ -280,7 +331,10 @@ t.test('a CSV without an institution column needs ?institution=none; other headi
   const mapped = await api('POST', `/calls/${call.id}/responses?columns=${columns}`, worded, csvHeaders)
   t.equal(mapped.status, 200)
   t.match(mapped.body, { inserted: 1 })
-  t.match((await responsesOf(call.id)).find((r) => r.name === 'Bob'), { institution: 'Leeds', email: 'bob@example.org' })
+  t.match(
+    (await responsesOf(call.id)).find((r) => r.name === 'Bob'),
+    { institution: 'Leeds', email: 'bob@example.org' },
+  )
   t.match((await api('GET', `/calls/${call.id}/imports`)).body.imports[1].options, {
     columns: 'timestamp:Horodateur,email:Courriel,name:Nom complet,institution:Organisme',
   })
@@ -327,9 +381,13 @@ t.test('enum values: a wrong one is refused naming them all, and /docs offers th
   t.equal(inst.body.error.message, 'querystring.institution must be one of none')
 
   const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
-  const params = spec.paths['/calls/{id}/responses'].post.parameters as Array<{ name: string; schema: { enum?: string[] } }>
+  const params = spec.paths['/calls/{id}/responses'].post.parameters as Array<{
+    name: string
+    schema: { enum?: string[] }
+  }>
   t.same(params.find((p) => p.name === 'dateOrder')!.schema.enum, ['DMY', 'MDY'], 'the docs offer every dateOrder')
   const committed = JSON.parse(fs.readFileSync(OPENAPI_FILE, 'utf8'))
-  const seat = committed.paths['/teams/{team}/members'].post.requestBody.content['application/json'].schema.properties.seat
+  const seat =
+    committed.paths['/teams/{team}/members'].post.requestBody.content['application/json'].schema.properties.seat
   t.ok(Array.isArray(seat.enum) && seat.enum.length > 1, 'other enums are listed whole too')
 })

@@ -803,7 +803,9 @@ t.test('columns worded otherwise are mapped with columns=field:heading', async (
 
   const missing = refusal(text, { columns: 'name:Full name' })
   t.ok(
-    missing.problems.some((p) => p.column === 'Name' && p.message.includes('expected a column headed "full name" (as mapped in ?columns=)')),
+    missing.problems.some(
+      (p) => p.column === 'Name' && p.message.includes('expected a column headed "full name" (as mapped in ?columns=)'),
+    ),
     'a mapped heading not found is named',
   )
   for (const bad of ['nom:Nom', 'name', 'name:', 'name:A,name:B']) {
@@ -819,14 +821,24 @@ t.test('columns worded otherwise are mapped with columns=field:heading', async (
 
 t.test('a header with no rows, and a file separated by semicolons, are refused saying why', async (t) => {
   // What curl -d @file sends: the line breaks stripped, the whole file one header row.
-  const flattened = [HEADER, '2024-05-01 09:00:00Z,a@example.org,Ann,Oxford', '2024-05-01 10:00:00Z,b@example.org,Bob,Leeds'].join('')
+  const flattened = [
+    HEADER,
+    '2024-05-01 09:00:00Z,a@example.org,Ann,Oxford',
+    '2024-05-01 10:00:00Z,b@example.org,Bob,Leeds',
+  ].join('')
   for (const text of [flattened, HEADER, `${HEADER}\r\n\r\n`]) {
     const error = refusal(text)
     t.equal(error.code, 'csv-no-rows', JSON.stringify(text.slice(0, 50)))
     t.match(error.message, '--data-binary', 'hints at curl --data-binary')
   }
-  const semicolons = refusal(csv('Timestamp;Email Address;Name;Institution', '2024-05-01 09:00:00Z;a@example.org;Ann;Oxford'))
+  const semicolons = refusal(
+    csv('Timestamp;Email Address;Name;Institution', '2024-05-01 09:00:00Z;a@example.org;Ann;Oxford'),
+  )
   t.equal(semicolons.code, 'csv-wrong-separator')
   t.match(semicolons.message, 'separated by ";" (semicolons)')
-  t.equal(refusal(csv('Timestamp\tEmail Address\tName\tInstitution', 'x\ty\tz\tw')).code, 'csv-wrong-separator', 'tabs too')
+  t.equal(
+    refusal(csv('Timestamp\tEmail Address\tName\tInstitution', 'x\ty\tz\tw')).code,
+    'csv-wrong-separator',
+    'tabs too',
+  )
 })

@@ -117,7 +117,15 @@ t.test('a sync reads every page; a second sync writes nothing', async (t) => {
   const first = await api('POST', `/calls/${callId}/sync`)
   t.equal(first.status, 200, JSON.stringify(first.body))
   const { batchId, ...firstCounts } = first.body
-  t.same(firstCounts, { fetched: N, skipped: 0, inserted: N, updated: 0, unchanged: 0, deletedUpstream: 0, warnings: [] })
+  t.same(firstCounts, {
+    fetched: N,
+    skipped: 0,
+    inserted: N,
+    updated: 0,
+    unchanged: 0,
+    deletedUpstream: 0,
+    warnings: [],
+  })
   t.type(batchId, 'string', 'a sync that inserted responses is recorded as an import')
   const pages = fake.requests.filter((r) => r.path.endsWith('/responses')).length
   t.ok(pages >= 3, `several pages were read (${pages})`)
@@ -139,7 +147,11 @@ t.test('a sync reads every page; a second sync writes nothing', async (t) => {
     deletedUpstream: 0,
     warnings: [],
   })
-  t.equal((await api('GET', `/calls/${callId}/imports`)).body.imports.length, 1, 'a sync that changed nothing is not recorded')
+  t.equal(
+    (await api('GET', `/calls/${callId}/imports`)).body.imports.length,
+    1,
+    'a sync that changed nothing is not recorded',
+  )
   t.same(await stamp(), before, 'no row was written')
 })
 
@@ -164,7 +176,15 @@ t.test('edits keep their place and are shown; deleted responses are kept and fla
   )
   fake.forms.deleteResponse(form.formId, 'ACYDBN00000004')
   const res = await api('POST', `/calls/${callId}/sync`)
-  t.match(res.body, { fetched: N - 1, skipped: 0, inserted: 0, updated: 1, unchanged: N - 2, deletedUpstream: 1, warnings: [] })
+  t.match(res.body, {
+    fetched: N - 1,
+    skipped: 0,
+    inserted: 0,
+    updated: 1,
+    unchanged: N - 2,
+    deletedUpstream: 1,
+    warnings: [],
+  })
   const preview = (await api('GET', `/calls/${callId}/selection`)).body
   const edited = preview.warnings.find((w: { code: string }) => w.code === 'edited-after-submission')
   t.ok(edited, 'an edit after submission is a warning')
@@ -294,22 +314,45 @@ t.test('a sync is an import staff can remove; a response removed alone is not br
   await db.insert(teams).values({ slug: 'coc-small', name: 'Small', policy: DEFAULT_POLICY })
   clock.set('2026-04-15T00:00:00Z')
   const call = (await api('POST', '/teams/coc-small/calls', { opensAt: '2026-05-01T00:00:00Z' })).body.id
-  t.equal((await api('PUT', `/calls/${call}/form`, { formId: small.formId, questions: { name: 'Full name', institution: 'Institution' } })).status, 200)
+  t.equal(
+    (
+      await api('PUT', `/calls/${call}/form`, {
+        formId: small.formId,
+        questions: { name: 'Full name', institution: 'Institution' },
+      })
+    ).status,
+    200,
+  )
   const first = await api('POST', `/calls/${call}/sync`)
   t.match(first.body, { inserted: 3 })
-  t.match((await api('GET', `/calls/${call}/imports`)).body.imports, [{ id: first.body.batchId, source: 'google', importedBy: 'STAFF_TOKEN', inserted: 3, options: { formId: 'small-form' } }])
+  t.match((await api('GET', `/calls/${call}/imports`)).body.imports, [
+    {
+      id: first.body.batchId,
+      source: 'google',
+      importedBy: 'STAFF_TOKEN',
+      inserted: 3,
+      options: { formId: 'small-form' },
+    },
+  ])
 
-  const bob = (await api('GET', `/calls/${call}/responses`)).body.responses.find((r: { name: string }) => r.name === 'Bob')
+  const bob = (await api('GET', `/calls/${call}/responses`)).body.responses.find(
+    (r: { name: string }) => r.name === 'Bob',
+  )
   t.equal((await api('DELETE', `/calls/${call}/responses/${bob.id}`, { reason: 'Sent twice by mistake' })).status, 200)
   const again = await api('POST', `/calls/${call}/sync`)
   t.match(again.body, { inserted: 0, unchanged: 2, skipped: 1, batchId: null })
-  const names = async () => (await api('GET', `/calls/${call}/responses`)).body.responses.map((r: { name: string }) => r.name)
+  const names = async () =>
+    (await api('GET', `/calls/${call}/responses`)).body.responses.map((r: { name: string }) => r.name)
   t.same(await names(), ['Ann', 'Cat'], 'the sync did not bring Bob back')
 
   const removed = await api('DELETE', `/calls/${call}/imports/${first.body.batchId}`, { reason: 'Wrong form linked' })
   t.match(removed.body, { removedResponses: 2, remaining: 0 })
   t.same(await names(), [])
   const third = await api('POST', `/calls/${call}/sync`)
-  t.match(third.body, { inserted: 2, skipped: 1 }, 'responses removed with their import come back at the next sync; Bob does not')
+  t.match(
+    third.body,
+    { inserted: 2, skipped: 1 },
+    'responses removed with their import come back at the next sync; Bob does not',
+  )
   t.same(await names(), ['Ann', 'Cat'])
 })

@@ -30,9 +30,7 @@ export function listRemovedAlone(db: Db, callId: string): Promise<ResponseRow[]>
   return db
     .select()
     .from(responses)
-    .where(
-      and(eq(responses.callId, callId), isNotNull(responses.removedAt), eq(responses.removedWithBatch, false)),
-    )
+    .where(and(eq(responses.callId, callId), isNotNull(responses.removedAt), eq(responses.removedWithBatch, false)))
 }
 
 export async function findResponse(db: Db, id: string): Promise<ResponseRow | null> {

@@ -72,7 +72,9 @@ function unsupportedMediaType(request: FastifyRequest): string {
   const body = (request.routeOptions.schema as { body?: { content?: Record<string, unknown> } } | undefined)?.body
   const accepted = body?.content ? Object.keys(body.content) : ['application/json']
   const sent = request.headers['content-type']
-  const what = sent ? `Content-Type ${JSON.stringify(sent.split(';')[0]!.trim())} is not read here` : 'The request has a body but no Content-Type'
+  const what = sent
+    ? `Content-Type ${JSON.stringify(sent.split(';')[0]!.trim())} is not read here`
+    : 'The request has a body but no Content-Type'
   return `${what}; send ${accepted.join(' or ')}${accepted.includes('text/csv') ? ' (a CSV export as text/csv, JSON as application/json)' : ''}`
 }
 

@@ -109,7 +109,7 @@ export const ImportQuery = Type.Object(
       Line({
         maxLength: 2000,
         description:
-          'CSV only: the headings of your form that hold rota\'s fields, when worded otherwise: `name:Full name,institution:Organisation` (fields: timestamp, email, name, institution; a heading is matched ignoring case and spacing).',
+          "CSV only: the headings of your form that hold rota's fields, when worded otherwise: `name:Full name,institution:Organisation` (fields: timestamp, email, name, institution; a heading is matched ignoring case and spacing).",
         examples: ['name:Your full name,institution:Your organisation'],
       }),
     ),
@@ -150,7 +150,9 @@ export const ImportCounts = Type.Object({
     Type.Array(
       Type.Object({
         position: Type.Integer({ description: '1-based place in first-come order.' }),
-        responseId: Type.Union([Type.String(), Type.Null()], { description: 'Null for a response the import would insert.' }),
+        responseId: Type.Union([Type.String(), Type.Null()], {
+          description: 'Null for a response the import would insert.',
+        }),
         where: Type.Union([Type.String(), Type.Null()], { description: 'Its row in this request, if it is in it.' }),
         submittedAt: Type.String(),
         name: Type.String(),
@@ -196,7 +198,9 @@ export const StoredResponse = Type.Object({
 export const ResponseListQuery = Type.Object(
   {
     removed: Type.Optional(
-      Type.Boolean({ description: 'true: the responses staff removed (kept, not counted) instead of those that count.' }),
+      Type.Boolean({
+        description: 'true: the responses staff removed (kept, not counted) instead of those that count.',
+      }),
     ),
   },
   { additionalProperties: false },
