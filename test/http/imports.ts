@@ -195,6 +195,16 @@ t.test('removing an import leaves the responses it only updated, as updated', as
     ],
   })
   t.match(second.body, { inserted: 1, updated: 1 })
+  const other = await newCall()
+  const elsewhere = await api('DELETE', `/calls/${other.id}/imports/${second.body.batchId}`, { reason: 'x' })
+  t.equal(elsewhere.status, 404, 'an import is removed through its own call only')
+  t.equal(elsewhere.body.error.code, 'import-not-found')
+  const r2 = (await responsesOf(call.id)).find((r) => r.externalId === 'r2')!
+  t.equal(
+    (await api('DELETE', `/calls/${other.id}/responses/${r2.id}`, { reason: 'x' })).body.error.code,
+    'response-not-found',
+    'and a response too',
+  )
   const removed = await api('DELETE', `/calls/${call.id}/imports/${second.body.batchId}`, { reason: 'wrong file' })
   t.match(removed.body, { removedResponses: 1, inserted: 1, updated: 1 })
   t.same(names(await responsesOf(call.id)), ['Ann Smith'], 'r2 is removed; r1 keeps the update')
