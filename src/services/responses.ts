@@ -332,18 +332,21 @@ export async function importResponses(
         warnings: warnings.list(call, incoming.length),
       }
       if (!options.dryRun) return result
-      const order = (await queries.listResponses(tx, callId)).map((row, index): OrderEntry => {
+      // Paced like the writes: a 50,000-row preview must not hold the event loop either.
+      const order: OrderEntry[] = []
+      for (const row of await queries.listResponses(tx, callId)) {
+        if (pacer.due()) await pacer.pause()
         const inserted = row.batchId === batch.id
-        return {
-          position: index + 1,
+        order.push({
+          position: order.length + 1,
           responseId: inserted ? null : row.id,
           where: (inserted ? places.get(`${row.ingestSeq}`) : places.get(row.id)) ?? null,
           submittedAt: formatInstant(row.submittedAt),
           name: row.name,
           institution: row.institution,
           change: inserted ? 'inserted' : (changes.get(row.id) ?? 'kept'),
-        }
-      })
+        })
+      }
       throw new DryRunDone({ ...result, order })
     })
   } catch (error) {
