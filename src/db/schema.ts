@@ -126,6 +126,38 @@ export const calls = pgTable(
 )
 
 /**
+ * One import of responses into a call (a JSON batch, a CSV file, or a Google Forms sync that changed
+ * something): what it did, how it was read, and, once staff removed it before the close, who removed
+ * it, when and why. Its inserted responses point back at it, so the import can be undone.
+ */
+export const importBatches = pgTable(
+  'import_batches',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Import order (the clock may give two imports the same createdAt). */
+    seq: integer('seq').generatedAlwaysAsIdentity().notNull(),
+    callId: uuid('call_id')
+      .notNull()
+      .references(() => calls.id),
+    /** json, csv or google. */
+    source: text('source').notNull(),
+    /** The staff token's name (or `tick` for a scheduled Google Forms sync). */
+    importedBy: text('imported_by').notNull(),
+    /** Rows read, inserted, updated, unchanged, skipped (removed earlier by staff). */
+    counts: jsonb('counts')
+      .$type<{ rows: number; inserted: number; updated: number; unchanged: number; skipped: number }>()
+      .notNull(),
+    /** How the file was read: time zone, date order, column mapping, `institution: none`. */
+    options: jsonb('options').$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    removedAt: timestamp('removed_at', { withTimezone: true }),
+    removedBy: text('removed_by'),
+    removalReason: text('removal_reason'),
+  },
+  (table) => [index('import_batches_call_idx').on(table.callId, table.createdAt)],
+)
+
+/**
  * Volunteer responses to a call. `submitted_at` is the exact first-submission instant in canonical
  * form (UTC, 9 fractional digits), which sorts as text; PostgreSQL's timestamptz keeps only
  * microseconds, so `submitted_at_ts` is for people and queries, never for ordering.
@@ -152,13 +184,26 @@ export const responses = pgTable(
     firstSeen: jsonb('first_seen').$type<{ name: string; email: string; institution: string | null }>(),
     /** Set when the response disappeared from its Google Form; it is kept, never dropped. */
     deletedUpstreamAt: timestamp('deleted_upstream_at', { withTimezone: true }),
+    /** The import that inserted it (null for responses stored before imports were recorded). */
+    batchId: uuid('batch_id').references(() => importBatches.id),
+    /**
+     * Set when staff removed the response before the close (alone, or with its import): it is kept,
+     * never dropped, but no longer counts. One removed alone stays out of later imports of the same
+     * response; one removed with its import comes back when imported again (a corrected file).
+     */
+    removedAt: timestamp('removed_at', { withTimezone: true }),
+    removedBy: text('removed_by'),
+    removalReason: text('removal_reason'),
+    removedWithBatch: boolean('removed_with_batch').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
+    // Among the responses that count: a removed one may be imported again.
     uniqueIndex('responses_call_external_key')
       .on(table.callId, table.externalId)
-      .where(sql`${table.externalId} is not null`),
+      .where(sql`${table.externalId} is not null and ${table.removedAt} is null`),
+    index('responses_batch_idx').on(table.batchId),
     uniqueIndex('responses_call_seq_key').on(table.callId, table.ingestSeq),
     index('responses_call_order_idx').on(table.callId, table.submittedAt, table.ingestSeq),
   ],

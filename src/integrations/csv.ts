@@ -52,6 +52,13 @@ export interface CsvOptions {
   timezone?: string
   /** Order of slash dates with the year last (`01/05/2024`); always wins over what the rows suggest. */
   dateOrder?: 'DMY' | 'MDY'
+  /**
+   * The file's own headings for rota's fields, when worded otherwise:
+   * `name:Full name,institution:Organisation` (fields timestamp, email, name, institution).
+   */
+  columns?: string
+  /** `none`: the file has no institution column, on purpose (everyone is then unaffiliated). */
+  institution?: 'none'
 }
 
 /** The stable codes a refused CSV file can carry. */
@@ -64,6 +71,9 @@ export type CsvErrorCode =
   | 'csv-ambiguous-date'
   | 'csv-invalid-timezone'
   | 'csv-invalid-date-order'
+  | 'csv-invalid-columns'
+  | 'csv-no-rows'
+  | 'csv-wrong-separator'
   | 'csv-invalid-text'
   | 'csv-invalid-email'
   | 'csv-field-too-long'
@@ -130,22 +140,67 @@ export class CsvImportError extends AppError {
 interface Reading {
   zone: Zone | null
   dateOrder: DateOrder | undefined
+  mapping: Mapping
+  institutionNone: boolean
+}
+
+/** Headings staff gave for rota's fields (normalised as roleOf normalises). */
+type Mapping = Partial<Record<Role, string>>
+
+function requestProblem(code: CsvErrorCode, message: string): CsvImportError {
+  return new CsvImportError([{ code, line: null, column: null, message }])
 }
 
 function readingOf(options: CsvOptions): Reading {
   const zone = options.timezone === undefined ? null : zoneFor(options.timezone)
   const dateOrder = options.dateOrder
   if (dateOrder !== undefined && dateOrder !== 'DMY' && dateOrder !== 'MDY') {
-    throw new CsvImportError([
-      {
-        code: 'csv-invalid-date-order',
-        line: null,
-        column: null,
-        message: `dateOrder ${JSON.stringify(String(dateOrder))} is not DMY or MDY`,
-      },
-    ])
+    throw requestProblem(
+      'csv-invalid-date-order',
+      `dateOrder must be one of DMY, MDY, not ${JSON.stringify(String(dateOrder))}`,
+    )
   }
-  return { zone, dateOrder }
+  if (options.institution !== undefined && options.institution !== 'none') {
+    throw requestProblem(
+      'csv-invalid-columns',
+      `institution must be none (for a file without an institution column), not ${JSON.stringify(String(options.institution))}`,
+    )
+  }
+  const mapping = options.columns === undefined ? {} : readMapping(options.columns)
+  if (options.institution === 'none' && mapping.institution !== undefined) {
+    throw requestProblem(
+      'csv-invalid-columns',
+      'columns maps an institution column and institution=none says there is none: give one or the other',
+    )
+  }
+  return { zone, dateOrder, mapping, institutionNone: options.institution === 'none' }
+}
+
+const FIELDS: Role[] = ['timestamp', 'email', 'name', 'institution']
+
+/** `name:Full name,institution:Organisation` → { name: 'full name', institution: 'organisation' }. */
+function readMapping(text: string): Mapping {
+  const mapping: Mapping = {}
+  for (const part of text.split(',')) {
+    if (part.trim() === '') continue
+    const colon = part.indexOf(':')
+    const field = (colon === -1 ? part : part.slice(0, colon)).trim().toLowerCase() as Role
+    const heading = colon === -1 ? '' : normaliseHeading(part.slice(colon + 1))
+    const problem = !FIELDS.includes(field)
+      ? `${JSON.stringify(part.trim())} names no field rota reads; the fields are ${FIELDS.join(', ')}`
+      : heading === ''
+        ? `${JSON.stringify(part.trim())} gives no heading; write ${field}:<the heading in your file>`
+        : mapping[field] !== undefined
+          ? `${field} is mapped twice`
+          : null
+    if (problem !== null)
+      throw requestProblem(
+        'csv-invalid-columns',
+        `columns: ${problem} (e.g. columns=name:Full name,institution:Organisation)`,
+      )
+    mapping[field] = heading
+  }
+  return mapping
 }
 
 /**
@@ -187,7 +242,7 @@ const RECORDS_PER_STEP = 250
  * requests a turn); driving it to the end without pausing is the same as parsing in one go.
  */
 export function* responsesFromCsv(csv: CsvRecords, options: CsvOptions = {}): Generator<void, CsvResponseRow[], void> {
-  const { zone, dateOrder } = readingOf(options)
+  const { zone, dateOrder, mapping, institutionNone } = readingOf(options)
   const { records, unterminated } = csv
   const problems = new ProblemList()
   const unterminatedProblem: CsvProblem | null =
@@ -215,7 +270,26 @@ export function* responsesFromCsv(csv: CsvRecords, options: CsvOptions = {}): Ge
     throw problems.toError()
   }
 
-  const columns = mapHeader(header, problems)
+  const separator = otherSeparator(header)
+  if (separator !== null) {
+    problems.add({
+      code: 'csv-wrong-separator',
+      line: header.line,
+      column: null,
+      message: `line ${header.line}: the columns seem to be separated by ${separator} rather than commas; export the responses again as comma-separated CSV (Google Forms' "Download responses (.csv)" is), or save the file as "CSV (comma delimited)"`,
+    })
+    throw problems.toError()
+  }
+  if (records.length === 1 && unterminatedProblem === null) {
+    problems.add({
+      code: 'csv-no-rows',
+      line: header.line,
+      column: null,
+      message: `line ${header.line}: the file has a header row and no responses after it. If the file has responses, its line breaks were lost on the way: curl -d @file strips them; send the file with curl --data-binary @file`,
+    })
+    throw problems.toError()
+  }
+  const columns = mapHeader(header, problems, mapping, institutionNone)
   if (columns === null) {
     if (unterminatedProblem) problems.add(unterminatedProblem)
     throw problems.toError()
@@ -244,6 +318,8 @@ export function* responsesFromCsv(csv: CsvRecords, options: CsvOptions = {}): Ge
       continue
     }
     let found = textProblems(record, names, columns)
+    const long = storedLengthProblem(record, names, columns)
+    if (long !== null) found = [...found, long]
     const email = cellText(record, columns.email)
     if (email !== '' && !found.some((p) => p.column === names[columns.email])) {
       // Blank stays allowed: the selection excludes it as `missing-fields`, with its reason.
@@ -394,31 +470,73 @@ interface Columns {
   institution: number | null
 }
 
+/** A heading as it is compared: trimmed, spacing collapsed, case ignored. */
+function normaliseHeading(text: string): string {
+  return text.trim().replace(/\s+/g, ' ').toLowerCase()
+}
+
 /** The role a header cell names, if any: case, spacing and the names' variants do not matter. */
 function roleOf(headerCell: string): Role | null {
-  const key = headerCell.trim().replace(/\s+/g, ' ').toLowerCase()
+  const key = normaliseHeading(headerCell)
   return ROLES.find((r) => r.names.includes(key))?.role ?? null
 }
 
-/** Finds each role's column, or records why it cannot and returns null. */
-function mapHeader(header: RawRecord, problems: ProblemList): Columns | null {
+/** The headings of a header row, quoted, for messages. */
+function headingsOf(header: RawRecord): string {
+  const names = header.cells.map((c) => JSON.stringify(c.trim()))
+  return names.length > 12 ? `${names.slice(0, 12).join(', ')} and ${names.length - 12} more` : names.join(', ')
+}
+
+/**
+ * Finds each role's column (a heading staff mapped, else one of the role's usual names), or records
+ * why it cannot and returns null. A file without an institution column is refused unless the
+ * request says `institution=none`: importing it would make everyone unaffiliated, silently
+ * switching off one seat per institution.
+ */
+function mapHeader(
+  header: RawRecord,
+  problems: ProblemList,
+  mapping: Mapping,
+  institutionNone: boolean,
+): Columns | null {
   const found = new Map<Role, number[]>()
   header.cells.forEach((cell, index) => {
-    const role = roleOf(cell)
-    if (role) found.set(role, [...(found.get(role) ?? []), index])
+    const key = normaliseHeading(cell)
+    const mapped = FIELDS.filter((field) => mapping[field] === key)
+    // A mapped heading is that field's, and the field is read from it alone.
+    const roles =
+      mapped.length > 0 ? mapped : [roleOf(cell)].filter((r): r is Role => r !== null && mapping[r] === undefined)
+    for (const role of roles) found.set(role, [...(found.get(role) ?? []), index])
   })
   const line = header.line
   let ok = true
   for (const { role, label, names, required } of ROLES) {
     const indexes = found.get(role) ?? []
-    const expected = names.map((n) => JSON.stringify(titleCase(n))).join(' or ')
-    if (indexes.length === 0 && required) {
+    const expected =
+      mapping[role] !== undefined
+        ? JSON.stringify(mapping[role]) + ' (as mapped in ?columns=)'
+        : names.map((n) => JSON.stringify(titleCase(n))).join(' or ')
+    if (indexes.length === 0 && (required || !institutionNone)) {
       ok = false
+      const remedy =
+        role === 'institution'
+          ? `; map yours with ?columns=institution:<heading>, or, if the form does not ask for one, add ?institution=none (everyone is then unaffiliated, and one seat per institution does not apply)`
+          : mapping[role] === undefined
+            ? `; map yours with ?columns=${role}:<heading>`
+            : ''
       problems.add({
         code: 'csv-missing-column',
         line,
         column: label,
-        message: `line ${line}: no ${JSON.stringify(label)} column; expected a column headed ${expected}`,
+        message: `line ${line}: no ${JSON.stringify(label)} column; expected a column headed ${expected}, found ${headingsOf(header)}${remedy}`,
+      })
+    } else if (indexes.length > 0 && role === 'institution' && institutionNone) {
+      ok = false
+      problems.add({
+        code: 'csv-invalid-columns',
+        line,
+        column: header.cells[indexes[0]!]!.trim(),
+        message: `line ${line}: institution=none says the file has no institution column, but column ${indexes[0]! + 1} (${JSON.stringify(header.cells[indexes[0]!]!.trim())}) is one; leave out ?institution=none`,
       })
     } else if (indexes.length > 1) {
       ok = false
@@ -427,7 +545,7 @@ function mapHeader(header: RawRecord, problems: ProblemList): Columns | null {
         code: 'csv-ambiguous-column',
         line,
         column: header.cells[indexes[1]!]!.trim(),
-        message: `line ${line}: the columns ${headed} (columns ${indexes.map((i) => i + 1).join(' and ')}) could each be the ${JSON.stringify(label)} column; rename or remove all but one`,
+        message: `line ${line}: the columns ${headed} (columns ${indexes.map((i) => i + 1).join(' and ')}) could each be the ${JSON.stringify(label)} column; rename or remove all but one, or map one with ?columns=${role}:<heading>`,
       })
     }
   }
@@ -438,6 +556,42 @@ function mapHeader(header: RawRecord, problems: ProblemList): Columns | null {
     name: found.get('name')![0]!,
     institution: found.get('institution')?.[0] ?? null,
   }
+}
+
+/**
+ * The separator a header row seems to use instead of commas (`;` from a spreadsheet in a locale that
+ * writes decimal commas, a tab from a copy-paste), or null: one cell holding several of them.
+ */
+function otherSeparator(header: RawRecord): string | null {
+  if (header.cells.length > 1) return null
+  const cell = header.cells[0] ?? ''
+  if ((cell.match(/;/g) ?? []).length >= 2) return '";" (semicolons)'
+  if ((cell.match(/\t/g) ?? []).length >= 2) return 'tabs'
+  return null
+}
+
+/**
+ * A stored cell (name, email, institution) longer than rota keeps. The reader checks these while
+ * reading for the usual headings; a mapped heading is only known here.
+ */
+function storedLengthProblem(record: RawRecord, names: string[], columns: Columns): CsvProblem | null {
+  const checks: Array<[number | null, number]> = [
+    [columns.name, CSV_LIMITS.maxNameLength],
+    [columns.email, CSV_LIMITS.maxEmailLength],
+    [columns.institution, CSV_LIMITS.maxInstitutionLength],
+  ]
+  for (const [index, max] of checks) {
+    if (index === null) continue
+    const length = cellText(record, index).length
+    if (length > max)
+      return problemAt(
+        record.line,
+        names[index] || `column ${index + 1}`,
+        'csv-field-too-long',
+        `the cell has ${length.toLocaleString('en')} characters; at most ${max.toLocaleString('en')} are allowed`,
+      )
+  }
+  return null
 }
 
 function titleCase(text: string): string {
@@ -1042,12 +1196,89 @@ interface Zone {
 /** One formatter per zone name for the life of the process: building one costs far more than using it. */
 const zones = new Map<string, Zone>()
 
+/**
+ * Zones people name by abbreviation, with the IANA zone they most likely mean. An abbreviation is
+ * refused, never guessed: `BST` is British Summer Time to staff in London and Asia/Dhaka (UTC+6) to
+ * the time-zone database, `IST` is India, Ireland or Israel.
+ */
+const ABBREVIATIONS: Record<string, string[]> = {
+  GMT: ['Europe/London', 'UTC'],
+  BST: ['Europe/London'],
+  WET: ['Europe/Lisbon'],
+  WEST: ['Europe/Lisbon'],
+  CET: ['Europe/Paris', 'Europe/Berlin'],
+  CEST: ['Europe/Paris', 'Europe/Berlin'],
+  MET: ['Europe/Paris'],
+  EET: ['Europe/Athens', 'Europe/Helsinki'],
+  EEST: ['Europe/Athens', 'Europe/Helsinki'],
+  MSK: ['Europe/Moscow'],
+  EST: ['America/New_York', 'America/Toronto'],
+  EDT: ['America/New_York', 'America/Toronto'],
+  CST: ['America/Chicago', 'Asia/Shanghai'],
+  CDT: ['America/Chicago'],
+  MST: ['America/Denver', 'America/Phoenix'],
+  MDT: ['America/Denver'],
+  PST: ['America/Los_Angeles', 'America/Vancouver'],
+  PDT: ['America/Los_Angeles', 'America/Vancouver'],
+  AKST: ['America/Anchorage'],
+  HST: ['Pacific/Honolulu'],
+  AST: ['America/Halifax'],
+  NST: ['America/St_Johns'],
+  BRT: ['America/Sao_Paulo'],
+  ART: ['America/Argentina/Buenos_Aires'],
+  IST: ['Asia/Kolkata', 'Europe/Dublin', 'Asia/Jerusalem'],
+  PKT: ['Asia/Karachi'],
+  SGT: ['Asia/Singapore'],
+  HKT: ['Asia/Hong_Kong'],
+  JST: ['Asia/Tokyo'],
+  KST: ['Asia/Seoul'],
+  AEST: ['Australia/Sydney', 'Australia/Brisbane'],
+  AEDT: ['Australia/Sydney'],
+  ACST: ['Australia/Adelaide'],
+  AWST: ['Australia/Perth'],
+  NZST: ['Pacific/Auckland'],
+  NZDT: ['Pacific/Auckland'],
+  SAST: ['Africa/Johannesburg'],
+  CAT: ['Africa/Maputo'],
+  EAT: ['Africa/Nairobi'],
+  WAT: ['Africa/Lagos'],
+}
+
+/**
+ * Why a time-zone name is refused, or null: only IANA names are taken, `Area/Location`
+ * (Europe/London), `Etc/…` and `UTC`. Legacy names without a slash (`BST`, `CET`, `EST`, `GB`) are
+ * refused even when the database knows them, because what they mean there is not what people mean.
+ */
+function zoneNameProblem(name: string): string | null {
+  const text = name.trim()
+  if (text === '') return 'is blank; give an IANA time zone such as Europe/London'
+  if (text.toUpperCase() === 'UTC' || text.includes('/')) return null
+  const key = text.toUpperCase().replace(/[^A-Z]/g, '')
+  const suggested =
+    ABBREVIATIONS[key] ??
+    (/^(GMT|UTC)[+-]/i.test(text) ? ['Etc/GMT-1 (for GMT+1: the signs are inverted)', 'UTC'] : null)
+  const hint = suggested
+    ? `; for ${JSON.stringify(text)} you probably mean ${suggested.join(' or ')}`
+    : ' (e.g. Europe/London, America/New_York, UTC)'
+  return `is not an IANA time-zone name (Area/Location, UTC or Etc/…): abbreviations are ambiguous and are refused${hint}`
+}
+
 function zoneFor(name: string): Zone {
   const cached = zones.get(name)
   if (cached) return cached
+  const problem = typeof name === 'string' ? zoneNameProblem(name) : 'is not text'
+  if (problem !== null) {
+    throw new CsvImportError([
+      {
+        code: 'csv-invalid-timezone',
+        line: null,
+        column: null,
+        message: `timezone ${JSON.stringify(String(name))} ${problem}`,
+      },
+    ])
+  }
   let format: Intl.DateTimeFormat
   try {
-    if (typeof name !== 'string' || name.trim() === '') throw new RangeError('blank')
     format = new Intl.DateTimeFormat('en-US', {
       timeZone: name,
       hourCycle: 'h23',

@@ -107,7 +107,11 @@ export interface SyncWarning {
 }
 
 export interface SyncResult {
+  /** The import this sync was recorded as; null when it changed nothing. */
+  batchId: string | null
   fetched: number
+  /** Responses staff removed one by one: a sync does not bring them back. */
+  skipped: number
   inserted: number
   updated: number
   unchanged: number
@@ -138,9 +142,16 @@ function checkedEmail(responseId: string, raw: string, warnings: SyncWarning[]):
  * records edits, and responses gone from the form are flagged, never dropped. New responses are
  * numbered in responseId order, the tie-break for identical instants. A failure changes nothing.
  * An email address that fails the one email check is not stored (see checkedEmail): a warning names
- * the response.
+ * the response. A sync that changes something is recorded as an import (`by` did it), which staff may
+ * remove before the close; a response staff removed on its own is not brought back.
  */
-export async function syncCall(db: Db, forms: FormsClient, callId: string, now: Date): Promise<SyncResult> {
+export async function syncCall(
+  db: Db,
+  forms: FormsClient,
+  callId: string,
+  now: Date,
+  by = 'tick',
+): Promise<SyncResult> {
   const link = await getFormLink(db, callId)
   const fetched = await forms.listResponses(link.formId)
   const ids = link.questionIds
@@ -173,9 +184,16 @@ export async function syncCall(db: Db, forms: FormsClient, callId: string, now: 
         throw error
       }
     })
-  const counts = await importResponses(db, callId, incoming, 'google', now, { missingAreDeleted: true })
+  const counts = await importResponses(db, callId, incoming, 'google', now, {
+    missingAreDeleted: true,
+    by,
+    reading: { formId: link.formId },
+    onlyIfChanged: true,
+  })
   return {
+    batchId: counts.batchId,
     fetched: fetched.length,
+    skipped: counts.skipped,
     inserted: counts.inserted,
     updated: counts.updated,
     unchanged: counts.unchanged,
@@ -248,6 +266,7 @@ async function syncBeforeClose(
   const { call } = await requireCall(db, callId)
   if (!call.closedAt && !call.cancelledAt && (await hasForm(db, callId))) {
     const status = callStatus(call, clock())
-    if (status === 'due' || (status === 'open' && options.early)) await syncCall(db, forms, callId, clock())
+    if (status === 'due' || (status === 'open' && options.early))
+      await syncCall(db, forms, callId, clock(), options.staff)
   }
 }

@@ -172,6 +172,17 @@ async function throughApi(open: () => Promise<BenchDatabase>): Promise<void> {
     const reimportMs = performance.now() - started
     if (again.json().unchanged !== 10_000) throw new Error(`re-import changed something: ${again.body}`)
 
+    // The upload preview: the same import, run and rolled back, answering the first-come order too.
+    started = performance.now()
+    const dry = await app.inject({
+      method: 'POST',
+      url: `/calls/${call.id}/responses?dryRun=true`,
+      headers,
+      payload: { responses: batch },
+    })
+    const dryRunMs = performance.now() - started
+    if (dry.json().order?.length !== 10_000) throw new Error(`dry run failed: ${dry.body.slice(0, 300)}`)
+
     started = performance.now()
     const preview = await app.inject({ method: 'GET', url: `/calls/${call.id}/selection`, headers })
     const previewMs = performance.now() - started
@@ -189,6 +200,7 @@ async function throughApi(open: () => Promise<BenchDatabase>): Promise<void> {
     console.log(`API on ${label}, 10,000-response call (recorded, not gated):`)
     console.log(`  import (JSON, all new)      ${importMs.toFixed(0)} ms`)
     console.log(`  re-import (all unchanged)   ${reimportMs.toFixed(0)} ms`)
+    console.log(`  dry run (same, with order)  ${dryRunMs.toFixed(0)} ms`)
     console.log(`  preview selection           ${previewMs.toFixed(0)} ms`)
     console.log(`  close (select, store 10,000 decisions, ${selected} members)  ${closeMs.toFixed(0)} ms`)
     await app.close()

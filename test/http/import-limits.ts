@@ -43,10 +43,15 @@ const callId: string = created.json().id
 t.test('a valid file is imported (the baseline the refusals below leave unchanged)', async (t) => {
   const res = await upload([HEADER, row(1), row(2), '2026/02/01 9:00:03 AM GMT,,No Email,'].join('\r\n'))
   t.equal(res.status, 200, JSON.stringify(res.body))
-  t.same(
+  t.match(
     res.body,
-    { inserted: 3, updated: 0, unchanged: 0 },
+    { rows: 3, inserted: 3, updated: 0, unchanged: 0 },
     'a blank email is still imported (the selection excludes it with its reason)',
+  )
+  t.match(
+    res.body.warnings.find((w: { code: string }) => w.code === 'missing-fields'),
+    { where: ['line 4'] },
+    'and the answer names its row',
   )
   t.equal(await stored(), 3)
 })

@@ -93,9 +93,9 @@ const CSV = [
 t.test('a Google Forms CSV export is imported; re-importing changes nothing', async (t) => {
   const res = await api('POST', `/calls/${callId}/responses`, CSV, { 'content-type': 'text/csv' })
   t.equal(res.status, 200, JSON.stringify(res.body))
-  t.same(res.body, { inserted: 6, updated: 0, unchanged: 0 })
+  t.match(res.body, { inserted: 6, updated: 0, unchanged: 0 })
   const again = await api('POST', `/calls/${callId}/responses`, CSV, { 'content-type': 'text/csv' })
-  t.same(again.body, { inserted: 0, updated: 0, unchanged: 6 })
+  t.match(again.body, { inserted: 0, updated: 0, unchanged: 6 })
 })
 
 t.test('a bad CSV row is refused with its line named, and nothing is stored', async (t) => {
@@ -116,7 +116,7 @@ t.test('CSV timestamps without an offset need a timezone', async (t) => {
   const res = await api(
     'POST',
     `/calls/${callId}/responses`,
-    'Timestamp,Email,Name\n2026/02/04 10:00:00,x@example.org,X',
+    'Timestamp,Email,Name,Institution\n2026/02/04 10:00:00,x@example.org,X,',
     { 'content-type': 'text/csv' },
   )
   t.equal(res.status, 400)
@@ -124,10 +124,10 @@ t.test('CSV timestamps without an offset need a timezone', async (t) => {
   const zoned = await api(
     'POST',
     `/calls/${callId}/responses?timezone=America/New_York`,
-    'Timestamp,Email,Name\n2026/02/04 10:00:00,x@example.org,X Local',
+    'Timestamp,Email,Name,Institution\n2026/02/04 10:00:00,x@example.org,X Local,',
     { 'content-type': 'text/csv' },
   )
-  t.same(zoned.body, { inserted: 1, updated: 0, unchanged: 0 })
+  t.match(zoned.body, { inserted: 1, updated: 0, unchanged: 0 })
   const stored = (await api('GET', `/calls/${callId}/responses`)).body.responses.find(
     (r: { email: string }) => r.email === 'x@example.org',
   )
@@ -241,9 +241,9 @@ t.test('a JSON batch keeps sub-millisecond order; upserts by externalId', async 
       },
     ],
   }
-  t.same((await api('POST', `/calls/${callId}/responses`, batch)).body, { inserted: 11, updated: 0, unchanged: 0 })
+  t.match((await api('POST', `/calls/${callId}/responses`, batch)).body, { inserted: 11, updated: 0, unchanged: 0 })
   batch.responses[2]!.name = 'Ida B.'
-  t.same((await api('POST', `/calls/${callId}/responses`, batch)).body, { inserted: 0, updated: 1, unchanged: 10 })
+  t.match((await api('POST', `/calls/${callId}/responses`, batch)).body, { inserted: 0, updated: 1, unchanged: 10 })
 })
 
 t.test('the preview explains every decision before the call closes', async (t) => {

@@ -263,7 +263,7 @@ t.test('line endings, final newline and blank records do not change the result',
     ],
     'blank records in the middle are skipped, lines still count',
   )
-  t.same(parseResponsesCsv(HEADER), [], 'a header alone is an empty import')
+  t.throws(() => parseResponsesCsv(HEADER), { code: 'csv-no-rows' }, 'a header alone is refused (see below)')
 })
 
 t.test('header columns are matched case-insensitively, by any of their names', async (t) => {
@@ -285,7 +285,11 @@ t.test('header columns are matched case-insensitively, by any of their names', a
         name: 'Ann',
         'full name': 'Ann',
       })[column] ?? 'Oxford'
-    const [row] = parseResponsesCsv(csv(header, columns.map(value).join(',')))
+    // A file without an institution column is only read when the request says so (see below).
+    const [row] = parseResponsesCsv(
+      csv(header, columns.map(value).join(',')),
+      institution === null ? { institution: 'none' } : {},
+    )
     t.same(
       row,
       { line: 2, submittedAt: '2024-05-01T09:00:00.000000000Z', name: 'Ann', email: 'a@example.org', institution },
@@ -322,7 +326,8 @@ t.test('each kind of problem is refused with its code, line and column', async (
       code: 'csv-missing-column',
       line: 1,
       column: 'Email Address',
-      message: 'line 1: no "Email Address" column; expected a column headed "Email Address" or "Email"',
+      message:
+        /^line 1: no "Email Address" column; expected a column headed "Email Address" or "Email", found "Timestamp", "Name", "Institution"/,
     },
     { name: 'empty file', text: '', code: 'csv-missing-column', line: 1, column: null, message: /the file is empty/ },
     {
@@ -332,7 +337,7 @@ t.test('each kind of problem is refused with its code, line and column', async (
       line: 1,
       column: 'Email',
       message:
-        'line 1: the columns "Email Address" and "Email" (columns 2 and 4) could each be the "Email Address" column; rename or remove all but one',
+        'line 1: the columns "Email Address" and "Email" (columns 2 and 4) could each be the "Email Address" column; rename or remove all but one, or map one with ?columns=email:<heading>',
     },
     {
       name: 'unknown time zone',
@@ -433,6 +438,7 @@ t.test('every missing column is named, and bad options are refused before readin
     [
       ['csv-missing-column', 1, 'Email Address'],
       ['csv-missing-column', 1, 'Name'],
+      ['csv-missing-column', 1, 'Institution'],
     ],
   )
   t.match(missing.problems[1]!.message, 'expected a column headed "Name" or "Full Name"')
@@ -727,4 +733,112 @@ t.test('cells that are not text, and emails that are not addresses, are refused 
   }
   const blank = parseResponsesCsv(csv(HEADER, '2024-05-01 09:00:00Z,  ,Ann,'))
   t.equal(blank[0]!.email, '', 'a blank email is kept (the selection excludes it, saying why)')
+})
+
+// Issue 12: a file rota cannot read correctly is refused, saying what to do, instead of being read wrongly.
+
+t.test('time zones: only IANA names; abbreviations are refused with the zones they may mean', async (t) => {
+  const row = csv(HEADER, '2024/05/01 09:00:00,a@example.org,Ann,Oxford')
+  const table: [string, string[]][] = [
+    ['BST', ['Europe/London']],
+    ['CET', ['Europe/Paris']],
+    ['EST', ['America/New_York']],
+    ['ist', ['Asia/Kolkata', 'Europe/Dublin']],
+    ['GMT', ['Europe/London', 'UTC']],
+  ]
+  for (const [zone, suggested] of table) {
+    const error = refusal(row, { timezone: zone })
+    t.equal(error.code, 'csv-invalid-timezone', zone)
+    t.equal(error.line, null, `${zone}: a problem with the request, not a line`)
+    t.match(error.message, `timezone "${zone}" is not an IANA time-zone name`, zone)
+    for (const name of suggested) t.match(error.message, name, `${zone}: suggests ${name}`)
+  }
+  t.match(refusal(row, { timezone: 'Japan' }).message, 'e.g. Europe/London', 'a legacy name without a slash is refused')
+  // BST in the time-zone database is Asia/Dhaka: the abbreviation would have put 09:00 at 03:00 UTC.
+  const read = (timezone: string) => parseResponsesCsv(row, { timezone })[0]!.submittedAt
+  t.equal(read('Europe/London'), '2024-05-01T08:00:00.000000000Z', 'Area/Location is read')
+  t.equal(read('UTC'), '2024-05-01T09:00:00.000000000Z', 'UTC is read')
+  t.equal(read('Etc/GMT-6'), '2024-05-01T03:00:00.000000000Z', 'Etc/… is read')
+  t.equal(read('America/Argentina/Buenos_Aires'), '2024-05-01T12:00:00.000000000Z', 'three-part names are read')
+})
+
+t.test('a file without an institution column is refused unless the request says institution=none', async (t) => {
+  const text = csv('Timestamp,Email Address,Name,Why you?', '2024-05-01 09:00:00Z,a@example.org,Ann,Because')
+  const error = refusal(text)
+  t.equal(error.code, 'csv-missing-column')
+  t.equal(error.column, 'Institution')
+  t.match(error.message, 'found "Timestamp", "Email Address", "Name", "Why you?"', 'names the columns found')
+  t.match(error.message, 'expected a column headed "Institution" or "Affiliation"', 'names the columns expected')
+  t.match(error.message, '?institution=none', 'says how to import it anyway')
+  t.same(
+    parseResponsesCsv(text, { institution: 'none' }).map((r) => r.institution),
+    [null],
+    'with institution=none, everyone is unaffiliated',
+  )
+  const both = refusal(csv(HEADER, '2024-05-01 09:00:00Z,a@example.org,Ann,Oxford'), { institution: 'none' })
+  t.equal(both.code, 'csv-invalid-columns', 'institution=none on a file that has the column is refused')
+  t.match(both.message, 'leave out ?institution=none')
+})
+
+t.test('columns worded otherwise are mapped with columns=field:heading', async (t) => {
+  const text = csv(
+    'Horodateur,Your e-mail,Your full name,Your organisation,Name of your pet',
+    '2024-05-01 09:00:00Z,a@example.org,Ann Smith,Oxford,Rex',
+  )
+  t.equal(refusal(text).code, 'csv-missing-column', 'unmapped, the headings are not found')
+  const columns = 'timestamp:Horodateur, email:your E-MAIL ,name:Your full name,institution:Your organisation'
+  t.same(parseResponsesCsv(text, { columns }), [
+    {
+      line: 2,
+      submittedAt: '2024-05-01T09:00:00.000000000Z',
+      name: 'Ann Smith',
+      email: 'a@example.org',
+      institution: 'Oxford',
+    },
+  ])
+  // "Name of your pet" is not "Name"; but a mapped heading wins over a usual one.
+  const usual = csv(HEADER + ',Full name', '2024-05-01 09:00:00Z,a@example.org,Ann,Oxford,Ann Smith')
+  t.equal(refusal(usual).code, 'csv-ambiguous-column', 'two name columns are ambiguous…')
+  t.equal(parseResponsesCsv(usual, { columns: 'name:Full name' })[0]!.name, 'Ann Smith', '…until one is mapped')
+
+  const missing = refusal(text, { columns: 'name:Full name' })
+  t.ok(
+    missing.problems.some(
+      (p) => p.column === 'Name' && p.message.includes('expected a column headed "full name" (as mapped in ?columns=)'),
+    ),
+    'a mapped heading not found is named',
+  )
+  for (const bad of ['nom:Nom', 'name', 'name:', 'name:A,name:B']) {
+    t.equal(refusal(text, { columns: bad }).code, 'csv-invalid-columns', `columns=${bad} is refused`)
+  }
+  const long = refusal(
+    csv('Timestamp,Email,Your full name,Institution', `2024-05-01 09:00:00Z,a@example.org,${'x'.repeat(301)},Oxford`),
+    { columns: 'name:Your full name' },
+  )
+  t.equal(long.code, 'csv-field-too-long', 'a mapped column keeps its field’s length limit')
+  t.equal(long.line, 2)
+})
+
+t.test('a header with no rows, and a file separated by semicolons, are refused saying why', async (t) => {
+  // What curl -d @file sends: the line breaks stripped, the whole file one header row.
+  const flattened = [
+    HEADER,
+    '2024-05-01 09:00:00Z,a@example.org,Ann,Oxford',
+    '2024-05-01 10:00:00Z,b@example.org,Bob,Leeds',
+  ].join('')
+  for (const text of [flattened, HEADER, `${HEADER}\r\n\r\n`]) {
+    const error = refusal(text)
+    t.equal(error.code, 'csv-no-rows', JSON.stringify(text.slice(0, 50)))
+    t.match(error.message, '--data-binary', 'hints at curl --data-binary')
+  }
+  const semicolons = refusal(
+    csv('Timestamp;Email Address;Name;Institution', '2024-05-01 09:00:00Z;a@example.org;Ann;Oxford'),
+  )
+  t.equal(semicolons.code, 'csv-wrong-separator')
+  t.match(semicolons.message, 'separated by ";" (semicolons)')
+  t.equal(
+    refusal(csv('Timestamp\tEmail Address\tName\tInstitution', 'x\ty\tz\tw')).code,
+    'csv-wrong-separator',
+    'tabs too',
+  )
 })

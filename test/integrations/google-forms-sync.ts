@@ -17,7 +17,7 @@ const { app, staff, clock, db } = await build(t, {
   GOOGLE_RETRY_MAX_MS: '200',
 })
 
-async function api(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) {
+async function api(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
   const res = await app.inject({
     method,
     url,
@@ -116,7 +116,17 @@ t.test('a sync reads every page; a second sync writes nothing', async (t) => {
   clock.set('2026-02-20T00:00:00Z')
   const first = await api('POST', `/calls/${callId}/sync`)
   t.equal(first.status, 200, JSON.stringify(first.body))
-  t.same(first.body, { fetched: N, inserted: N, updated: 0, unchanged: 0, deletedUpstream: 0, warnings: [] })
+  const { batchId, ...firstCounts } = first.body
+  t.same(firstCounts, {
+    fetched: N,
+    skipped: 0,
+    inserted: N,
+    updated: 0,
+    unchanged: 0,
+    deletedUpstream: 0,
+    warnings: [],
+  })
+  t.type(batchId, 'string', 'a sync that inserted responses is recorded as an import')
   const pages = fake.requests.filter((r) => r.path.endsWith('/responses')).length
   t.ok(pages >= 3, `several pages were read (${pages})`)
   const stamp = async () =>
@@ -127,7 +137,21 @@ t.test('a sync reads every page; a second sync writes nothing', async (t) => {
     ).rows[0]!
   const before = await stamp()
   const second = await api('POST', `/calls/${callId}/sync`)
-  t.same(second.body, { fetched: N, inserted: 0, updated: 0, unchanged: N, deletedUpstream: 0, warnings: [] })
+  t.same(second.body, {
+    batchId: null,
+    fetched: N,
+    skipped: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: N,
+    deletedUpstream: 0,
+    warnings: [],
+  })
+  t.equal(
+    (await api('GET', `/calls/${callId}/imports`)).body.imports.length,
+    1,
+    'a sync that changed nothing is not recorded',
+  )
   t.same(await stamp(), before, 'no row was written')
 })
 
@@ -152,7 +176,15 @@ t.test('edits keep their place and are shown; deleted responses are kept and fla
   )
   fake.forms.deleteResponse(form.formId, 'ACYDBN00000004')
   const res = await api('POST', `/calls/${callId}/sync`)
-  t.same(res.body, { fetched: N - 1, inserted: 0, updated: 1, unchanged: N - 2, deletedUpstream: 1, warnings: [] })
+  t.match(res.body, {
+    fetched: N - 1,
+    skipped: 0,
+    inserted: 0,
+    updated: 1,
+    unchanged: N - 2,
+    deletedUpstream: 1,
+    warnings: [],
+  })
   const preview = (await api('GET', `/calls/${callId}/selection`)).body
   const edited = preview.warnings.find((w: { code: string }) => w.code === 'edited-after-submission')
   t.ok(edited, 'an edit after submission is a warning')
@@ -263,4 +295,64 @@ t.test('closing syncs once more and gives the same selection as a JSON import of
   // No institution is a known consortium member here: four community seats fill, four consortium seats wait for staff.
   t.equal(closed.body.decisions.filter((d: { outcome: string }) => d.outcome === 'selected').length, 4)
   t.same(closed.body.shortfall, { consortium: 4, community: 0 })
+})
+
+t.test('a sync is an import staff can remove; a response removed alone is not brought back', async (t) => {
+  const small = fake.forms.addForm({
+    formId: 'small-form',
+    info: { title: 'Small' },
+    settings: { emailCollectionType: 'VERIFIED' },
+    items: [textItem('Full name', 's-name'), textItem('Institution', 's-inst')],
+  })
+  for (const [i, name] of ['Ann', 'Bob', 'Cat'].entries())
+    fake.forms.addResponse(small.formId, {
+      responseId: `SMALL${i}`,
+      createTime: `2026-05-02T00:00:0${i}Z`,
+      respondentEmail: `${name.toLowerCase()}@example.org`,
+      answers: { 's-name': name, 's-inst': 'Oxford' },
+    })
+  await db.insert(teams).values({ slug: 'coc-small', name: 'Small', policy: DEFAULT_POLICY })
+  clock.set('2026-04-15T00:00:00Z')
+  const call = (await api('POST', '/teams/coc-small/calls', { opensAt: '2026-05-01T00:00:00Z' })).body.id
+  t.equal(
+    (
+      await api('PUT', `/calls/${call}/form`, {
+        formId: small.formId,
+        questions: { name: 'Full name', institution: 'Institution' },
+      })
+    ).status,
+    200,
+  )
+  const first = await api('POST', `/calls/${call}/sync`)
+  t.match(first.body, { inserted: 3 })
+  t.match((await api('GET', `/calls/${call}/imports`)).body.imports, [
+    {
+      id: first.body.batchId,
+      source: 'google',
+      importedBy: 'STAFF_TOKEN',
+      inserted: 3,
+      options: { formId: 'small-form' },
+    },
+  ])
+
+  const bob = (await api('GET', `/calls/${call}/responses`)).body.responses.find(
+    (r: { name: string }) => r.name === 'Bob',
+  )
+  t.equal((await api('DELETE', `/calls/${call}/responses/${bob.id}`, { reason: 'Sent twice by mistake' })).status, 200)
+  const again = await api('POST', `/calls/${call}/sync`)
+  t.match(again.body, { inserted: 0, unchanged: 2, skipped: 1, batchId: null })
+  const names = async () =>
+    (await api('GET', `/calls/${call}/responses`)).body.responses.map((r: { name: string }) => r.name)
+  t.same(await names(), ['Ann', 'Cat'], 'the sync did not bring Bob back')
+
+  const removed = await api('DELETE', `/calls/${call}/imports/${first.body.batchId}`, { reason: 'Wrong form linked' })
+  t.match(removed.body, { removedResponses: 2, remaining: 0 })
+  t.same(await names(), [])
+  const third = await api('POST', `/calls/${call}/sync`)
+  t.match(
+    third.body,
+    { inserted: 2, skipped: 1 },
+    'responses removed with their import come back at the next sync; Bob does not',
+  )
+  t.same(await names(), ['Ann', 'Cat'])
 })

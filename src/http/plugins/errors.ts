@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { AppError, type ErrorKind } from '../../errors.js'
 import { patternMessage } from '../schemas/text.js'
 import { errors } from '../schemas/common.js'
@@ -56,11 +56,26 @@ function describe(context: string, error: AjvError): { field: string; message: s
   if (error.keyword === 'required') {
     return { field: `${base}.${String(error.params.missingProperty)}`, message: 'is required' }
   }
+  if (error.keyword === 'enum') {
+    const allowed = (error.params.allowedValues as unknown[]).map(String)
+    return { field: base, message: `must be one of ${allowed.join(', ')}` }
+  }
   if (error.keyword === 'pattern') {
     const message = patternMessage(String(error.params.pattern))
     if (message) return { field: base, message }
   }
   return { field: base, message: error.message ?? 'is invalid' }
+}
+
+/** A 415 that names the content types the route reads (those its body schema documents). */
+function unsupportedMediaType(request: FastifyRequest): string {
+  const body = (request.routeOptions.schema as { body?: { content?: Record<string, unknown> } } | undefined)?.body
+  const accepted = body?.content ? Object.keys(body.content) : ['application/json']
+  const sent = request.headers['content-type']
+  const what = sent
+    ? `Content-Type ${JSON.stringify(sent.split(';')[0]!.trim())} is not read here`
+    : 'The request has a body but no Content-Type'
+  return `${what}; send ${accepted.join(' or ')}${accepted.includes('text/csv') ? ' (a CSV export as text/csv, JSON as application/json)' : ''}`
 }
 
 /**
@@ -117,7 +132,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {
       const code = FASTIFY_CODES[error.code] ?? (status === 400 ? 'bad-request' : `http-${status}`)
-      return reply.status(status).send({ error: { code, message: error.message } })
+      const message = code === 'unsupported-media-type' ? unsupportedMediaType(request) : error.message
+      return reply.status(status).send({ error: { code, message } })
     }
     request.log.error({ err: error }, 'request failed')
     return reply.status(status >= 500 && status < 600 ? status : 500).send({

@@ -27,14 +27,21 @@ import {
   CsvBody,
   FormLink,
   FormLinkBody,
+  ImportBatchList,
   ImportCounts,
+  ImportParams,
   ImportQuery,
+  ImportRemoval,
   JsonBatch,
   NewCall,
+  RemovalBody,
   ReopenBody,
   ReopenResult,
   ResponseList,
+  ResponseListQuery,
+  ResponseParams,
   Selection,
+  StoredResponse,
   SyncResult,
 } from '../schemas/calls.js'
 
@@ -164,12 +171,12 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           tags: ['calls'],
           summary: 'Import responses (JSON batch or Google Forms CSV export); all or nothing',
           description:
-            'Upserts by externalId, or by email + submittedAt when there is none. CSV timestamps without an offset need ?timezone=, and ambiguous day/month orders ?dateOrder=. Errors name the index or CSV line.',
+            'Upserts by externalId, or by email + submittedAt when there is none, and records the import as a batch (GET/DELETE /calls/{id}/imports). CSV timestamps without an offset need ?timezone= (an IANA zone), and ambiguous day/month orders ?dateOrder=; a file without an institution column needs ?institution=none, headings worded otherwise ?columns=. With ?dryRun=true the import runs and is rolled back: the answer is the same, plus the first-come order, and nothing is stored. Errors name the index or CSV line.',
           security: staffOnly,
           params: CallParams,
           querystring: ImportQuery,
           body: { content: { 'application/json': { schema: JsonBatch }, 'text/csv': { schema: CsvBody } } },
-          response: { 200: ImportCounts, ...errors(400, 401, 404, 409, 413) },
+          response: { 200: ImportCounts, ...errors(400, 401, 404, 409, 413, 415) },
         },
       },
       async (request) => {
@@ -182,11 +189,16 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             'Send the responses as JSON ({ "responses": [...] }) or as a Google Forms CSV export (Content-Type: text/csv)',
           )
         }
+        const { dryRun, ...reading } = request.query
         const batch =
           typeof body === 'string'
-            ? { incoming: await readCsvUpload(request, body, request.query), source: 'csv' as const }
+            ? { incoming: await readCsvUpload(request, body, reading), source: 'csv' as const }
             : { incoming: readJsonResponses(body.responses), source: 'json' as const }
-        return responses.importResponses(db, request.params.id, batch.incoming, batch.source, deps.clock())
+        return responses.importResponses(db, request.params.id, batch.incoming, batch.source, deps.clock(), {
+          dryRun: dryRun === true,
+          by: request.staff?.name ?? 'staff',
+          reading: batch.source === 'csv' ? reading : {},
+        })
       },
     )
 
@@ -195,13 +207,78 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['calls'],
-          summary: "A call's responses in first-come order (with emails)",
+          summary: "A call's responses in first-come order (with emails); ?removed=true: those staff removed",
           security: staffOnly,
           params: CallParams,
-          response: { 200: ResponseList, ...errors(401, 404) },
+          querystring: ResponseListQuery,
+          response: { 200: ResponseList, ...errors(400, 401, 404) },
         },
       },
-      async (request) => ({ responses: await responses.listResponses(db, request.params.id) }),
+      async (request) => ({
+        responses: await responses.listResponses(db, request.params.id, { removed: request.query.removed === true }),
+      }),
+    )
+
+    app.delete(
+      '/calls/:id/responses/:responseId',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: 'Remove one response before the close, with a reason',
+          description:
+            'The response is kept, marked removed with who, when and why (GET /calls/{id}/responses?removed=true), and no longer counts in the preview or the close. It stays removed when a later import or Google Forms sync holds it again. Refused (409) once the call is closed or cancelled.',
+          security: staffOnly,
+          params: ResponseParams,
+          body: RemovalBody,
+          response: { 200: StoredResponse, ...errors(400, 401, 404, 409) },
+        },
+      },
+      async (request) =>
+        responses.removeResponse(
+          db,
+          request.params.id,
+          request.params.responseId,
+          { reason: request.body.reason, by: request.staff?.name ?? 'staff' },
+          deps.clock(),
+        ),
+    )
+
+    app.get(
+      '/calls/:id/imports',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: "A call's imports (JSON, CSV, Google Forms syncs that changed something), oldest first",
+          security: staffOnly,
+          params: CallParams,
+          response: { 200: ImportBatchList, ...errors(401, 404) },
+        },
+      },
+      async (request) => ({ imports: await responses.listBatches(db, request.params.id) }),
+    )
+
+    app.delete(
+      '/calls/:id/imports/:batch',
+      {
+        schema: {
+          tags: ['calls'],
+          summary: 'Remove what one import inserted, before the close, with a reason',
+          description:
+            'The responses the import inserted are kept, marked removed with the reason, and no longer count; importing them again (a corrected file) inserts them anew. Responses the import only updated keep their updated answers. Refused (409) once the call is closed or cancelled.',
+          security: staffOnly,
+          params: ImportParams,
+          body: RemovalBody,
+          response: { 200: ImportRemoval, ...errors(400, 401, 404, 409) },
+        },
+      },
+      async (request) =>
+        responses.removeBatch(
+          db,
+          request.params.id,
+          request.params.batch,
+          { reason: request.body.reason, by: request.staff?.name ?? 'staff' },
+          deps.clock(),
+        ),
     )
 
     app.get(
@@ -260,7 +337,8 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: SyncResult, ...errors(401, 404, 409, 422, 502) },
         },
       },
-      async (request) => forms.syncCall(db, deps.forms, request.params.id, deps.clock()),
+      async (request) =>
+        forms.syncCall(db, deps.forms, request.params.id, deps.clock(), request.staff?.name ?? 'staff'),
     )
 
     app.post(

@@ -86,30 +86,94 @@ export const JsonBatch = Type.Object(
 
 export const CsvBody = Type.String({
   description:
-    'A Google Forms "Download responses" CSV export: columns Timestamp, Email Address (or Email), Name (or Full name), Institution (or Affiliation, Organization).',
+    'A Google Forms "Download responses" CSV export, comma-separated, with a header row and at least one response: columns Timestamp, Email Address (or Email), Name (or Full name), Institution (or Affiliation, Organization, Organisation); other headings through ?columns=. Send the file as it is (curl --data-binary @file; -d strips its line breaks).',
 })
+
+/** The columns of a CSV import staff may map to their form's own headings. */
+export const CSV_FIELDS = ['timestamp', 'email', 'name', 'institution'] as const
+
+export const DATE_ORDERS = ['DMY', 'MDY'] as const
 
 export const ImportQuery = Type.Object(
   {
     timezone: Type.Optional(
       Line({
         maxLength: 100,
-        description: 'CSV only: IANA zone for timestamps without an offset, e.g. Europe/London.',
+        description:
+          'CSV only: IANA zone (Area/Location, UTC or Etc/…) of timestamps without an offset, e.g. Europe/London. Abbreviations such as BST or CET are refused: they name different zones in different places.',
+        examples: ['Europe/London'],
       }),
     ),
     dateOrder: Type.Optional(
-      Type.Union([Type.Literal('DMY'), Type.Literal('MDY')], {
-        description: 'CSV only: how to read ambiguous dates such as 01/05/2024.',
+      LiteralUnion(DATE_ORDERS, {
+        description: 'CSV only: how to read dates with the year last that could be either, such as 01/05/2024.',
+      }),
+    ),
+    columns: Type.Optional(
+      Line({
+        maxLength: 2000,
+        description:
+          "CSV only: the headings of your form that hold rota's fields, when worded otherwise: `name:Full name,institution:Organisation` (fields: timestamp, email, name, institution; a heading is matched ignoring case and spacing).",
+        examples: ['name:Your full name,institution:Your organisation'],
+      }),
+    ),
+    institution: Type.Optional(
+      LiteralUnion(['none'] as const, {
+        description:
+          'CSV only: `none` imports a file that has no institution column; everyone is then unaffiliated, so one-seat-per-institution does not apply. Without it, such a file is refused.',
+      }),
+    ),
+    dryRun: Type.Optional(
+      Type.Boolean({
+        description:
+          'Run the import and answer what it would do (counts, warnings, the first-come order), then roll it back: nothing is stored.',
       }),
     ),
   },
   { additionalProperties: false },
 )
 
+const ImportWarning = Type.Object({
+  code: LiteralUnion(['outside-window', 'removed-earlier', 'missing-fields', 'no-institution'] as const),
+  message: Type.String(),
+  where: Type.Array(Type.String(), { description: 'The first rows concerned (`line 7`, `responses[3]`), at most 20.' }),
+})
+
 export const ImportCounts = Type.Object({
+  batchId: Type.Union([Type.String(), Type.Null()], {
+    description: 'The import, for GET and DELETE /calls/{id}/imports; null in a dry run.',
+  }),
+  dryRun: Type.Boolean(),
+  rows: Type.Integer({ description: 'Responses read from the request.' }),
   inserted: Type.Integer(),
   updated: Type.Integer(),
   unchanged: Type.Integer(),
+  skipped: Type.Integer({ description: 'Responses staff had removed one by one: they stay removed.' }),
+  warnings: Type.Array(ImportWarning),
+  order: Type.Optional(
+    Type.Array(
+      Type.Object({
+        position: Type.Integer({ description: '1-based place in first-come order.' }),
+        responseId: Type.Union([Type.String(), Type.Null()], {
+          description: 'Null for a response the import would insert.',
+        }),
+        where: Type.Union([Type.String(), Type.Null()], { description: 'Its row in this request, if it is in it.' }),
+        submittedAt: Type.String(),
+        name: Type.String(),
+        institution: Type.Union([Type.String(), Type.Null()]),
+        change: LiteralUnion(['inserted', 'updated', 'unchanged', 'kept'] as const, {
+          description: 'kept: stored already and not in this request.',
+        }),
+      }),
+      { description: 'Dry run only: every response that would count, in first-come order.' },
+    ),
+  ),
+})
+
+const Removed = Type.Object({
+  at: Type.String(),
+  by: Type.String(),
+  reason: Type.String(),
 })
 
 export const StoredResponse = Type.Object({
@@ -120,7 +184,76 @@ export const StoredResponse = Type.Object({
   email: Type.String(),
   institution: Type.Union([Type.String(), Type.Null()]),
   source: Type.String(),
+  batchId: Type.Union([Type.String(), Type.Null()], { description: 'The import that inserted it.' }),
+  removed: Type.Union(
+    [
+      Type.Object({
+        ...Removed.properties,
+        withImport: Type.Boolean({
+          description: 'Removed with its import (a later import inserts it again), or alone (it stays removed).',
+        }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'Set when staff removed it before the close: kept, but no longer counted.' },
+  ),
 })
+
+export const ResponseListQuery = Type.Object(
+  {
+    removed: Type.Optional(
+      Type.Boolean({
+        description: 'true: the responses staff removed (kept, not counted) instead of those that count.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const ImportBatch = Type.Object({
+  id: Type.String(),
+  source: LiteralUnion(['json', 'csv', 'google'] as const),
+  importedAt: Type.String(),
+  importedBy: Type.String(),
+  rows: Type.Integer(),
+  inserted: Type.Integer(),
+  updated: Type.Integer({ description: 'Stored responses it changed; removing the import leaves them as changed.' }),
+  unchanged: Type.Integer(),
+  skipped: Type.Integer(),
+  remaining: Type.Integer({ description: 'Responses it inserted that still count.' }),
+  options: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'How it was read: timezone, dateOrder, columns, institution.',
+  }),
+  removed: Type.Union([Removed, Type.Null()]),
+})
+
+export const ImportBatchList = Type.Object({ imports: Type.Array(ImportBatch) })
+
+export const ImportRemoval = Type.Object({
+  ...ImportBatch.properties,
+  removedResponses: Type.Integer({ description: 'Responses this removal took out of the count.' }),
+})
+
+export const ImportParams = Type.Object({
+  id: Uuid('Call id (UUID).'),
+  batch: Uuid('Import id (UUID), from GET /calls/{id}/imports or an import’s batchId.'),
+})
+
+export const ResponseParams = Type.Object({
+  id: Uuid('Call id (UUID).'),
+  responseId: Uuid('Response id (UUID).'),
+})
+
+export const RemovalBody = Type.Object(
+  {
+    reason: Line({
+      minLength: 1,
+      maxLength: 2000,
+      description: 'Why it is removed; kept with the removal. Do not put personal data here.',
+    }),
+  },
+  { additionalProperties: false },
+)
 
 export const ResponseList = Type.Object({ responses: Type.Array(StoredResponse) })
 
@@ -140,7 +273,7 @@ const Decision = Type.Object({
 
 export const Selection = Type.Object({
   callId: Type.String(),
-  status: Type.Union([Type.Literal('final'), Type.Literal('preview')]),
+  status: LiteralUnion(['final', 'preview'] as const),
   seats: SeatCounts,
   shortfall: Type.Object(
     { consortium: Type.Integer(), community: Type.Integer() },
@@ -264,13 +397,17 @@ export const FormLink = Type.Object({
   formTitle: Type.String(),
   questions: QuestionMap,
   questionIds: QuestionMap,
-  emailSource: Type.Union([Type.Literal('question'), Type.Literal('respondentEmail')], {
+  emailSource: LiteralUnion(['question', 'respondentEmail'] as const, {
     description: 'Where emails come from: an email question, or the address Google Forms collected.',
   }),
 })
 
 export const SyncResult = Type.Object({
+  batchId: Type.Union([Type.String(), Type.Null()], {
+    description: 'The import this sync was recorded as (GET /calls/{id}/imports); null when it changed nothing.',
+  }),
   fetched: Type.Integer(),
+  skipped: Type.Integer({ description: 'Responses staff removed one by one: they stay removed.' }),
   inserted: Type.Integer(),
   updated: Type.Integer(),
   unchanged: Type.Integer(),

@@ -29,6 +29,7 @@ const errorDescriptions: Record<number, string> = {
   422: 'The request is well-formed but cannot be processed.',
   502: 'Google failed or refused; the error says what to fix.',
   413: 'Too large for one import: too many rows or bytes.',
+  415: 'The Content-Type is not one this route reads; the error names those it does.',
   429: 'Too many requests from this address; wait for Retry-After.',
   503: 'Not ready, shutting down, or the database is unavailable; retry after Retry-After.',
 }
@@ -45,14 +46,12 @@ export const staffOnly = [{ staffToken: [] as string[] }]
 
 /**
  * One of the values of a union declared once in the domain as a const array (`SEATS`,
- * `CALL_STATUSES`): a union of string literals, in the array's order, whose Static type is the
- * domain's union.
+ * `CALL_STATUSES`), whose Static type is the domain's union. Declared with the `enum` keyword, in
+ * the array's order: /docs then offers every value in a dropdown (an `anyOf` of constants shows only
+ * the first), and a wrong value is refused naming them all (`must be one of DMY, MDY`).
  */
 export function LiteralUnion<T extends string>(values: readonly T[], options?: SchemaOptions) {
-  return Type.Union(
-    values.map((value) => Type.Literal(value)),
-    options,
-  )
+  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options })
 }
 
 export const Slug = Type.String({ pattern: SLUG_PATTERN, description: 'Team slug, e.g. `coc`.' })

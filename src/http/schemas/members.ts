@@ -55,7 +55,7 @@ export const StepDownBody = Type.Object(
   {
     effective: Type.Optional(InstantText('RFC 3339; default now.')),
     reason: Line({ minLength: 1, maxLength: 2000 }),
-    replacement: Type.Optional(Type.Union([Type.Literal('next-alternate'), Type.Literal('none')], { default: 'none' })),
+    replacement: Type.Optional(LiteralUnion(['next-alternate', 'none'] as const, { default: 'none' })),
   },
   { additionalProperties: false },
 )
