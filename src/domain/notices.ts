@@ -127,7 +127,7 @@ export const NOTICE_SPECS: Record<
   },
   'member-joined': {
     audience: 'mailing-list',
-    placeholders: ['team', ...PERSON, 'institution', 'termStart'],
+    placeholders: ['team', 'newMember', 'termStart'],
     description:
       'To the mailing list when an alternate promoted after a step-down starts her term (held back until then; the list is not told who left).',
   },
@@ -273,7 +273,7 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
   'member-joined': {
     subject: '[{{team}}] Welcome to a new team member',
     body: [
-      'Welcome to {{name}} ({{institution}}), who joins the {{team}} from {{termStart}}, taking up a seat that freed up.',
+      'Welcome to {{newMember}}, who joins the {{team}} from {{termStart}}, taking up a seat that freed up.',
     ].join('\n'),
   },
 }
@@ -435,7 +435,7 @@ export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   callId: '00000000-0000-4000-8000-000000000000',
   warningCount: '2',
   endedAt: '2028-01-15 00:00 UTC',
-  institution: 'Example University',
+  newMember: 'Ada Example (Example University)',
 }
 
 /** An instant to the second, as a volunteer reads it: `2027-02-03 10:15:42 UTC`. */

@@ -295,8 +295,8 @@ export async function stepDown(
           to: team.mailingList,
           values: {
             team: team.name,
-            name: promoted.name,
-            institution: replacement!.view.institution ?? 'unaffiliated',
+            // Name and institution only, as `call-results` names new members.
+            newMember: `${promoted.name}${replacement!.view.institution ? ` (${replacement!.view.institution})` : ''}`,
             termStart: humanInstant(promoted.termStart),
           },
           memberId: promoted.id,

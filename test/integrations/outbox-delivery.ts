@@ -76,7 +76,7 @@ t.test('a plain send: sent once, with the Message-ID rota chose', async (t) => {
   t.match(sent.subject, /Your term ends 2027-03-01/)
   t.same(
     await deliverOutbox(deps),
-    { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0 },
+    { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0, skipped: 0 },
     'nothing is sent twice',
   )
 })
