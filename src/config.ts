@@ -208,7 +208,12 @@ export const ConfigSchema = Type.Object({
     description:
       'Sender (`address` or `Name <address>`); with `gmail`, a user mailbox the service account may act as. Required with `gmail` and `smtp`.',
   }),
-  MAIL_MAX_ATTEMPTS: whole(8, 1, 100, 'Sends of one email when Gmail answers 429/5xx (or an SMTP server 4xx, or cannot be reached) before it is marked `failed`.'),
+  MAIL_MAX_ATTEMPTS: whole(
+    8,
+    1,
+    100,
+    'Sends of one email when Gmail answers 429/5xx (or an SMTP server 4xx, or cannot be reached) before it is marked `failed`.',
+  ),
   MAIL_RETRY_BASE_MS: whole(
     60000,
     0,
@@ -248,7 +253,9 @@ export const ConfigSchema = Type.Object({
     '`starttls`: connect in plain text, then STARTTLS, which the server must offer (nothing else is sent otherwise). `tls`: TLS from the first byte (port 465). `none`: no TLS at all, only for a relay on the same host or network.',
   ),
   SMTP_USER: Type.Optional(
-    Type.String({ description: 'User name for SMTP authentication; unset: no authentication. Set with `SMTP_PASSWORD`.' }),
+    Type.String({
+      description: 'User name for SMTP authentication; unset: no authentication. Set with `SMTP_PASSWORD`.',
+    }),
   ),
   SMTP_PASSWORD: Type.Optional(
     Type.String({ description: 'Password for `SMTP_USER`. A secret: sent to the SMTP server only, never logged.' }),

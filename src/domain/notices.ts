@@ -272,9 +272,9 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
   },
   'member-joined': {
     subject: '[{{team}}] Welcome to a new team member',
-    body: [
-      'Welcome to {{newMember}}, who joins the {{team}} from {{termStart}}, taking up a seat that freed up.',
-    ].join('\n'),
+    body: ['Welcome to {{newMember}}, who joins the {{team}} from {{termStart}}, taking up a seat that freed up.'].join(
+      '\n',
+    ),
   },
 }
 

@@ -79,7 +79,16 @@ export async function deliverOutbox(
 ): Promise<DeliveryReport> {
   const { db } = deps.database
   const mail = deps.config.mail
-  const report: DeliveryReport = { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0, skipped: 0 }
+  const report: DeliveryReport = {
+    sent: 0,
+    uncertain: 0,
+    retrying: 0,
+    failed: 0,
+    confirmed: 0,
+    resent: 0,
+    unknown: 0,
+    skipped: 0,
+  }
   const limit = options.limit ?? mail.batchSize
   // Set-up (loading googleapis, fetching or refreshing a token) happens before each claim, never
   // between a claim and its send; if it fails, the send fails the same way and records why.

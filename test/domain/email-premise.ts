@@ -55,30 +55,36 @@ t.test('emails about a member hold while the member serves', async (t) => {
     t.same(emailPremise(kind, {}), { holds: true }, kind)
 })
 
-t.test('after a step-down: thanks to the member; a replacement hears at once, the list at her term start', async (t) => {
-  t.same(noticesAfterStepDown(null), [{ kind: 'stepped-down', to: 'member', notBefore: null }], 'no list email')
-  const termStart = at('2027-04-01T00:00:00Z')
-  t.same(noticesAfterStepDown({ termStart }), [
-    { kind: 'stepped-down', to: 'member', notBefore: null },
-    { kind: 'replacement-selected', to: 'replacement', notBefore: null },
-    { kind: 'member-joined', to: 'mailing-list', notBefore: termStart },
-  ])
-})
+t.test(
+  'after a step-down: thanks to the member; a replacement hears at once, the list at her term start',
+  async (t) => {
+    t.same(noticesAfterStepDown(null), [{ kind: 'stepped-down', to: 'member', notBefore: null }], 'no list email')
+    const termStart = at('2027-04-01T00:00:00Z')
+    t.same(noticesAfterStepDown({ termStart }), [
+      { kind: 'stepped-down', to: 'member', notBefore: null },
+      { kind: 'replacement-selected', to: 'replacement', notBefore: null },
+      { kind: 'member-joined', to: 'mailing-list', notBefore: termStart },
+    ])
+  },
+)
 
-t.test('every new kind has a default template using only its placeholders; the list is never told who left', async (t) => {
-  for (const kind of ['replacement-selected', 'appointed', 'stepped-down', 'member-joined'] as const) {
-    t.ok(NOTICE_KINDS.includes(kind))
-    const values = Object.fromEntries(NOTICE_SPECS[kind].placeholders.map((p) => [p, SAMPLE_VALUES[p] ?? 'x']))
-    const rendered = renderTemplate(DEFAULT_TEMPLATES[kind], values)
-    t.notMatch(rendered.body + rendered.subject, /\{\{|\}\}/, `${kind}: every placeholder filled`)
-  }
-  t.notOk(NOTICE_SPECS['member-joined'].placeholders.includes('endedAt'))
-  t.match(
-    renderTemplate(DEFAULT_TEMPLATES['replacement-selected'], SAMPLE_VALUES).body,
-    /from 2027-03-01 00:00 UTC to 2029-03-01 00:00 UTC/,
-    'the replacement hears her term start and end',
-  )
-})
+t.test(
+  'every new kind has a default template using only its placeholders; the list is never told who left',
+  async (t) => {
+    for (const kind of ['replacement-selected', 'appointed', 'stepped-down', 'member-joined'] as const) {
+      t.ok(NOTICE_KINDS.includes(kind))
+      const values = Object.fromEntries(NOTICE_SPECS[kind].placeholders.map((p) => [p, SAMPLE_VALUES[p] ?? 'x']))
+      const rendered = renderTemplate(DEFAULT_TEMPLATES[kind], values)
+      t.notMatch(rendered.body + rendered.subject, /\{\{|\}\}/, `${kind}: every placeholder filled`)
+    }
+    t.notOk(NOTICE_SPECS['member-joined'].placeholders.includes('endedAt'))
+    t.match(
+      renderTemplate(DEFAULT_TEMPLATES['replacement-selected'], SAMPLE_VALUES).body,
+      /from 2027-03-01 00:00 UTC to 2029-03-01 00:00 UTC/,
+      'the replacement hears her term start and end',
+    )
+  },
+)
 
 t.test('a blank name gives a neutral greeting, never "Dear ,"', async (t) => {
   for (const kind of NOTICE_KINDS) {
@@ -94,7 +100,11 @@ t.test('a blank name gives a neutral greeting, never "Dear ,"', async (t) => {
     subject: 'Hi volunteer',
     body: 'Hello!\nThanks, volunteer, for volunteering.\nHello,',
   })
-  t.equal(renderTemplate(custom, { name: 'Ada' }).body, 'Hi Ada!\nThanks, Ada, for volunteering.\nDear Ada,', 'a name is used as given')
+  t.equal(
+    renderTemplate(custom, { name: 'Ada' }).body,
+    'Hi Ada!\nThanks, Ada, for volunteering.\nDear Ada,',
+    'a name is used as given',
+  )
 })
 
 // Privacy: an email to a volunteer never names another volunteer or member. Names are unique

@@ -171,7 +171,7 @@ t.test('a blank name gets a neutral greeting and a bare To', async (t) => {
   t.match(eml, /\r\n\r\nHello,\r\n/, 'and the .eml reads as text')
 })
 
-t.test("Tom is not told that Jane volunteered first; staff still see who", async (t) => {
+t.test('Tom is not told that Jane volunteered first; staff still see who', async (t) => {
   const tom = (await outbox()).find((m) => m.to === PEOPLE.tom.email)!
   t.match(tom.body, /Another volunteer from Alpha University answered earlier \(at 2026-02-03 10:15:42 UTC\)/)
   const selection = (await api('GET', `/calls/${callId}/selection`)).body

@@ -16,7 +16,10 @@ const USER = 'rota-mailer'
 const PASSWORD = 'not-in-any-log-Zq81'
 
 /** What the server does with the next messages, by recipient local part. */
-const behaviour = new Map<string, 'rcpt-550' | 'rcpt-451' | 'data-554' | 'data-451' | 'drop-after-data' | 'silent-after-data'>()
+const behaviour = new Map<
+  string,
+  'rcpt-550' | 'rcpt-451' | 'data-554' | 'data-451' | 'drop-after-data' | 'silent-after-data'
+>()
 /** Messages the server accepted (250 after the data), and every DATA it read in full. */
 const accepted: Array<{ from: string; to: string[]; raw: string }> = []
 let dataReceived = 0
@@ -114,23 +117,26 @@ async function message(id: string) {
 
 const receivedWith = (messageId: string) => accepted.filter((m) => m.raw.includes(`Message-ID: ${messageId}`)).length
 
-t.test('a plain send: accepted once, readable as text, with our Message-ID and the envelope of MAIL_FROM', async (t) => {
-  const { id, messageId } = await queue('zoe@example.org')
-  t.match(await deliverOutbox(deps), { sent: 1, failed: 0 })
-  t.match(await message(id), { status: 'sent', attempts: 1, lastError: null })
-  t.equal(receivedWith(messageId), 1)
-  const got = accepted.at(-1)!
-  t.equal(got.from, 'rota@iiif.example', 'MAIL FROM: the bare address of MAIL_FROM')
-  t.same(got.to, ['zoe@example.org'], 'RCPT TO: the recipient alone')
-  t.match(got.raw, /^Content-Transfer-Encoding: quoted-printable\r$/m, 'quoted-printable, not base64')
-  t.match(got.raw, /\r\n\r\nDear Zo=C3=AB Example,\r\n/, 'the body reads as text (only the ë is encoded)')
-  t.match(got.raw, /\(community seat\) ends 2027-03-01 00:00 UTC\. Thank you for your service\.\r\n/)
-  const parsed = parseMessage(got.raw)
-  t.equal(parsed.headers['to'], 'Zoë Example <zoe@example.org>')
-  t.equal(parsed.headers['from'], 'IIIF Rota <rota@iiif.example>')
-  t.match(parsed.text, /^Dear Zoë Example,/)
-  t.equal(logins > 0, true, 'rota logged in')
-})
+t.test(
+  'a plain send: accepted once, readable as text, with our Message-ID and the envelope of MAIL_FROM',
+  async (t) => {
+    const { id, messageId } = await queue('zoe@example.org')
+    t.match(await deliverOutbox(deps), { sent: 1, failed: 0 })
+    t.match(await message(id), { status: 'sent', attempts: 1, lastError: null })
+    t.equal(receivedWith(messageId), 1)
+    const got = accepted.at(-1)!
+    t.equal(got.from, 'rota@iiif.example', 'MAIL FROM: the bare address of MAIL_FROM')
+    t.same(got.to, ['zoe@example.org'], 'RCPT TO: the recipient alone')
+    t.match(got.raw, /^Content-Transfer-Encoding: quoted-printable\r$/m, 'quoted-printable, not base64')
+    t.match(got.raw, /\r\n\r\nDear Zo=C3=AB Example,\r\n/, 'the body reads as text (only the ë is encoded)')
+    t.match(got.raw, /\(community seat\) ends 2027-03-01 00:00 UTC\. Thank you for your service\.\r\n/)
+    const parsed = parseMessage(got.raw)
+    t.equal(parsed.headers['to'], 'Zoë Example <zoe@example.org>')
+    t.equal(parsed.headers['from'], 'IIIF Rota <rota@iiif.example>')
+    t.match(parsed.text, /^Dear Zoë Example,/)
+    t.equal(logins > 0, true, 'rota logged in')
+  },
+)
 
 t.test('a 5xx to RCPT TO fails at once, with the reply; nothing to check before a staff retry', async (t) => {
   behaviour.set('gone', 'rcpt-550')
@@ -140,7 +146,11 @@ t.test('a 5xx to RCPT TO fails at once, with the reply; nothing to check before 
   t.equal(dataReceived, 1, 'no data was sent')
   behaviour.delete('gone')
   t.equal((await app.inject({ method: 'POST', url: `/outbox/${id}/retry`, headers: staff })).statusCode, 200)
-  t.match(await deliverOutbox(deps), { sent: 1, unknown: 0 }, 'sent straight away: SMTP cannot be asked, and need not be')
+  t.match(
+    await deliverOutbox(deps),
+    { sent: 1, unknown: 0 },
+    'sent straight away: SMTP cannot be asked, and need not be',
+  )
   t.equal(receivedWith(messageId), 1)
 })
 
@@ -172,20 +182,23 @@ t.test('the reply to the data decides: 554 fails, 451 waits', async (t) => {
   t.equal(receivedWith(refused.messageId), 0)
 })
 
-t.test('the connection drops after the data: the message may have gone — unknown for staff, never resent', async (t) => {
-  behaviour.set('maybe', 'drop-after-data')
-  const { id, messageId } = await queue('maybe@example.org')
-  const before = dataReceived
-  t.match(await deliverOutbox(deps), { uncertain: 1, sent: 0, retrying: 0 })
-  proxy.up()
-  t.match(await message(id), { status: 'sending', lastError: /it may have been delivered/ })
-  advance(LEASE + 1)
-  t.match(await deliverOutbox(deps), { unknown: 1, resent: 0, sent: 0 })
-  t.match(await message(id), { status: 'unknown', lastError: /an SMTP server cannot be asked/ })
-  t.equal(dataReceived, before + 1, 'the data was sent once')
-  t.equal(receivedWith(messageId), 1, 'and the server has it once')
-  behaviour.delete('maybe')
-})
+t.test(
+  'the connection drops after the data: the message may have gone — unknown for staff, never resent',
+  async (t) => {
+    behaviour.set('maybe', 'drop-after-data')
+    const { id, messageId } = await queue('maybe@example.org')
+    const before = dataReceived
+    t.match(await deliverOutbox(deps), { uncertain: 1, sent: 0, retrying: 0 })
+    proxy.up()
+    t.match(await message(id), { status: 'sending', lastError: /it may have been delivered/ })
+    advance(LEASE + 1)
+    t.match(await deliverOutbox(deps), { unknown: 1, resent: 0, sent: 0 })
+    t.match(await message(id), { status: 'unknown', lastError: /an SMTP server cannot be asked/ })
+    t.equal(dataReceived, before + 1, 'the data was sent once')
+    t.equal(receivedWith(messageId), 1, 'and the server has it once')
+    behaviour.delete('maybe')
+  },
+)
 
 t.test('the server cannot be reached: retried later, with nothing to check', async (t) => {
   proxy.down()
@@ -198,14 +211,17 @@ t.test('the server cannot be reached: retried later, with nothing to check', asy
   t.equal(receivedWith(messageId), 1)
 })
 
-t.test('a crash between claim and send: unknown for staff once the lease passes (the server cannot be asked)', async (t) => {
-  const { id, messageId } = await queue('crash@example.org')
-  t.ok(await db.transaction((tx) => claimPending(tx, clock())), 'claimed; then the process died')
-  advance(LEASE + 1)
-  t.match(await deliverOutbox(deps), { unknown: 1, sent: 0, resent: 0 })
-  t.match(await message(id), { status: 'unknown' })
-  t.equal(receivedWith(messageId), 0)
-})
+t.test(
+  'a crash between claim and send: unknown for staff once the lease passes (the server cannot be asked)',
+  async (t) => {
+    const { id, messageId } = await queue('crash@example.org')
+    t.ok(await db.transaction((tx) => claimPending(tx, clock())), 'claimed; then the process died')
+    advance(LEASE + 1)
+    t.match(await deliverOutbox(deps), { unknown: 1, sent: 0, resent: 0 })
+    t.match(await message(id), { status: 'unknown' })
+    t.equal(receivedWith(messageId), 0)
+  },
+)
 
 const mail = {
   messageId: '<rota.direct@iiif.example>',
