@@ -6,8 +6,9 @@
  * (nothing is lost: staff see it and may still send it). And a change to the team queues the emails
  * that tell the people concerned (`noticesAfterStepDown`).
  */
+import type { NoticeDecision } from './lifecycle.js'
 import type { NoticeKind } from './notices.js'
-import { formatInstant, type Instant } from './time.js'
+import { compareInstants, formatInstant, type Instant } from './time.js'
 
 /** A member as the premise of an email needs them. */
 export interface PremiseMember {
@@ -119,4 +120,15 @@ export function noticesAfterStepDown(replacement: { termStart: Instant } | null)
     notices.push({ kind: 'member-joined', to: 'mailing-list', notBefore: replacement.termStart })
   }
   return notices
+}
+
+/**
+ * Whether an appointment is told to the appointee: yes, unless the term it records had already
+ * ended when staff recorded it (entering the team's history is not news to anyone) — then the
+ * `appointed` email is kept as skipped, with that reason.
+ */
+export function appointmentNotice(term: { termEnd: Instant | null }, now: Instant): NoticeDecision {
+  if (term.termEnd !== null && compareInstants(term.termEnd, now) <= 0)
+    return { send: false, reason: `the term had already ended (${formatInstant(term.termEnd)}) when it was recorded` }
+  return { send: true }
 }

@@ -20,7 +20,7 @@ import type { Member } from '../http/schemas/members.js'
 import { requireCall } from './calls.js'
 import { requireTeam } from './teams.js'
 import { readInstant } from './instants.js'
-import { noticesAfterStepDown } from '../domain/email-premise.js'
+import { appointmentNotice, noticesAfterStepDown } from '../domain/email-premise.js'
 import { humanInstant, queueNotices, SEAT_NAMES, type Notice } from './notices.js'
 
 export type MemberView = Static<typeof Member>
@@ -164,7 +164,13 @@ export async function appointMember(
     })
     const institutionName = match.kind === 'known' ? match.institution.name : null
     // The appointee hears of it, in the same transaction: appointed means told.
-    await queueNotices(tx, options.mailFrom, [memberNotice(team, 'appointed', row)], now)
+    const told = appointmentNotice(row, instantFromDate(now))
+    await queueNotices(
+      tx,
+      options.mailFrom,
+      [{ ...memberNotice(team, 'appointed', row), skip: told.send ? null : told.reason }],
+      now,
+    )
     return view({ member: row, institutionName })
   })
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { emailPremise, noticesAfterStepDown, premiseNeeds } from '../../src/domain/email-premise.js'
+import { appointmentNotice, emailPremise, noticesAfterStepDown, premiseNeeds } from '../../src/domain/email-premise.js'
 import {
   DEFAULT_TEMPLATES,
   NOTICE_KINDS,
@@ -67,6 +67,16 @@ t.test(
     ])
   },
 )
+
+t.test('an appointment is told unless the term it records had already ended', async (t) => {
+  const now = at('2027-01-01T00:00:00Z')
+  t.same(appointmentNotice({ termEnd: null }, now), { send: true }, 'staff, no term end')
+  t.same(appointmentNotice({ termEnd: at('2027-01-01T00:00:01Z') }, now), { send: true })
+  t.same(appointmentNotice({ termEnd: now }, now), {
+    send: false,
+    reason: 'the term had already ended (2027-01-01T00:00:00Z) when it was recorded',
+  })
+})
 
 t.test(
   'every new kind has a default template using only its placeholders; the list is never told who left',

@@ -160,6 +160,25 @@ t.test('an appointment queues `appointed` with the seat and term', async (t) => 
   t.match(row.body, /^Dear Pia Appointed,\n/)
   t.match(row.body, /IIIF Consortium seat\)\. Your term runs from 2026-05-01 00:00 UTC to 2028-05-01 00:00 UTC\./)
   t.match(await deliverOutbox(deps), { sent: 1 })
+
+  // Recording the team's history is not news: a term that had already ended is not announced.
+  const past = await api('POST', '/teams/coc/members', {
+    name: 'Old Timer',
+    email: 'old.timer@example.org',
+    seat: 'staff',
+    termStart: '2020-01-01T00:00:00Z',
+    termEnd: '2022-01-01T00:00:00Z',
+    reason: 'history',
+  })
+  t.equal(past.status, 201, JSON.stringify(past.body))
+  t.match(
+    (await outbox()).find((m) => m.memberId === past.body.id),
+    {
+      kind: 'appointed',
+      status: 'skipped',
+      lastError: 'skipped: the term had already ended (2022-01-01T00:00:00Z) when it was recorded',
+    },
+  )
 })
 
 t.test('a blank name gets a neutral greeting and a bare To', async (t) => {
