@@ -2,6 +2,7 @@ import path from 'node:path'
 import { KindGuard, Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox'
 import { Errors } from '@sinclair/typebox/errors'
 import { validate as validateCron } from 'node-cron'
+import type { SmtpConfig } from './integrations/smtp.js'
 
 /** Log levels pino understands. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -34,7 +35,9 @@ export interface Config {
 }
 
 export interface MailConfig {
-  transport: 'log' | 'gmail'
+  transport: 'log' | 'gmail' | 'smtp'
+  /** The SMTP server, with MAIL_TRANSPORT=smtp; null otherwise. */
+  smtp: SmtpConfig | null
   /** The sender: the Gmail mailbox rota sends as (`address` or `Name <address>`). */
   from: string
   /** Attempts per message when the provider answers 429/5xx, before it is `failed`. */
@@ -196,16 +199,21 @@ export const ConfigSchema = Type.Object({
       'When the tick runs (opens, reminds, closes and schedules calls, term notices, sends the outbox); `off` to disable.',
   }),
   MAIL_TRANSPORT: oneOf(
-    ['log', 'gmail'],
+    ['log', 'gmail', 'smtp'],
     'log',
-    '`log`: each email is written to `DATA_DIR/mail/*.eml` and logged. `gmail`: sent through the Gmail API as `MAIL_FROM`.',
+    '`log`: each email is written to `DATA_DIR/mail/*.eml` and logged. `gmail`: sent through the Gmail API as `MAIL_FROM`. `smtp`: handed to the SMTP server `SMTP_HOST`.',
   ),
   MAIL_FROM: Type.String({
     default: 'rota@localhost',
     description:
-      'Sender (`address` or `Name <address>`); with `gmail`, a user mailbox the service account may act as. Required with `gmail`.',
+      'Sender (`address` or `Name <address>`); with `gmail`, a user mailbox the service account may act as. Required with `gmail` and `smtp`.',
   }),
-  MAIL_MAX_ATTEMPTS: whole(8, 1, 100, 'Sends of one email when Gmail answers 429/5xx before it is marked `failed`.'),
+  MAIL_MAX_ATTEMPTS: whole(
+    8,
+    1,
+    100,
+    'Sends of one email when Gmail answers 429/5xx (or an SMTP server 4xx, or cannot be reached) before it is marked `failed`.',
+  ),
   MAIL_RETRY_BASE_MS: whole(
     60000,
     0,
@@ -216,15 +224,42 @@ export const ConfigSchema = Type.Object({
     300000,
     1000,
     86400000,
-    'How long an email may stay `sending` (its sender crashed or got no answer) before rota asks Gmail whether it went out.',
+    'How long an email may stay `sending` (its sender crashed or got no answer) before rota asks Gmail whether it went out (an SMTP server cannot be asked: the email is then `unknown` for staff).',
   ),
   MAIL_SEND_TIMEOUT_MS: whole(
     30000,
     100,
     600000,
-    'How long one Gmail request may take; at most half of `MAIL_SENDING_LEASE_MS`.',
+    'How long one Gmail request, or one whole SMTP session, may take; at most half of `MAIL_SENDING_LEASE_MS`.',
   ),
   MAIL_BATCH_SIZE: whole(100, 1, 10000, 'Emails sent per tick at most.'),
+  SMTP_HOST: Type.Optional(
+    Type.String({
+      pattern: '^[^\\s/:]+$|^\\[[0-9a-fA-F:.]+\\]$',
+      errorMessage: 'must be a host name or IP address (no scheme, no port)',
+      description: 'With `MAIL_TRANSPORT=smtp`: the SMTP server (required), e.g. `smtp.example.org`.',
+    }),
+  ),
+  SMTP_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      description: 'The SMTP server port. Unset: 465 with `SMTP_SECURITY=tls`, 587 with `starttls`, 25 with `none`.',
+    }),
+  ),
+  SMTP_SECURITY: oneOf(
+    ['starttls', 'tls', 'none'],
+    'starttls',
+    '`starttls`: connect in plain text, then STARTTLS, which the server must offer (nothing else is sent otherwise). `tls`: TLS from the first byte (port 465). `none`: no TLS at all, only for a relay on the same host or network.',
+  ),
+  SMTP_USER: Type.Optional(
+    Type.String({
+      description: 'User name for SMTP authentication; unset: no authentication. Set with `SMTP_PASSWORD`.',
+    }),
+  ),
+  SMTP_PASSWORD: Type.Optional(
+    Type.String({ description: 'Password for `SMTP_USER`. A secret: sent to the SMTP server only, never logged.' }),
+  ),
 })
 
 /** The variables once read, checked and defaulted. */
@@ -372,6 +407,9 @@ function mailConfig(vars: Variables, fromIsSet: boolean): MailConfig {
   if (vars.MAIL_TRANSPORT === 'gmail' && !fromIsSet) {
     throw new ConfigError('MAIL_FROM', 'is required with MAIL_TRANSPORT=gmail: the Gmail mailbox rota sends as')
   }
+  if (vars.MAIL_TRANSPORT === 'smtp' && !fromIsSet) {
+    throw new ConfigError('MAIL_FROM', 'is required with MAIL_TRANSPORT=smtp: the address rota sends as')
+  }
   const sender = vars.MAIL_FROM
   const match = /^(?:[^<>\r\n]*<([^<>\s]+)>|([^<>\s]+))$/.exec(sender)
   const address = match?.[1] ?? match?.[2]
@@ -385,12 +423,31 @@ function mailConfig(vars: Variables, fromIsSet: boolean): MailConfig {
   }
   return {
     transport: vars.MAIL_TRANSPORT,
+    smtp: vars.MAIL_TRANSPORT === 'smtp' ? smtpConfig(vars) : null,
     from: sender,
     maxAttempts: vars.MAIL_MAX_ATTEMPTS,
     retryBaseMs: vars.MAIL_RETRY_BASE_MS,
     sendingLeaseMs: vars.MAIL_SENDING_LEASE_MS,
     sendTimeoutMs: vars.MAIL_SEND_TIMEOUT_MS,
     batchSize: vars.MAIL_BATCH_SIZE,
+  }
+}
+
+function smtpConfig(vars: Variables): SmtpConfig {
+  if (vars.SMTP_HOST === undefined)
+    throw new ConfigError('SMTP_HOST', 'is required with MAIL_TRANSPORT=smtp: the SMTP server rota sends through')
+  const user = vars.SMTP_USER ?? null
+  const password = vars.SMTP_PASSWORD ?? null
+  // The value of neither is repeated: one is a secret, and the other says whose.
+  if (user !== null && password === null) throw new ConfigError('SMTP_PASSWORD', 'is required when SMTP_USER is set')
+  if (user === null && password !== null) throw new ConfigError('SMTP_USER', 'is required when SMTP_PASSWORD is set')
+  const security = vars.SMTP_SECURITY
+  return {
+    host: vars.SMTP_HOST.replace(/^\[(.*)\]$/, '$1'),
+    port: vars.SMTP_PORT ?? (security === 'tls' ? 465 : security === 'starttls' ? 587 : 25),
+    security,
+    user,
+    password,
   }
 }
 

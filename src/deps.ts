@@ -4,6 +4,7 @@ import path from 'node:path'
 import { createFormsClient, type FormsClient } from './integrations/google-forms.js'
 import { gmailMailer } from './integrations/gmail.js'
 import { logMailer } from './integrations/mail-log.js'
+import { smtpMailer } from './integrations/smtp.js'
 import type { Mailer } from './integrations/mail.js'
 
 /** A source of the current instant: the real clock in production, a fixed one in tests. */
@@ -16,7 +17,7 @@ export interface Deps {
   clock: Clock
   /** Google Forms through googleapis (pointed at GOOGLE_API_ROOT_URL when set). */
   forms: FormsClient
-  /** Where the outbox sends email (MAIL_TRANSPORT: .eml files, or Gmail through googleapis). */
+  /** Where the outbox sends email (MAIL_TRANSPORT: .eml files, Gmail through googleapis, or an SMTP server). */
   mailer: Mailer
 }
 
@@ -28,6 +29,8 @@ interface Log {
 export function mailerFor(config: Config, log: Log): Mailer {
   if (config.mail.transport === 'gmail')
     return gmailMailer(config.google, config.mail.from, { timeoutMs: config.mail.sendTimeoutMs })
+  if (config.mail.transport === 'smtp')
+    return smtpMailer(config.mail.smtp!, config.mail.from, { timeoutMs: config.mail.sendTimeoutMs })
   return logMailer(path.join(config.dataDir, 'mail'), log)
 }
 

@@ -39,6 +39,7 @@ t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async
     tickCron: '* * * * *',
     mail: {
       transport: 'log',
+      smtp: null,
       from: 'rota@localhost',
       maxAttempts: 8,
       retryBaseMs: 60000,
@@ -116,7 +117,22 @@ t.test('an invalid value names the variable and what is wrong, on one line', asy
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],
     [{ SCHEDULER: 'maybe' }, 'SCHEDULER', /on or off/],
     [{ TICK_CRON: 'every minute' }, 'TICK_CRON', /cron expression/],
-    [{ MAIL_TRANSPORT: 'smtp' }, 'MAIL_TRANSPORT', /log or gmail/],
+    [{ MAIL_TRANSPORT: 'sendmail' }, 'MAIL_TRANSPORT', /one of log, gmail, smtp/],
+    [{ MAIL_TRANSPORT: 'smtp' }, 'MAIL_FROM', /required with MAIL_TRANSPORT=smtp/],
+    [{ MAIL_TRANSPORT: 'smtp', MAIL_FROM: 'rota@example.org' }, 'SMTP_HOST', /required/],
+    [{ MAIL_TRANSPORT: 'smtp', MAIL_FROM: 'a@b.org', SMTP_HOST: 'smtp://mail.example.org' }, 'SMTP_HOST', /no scheme/],
+    [{ MAIL_TRANSPORT: 'smtp', MAIL_FROM: 'a@b.org', SMTP_HOST: 'x', SMTP_PORT: '0' }, 'SMTP_PORT', /between 1/],
+    [
+      { MAIL_TRANSPORT: 'smtp', MAIL_FROM: 'a@b.org', SMTP_HOST: 'x', SMTP_SECURITY: 'ssl' },
+      'SMTP_SECURITY',
+      /starttls/,
+    ],
+    [{ MAIL_TRANSPORT: 'smtp', MAIL_FROM: 'a@b.org', SMTP_HOST: 'x', SMTP_USER: 'rota' }, 'SMTP_PASSWORD', /required/],
+    [
+      { MAIL_TRANSPORT: 'smtp', MAIL_FROM: 'a@b.org', SMTP_HOST: 'x', SMTP_PASSWORD: 'pw-Secret-1' },
+      'SMTP_USER',
+      /required/,
+    ],
     [{ MAIL_TRANSPORT: 'gmail' }, 'MAIL_FROM', /required/],
     [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM', /email address/],
     [{ MAIL_SENDING_LEASE_MS: '10000', MAIL_SEND_TIMEOUT_MS: '6000' }, 'MAIL_SEND_TIMEOUT_MS', /half/],
@@ -169,6 +185,31 @@ t.test('bounds are inclusive, and a secret is never repeated in its error', asyn
     const error = t.throws(() => loadConfig({ STAFF_TOKEN: token }), ConfigError, `${token} is refused`) as ConfigError
     t.notMatch(error.message, token, 'without repeating it')
   }
+})
+
+t.test('smtp: the server, its port by security, and the password kept out of errors', async (t) => {
+  const base = { MAIL_TRANSPORT: 'smtp', MAIL_FROM: 'Rota <rota@example.org>', SMTP_HOST: 'smtp.example.org' }
+  t.same(loadConfig(base).mail.smtp, {
+    host: 'smtp.example.org',
+    port: 587,
+    security: 'starttls',
+    user: null,
+    password: null,
+  })
+  t.equal(loadConfig({ ...base, SMTP_SECURITY: 'TLS' }).mail.smtp!.port, 465)
+  t.equal(loadConfig({ ...base, SMTP_SECURITY: 'none' }).mail.smtp!.port, 25)
+  t.equal(loadConfig({ ...base, SMTP_PORT: '2525' }).mail.smtp!.port, 2525)
+  t.equal(loadConfig({ ...base, SMTP_HOST: '[::1]' }).mail.smtp!.host, '::1')
+  t.same(loadConfig({ ...base, SMTP_USER: 'rota', SMTP_PASSWORD: 'pw-Secret-1' }).mail.smtp, {
+    host: 'smtp.example.org',
+    port: 587,
+    security: 'starttls',
+    user: 'rota',
+    password: 'pw-Secret-1',
+  })
+  t.equal(loadConfig({ SMTP_HOST: 'smtp.example.org' }).mail.smtp, null, 'ignored with another transport')
+  const error = t.throws(() => loadConfig({ ...base, SMTP_PASSWORD: 'pw-Secret-1' }), ConfigError) as ConfigError
+  t.notMatch(error.message, 'pw-Secret-1')
 })
 
 t.test('rota reads exactly the variables of the schema, no others', async (t) => {

@@ -369,6 +369,11 @@ export const outbox = pgTable(
      * 5xx, …): the next attempt first asks Gmail for the Message-ID and sends only if it is absent.
      */
     verifyBeforeSend: boolean('verify_before_send').notNull().default(false),
+    /**
+     * Whether the outbox checks, just before it sends, that what the email says about its recipient
+     * is still true (src/domain/email-premise.ts); false once staff chose to send it all the same.
+     */
+    checkPremise: boolean('check_premise').notNull().default(true),
     lastError: text('last_error'),
     providerId: text('provider_id'),
     callId: uuid('call_id').references(() => calls.id),

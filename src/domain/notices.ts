@@ -4,6 +4,8 @@
  * concerned hear about their own outcome and term. Templates use `{{placeholder}}`; each kind allows its own placeholders, so a typo is refused
  * when staff save the template, not discovered when the email goes out.
  */
+import type { Decision } from './selection.js'
+import type { Instant } from './time.js'
 
 /** Every kind of email rota sends. */
 export const NOTICE_KINDS = [
@@ -17,6 +19,10 @@ export const NOTICE_KINDS = [
   'shortfall',
   'needs-review',
   'term-ending',
+  'replacement-selected',
+  'appointed',
+  'stepped-down',
+  'member-joined',
 ] as const
 export type NoticeKind = (typeof NOTICE_KINDS)[number]
 
@@ -103,6 +109,27 @@ export const NOTICE_SPECS: Record<
     audience: 'member',
     placeholders: ['team', ...PERSON, 'termEnd', 'seat'],
     description: 'To a volunteer termNoticeDays before their term ends.',
+  },
+  'replacement-selected': {
+    audience: 'member',
+    placeholders: ['team', ...PERSON, 'seat', 'termStart', 'termEnd'],
+    description: 'To an alternate promoted when a member stepped down: her seat and the remainder of the term.',
+  },
+  appointed: {
+    audience: 'member',
+    placeholders: ['team', ...PERSON, 'seat', 'termStart', 'termEnd'],
+    description: 'To someone staff appointed to the team: their seat and term.',
+  },
+  'stepped-down': {
+    audience: 'member',
+    placeholders: ['team', ...PERSON, 'endedAt'],
+    description: 'To a member who stepped down: thanks, and when their service ends.',
+  },
+  'member-joined': {
+    audience: 'mailing-list',
+    placeholders: ['team', 'newMember', 'termStart'],
+    description:
+      'To the mailing list when an alternate promoted after a step-down starts her term (held back until then; the list is not told who left).',
   },
 }
 
@@ -217,6 +244,38 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       'You are welcome to volunteer again in the next call.',
     ].join('\n'),
   },
+  'replacement-selected': {
+    subject: '[{{team}}] You have been selected: a seat has freed up',
+    body: [
+      'Dear {{name}},',
+      '',
+      'A seat on the {{team}} has freed up, and as the next alternate you have been selected for it ({{seat}} seat).',
+      'Your term runs from {{termStart}} to {{termEnd}}.',
+    ].join('\n'),
+  },
+  appointed: {
+    subject: '[{{team}}] Welcome to the {{team}}',
+    body: [
+      'Dear {{name}},',
+      '',
+      'You have been appointed to the {{team}} ({{seat}} seat). Your term runs from {{termStart}} to {{termEnd}}.',
+    ].join('\n'),
+  },
+  'stepped-down': {
+    subject: '[{{team}}] Thank you for your service',
+    body: [
+      'Dear {{name}},',
+      '',
+      'Thank you for your time on the {{team}}. As you asked, your service ends {{endedAt}}.',
+      'You are welcome to volunteer again in a future call.',
+    ].join('\n'),
+  },
+  'member-joined': {
+    subject: '[{{team}}] Welcome to a new team member',
+    body: ['Welcome to {{newMember}}, who joins the {{team}} from {{termStart}}, taking up a seat that freed up.'].join(
+      '\n',
+    ),
+  },
 }
 
 export interface TemplateProblem {
@@ -308,8 +367,43 @@ export function templateProblems(kind: NoticeKind, template: Template): Template
   return problems
 }
 
-/** Fills a template's placeholders; every placeholder of the kind must have a value. */
+/** The greeting a template falls back to when the person's name is blank: never "Dear ,". */
+export const NEUTRAL_GREETING = 'Hello'
+
+/** What `{{name}}` becomes outside a greeting line when the name is blank. */
+export const NEUTRAL_NAME = 'volunteer'
+
+/**
+ * A template for someone whose name is blank (a response without one): each greeting line — a few
+ * words, `{{name}}` and its punctuation, like `Dear {{name}},` — becomes `Hello,`, and `{{name}}`
+ * anywhere else reads `volunteer`.
+ */
+function withoutName(template: Template): Template {
+  const greeting = (text: string) =>
+    text
+      .split('\n')
+      .map((line) => {
+        const found = findPlaceholders(line)
+        if (found.length !== 1 || found[0]!.name !== 'name') return line
+        const before = line.slice(0, found[0]!.start).trim()
+        const after = line.slice(found[0]!.end).trim()
+        // A greeting: up to three words before the name, at most a punctuation mark after it.
+        if (!/^[\p{L}'’-]+(?: [\p{L}'’-]+){0,2}$/u.test(before) || !/^[,.!:;]?$/.test(after)) return line
+        return `${NEUTRAL_GREETING}${after}`
+      })
+      .join('\n')
+  return { subject: template.subject, body: greeting(template.body) }
+}
+
+/**
+ * Fills a template's placeholders; every placeholder of the kind must have a value. A blank
+ * `name` never leaves "Dear ,": greeting lines fall back to a neutral one (see withoutName).
+ */
 export function renderTemplate(template: Template, values: Readonly<Record<string, string>>): Template {
+  if (Object.hasOwn(values, 'name') && values['name']!.trim() === '') {
+    template = withoutName(template)
+    values = { ...values, name: NEUTRAL_NAME }
+  }
   // Own keys only: `{{constructor}}` must not find Object.prototype's.
   const fill = (text: string) =>
     replacePlaceholders(text, (name, whole) => (Object.hasOwn(values, name) ? values[name]! : whole))
@@ -340,4 +434,38 @@ export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   explanation: 'Selected: the first volunteer from Example University, for a IIIF Consortium seat.',
   callId: '00000000-0000-4000-8000-000000000000',
   warningCount: '2',
+  endedAt: '2028-01-15 00:00 UTC',
+  newMember: 'Ada Example (Example University)',
+}
+
+/** An instant to the second, as a volunteer reads it: `2027-02-03 10:15:42 UTC`. */
+function toTheSecond(instant: Instant): string {
+  return `${instant.slice(0, 10)} ${instant.slice(11, 19)} UTC`
+}
+
+/**
+ * The explanation an email to a volunteer carries: the staff explanation, except where that names
+ * another person — emails to a volunteer never name another volunteer or member (staff views keep
+ * the full sentence). "Another volunteer from your institution answered earlier (at …)", "held by
+ * another member of the team".
+ */
+export function volunteerExplanation(decision: Decision, decisions: readonly Decision[]): string {
+  const institution = decision.institution ?? 'your institution'
+  switch (decision.reason) {
+    case 'institution-already-selected': {
+      const first = decisions.find(
+        (d) =>
+          d.outcome === 'selected' &&
+          d.institutionKey !== null &&
+          d.institutionKey === decision.institutionKey &&
+          d.position < decision.position,
+      )
+      const when = first ? ` (at ${toTheSecond(first.submittedAt)})` : ''
+      return `Another volunteer from ${institution} answered earlier${when} and was selected, and only the first volunteer from an institution is selected.`
+    }
+    case 'institution-on-team':
+      return `${institution} already has a volunteer seat on the Code of Conduct Team, held by another member of the team, and each institution holds only one.`
+    default:
+      return decision.explanation
+  }
 }

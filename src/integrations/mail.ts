@@ -1,7 +1,8 @@
 /**
  * Email as rota sends it: one plain-text UTF-8 message per recipient, with a Message-ID rota
  * chooses (derived from the outbox key), so that after a crash rota can ask the provider whether
- * the message went out. Transports: `log` (an .eml file per message) and `gmail` (googleapis).
+ * the message went out. Transports: `log` (an .eml file per message), `gmail` (googleapis) and
+ * `smtp` (any SMTP server, through nodemailer's SMTPConnection).
  */
 import type MailComposerClass from 'nodemailer/lib/mail-composer'
 import { isEmailAddress } from '../domain/email.js'
@@ -40,7 +41,7 @@ export class MailError extends Error {
 }
 
 export interface Mailer {
-  readonly transport: 'log' | 'gmail'
+  readonly transport: 'log' | 'gmail' | 'smtp'
   /**
    * Gets ready to send at once (client loaded, credentials fetched), so that no claimed message
    * waits on set-up: the time between a claim and its send must stay inside the lease.

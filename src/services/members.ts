@@ -20,11 +20,13 @@ import {
 } from '../domain/institutions.js'
 import { effectiveEnd, remainderOfTerm, servesAt, type RosterMember } from '../domain/roster.js'
 import { normaliseEmail, type Category, type Seat, type SeatSlot } from '../domain/selection.js'
-import { compareInstants, formatInstant, instantFromDate, type Instant } from '../domain/time.js'
+import { compareInstants, formatInstant, instantFromDate, instantToDate, type Instant } from '../domain/time.js'
 import type { Member } from '../http/schemas/members.js'
 import { requireCall } from './calls.js'
 import { requireTeam } from './teams.js'
 import { readInstant } from './instants.js'
+import { appointmentNotice, noticesAfterStepDown } from '../domain/email-premise.js'
+import { humanInstant, queueNotices, SEAT_NAMES, type Notice } from './notices.js'
 
 export type MemberView = Static<typeof Member>
 
@@ -117,7 +119,13 @@ export interface Appointment {
  * recorded with the reason. Into a call's shortfall, the appointee takes the call's next empty seat
  * slot and its term, so the stagger holds.
  */
-export async function appointMember(db: Db, slug: string, input: Appointment, now: Date): Promise<MemberView> {
+export async function appointMember(
+  db: Db,
+  slug: string,
+  input: Appointment,
+  now: Date,
+  options: { mailFrom: string },
+): Promise<MemberView> {
   return db.transaction(async (tx) => {
     // The team row lock serialises appointments and step-downs, so two cannot take one vacancy.
     const team = await requireTeam(tx, slug, true)
@@ -166,8 +174,40 @@ export async function appointMember(db: Db, slug: string, input: Appointment, no
       override: input.override ?? false,
     })
     const institutionName = match.kind === 'known' ? match.institution.name : null
+    // The appointee hears of it, in the same transaction: appointed means told.
+    const told = appointmentNotice(row, instantFromDate(now))
+    await queueNotices(
+      tx,
+      options.mailFrom,
+      [{ ...memberNotice(team, 'appointed', row), skip: told.send ? null : told.reason }],
+      now,
+    )
     return view({ member: row, institutionName })
   })
+}
+
+/** An email to a member about their own seat and term (`appointed`, `replacement-selected`, `stepped-down`). */
+function memberNotice(
+  team: TeamRow,
+  kind: 'appointed' | 'replacement-selected' | 'stepped-down',
+  member: queries.MemberRow,
+): Notice {
+  return {
+    team,
+    kind,
+    key: `member:${member.id}:${kind}`,
+    to: member.email,
+    toName: member.name,
+    values: {
+      team: team.name,
+      name: member.name,
+      seat: SEAT_NAMES[member.seat] ?? member.seat,
+      termStart: humanInstant(member.termStart),
+      termEnd: member.termEnd === null ? 'no set end' : humanInstant(member.termEnd),
+      endedAt: member.endedAt === null ? '' : humanInstant(member.endedAt),
+    },
+    memberId: member.id,
+  }
 }
 
 /** The lowest seat slot of a closed call, in `seat`'s category, that nobody was selected or appointed into (null: none), and the call's term start. */
@@ -216,6 +256,7 @@ export async function stepDown(
   memberId: string,
   input: StepDown,
   now: Date,
+  options: { mailFrom: string },
 ): Promise<{ member: MemberView; replacement: MemberView | null; vacancy: boolean }> {
   return db.transaction(async (tx) => {
     const found = isUuid(memberId) ? await queries.findMember(tx, memberId) : null
@@ -250,7 +291,7 @@ export async function stepDown(
     const effective = compareInstants(requested, departing.termStart) < 0 ? departing.termStart : requested
     const ended = await queries.endMember(tx, member.id, { endedAt: effective, endReason: reason })
 
-    let replacement: MemberView | null = null
+    let replacement: { row: queries.MemberRow; view: MemberView } | null = null
     if (input.replacement === 'next-alternate' && member.seat !== 'staff') {
       if (!member.callId)
         throw new AppError(
@@ -263,9 +304,32 @@ export async function stepDown(
     const institutionName = ended.institutionId
       ? ((await findInstitutionById(tx, ended.institutionId))?.name ?? null)
       : null
+    // Thanks to the member; the replacement's news to her, and to the list only when her term starts.
+    const notices = noticesAfterStepDown(replacement && { termStart: replacement.row.termStart }).map(
+      (notice): Notice => {
+        if (notice.to === 'member') return memberNotice(team, 'stepped-down', ended)
+        const promoted = replacement!.row
+        if (notice.to === 'replacement') return memberNotice(team, 'replacement-selected', promoted)
+        return {
+          team,
+          kind: 'member-joined',
+          key: `member:${promoted.id}:member-joined`,
+          to: team.mailingList,
+          values: {
+            team: team.name,
+            // Name and institution only, as `call-results` names new members.
+            newMember: `${promoted.name}${replacement!.view.institution ? ` (${replacement!.view.institution})` : ''}`,
+            termStart: humanInstant(promoted.termStart),
+          },
+          memberId: promoted.id,
+          notBefore: notice.notBefore === null ? null : instantToDate(notice.notBefore),
+        }
+      },
+    )
+    await queueNotices(tx, options.mailFrom, notices, now)
     return {
       member: view({ member: ended, institutionName }),
-      replacement,
+      replacement: replacement?.view ?? null,
       vacancy: member.seat !== 'staff' && replacement === null,
     }
   })
@@ -278,7 +342,7 @@ async function promoteAlternate(
   departing: { termStart: Instant; termEnd: Instant | null },
   effective: Instant,
   reason: string,
-): Promise<MemberView | null> {
+): Promise<{ row: queries.MemberRow; view: MemberView } | null> {
   const selection = await findSelection(db, member.callId!)
   if (!selection) return null
   const state = await teamState(db, team.id)
@@ -318,7 +382,7 @@ async function promoteAlternate(
       reason: `Replaces ${member.name}: ${reason}`,
       replacesMemberId: member.id,
     })
-    return view({ member: row, institutionName: match.kind === 'known' ? match.institution.name : null })
+    return { row, view: view({ member: row, institutionName: match.kind === 'known' ? match.institution.name : null }) }
   }
   return null
 }

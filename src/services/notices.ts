@@ -5,7 +5,14 @@ import * as memberQueries from '../db/queries/members.js'
 import * as outboxQueries from '../db/queries/outbox.js'
 import type { TeamRow } from '../db/queries/teams.js'
 import * as templateQueries from '../db/queries/templates.js'
-import { DEFAULT_TEMPLATES, NOTICE_SPECS, renderTemplate, type NoticeKind, type Template } from '../domain/notices.js'
+import {
+  DEFAULT_TEMPLATES,
+  NOTICE_SPECS,
+  renderTemplate,
+  volunteerExplanation,
+  type NoticeKind,
+  type Template,
+} from '../domain/notices.js'
 import type { SeatCounts } from '../domain/policy.js'
 import { effectiveEnd } from '../domain/roster.js'
 import { seatsToFill, type Decision, type Selection } from '../domain/selection.js'
@@ -25,6 +32,8 @@ export interface Notice {
   callId?: string | null
   memberId?: string | null
   skip?: string | null
+  /** Not sent before this instant (the list's welcome of a replacement waits for her term start). */
+  notBefore?: Date | null
 }
 
 /** The permanent Message-ID of a notice, derived from its key (so a crash can never change it). */
@@ -72,12 +81,13 @@ export async function queueNotices(
       key: notice.key,
       messageId: messageIdFor(notice.key, from),
       toAddress: to,
-      toName: notice.toName ?? null,
+      // A blank name is no name: the To header is the bare address.
+      toName: notice.toName?.trim() || null,
       subject: rendered.subject,
       body: rendered.body,
       status: skip === null ? 'pending' : 'skipped',
       lastError: skip === null ? null : `skipped: ${skip}`,
-      nextAttemptAt: skip === null ? now : null,
+      nextAttemptAt: skip === null ? (notice.notBefore ?? now) : null,
       callId: notice.callId ?? null,
       memberId: notice.memberId ?? null,
       createdAt: now,
@@ -197,7 +207,8 @@ export async function queueResultNotices(
       name: decision.name,
       seat: SEAT_NAMES[decision.seat ?? ''] ?? '',
       termEnd: decision.termEnd ? humanInstant(decision.termEnd) : '',
-      explanation: decision.explanation,
+      // Never the staff sentence as such: it may name another volunteer (the one who took the institution's seat).
+      explanation: volunteerExplanation(decision, selection.decisions),
     },
     callId: call.id,
   })

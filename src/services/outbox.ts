@@ -4,6 +4,8 @@ import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/outbox.js'
 import { AppError, isUuid } from '../errors.js'
 import { MailError, type OutgoingMail } from '../integrations/mail.js'
+import { findMember, membersOfCallAt } from '../db/queries/members.js'
+import { emailPremise, premiseNeeds, type Premise, type PremiseFacts } from '../domain/email-premise.js'
 import type { OutboxMessage } from '../http/schemas/outbox.js'
 
 /** What one delivery pass did. */
@@ -20,6 +22,8 @@ export interface DeliveryReport {
   /** Interrupted sends that had not reached the provider, sent now. */
   resent: number
   unknown: number
+  /** Not sent because what they say is no longer true (a `selected` email to someone who stepped down…): kept as skipped, with the reason. */
+  skipped: number
 }
 
 export type OutboxMessageView = Static<typeof OutboxMessage>
@@ -75,7 +79,16 @@ export async function deliverOutbox(
 ): Promise<DeliveryReport> {
   const { db } = deps.database
   const mail = deps.config.mail
-  const report: DeliveryReport = { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0 }
+  const report: DeliveryReport = {
+    sent: 0,
+    uncertain: 0,
+    retrying: 0,
+    failed: 0,
+    confirmed: 0,
+    resent: 0,
+    unknown: 0,
+    skipped: 0,
+  }
   const limit = options.limit ?? mail.batchSize
   // Set-up (loading googleapis, fetching or refreshing a token) happens before each claim, never
   // between a claim and its send; if it fails, the send fails the same way and records why.
@@ -232,8 +245,20 @@ async function absentAtProvider(
   return false
 }
 
+/** Whether what a message says about its recipient is still true now (src/domain/email-premise.ts). */
+async function premiseOf(db: Db, row: queries.OutboxRow): Promise<Premise> {
+  const needs = premiseNeeds(row.kind)
+  const facts: PremiseFacts = {}
+  if (needs.member && row.memberId !== null) facts.member = await findMember(db, row.memberId)
+  if (needs.atAddress && row.callId !== null && row.toAddress !== null)
+    facts.atAddress = await membersOfCallAt(db, row.teamId, row.callId, row.toAddress)
+  return emailPremise(row.kind, facts)
+}
+
 /**
- * Sends a message this instance has claimed (`sending`) and records what happened. Every write is
+ * Sends a message this instance has claimed (`sending`) and records what happened. First, unless
+ * staff chose to send it all the same, it checks that what the message says is still true: if not,
+ * it is recorded as skipped with the reason (nothing was sent; staff may still retry it). Every write is
  * fenced by the claim: if the row was claimed again meanwhile, this instance changes nothing. And a
  * claim too old to finish its send inside the lease is given back instead of sent: after the lease
  * another instance may be checking it, and the two must never both send.
@@ -246,6 +271,22 @@ async function sendClaimed(
 ): Promise<void> {
   const { db } = deps.database
   const mail = deps.config.mail
+  if (row.checkPremise) {
+    const premise = await premiseOf(db, row)
+    if (!premise.holds) {
+      const now = deps.clock()
+      const moved = await queries.transition(
+        db,
+        row.id,
+        'sending',
+        // The claim counted an attempt; none was made.
+        { status: 'skipped', attempts: row.attempts - 1, lastError: `skipped: ${premise.reason}`, updatedAt: now },
+        row.claimId,
+      )
+      if (moved) report.skipped++
+      return
+    }
+  }
   const age = deps.clock().getTime() - (row.claimedAt?.getTime() ?? 0)
   if (age > mail.sendingLeaseMs - mail.sendTimeoutMs) {
     const now = deps.clock()
@@ -372,6 +413,8 @@ export async function retryMessage(db: Db, id: string, staff: string, now: Date)
       nextAttemptAt: now,
       lastError: `retry requested by ${staff}`,
       verifyBeforeSend,
+      // Staff decided it should go, knowing why it was skipped: its premise is not checked again.
+      checkPremise: row.status === 'skipped' ? false : row.checkPremise,
       updatedAt: now,
     }))!
   })

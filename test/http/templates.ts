@@ -23,6 +23,10 @@ const KINDS = [
   'shortfall',
   'needs-review',
   'term-ending',
+  'replacement-selected',
+  'appointed',
+  'stepped-down',
+  'member-joined',
 ]
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH'
@@ -75,7 +79,7 @@ t.test('the list shows every kind, with the default wording and its placeholders
     updatedBy: string | null
     audience: string
   }>
-  t.same(templates.map((x) => x.kind).sort(), [...KINDS].sort(), 'ten kinds, each once')
+  t.same(templates.map((x) => x.kind).sort(), [...KINDS].sort(), 'fourteen kinds, each once')
   for (const template of templates) {
     t.equal(template.custom, false, `${template.kind}: default wording`)
     t.equal(template.updatedBy, null, `${template.kind}: nobody changed it`)

@@ -74,9 +74,12 @@ t.test('a plain send: sent once, with the Message-ID rota chose', async (t) => {
   const sent = fake.gmail.findByMessageId(messageId)!
   t.equal(sent.to, 'Ann Example <ann@example.org>')
   t.match(sent.subject, /Your term ends 2027-03-01/)
+  // Inside the API's base64url `raw`, the message itself reads as text: quoted-printable, not base64.
+  t.match(sent.raw, /^Content-Transfer-Encoding: quoted-printable\r$/m)
+  t.match(sent.raw, /\r\n\r\nDear Ann Example,\r\n/, 'the body is readable in Gmail\'s "Show original"')
   t.same(
     await deliverOutbox(deps),
-    { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0 },
+    { sent: 0, uncertain: 0, retrying: 0, failed: 0, confirmed: 0, resent: 0, unknown: 0, skipped: 0 },
     'nothing is sent twice',
   )
 })

@@ -87,3 +87,20 @@ export async function membersAwaitingTermNotice(db: Db, teamId: string) {
       ),
     )
 }
+
+/**
+ * The members a call brought in (selected, promoted or appointed into it) whose address is
+ * `address` (case and surrounding spaces aside): what a volunteer's outcome email is checked against.
+ */
+export async function membersOfCallAt(db: Db, teamId: string, callId: string, address: string) {
+  return db
+    .select({ origin: members.origin, endedAt: members.endedAt })
+    .from(members)
+    .where(
+      and(
+        eq(members.teamId, teamId),
+        eq(members.callId, callId),
+        sql`lower(trim(${members.email})) = ${address.trim().toLowerCase()}`,
+      ),
+    )
+}

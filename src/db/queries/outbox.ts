@@ -129,6 +129,7 @@ export async function transition(
       | 'claimId'
       | 'attempts'
       | 'verifyBeforeSend'
+      | 'checkPremise'
     >
   > & { updatedAt: Date },
   claimId?: string | null,

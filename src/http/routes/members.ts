@@ -95,7 +95,11 @@ export function memberRoutes(deps: Deps, rosterCache: RosterCache): FastifyPlugi
         },
       },
       async (request, reply) =>
-        reply.status(201).send(await members.appointMember(db, request.params.team, request.body, deps.clock())),
+        reply.status(201).send(
+          await members.appointMember(db, request.params.team, request.body, deps.clock(), {
+            mailFrom: deps.config.mail.from,
+          }),
+        ),
     )
 
     app.post(
@@ -110,7 +114,8 @@ export function memberRoutes(deps: Deps, rosterCache: RosterCache): FastifyPlugi
           response: { 200: StepDownResult, ...errors(400, 401, 404, 409) },
         },
       },
-      async (request) => members.stepDown(db, request.params.id, request.body, deps.clock()),
+      async (request) =>
+        members.stepDown(db, request.params.id, request.body, deps.clock(), { mailFrom: deps.config.mail.from }),
     )
   }
 }

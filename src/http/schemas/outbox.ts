@@ -42,6 +42,9 @@ const Counts = {
   confirmed: Type.Integer(),
   resent: Type.Integer(),
   unknown: Type.Integer(),
+  skipped: Type.Integer({
+    description: 'Not sent because what they say is no longer true (e.g. `selected` to someone who stepped down).',
+  }),
 }
 
 export const TickReport = Type.Object({

@@ -1,0 +1,1 @@
+ALTER TABLE "outbox" ADD COLUMN "check_premise" boolean DEFAULT true NOT NULL;

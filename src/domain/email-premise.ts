@@ -1,0 +1,134 @@
+/**
+ * Emails that match what happened (issue 12). An email is rendered when rota decides to send it,
+ * but it leaves later — on the next tick, after a retry, after an outage. Meanwhile the team may
+ * have changed: the outbox asks `emailPremise` just before each send whether what the email says
+ * about its recipient is still true, and records it as skipped, with the reason, when it is not
+ * (nothing is lost: staff see it and may still send it). And a change to the team queues the emails
+ * that tell the people concerned (`noticesAfterStepDown`).
+ */
+import type { NoticeDecision } from './lifecycle.js'
+import type { NoticeKind } from './notices.js'
+import { compareInstants, formatInstant, type Instant } from './time.js'
+
+/** A member as the premise of an email needs them. */
+export interface PremiseMember {
+  /** selected (by a call), replacement (an alternate promoted), appointed (by staff). */
+  origin: string
+  endedAt: Instant | null
+}
+
+/**
+ * What the outbox knows at send time. `member`: the member the email is about (rows queued for a
+ * member), null when that member is no longer on record; absent when the email is about no member.
+ * `atAddress`: the members that the email's call brought in (selected, promoted or appointed into
+ * it) with the recipient's address.
+ */
+export interface PremiseFacts {
+  member?: PremiseMember | null
+  atAddress?: readonly PremiseMember[]
+}
+
+/** Send it, or skip it because what it says is no longer true. */
+export type Premise = { holds: true } | { holds: false; reason: string }
+
+const HOLDS: Premise = { holds: true }
+
+/** The facts the premise of `kind` depends on: what the outbox must look up before sending it. */
+export function premiseNeeds(kind: NoticeKind): { member: boolean; atAddress: boolean } {
+  switch (kind) {
+    case 'selected':
+    case 'alternate':
+      return { member: false, atAddress: true }
+    case 'replacement-selected':
+    case 'appointed':
+    case 'term-ending':
+    case 'member-joined':
+      return { member: true, atAddress: false }
+    default:
+      return { member: false, atAddress: false }
+  }
+}
+
+/**
+ * Whether an email still tells the truth when it is about to go out:
+ * - `selected` ("you have been selected, your term runs …") only to someone the call selected who
+ *   is still on the team — not after they stepped down or were removed;
+ * - `alternate` ("you may be asked if a seat frees up") only while the volunteer has not since
+ *   joined the team from that call (promoted or appointed: that email tells them instead);
+ * - `replacement-selected`, `appointed`, `term-ending` and the list's `member-joined` only while the
+ *   member they are about is on the team and has not stepped down.
+ * Everything else (announcements, staff notices, thanks to a member who stepped down) holds.
+ */
+export function emailPremise(kind: NoticeKind, facts: PremiseFacts): Premise {
+  switch (kind) {
+    case 'selected': {
+      const selected = (facts.atAddress ?? []).find((m) => m.origin === 'selected')
+      if (!selected) return { holds: false, reason: 'the volunteer is no longer on the team' }
+      if (selected.endedAt !== null)
+        return {
+          holds: false,
+          reason: `the volunteer stepped down (effective ${formatInstant(selected.endedAt)}) before this email went out`,
+        }
+      return HOLDS
+    }
+    case 'alternate': {
+      const joined = (facts.atAddress ?? []).find((m) => m.origin !== 'selected')
+      return joined
+        ? {
+            holds: false,
+            reason: `the volunteer has since joined the team (${joined.origin === 'replacement' ? 'promoted' : 'appointed'}); that email tells them`,
+          }
+        : HOLDS
+    }
+    case 'replacement-selected':
+    case 'appointed':
+    case 'term-ending':
+    case 'member-joined': {
+      if (facts.member === undefined) return HOLDS
+      if (facts.member === null) return { holds: false, reason: 'the member is no longer on the team' }
+      if (facts.member.endedAt !== null)
+        return {
+          holds: false,
+          reason: `the member stepped down (effective ${formatInstant(facts.member.endedAt)}) before this email went out`,
+        }
+      return HOLDS
+    }
+    default:
+      return HOLDS
+  }
+}
+
+/** An email a step-down causes: its kind, who receives it, and the earliest instant it may go. */
+export interface StepDownNotice {
+  kind: 'stepped-down' | 'replacement-selected' | 'member-joined'
+  /** `member`: the one who stepped down; `replacement`: the alternate promoted; `mailing-list`: the team's list. */
+  to: 'member' | 'replacement' | 'mailing-list'
+  /** Null: at once. */
+  notBefore: Instant | null
+}
+
+/**
+ * What a step-down queues: thanks to the member who leaves (`stepped-down`); when an alternate was
+ * promoted, `replacement-selected` to her (with her term) and the list's welcome (`member-joined`)
+ * held back until her term starts — the list hears nothing before then, and nothing about who left.
+ * Without a replacement the list hears nothing: the vacancy is staff's to fill.
+ */
+export function noticesAfterStepDown(replacement: { termStart: Instant } | null): StepDownNotice[] {
+  const notices: StepDownNotice[] = [{ kind: 'stepped-down', to: 'member', notBefore: null }]
+  if (replacement) {
+    notices.push({ kind: 'replacement-selected', to: 'replacement', notBefore: null })
+    notices.push({ kind: 'member-joined', to: 'mailing-list', notBefore: replacement.termStart })
+  }
+  return notices
+}
+
+/**
+ * Whether an appointment is told to the appointee: yes, unless the term it records had already
+ * ended when staff recorded it (entering the team's history is not news to anyone) — then the
+ * `appointed` email is kept as skipped, with that reason.
+ */
+export function appointmentNotice(term: { termEnd: Instant | null }, now: Instant): NoticeDecision {
+  if (term.termEnd !== null && compareInstants(term.termEnd, now) <= 0)
+    return { send: false, reason: `the term had already ended (${formatInstant(term.termEnd)}) when it was recorded` }
+  return { send: true }
+}
