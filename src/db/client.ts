@@ -13,11 +13,12 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import * as schema from './schema.js'
 import { lockDataDir, type DataDirLock } from './lock.js'
 import { describeDatabaseError } from './unavailable.js'
+import { MIGRATIONS_FOLDER } from '../paths.js'
 
 /** A drizzle database or transaction: queries take either, so a service can pass its transaction. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url))
+export { MIGRATIONS_FOLDER }
 
 export interface Logger {
   error(obj: unknown, msg?: string): void
@@ -108,8 +109,6 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   let lock: DataDirLock | null = null
   if (dataDir !== null) lock = lockDataDir(dataDir)
   try {
-    // PGlite types its option as WebAssembly.Module, which Node's types (no DOM lib) leave unresolved for ESLint.
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
     const options = { pgliteWasmModule: await compilePglite() }
     const client =
       dataDir === null ? await PGlite.create(options) : await PGlite.create(path.join(dataDir, 'pgdata'), options)

@@ -9,10 +9,10 @@ import type { FastifyDynamicSwaggerOptions, SwaggerTransform } from '@fastify/sw
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { routeMethods } from '../route-options.js'
+import { VERSION } from '../../paths.js'
 import path from 'node:path'
 
 const require = createRequire(import.meta.url)
-const { version } = require('../../../package.json') as { version: string }
 
 /**
  * Swagger UI's own default logo, read here and now: left to the plugin, it is read asynchronously
@@ -63,7 +63,7 @@ const DOCUMENT: FastifyDynamicSwaggerOptions['openapi'] = {
   openapi: '3.1.0',
   info: {
     title: 'rota',
-    version,
+    version: VERSION,
     description:
       "Volunteer selection and team rotation for a community's Code of Conduct Team. " +
       'Read routes are public and never expose personal data; write routes need a staff bearer token.',
