@@ -7,8 +7,8 @@
 //   node_modules/.cache/rota/). tsc -b re-checks when a file of src/ or test/ or a tsconfig changed;
 //   it does not look at node_modules, so the build info is dropped first when the installed
 //   packages changed since (npm writes node_modules/.package-lock.json on every install).
-// - dist/ is rebuilt with `npm run build` (rm -rf dist, then tsc: a clean build, so no file of a
-//   deleted source stays behind) when it is not exactly the output of the current src/: a source
+// - dist/ is rebuilt with `npm run build` (rm -rf dist, then tsc, then the bundle: a clean build, so
+//   no file of a deleted source stays behind) when it is not exactly the output of the current src/: a source
 //   newer than its output or without one, an output without a source, or a tsconfig or TypeScript
 //   newer than the build.
 //
@@ -67,6 +67,7 @@ function staleness() {
   for (const entry of fs.readdirSync(DIST, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue
     const relative = path.relative(DIST, path.join(entry.parentPath ?? entry.path, entry.name))
+    if (relative.startsWith(`chunks${path.sep}`)) continue // the bundle's (src/cli/bundle.ts), made with dist/server.js
     const base = relative.replace(/\.js(\.map)?$/, '')
     if (base === relative || !sources.has(base)) return `dist/${relative} has no source in src/`
   }
