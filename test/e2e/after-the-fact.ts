@@ -142,6 +142,9 @@ t.test(
         await sleep(5)
       }
     })()
+    t.teardown(() => {
+      running = false // a step that throws must not leave the ticker running
+    })
     const ticksPass = async (n = 2) => {
       const target = ticks + n
       while (ticks < target) await sleep(2)
@@ -395,6 +398,12 @@ t.test(
 
     // The tick ran throughout, never failed, and never closed the call or asked for a review.
     t.ok(ticks >= 15, `the tick ran all along (${ticks} ticks)`)
+    t.ok(
+      reports.every((r, i) => i === 0 || Date.parse(r.at) - Date.parse(reports[i - 1]!.at) === 1000),
+      'every second, without a gap',
+    )
+    t.ok(reports[0]!.at <= '2026-07-06T09:00:01.000Z', 'from before the call was created')
+    t.ok(reports.at(-1)!.at > secondCloseAt, 'to after the second close')
     t.same(tickFailures, [])
     const tickActions = reports.flatMap((r) =>
       r.actions.map((a) => `${a.type} ${a.notice ?? ''} ${a.callId === id ? 'CALL' : a.callId}`),
