@@ -347,6 +347,8 @@ async function closeOrHold(
       slots: selection.slots,
       warnings: selection.warnings,
       closedBy: options.staff,
+      // The close's instant on rota's clock (as the call's closedAt), not the database's now().
+      createdAt: now,
     })
     await selectionQueries.insertDecisions(
       tx,
