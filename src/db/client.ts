@@ -114,7 +114,7 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
       dataDir === null ? await PGlite.create(options) : await PGlite.create(path.join(dataDir, 'pgdata'), options)
     return await pgliteDatabase(client, lock, dataDir)
   } catch (error) {
-    lock?.release()
+    await lock?.release()
     throw error
   }
 }
@@ -183,7 +183,7 @@ export async function pgliteDatabase(
       try {
         await client.close()
       } finally {
-        lock?.release()
+        await lock?.release()
       }
     },
   }

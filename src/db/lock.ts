@@ -8,7 +8,7 @@ export class DataDirLockedError extends Error {
 }
 
 export interface DataDirLock {
-  release(): void
+  release(): Promise<void>
 }
 
 interface LockOwner {
@@ -43,35 +43,10 @@ export function ownerOnlyFolder(dataDir: string): void {
 /**
  * Makes everything under `dir` the owner's only (files 0600, folders 0700). The process umask (0077,
  * set by the server) covers what rota and PGlite create while running, but PGlite unpacks a fresh
- * database with its own modes (0666); this tightens those, after each start (ownerOnlyTreeAsync, once
- * rota serves: DATA_DIR itself is 0700 from the moment it is locked, so nobody else can reach inside
- * meanwhile) and at a clean stop (here).
+ * database with its own modes (0666); this tightens those, after each start (once rota serves:
+ * DATA_DIR itself is 0700 from the moment it is locked, so nobody else can reach inside meanwhile)
+ * and when the lock is released. The file system's calls run on libuv's threads, not the event loop.
  */
-export function ownerOnlyTree(dir: string): void {
-  let entries: fs.Dirent[]
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true })
-  } catch {
-    return // gone or unreadable: nothing of ours to tighten
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name)
-    if (entry.isSymbolicLink()) continue
-    try {
-      const { mode } = fs.lstatSync(full)
-      if (entry.isDirectory()) {
-        if ((mode & 0o077) !== 0) fs.chmodSync(full, 0o700)
-        ownerOnlyTree(full)
-      } else if ((mode & 0o077) !== 0) {
-        fs.chmodSync(full, 0o600)
-      }
-    } catch {
-      // Removed meanwhile (PostgreSQL's temporary files): nothing to do.
-    }
-  }
-}
-
-/** ownerOnlyTree without blocking: the file system's calls run on libuv's threads, not the event loop. */
 export async function ownerOnlyTreeAsync(dir: string): Promise<void> {
   let entries: fs.Dirent[]
   try {
@@ -110,10 +85,10 @@ export function lockDataDir(dataDir: string): DataDirLock {
       fs.writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o600 })
       let released = false
       return {
-        release() {
+        async release() {
           if (released) return
           released = true
-          ownerOnlyTree(dataDir)
+          await ownerOnlyTreeAsync(dataDir)
           try {
             const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner
             if (owner.pid === me.pid && owner.host === me.host) fs.unlinkSync(file)

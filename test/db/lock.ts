@@ -17,7 +17,7 @@ t.test('a data directory locked by a live process is refused with a clear messag
   )
   let refused: unknown = null
   try {
-    lockDataDir(dir).release()
+    await lockDataDir(dir).release()
   } catch (error) {
     refused = error
   }
@@ -39,7 +39,7 @@ t.test('a lock left by a dead process is taken over, and released on close', asy
   const lock = lockDataDir(dir)
   const owner = JSON.parse(fs.readFileSync(path.join(dir, 'rota.lock'), 'utf8'))
   t.equal(owner.pid, process.pid)
-  lock.release()
+  await lock.release()
   t.notOk(fs.existsSync(path.join(dir, 'rota.lock')))
 })
 
