@@ -13,6 +13,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import * as schema from './schema.js'
 import { lockDataDir, type DataDirLock } from './lock.js'
 import { describeDatabaseError } from './unavailable.js'
+import { releaseClientWhenBeginFails } from './pool-guard.js'
 import { MIGRATIONS_FOLDER } from '../paths.js'
 
 /** A drizzle database or transaction: queries take either, so a service can pass its transaction. */
@@ -233,6 +234,7 @@ export async function openPostgres(url: string, options: { poolMax: number; log:
     keepAlive: true,
     options: '-c TimeZone=UTC -c DateStyle=ISO,YMD',
   })
+  releaseClientWhenBeginFails(pool)
   // During an outage every pooled connection fails at once: one line, then at most one every 10 s.
   let lastLogged = 0
   const logFailure = (error: Error, msg: string): void => {
@@ -271,9 +273,25 @@ export async function openPostgres(url: string, options: { poolMax: number; log:
     },
     listen: (channel, onMessage) => listenPostgres(url, channel, onMessage, options.log),
     notify,
-    close: () => pool.end(),
+    async close() {
+      // Every client is given back (releaseClientWhenBeginFails), but a stop never waits forever on one that is not.
+      let timer: NodeJS.Timeout | undefined
+      const ended = await Promise.race([
+        pool.end().then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), POOL_END_TIMEOUT_MS))),
+      ])
+      clearTimeout(timer)
+      if (!ended)
+        options.log.error(
+          { checkedOut: pool.totalCount - pool.idleCount },
+          'PostgreSQL connections still checked out at shutdown: closing without them',
+        )
+    },
   }
 }
+
+/** How long a stop waits for the pool's connections to be given back and closed. */
+const POOL_END_TIMEOUT_MS = 3_000
 
 /** Opens the configured database: PostgreSQL when a URL is given, else PGlite under dataDir. */
 export function openDatabase(
