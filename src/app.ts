@@ -6,8 +6,10 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Ajv, type AnySchema, type ValidateFunction } from 'ajv'
-import addFormats from 'ajv-formats'
+import { createRequire } from 'node:module'
+import type * as AjvModule from 'ajv'
+import type { Ajv, AnySchema, ValidateFunction } from 'ajv'
+import type addFormatsPlugin from 'ajv-formats'
 import SerializerSelector from '@fastify/fast-json-stringify-compiler'
 import type { Bindings, ChildLoggerOptions } from 'pino'
 import type { Deps } from './deps.js'
@@ -35,9 +37,23 @@ export interface AppOptions {
   lifecycle?: Lifecycle
 }
 
+const require = createRequire(import.meta.url)
+
+/**
+ * A validator compiler. Ajv (a CommonJS package) is loaded with the first one, that is with the first
+ * request that needs a validator (see compiledOnFirstUse): not while rota starts.
+ */
 function ajv(coerceTypes: boolean | 'array'): Ajv {
+  const { Ajv: AjvClass } = require('ajv') as typeof AjvModule
+  const addFormats = require('ajv-formats') as typeof addFormatsPlugin
   // removeAdditional: false — a body with an unknown key is refused, never silently trimmed.
-  const instance = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, coerceTypes, strict: false })
+  const instance = new AjvClass({
+    allErrors: true,
+    removeAdditional: false,
+    useDefaults: true,
+    coerceTypes,
+    strict: false,
+  })
   addFormats.default(instance)
   return instance
 }

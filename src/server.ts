@@ -3,7 +3,7 @@ import path from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig } from './config.js'
 import { compilePglite, openDatabase, type Database } from './db/client.js'
-import { DataDirLockedError, ownerOnlyFolder, ownerOnlyTreeAsync } from './db/lock.js'
+import { DataDirLockedError, ownerOnlyFolder, tightenAfterStart } from './db/lock.js'
 import { createLogger } from './logger.js'
 import type { Lifecycle } from './http/routes/health.js'
 
@@ -13,7 +13,7 @@ import type { Lifecycle } from './http/routes/health.js'
  * modules (most of rota's code) load instead of after it.
  */
 function loadTheRest() {
-  return Promise.all([import('./app.js'), import('./deps.js'), import('./jobs/scheduler.js')])
+  return Promise.all([import('./app.js'), import('./deps.js')])
 }
 
 // Node.js 22.1+ (the Docker image's 24): keep V8's compiled code of the modules loaded from here on
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     'database ready',
   )
 
-  const [{ buildApp }, { formsClientFor, mailerFor, systemClock }, { startScheduler }] = await rest
+  const [{ buildApp }, { formsClientFor, mailerFor, systemClock }] = await rest
   const lifecycle: Lifecycle = { shuttingDown: false }
   const deps = { config, database, clock: systemClock, forms: formsClientFor(config), mailer: mailerFor(config, log) }
   const app = await buildApp(deps, { logger: log, lifecycle })
@@ -91,10 +91,12 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host })
   if (database.kind === 'pglite')
-    ownerOnlyTreeAsync(config.dataDir).catch((error: unknown) =>
+    tightenAfterStart(config.dataDir).catch((error: unknown) =>
       log.warn({ err: error }, 'could not tighten the modes of the database files'),
     )
   // The jobs start once rota serves (each runs at its next cron time anyway), unless shutdown began meanwhile.
+  // node-cron and the jobs are loaded only now, off the path to the first request served.
+  const { startScheduler } = await import('./jobs/scheduler.js')
   if (!lifecycle.shuttingDown) scheduler = startScheduler(deps, log)
 }
 

@@ -106,6 +106,10 @@ t.test(
     t.equal(await first.exited, 0, 'SIGTERM shuts down cleanly')
     t.notOk(fs.existsSync(path.join(dataDir, 'rota.lock')), 'the lock is released')
     t.same(notOwnerOnly(dataDir), [], "after a stop, every database file is the owner's only (0600/0700)")
+    t.ok(
+      fs.existsSync(path.join(dataDir, '.owner-only')),
+      'and that is recorded: a restart checks only what PostgreSQL rewrites',
+    )
 
     const created = run(TOKEN_CLI, ['create', '--name', 'bob'], { LOG_LEVEL: 'silent' })
     t.equal(await created.exited, 0, created.stderr())

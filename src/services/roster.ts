@@ -277,6 +277,11 @@ export class RosterResponses {
   private readonly current = new Map<string, { second: number; ready: Ready }>()
   /** Per team: rosters at instants asked for, by the instant's text as given. */
   private readonly atInstants = new Map<string, Map<string, Ready>>()
+  /**
+   * Rosters being made, by team and instant: the requests that find the same roster missing (all
+   * those of the first moments of each second, for the roster now) wait for one making, not one each.
+   */
+  private readonly making = new Map<string, Promise<Ready>>()
 
   /**
    * `serialize` turns a roster view into JSON: the route's response schema, so that nothing outside
@@ -309,7 +314,13 @@ export class RosterResponses {
     }
     // A stale roster is not reused: each read asks the cache, which retries the database.
     if (ready === undefined || ready.generation !== this.cache.generation || ready.stale) {
-      return this.make(team, atText, nowMs).then((made) => this.respond(made, atText, ifNoneMatch, nowMs))
+      const key = `${this.cache.generation}\u0000${team}\u0000${atText ?? Math.floor(nowMs / 1000)}`
+      let making = this.making.get(key)
+      if (making === undefined) {
+        making = this.make(team, atText, nowMs).finally(() => this.making.delete(key))
+        this.making.set(key, making)
+      }
+      return making.then((made) => this.respond(made, atText, ifNoneMatch, nowMs))
     }
     return this.respond(ready, atText, ifNoneMatch, nowMs)
   }
