@@ -164,11 +164,13 @@ t.test('the image runs what npm start runs, and what it imports is a production 
   for (const file of fs
     .readdirSync(dist, { recursive: true })
     .map(String)
-    .filter((f) => f.endsWith('.js'))) {
+    // cli/bundle.js is `npm run build`'s second step (esbuild, a devDependency): never run in the image.
+    .filter((f) => f.endsWith('.js') && f !== path.join('cli', 'bundle.js'))) {
     const code = fs.readFileSync(path.join(dist, file), 'utf8')
-    // tsc's output: `… from 'x';` ending a line (`with { type: 'json' }` maybe), `import 'x';`, and `import('x')`.
+    // tsc's output (single quotes) and the bundle's (esbuild: double quotes): `… from 'x';` ending a
+    // line (`with { type: 'json' }` maybe), `import 'x';`, and `import('x')`.
     for (const [, specifier] of code.matchAll(
-      /(?:\bfrom |^import |\bimport\()'([@a-z][\w./@-]*)'(?:(?: with \{[^}]*\})?;$|\))/gm,
+      /(?:\bfrom |^import |\bimport\()['"]([@a-z][\w./@-]*)['"](?:(?: with \{[^}]*\})?;$|\))/gm,
     )) {
       if (specifier!.startsWith('node:')) continue
       const parts = specifier!.split('/')
