@@ -7,23 +7,26 @@ import { fileURLToPath } from 'node:url'
  * whether this code runs from src/ (tests, scripts), from tsc's dist/ tree or from the bundle in
  * dist/ (`npm start`), where a fixed `../..` would point to different places.
  */
-function findRoot(): string {
+function findRoot(): { root: string; version: string } {
   let dir = path.dirname(fileURLToPath(import.meta.url))
   for (;;) {
     const manifest = path.join(dir, 'package.json')
-    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'rota')
-      return dir
+    if (fs.existsSync(manifest)) {
+      const { name, version } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string; version: string }
+      if (name === 'rota') return { root: dir, version }
+    }
     const parent = path.dirname(dir)
     if (parent === dir) throw new Error(`rota's package.json was not found above ${fileURLToPath(import.meta.url)}`)
     dir = parent
   }
 }
 
-export const ROOT = findRoot()
+const found = findRoot()
+
+export const ROOT = found.root
 
 /** rota's version, from its package.json. */
-export const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string })
-  .version
+export const VERSION = found.version
 
 /** The SQL migrations (drizzle-kit's output), shipped beside dist/. */
 export const MIGRATIONS_FOLDER = path.join(ROOT, 'drizzle')
