@@ -389,3 +389,20 @@ export const outbox = pgTable(
     index('outbox_created_idx').on(table.createdAt),
   ],
 )
+
+/**
+ * One row per person (keyed by their email address, lower-cased) that rota's accountability records
+ * refer to: the audit log and tombstones name `person_refs.ref`, never the email or the name. Erasing
+ * a person nulls `email_key` (and sets `erased_at`), after which the reference can no longer be tied
+ * back to anyone, while the records that carry it stay true.
+ */
+export const personRefs = pgTable(
+  'person_refs',
+  {
+    ref: text('ref').primaryKey(),
+    emailKey: text('email_key'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
+  },
+  (table) => [uniqueIndex('person_refs_email_key_key').on(table.emailKey)],
+)
