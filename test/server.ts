@@ -98,7 +98,7 @@ t.test(
     t.equal(await second.exited, 1, 'a second rota on the same DATA_DIR exits with status 1')
     t.match(second.stderr(), /is in use by rota process \d+/)
 
-    const cli = run(TOKEN_CLI, ['create', '--name', 'bob'], {})
+    const cli = run(TOKEN_CLI, ['create', '--name', 'bob', '--role', 'admin'], {})
     t.equal(await cli.exited, 1, 'the token CLI refuses while rota runs on the embedded database')
     t.match(cli.stderr(), /in use by rota process/)
 
@@ -111,7 +111,7 @@ t.test(
       'and that is recorded: a restart checks only what PostgreSQL rewrites',
     )
 
-    const created = run(TOKEN_CLI, ['create', '--name', 'bob'], { LOG_LEVEL: 'silent' })
+    const created = run(TOKEN_CLI, ['create', '--name', 'bob', '--role', 'admin'], { LOG_LEVEL: 'silent' })
     t.equal(await created.exited, 0, created.stderr())
     const token = created.stdout().trim()
     t.match(token, /^rota_[A-Za-z0-9_-]{43}$/, 'the token is printed once')

@@ -45,6 +45,8 @@ export function teamRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.patch(
       '/teams/:team',
       {
+        // The policy decides who is selected, and the addresses where personal data goes: admin only.
+        config: { role: 'admin' },
         schema: {
           tags: ['teams'],
           summary: "Change a team's name, policy, mailing list, staff address or form link",
