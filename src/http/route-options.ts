@@ -40,7 +40,11 @@ export function addRouteHooks(
  * The role a staff route needs: its own `config: { role }`, or `viewer` for reads and `staff` for
  * writes; null for a public route.
  */
-export function requiredRole(route: { schema?: unknown; config?: unknown; method: RouteOptions['method'] }): StaffRole | null {
+export function requiredRole(route: {
+  schema?: unknown
+  config?: unknown
+  method: RouteOptions['method']
+}): StaffRole | null {
   if (!isStaffRoute(route)) return null
   const declared = (route.config as { role?: unknown } | undefined)?.role
   if (declared !== undefined) {

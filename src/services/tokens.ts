@@ -92,7 +92,11 @@ export async function createStaffToken(
       .onConflictDoNothing()
       .returning()
     if (!row)
-      throw new AppError('conflict', 'token-name-taken', `a live token named "${trimmed}" already exists; revoke it first`)
+      throw new AppError(
+        'conflict',
+        'token-name-taken',
+        `a live token named "${trimmed}" already exists; revoke it first`,
+      )
     await recordAudit(tx, {
       at: now,
       actor: by,

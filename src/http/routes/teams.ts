@@ -56,7 +56,8 @@ export function teamRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: TeamSettings, ...errors(400, 401, 404) },
         },
       },
-      async (request) => teams.updateTeam(db, request.params.team, request.body, deps.clock()),
+      async (request) =>
+        teams.updateTeam(db, request.params.team, request.body, deps.clock(), request.staff?.name ?? 'staff'),
     )
   }
 }

@@ -37,7 +37,10 @@ export function tokenRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { token, view } = await tokens.createStaffToken(db, request.body, request.staff!.name, deps.clock())
-        return reply.status(201).header('cache-control', 'no-store').send({ ...view, token })
+        return reply
+          .status(201)
+          .header('cache-control', 'no-store')
+          .send({ ...view, token })
       },
     )
 

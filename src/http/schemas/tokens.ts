@@ -3,7 +3,8 @@ import { STAFF_ROLES } from '../../domain/roles.js'
 import { LiteralUnion } from './common.js'
 
 export const Role = LiteralUnion(STAFF_ROLES, {
-  description: 'viewer: every staff read; staff: also runs calls and the team; admin: also tokens, team policy, erasure.',
+  description:
+    'viewer: every staff read; staff: also runs calls and the team; admin: also tokens, team policy, erasure.',
 })
 
 export const TokenView = Type.Object({
@@ -17,10 +18,16 @@ export const TokenView = Type.Object({
   revokedAt: Type.Union([Type.String(), Type.Null()]),
 })
 
-export const TokenList = Type.Object({ tokens: Type.Array(TokenView, { description: 'Oldest first, revoked ones included.' }) })
+export const TokenList = Type.Object({
+  tokens: Type.Array(TokenView, { description: 'Oldest first, revoked ones included.' }),
+})
 
 export const NewTokenBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100, description: 'Who holds it, e.g. `alice`; one live token per name.' }),
+  name: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    description: 'Who holds it, e.g. `alice`; one live token per name.',
+  }),
   role: Role,
   expiresInDays: Type.Optional(
     Type.Integer({ minimum: 1, maximum: 3650, description: 'Days until it expires; without it, it never expires.' }),
