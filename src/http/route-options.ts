@@ -48,7 +48,8 @@ export function requiredRole(route: {
   if (!isStaffRoute(route)) return null
   const declared = (route.config as { role?: unknown } | undefined)?.role
   if (declared !== undefined) {
-    if (!STAFF_ROLES.includes(declared as StaffRole)) throw new Error(`unknown role ${String(declared)} on a route`)
+    if (!STAFF_ROLES.includes(declared as StaffRole))
+      throw new Error(`unknown role ${JSON.stringify(declared)} on a route`)
     return declared as StaffRole
   }
   return changesData(route) ? 'staff' : 'viewer'
