@@ -1,20 +1,41 @@
 import { Type } from '@sinclair/typebox'
+import { Line } from './text.js'
+import { TOKEN_NAME_PATTERN } from './tokens.js'
 
-const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description })
+/** An action or entity kind: `call.close`, `call`. */
+const Word = (description: string) => Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$', description })
 
 export const AuditQuery = Type.Object(
   {
-    entity: Type.Optional(Name('Only rows about this kind of entity: `call`, `team`, `member`, `token`…')),
-    entityId: Type.Optional(Name('Only rows about this entity (with `entity`, its id; a token’s name).')),
-    action: Type.Optional(Name('Only this action, e.g. `call.close`.')),
-    actor: Type.Optional(Name('Only rows by this actor: a token’s name, `env` (STAFF_TOKEN), `tick` or `cli`.')),
-    person: Type.Optional(Name('Only rows whose before/after mention this person reference (`person_…`).')),
+    entity: Type.Optional(Word('Only rows about this kind of entity: `call`, `team`, `member`, `token`…')),
+    entityId: Type.Optional(
+      Type.String({
+        pattern: '^[\\p{L}\\p{N}][\\p{L}\\p{N} ._@:/-]{0,199}$',
+        description: 'Only rows about this entity (with `entity`): its id, a token’s name, `team/kind` of a template.',
+      }),
+    ),
+    action: Type.Optional(Word('Only this action, e.g. `call.close`.')),
+    actor: Type.Optional(
+      Type.String({
+        pattern: TOKEN_NAME_PATTERN,
+        description: 'Only rows by this actor: a token’s name, `env` (STAFF_TOKEN), `tick` or `cli`.',
+      }),
+    ),
+    person: Type.Optional(
+      Type.String({
+        pattern: '^person_[a-z0-9]{12}$',
+        description: 'Only rows whose before/after mention this person reference (`person_…`).',
+      }),
+    ),
     since: Type.Optional(
-      Type.String({ maxLength: 40, description: 'Only rows at or after this instant (ISO 8601, rota’s clock).' }),
+      Line({ maxLength: 40, description: 'Only rows at or after this instant (ISO 8601, rota’s clock).' }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
     cursor: Type.Optional(
-      Type.String({ maxLength: 100, description: 'The `nextCursor` of the previous page: continues after it.' }),
+      Type.String({
+        pattern: '^[A-Za-z0-9_-]{1,40}$',
+        description: 'The `nextCursor` of the previous page: continues after it.',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { STAFF_ROLES } from '../../domain/roles.js'
 import { LiteralUnion } from './common.js'
+import { Line } from './text.js'
 
 export const Role = LiteralUnion(STAFF_ROLES, {
   description:
@@ -23,7 +24,7 @@ export const TokenList = Type.Object({
 })
 
 export const NewTokenBody = Type.Object({
-  name: Type.String({
+  name: Line({
     minLength: 1,
     maxLength: 100,
     description: 'Who holds it, e.g. `alice`; one live token per name.',
@@ -39,4 +40,9 @@ export const CreatedToken = Type.Composite([
   Type.Object({ token: Type.String({ description: 'The token itself: shown this once, only its hash is stored.' }) }),
 ])
 
-export const TokenParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) })
+/** A token's name: letters, digits, spaces, `._@-`, starting with a letter or digit (as createStaffToken checks). */
+export const TOKEN_NAME_PATTERN = '^[\\p{L}\\p{N}][\\p{L}\\p{N} ._@-]{0,99}$'
+
+export const TokenParams = Type.Object({
+  name: Type.String({ pattern: TOKEN_NAME_PATTERN, description: 'The token’s name.' }),
+})
