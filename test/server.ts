@@ -138,6 +138,14 @@ t.test(
       body: JSON.stringify({ name: 'IIIF Code of Conduct Team' }),
     })
     t.equal(withCliToken.status, 200, 'a token from `npm run token -- create` works (STAFF_TOKEN unset)')
+    const audit = (await (
+      await fetch(`http://127.0.0.1:${port}/audit`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { entries: Array<{ actor: string; action: string; entityId: string }> }
+    t.match(
+      audit.entries.map((e) => `${e.actor} ${e.action} ${e.entityId}`),
+      ['bob team.update coc', 'cli token.create bob'],
+      'the CLI and the token are in the audit log, each under its own name',
+    )
     restarted.child.kill('SIGINT')
     t.equal(await restarted.exited, 0, 'SIGINT shuts down cleanly')
 
