@@ -30,6 +30,8 @@ import { adminRoutes } from './http/routes/admin.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
 
 import { institutionRoutes } from './http/routes/institutions.js'
+import { tokenRoutes } from './http/routes/tokens.js'
+import { auditRoutes } from './http/routes/audit.js'
 
 export interface AppOptions {
   /** A pino logger; none means no logging (tests). */
@@ -231,6 +233,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(templateRoutes(deps))
   await app.register(outboxRoutes(deps))
   await app.register(adminRoutes(deps))
+  await app.register(tokenRoutes(deps))
+  await app.register(auditRoutes(deps))
 
   return app
 }

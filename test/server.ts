@@ -98,7 +98,7 @@ t.test(
     t.equal(await second.exited, 1, 'a second rota on the same DATA_DIR exits with status 1')
     t.match(second.stderr(), /is in use by rota process \d+/)
 
-    const cli = run(TOKEN_CLI, ['create', '--name', 'bob'], {})
+    const cli = run(TOKEN_CLI, ['create', '--name', 'bob', '--role', 'admin'], {})
     t.equal(await cli.exited, 1, 'the token CLI refuses while rota runs on the embedded database')
     t.match(cli.stderr(), /in use by rota process/)
 
@@ -111,7 +111,7 @@ t.test(
       'and that is recorded: a restart checks only what PostgreSQL rewrites',
     )
 
-    const created = run(TOKEN_CLI, ['create', '--name', 'bob'], { LOG_LEVEL: 'silent' })
+    const created = run(TOKEN_CLI, ['create', '--name', 'bob', '--role', 'admin'], { LOG_LEVEL: 'silent' })
     t.equal(await created.exited, 0, created.stderr())
     const token = created.stdout().trim()
     t.match(token, /^rota_[A-Za-z0-9_-]{43}$/, 'the token is printed once')
@@ -138,6 +138,14 @@ t.test(
       body: JSON.stringify({ name: 'IIIF Code of Conduct Team' }),
     })
     t.equal(withCliToken.status, 200, 'a token from `npm run token -- create` works (STAFF_TOKEN unset)')
+    const audit = (await (
+      await fetch(`http://127.0.0.1:${port}/audit`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { entries: Array<{ actor: string; action: string; entityId: string }> }
+    t.match(
+      audit.entries.map((e) => `${e.actor} ${e.action} ${e.entityId}`),
+      ['bob team.update coc', 'cli token.create bob'],
+      'the CLI and the token are in the audit log, each under its own name',
+    )
     restarted.child.kill('SIGINT')
     t.equal(await restarted.exited, 0, 'SIGINT shuts down cleanly')
 

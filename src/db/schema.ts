@@ -1,4 +1,5 @@
 import {
+  bigint,
   boolean,
   index,
   integer,
@@ -17,6 +18,7 @@ import { CATEGORIES, SEATS, type Policy } from '../domain/policy.js'
 import { OUTCOMES, REASONS } from '../domain/selection.js'
 import type { Instant } from '../domain/time.js'
 import { instant } from './instants.js'
+import { STAFF_ROLES } from '../domain/roles.js'
 
 // Two kinds of time: `instant()` columns hold what the rules reason about (call windows, terms,
 // submissions) and are read and written as exact `Instant`s; `timestamp()` columns are rota's own
@@ -46,8 +48,14 @@ export const staffTokens = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
+    /** viewer (reads), staff (runs calls and the team) or admin (tokens, team policy, erasure). */
+    role: text('role', { enum: STAFF_ROLES }).notNull().default('staff'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** Null: the token does not expire. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** Last request made with the token, to the minute (written at most once a minute per token). */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   },
   (table) => [
     uniqueIndex('staff_tokens_token_hash_key').on(table.tokenHash),
@@ -405,4 +413,35 @@ export const personRefs = pgTable(
     erasedAt: timestamp('erased_at', { withTimezone: true }),
   },
   (table) => [uniqueIndex('person_refs_email_key_key').on(table.emailKey)],
+)
+
+/**
+ * Every staff write, the tick's changes and token management, one row each, appended in the same
+ * transaction as the change. Append-only: a trigger (migration `audit-append-only`) refuses UPDATE,
+ * DELETE and TRUNCATE. People appear only as `person_refs.ref`, so rows outlive erasures.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    /** Append order: the log is read newest first by it, and cursors point into it. */
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** rota's clock when the change was made. */
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    /** The staff token's name, `env` (STAFF_TOKEN), `tick` or `cli`. */
+    actor: text('actor').notNull(),
+    /** What was done, `entity.verb`: `call.close`, `token.create`. */
+    action: text('action').notNull(),
+    entity: text('entity').notNull(),
+    entityId: text('entity_id').notNull(),
+    reason: text('reason'),
+    /** The changed fields only, before and after; people as person references. */
+    before: jsonb('before').$type<Record<string, unknown>>(),
+    after: jsonb('after').$type<Record<string, unknown>>(),
+  },
+  (table) => [
+    index('audit_log_entity_idx').on(table.entity, table.entityId, table.id),
+    index('audit_log_action_idx').on(table.action, table.id),
+    index('audit_log_actor_idx').on(table.actor, table.id),
+    index('audit_log_at_idx').on(table.at),
+  ],
 )

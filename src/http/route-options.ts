@@ -1,4 +1,5 @@
 import type { RouteOptions } from 'fastify'
+import { STAFF_ROLES, type StaffRole } from '../domain/roles.js'
 
 /**
  * What the plugins' onRoute hooks need to know about a route, in one place: whether it changes data,
@@ -33,4 +34,23 @@ export function addRouteHooks(
 ): void {
   const own = ([] as unknown[]).concat(route[kind] ?? [])
   ;(route as unknown as Record<string, unknown[]>)[kind] = where === 'first' ? [...hooks, ...own] : [...own, ...hooks]
+}
+
+/**
+ * The role a staff route needs: its own `config: { role }`, or `viewer` for reads and `staff` for
+ * writes; null for a public route.
+ */
+export function requiredRole(route: {
+  schema?: unknown
+  config?: unknown
+  method: RouteOptions['method']
+}): StaffRole | null {
+  if (!isStaffRoute(route)) return null
+  const declared = (route.config as { role?: unknown } | undefined)?.role
+  if (declared !== undefined) {
+    if (!STAFF_ROLES.includes(declared as StaffRole))
+      throw new Error(`unknown role ${JSON.stringify(declared)} on a route`)
+    return declared as StaffRole
+  }
+  return changesData(route) ? 'staff' : 'viewer'
 }

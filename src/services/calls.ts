@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/calls.js'
+import { changedFields, recordAudit, type Fields } from './audit.js'
 import { AppError, invalid, isUuid, type FieldProblem } from '../errors.js'
 import {
   addDays,
@@ -75,7 +76,7 @@ export interface NewCall {
  * Creates a call for a team. Defaults: it closes `windowDays` after opening (the Code of Conduct:
  * "open for one month (4 weeks)") and terms start when it closes. Two calls of a team never overlap.
  */
-export async function createCall(db: Db, slug: string, input: NewCall, now: Date): Promise<CallView> {
+export async function createCall(db: Db, slug: string, input: NewCall, now: Date, by: string): Promise<CallView> {
   return db.transaction(async (tx) => {
     // Locking the team serialises call creation per team, so two overlapping calls cannot both pass the check.
     const team = await requireTeam(tx, slug, true)
@@ -105,8 +106,27 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
       // rota's clock, not the database's: the tick compares it with the window (tickMayClose).
       createdAt: now,
     })
+    await recordAudit(tx, {
+      at: now,
+      actor: by,
+      action: 'call.create',
+      entity: 'call',
+      entityId: row.id,
+      after: { team: team.slug, ...auditedCall(row) },
+    })
     return callView(row, team.slug, now)
   })
+}
+
+/** The fields of a call its audit rows compare. */
+export function auditedCall(call: queries.CallRow): Fields {
+  return {
+    opensAt: call.opensAt,
+    closesAt: call.closesAt,
+    termStart: call.termStart,
+    termStartExplicit: call.termStartExplicit,
+    seats: call.seats,
+  }
 }
 
 /** Two calls of a team never overlap: a 409 naming the call in the way. */
@@ -138,7 +158,7 @@ export interface CallPatch {
  * left to its default follows the window, and one staff set stays. Once the tick has announced the
  * call (`wasAnnounced`) its dates stay (409 call-already-open); a closed call is reopened first.
  */
-export async function editCall(db: Db, id: string, patch: CallPatch, now: Date): Promise<CallView> {
+export async function editCall(db: Db, id: string, patch: CallPatch, now: Date, by: string): Promise<CallView> {
   return db.transaction(async (tx) => {
     const { team: unlocked } = await requireCall(tx, id)
     const team = await requireTeam(tx, unlocked.slug, true)
@@ -192,12 +212,20 @@ export async function editCall(db: Db, id: string, patch: CallPatch, now: Date):
       ...(live ? { openedAt: null, remindedAt: null } : {}),
       ...(patch.seats !== undefined ? { seats: patch.seats } : {}),
     })
+    await recordAudit(tx, {
+      at: now,
+      actor: by,
+      action: 'call.patch',
+      entity: 'call',
+      entityId: id,
+      ...changedFields(auditedCall(call), auditedCall(row)),
+    })
     return callView(row, team.slug, now)
   })
 }
 
 /** Cancels a call that has no selection yet; it takes no responses and is never announced or closed. */
-export async function cancelCall(db: Db, id: string, now: Date): Promise<CallView> {
+export async function cancelCall(db: Db, id: string, now: Date, by: string): Promise<CallView> {
   return db.transaction(async (tx) => {
     const { call, team } = await requireCall(tx, id, { forUpdate: true })
     if (call.cancelledAt) throw new AppError('conflict', 'call-cancelled', 'This call is already cancelled')
@@ -207,7 +235,17 @@ export async function cancelCall(db: Db, id: string, now: Date): Promise<CallVie
         'already-closed',
         'This call is closed; to undo its close, reopen it (POST /calls/{id}/reopen) first',
       )
-    return callView(await queries.updateCall(tx, id, { cancelledAt: now }), team.slug, now)
+    const row = await queries.updateCall(tx, id, { cancelledAt: now })
+    await recordAudit(tx, {
+      at: now,
+      actor: by,
+      action: 'call.cancel',
+      entity: 'call',
+      entityId: id,
+      before: { cancelledAt: null },
+      after: { cancelledAt: now },
+    })
+    return callView(row, team.slug, now)
   })
 }
 

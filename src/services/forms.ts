@@ -1,3 +1,4 @@
+import { changedFields, recordAudit } from './audit.js'
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/forms.js'
@@ -57,6 +58,7 @@ export async function linkForm(
   callId: string,
   input: { formId: string; questions: QuestionTitles },
   now: Date,
+  by: string,
 ): Promise<FormLinkView> {
   await requireCall(db, callId)
   const form = await forms.getForm(input.formId)
@@ -72,19 +74,35 @@ export async function linkForm(
       'The form has no email question given and does not collect email addresses: turn on "Collect email addresses" in the form settings, or name the email question in questions.email',
     )
   }
-  const row = await queries.upsertCallForm(db, {
-    callId,
-    formId: input.formId,
-    formTitle: oneLine(form.title),
-    questions: {
-      name: input.questions.name,
-      institution: input.questions.institution,
-      email: input.questions.email ?? null,
-    },
-    questionIds: ids,
-    updatedAt: now,
+  return db.transaction(async (tx) => {
+    const previous = await queries.findCallForm(tx, callId)
+    const row = await queries.upsertCallForm(tx, {
+      callId,
+      formId: input.formId,
+      formTitle: oneLine(form.title),
+      questions: {
+        name: input.questions.name,
+        institution: input.questions.institution,
+        email: input.questions.email ?? null,
+      },
+      questionIds: ids,
+      updatedAt: now,
+    })
+    const audited = (link: typeof row | null) => ({
+      formId: link?.formId ?? null,
+      questions: link?.questions ?? null,
+      questionIds: link?.questionIds ?? null,
+    })
+    await recordAudit(tx, {
+      at: now,
+      actor: by,
+      action: 'call.form-link',
+      entity: 'call',
+      entityId: callId,
+      ...changedFields(audited(previous), audited(row)),
+    })
+    return view(row)
   })
-  return view(row)
 }
 
 export async function getFormLink(db: Db, callId: string): Promise<FormLinkView> {

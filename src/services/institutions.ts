@@ -1,3 +1,4 @@
+import { changedFields, recordAudit } from './audit.js'
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/institutions.js'
@@ -141,8 +142,18 @@ export async function getInstitution(db: Db, id: string): Promise<InstitutionVie
   return view(row)
 }
 
+/** The fields of an institution its audit rows compare (institutions are not people: named in full). */
+function audited(row: { name: string; aliases: string[]; consortium: boolean }) {
+  return { name: row.name, aliases: row.aliases, consortium: row.consortium }
+}
+
 /** Adds an institution with its aliases; refused when any of its names is another institution's. */
-export async function createInstitution(db: Db, input: InstitutionInput, now: Date): Promise<InstitutionView> {
+export async function createInstitution(
+  db: Db,
+  input: InstitutionInput,
+  now: Date,
+  by: string,
+): Promise<InstitutionView> {
   const names = checkNames(input.name, input.aliases ?? [])
   return retryOnNameRace(() =>
     db.transaction(async (tx) => {
@@ -155,6 +166,14 @@ export async function createInstitution(db: Db, input: InstitutionInput, now: Da
         updatedAt: now,
       })
       await queries.replaceInstitutionNames(tx, row.id, names.normalised)
+      await recordAudit(tx, {
+        at: now,
+        actor: by,
+        action: 'institution.create',
+        entity: 'institution',
+        entityId: row.id,
+        after: audited(row),
+      })
       return view(row)
     }),
   )
@@ -169,6 +188,7 @@ export async function updateInstitution(
   id: string,
   patch: InstitutionPatch,
   now: Date,
+  by: string,
 ): Promise<InstitutionView> {
   if (!isUuid(id)) throw institutionNotFound(id)
   return retryOnNameRace(() =>
@@ -184,6 +204,14 @@ export async function updateInstitution(
         updatedAt: now,
       })
       await queries.replaceInstitutionNames(tx, id, names.normalised)
+      await recordAudit(tx, {
+        at: now,
+        actor: by,
+        action: 'institution.update',
+        entity: 'institution',
+        entityId: id,
+        ...changedFields(audited(row), audited(updated)),
+      })
       return view(updated)
     }),
   )

@@ -1,3 +1,4 @@
+import { personOf, recordAudit } from './audit.js'
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/members.js'
@@ -124,7 +125,7 @@ export async function appointMember(
   slug: string,
   input: Appointment,
   now: Date,
-  options: { mailFrom: string },
+  options: { mailFrom: string; by: string },
 ): Promise<MemberView> {
   return db.transaction(async (tx) => {
     // The team row lock serialises appointments and step-downs, so two cannot take one vacancy.
@@ -173,6 +174,15 @@ export async function appointMember(
       reason,
       override: input.override ?? false,
     })
+    await recordAudit(tx, {
+      at: now,
+      actor: options.by,
+      action: 'member.appoint',
+      entity: 'member',
+      entityId: row.id,
+      reason,
+      after: { team: team.slug, person: await personOf(tx, row.email), ...auditedMember(row) },
+    })
     const institutionName = match.kind === 'known' ? match.institution.name : null
     // The appointee hears of it, in the same transaction: appointed means told.
     const told = appointmentNotice(row, instantFromDate(now))
@@ -184,6 +194,20 @@ export async function appointMember(
     )
     return view({ member: row, institutionName })
   })
+}
+
+/** A member's audit fields: never the name or email (see personOf), nor a free-text institution. */
+function auditedMember(row: queries.MemberRow) {
+  return {
+    seat: row.seat,
+    termStart: row.termStart,
+    termEnd: row.termEnd,
+    origin: row.origin,
+    institutionId: row.institutionId,
+    callId: row.callId,
+    slot: row.slot,
+    override: row.override,
+  }
 }
 
 /** An email to a member about their own seat and term (`appointed`, `replacement-selected`, `stepped-down`). */
@@ -256,7 +280,7 @@ export async function stepDown(
   memberId: string,
   input: StepDown,
   now: Date,
-  options: { mailFrom: string },
+  options: { mailFrom: string; by: string },
 ): Promise<{ member: MemberView; replacement: MemberView | null; vacancy: boolean }> {
   return db.transaction(async (tx) => {
     const found = isUuid(memberId) ? await queries.findMember(tx, memberId) : null
@@ -301,6 +325,28 @@ export async function stepDown(
         )
       replacement = await promoteAlternate(tx, team, member, departing, effective, reason)
     }
+    await recordAudit(tx, {
+      at: now,
+      actor: options.by,
+      action: 'member.step-down',
+      entity: 'member',
+      entityId: member.id,
+      reason,
+      before: { endedAt: null },
+      after: {
+        endedAt: effective,
+        person: await personOf(tx, member.email),
+        ...(replacement
+          ? {
+              replacement: {
+                memberId: replacement.row.id,
+                person: await personOf(tx, replacement.row.email),
+                ...auditedMember(replacement.row),
+              },
+            }
+          : {}),
+      },
+    })
     const institutionName = ended.institutionId
       ? ((await findInstitutionById(tx, ended.institutionId))?.name ?? null)
       : null

@@ -1,3 +1,4 @@
+import { personOf, recordAudit } from './audit.js'
 import type { Static } from '@sinclair/typebox'
 import type { Deps } from '../deps.js'
 import type { Db } from '../db/client.js'
@@ -408,6 +409,7 @@ export async function retryMessage(db: Db, id: string, staff: string, now: Date)
     // For `unknown`, staff have checked that it did not go out: no check before this send (one
     // that could not answer is what made it unknown). A `failed` one keeps its owed check.
     const verifyBeforeSend = row.status === 'unknown' ? false : row.verifyBeforeSend
+    await auditOutbox(tx, 'outbox.retry', row, 'pending', staff, now)
     return (await queries.transition(tx, id, row.status, {
       status: 'pending',
       nextAttemptAt: now,
@@ -421,6 +423,26 @@ export async function retryMessage(db: Db, id: string, staff: string, now: Date)
   return view(row, await teamSlugOf(db, row.id))
 }
 
+/** The audit row of a staff decision about one message: its status, and whom it is to (a reference). */
+async function auditOutbox(
+  tx: Db,
+  action: string,
+  row: queries.OutboxRow,
+  status: string,
+  staff: string,
+  now: Date,
+): Promise<void> {
+  await recordAudit(tx, {
+    at: now,
+    actor: staff,
+    action,
+    entity: 'outbox',
+    entityId: row.id,
+    before: { status: row.status },
+    after: { status, kind: row.kind, to: await personOf(tx, row.toAddress) },
+  })
+}
+
 /** Staff decide that a pending, failed or unknown message should not go: it is recorded as skipped. */
 export async function cancelMessage(db: Db, id: string, staff: string, now: Date): Promise<OutboxMessageView> {
   const row = await db.transaction(async (tx) => {
@@ -432,6 +454,7 @@ export async function cancelMessage(db: Db, id: string, staff: string, now: Date
         `This message is ${row.status}; only pending, failed or unknown messages can be cancelled`,
       )
     }
+    await auditOutbox(tx, 'outbox.cancel', row, 'skipped', staff, now)
     return (await queries.transition(tx, id, row.status, {
       status: 'skipped',
       lastError: `cancelled by ${staff}`,

@@ -1,3 +1,4 @@
+import { recordAudit } from './audit.js'
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as callQueries from '../db/queries/calls.js'
@@ -132,6 +133,21 @@ export async function reopenCall(
         `${gone.length} email${gone.length === 1 ? '' : 's'} of the close had already gone (sentEmails): correct them by hand.`,
       )
 
+    await recordAudit(tx, {
+      at: now,
+      actor: staff,
+      action: 'call.reopen',
+      entity: 'call',
+      entityId: id,
+      reason,
+      before: { closedAt: call.closedAt, ...(closesAt !== call.closesAt ? { closesAt: call.closesAt } : {}) },
+      after: {
+        closedAt: null,
+        ...(closesAt !== call.closesAt ? { closesAt } : {}),
+        voidedMembers: voidedIds,
+        cancelledEmails: cancelled.length,
+      },
+    })
     return {
       call: callView(updated, team.slug, now),
       removedMembers: voided.map((m) => ({

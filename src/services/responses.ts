@@ -1,3 +1,4 @@
+import { personOf, recordAudit } from './audit.js'
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/responses.js'
@@ -322,6 +323,23 @@ export async function importResponses(
         batchId = null
       } else {
         await queries.setBatchCounts(tx, batch.id, { rows: incoming.length, ...pick(counts), skipped })
+        // Counts only, never the responses: the rows themselves point back at the batch.
+        if (!options.dryRun)
+          await recordAudit(tx, {
+            at: now,
+            actor: options.by ?? 'staff',
+            action: source === 'google' ? 'call.sync' : 'responses.import',
+            entity: 'call',
+            entityId: callId,
+            after: {
+              batchId: batch.id,
+              source,
+              rows: incoming.length,
+              ...pick(counts),
+              skipped,
+              ...(counts.deletedUpstream !== undefined ? { deletedUpstream: counts.deletedUpstream } : {}),
+            },
+          })
       }
       const result: ImportResult = {
         batchId: options.dryRun ? null : batchId,
@@ -515,6 +533,16 @@ export async function removeBatch(
     const at = { at: now, by: removal.by, reason }
     const removedResponses = await queries.removeResponses(tx, { batchId }, { ...at, withBatch: true })
     await queries.markBatchRemoved(tx, batchId, at)
+    await recordAudit(tx, {
+      at: now,
+      actor: removal.by,
+      action: 'import.remove',
+      entity: 'import',
+      entityId: batchId,
+      reason,
+      before: { removedAt: null },
+      after: { removedAt: now, callId, removedResponses },
+    })
     const view = (await queries.listBatches(tx, callId)).find((b) => b.id === batchId)!
     return { ...batchView(view), removedResponses }
   })
@@ -545,6 +573,16 @@ export async function removeResponse(
         `This response was already removed on ${row.removedAt.toISOString()} by ${row.removedBy}: ${row.removalReason}`,
       )
     await queries.removeResponses(tx, { ids: [responseId] }, { at: now, by: removal.by, reason, withBatch: false })
+    await recordAudit(tx, {
+      at: now,
+      actor: removal.by,
+      action: 'response.remove',
+      entity: 'response',
+      entityId: responseId,
+      reason,
+      before: { removedAt: null },
+      after: { removedAt: now, callId, person: await personOf(tx, row.email) },
+    })
     return responseView((await queries.findResponse(tx, responseId))!)
   })
 }

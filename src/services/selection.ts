@@ -1,3 +1,4 @@
+import { personOf, recordAudit } from './audit.js'
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import { listInstitutions } from '../db/queries/institutions.js'
@@ -390,6 +391,27 @@ async function closeOrHold(
       closedAt: now,
       termStart,
       ...(early ? { closesAt, closedEarlyFrom: call.closesAt } : {}),
+    })
+    const selectedPeople: string[] = []
+    for (const d of selection.decisions)
+      if (d.outcome === 'selected') selectedPeople.push((await personOf(tx, emails.get(d.responseId)))!)
+    await recordAudit(tx, {
+      at: now,
+      actor: options.staff,
+      action: 'call.close',
+      entity: 'call',
+      entityId: callId,
+      before: { closedAt: null, ...(early ? { closesAt: call.closesAt } : {}) },
+      after: {
+        closedAt: now,
+        ...(early ? { closesAt } : {}),
+        termStart,
+        selectionId: stored.id,
+        inputDigest: selection.inputDigest,
+        selected: selectedPeople,
+        decisions: selection.decisions.length,
+        shortfall: selection.shortfall,
+      },
     })
     // The emails the close causes are queued in the same transaction: closed means announced.
     await queueResultNotices(

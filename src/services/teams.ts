@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/teams.js'
+import { changedFields, personOf, recordAudit } from './audit.js'
 import { AppError, invalid } from '../errors.js'
 import { emailAddressProblem } from '../domain/email.js'
 import { mergePolicy, policyProblems, type PolicyPatch } from '../domain/policy.js'
@@ -55,7 +56,13 @@ export async function getTeamSettings(db: Db, slug: string): Promise<TeamSetting
  * Changes a team's name, policy or addresses (null clears one); the merged policy must keep every
  * policy rule or nothing changes.
  */
-export async function updateTeam(db: Db, slug: string, patch: TeamPatch, now: Date): Promise<TeamSettingsView> {
+export async function updateTeam(
+  db: Db,
+  slug: string,
+  patch: TeamPatch,
+  now: Date,
+  by: string,
+): Promise<TeamSettingsView> {
   return db.transaction(async (tx) => {
     const row = await requireTeam(tx, slug, true)
     const name = patch.name?.trim() ?? row.name
@@ -82,8 +89,30 @@ export async function updateTeam(db: Db, slug: string, patch: TeamPatch, now: Da
         problems2.push({ field: 'body.formUrl', message: 'must be an http(s) URL' })
     }
     if (problems2.length > 0) throw invalid('invalid-team', problems2)
-    return settingsView(
-      await queries.updateTeam(tx, row.id, { name, policy, mailingList, staffEmail, formUrl, updatedAt: now }),
-    )
+    const updated = await queries.updateTeam(tx, row.id, {
+      name,
+      policy,
+      mailingList,
+      staffEmail,
+      formUrl,
+      updatedAt: now,
+    })
+    // Addresses may be a person's: the log holds their references.
+    const audited = async (team: queries.TeamRow) => ({
+      name: team.name,
+      policy: team.policy,
+      mailingList: await personOf(tx, team.mailingList),
+      staffEmail: await personOf(tx, team.staffEmail),
+      formUrl: team.formUrl,
+    })
+    await recordAudit(tx, {
+      at: now,
+      actor: by,
+      action: 'team.update',
+      entity: 'team',
+      entityId: row.slug,
+      ...changedFields(await audited(row), await audited(updated), ['policy']),
+    })
+    return settingsView(updated)
   })
 }

@@ -1,3 +1,4 @@
+import { changedFields, recordAudit } from './audit.js'
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/templates.js'
@@ -79,26 +80,55 @@ export async function putTemplate(
   checked(known, template)
   return db.transaction(async (tx) => {
     const team = await requireTeam(tx, slug, true)
-    return view(
-      known,
-      await queries.upsertTemplate(tx, {
-        teamId: team.id,
-        kind: known,
-        subject: template.subject,
-        body: template.body,
-        updatedBy: staff,
-        updatedAt: now,
-      }),
-    )
+    const previous = await queries.findTemplate(tx, team.id, known)
+    const saved = await queries.upsertTemplate(tx, {
+      teamId: team.id,
+      kind: known,
+      subject: template.subject,
+      body: template.body,
+      updatedBy: staff,
+      updatedAt: now,
+    })
+    await recordAudit(tx, {
+      at: now,
+      actor: staff,
+      action: 'template.put',
+      entity: 'template',
+      entityId: `${team.slug}/${known}`,
+      ...changedFields(wording(previous), wording(saved)),
+    })
+    return view(known, saved)
   })
 }
 
+/** A template's wording for its audit rows: null for rota's default. */
+function wording(row: { subject: string; body: string } | null): { subject: string | null; body: string | null } {
+  return { subject: row?.subject ?? null, body: row?.body ?? null }
+}
+
 /** Goes back to rota's default wording. */
-export async function resetTemplate(db: Db, slug: string, kind: string): Promise<TemplateView> {
+export async function resetTemplate(
+  db: Db,
+  slug: string,
+  kind: string,
+  staff: string,
+  now: Date,
+): Promise<TemplateView> {
   const known = requireKind(kind)
-  const team = await requireTeam(db, slug)
-  await queries.deleteTemplate(db, team.id, known)
-  return view(known, null)
+  return db.transaction(async (tx) => {
+    const team = await requireTeam(tx, slug, true)
+    const previous = await queries.findTemplate(tx, team.id, known)
+    await queries.deleteTemplate(tx, team.id, known)
+    await recordAudit(tx, {
+      at: now,
+      actor: staff,
+      action: 'template.reset',
+      entity: 'template',
+      entityId: `${team.slug}/${known}`,
+      ...changedFields(wording(previous), wording(null)),
+    })
+    return view(known, null)
+  })
 }
 
 /**

@@ -1,3 +1,5 @@
+import { recordAudit, TICK_ACTOR } from './audit.js'
+import { auditedCall } from './calls.js'
 import type { Deps } from '../deps.js'
 import * as callQueries from '../db/queries/calls.js'
 import * as memberQueries from '../db/queries/members.js'
@@ -53,7 +55,7 @@ const TICK_STAFF = 'rota (tick)'
  * finds nothing left to do. Teams are handled one by one; a failure in one (Google down while
  * closing) is reported and retried on the next tick without holding up the others.
  */
-export async function tick(deps: Deps, now: Date): Promise<TickReport> {
+export async function tick(deps: Deps, now: Date, by?: string): Promise<TickReport> {
   const actions: TickAction[] = []
   for (const team of await listTeams(deps.database.db)) {
     await autoSchedule(deps, team, now, actions)
@@ -85,6 +87,16 @@ export async function tick(deps: Deps, now: Date): Promise<TickReport> {
     await deps.database.notify(deps.database.db, ROSTER_CHANNEL, 'changed').catch(() => {})
   }
   const outbox = await deliverOutbox(deps)
+  // Staff running the tick on demand is their action (what the tick changed has rows of its own, by `tick`).
+  if (by !== undefined)
+    await recordAudit(deps.database.db, {
+      at: now,
+      actor: by,
+      action: 'tick.run',
+      entity: 'tick',
+      entityId: now.toISOString(),
+      after: { actions: actions.length, sent: outbox.sent },
+    })
   return { at: now.toISOString(), actions, outbox }
 }
 
@@ -117,6 +129,18 @@ async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): 
           ? await callQueries.markOpened(tx, step.callId, at)
           : await callQueries.markReminded(tx, step.callId, at)
       if (!call) return null
+      await recordAudit(tx, {
+        at: now,
+        actor: TICK_ACTOR,
+        action: step.type === 'open' ? 'call.open' : 'call.remind',
+        entity: 'call',
+        entityId: call.id,
+        before: step.type === 'open' ? { openedAt: null } : { remindedAt: null },
+        after: {
+          ...(step.type === 'open' ? { openedAt: at } : { remindedAt: at }),
+          notice: step.notice.send ? 'queued' : 'skipped',
+        },
+      })
       // A call staff moved into the future after the tick met it past its window (its notice then
       // recorded as skipped) is announced afresh: its new notice is keyed by the new opening.
       const plain = `call:${call.id}:${kind}`
@@ -214,6 +238,14 @@ async function autoSchedule(deps: Deps, team: TeamRow, now: Date, actions: TickA
       createdAt: now,
     })
     if (!call) return null
+    await recordAudit(tx, {
+      at: now,
+      actor: TICK_ACTOR,
+      action: 'call.create',
+      entity: 'call',
+      entityId: call.id,
+      after: { team: locked.slug, origin: 'auto', ...auditedCall(call) },
+    })
     await queueNotice(
       tx,
       deps.config.mail.from,

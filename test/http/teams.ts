@@ -63,7 +63,7 @@ t.test('STAFF_TOKEN and database tokens are accepted; revoked ones are not', asy
   t.equal(ok.statusCode, 200)
   t.equal(ok.json().name, 'Renamed Team')
 
-  const token = await createStaffToken(db, 'alice')
+  const { token } = await createStaffToken(db, { name: 'alice', role: 'admin' }, 'cli', new Date())
   const withDbToken = await app.inject({
     method: 'PATCH',
     url: '/teams/coc',
@@ -73,7 +73,7 @@ t.test('STAFF_TOKEN and database tokens are accepted; revoked ones are not', asy
   t.equal(withDbToken.statusCode, 200)
   t.equal(withDbToken.json().name, 'IIIF Code of Conduct Team')
 
-  t.ok(await revokeStaffToken(db, 'alice', new Date()))
+  t.ok(await revokeStaffToken(db, 'alice', 'cli', new Date()))
   const revoked = await app.inject({
     method: 'PATCH',
     url: '/teams/coc',

@@ -135,6 +135,7 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
       slug,
       { mailingList: `list@${slug}.example.org`, staffEmail: `staff@${slug}.example.org` },
       new Date(now - 31 * day),
+      'test',
     )
     const opensAt = new Date(now - 20 * day)
     const call = await createCall(
@@ -142,6 +143,7 @@ async function chaos(t: Test, adminUrl: string): Promise<void> {
       slug,
       { opensAt: opensAt.toISOString(), closesAt: new Date(now - 60_000).toISOString() },
       new Date(now - 30 * day),
+      'test',
     )
     callIds.push(call.id)
     const responses: JsonResponse[] = []

@@ -8,7 +8,7 @@ import Fastify, {
 import type { FastifyDynamicSwaggerOptions, SwaggerTransform } from '@fastify/swagger'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { routeMethods } from '../route-options.js'
+import { requiredRole, routeMethods } from '../route-options.js'
 import { VERSION } from '../../paths.js'
 import path from 'node:path'
 
@@ -58,6 +58,25 @@ const documentOperation: SwaggerTransform = ({ schema, url, route }) => {
   return { schema: documented, url }
 }
 
+/** `/calls/:id` → `/calls/{id}`, as the document writes paths. */
+function documentPath(url: string): string {
+  return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')
+}
+
+/** Adds `x-rota-role` (requiredRole) to each staff operation: the role its token needs. */
+function withRoles<T>(document: T, routes: RouteOptions[]): T {
+  const paths = (document as { paths?: Record<string, Record<string, Record<string, unknown>>> }).paths ?? {}
+  for (const route of routes) {
+    const role = requiredRole(route)
+    if (role === null) continue
+    for (const method of routeMethods(route)) {
+      const operation = paths[documentPath(route.url)]?.[method.toLowerCase()]
+      if (operation) operation['x-rota-role'] = role
+    }
+  }
+  return document
+}
+
 /** What every document says beside its paths. */
 const DOCUMENT: FastifyDynamicSwaggerOptions['openapi'] = {
   openapi: '3.1.0',
@@ -88,13 +107,21 @@ const DOCUMENT: FastifyDynamicSwaggerOptions['openapi'] = {
       name: 'outbox',
       description: 'Every email rota queued, exactly once each; the tick that queues and sends them',
     },
+    { name: 'tokens', description: 'Staff tokens and their roles (admin)' },
+    { name: 'audit', description: 'Who changed what and when: the append-only audit log (admin)' },
   ],
   components: {
     securitySchemes: {
       staffToken: {
         type: 'http',
         scheme: 'bearer',
-        description: 'A staff token from `npm run token -- create` or STAFF_TOKEN.',
+        description:
+          'A staff token from `npm run token -- create`, `POST /tokens`, or STAFF_TOKEN. Each token has a role, and each ' +
+          'staff operation states the role it needs as `x-rota-role`: `viewer` reads every staff route (responses with ' +
+          'emails, the outbox, the audit log) and changes nothing; `staff` also runs calls and the team (imports, ' +
+          'closes, appointments, step-downs, templates, the outbox); `admin` also manages tokens, changes a team ' +
+          '(policy, addresses) and erases personal data. STAFF_TOKEN is admin. A lesser role gets 403 ' +
+          '`forbidden-role`; an expired token 401 `token-expired`.',
       },
     },
   },
@@ -116,7 +143,12 @@ async function buildDocsApp(routes: RouteOptions[]): Promise<FastifyInstance> {
   const docs = Fastify({ logger: false })
   docs.setValidatorCompiler(() => () => true)
   docs.setSerializerCompiler(() => (data) => JSON.stringify(data))
-  await docs.register(swagger, { openapi: DOCUMENT, transform: documentOperation })
+  await docs.register(swagger, {
+    openapi: DOCUMENT,
+    transform: documentOperation,
+    transformObject: (document) =>
+      withRoles('openapiObject' in document ? document.openapiObject : document.swaggerObject, routes),
+  })
   // Swagger UI 5 loads only its own scripts and styles (no inline script; React sets inline styles),
   // so /docs allows 'self' where the API's policy allows nothing. No upgrade-insecure-requests: /docs
   // must still work over plain HTTP on a private host.

@@ -19,7 +19,7 @@ export function adminRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: TickReport, ...errors(401) },
         },
       },
-      async () => tick(deps, deps.clock()),
+      async (request) => tick(deps, deps.clock(), request.staff?.name ?? 'staff'),
     )
   }
 }

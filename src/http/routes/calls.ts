@@ -99,6 +99,7 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
               request.params.team,
               { ...request.body, seats: request.body.seats ?? undefined },
               deps.clock(),
+              request.staff?.name ?? 'staff',
             ),
           ),
     )
@@ -143,7 +144,8 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: Call, ...errors(400, 401, 404, 409) },
         },
       },
-      async (request) => calls.editCall(db, request.params.id, request.body, deps.clock()),
+      async (request) =>
+        calls.editCall(db, request.params.id, request.body, deps.clock(), request.staff?.name ?? 'staff'),
     )
 
     app.post(
@@ -159,7 +161,7 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: Call, ...errors(401, 404, 409) },
         },
       },
-      async (request) => calls.cancelCall(db, request.params.id, deps.clock()),
+      async (request) => calls.cancelCall(db, request.params.id, deps.clock(), request.staff?.name ?? 'staff'),
     )
 
     app.post(
@@ -309,7 +311,8 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: FormLink, ...errors(400, 401, 404, 422, 502) },
         },
       },
-      async (request) => forms.linkForm(db, deps.forms, request.params.id, request.body, deps.clock()),
+      async (request) =>
+        forms.linkForm(db, deps.forms, request.params.id, request.body, deps.clock(), request.staff?.name ?? 'staff'),
     )
 
     app.get(

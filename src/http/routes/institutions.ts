@@ -50,7 +50,9 @@ export function institutionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        reply.status(201).send(await institutions.createInstitution(db, request.body, deps.clock())),
+        reply
+          .status(201)
+          .send(await institutions.createInstitution(db, request.body, deps.clock(), request.staff?.name ?? 'staff')),
     )
 
     app.patch(
@@ -65,7 +67,14 @@ export function institutionRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: Institution, ...errors(400, 401, 404, 409) },
         },
       },
-      async (request) => institutions.updateInstitution(db, request.params.id, request.body, deps.clock()),
+      async (request) =>
+        institutions.updateInstitution(
+          db,
+          request.params.id,
+          request.body,
+          deps.clock(),
+          request.staff?.name ?? 'staff',
+        ),
     )
   }
 }

@@ -98,6 +98,7 @@ export function memberRoutes(deps: Deps, rosterCache: RosterCache): FastifyPlugi
         reply.status(201).send(
           await members.appointMember(db, request.params.team, request.body, deps.clock(), {
             mailFrom: deps.config.mail.from,
+            by: request.staff?.name ?? 'staff',
           }),
         ),
     )
@@ -115,7 +116,10 @@ export function memberRoutes(deps: Deps, rosterCache: RosterCache): FastifyPlugi
         },
       },
       async (request) =>
-        members.stepDown(db, request.params.id, request.body, deps.clock(), { mailFrom: deps.config.mail.from }),
+        members.stepDown(db, request.params.id, request.body, deps.clock(), {
+          mailFrom: deps.config.mail.from,
+          by: request.staff?.name ?? 'staff',
+        }),
     )
   }
 }

@@ -45,6 +45,8 @@ export function teamRoutes(deps: Deps): FastifyPluginAsyncTypebox {
     app.patch(
       '/teams/:team',
       {
+        // The policy decides who is selected, and the addresses where personal data goes: admin only.
+        config: { role: 'admin' },
         schema: {
           tags: ['teams'],
           summary: "Change a team's name, policy, mailing list, staff address or form link",
@@ -54,7 +56,8 @@ export function teamRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: TeamSettings, ...errors(400, 401, 404) },
         },
       },
-      async (request) => teams.updateTeam(db, request.params.team, request.body, deps.clock()),
+      async (request) =>
+        teams.updateTeam(db, request.params.team, request.body, deps.clock(), request.staff?.name ?? 'staff'),
     )
   }
 }

@@ -72,7 +72,14 @@ export function templateRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           response: { 200: TemplateView, ...errors(401, 404) },
         },
       },
-      async (request) => templates.resetTemplate(db, request.params.team, request.params.kind),
+      async (request) =>
+        templates.resetTemplate(
+          db,
+          request.params.team,
+          request.params.kind,
+          request.staff?.name ?? 'staff',
+          deps.clock(),
+        ),
     )
 
     app.post(

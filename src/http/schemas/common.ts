@@ -23,7 +23,7 @@ export const ErrorBody = Type.Object(
 
 const errorDescriptions: Record<number, string> = {
   400: 'The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code.',
-  401: 'A staff bearer token is missing or wrong.',
+  401: 'A staff bearer token is missing or wrong (`missing-token`, `invalid-token`), or has expired (`token-expired`).',
   404: 'No such resource.',
   409: 'The request conflicts with the current state.',
   422: 'The request is well-formed but cannot be processed.',
