@@ -35,6 +35,9 @@ export const PAGE_CSP =
   `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; ` +
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
+/** The `<style>` element, given whole: its text is exactly what the CSP's hash is of. */
+const STYLE_ELEMENT = new Html(`<style>${STYLE}</style>`)
+
 /** The first 3 fractional digits at most: what a JavaScript Date and HTML's `datetime` take. */
 function toDate(instant: string): Date {
   return new Date(instant.replace(/(\.\d{3})\d+/, '$1'))
@@ -149,9 +152,7 @@ function layout(title: string, body: Html, alternate?: string): string {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title}</title>
         ${alternate ? html`<link rel="alternate" type="application/json" href="${alternate}" />` : null}
-        <style>
-          ${new Html(STYLE)}
-        </style>
+        ${STYLE_ELEMENT}
       </head>
       <body>
         ${body}
