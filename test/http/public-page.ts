@@ -23,7 +23,11 @@ async function api(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unkn
 }
 
 function get(url: string, headers: Record<string, string | undefined> = {}, method: 'GET' | 'HEAD' = 'GET') {
-  return app.inject({ method, url, headers })
+  const sent = Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    string
+  >
+  return app.inject({ method, url, headers: sent })
 }
 
 const page = async (url = '/') => {

@@ -23,9 +23,11 @@ nav ul { list-style: none; display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; p
 .people p { margin: 0; overflow-wrap: anywhere; }
 .name { font-weight: 600; }
 .muted, footer { color: var(--muted); }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .25rem 1rem; margin: 0; }
 dt { font-weight: 600; }
 dd { margin: 0; }
+.people time { white-space: nowrap; }
+.lead { margin: 0 0 .5rem; color: var(--muted); }
 .volunteer { font-size: 1.1rem; }
 footer { border-top: 1px solid var(--line); margin-top: 2rem; font-size: .9rem; }
 `
@@ -177,6 +179,7 @@ export function renderPublicPage(page: PublicPageView): string {
   const vacant = seatCounts(page.vacancies)
   const body = html`<header>
       <h1>${page.team.name}</h1>
+      <p class="lead">Who serves on the team now, and how to volunteer.</p>
       ${siteNav()}
     </header>
     <main>
