@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import t from 'tap'
 import { build } from '../helpers/build.js'
+import { addInstitutions, staffApi } from '../helpers/api.js'
 import { teams } from '../../src/db/schema.js'
 
 // The public page at / and /teams/{team} (issue 15): a browser gets the team's roster, next call and
@@ -12,15 +13,7 @@ const { app, staff, clock } = built
 /** What Chromium and Firefox send when a person opens a link. */
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8'
 
-async function api(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
-  const res = await app.inject({
-    method,
-    url,
-    headers: staff,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  })
-  return { status: res.statusCode, body: res.body ? res.json() : null }
-}
+const api = staffApi({ app, staff })
 
 function get(url: string, headers: Record<string, string | undefined> = {}, method: 'GET' | 'HEAD' = 'GET') {
   const sent = Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<
@@ -88,9 +81,8 @@ t.test('the page runs nothing: no script, and a CSP that allows only its own sty
 let callId = ''
 
 t.test('an open call: its dates and status, and the form to volunteer with (an http(s) link, escaped)', async (t) => {
-  for (const name of ['Alpha University', 'Beta Library'])
-    t.equal((await api('POST', '/institutions', { name, consortium: true })).status, 201)
-  t.equal((await api('POST', '/institutions', { name: HOSTILE_INSTITUTION, consortium: false })).status, 201)
+  await addInstitutions(t, api, ['Alpha University', 'Beta Library'])
+  await addInstitutions(t, api, [HOSTILE_INSTITUTION], { consortium: false })
   t.equal((await api('PATCH', '/teams/coc', { formUrl: 'https://forms.example/apply?a=1&b=2' })).status, 200)
   clock.set('2026-02-01T00:00:00Z')
   const call = await api('POST', '/teams/coc/calls', {
