@@ -28,6 +28,8 @@ import { templateRoutes } from './http/routes/templates.js'
 import { outboxRoutes } from './http/routes/outbox.js'
 import { adminRoutes } from './http/routes/admin.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
+import { PublicPages } from './services/public-page.js'
+import { publicPageRoutes } from './http/routes/public-page.js'
 
 import { institutionRoutes } from './http/routes/institutions.js'
 import { tokenRoutes } from './http/routes/tokens.js'
@@ -225,7 +227,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await registerSwagger(app)
 
   await app.register(healthRoutes(deps, lifecycle))
-  await app.register(teamRoutes(deps))
+  const pages = new PublicPages(deps.database.db, rosterCache)
+  await app.register(publicPageRoutes(deps, pages))
+  await app.register(teamRoutes(deps, pages))
   await app.register(institutionRoutes(deps))
   await app.register(callRoutes(deps))
   await app.register(memberRoutes(deps, rosterCache))

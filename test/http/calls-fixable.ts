@@ -1,22 +1,11 @@
 import t, { type Test } from 'tap'
-import { build, type Built } from '../helpers/build.js'
+import { build } from '../helpers/build.js'
+import { staffApi } from '../helpers/api.js'
 import { tick } from '../../src/services/tick.js'
 
 // Issue 12, "Staff cannot trap themselves": calls that can be fixed. Each part on a team of its own
 // database, so that one part's calls do not stand in another's way.
 
-type Method = 'GET' | 'POST' | 'PATCH'
-function client({ app, staff }: Built) {
-  return async (method: Method, url: string, payload?: unknown, headers: Record<string, string> = staff) => {
-    const res = await app.inject({
-      method,
-      url,
-      headers,
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    })
-    return { status: res.statusCode, body: res.body ? res.json() : null }
-  }
-}
 interface Message {
   id: string
   kind: string
@@ -35,7 +24,7 @@ const responsesAt = (start: string) =>
 
 async function setUp(t: Test) {
   const built = await build(t)
-  const api = client(built)
+  const api = staffApi(built)
   const team = await api('PATCH', '/teams/coc', { mailingList: 'list@iiif.example', staffEmail: 'staff@iiif.example' })
   t.equal(team.status, 200)
   const runTick = (at: string) => {

@@ -1,20 +1,13 @@
 import t from 'tap'
 import { build } from '../helpers/build.js'
+import { staffApi } from '../helpers/api.js'
 
 // Email addresses are checked by the one rule (src/domain/email.ts) wherever they enter over HTTP:
 // a JSON import of responses, an appointment, the team's addresses. A refused address is a coded
 // 400 naming the field, and nothing is stored.
 const { app, staff } = await build(t)
 
-async function api(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
-  const res = await app.inject({
-    method,
-    url,
-    headers: staff,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  })
-  return { status: res.statusCode, body: res.body ? res.json() : null }
-}
+const api = staffApi({ app, staff })
 
 type Problem = { field: string; message: string }
 const problems = (body: { error: { details?: { problems?: Problem[] } } }) => body.error.details?.problems ?? []

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.js'
+import { addInstitutions, staffApi } from '../helpers/api.js'
 import { deliverOutbox } from '../../src/services/outbox.js'
 import { tick } from '../../src/services/tick.js'
 import fs from 'node:fs'
@@ -13,15 +14,7 @@ import { outbox as table } from '../../src/db/schema.js'
 const built = await build(t)
 const { app, staff, clock, deps } = built
 
-async function api(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
-  const res = await app.inject({
-    method,
-    url,
-    headers: staff,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  })
-  return { status: res.statusCode, body: res.body ? res.json() : null }
-}
+const api = staffApi({ app, staff })
 
 interface Row {
   id: string
@@ -55,8 +48,7 @@ let callId = ''
 let jane = ''
 
 t.test('setup: a call closes; its emails are queued, not yet sent', async (t) => {
-  for (const name of ['Alpha University', 'Beta Library', 'Epsilon College'])
-    t.equal((await api('POST', '/institutions', { name, consortium: true })).status, 201)
+  await addInstitutions(t, api, ['Alpha University', 'Beta Library', 'Epsilon College'])
   t.equal(
     (await api('PATCH', '/teams/coc', { mailingList: 'list@example.org', staffEmail: 'staff@example.org' })).status,
     200,

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
 import { build } from '../helpers/build.js'
+import { staffApi } from '../helpers/api.js'
 
 // Every instant a client sends is read by one function (readInstant): an unreadable one is the same
 // coded 400 on every route, naming the field and what is wrong, and nothing changes.
@@ -13,15 +14,7 @@ interface Problem {
   message: string
 }
 
-async function api(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
-  const res = await app.inject({
-    method,
-    url,
-    headers: staff,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  })
-  return { status: res.statusCode, body: res.body ? res.json() : null }
-}
+const api = staffApi({ app, staff })
 
 const UNREADABLE = /^must be an RFC 3339 timestamp with an offset: /
 

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
 import { build } from '../helpers/build.js'
+import { staffApi, type Method } from '../helpers/api.js'
 import { parseMessage } from '../fakes/google.js'
 import { tick } from '../../src/services/tick.js'
 
@@ -29,16 +30,7 @@ const KINDS = [
   'member-joined',
 ]
 
-type Method = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH'
-async function api(method: Method, url: string, payload?: unknown, headers: Record<string, string> = staff) {
-  const res = await app.inject({
-    method,
-    url,
-    headers,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  })
-  return { status: res.statusCode, body: res.body ? res.json() : null }
-}
+const api = staffApi({ app, staff })
 
 interface Problem {
   field: string

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { build } from '../helpers/build.js'
+import { staffApi } from '../helpers/api.js'
 import { startFakeGoogle, textItem } from '../fakes/google.js'
 
 // Google Forms answers are not typed by staff and cannot be refused without losing a volunteer: an
@@ -15,15 +16,7 @@ const { app, staff, clock } = await build(t, {
   GOOGLE_RETRY_BASE_MS: '5',
 })
 
-async function api(method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, payload?: unknown) {
-  const res = await app.inject({
-    method,
-    url,
-    headers: staff,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  })
-  return { status: res.statusCode, body: res.body ? res.json() : null }
-}
+const api = staffApi({ app, staff })
 
 const form = fake.forms.addForm({
   formId: 'emails-form',

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { sql } from 'drizzle-orm'
 import { build } from '../helpers/build.js'
+import { addInstitutions, staffApi } from '../helpers/api.js'
 import { tick, type TickReport } from '../../src/services/tick.js'
 
 // A call whose responses name an institution with look-alike or invisible characters is not closed
@@ -8,16 +9,7 @@ import { tick, type TickReport } from '../../src/services/tick.js'
 // name or address), and staff close it themselves. Calls without such warnings close as before.
 const { app, staff, clock, deps, db } = await build(t)
 
-type Method = 'GET' | 'POST' | 'PATCH'
-async function api(method: Method, url: string, payload?: unknown) {
-  const res = await app.inject({
-    method,
-    url,
-    headers: staff,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  })
-  return { status: res.statusCode, body: res.body ? res.json() : null }
-}
+const api = staffApi({ app, staff })
 
 interface Message {
   id: string
@@ -59,8 +51,7 @@ async function callWith(opensAt: string, volunteers: typeof VOLUNTEERS): Promise
 }
 
 t.test("setup: institutions and the team's addresses", async (t) => {
-  for (const name of ['University of Oxford', 'Stanford University'])
-    t.equal((await api('POST', '/institutions', { name, consortium: true, aliases: [] })).status, 201)
+  await addInstitutions(t, api, ['University of Oxford', 'Stanford University'], { consortium: true, aliases: [] })
   t.equal(
     (await api('PATCH', '/teams/coc', { staffEmail: 'staff@iiif.example', mailingList: 'list@iiif.example' })).status,
     200,

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { sql } from 'drizzle-orm'
 import { build } from '../helpers/build.js'
+import { addInstitutions, staffApi } from '../helpers/api.js'
 import { startFakeGoogle } from '../fakes/google.js'
 import { tick, type TickReport } from '../../src/services/tick.js'
 
@@ -22,15 +23,7 @@ const built = await build(t, {
 })
 const { app, staff, clock, deps, db } = built
 
-async function api(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) {
-  const res = await app.inject({
-    method,
-    url,
-    headers: staff,
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  })
-  return { status: res.statusCode, body: res.body ? res.json() : null }
-}
+const api = staffApi({ app, staff })
 
 interface OutboxRow {
   id: string
@@ -106,7 +99,7 @@ async function runTick(at: Date, concurrent = 1): Promise<void> {
 
 t.test('setup: institutions, addresses, a form link and the first call (staff)', async (t) => {
   clock.set('2027-01-10T00:00:00Z')
-  for (const name of CONSORTIUM) t.equal((await api('POST', '/institutions', { name, consortium: true })).status, 201)
+  await addInstitutions(t, api, CONSORTIUM)
   const team = await api('PATCH', '/teams/coc', {
     mailingList: 'iiif-discuss@groups.example',
     staffEmail: 'staff@iiif.example',

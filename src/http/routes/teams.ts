@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Deps } from '../../deps.js'
 import * as teams from '../../services/teams.js'
+import type { PublicPages } from '../../services/public-page.js'
 import { errors, staffOnly } from '../schemas/common.js'
+import { errorsAsPages, prefersHtml } from '../negotiate.js'
+import { htmlOrJson, htmlOrJsonError, NotModified } from '../schemas/public-page.js'
+import { answerWithPage } from './public-page.js'
 import { Team, TeamList, TeamParams, TeamPatch, TeamSettings } from '../schemas/teams.js'
 
-export function teamRoutes(deps: Deps): FastifyPluginAsyncTypebox {
+export function teamRoutes(deps: Deps, pages: PublicPages): FastifyPluginAsyncTypebox {
   const { db } = deps.database
   return async (app) => {
     app.get(
@@ -20,12 +24,24 @@ export function teamRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags: ['teams'],
-          summary: 'Get a team and its policy',
+          summary: 'Get a team and its policy (a browser gets the team’s public page)',
+          description:
+            'Content-negotiated (`Vary: Accept`): API clients (no Accept, `*/*`, `application/json`) get the team as JSON; ' +
+            'a browser (Accept preferring `text/html`) gets the team’s public page, as at `/`, with ETag and If-None-Match.',
           params: TeamParams,
-          response: { 200: Team, ...errors(404) },
+          response: {
+            200: htmlOrJson(Team, 'The team (application/json), or its public page (text/html).'),
+            304: { ...NotModified, description: 'Not modified (pages only: If-None-Match names the current page).' },
+            404: htmlOrJsonError('No such team.'),
+          },
         },
+        onSend: errorsAsPages,
       },
-      async (request) => teams.getTeam(db, request.params.team),
+      async (request, reply) => {
+        reply.header('vary', 'Accept')
+        if (!prefersHtml(request.headers.accept)) return teams.getTeam(db, request.params.team)
+        return answerWithPage(request, reply, await pages.page(request.params.team, deps.clock()), 'other')
+      },
     )
 
     app.get(

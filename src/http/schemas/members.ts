@@ -73,7 +73,8 @@ export const RosterQuery = Type.Object(
   { additionalProperties: false },
 )
 
-const RosterMember = Type.Object({
+/** One member as the public roster shows them (also on the public page). */
+export const RosterMember = Type.Object({
   id: Type.String(),
   name: Type.String(),
   institution: Type.Union([Type.String(), Type.Null()]),
