@@ -282,6 +282,26 @@ export function selectVolunteers(input: SelectionInput): Selection {
 }
 
 /**
+ * The members continuing past a call's term start, each with the institution key the selection
+ * matched them to (null when unaffiliated) — the same keys its decisions carry, look-alike spellings
+ * grouped — and whether that institution is a IIIF Consortium member: what the public report shows
+ * of them, anonymised (docs/rules.md#r6, #d7).
+ */
+export function continuingInstitutionKeys(
+  input: SelectionInput,
+): Array<{ member: MemberInput; institutionKey: string | null; consortium: boolean }> {
+  const call = prepareCall(input)
+  return call.members.map((member) => {
+    const matched = call.match(member.institution)
+    return {
+      member,
+      institutionKey: matched.kind === 'unaffiliated' ? null : matched.key,
+      consortium: matched.kind === 'known' && matched.institution.consortium,
+    }
+  })
+}
+
+/**
  * A sha256 fingerprint of exactly the inputs that decide a selection — window, term start, policy,
  * fixed seats, institutions, the continuing members and the responses, each in a canonical order —
  * so a stored selection can be shown to follow from its inputs (docs/rules.md#d18).
