@@ -34,3 +34,11 @@ export function addRouteHooks(
   const own = ([] as unknown[]).concat(route[kind] ?? [])
   ;(route as unknown as Record<string, unknown[]>)[kind] = where === 'first' ? [...hooks, ...own] : [...own, ...hooks]
 }
+
+/**
+ * A public route that changes data only for the holder of a signed link (a volunteer's status link,
+ * `config: { signedLink: true }`): the link is its authentication, checked by the service.
+ */
+export function isSignedLinkRoute(route: { config?: unknown }): boolean {
+  return (route.config as { signedLink?: unknown } | undefined)?.signedLink === true
+}

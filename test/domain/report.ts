@@ -4,7 +4,7 @@
  * and it rejects each kind of tampering, naming the first line at fault.
  */
 import { createHash } from 'node:crypto'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import { anonymiseSelection, verifyReport, type ReportBody, type ReportLine } from '../../src/domain/report.js'
 import { selectVolunteers, type SelectionInput } from '../../src/domain/selection.js'
@@ -24,7 +24,7 @@ function reportOf(input: SelectionInput): ReportBody {
 const small = (): ReportBody =>
   reportOf(richSelectionInput({ n: 300, seed: 5, seats: { consortium: 4, community: 4 }, members: false }))
 
-function rejects(t: Tap.Test, report: unknown, position: number | null, pattern: RegExp, what: string): void {
+function rejects(t: Test, report: unknown, position: number | null, pattern: RegExp, what: string): void {
   const verdict = verifyReport(JSON.parse(JSON.stringify(report)))
   if (verdict.ok) return void t.fail(`${what}: accepted`)
   t.equal(verdict.position, position, `${what}: names position ${position}`)
@@ -41,7 +41,7 @@ t.test('honest reports of rich calls pass, and carry no names or emails', async 
     const report = reportOf(input)
     const verdict = verifyReport(JSON.parse(JSON.stringify(report)))
     t.ok(verdict.ok, verdict.ok ? verdict.summary : verdict.message)
-    const reasons = new Set(report.responses.map((l) => l.reason ?? l.outcome))
+    const reasons = new Set<string>(report.responses.map((l) => l.reason ?? l.outcome))
     if (options.seed === 3 && !options.fixedSeats)
       for (const reason of [
         'selected',
