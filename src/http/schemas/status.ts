@@ -5,7 +5,12 @@ import { CATEGORIES } from '../../domain/selection.js'
 import { LiteralUnion } from './common.js'
 
 export const StatusParams = Type.Object({
-  token: Type.String({ minLength: 1, maxLength: 200, description: 'The token of the link in the volunteer’s email.' }),
+  token: Type.String({
+    minLength: 1,
+    maxLength: 200,
+    pattern: '^[A-Za-z0-9._-]+$',
+    description: 'The token of the link in the volunteer’s email.',
+  }),
 })
 
 export const VolunteerStatus = Type.Object(
