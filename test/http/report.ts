@@ -288,3 +288,14 @@ t.test('a selected volunteer steps down through their link', async (t) => {
   const again = await api('POST', `${link}/step-down`, { confirm: true }, json)
   t.equal(again.status, 409)
 })
+
+t.test('guessing status links is rate limited', async (t) => {
+  let limited: { status: number; json: () => { error: { code: string } } } | null = null
+  for (let i = 0; i < 80 && !limited; i++) {
+    const res = await api('GET', `/status/guess-${i}`, undefined, json)
+    if (res.status === 429) limited = res
+    else t.equal(res.status, 404)
+  }
+  t.ok(limited, 'a 429 after 60 a minute')
+  t.match(limited?.json(), { error: { code: String } }, 'coded')
+})
