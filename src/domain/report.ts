@@ -119,7 +119,7 @@ export function anonymiseSelection(
   }
   const emails = new Map(input.responses.map((r) => [r.id, r.email]))
   const seatOf = new Map(selection.slots.filter((s) => s.responseId !== null).map((s) => [s.responseId!, s.index]))
-  const continuing = continuingInstitutionKeys(input)
+  const continuing = continuingInstitutionKeys(input, selection as Selection)
     .map(({ member, institutionKey }) => ({
       seat: member.seat,
       institution: member.seat === 'staff' ? null : institution(institutionKey),

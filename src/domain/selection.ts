@@ -267,7 +267,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
     decisions.push(decision)
   })
   const { seats, slots } = call
-  return {
+  const selection: Selection = {
     seats,
     shortfall: {
       consortium: seats.consortium - rules.filled.consortium,
@@ -279,6 +279,8 @@ export function selectVolunteers(input: SelectionInput): Selection {
     warnings,
     inputDigest: digestInput(input, call.firstCome),
   }
+  memberKeysOf.set(selection, memberKeys(call))
+  return selection
 }
 
 /**
@@ -287,10 +289,17 @@ export function selectVolunteers(input: SelectionInput): Selection {
  * grouped — and whether that institution is a IIIF Consortium member: what the public report shows
  * of them, anonymised (docs/rules.md#r6, #d7).
  */
-export function continuingInstitutionKeys(
-  input: SelectionInput,
-): Array<{ member: MemberInput; institutionKey: string | null; consortium: boolean }> {
-  const call = prepareCall(input)
+export function continuingInstitutionKeys(input: SelectionInput, selection?: Selection): ContinuingKeys {
+  const known = selection ? memberKeysOf.get(selection) : undefined
+  return known ?? memberKeys(prepareCall(input))
+}
+
+type ContinuingKeys = Array<{ member: MemberInput; institutionKey: string | null; consortium: boolean }>
+
+/** The continuing members' keys of each selection `selectVolunteers` made (kept aside: a selection's shape stays as it was). */
+const memberKeysOf = new WeakMap<Selection, ContinuingKeys>()
+
+function memberKeys(call: PreparedCall): ContinuingKeys {
   return call.members.map((member) => {
     const matched = call.match(member.institution)
     return {

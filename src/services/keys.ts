@@ -83,8 +83,14 @@ export async function deploymentKeys(db: Db): Promise<Keys> {
     anonymiser(callId) {
       // The salt of one call: never published, derived again whenever needed, different for every call.
       const salt = hmac(reportKey, callId)
+      // Many volunteers name the same institution: hash each key once.
+      const institutions = new Map<string, string>()
       return {
-        institution: (key) => hmac(salt, `institution:${key}`).toString('hex'),
+        institution: (key) => {
+          let hash = institutions.get(key)
+          if (hash === undefined) institutions.set(key, (hash = hmac(salt, `institution:${key}`).toString('hex')))
+          return hash
+        },
         person: (email) => hmac(salt, `person:${email}`).toString('hex'),
         receiptHash: (responseId) => receiptHash(receipt(responseId)),
       }

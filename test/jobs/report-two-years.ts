@@ -19,7 +19,12 @@ const { app, staff, clock, deps } = await build(t)
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-reports-'))
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-async function api(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, headers = staff) {
+async function api(
+  method: 'GET' | 'POST' | 'PATCH',
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = staff,
+) {
   const res = await app.inject({
     method,
     url,
@@ -113,7 +118,7 @@ t.test('the verifier accepts every report, in process and as the CLI', async (t)
     fs.writeFileSync(file, JSON.stringify(report, null, 2))
     const { stdout } = await run(process.execPath, [VERIFY, file], { env: {} })
     t.match(stdout, new RegExp(`^ok: call ${callId}: 16 responses; `), 'npm run verify exits 0 with a summary')
-    const reasons = new Set(report.responses.map((l) => l.reason ?? l.outcome))
+    const reasons = new Set<string>(report.responses.map((l) => l.reason ?? l.outcome))
     for (const reason of ['selected', 'seats-full', 'early', 'duplicate-person'])
       t.ok(reasons.has(reason), `${callId}: reaches ${reason}`)
     t.ok(reasons.has('institution-already-selected') || reasons.has('institution-on-team'), 'one seat per institution')
