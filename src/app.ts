@@ -27,6 +27,8 @@ import { scheduleRoutes } from './http/routes/schedule.js'
 import { templateRoutes } from './http/routes/templates.js'
 import { outboxRoutes } from './http/routes/outbox.js'
 import { adminRoutes } from './http/routes/admin.js'
+import { reportRoutes } from './http/routes/reports.js'
+import { statusRoutes } from './http/routes/status.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
 import { PublicPages } from './services/public-page.js'
 import { publicPageRoutes } from './http/routes/public-page.js'
@@ -239,6 +241,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(adminRoutes(deps))
   await app.register(tokenRoutes(deps))
   await app.register(auditRoutes(deps))
+  await app.register(reportRoutes(deps))
+  await app.register(statusRoutes(deps))
 
   return app
 }

@@ -32,6 +32,8 @@ export interface Config {
   /** node-cron expression for the tick; null when off (SCHEDULER=off turns every cron job off). */
   tickCron: string | null
   mail: MailConfig
+  /** Where people reach rota's public pages (`https://rota.example.org`), for the status links in emails; null: emails give the path only. */
+  publicUrl: string | null
 }
 
 export interface MailConfig {
@@ -115,6 +117,14 @@ export const ConfigSchema = Type.Object({
     Type.String({
       description: '`postgres://` URL of a PostgreSQL database. Unset: the embedded PGlite database under `DATA_DIR`.',
       examples: ['postgres://rota:<password>@localhost:5432/rota'],
+    }),
+  ),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/]+(/\\S*)?$',
+      errorMessage: 'must be an http(s) URL',
+      description:
+        "Where people reach rota's public pages, e.g. `https://rota.example.org`: the volunteers' status links in emails start with it. Unset: emails give the link's path only (`/status/…`).",
     }),
   ),
   DATABASE_POOL_MAX: whole(10, 1, 1000, 'Maximum connections in the PostgreSQL pool (ignored on PGlite).'),
@@ -353,6 +363,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     google: googleConfig(vars),
     ...schedulerConfig(vars),
     mail: mailConfig(vars, raw.MAIL_FROM !== undefined),
+    publicUrl: vars.PUBLIC_URL === undefined ? null : vars.PUBLIC_URL.replace(/\/+$/, ''),
   }
 }
 

@@ -47,6 +47,7 @@ t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async
       sendTimeoutMs: 30000,
       batchSize: 100,
     },
+    publicUrl: null,
   })
   t.equal(loadConfig({ FORMS_SYNC_CRON: 'off' }).formsSyncCron, null, 'the form sync can be turned off')
   t.equal(loadConfig({ TICK_CRON: 'off' }).tickCron, null, 'the tick can be turned off')

@@ -241,6 +241,14 @@ export const selections = pgTable(
     supersededAt: timestamp('superseded_at', { withTimezone: true }),
     supersededBy: text('superseded_by'),
     supersededReason: text('superseded_reason'),
+    /**
+     * The public report of this selection (src/domain/report.ts), anonymised when the call closed, in
+     * the closing transaction: no names, no emails. Null for selections stored before reports.
+     */
+    report: jsonb('report'),
+    /** Set when staff published the report: from then on GET /calls/{id}/report serves it to anyone. */
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    publishedBy: text('published_by'),
   },
   (table) => [
     uniqueIndex('selections_current_call_key')
@@ -445,3 +453,14 @@ export const auditLog = pgTable(
     index('audit_log_at_idx').on(table.at),
   ],
 )
+
+/**
+ * Secrets rota makes for itself, once per deployment (one database): `keys`, the root from which the
+ * receipt codes, the report's salts and the volunteers' status links are derived (HMAC-SHA256, one
+ * derived key per purpose). Kept in the database so a backup restores links already sent.
+ */
+export const deploymentSecrets = pgTable('deployment_secrets', {
+  name: text('name').primaryKey(),
+  secret: text('secret').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+})

@@ -53,6 +53,8 @@ const CALL = [
 ] as const
 const SHORTFALL = ['shortfallConsortium', 'shortfallCommunity', 'shortfallTotal'] as const
 const PERSON = ['name'] as const
+/** A volunteer's own receipt code and private status link, in the emails about their response. */
+const OWN = ['receipt', 'statusUrl'] as const
 
 /** For each kind: its audience and the placeholders its template may use. */
 export const NOTICE_SPECS: Record<
@@ -81,17 +83,17 @@ export const NOTICE_SPECS: Record<
   },
   selected: {
     audience: 'volunteer',
-    placeholders: [...CALL, ...PERSON, 'seat', 'termEnd', 'explanation'],
+    placeholders: [...CALL, ...PERSON, 'seat', 'termEnd', 'explanation', ...OWN],
     description: 'To each selected volunteer.',
   },
   alternate: {
     audience: 'volunteer',
-    placeholders: [...CALL, ...PERSON, 'explanation'],
+    placeholders: [...CALL, ...PERSON, 'explanation', ...OWN],
     description: 'To each volunteer who is an alternate (may be asked if a seat frees up).',
   },
   'not-selected': {
     audience: 'volunteer',
-    placeholders: [...CALL, ...PERSON, 'explanation'],
+    placeholders: [...CALL, ...PERSON, 'explanation', ...OWN],
     description: 'To each volunteer who was not selected, with the reason.',
   },
   shortfall: {
@@ -189,6 +191,9 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       'Thank you for volunteering. You have been selected for the {{team}} ({{seat}} seat). Your term runs from {{termStart}} to {{termEnd}}.',
       '',
       '{{explanation}}',
+      '',
+      'Your receipt: {{receipt}}. The public selection report lists the sha256 of each receipt, so you can find your own line (and nobody else can).',
+      'Your record, and what you can still change: {{statusUrl}} (private: do not share this link).',
     ].join('\n'),
   },
   alternate: {
@@ -199,6 +204,9 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       'Thank you for volunteering for the {{team}}. Every seat was filled before your response, so you are an alternate: if a seat frees up before the next call, staff may ask you to join.',
       '',
       '{{explanation}}',
+      '',
+      'Your receipt: {{receipt}}. The public selection report lists the sha256 of each receipt, so you can find your own line (and nobody else can).',
+      'Your record, and what you can still change: {{statusUrl}} (private: do not share this link).',
     ].join('\n'),
   },
   'not-selected': {
@@ -209,6 +217,9 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       'Thank you for volunteering for the {{team}}. We could not select you this time:',
       '',
       '{{explanation}}',
+      '',
+      'Your receipt: {{receipt}}. The public selection report lists the sha256 of each receipt, so you can find your own line (and nobody else can).',
+      'Your record, and what you can still change: {{statusUrl}} (private: do not share this link).',
     ].join('\n'),
   },
   shortfall: {
@@ -436,6 +447,8 @@ export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   warningCount: '2',
   endedAt: '2028-01-15 00:00 UTC',
   newMember: 'Ada Example (Example University)',
+  receipt: 'K7QX2-M4PZD-5RW3T-HB6NC',
+  statusUrl: 'https://rota.example.org/status/00000000-0000-4000-8000-000000000000.example',
 }
 
 /** An instant to the second, as a volunteer reads it: `2027-02-03 10:15:42 UTC`. */

@@ -267,7 +267,7 @@ export function selectVolunteers(input: SelectionInput): Selection {
     decisions.push(decision)
   })
   const { seats, slots } = call
-  return {
+  const selection: Selection = {
     seats,
     shortfall: {
       consortium: seats.consortium - rules.filled.consortium,
@@ -279,6 +279,35 @@ export function selectVolunteers(input: SelectionInput): Selection {
     warnings,
     inputDigest: digestInput(input, call.firstCome),
   }
+  memberKeysOf.set(selection, memberKeys(call))
+  return selection
+}
+
+/**
+ * The members continuing past a call's term start, each with the institution key the selection
+ * matched them to (null when unaffiliated) — the same keys its decisions carry, look-alike spellings
+ * grouped — and whether that institution is a IIIF Consortium member: what the public report shows
+ * of them, anonymised (docs/rules.md#r6, #d7).
+ */
+export function continuingInstitutionKeys(input: SelectionInput, selection?: Selection): ContinuingKeys {
+  const known = selection ? memberKeysOf.get(selection) : undefined
+  return known ?? memberKeys(prepareCall(input))
+}
+
+type ContinuingKeys = Array<{ member: MemberInput; institutionKey: string | null; consortium: boolean }>
+
+/** The continuing members' keys of each selection `selectVolunteers` made (kept aside: a selection's shape stays as it was). */
+const memberKeysOf = new WeakMap<Selection, ContinuingKeys>()
+
+function memberKeys(call: PreparedCall): ContinuingKeys {
+  return call.members.map((member) => {
+    const matched = call.match(member.institution)
+    return {
+      member,
+      institutionKey: matched.kind === 'unaffiliated' ? null : matched.key,
+      consortium: matched.kind === 'known' && matched.institution.consortium,
+    }
+  })
 }
 
 /**

@@ -54,3 +54,11 @@ export function requiredRole(route: {
   }
   return changesData(route) ? 'staff' : 'viewer'
 }
+
+/**
+ * A public route that changes data only for the holder of a signed link (a volunteer's status link,
+ * `config: { signedLink: true }`): the link is its authentication, checked by the service.
+ */
+export function isSignedLinkRoute(route: { config?: unknown }): boolean {
+  return (route.config as { signedLink?: unknown } | undefined)?.signedLink === true
+}

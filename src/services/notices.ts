@@ -159,6 +159,8 @@ export async function queueResultNotices(
   now: Date,
   /** How many earlier closes of the call were undone (reopened): the keys of a later close's emails differ, so they are queued anew. */
   round = 0,
+  /** The volunteer's own values for a response: `receipt` (its receipt code) and `statusUrl` (its private status link). */
+  personal: (responseId: string) => { receipt: string; statusUrl: string } = () => ({ receipt: '', statusUrl: '' }),
 ): Promise<number> {
   const prefix = round === 0 ? `call:${call.id}` : `call:${call.id}:close-${round + 1}`
   const base = callValues(team, call, selection.seats)
@@ -209,6 +211,7 @@ export async function queueResultNotices(
       termEnd: decision.termEnd ? humanInstant(decision.termEnd) : '',
       // Never the staff sentence as such: it may name another volunteer (the one who took the institution's seat).
       explanation: volunteerExplanation(decision, selection.decisions),
+      ...personal(decision.responseId),
     },
     callId: call.id,
   })

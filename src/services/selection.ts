@@ -22,6 +22,9 @@ import { readInstant } from './instants.js'
 import type { CallWithTeam } from '../db/queries/calls.js'
 import { callValues, queueNotice, queueResultNotices } from './notices.js'
 import { closeDecision, closingTermStart, mayCloseCall } from '../domain/lifecycle.js'
+import { anonymiseSelection } from '../domain/report.js'
+import { deploymentKeys } from './keys.js'
+import { volunteerLinks } from './status.js'
 
 export type SelectionView = Static<typeof SelectionSchema>
 export type DecisionView = SelectionView['decisions'][number]
@@ -250,6 +253,8 @@ export interface CloseOptions {
   mailFrom: string
   /** Staff's term start for the selected volunteers (RFC 3339), instead of the call's. */
   termStart?: string
+  /** PUBLIC_URL: where the status links in the result emails point (null: the path alone). */
+  publicUrl?: string | null
 }
 
 /** What `closeOrHoldCall` did: closed the call, or left it open for staff and told them (once). */
@@ -339,7 +344,11 @@ async function closeOrHold(
 
     // Earlier closes undone by reopens: this close's emails are keyed apart from theirs.
     const history = await supersededHistory(tx, callId)
+    // The public report, anonymised now from exactly what this close decided (published later by staff).
+    const keys = await deploymentKeys(tx)
+    const report = anonymiseSelection(callId, input, selection, keys.anonymiser(callId))
     const stored = await selectionQueries.insertSelection(tx, {
+      report,
       callId,
       inputDigest: selection.inputDigest,
       seats: selection.seats,
@@ -423,6 +432,7 @@ async function closeOrHold(
       emails,
       now,
       history.length,
+      (responseId) => volunteerLinks(keys, responseId, closesAt, options.publicUrl ?? null),
     )
     const selected = selection.decisions.filter((d) => d.outcome === 'selected').length
     return {

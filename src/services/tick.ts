@@ -168,7 +168,7 @@ async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): 
       db,
       deps.forms,
       step.callId,
-      { early: false, staff: TICK_STAFF, mailFrom: from },
+      { early: false, staff: TICK_STAFF, mailFrom: from, publicUrl: deps.config.publicUrl },
       () => now,
     )
     if (outcome.held) {

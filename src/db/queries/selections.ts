@@ -61,3 +61,28 @@ export function listDecisions(db: Db, selectionId: string) {
     .where(eq(decisions.selectionId, selectionId))
     .orderBy(asc(decisions.position))
 }
+
+/** Marks a selection's report published (once: a second publish changes nothing); returns the row. */
+export async function publishReport(
+  db: Db,
+  selectionId: string,
+  values: { publishedAt: Date; publishedBy: string },
+): Promise<SelectionRow | null> {
+  const [row] = await db
+    .update(selections)
+    .set(values)
+    .where(and(eq(selections.id, selectionId), isNull(selections.publishedAt)))
+    .returning()
+  return row ?? null
+}
+
+/** A call's newest published selection (in force or superseded since), or null. */
+export async function latestPublished(db: Db, callId: string): Promise<SelectionRow | null> {
+  const [row] = await db
+    .select()
+    .from(selections)
+    .where(and(eq(selections.callId, callId), isNotNull(selections.publishedAt)))
+    .orderBy(desc(selections.createdAt))
+    .limit(1)
+  return row ?? null
+}

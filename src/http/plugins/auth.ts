@@ -3,7 +3,14 @@ import { AppError } from '../../errors.js'
 import { authenticateStaff, type Staff } from '../../services/tokens.js'
 import type { Deps } from '../../deps.js'
 import { tooManyRequests } from './security.js'
-import { addRouteHooks, changesData, isStaffRoute, requiredRole, routeMethods } from '../route-options.js'
+import {
+  addRouteHooks,
+  changesData,
+  isSignedLinkRoute,
+  isStaffRoute,
+  requiredRole,
+  routeMethods,
+} from '../route-options.js'
 import { roleAllows, type StaffRole } from '../../domain/roles.js'
 import { ErrorBody } from '../schemas/common.js'
 
@@ -97,7 +104,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
   // Only staff routes get the hook: public reads (the cached roster) pay nothing for authentication.
   app.addHook('onRoute', (route) => {
     const staffOnly = isStaffRoute(route)
-    if (changesData(route) && !staffOnly && !route.url.startsWith('/docs')) {
+    if (changesData(route) && !staffOnly && !route.url.startsWith('/docs') && !isSignedLinkRoute(route)) {
       throw new Error(
         `route ${routeMethods(route).join(',')} ${route.url} changes data but does not declare staff security`,
       )

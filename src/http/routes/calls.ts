@@ -371,6 +371,7 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             early: request.body.early ?? false,
             staff: request.staff?.name ?? 'staff',
             mailFrom: deps.config.mail.from,
+            publicUrl: deps.config.publicUrl,
             ...(request.body.termStart !== undefined ? { termStart: request.body.termStart } : {}),
           },
           deps.clock,

@@ -26,6 +26,7 @@ const errorDescriptions: Record<number, string> = {
   401: 'A staff bearer token is missing or wrong (`missing-token`, `invalid-token`), or has expired (`token-expired`).',
   404: 'No such resource.',
   409: 'The request conflicts with the current state.',
+  410: 'No longer available: the link has expired.',
   422: 'The request is well-formed but cannot be processed.',
   502: 'Google failed or refused; the error says what to fix.',
   413: 'Too large for one import: too many rows or bytes.',

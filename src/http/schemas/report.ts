@@ -1,0 +1,84 @@
+/* The public selection report (src/domain/report.ts): the one declaration of its JSON shape. */
+import { Type } from '@sinclair/typebox'
+import { CATEGORIES, OUTCOMES, REASONS, SEATS } from '../../domain/selection.js'
+import { LiteralUnion } from './common.js'
+
+const Counts = Type.Object({ consortium: Type.Integer({ minimum: 0 }), community: Type.Integer({ minimum: 0 }) })
+const Canonical = (description: string) =>
+  Type.String({ description: `${description} A canonical UTC instant with nine fractional digits.` })
+
+const ReportInstitution = Type.Union(
+  [
+    Type.Object(
+      {
+        id: Type.String({ description: 'The known institution’s id (GET /institutions).' }),
+        name: Type.String({ description: 'Its public name when the call closed.' }),
+        consortium: Type.Boolean({
+          description: 'A IIIF Consortium member: its volunteers compete for consortium seats.',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        hash: Type.String({
+          description:
+            'Any other institution: a salted hash (HMAC-SHA256, a secret salt per call), equal only for responses naming the same institution.',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'Null when the volunteer gave no institution or is unaffiliated.' },
+)
+
+const Person = Type.Union([Type.String(), Type.Null()], {
+  description:
+    'A salted hash of the normalised email address, equal for one person’s responses in this call (never across calls); null when it was blank.',
+})
+
+export const ReportLine = Type.Object({
+  position: Type.Integer({ minimum: 1, description: '1-based place in first-come order.' }),
+  submittedAt: Canonical('When the response was first submitted, to the nanosecond.'),
+  category: LiteralUnion(CATEGORIES),
+  institution: Type.Union([ReportInstitution, Type.Null()]),
+  person: Person,
+  outcome: LiteralUnion(OUTCOMES),
+  reason: Type.Union([LiteralUnion(REASONS), Type.Null()]),
+  seat: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+    description: 'The seat taken within its category (selected only).',
+  }),
+  termEnd: Type.Union([Canonical('When the term ends (selected only).'), Type.Null()]),
+  receiptHash: Type.String({
+    description: 'sha256 (hex) of the volunteer’s receipt code as printed in their email: find your own line by it.',
+  }),
+})
+
+export const PublicReport = Type.Object(
+  {
+    format: Type.Literal('rota-selection-report/1'),
+    callId: Type.String(),
+    status: LiteralUnion(['published', 'superseded'] as const, {
+      description: '`superseded`: staff reopened the call after this report was published; a later close has its own.',
+    }),
+    publishedAt: Type.String({ format: 'date-time' }),
+    supersededAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    window: Type.Object({ opensAt: Canonical('The window’s start.'), closesAt: Canonical('Its end (excluded).') }),
+    termStart: Canonical('When the selected volunteers’ terms start.'),
+    policy: Type.Object({ seats: Counts, termMonths: Type.Integer(), inauguralStagger: Type.Boolean() }),
+    fixedSeats: Type.Union([Counts, Type.Null()], { description: 'Seats staff fixed on the call, if any.' }),
+    seats: Counts,
+    inaugural: Type.Boolean(),
+    inputDigest: Type.String({ description: 'The stored selection’s sha256 fingerprint of its (private) inputs.' }),
+    continuing: Type.Array(
+      Type.Object({
+        seat: LiteralUnion(SEATS),
+        institution: Type.Union([ReportInstitution, Type.Null()]),
+        person: Person,
+      }),
+      { description: 'Members continuing past the term start, anonymised like the responses, in no particular order.' },
+    ),
+    responses: Type.Array(ReportLine, { description: 'Every response, in first-come order.' }),
+  },
+  { title: 'SelectionReport' },
+)
