@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/teams.js'
 import { AppError, invalid } from '../errors.js'
 import { emailAddressProblem } from '../domain/email.js'
-import { mergePolicy, policyProblems, type PolicyPatch } from '../domain/policy.js'
+import { mergePolicy, policyProblems, retentionOf, type PolicyPatch } from '../domain/policy.js'
 import type { Team, TeamSettings } from '../http/schemas/teams.js'
 
 /** A team as anyone may see it: no addresses. */
@@ -13,7 +13,7 @@ export type TeamView = Static<typeof Team>
 export type TeamSettingsView = Static<typeof TeamSettings>
 
 function view(row: queries.TeamRow): TeamView {
-  return { slug: row.slug, name: row.name, policy: row.policy, formUrl: row.formUrl }
+  return { slug: row.slug, name: row.name, policy: { ...row.policy, retention: retentionOf(row.policy) }, formUrl: row.formUrl }
 }
 
 function settingsView(row: queries.TeamRow): TeamSettingsView {
