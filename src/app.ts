@@ -27,6 +27,7 @@ import { scheduleRoutes } from './http/routes/schedule.js'
 import { templateRoutes } from './http/routes/templates.js'
 import { outboxRoutes } from './http/routes/outbox.js'
 import { adminRoutes } from './http/routes/admin.js'
+import { peopleRoutes } from './http/routes/people.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
 
 import { institutionRoutes } from './http/routes/institutions.js'
@@ -231,6 +232,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(templateRoutes(deps))
   await app.register(outboxRoutes(deps))
   await app.register(adminRoutes(deps))
+  await app.register(peopleRoutes(deps))
 
   return app
 }

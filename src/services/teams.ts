@@ -13,7 +13,12 @@ export type TeamView = Static<typeof Team>
 export type TeamSettingsView = Static<typeof TeamSettings>
 
 function view(row: queries.TeamRow): TeamView {
-  return { slug: row.slug, name: row.name, policy: { ...row.policy, retention: retentionOf(row.policy) }, formUrl: row.formUrl }
+  return {
+    slug: row.slug,
+    name: row.name,
+    policy: { ...row.policy, retention: retentionOf(row.policy) },
+    formUrl: row.formUrl,
+  }
 }
 
 function settingsView(row: queries.TeamRow): TeamSettingsView {

@@ -20,6 +20,7 @@ import { ROSTER_CHANNEL } from './roster.js'
 import { teamSchedule } from './schedule.js'
 import { requireTeam } from './teams.js'
 import { callValues, humanInstant, queueNotice, SEAT_NAMES, seatsOffered } from './notices.js'
+import { addCounts, eraseDue, noCounts, type ErasureCounts } from './privacy.js'
 
 /** One thing the tick did. `notice` says whether its email was queued or recorded as skipped. */
 export interface TickAction {
@@ -42,6 +43,8 @@ export interface TickReport {
   at: string
   actions: TickAction[]
   outbox: DeliveryReport
+  /** What the teams' retention policies made due and the tick erased (src/domain/retention.ts). */
+  erased: ErasureCounts
 }
 
 const TICK_STAFF = 'rota (tick)'
@@ -55,6 +58,7 @@ const TICK_STAFF = 'rota (tick)'
  */
 export async function tick(deps: Deps, now: Date): Promise<TickReport> {
   const actions: TickAction[] = []
+  let erased = noCounts()
   for (const team of await listTeams(deps.database.db)) {
     await autoSchedule(deps, team, now, actions)
     for (const call of await callQueries.callsInFlight(deps.database.db, team.id)) {
@@ -79,13 +83,15 @@ export async function tick(deps: Deps, now: Date): Promise<TickReport> {
       }
     }
     await termNotices(deps, team, now, actions)
+    // Storage limitation: personal data past the team's retention goes, on the day it is due.
+    erased = addCounts(erased, await eraseDue(deps.database.db, deps.mailer, team, now))
   }
-  if (actions.some((a) => a.type === 'call-closed')) {
+  if (actions.some((a) => a.type === 'call-closed') || erased.members > 0) {
     // New members: every instance's roster cache must drop what it holds.
     await deps.database.notify(deps.database.db, ROSTER_CHANNEL, 'changed').catch(() => {})
   }
   const outbox = await deliverOutbox(deps)
-  return { at: now.toISOString(), actions, outbox }
+  return { at: now.toISOString(), actions, outbox, erased }
 }
 
 /** What decides whether the tick may close a due call itself (`tickMayClose`); read only once its window is over. */

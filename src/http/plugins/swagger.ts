@@ -88,6 +88,10 @@ const DOCUMENT: FastifyDynamicSwaggerOptions['openapi'] = {
       name: 'outbox',
       description: 'Every email rota queued, exactly once each; the tick that queues and sends them',
     },
+    {
+      name: 'people',
+      description: "One person's data on request: everything rota holds about them, and its erasure (admin)",
+    },
   ],
   components: {
     securitySchemes: {

@@ -18,7 +18,7 @@ const RetentionMonths = (description: string) =>
 const Retention = Type.Object(
   {
     applicantsMonths: RetentionMonths(
-      "How long the personal data (name, email, free-text institution) of volunteers who were not selected is kept after their call closed. Default 12.",
+      'How long the personal data (name, email, free-text institution) of volunteers who were not selected is kept after their call closed. Default 12.',
     ),
     membersMonthsAfterTerm: RetentionMonths(
       "How long a former member's personal data is kept after their last term ended. Default 24.",
@@ -29,7 +29,8 @@ const Retention = Type.Object(
   },
   {
     additionalProperties: false,
-    description: 'How long rota keeps personal data; past it, the tick erases it and leaves a tombstone (README, "Personal data").',
+    description:
+      'How long rota keeps personal data; past it, the tick erases it and leaves a tombstone (README, "Personal data").',
   },
 )
 
