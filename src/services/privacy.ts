@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { calls, decisions, deploymentSecrets, members, outbox, responses, selections, teams } from '../db/schema.js'
-import { findPersonRef, forgetPersonRef } from '../db/queries/person-refs.js'
+import { findPersonRef, forgetPersonRef, personRef } from '../db/queries/person-refs.js'
 import type { TeamRow } from '../db/queries/teams.js'
 import { AppError, invalid } from '../errors.js'
 import { emailAddressProblem } from '../domain/email.js'
@@ -585,9 +585,11 @@ export async function erasePerson(
   if (input.reason.trim() === '')
     throw invalid('invalid-erasure', [{ field: 'body.reason', message: 'must not be blank' }])
   return db.transaction(async (tx) => {
-    const ref = await findPersonRef(tx, person)
+    const known = await findPersonRef(tx, person)
     const { responseRows, memberRows, mailRows } = await personRows(tx, person)
-    if (ref === null && responseRows.length + memberRows.length + mailRows.length === 0) throw personNotFound()
+    if (known === null && responseRows.length + memberRows.length + mailRows.length === 0) throw personNotFound()
+    // The reference the audit row of this erasure names (made now if nothing referred to them yet).
+    const ref = known ?? (await personRef(tx, person))
     const at = instantFromDate(now)
     const serving = memberRows.filter(({ member: m }) => {
       if (m.voidedAt !== null) return false
