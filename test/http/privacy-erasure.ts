@@ -128,6 +128,18 @@ t.test('a full cycle names her everywhere', async (t) => {
   })
   t.equal(removed.status, 200, JSON.stringify(removed.body))
 
+  // Staff word the privacy notice their own way; the outcome emails carry it, filled from the policy.
+  const notice = await app.inject({
+    method: 'PUT',
+    url: '/teams/coc/templates/privacy-notice',
+    headers: staff,
+    payload: {
+      subject: 'Privacy',
+      body: 'Privacy: the {{team}} erases applicants {{applicantsRetention}} and emails {{mailRetention}}.',
+    },
+  })
+  t.equal(notice.statusCode, 200, notice.body)
+
   clock.set('2026-03-01T00:00:01Z')
   const closed = await api('POST', `/calls/${callId}/close`, {})
   t.equal(closed.status, 200, JSON.stringify(closed.body))
@@ -207,6 +219,12 @@ t.test('her records on request, then her erasure', async (t) => {
   t.equal(records.body.decisions.length, 1, 'the decision on the response that counted')
   t.equal(records.body.memberships.length, 1)
   const kinds = (records.body.emails as Array<{ kind: string }>).map((e) => e.kind).sort()
+  const alternate = (records.body.emails as Array<{ kind: string; body: string }>).find((e) => e.kind === 'alternate')!
+  t.match(
+    alternate.body,
+    /\n\nPrivacy: the IIIF Code of Conduct Team erases applicants 12 months after the call closes and emails 6 months after it is sent\.$/,
+    "her email ended with the team's privacy notice",
+  )
   t.same(
     kinds,
     ['alternate', 'member-joined', 'replacement-selected', 'stepped-down'],
