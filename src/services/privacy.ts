@@ -289,7 +289,12 @@ async function eraseRows(db: Db, mailer: Mailer, target: Target, now: Date): Pro
           ...(unsent
             ? { status: 'skipped' as const, lastError: 'skipped: erased before it was sent', claimId: null }
             : {}),
-          lastError: unsent ? 'skipped: erased before it was sent' : row.lastError === null ? null : ERASED,
+          // An error may quote the address (a refusal naming the recipient).
+          lastError: unsent
+            ? 'skipped: erased before it was sent'
+            : row.lastError === null
+              ? null
+              : scrubText(row.lastError, needlesOf([row.toAddress, row.toName])),
           erasedAt: now,
           updatedAt: now,
         })
@@ -336,23 +341,35 @@ async function erasureFacts(db: Db, team: TeamRow, now: Instant): Promise<Erasur
     .select()
     .from(members)
     .where(and(eq(members.teamId, team.id), isNull(members.erasedAt)))
-  const responseRows = await db
-    .select({
-      id: responses.id,
-      email: responses.email,
-      callId: responses.callId,
-      closedAt: calls.closedAt,
-      cancelledAt: calls.cancelledAt,
-    })
-    .from(responses)
-    .innerJoin(calls, eq(calls.id, responses.callId))
-    .where(
-      and(
-        eq(calls.teamId, team.id),
-        isNull(responses.erasedAt),
-        or(isNotNull(calls.closedAt), isNotNull(calls.cancelledAt)),
-      ),
-    )
+  const memberResponses = memberRows.flatMap((m) => (m.responseId === null ? [] : [m.responseId]))
+  // Only what may be due: responses whose call closed before the cut-off, and members' responses.
+  // (A team's responses in calls closed within the last year are never read by the tick.)
+  const closedAt = sql`coalesce(${calls.closedAt}, ${calls.cancelledAt})`
+  const mayBeDue = [
+    ...(applicantsBefore === null ? [] : [sql`${closedAt} <= ${instantToDate(applicantsBefore).toISOString()}`]),
+    ...(memberResponses.length === 0 ? [] : [inArray(responses.id, memberResponses)]),
+  ]
+  const responseRows =
+    mayBeDue.length === 0
+      ? []
+      : await db
+          .select({
+            id: responses.id,
+            email: responses.email,
+            callId: responses.callId,
+            closedAt: calls.closedAt,
+            cancelledAt: calls.cancelledAt,
+          })
+          .from(responses)
+          .innerJoin(calls, eq(calls.id, responses.callId))
+          .where(
+            and(
+              eq(calls.teamId, team.id),
+              isNull(responses.erasedAt),
+              or(isNotNull(calls.closedAt), isNotNull(calls.cancelledAt)),
+              or(...mayBeDue),
+            ),
+          )
   const madeMember = new Map<string, string>()
   for (const m of memberRows) if (m.responseId !== null && m.voidedAt === null) madeMember.set(m.responseId, m.id)
   const cutoffs = [retention.mailMonths, retention.applicantsMonths, retention.membersMonthsAfterTerm]
@@ -370,21 +387,16 @@ async function erasureFacts(db: Db, team: TeamRow, now: Instant): Promise<Erasur
             and(eq(outbox.teamId, team.id), isNull(outbox.erasedAt), lte(outbox.createdAt, instantToDate(mailBefore))),
           )
   return {
-    responses: responseRows
-      .map((r) => {
-        const closed = r.closedAt ?? r.cancelledAt!
-        return {
-          id: r.id,
-          person: emailKey(r.email),
-          callId: r.callId,
-          closedAt: instantFromDate(closed),
-          memberId: madeMember.get(r.id) ?? null,
-        }
-      })
-      // Cheap pre-filter: an applicant's response cannot be due before this; a member's is decided with the member.
-      .filter(
-        (r) => r.memberId !== null || (applicantsBefore !== null && compareInstants(r.closedAt, applicantsBefore) <= 0),
-      ),
+    responses: responseRows.map((r) => {
+      const closed = r.closedAt ?? r.cancelledAt!
+      return {
+        id: r.id,
+        person: emailKey(r.email),
+        callId: r.callId,
+        closedAt: instantFromDate(closed),
+        memberId: madeMember.get(r.id) ?? null,
+      }
+    }),
     members: memberRows.map((m) => ({
       id: m.id,
       person: emailKey(m.email),
