@@ -137,19 +137,19 @@ async function scrubEverywhere(db: Db, needles: readonly string[]): Promise<void
   for (const { table_name: table, column_name: column, data_type: type } of rows) {
     if (SCRUB_SKIP_TABLES.has(table) || table.startsWith('audit') || SCRUB_SKIP_COLUMNS.has(`${table}.${column}`))
       continue
-    for (const needle of needles) {
-      // In JSON the needle appears escaped as a JSON string would hold it.
-      const inText = type.startsWith('json') ? JSON.stringify(needle).slice(1, -1) : needle
-      const pattern = `(^|[^[:alnum:]])${escapeRegExp(inText)}($|[^[:alnum:]])`
-      const target = sql.raw(`"${table}"."${column}"`)
-      const asText = type.startsWith('json') ? sql`${target}::text` : target
-      const replaced = sql`regexp_replace(${asText}, ${pattern}, ${`\\1${ERASED}\\2`}, 'gi')`
-      await db.execute(
-        sql`update ${sql.raw(`"${table}"`)} set ${sql.raw(`"${column}"`)} = ${
-          type.startsWith('json') ? sql`${replaced}::${sql.raw(type)}` : replaced
-        } where ${asText} ~* ${pattern}`,
-      )
-    }
+    // One statement per column, every name and address in one pattern (longest first).
+    const escaped = needles.map((needle) =>
+      escapeRegExp(type.startsWith('json') ? JSON.stringify(needle).slice(1, -1) : needle),
+    )
+    const pattern = `(^|[^[:alnum:]])(${escaped.join('|')})($|[^[:alnum:]])`
+    const target = sql.raw(`"${table}"."${column}"`)
+    const asText = type.startsWith('json') ? sql`${target}::text` : target
+    const replaced = sql`regexp_replace(${asText}, ${pattern}, ${`\\1${ERASED}\\3`}, 'gi')`
+    await db.execute(
+      sql`update ${sql.raw(`"${table}"`)} set ${sql.raw(`"${column}"`)} = ${
+        type.startsWith('json') ? sql`${replaced}::${sql.raw(type)}` : replaced
+      } where ${asText} ~* ${pattern}`,
+    )
   }
 }
 

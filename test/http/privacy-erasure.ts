@@ -14,6 +14,8 @@ import { deliverOutbox } from '../../src/services/outbox.js'
 // neither her email nor her name anywhere — database, DATA_DIR, logs — while the call's decisions,
 // positions and the team's history still read as before.
 
+// A whole cycle and pg_dump: slower than most files on a busy machine.
+t.setTimeout(300_000)
 const chunks: string[] = []
 const logger = createLogger(
   { level: 'debug' },
