@@ -29,6 +29,7 @@ import { outboxRoutes } from './http/routes/outbox.js'
 import { adminRoutes } from './http/routes/admin.js'
 import { reportRoutes } from './http/routes/reports.js'
 import { statusRoutes } from './http/routes/status.js'
+import { peopleRoutes } from './http/routes/people.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
 import { PublicPages } from './services/public-page.js'
 import { publicPageRoutes } from './http/routes/public-page.js'
@@ -243,6 +244,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(auditRoutes(deps))
   await app.register(reportRoutes(deps))
   await app.register(statusRoutes(deps))
+  await app.register(peopleRoutes(deps))
 
   return app
 }

@@ -203,6 +203,11 @@ export const responses = pgTable(
     removedBy: text('removed_by'),
     removalReason: text('removal_reason'),
     removedWithBatch: boolean('removed_with_batch').notNull().default(false),
+    /**
+     * Set when the volunteer's personal data was erased (retention or on request): name '', email
+     * '', first_seen null, institution its tombstone (a known institution's name, or `hash:…`).
+     */
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -319,6 +324,8 @@ export const members = pgTable(
      */
     voidedAt: timestamp('voided_at', { withTimezone: true }),
     voidReason: text('void_reason'),
+    /** Set when the former member's personal data was erased: name '', email '', institution_text a hash. */
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [index('members_team_idx').on(table.teamId, table.termStart)],
@@ -397,6 +404,8 @@ export const outbox = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+    /** Set when the text was erased (retention or on request): recipient, subject and body gone, the .eml file deleted. */
+    erasedAt: timestamp('erased_at', { withTimezone: true }),
   },
   (table) => [
     uniqueIndex('outbox_key_key').on(table.key),
@@ -455,9 +464,11 @@ export const auditLog = pgTable(
 )
 
 /**
- * Secrets rota makes for itself, once per deployment (one database): `keys`, the root from which the
- * receipt codes, the report's salts and the volunteers' status links are derived (HMAC-SHA256, one
- * derived key per purpose). Kept in the database so a backup restores links already sent.
+ * Secrets rota makes for itself, once per deployment (one database), never published: `keys`, the
+ * root from which the receipt codes, the report's salts and the volunteers' status links are derived
+ * (HMAC-SHA256, one derived key per purpose; kept in the database so a backup restores links already
+ * sent), and `erasure-salt`, which salts the hash an erased free-text institution becomes (so the hash
+ * cannot be reversed by trying names).
  */
 export const deploymentSecrets = pgTable('deployment_secrets', {
   name: text('name').primaryKey(),

@@ -23,6 +23,7 @@ export const NOTICE_KINDS = [
   'appointed',
   'stepped-down',
   'member-joined',
+  'privacy-notice',
 ] as const
 export type NoticeKind = (typeof NOTICE_KINDS)[number]
 
@@ -55,6 +56,8 @@ const SHORTFALL = ['shortfallConsortium', 'shortfallCommunity', 'shortfallTotal'
 const PERSON = ['name'] as const
 /** A volunteer's own receipt code and private status link, in the emails about their response. */
 const OWN = ['receipt', 'statusUrl'] as const
+/** The privacy notice the outcome emails end with: a template part of its own (`privacy-notice`). */
+const PRIVACY = ['privacyNotice'] as const
 
 /** For each kind: its audience and the placeholders its template may use. */
 export const NOTICE_SPECS: Record<
@@ -83,17 +86,17 @@ export const NOTICE_SPECS: Record<
   },
   selected: {
     audience: 'volunteer',
-    placeholders: [...CALL, ...PERSON, 'seat', 'termEnd', 'explanation', ...OWN],
+    placeholders: [...CALL, ...PERSON, 'seat', 'termEnd', 'explanation', ...OWN, ...PRIVACY],
     description: 'To each selected volunteer.',
   },
   alternate: {
     audience: 'volunteer',
-    placeholders: [...CALL, ...PERSON, 'explanation', ...OWN],
+    placeholders: [...CALL, ...PERSON, 'explanation', ...OWN, ...PRIVACY],
     description: 'To each volunteer who is an alternate (may be asked if a seat frees up).',
   },
   'not-selected': {
     audience: 'volunteer',
-    placeholders: [...CALL, ...PERSON, 'explanation', ...OWN],
+    placeholders: [...CALL, ...PERSON, 'explanation', ...OWN, ...PRIVACY],
     description: 'To each volunteer who was not selected, with the reason.',
   },
   shortfall: {
@@ -132,6 +135,12 @@ export const NOTICE_SPECS: Record<
     placeholders: ['team', 'newMember', 'termStart'],
     description:
       'To the mailing list when an alternate promoted after a step-down starts her term (held back until then; the list is not told who left).',
+  },
+  'privacy-notice': {
+    audience: 'volunteer',
+    placeholders: ['team', 'applicantsRetention', 'membersRetention', 'mailRetention'],
+    description:
+      "Never sent on its own: the privacy notice that ends the selected, alternate and not-selected emails (their {{privacyNotice}}), filled from the team's retention policy. Its subject is not used.",
   },
 }
 
@@ -194,6 +203,8 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       '',
       'Your receipt: {{receipt}}. The public selection report lists the sha256 of each receipt, so you can find your own line (and nobody else can).',
       'Your record, and what you can still change: {{statusUrl}} (private: do not share this link).',
+      '',
+      '{{privacyNotice}}',
     ].join('\n'),
   },
   alternate: {
@@ -207,6 +218,8 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       '',
       'Your receipt: {{receipt}}. The public selection report lists the sha256 of each receipt, so you can find your own line (and nobody else can).',
       'Your record, and what you can still change: {{statusUrl}} (private: do not share this link).',
+      '',
+      '{{privacyNotice}}',
     ].join('\n'),
   },
   'not-selected': {
@@ -220,6 +233,8 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       '',
       'Your receipt: {{receipt}}. The public selection report lists the sha256 of each receipt, so you can find your own line (and nobody else can).',
       'Your record, and what you can still change: {{statusUrl}} (private: do not share this link).',
+      '',
+      '{{privacyNotice}}',
     ].join('\n'),
   },
   shortfall: {
@@ -287,6 +302,39 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       '\n',
     ),
   },
+  'privacy-notice': {
+    subject: 'Your personal data',
+    body: [
+      'Your personal data: the {{team}} keeps your name, email address and institution in rota, the tool that selects its volunteers, to run this call and the team.',
+      'If you are not selected, they are erased {{applicantsRetention}}; if you join the team, {{membersRetention}}. The text of emails such as this one is erased {{mailRetention}}.',
+      'What stays afterwards is the record of the selection without your name or address: your place in the queue, the outcome and the reason.',
+      'To see your data or have it erased sooner, reply to the team.',
+    ].join('\n'),
+  },
+}
+
+/**
+ * The privacy notice's values from a team's retention policy (README, "Personal data"): how long
+ * each kind of personal data is kept, as a sentence part.
+ */
+export function retentionValues(retention: {
+  applicantsMonths: number | null
+  membersMonthsAfterTerm: number | null
+  mailMonths: number | null
+}): Record<'applicantsRetention' | 'membersRetention' | 'mailRetention', string> {
+  const months = (n: number) => (n === 1 ? '1 month' : `${n} months`)
+  return {
+    applicantsRetention:
+      retention.applicantsMonths === null
+        ? 'only when you ask'
+        : `${months(retention.applicantsMonths)} after the call closes`,
+    membersRetention:
+      retention.membersMonthsAfterTerm === null
+        ? 'when you ask once your term has ended'
+        : `${months(retention.membersMonthsAfterTerm)} after your term ends`,
+    mailRetention:
+      retention.mailMonths === null ? 'only when you ask' : `${months(retention.mailMonths)} after it is sent`,
+  }
 }
 
 export interface TemplateProblem {
@@ -449,6 +497,11 @@ export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   newMember: 'Ada Example (Example University)',
   receipt: 'K7QX2-M4PZD-5RW3T-HB6NC',
   statusUrl: 'https://rota.example.org/status/00000000-0000-4000-8000-000000000000.example',
+  applicantsRetention: '12 months after the call closes',
+  membersRetention: '24 months after your term ends',
+  mailRetention: '6 months after it is sent',
+  privacyNotice:
+    'Your personal data: the IIIF Code of Conduct Team keeps your name, email address and institution in rota … (the team’s privacy-notice template)',
 }
 
 /** An instant to the second, as a volunteer reads it: `2027-02-03 10:15:42 UTC`. */

@@ -25,7 +25,27 @@ export interface Policy {
   autoScheduleDays: number
   /** Days before a volunteer's term ends that rota tells them; 0: no notice. */
   termNoticeDays: number
+  /** How long rota keeps personal data (src/domain/retention.ts). */
+  retention: Retention
 }
+
+/**
+ * How long rota keeps personal data, in calendar months; null keeps it (until erased on request).
+ * `applicantsMonths`: volunteers not selected, counted from their call's close; `membersMonthsAfterTerm`:
+ * former members, from the end of their last term; `mailMonths`: the text of emails (outbox bodies,
+ * recipients, `.eml` files), from when they were queued. GDPR art. 5(1)(e), storage limitation.
+ */
+export interface Retention {
+  applicantsMonths: number | null
+  membersMonthsAfterTerm: number | null
+  mailMonths: number | null
+}
+
+/** Kept long enough to answer questions about a call and a term, no longer. */
+export const DEFAULT_RETENTION: Retention = { applicantsMonths: 12, membersMonthsAfterTerm: 24, mailMonths: 6 }
+
+/** The longest retention period staff may set (ten years). */
+export const MAX_RETENTION_MONTHS = 120
 
 /**
  * The IIIF Code of Conduct's own numbers: "a minimum of four representatives from different IIIF
@@ -42,6 +62,7 @@ export const DEFAULT_POLICY: Policy = {
   reminderDays: 7,
   autoScheduleDays: 60,
   termNoticeDays: 30,
+  retention: DEFAULT_RETENTION,
 }
 
 /** A change to a policy: any subset of its fields, seats included field by field. */
@@ -54,6 +75,7 @@ export interface PolicyPatch {
   reminderDays?: number
   autoScheduleDays?: number
   termNoticeDays?: number
+  retention?: Partial<Retention>
 }
 
 export interface PolicyProblem {
@@ -72,6 +94,8 @@ export function mergePolicy(policy: Policy, patch: PolicyPatch): Policy {
     reminderDays: patch.reminderDays ?? policy.reminderDays,
     autoScheduleDays: patch.autoScheduleDays ?? policy.autoScheduleDays,
     termNoticeDays: patch.termNoticeDays ?? policy.termNoticeDays,
+    // null is a value here ("keep"): only a field left out keeps the old one.
+    retention: { ...retentionOf(policy), ...patch.retention },
   }
 }
 
@@ -93,6 +117,15 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
   whole('policy.reminderDays', policy.reminderDays, 0)
   whole('policy.autoScheduleDays', policy.autoScheduleDays, 0)
   whole('policy.termNoticeDays', policy.termNoticeDays, 0)
+  const retention = retentionOf(policy)
+  for (const field of ['applicantsMonths', 'membersMonthsAfterTerm', 'mailMonths'] as const) {
+    const value = retention[field]
+    if (value !== null && (!Number.isInteger(value) || value < 1 || value > MAX_RETENTION_MONTHS))
+      problems.push({
+        field: `policy.retention.${field}`,
+        message: `must be a whole number of months from 1 to ${MAX_RETENTION_MONTHS}, or null to keep`,
+      })
+  }
   if (problems.length > 0) return problems
   if (policy.seats.consortium + policy.seats.community < 1) {
     problems.push({ field: 'policy.seats', message: 'must offer at least one volunteer seat' })
@@ -111,4 +144,10 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
     })
   }
   return problems
+}
+
+/** A policy's retention, with the defaults for a policy stored before retention existed. */
+export function retentionOf(policy: Pick<Policy, 'retention'> | Omit<Policy, 'retention'>): Retention {
+  const stored = (policy as Partial<Pick<Policy, 'retention'>>).retention
+  return { ...DEFAULT_RETENTION, ...stored }
 }

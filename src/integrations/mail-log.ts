@@ -55,6 +55,15 @@ export function logMailer(folder: string, log: Log): Mailer {
       )
       return { providerId: path.basename(file) }
     },
+    async forget(messageId: string) {
+      try {
+        await fs.unlink(fileFor(folder, messageId))
+        return true
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+        throw error
+      }
+    },
     async wasSent(messageId: string) {
       try {
         await fs.access(fileFor(folder, messageId))

@@ -51,6 +51,11 @@ export interface Mailer {
   send(mail: OutgoingMail): Promise<{ providerId: string | null }>
   /** Whether a message with this Message-ID went out; throws MailError when it cannot tell. */
   wasSent(messageId: string): Promise<boolean>
+  /**
+   * Deletes rota's own copy of a message (erasure), where the transport keeps one (`log`: its .eml
+   * file); returns whether there was one. What a provider delivered cannot be recalled.
+   */
+  forget?(messageId: string): Promise<boolean>
 }
 
 /** A bare address, `Name <address>` or `"Name" <address>`: the address part. */

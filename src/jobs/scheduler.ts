@@ -50,8 +50,13 @@ export function startScheduler(deps: Deps, log: Log): { stop(): Promise<void> } 
           try {
             const report = await tick(deps, deps.clock())
             const { outbox } = report
-            const busy = report.actions.length > 0 || Object.values(outbox).some((n) => n > 0)
-            if (busy) log.info({ actions: report.actions, outbox }, 'tick')
+            const { erased } = report
+            const busy =
+              report.actions.length > 0 ||
+              Object.values(outbox).some((n) => n > 0) ||
+              Object.values(erased).some((n) => n > 0)
+            // Counts only: never who was erased.
+            if (busy) log.info({ actions: report.actions, outbox, erased }, 'tick')
             for (const action of report.actions)
               if (action.type === 'close-failed')
                 log.error({ action }, 'tick could not close a call; it tries again next tick')

@@ -1,8 +1,9 @@
+import { needlesOf, replaceMentions } from '../domain/mentions.js'
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as queries from '../db/queries/audit.js'
 import { personRef } from '../db/queries/person-refs.js'
-import { isPersonRef } from '../domain/person-ref.js'
+import { emailKey, isPersonRef } from '../domain/person-ref.js'
 import { AppError, invalid } from '../errors.js'
 import type { AuditEntryView, AuditQuery } from '../http/schemas/audit.js'
 
@@ -31,6 +32,16 @@ export interface AuditEntry {
   entity: string
   entityId: string
   reason?: string | null
+  /**
+   * The people the change is about, by reference with their name and address: where the free-text
+   * reason names them, the log keeps their reference instead (`[person_…]`), so it outlives erasure.
+   */
+  mentions?: ReadonlyArray<{
+    ref: string | null
+    names: ReadonlyArray<string | null | undefined>
+    /** Their address: every name given with it is looked for too. */
+    email?: string | null
+  }>
   before?: Fields | null
   after?: Fields | null
 }
@@ -95,6 +106,19 @@ export async function personOf(db: Db, email: string | null | undefined): Promis
 }
 
 /**
+ * The reason with every name and address the people it is about ever gave rota (in any response or
+ * membership, not only the row at hand: staff write the name they know) replaced by their reference.
+ */
+async function withoutMentions(db: Db, reason: string, mentions: NonNullable<AuditEntry['mentions']>): Promise<string> {
+  let out = reason
+  for (const { ref, names, email } of mentions) {
+    const known = email ? await queries.namesGivenBy(db, emailKey(email)) : []
+    out = replaceMentions(out, needlesOf([...names, email, ...known]), `[${ref ?? 'person'}]`)
+  }
+  return out
+}
+
+/**
  * Appends one row to the audit log. Call it inside the transaction of the change it records, so
  * that the row exists exactly when the change does. Never pass an email or a person's name: use
  * `personOf` (the log must outlive erasures).
@@ -106,7 +130,7 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
     action: entry.action,
     entity: entry.entity,
     entityId: entry.entityId,
-    reason: entry.reason ?? null,
+    reason: entry.reason == null ? null : await withoutMentions(db, entry.reason, entry.mentions ?? []),
     before: entry.before ? (plain(entry.before) as Fields) : null,
     after: entry.after ? (plain(entry.after) as Fields) : null,
   })

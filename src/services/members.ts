@@ -181,6 +181,7 @@ export async function appointMember(
       entity: 'member',
       entityId: row.id,
       reason,
+      mentions: [{ ref: await personOf(tx, row.email), names: [row.name], email: row.email }],
       after: { team: team.slug, person: await personOf(tx, row.email), ...auditedMember(row) },
     })
     const institutionName = match.kind === 'known' ? match.institution.name : null
@@ -332,6 +333,18 @@ export async function stepDown(
       entity: 'member',
       entityId: member.id,
       reason,
+      mentions: [
+        { ref: await personOf(tx, member.email), names: [member.name], email: member.email },
+        ...(replacement
+          ? [
+              {
+                ref: await personOf(tx, replacement.row.email),
+                names: [replacement.row.name],
+                email: replacement.row.email,
+              },
+            ]
+          : []),
+      ],
       before: { endedAt: null },
       after: {
         endedAt: effective,

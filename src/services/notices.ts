@@ -9,11 +9,12 @@ import {
   DEFAULT_TEMPLATES,
   NOTICE_SPECS,
   renderTemplate,
+  retentionValues,
   volunteerExplanation,
   type NoticeKind,
   type Template,
 } from '../domain/notices.js'
-import type { SeatCounts } from '../domain/policy.js'
+import { retentionOf, type SeatCounts } from '../domain/policy.js'
 import { effectiveEnd } from '../domain/roster.js'
 import { seatsToFill, type Decision, type Selection } from '../domain/selection.js'
 import type { Instant } from '../domain/time.js'
@@ -107,6 +108,12 @@ export async function queueNotice(
   return (await queueNotices(db, from, [notice], now))[0] ?? null
 }
 
+/** The team's privacy notice (its `privacy-notice` template), filled from its retention policy. */
+export async function privacyNoticeFor(db: Db, team: TeamRow): Promise<string> {
+  const template = await templateFor(db, team.id, 'privacy-notice')
+  return renderTemplate(template, { team: team.name, ...retentionValues(retentionOf(team.policy)) }).body
+}
+
 /** An instant as people read it in an email: `2027-03-01 00:00 UTC`. */
 export function humanInstant(instant: Instant): string {
   return `${instant.slice(0, 10)} ${instant.slice(11, 16)} UTC`
@@ -164,6 +171,7 @@ export async function queueResultNotices(
 ): Promise<number> {
   const prefix = round === 0 ? `call:${call.id}` : `call:${call.id}:close-${round + 1}`
   const base = callValues(team, call, selection.seats)
+  const privacyNotice = await privacyNoticeFor(db, team)
   const selected = selection.decisions.filter((d) => d.outcome === 'selected')
   const newMembers =
     selected.length === 0
@@ -212,6 +220,7 @@ export async function queueResultNotices(
       // Never the staff sentence as such: it may name another volunteer (the one who took the institution's seat).
       explanation: volunteerExplanation(decision, selection.decisions),
       ...personal(decision.responseId),
+      privacyNotice,
     },
     callId: call.id,
   })

@@ -573,6 +573,7 @@ export async function removeResponse(
         `This response was already removed on ${row.removedAt.toISOString()} by ${row.removedBy}: ${row.removalReason}`,
       )
     await queries.removeResponses(tx, { ids: [responseId] }, { at: now, by: removal.by, reason, withBatch: false })
+    const person = await personOf(tx, row.email)
     await recordAudit(tx, {
       at: now,
       actor: removal.by,
@@ -580,8 +581,9 @@ export async function removeResponse(
       entity: 'response',
       entityId: responseId,
       reason,
+      mentions: [{ ref: person, names: [row.name], email: row.email }],
       before: { removedAt: null },
-      after: { removedAt: now, callId, person: await personOf(tx, row.email) },
+      after: { removedAt: now, callId, person },
     })
     return responseView((await queries.findResponse(tx, responseId))!)
   })

@@ -22,6 +22,7 @@ import { ROSTER_CHANNEL } from './roster.js'
 import { teamSchedule } from './schedule.js'
 import { requireTeam } from './teams.js'
 import { callValues, humanInstant, queueNotice, SEAT_NAMES, seatsOffered } from './notices.js'
+import { addCounts, eraseDue, noCounts, type ErasureCounts } from './privacy.js'
 
 /** One thing the tick did. `notice` says whether its email was queued or recorded as skipped. */
 export interface TickAction {
@@ -44,6 +45,8 @@ export interface TickReport {
   at: string
   actions: TickAction[]
   outbox: DeliveryReport
+  /** What the teams' retention policies made due and the tick erased (src/domain/retention.ts). */
+  erased: ErasureCounts
 }
 
 const TICK_STAFF = 'rota (tick)'
@@ -57,6 +60,7 @@ const TICK_STAFF = 'rota (tick)'
  */
 export async function tick(deps: Deps, now: Date, by?: string): Promise<TickReport> {
   const actions: TickAction[] = []
+  let erased = noCounts()
   for (const team of await listTeams(deps.database.db)) {
     await autoSchedule(deps, team, now, actions)
     for (const call of await callQueries.callsInFlight(deps.database.db, team.id)) {
@@ -81,8 +85,10 @@ export async function tick(deps: Deps, now: Date, by?: string): Promise<TickRepo
       }
     }
     await termNotices(deps, team, now, actions)
+    // Storage limitation: personal data past the team's retention goes, on the day it is due.
+    erased = addCounts(erased, await eraseDue(deps.database.db, deps.mailer, team, now))
   }
-  if (actions.some((a) => a.type === 'call-closed')) {
+  if (actions.some((a) => a.type === 'call-closed') || erased.members > 0) {
     // New members: every instance's roster cache must drop what it holds.
     await deps.database.notify(deps.database.db, ROSTER_CHANNEL, 'changed').catch(() => {})
   }
@@ -97,7 +103,7 @@ export async function tick(deps: Deps, now: Date, by?: string): Promise<TickRepo
       entityId: now.toISOString(),
       after: { actions: actions.length, sent: outbox.sent },
     })
-  return { at: now.toISOString(), actions, outbox }
+  return { at: now.toISOString(), actions, outbox, erased }
 }
 
 /** What decides whether the tick may close a due call itself (`tickMayClose`); read only once its window is over. */

@@ -8,6 +8,7 @@ import {
   findPlaceholders,
   isNoticeKind,
   renderTemplate,
+  retentionValues,
   templateProblems,
 } from '../../src/domain/notices.js'
 import type { NoticeKind, Template } from '../../src/domain/notices.js'
@@ -46,6 +47,8 @@ t.test('each kind goes to the audience the Code of Conduct implies', async (t) =
     ['appointed', 'member'],
     ['stepped-down', 'member'],
     ['member-joined', 'mailing-list'],
+    // Part of the volunteers' outcome emails, never sent on its own.
+    ['privacy-notice', 'volunteer'],
   ]
   t.equal(table.length, NOTICE_KINDS.length, 'the table covers every kind')
   for (const [kind, audience] of table) t.equal(NOTICE_SPECS[kind].audience, audience, kind)
@@ -420,4 +423,23 @@ t.test('a 20,000-character hostile template is rendered and checked in under 50 
     ['subject', 'body'],
     'and the unclosed {{ is still reported, in both fields',
   )
+})
+
+t.test("the outcome emails end with the team's privacy notice, filled from its retention policy", async (t) => {
+  for (const kind of ['selected', 'alternate', 'not-selected'] as const)
+    t.match(DEFAULT_TEMPLATES[kind].body, /\{\{privacyNotice\}\}$/, `${kind} ends with it`)
+  const notice = renderTemplate(DEFAULT_TEMPLATES['privacy-notice'], {
+    team: 'IIIF Code of Conduct Team',
+    ...retentionValues({ applicantsMonths: 12, membersMonthsAfterTerm: 24, mailMonths: 1 }),
+  }).body
+  t.match(notice, /erased 12 months after the call closes/)
+  t.match(notice, /if you join the team, 24 months after your term ends/)
+  t.match(notice, /erased 1 month after it is sent/)
+  t.notMatch(notice, /\{\{/, 'every placeholder filled')
+  const kept = retentionValues({ applicantsMonths: null, membersMonthsAfterTerm: null, mailMonths: null })
+  t.same(kept, {
+    applicantsRetention: 'only when you ask',
+    membersRetention: 'when you ask once your term has ended',
+    mailRetention: 'only when you ask',
+  })
 })

@@ -166,6 +166,11 @@ t.test(
       reminderDays: anyNumber,
       autoScheduleDays: anyNumber,
       termNoticeDays: anyNumber,
+      retention: fc.record({
+        applicantsMonths: fc.option(anyNumber),
+        membersMonthsAfterTerm: fc.option(anyNumber),
+        mailMonths: fc.option(anyNumber),
+      }),
     })
     fc.assert(
       fc.property(policyArb, (policy) => {

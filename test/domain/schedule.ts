@@ -648,6 +648,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
     reminderDays: 7,
     autoScheduleDays: 60,
     termNoticeDays: 30,
+    retention: DEFAULT_POLICY.retention,
   }))
 
 /** A history of calls that never overlap one another, as staff would create them. */

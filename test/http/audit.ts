@@ -289,6 +289,15 @@ const ENTRIES: Record<string, Entry> = {
     action: 'token.revoke',
     request: async () => ({ method: 'DELETE', url: '/tokens/carol' }),
   },
+  'POST /people/erase': {
+    action: 'person.erase',
+    // Her response was removed before the close: nothing keeps her on any team.
+    request: async () => ({
+      method: 'POST',
+      url: '/people/erase',
+      payload: { email: PEOPLE[2]!.email, reason: `Asked by ${PEOPLE[2]!.name} to be forgotten` },
+    }),
+  },
 }
 
 t.test('every write route, called successfully, appends exactly one audit row by its actor', async (t) => {
@@ -530,6 +539,7 @@ t.test('GET /audit: filters, newest first, cursor pagination', async (t) => {
     'call.open',
     'call.reopen',
     'call.sync',
+    'report.publish',
     'responses.import',
   ])
   t.match(

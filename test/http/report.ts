@@ -11,9 +11,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { build } from '../helpers/build.js'
-import { members, outbox } from '../../src/db/schema.js'
+import { auditLog, members, outbox } from '../../src/db/schema.js'
 import { verifyReport } from '../../src/domain/report.js'
 import { deploymentKeys } from '../../src/services/keys.js'
 import { statusLinkExpiry } from '../../src/services/status.js'
@@ -284,7 +284,14 @@ t.test('a selected volunteer steps down through their link', async (t) => {
       .from(members)
       .where(eq(members.responseId, ids.get('ada@example.org')!))
   ).filter((m) => m.voidedAt === null)
-  t.match(member?.endReason, /^stepped down by the volunteer through their status link \(volunteer:/)
+  t.equal(member?.endReason, 'stepped down by the volunteer through their status link')
+  const [row] = await db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.action, 'member.step-down'), eq(auditLog.entityId, member!.id)))
+  t.match(row, { actor: `volunteer:${ids.get('ada@example.org')}` }, 'the step-down is audited as the volunteer')
+  const views = await db.select().from(auditLog).where(eq(auditLog.action, 'status.view'))
+  t.ok(views.length > 0 && views.every((v) => v.actor.startsWith('volunteer:')), 'each opening of a link is audited')
   const again = await api('POST', `${link}/step-down`, { confirm: true }, json)
   t.equal(again.status, 409)
 })

@@ -13,6 +13,7 @@ const DEFAULT_POLICY = {
   reminderDays: 7,
   autoScheduleDays: 60,
   termNoticeDays: 30,
+  retention: { applicantsMonths: 12, membersMonthsAfterTerm: 24, mailMonths: 6 },
 }
 
 t.test('the default team exists after migrations, publicly readable', async (t) => {
@@ -113,6 +114,14 @@ t.test('invalid changes are 400, name the field, and change nothing', async (t) 
     ['mailing list not an address', { mailingList: 'iiif-discuss' }, 'body.mailingList'],
     ['staff email not an address', { staffEmail: 'staff at iiif.io' }, 'body.staffEmail'],
     ['form link not http', { formUrl: 'javascript:alert(1)' }, 'body.formUrl'],
+    ['zero retention', { policy: { retention: { applicantsMonths: 0 } } }, 'body.policy.retention.applicantsMonths'],
+    ['retention past ten years', { policy: { retention: { mailMonths: 121 } } }, 'body.policy.retention.mailMonths'],
+    [
+      'fractional retention',
+      { policy: { retention: { membersMonthsAfterTerm: 1.5 } } },
+      'body.policy.retention.membersMonthsAfterTerm',
+    ],
+    ['unknown retention key', { policy: { retention: { logsMonths: 3 } } }, 'body.policy.retention.logsMonths'],
   ]
   for (const [label, payload, field] of cases) {
     const res = await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: payload as object })
@@ -127,6 +136,23 @@ t.test('invalid changes are 400, name the field, and change nothing', async (t) 
   }
   const after = await app.inject({ method: 'GET', url: '/teams/coc' })
   t.same(after.json(), { slug: 'coc', name: 'IIIF Code of Conduct Team', policy: DEFAULT_POLICY, formUrl: null })
+})
+
+t.test('retention: each period may be null ("keep"), and a partial change keeps the others', async (t) => {
+  const res = await app.inject({
+    method: 'PATCH',
+    url: '/teams/coc',
+    headers: staff,
+    payload: { policy: { retention: { mailMonths: null, applicantsMonths: 3 } } },
+  })
+  t.equal(res.statusCode, 200, res.body)
+  t.same(res.json().policy.retention, { applicantsMonths: 3, membersMonthsAfterTerm: 24, mailMonths: null })
+  t.same((await app.inject({ method: 'GET', url: '/teams/coc' })).json().policy.retention, {
+    applicantsMonths: 3,
+    membersMonthsAfterTerm: 24,
+    mailMonths: null,
+  })
+  await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: { policy: DEFAULT_POLICY } })
 })
 
 t.test('PATCH on an unknown team is 404 for staff', async (t) => {

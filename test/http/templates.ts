@@ -28,6 +28,7 @@ const KINDS = [
   'appointed',
   'stepped-down',
   'member-joined',
+  'privacy-notice',
 ]
 
 const api = staffApi({ app, staff })
@@ -71,7 +72,7 @@ t.test('the list shows every kind, with the default wording and its placeholders
     updatedBy: string | null
     audience: string
   }>
-  t.same(templates.map((x) => x.kind).sort(), [...KINDS].sort(), 'fourteen kinds, each once')
+  t.same(templates.map((x) => x.kind).sort(), [...KINDS].sort(), 'every kind, each once')
   for (const template of templates) {
     t.equal(template.custom, false, `${template.kind}: default wording`)
     t.equal(template.updatedBy, null, `${template.kind}: nobody changed it`)

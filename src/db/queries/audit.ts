@@ -42,3 +42,12 @@ export async function listAudit(db: Db, filter: AuditFilter, limit: number): Pro
     .orderBy(desc(auditLog.id))
     .limit(limit)
 }
+
+/** Every name given with this email address (its key, lower-cased) in responses and memberships. */
+export async function namesGivenBy(db: Db, key: string): Promise<string[]> {
+  const result = await db.execute(sql`
+    select name from responses where lower(trim(email)) = ${key}
+    union select first_seen->>'name' from responses where lower(trim(email)) = ${key} and first_seen is not null
+    union select name from members where lower(trim(email)) = ${key}`)
+  return (result as unknown as { rows: { name: string | null }[] }).rows.flatMap((r) => (r.name ? [r.name] : []))
+}

@@ -109,6 +109,10 @@ const DOCUMENT: FastifyDynamicSwaggerOptions['openapi'] = {
     },
     { name: 'tokens', description: 'Staff tokens and their roles (admin)' },
     { name: 'audit', description: 'Who changed what and when: the append-only audit log (admin)' },
+    {
+      name: 'people',
+      description: "One person's data on request: everything rota holds about them, and its erasure (admin)",
+    },
   ],
   components: {
     securitySchemes: {

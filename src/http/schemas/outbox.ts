@@ -71,4 +71,15 @@ export const TickReport = Type.Object({
     }),
   ),
   outbox: Type.Object(Counts, { description: 'What the delivery pass did.' }),
+  erased: Type.Object(
+    {
+      responses: Type.Integer(),
+      decisions: Type.Integer(),
+      members: Type.Integer(),
+      emails: Type.Integer(),
+      emlFiles: Type.Integer(),
+      people: Type.Integer(),
+    },
+    { description: "What the teams' retention policies made due and the tick erased (counts only)." },
+  ),
 })

@@ -10,6 +10,30 @@ const SeatCounts = Type.Object(
   { additionalProperties: false },
 )
 
+const RetentionMonths = (description: string) =>
+  Type.Union([Type.Integer({ minimum: 1, maximum: 120 }), Type.Null()], {
+    description: `${description} In calendar months (1 to 120); null: kept until erased on request.`,
+  })
+
+const Retention = Type.Object(
+  {
+    applicantsMonths: RetentionMonths(
+      'How long the personal data (name, email, free-text institution) of volunteers who were not selected is kept after their call closed. Default 12.',
+    ),
+    membersMonthsAfterTerm: RetentionMonths(
+      "How long a former member's personal data is kept after their last term ended. Default 24.",
+    ),
+    mailMonths: RetentionMonths(
+      'How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6.',
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'How long rota keeps personal data; past it, the tick erases it and leaves a tombstone (README, "Personal data").',
+  },
+)
+
 export const PolicyBody = Type.Object(
   {
     seats: SeatCounts,
@@ -44,6 +68,7 @@ export const PolicyBody = Type.Object(
       maximum: 366,
       description: "Days before a volunteer's term ends that rota tells them; 0: no notice.",
     }),
+    retention: Retention,
   },
   { additionalProperties: false },
 )
@@ -81,6 +106,7 @@ export const TeamPatch = Type.Object(
           reminderDays: Type.Optional(PolicyBody.properties.reminderDays),
           autoScheduleDays: Type.Optional(PolicyBody.properties.autoScheduleDays),
           termNoticeDays: Type.Optional(PolicyBody.properties.termNoticeDays),
+          retention: Type.Optional(Type.Partial(Retention, { additionalProperties: false })),
         },
         { additionalProperties: false, description: 'Any subset of the policy; fields left out keep their value.' },
       ),
