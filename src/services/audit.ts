@@ -130,7 +130,10 @@ export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
     action: entry.action,
     entity: entry.entity,
     entityId: entry.entityId,
-    reason: entry.reason == null ? null : await withoutMentions(db, entry.reason, entry.mentions ?? []),
+    reason:
+      entry.reason === null || entry.reason === undefined
+        ? null
+        : await withoutMentions(db, entry.reason, entry.mentions ?? []),
     before: entry.before ? (plain(entry.before) as Fields) : null,
     after: entry.after ? (plain(entry.after) as Fields) : null,
   })
