@@ -27,7 +27,9 @@ import { scheduleRoutes } from './http/routes/schedule.js'
 import { templateRoutes } from './http/routes/templates.js'
 import { outboxRoutes } from './http/routes/outbox.js'
 import { adminRoutes } from './http/routes/admin.js'
+import { webhookRoutes } from './http/routes/webhooks.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
+import { announceChanges } from './services/webhooks.js'
 
 import { institutionRoutes } from './http/routes/institutions.js'
 
@@ -208,6 +210,12 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
         // The write itself succeeded; other instances catch up when their LISTEN connection reconnects.
         request.log.warn({ err: error }, 'could not notify other instances of a change')
       }
+      try {
+        // roster.changed now rather than at the next tick (which announces it if this fails).
+        await announceChanges(deps, deps.clock())
+      } catch (error) {
+        request.log.warn({ err: error }, 'could not check for webhook events after a change')
+      }
     }
     return payload
   }
@@ -231,6 +239,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(templateRoutes(deps))
   await app.register(outboxRoutes(deps))
   await app.register(adminRoutes(deps))
+  await app.register(webhookRoutes(deps))
 
   return app
 }

@@ -32,6 +32,22 @@ export interface Config {
   /** node-cron expression for the tick; null when off (SCHEDULER=off turns every cron job off). */
   tickCron: string | null
   mail: MailConfig
+  webhooks: WebhookConfig
+  /** rota's public address (no trailing slash), for absolute links in webhook payloads; null: paths only. */
+  publicUrl: string | null
+}
+
+export interface WebhookConfig {
+  /** Whether webhooks may point at loopback or private addresses, and then use plain http. */
+  allowPrivate: boolean
+  /** How long one delivery may take before it counts as failed (and is retried). */
+  timeoutMs: number
+  /** Deliveries of one event when the receiver answers 408/429/5xx or cannot be reached, before it is `failed`. */
+  maxAttempts: number
+  /** First wait before redelivering; doubles each attempt, at most an hour. */
+  retryBaseMs: number
+  /** How long a delivery may stay `sending` (its sender died) before it is delivered again. */
+  leaseMs: number
 }
 
 export interface MailConfig {
@@ -232,6 +248,32 @@ export const ConfigSchema = Type.Object({
     600000,
     'How long one Gmail request, or one whole SMTP session, may take; at most half of `MAIL_SENDING_LEASE_MS`.',
   ),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$',
+      errorMessage: 'must be an http(s) URL without query or fragment',
+      description:
+        "rota's public address (e.g. `https://rota.iiif.io`), for the absolute roster links in webhook payloads. Unset: the payloads carry paths.",
+    }),
+  ),
+  WEBHOOK_ALLOW_PRIVATE: oneOf(
+    ['off', 'on'],
+    'off',
+    '`on` lets webhooks point at loopback and private-network addresses (then plain `http://` too), e.g. a relay on the same host. `off`: only public addresses, over `https://`.',
+  ),
+  WEBHOOK_TIMEOUT_MS: whole(10000, 100, 120000, 'How long one webhook delivery may take before it is retried.'),
+  WEBHOOK_MAX_ATTEMPTS: whole(
+    10,
+    1,
+    100,
+    'Deliveries of one event when the receiver answers 408, 429 or 5xx, times out or cannot be reached, before it is marked `failed`.',
+  ),
+  WEBHOOK_RETRY_BASE_MS: whole(
+    60000,
+    0,
+    3600000,
+    'First wait before delivering a webhook event again; doubles each attempt, at most one hour.',
+  ),
   MAIL_BATCH_SIZE: whole(100, 1, 10000, 'Emails sent per tick at most.'),
   SMTP_HOST: Type.Optional(
     Type.String({
@@ -353,6 +395,24 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     google: googleConfig(vars),
     ...schedulerConfig(vars),
     mail: mailConfig(vars, raw.MAIL_FROM !== undefined),
+    webhooks: webhookConfig(vars),
+    publicUrl: vars.PUBLIC_URL === undefined ? null : vars.PUBLIC_URL.replace(/\/+$/, ''),
+  }
+}
+
+function webhookConfig(vars: Variables): WebhookConfig {
+  if (vars.WEBHOOK_TIMEOUT_MS * 2 > vars.MAIL_SENDING_LEASE_MS) {
+    throw new ConfigError(
+      'WEBHOOK_TIMEOUT_MS',
+      `must be at most half of MAIL_SENDING_LEASE_MS (${vars.MAIL_SENDING_LEASE_MS}), the lease webhook deliveries share with emails (got ${vars.WEBHOOK_TIMEOUT_MS})`,
+    )
+  }
+  return {
+    allowPrivate: vars.WEBHOOK_ALLOW_PRIVATE === 'on',
+    timeoutMs: vars.WEBHOOK_TIMEOUT_MS,
+    maxAttempts: vars.WEBHOOK_MAX_ATTEMPTS,
+    retryBaseMs: vars.WEBHOOK_RETRY_BASE_MS,
+    leaseMs: vars.MAIL_SENDING_LEASE_MS,
   }
 }
 
