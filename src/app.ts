@@ -28,6 +28,7 @@ import { templateRoutes } from './http/routes/templates.js'
 import { outboxRoutes } from './http/routes/outbox.js'
 import { adminRoutes } from './http/routes/admin.js'
 import { webhookRoutes } from './http/routes/webhooks.js'
+import { feedRoutes } from './http/routes/feeds.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
 import { announceChanges } from './services/webhooks.js'
 
@@ -240,6 +241,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(outboxRoutes(deps))
   await app.register(adminRoutes(deps))
   await app.register(webhookRoutes(deps))
+  await app.register(feedRoutes(deps, rosterCache))
 
   return app
 }

@@ -95,7 +95,8 @@ export function postWebhook(
         const refusal = Object.assign(new Error(`${hostname} resolves to no public address`), { code: 'ENOTPUBLIC' })
         return callback(refusal, '', 0)
       }
-      if ((lookupOptions as { all?: boolean }).all) return (callback as never as (e: null, a: dns.LookupAddress[]) => void)(null, allowed)
+      if ((lookupOptions as { all?: boolean }).all)
+        return (callback as never as (e: null, a: dns.LookupAddress[]) => void)(null, allowed)
       callback(null, allowed[0]!.address, allowed[0]!.family)
     })
   }

@@ -17,7 +17,13 @@ import {
   type WebhookEvent,
   type WebhookFormat,
 } from '../domain/webhooks.js'
-import { isLocalName, isPublicAddress, literalAddress, postWebhook, WebhookRequestError } from '../integrations/webhook-http.js'
+import {
+  isLocalName,
+  isPublicAddress,
+  literalAddress,
+  postWebhook,
+  WebhookRequestError,
+} from '../integrations/webhook-http.js'
 import type { NewWebhook, Webhook, WebhookCreated } from '../http/schemas/webhooks.js'
 import { retryDelayMs, type DeliveryReport } from './outbox.js'
 import { requireTeam } from './teams.js'
@@ -147,8 +153,7 @@ export async function queueWebhookEvent(
   const hooks = (await queries.activeWebhooks(db, team.id)).filter(
     (hook) =>
       hook.events.includes(event) &&
-      (facts.registeredBy === undefined ||
-        compareInstants(instantFromDate(hook.createdAt), facts.registeredBy) <= 0),
+      (facts.registeredBy === undefined || compareInstants(instantFromDate(hook.createdAt), facts.registeredBy) <= 0),
   )
   if (hooks.length === 0) return 0
   const payload = { event, team: team.slug, occurred_at: formatInstant(facts.occurredAt), ...facts.data }
@@ -232,7 +237,13 @@ export async function announceTeamChanges(
     const changed = digest !== state.rosterDigest
     const version = changed ? state.rosterVersion + 1 : state.rosterVersion
     if (changed)
-      await queueWebhookEvent(tx, team, 'roster.changed', { key: `roster.changed:${version}`, occurredAt: at, data: roster }, now)
+      await queueWebhookEvent(
+        tx,
+        team,
+        'roster.changed',
+        { key: `roster.changed:${version}`, occurredAt: at, data: roster },
+        now,
+      )
     const later = compareInstants(at, state.boundariesUntil) > 0
     if (later || changed)
       await queries.updateState(tx, team.id, {
@@ -352,7 +363,6 @@ async function deliverClaimed(
     if (moved) report.failed++
   }
 }
-
 
 /**
  * After a write (an appointment, a step-down, a close, a reopen): announces what it changed for every

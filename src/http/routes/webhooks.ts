@@ -56,14 +56,21 @@ export function webhookRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         config: { role: 'admin' },
         schema: {
           tags: ['webhooks'],
-          summary: 'Delete a webhook (admin): nothing more is sent; its deliveries not yet made are recorded as skipped',
+          summary:
+            'Delete a webhook (admin): nothing more is sent; its deliveries not yet made are recorded as skipped',
           security: staffOnly,
           params: WebhookParams,
           response: { 200: Webhook, ...errors(401, 404) },
         },
       },
       async (request) =>
-        webhooks.deleteWebhook(db, request.params.team, request.params.id, request.staff?.name ?? 'staff', deps.clock()),
+        webhooks.deleteWebhook(
+          db,
+          request.params.team,
+          request.params.id,
+          request.staff?.name ?? 'staff',
+          deps.clock(),
+        ),
     )
   }
 }

@@ -73,7 +73,7 @@ export const RosterQuery = Type.Object(
   { additionalProperties: false },
 )
 
-const RosterMember = Type.Object({
+export const RosterMember = Type.Object({
   id: Type.String(),
   name: Type.String(),
   institution: Type.Union([Type.String(), Type.Null()]),

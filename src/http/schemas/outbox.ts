@@ -14,7 +14,8 @@ export const OutboxMessage = Type.Object({
   team: Type.String(),
   kind: Type.String({ description: "An email's kind, or a webhook delivery's event (`roster.changed`…)." }),
   channel: LiteralUnion(OUTBOX_CHANNELS, {
-    description: '`email`, or `webhook`: a signed POST to `to` (the webhook URL), `messageId` being its `X-Rota-Delivery` id.',
+    description:
+      '`email`, or `webhook`: a signed POST to `to` (the webhook URL), `messageId` being its `X-Rota-Delivery` id.',
   }),
   to: Type.Union([Type.String(), Type.Null()]),
   subject: Type.String(),
