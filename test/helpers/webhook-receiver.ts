@@ -42,7 +42,8 @@ export async function startReceiver(options: {
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', async () => {
+    request.on('end', () => void answer())
+    const answer = async () => {
       const body = Buffer.concat(chunks).toString('utf8')
       const headers = request.headers as Record<string, string>
       const delivery: Received = {
@@ -53,7 +54,7 @@ export async function startReceiver(options: {
       received.push(delivery)
       const status = delivery.verified ? ((await options.respond?.(delivery)) ?? 200) : 401
       response.writeHead(status).end()
-    })
+    }
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')

@@ -20,7 +20,10 @@ function renderLiquid(template: string, data: Record<string, unknown>): string {
   const lookup = (scope: Record<string, unknown>, path: string): unknown =>
     path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], scope)
   const output = (text: string, scope: Record<string, unknown>) =>
-    text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, path: string) => String(lookup(scope, path) ?? ''))
+    text.replace(
+      /\{\{\s*([\w.]+)\s*\}\}/g,
+      (_, path: string) => (lookup(scope, path) as string | null | undefined) ?? '',
+    )
   return template.replace(
     /\{%\s*for (\w+) in ([\w.]+)\s*%\}([\s\S]*?)\{%\s*endfor\s*%\}/g,
     (_, name: string, path: string, body: string) =>
