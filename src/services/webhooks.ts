@@ -290,10 +290,22 @@ export async function deliverWebhooks(
   const config = deps.config.webhooks
   const limit = options.limit ?? deps.config.mail.batchSize
   for (let done = 0; done < limit; done++) {
-    const row =
-      (await db.transaction((tx) => outboxQueries.claimStale(tx, deps.clock(), config.leaseMs, 'webhook'))) ??
-      (await db.transaction((tx) => outboxQueries.claimPending(tx, deps.clock(), 'webhook')))
-    if (!row) break
+    let row = await db.transaction((tx) => outboxQueries.claimStale(tx, deps.clock(), config.leaseMs, 'webhook'))
+    if (row) {
+      // Its sender died mid-way: this redelivery counts as an attempt of its own.
+      const now = deps.clock()
+      row = await outboxQueries.transition(
+        db,
+        row.id,
+        'sending',
+        { attempts: row.attempts + 1, claimedAt: now, claimId: outboxQueries.newClaimId(), updatedAt: now },
+        row.claimId,
+      )
+      if (!row) continue
+    } else {
+      row = await db.transaction((tx) => outboxQueries.claimPending(tx, deps.clock(), 'webhook'))
+      if (!row) break
+    }
     await deliverClaimed(deps, row, report)
   }
 }
