@@ -1,12 +1,19 @@
 import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Deps } from '../../deps.js'
-import { FEED_FORMATS, FEED_RENDERERS, type FeedFormat } from '../../services/feeds.js'
+import { FEED_FORMATS, FEED_RENDERERS, loadYamlWriter, type FeedFormat } from '../../services/feeds.js'
 import { RosterResponses, type RosterAnswer, type RosterCache, type RosterView } from '../../services/roster.js'
 import { errors } from '../schemas/common.js'
 import { RosterQuery } from '../schemas/members.js'
 import { TeamParams } from '../schemas/teams.js'
 import { RosterFeed, ROSTER_SCHEMA_PATH, ROSTER_SCHEMA_VERSION, rosterJsonSchema } from '../schemas/feeds.js'
+
+/** What a feed route reads from its request. */
+interface FeedRequest {
+  params: { team: string }
+  query: { at?: string }
+  headers: { 'if-none-match'?: string }
+}
 
 const STALE_WARNING = '110 - "Response is Stale"'
 
@@ -96,6 +103,18 @@ export function feedRoutes(deps: Deps, rosterCache: RosterCache): FastifyPluginA
     for (const format of Object.keys(FEED_FORMATS) as FeedFormat[]) {
       const render = FEED_RENDERERS[format]
       const responses = new RosterResponses(rosterCache, (view: RosterView) => render(view), format)
+      const contentType = FEED_FORMATS[format]
+      const answerFeed = (request: FeedRequest, reply: FastifyReply): Promise<void> | undefined => {
+        const answer = responses.answer(
+          request.params.team,
+          request.query.at,
+          request.headers['if-none-match'],
+          deps.clock(),
+        )
+        if (answer instanceof Promise) return answer.then((ready) => sendFeed(reply, ready, contentType))
+        sendFeed(reply, answer, contentType)
+        return undefined
+      }
       app.get(
         `/teams/:team/roster.${format}`,
         {
@@ -105,7 +124,7 @@ export function feedRoutes(deps: Deps, rosterCache: RosterCache): FastifyPluginA
             description: FEED_DESCRIPTION,
             params: TeamParams,
             querystring: RosterQuery,
-            produces: [FEED_FORMATS[format].split(';')[0]!],
+            produces: [contentType.split(';')[0]!],
             response: {
               200: { type: 'string', description: `${format} text.` },
               304: { type: 'null', description: 'Not modified.' },
@@ -114,14 +133,10 @@ export function feedRoutes(deps: Deps, rosterCache: RosterCache): FastifyPluginA
           },
         },
         (request, reply) => {
-          const answer = responses.answer(
-            request.params.team,
-            request.query.at,
-            request.headers['if-none-match'],
-            deps.clock(),
-          )
-          if (answer instanceof Promise) return answer.then((ready) => sendFeed(reply, ready, FEED_FORMATS[format]))
-          sendFeed(reply, answer, FEED_FORMATS[format])
+          // roster.yml's first answer waits for the YAML writer (not loaded while rota starts).
+          const loading = format === 'yml' ? loadYamlWriter() : undefined
+          if (loading) return loading.then(() => answerFeed(request, reply))
+          return answerFeed(request, reply)
         },
       )
     }
