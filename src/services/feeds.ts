@@ -1,7 +1,8 @@
+import type { stringify as Stringify } from 'yaml'
 import type { RosterView } from './roster.js'
 
 /** `yaml`'s stringify, loaded with the first roster.yml (not while rota starts). */
-let stringify: typeof import('yaml').stringify | undefined
+let stringify: typeof Stringify | undefined
 let loading: Promise<void> | undefined
 
 /** Loads the YAML writer; roster.yml's route awaits it before its first answer. */
