@@ -9,7 +9,8 @@ import { tick } from '../../src/services/tick.js'
 // racing each other — every term boundary is announced exactly once (`term.boundary`), and a static
 // site whose build is triggered only by that webhook shows the new members on the morning their
 // terms start: its build fetches roster.yml from rota and renders it with a Liquid-like template.
-t.setTimeout(300_000)
+// 731 ticks with an HTTP server and two receivers: about 50 s on a quiet machine, several minutes on a busy one.
+t.setTimeout(600_000)
 const built = await build(t, { WEBHOOK_ALLOW_PRIVATE: 'on' })
 const { app, staff, clock, deps } = built
 await app.listen({ port: 0, host: '127.0.0.1' })
