@@ -33,6 +33,9 @@ import { peopleRoutes } from './http/routes/people.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
 import { PublicPages } from './services/public-page.js'
 import { publicPageRoutes } from './http/routes/public-page.js'
+import { webhookRoutes } from './http/routes/webhooks.js'
+import { feedRoutes } from './http/routes/feeds.js'
+import { announceChanges } from './services/webhooks.js'
 
 import { institutionRoutes } from './http/routes/institutions.js'
 import { tokenRoutes } from './http/routes/tokens.js'
@@ -215,6 +218,12 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
         // The write itself succeeded; other instances catch up when their LISTEN connection reconnects.
         request.log.warn({ err: error }, 'could not notify other instances of a change')
       }
+      try {
+        // roster.changed now rather than at the next tick (which announces it if this fails).
+        await announceChanges(deps, deps.clock())
+      } catch (error) {
+        request.log.warn({ err: error }, 'could not check for webhook events after a change')
+      }
     }
     return payload
   }
@@ -245,6 +254,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(reportRoutes(deps))
   await app.register(statusRoutes(deps))
   await app.register(peopleRoutes(deps))
+  await app.register(webhookRoutes(deps))
+  await app.register(feedRoutes(deps, rosterCache))
 
   return app
 }

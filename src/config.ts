@@ -32,8 +32,22 @@ export interface Config {
   /** node-cron expression for the tick; null when off (SCHEDULER=off turns every cron job off). */
   tickCron: string | null
   mail: MailConfig
-  /** Where people reach rota's public pages (`https://rota.example.org`), for the status links in emails; null: emails give the path only. */
+  webhooks: WebhookConfig
+  /** rota's public address (`https://rota.example.org`, no trailing slash), for the status links in emails and absolute links in webhook payloads; null: paths only. */
   publicUrl: string | null
+}
+
+export interface WebhookConfig {
+  /** Whether webhooks may point at loopback or private addresses, and then use plain http. */
+  allowPrivate: boolean
+  /** How long one delivery may take before it counts as failed (and is retried). */
+  timeoutMs: number
+  /** Deliveries of one event when the receiver answers 408/429/5xx or cannot be reached, before it is `failed`. */
+  maxAttempts: number
+  /** First wait before redelivering; doubles each attempt, at most an hour. */
+  retryBaseMs: number
+  /** How long a delivery may stay `sending` (its sender died) before it is delivered again: MAIL_SENDING_LEASE_MS, at least twice the timeout. */
+  leaseMs: number
 }
 
 export interface MailConfig {
@@ -117,14 +131,6 @@ export const ConfigSchema = Type.Object({
     Type.String({
       description: '`postgres://` URL of a PostgreSQL database. Unset: the embedded PGlite database under `DATA_DIR`.',
       examples: ['postgres://rota:<password>@localhost:5432/rota'],
-    }),
-  ),
-  PUBLIC_URL: Type.Optional(
-    Type.String({
-      pattern: '^https?://[^\\s/]+(/\\S*)?$',
-      errorMessage: 'must be an http(s) URL',
-      description:
-        "Where people reach rota's public pages, e.g. `https://rota.example.org`: the volunteers' status links in emails start with it. Unset: emails give the link's path only (`/status/…`).",
     }),
   ),
   DATABASE_POOL_MAX: whole(10, 1, 1000, 'Maximum connections in the PostgreSQL pool (ignored on PGlite).'),
@@ -241,6 +247,32 @@ export const ConfigSchema = Type.Object({
     100,
     600000,
     'How long one Gmail request, or one whole SMTP session, may take; at most half of `MAIL_SENDING_LEASE_MS`.',
+  ),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$',
+      errorMessage: 'must be an http(s) URL without query or fragment',
+      description:
+        "rota's public address (e.g. `https://rota.iiif.io`): the volunteers' status links in emails and the roster links in webhook payloads start with it. Unset: they carry the path only (`/status/…`).",
+    }),
+  ),
+  WEBHOOK_ALLOW_PRIVATE: oneOf(
+    ['off', 'on'],
+    'off',
+    '`on` lets webhooks point at loopback and private-network addresses (then plain `http://` too), e.g. a relay on the same host. `off`: only public addresses, over `https://`.',
+  ),
+  WEBHOOK_TIMEOUT_MS: whole(10000, 100, 120000, 'How long one webhook delivery may take before it is retried.'),
+  WEBHOOK_MAX_ATTEMPTS: whole(
+    10,
+    1,
+    100,
+    'Deliveries of one event when the receiver answers 408, 429 or 5xx, times out or cannot be reached, before it is marked `failed`.',
+  ),
+  WEBHOOK_RETRY_BASE_MS: whole(
+    60000,
+    0,
+    3600000,
+    'First wait before delivering a webhook event again; doubles each attempt, at most one hour.',
   ),
   MAIL_BATCH_SIZE: whole(100, 1, 10000, 'Emails sent per tick at most.'),
   SMTP_HOST: Type.Optional(
@@ -363,7 +395,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     google: googleConfig(vars),
     ...schedulerConfig(vars),
     mail: mailConfig(vars, raw.MAIL_FROM !== undefined),
+    webhooks: webhookConfig(vars),
     publicUrl: vars.PUBLIC_URL === undefined ? null : vars.PUBLIC_URL.replace(/\/+$/, ''),
+  }
+}
+
+function webhookConfig(vars: Variables): WebhookConfig {
+  return {
+    allowPrivate: vars.WEBHOOK_ALLOW_PRIVATE === 'on',
+    timeoutMs: vars.WEBHOOK_TIMEOUT_MS,
+    maxAttempts: vars.WEBHOOK_MAX_ATTEMPTS,
+    retryBaseMs: vars.WEBHOOK_RETRY_BASE_MS,
+    // Emails' lease, but never so short that a delivery still waiting for its answer is redelivered.
+    leaseMs: Math.max(vars.MAIL_SENDING_LEASE_MS, 2 * vars.WEBHOOK_TIMEOUT_MS),
   }
 }
 

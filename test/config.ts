@@ -47,6 +47,7 @@ t.test('defaults: embedded database under ./data, port 3000 on 127.0.0.1', async
       sendTimeoutMs: 30000,
       batchSize: 100,
     },
+    webhooks: { allowPrivate: false, timeoutMs: 10000, maxAttempts: 10, retryBaseMs: 60000, leaseMs: 300000 },
     publicUrl: null,
   })
   t.equal(loadConfig({ FORMS_SYNC_CRON: 'off' }).formsSyncCron, null, 'the form sync can be turned off')
@@ -298,4 +299,27 @@ t.test('.env.example is the schema, variable by variable, and copying it changes
   t.equal(example, envExample(), 'the file is exactly what npm run docs:config writes')
   const env = Object.fromEntries(shown.map((row) => [row.name, row.default ?? '']))
   t.same(loadConfig(env, '/srv/rota'), loadConfig({}, '/srv/rota'), 'its values are the defaults rota uses')
+})
+
+t.test('webhooks: PUBLIC_URL, private addresses off by default, a lease never shorter than two timeouts', async (t) => {
+  t.equal(loadConfig({ PUBLIC_URL: 'https://rota.example.org/' }).publicUrl, 'https://rota.example.org')
+  t.equal(
+    (t.throws(() => loadConfig({ PUBLIC_URL: 'ftp://rota.example.org' }), ConfigError) as ConfigError).variable,
+    'PUBLIC_URL',
+  )
+  t.equal(
+    (t.throws(() => loadConfig({ PUBLIC_URL: 'https://rota.example.org/?x=1' }), ConfigError) as ConfigError).variable,
+    'PUBLIC_URL',
+  )
+  t.equal(loadConfig({}).webhooks.allowPrivate, false)
+  t.equal(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'ON' }).webhooks.allowPrivate, true)
+  t.equal(
+    (t.throws(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'yes' }), ConfigError) as ConfigError).variable,
+    'WEBHOOK_ALLOW_PRIVATE',
+  )
+  t.equal(
+    loadConfig({ MAIL_SENDING_LEASE_MS: '10000', MAIL_SEND_TIMEOUT_MS: '5000', WEBHOOK_TIMEOUT_MS: '20000' }).webhooks
+      .leaseMs,
+    40000,
+  )
 })

@@ -16,6 +16,7 @@ import { CALL_ORIGINS } from '../domain/lifecycle.js'
 import { NOTICE_KINDS, OUTBOX_STATUSES } from '../domain/notices.js'
 import { CATEGORIES, SEATS, type Policy } from '../domain/policy.js'
 import { OUTCOMES, REASONS } from '../domain/selection.js'
+import { OUTBOX_CHANNELS, WEBHOOK_EVENTS, WEBHOOK_FORMATS, type WebhookEvent } from '../domain/webhooks.js'
 import type { Instant } from '../domain/time.js'
 import { instant } from './instants.js'
 import { STAFF_ROLES } from '../domain/roles.js'
@@ -374,8 +375,13 @@ export const outbox = pgTable(
     teamId: uuid('team_id')
       .notNull()
       .references(() => teams.id),
-    kind: text('kind', { enum: NOTICE_KINDS }).notNull(),
+    /** The email's kind, or for a webhook delivery its event (`roster.changed`…). */
+    kind: text('kind', { enum: [...NOTICE_KINDS, ...WEBHOOK_EVENTS] }).notNull(),
+    /** `email` (to `to_address`) or `webhook` (a POST to webhook `webhook_id`'s URL, signed with its secret). */
+    channel: text('channel', { enum: OUTBOX_CHANNELS }).notNull().default('email'),
+    webhookId: uuid('webhook_id').references(() => webhooks.id),
     key: text('key').notNull(),
+    /** An email's Message-ID; for a webhook delivery, its `X-Rota-Delivery` id (the same on every redelivery). */
     messageId: text('message_id').notNull(),
     toAddress: text('to_address'),
     toName: text('to_name'),
@@ -414,6 +420,45 @@ export const outbox = pgTable(
     index('outbox_created_idx').on(table.createdAt),
   ],
 )
+
+/**
+ * A team's webhooks: where rota POSTs its events, signed with the webhook's secret (shown once, when
+ * it is created; kept here because rota must sign with it). Deleted ones are kept (`deleted_at`) for
+ * the deliveries that name them; nothing more is sent to them.
+ */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    url: text('url').notNull(),
+    events: jsonb('events').$type<WebhookEvent[]>().notNull(),
+    format: text('format', { enum: WEBHOOK_FORMATS }).notNull().default('rota'),
+    secret: text('secret').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    deletedBy: text('deleted_by'),
+  },
+  (table) => [index('webhooks_team_idx').on(table.teamId)],
+)
+
+/**
+ * What the tick has already told a team's webhooks: the term boundaries up to `boundaries_until`
+ * (each fired once), and the roster at now it last saw (`roster_digest`, changed `roster_version`
+ * times), so that each change of the roster is announced once, whichever instance sees it.
+ */
+export const webhookState = pgTable('webhook_state', {
+  teamId: uuid('team_id')
+    .primaryKey()
+    .references(() => teams.id),
+  boundariesUntil: instant('boundaries_until').notNull(),
+  rosterDigest: text('roster_digest').notNull(),
+  rosterVersion: integer('roster_version').notNull().default(0),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+})
 
 /**
  * One row per person (keyed by their email address, lower-cased) that rota's accountability records

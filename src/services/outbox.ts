@@ -8,6 +8,8 @@ import { MailError, type OutgoingMail } from '../integrations/mail.js'
 import { findMember, membersOfCallAt } from '../db/queries/members.js'
 import { emailPremise, premiseNeeds, type Premise, type PremiseFacts } from '../domain/email-premise.js'
 import type { OutboxMessage } from '../http/schemas/outbox.js'
+import type { NoticeKind } from '../domain/notices.js'
+import { deliverWebhooks } from './webhooks.js'
 
 /** What one delivery pass did. */
 export interface DeliveryReport {
@@ -34,6 +36,7 @@ function view(row: queries.OutboxRow, team: string): OutboxMessageView {
     id: row.id,
     team,
     kind: row.kind,
+    channel: row.channel,
     to: row.toAddress,
     subject: row.subject,
     status: row.status,
@@ -168,6 +171,8 @@ export async function deliverOutbox(
     if (row.verifyBeforeSend && !(await absentAtProvider(deps, row, report))) continue
     await sendClaimed(deps, row, report)
   }
+  // Webhook deliveries: the same rows, claims, fencing and statuses; their own sender.
+  await deliverWebhooks(deps, report, { limit })
   return report
 }
 
@@ -248,12 +253,14 @@ async function absentAtProvider(
 
 /** Whether what a message says about its recipient is still true now (src/domain/email-premise.ts). */
 async function premiseOf(db: Db, row: queries.OutboxRow): Promise<Premise> {
-  const needs = premiseNeeds(row.kind)
+  // Only emails are claimed here: their kind is a notice kind.
+  const kind = row.kind as NoticeKind
+  const needs = premiseNeeds(kind)
   const facts: PremiseFacts = {}
   if (needs.member && row.memberId !== null) facts.member = await findMember(db, row.memberId)
   if (needs.atAddress && row.callId !== null && row.toAddress !== null)
     facts.atAddress = await membersOfCallAt(db, row.teamId, row.callId, row.toAddress)
-  return emailPremise(row.kind, facts)
+  return emailPremise(kind, facts)
 }
 
 /**

@@ -290,6 +290,8 @@ export class RosterResponses {
   constructor(
     private readonly cache: RosterCache,
     private readonly serialize: (view: RosterView) => string,
+    /** For the roster in another format (the feeds): added to the ETag, so each format has its own. */
+    private readonly etagSuffix = '',
   ) {}
 
   /**
@@ -349,7 +351,7 @@ export class RosterResponses {
     const ready: Ready = {
       generation,
       stale,
-      etag,
+      etag: this.etagSuffix === '' ? etag : `${etag.slice(0, -1)}-${this.etagSuffix}"`,
       validUntilMs: validUntil === null ? null : validUntil.getTime(),
       body: this.serialize(view),
     }

@@ -1,4 +1,5 @@
 import { personOf, recordAudit } from './audit.js'
+import { queueWebhookEvent } from './webhooks.js'
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import { listInstitutions } from '../db/queries/institutions.js'
@@ -433,6 +434,17 @@ async function closeOrHold(
       now,
       history.length,
       (responseId) => volunteerLinks(keys, responseId, closesAt, options.publicUrl ?? null),
+    )
+    await queueWebhookEvent(
+      tx,
+      team,
+      'call.closed',
+      {
+        key: `call.closed:${callId}:${stored.id}`,
+        occurredAt: instantFromDate(now),
+        data: { call: { id: callId, opens_at: call.opensAt, closes_at: closesAt, term_start: termStart } },
+      },
+      now,
     )
     const selected = selection.decisions.filter((d) => d.outcome === 'selected').length
     return {

@@ -23,6 +23,7 @@ import { teamSchedule } from './schedule.js'
 import { requireTeam } from './teams.js'
 import { callValues, humanInstant, queueNotice, SEAT_NAMES, seatsOffered } from './notices.js'
 import { addCounts, eraseDue, noCounts, type ErasureCounts } from './privacy.js'
+import { announceTeamChanges, queueWebhookEvent } from './webhooks.js'
 
 /** One thing the tick did. `notice` says whether its email was queued or recorded as skipped. */
 export interface TickAction {
@@ -87,6 +88,8 @@ export async function tick(deps: Deps, now: Date, by?: string): Promise<TickRepo
     await termNotices(deps, team, now, actions)
     // Storage limitation: personal data past the team's retention goes, on the day it is due.
     erased = addCounts(erased, await eraseDue(deps.database.db, deps.mailer, team, now))
+    // Term boundaries crossed and roster changes since the last check, for the team's webhooks.
+    await announceTeamChanges(deps.database.db, deps.config.publicUrl, team, now)
   }
   if (actions.some((a) => a.type === 'call-closed') || erased.members > 0) {
     // New members: every instance's roster cache must drop what it holds.
@@ -166,6 +169,18 @@ async function applyStep(deps: Deps, team: TeamRow, step: CallStep, now: Date): 
         },
         now,
       )
+      if (step.type === 'open')
+        await queueWebhookEvent(
+          tx,
+          team,
+          'call.opened',
+          {
+            key: `call.opened:${call.id}:${call.opensAt}`,
+            occurredAt: at,
+            data: { call: { id: call.id, opens_at: call.opensAt, closes_at: call.closesAt } },
+          },
+          now,
+        )
       return { type: kind, team: team.slug, callId: call.id, ...noticeFields(step.notice) }
     })
   }

@@ -289,6 +289,21 @@ const ENTRIES: Record<string, Entry> = {
     action: 'token.revoke',
     request: async () => ({ method: 'DELETE', url: '/tokens/carol' }),
   },
+  'POST /teams/{team}/webhooks': {
+    action: 'webhook.create',
+    request: async () => ({
+      method: 'POST',
+      url: '/teams/coc/webhooks',
+      payload: { url: 'https://hooks.example.org/rota?token=secret-in-query', events: ['roster.changed'] },
+    }),
+  },
+  'DELETE /teams/{team}/webhooks/{id}': {
+    action: 'webhook.delete',
+    request: async () => {
+      const [hook] = (await ok('GET', '/teams/coc/webhooks')).webhooks as Array<{ id: string }>
+      return { method: 'DELETE', url: `/teams/coc/webhooks/${hook!.id}` }
+    },
+  },
   'POST /people/erase': {
     action: 'person.erase',
     // Her response was removed before the close: nothing keeps her on any team.

@@ -17,6 +17,7 @@ interface Schema {
   properties?: Record<string, Schema>
   required?: string[]
   items?: Schema
+  minItems?: number
   anyOf?: Schema[]
   patternProperties?: Record<string, Schema>
   enum?: unknown[]
@@ -100,7 +101,8 @@ function minimal(name: string, schema: Schema): unknown {
   if (isString(schema)) return validString(name, schema)
   if (schema.type === 'boolean') return false
   if (schema.type === 'integer' || schema.type === 'number') return 1
-  if (schema.type === 'array') return []
+  if (schema.type === 'array')
+    return Array.from({ length: schema.minItems ?? 0 }, () => minimal(name, schema.items ?? {}))
   const value: Record<string, unknown> = {}
   for (const key of schema.required ?? []) value[key] = minimal(key, schema.properties![key]!)
   return value

@@ -64,11 +64,15 @@ export async function findMessage(
  * when the row's `verifyBeforeSend` is set (its last attempt may have reached Gmail), it asks Gmail
  * for the Message-ID first.
  */
-export async function claimPending(db: Db, now: Date): Promise<OutboxRow | null> {
+export async function claimPending(
+  db: Db,
+  now: Date,
+  channel: OutboxRow['channel'] = 'email',
+): Promise<OutboxRow | null> {
   const [candidate] = await db
     .select({ id: outbox.id })
     .from(outbox)
-    .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now)))
+    .where(and(eq(outbox.status, 'pending'), eq(outbox.channel, channel), lte(outbox.nextAttemptAt, now)))
     .orderBy(outbox.createdAt, outbox.id)
     .limit(1)
     .for('update', { skipLocked: true })
@@ -91,12 +95,17 @@ export async function claimPending(db: Db, now: Date): Promise<OutboxRow | null>
  * Claims a message left `sending` longer than the lease (its sender crashed, or could not tell
  * whether Gmail got it): the claim is renewed so that one instance alone checks it.
  */
-export async function claimStale(db: Db, now: Date, leaseMs: number): Promise<OutboxRow | null> {
+export async function claimStale(
+  db: Db,
+  now: Date,
+  leaseMs: number,
+  channel: OutboxRow['channel'] = 'email',
+): Promise<OutboxRow | null> {
   const cutoff = new Date(now.getTime() - leaseMs)
   const [candidate] = await db
     .select({ id: outbox.id })
     .from(outbox)
-    .where(and(eq(outbox.status, 'sending'), lt(outbox.claimedAt, cutoff)))
+    .where(and(eq(outbox.status, 'sending'), eq(outbox.channel, channel), lt(outbox.claimedAt, cutoff)))
     .orderBy(outbox.claimedAt, outbox.id)
     .limit(1)
     .for('update', { skipLocked: true })

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { OUTBOX_STATUSES } from '../../domain/notices.js'
+import { OUTBOX_CHANNELS } from '../../domain/webhooks.js'
 import { LiteralUnion, Slug } from './common.js'
 import { Uuid } from './text.js'
 
@@ -11,7 +12,11 @@ export const OutboxStatus = LiteralUnion(OUTBOX_STATUSES, {
 export const OutboxMessage = Type.Object({
   id: Type.String(),
   team: Type.String(),
-  kind: Type.String(),
+  kind: Type.String({ description: "An email's kind, or a webhook delivery's event (`roster.changed`…)." }),
+  channel: LiteralUnion(OUTBOX_CHANNELS, {
+    description:
+      '`email`, or `webhook`: a signed POST to `to` (the webhook URL), `messageId` being its `X-Rota-Delivery` id.',
+  }),
   to: Type.Union([Type.String(), Type.Null()]),
   subject: Type.String(),
   status: OutboxStatus,
