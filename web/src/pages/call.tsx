@@ -17,7 +17,8 @@ import {
 
 const ZONES: string[] = (() => {
   try {
-    return Intl.supportedValuesOf('timeZone')
+    // Browsers list canonical zones, which leave UTC out.
+    return ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')]
   } catch {
     return ['UTC']
   }
