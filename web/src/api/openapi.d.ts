@@ -4,5942 +4,5898 @@
  */
 
 export interface paths {
-  '/healthz': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** Liveness: 200 while the process runs */
-    get: operations['getHealthz']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/readyz': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /**
-     * Readiness: 200 when the database answers from real storage and migrations are applied
-     * @description 503 `database-not-ready` when a table cannot be read (or, on the embedded database, its files are missing or DATA_DIR takes no write); 503 `shutting-down` during shutdown.
-     */
-    get: operations['getReadyz']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/teams': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** List teams */
-    get: operations['getTeams']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/teams/{team}': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** Get a team and its policy */
-    get: operations['getTeamsByTeam']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    /** Change a team's name, policy, mailing list, staff address or form link */
-    patch: operations['patchTeamsByTeam']
-    trace?: never
-  }
-  '/teams/{team}/settings': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** A team with the addresses rota sends to (staff) */
-    get: operations['getTeamsByTeamSettings']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/institutions': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** List institutions with their aliases */
-    get: operations['getInstitutions']
-    put?: never
-    /** Add an institution; refused when its name or an alias is already another institution’s */
-    post: operations['postInstitutions']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/institutions/{id}': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** Get an institution */
-    get: operations['getInstitutionsById']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    /** Rename an institution, replace its aliases or change its consortium membership */
-    patch: operations['patchInstitutionsById']
-    trace?: never
-  }
-  '/teams/{team}/calls': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** A team's calls, by opening time */
-    get: operations['getTeamsByTeamCalls']
-    put?: never
-    /** Create a call for volunteers */
-    post: operations['postTeamsByTeamCalls']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/calls/{id}': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** A call and its status */
-    get: operations['getCallsById']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    /**
-     * Change a call that has not been announced yet (window, term start, seats)
-     * @description For a call rota scheduled on the cadence, or any call the tick has not announced while open (a call created after the fact, say): the window may move anywhere, past included, that overlaps no other call. Moving opensAt alone keeps the window length; a termStart left to its default follows the window, one set by staff stays.
-     */
-    patch: operations['patchCallsById']
-    trace?: never
-  }
-  '/calls/{id}/cancel': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    get?: never
-    put?: never
-    /**
-     * Cancel a call that has no selection yet
-     * @description A cancelled call takes no responses and is never announced or closed; a call rota scheduled on the cadence is not created again.
-     */
-    post: operations['postCallsByIdCancel']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/calls/{id}/responses': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** A call's responses in first-come order (with emails); ?removed=true: those staff removed */
-    get: operations['getCallsByIdResponses']
-    put?: never
-    /**
-     * Import responses (JSON batch or Google Forms CSV export); all or nothing
-     * @description Upserts by externalId, or by email + submittedAt when there is none, and records the import as a batch (GET/DELETE /calls/{id}/imports). CSV timestamps without an offset need ?timezone= (an IANA zone), and ambiguous day/month orders ?dateOrder=; a file without an institution column needs ?institution=none, headings worded otherwise ?columns=. With ?dryRun=true the import runs and is rolled back: the answer is the same, plus the first-come order, and nothing is stored. Errors name the index or CSV line.
-     */
-    post: operations['postCallsByIdResponses']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/calls/{id}/responses/{responseId}': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    get?: never
-    put?: never
-    post?: never
-    /**
-     * Remove one response before the close, with a reason
-     * @description The response is kept, marked removed with who, when and why (GET /calls/{id}/responses?removed=true), and no longer counts in the preview or the close. It stays removed when a later import or Google Forms sync holds it again. Refused (409) once the call is closed or cancelled.
-     */
-    delete: operations['deleteCallsByIdResponsesByResponseId']
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/calls/{id}/imports': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** A call's imports (JSON, CSV, Google Forms syncs that changed something), oldest first */
-    get: operations['getCallsByIdImports']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/calls/{id}/imports/{batch}': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    get?: never
-    put?: never
-    post?: never
-    /**
-     * Remove what one import inserted, before the close, with a reason
-     * @description The responses the import inserted are kept, marked removed with the reason, and no longer count; importing them again (a corrected file) inserts them anew. Responses the import only updated keep their updated answers. Refused (409) once the call is closed or cancelled.
-     */
-    delete: operations['deleteCallsByIdImportsByBatch']
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/calls/{id}/selection': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** The final selection once closed; before that a preview of its whole window [opensAt, closesAt) */
-    get: operations['getCallsByIdSelection']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/calls/{id}/form': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** The call's linked Google Form and question mapping */
-    get: operations['getCallsByIdForm']
-    /**
-     * Link the call to a Google Form and map its questions
-     * @description rota reads the form (forms.get) and maps each title to its question id; a title matching no question, or several, is a 422 naming it.
-     */
-    put: operations['putCallsByIdForm']
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/calls/{id}/sync': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    get?: never
-    put?: never
-    /** Read every response of the call's Google Form now (upsert by responseId, all or nothing) */
-    post: operations['postCallsByIdSync']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/calls/{id}/close': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    get?: never
-    put?: never
-    /**
-     * Close a call and make its selection final
-     * @description Refused before closesAt unless { "early": true }. A call with a linked Google Form is synced once more first. Creates a team member for each selected volunteer, whose term starts at the call’s termStart (after an early close still the original closesAt: the roster lists them under incoming until then) unless termStart is sent. A close can be undone with POST /calls/{id}/reopen.
-     */
-    post: operations['postCallsByIdClose']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/calls/{id}/reopen': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    get?: never
-    put?: never
-    /**
-     * Undo a close: the call is open or due again, its selection kept as superseded history
-     * @description Allowed while no later call of the team has closed, none of the members the close made has stepped down or been replaced, and nobody appointed into its empty seats still holds one (409 with the reason otherwise); the terms may have started. Removes the members the close made (kept on record as voided), cancels its emails not sent yet (marked skipped) and lists those already sent.
-     */
-    post: operations['postCallsByIdReopen']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/teams/{team}/roster': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /**
-     * The team at an instant (public, no personal data)
-     * @description Staff first, then consortium, then community seats, each by term start then name. Supports If-None-Match. While the database cannot be reached, the last roster read is served with `X-Rota-Stale: true` and `Warning: 110 - "Response is Stale"`.
-     */
-    get: operations['getTeamsByTeamRoster']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/teams/{team}/members': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** Every member the team has had, with email and origin (staff only: personal data) */
-    get: operations['getTeamsByTeamMembers']
-    put?: never
-    /** Appoint a member (staff, or a volunteer recruited by staff) */
-    post: operations['postTeamsByTeamMembers']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/members/{id}/step-down': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    get?: never
-    put?: never
-    /** A member leaves early; optionally promote the next eligible alternate for the rest of the term */
-    post: operations['postMembersByIdStepDown']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/teams/{team}/schedule': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** Existing and planned calls with the seats each will fill, and the terms ending meanwhile */
-    get: operations['getTeamsByTeamSchedule']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/teams/{team}/schedule.ics': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** The schedule as an iCalendar feed (RFC 5545) for calendar apps */
-    get: operations['getTeamsByTeamScheduleIcs']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/teams/{team}/templates': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** Every email kind with its current wording and placeholders */
-    get: operations['getTeamsByTeamTemplates']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/teams/{team}/templates/{kind}': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** The wording of one email kind */
-    get: operations['getTeamsByTeamTemplatesByKind']
-    /**
-     * Save the wording of one email kind
-     * @description Placeholders are written {{name}}; one the kind does not allow is refused (400 naming it). Emails already queued keep their text.
-     */
-    put: operations['putTeamsByTeamTemplatesByKind']
-    post?: never
-    /** Go back to rota's default wording */
-    delete: operations['deleteTeamsByTeamTemplatesByKind']
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/teams/{team}/templates/{kind}/preview': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    get?: never
-    put?: never
-    /** Render the saved wording, or a draft, with example values */
-    post: operations['postTeamsByTeamTemplatesByKindPreview']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/outbox': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    /** Emails rota queued, newest first (with addresses: staff only) */
-    get: operations['getOutbox']
-    put?: never
-    post?: never
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/outbox/{id}/retry': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    get?: never
-    put?: never
-    /**
-     * Send a failed, unknown or skipped email (again) on the next tick
-     * @description For `unknown`, staff have checked that it did not go out. Pending, sending and sent emails are refused (409): retrying them could send twice.
-     */
-    post: operations['postOutboxByIdRetry']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/outbox/{id}/cancel': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    get?: never
-    put?: never
-    /** Do not send a pending, failed or unknown email (recorded as skipped) */
-    post: operations['postOutboxByIdCancel']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
-  '/admin/tick': {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    get?: never
-    put?: never
-    /**
-     * Run the tick now: open, remind, close and schedule calls, queue term notices, send the outbox
-     * @description The same function node-cron runs every TICK_CRON. Idempotent: a second tick at once finds nothing to do.
-     */
-    post: operations['postAdminTick']
-    delete?: never
-    options?: never
-    head?: never
-    patch?: never
-    trace?: never
-  }
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: 200 while the process runs */
+        get: operations["getHealthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: 200 when the database answers from real storage and migrations are applied
+         * @description 503 `database-not-ready` when a table cannot be read (or, on the embedded database, its files are missing or DATA_DIR takes no write); 503 `shutting-down` during shutdown.
+         */
+        get: operations["getReadyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List teams */
+        get: operations["getTeams"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teams/{team}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a team and its policy */
+        get: operations["getTeamsByTeam"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a team's name, policy, mailing list, staff address or form link */
+        patch: operations["patchTeamsByTeam"];
+        trace?: never;
+    };
+    "/teams/{team}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A team with the addresses rota sends to (staff) */
+        get: operations["getTeamsByTeamSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/institutions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List institutions with their aliases */
+        get: operations["getInstitutions"];
+        put?: never;
+        /** Add an institution; refused when its name or an alias is already another institution’s */
+        post: operations["postInstitutions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/institutions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an institution */
+        get: operations["getInstitutionsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename an institution, replace its aliases or change its consortium membership */
+        patch: operations["patchInstitutionsById"];
+        trace?: never;
+    };
+    "/teams/{team}/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A team's calls, by opening time */
+        get: operations["getTeamsByTeamCalls"];
+        put?: never;
+        /** Create a call for volunteers */
+        post: operations["postTeamsByTeamCalls"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A call and its status */
+        get: operations["getCallsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a call that has not been announced yet (window, term start, seats)
+         * @description For a call rota scheduled on the cadence, or any call the tick has not announced while open (a call created after the fact, say): the window may move anywhere, past included, that overlaps no other call. Moving opensAt alone keeps the window length; a termStart left to its default follows the window, one set by staff stays.
+         */
+        patch: operations["patchCallsById"];
+        trace?: never;
+    };
+    "/calls/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a call that has no selection yet
+         * @description A cancelled call takes no responses and is never announced or closed; a call rota scheduled on the cadence is not created again.
+         */
+        post: operations["postCallsByIdCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A call's responses in first-come order (with emails); ?removed=true: those staff removed */
+        get: operations["getCallsByIdResponses"];
+        put?: never;
+        /**
+         * Import responses (JSON batch or Google Forms CSV export); all or nothing
+         * @description Upserts by externalId, or by email + submittedAt when there is none, and records the import as a batch (GET/DELETE /calls/{id}/imports). CSV timestamps without an offset need ?timezone= (an IANA zone), and ambiguous day/month orders ?dateOrder=; a file without an institution column needs ?institution=none, headings worded otherwise ?columns=. With ?dryRun=true the import runs and is rolled back: the answer is the same, plus the first-come order, and nothing is stored. Errors name the index or CSV line.
+         */
+        post: operations["postCallsByIdResponses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/responses/{responseId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one response before the close, with a reason
+         * @description The response is kept, marked removed with who, when and why (GET /calls/{id}/responses?removed=true), and no longer counts in the preview or the close. It stays removed when a later import or Google Forms sync holds it again. Refused (409) once the call is closed or cancelled.
+         */
+        delete: operations["deleteCallsByIdResponsesByResponseId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A call's imports (JSON, CSV, Google Forms syncs that changed something), oldest first */
+        get: operations["getCallsByIdImports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/imports/{batch}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove what one import inserted, before the close, with a reason
+         * @description The responses the import inserted are kept, marked removed with the reason, and no longer count; importing them again (a corrected file) inserts them anew. Responses the import only updated keep their updated answers. Refused (409) once the call is closed or cancelled.
+         */
+        delete: operations["deleteCallsByIdImportsByBatch"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/selection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The final selection once closed; before that a preview of its whole window [opensAt, closesAt) */
+        get: operations["getCallsByIdSelection"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The call's linked Google Form and question mapping */
+        get: operations["getCallsByIdForm"];
+        /**
+         * Link the call to a Google Form and map its questions
+         * @description rota reads the form (forms.get) and maps each title to its question id; a title matching no question, or several, is a 422 naming it.
+         */
+        put: operations["putCallsByIdForm"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Read every response of the call's Google Form now (upsert by responseId, all or nothing) */
+        post: operations["postCallsByIdSync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a call and make its selection final
+         * @description Refused before closesAt unless { "early": true }. A call with a linked Google Form is synced once more first. Creates a team member for each selected volunteer, whose term starts at the call’s termStart (after an early close still the original closesAt: the roster lists them under incoming until then) unless termStart is sent. A close can be undone with POST /calls/{id}/reopen.
+         */
+        post: operations["postCallsByIdClose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo a close: the call is open or due again, its selection kept as superseded history
+         * @description Allowed while no later call of the team has closed, none of the members the close made has stepped down or been replaced, and nobody appointed into its empty seats still holds one (409 with the reason otherwise); the terms may have started. Removes the members the close made (kept on record as voided), cancels its emails not sent yet (marked skipped) and lists those already sent.
+         */
+        post: operations["postCallsByIdReopen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teams/{team}/roster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The team at an instant (public, no personal data)
+         * @description Staff first, then consortium, then community seats, each by term start then name. Supports If-None-Match. While the database cannot be reached, the last roster read is served with `X-Rota-Stale: true` and `Warning: 110 - "Response is Stale"`.
+         */
+        get: operations["getTeamsByTeamRoster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teams/{team}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every member the team has had, with email and origin (staff only: personal data) */
+        get: operations["getTeamsByTeamMembers"];
+        put?: never;
+        /** Appoint a member (staff, or a volunteer recruited by staff) */
+        post: operations["postTeamsByTeamMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/{id}/step-down": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A member leaves early; optionally promote the next eligible alternate for the rest of the term */
+        post: operations["postMembersByIdStepDown"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teams/{team}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Existing and planned calls with the seats each will fill, and the terms ending meanwhile */
+        get: operations["getTeamsByTeamSchedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teams/{team}/schedule.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The schedule as an iCalendar feed (RFC 5545) for calendar apps */
+        get: operations["getTeamsByTeamScheduleIcs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teams/{team}/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every email kind with its current wording and placeholders */
+        get: operations["getTeamsByTeamTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teams/{team}/templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The wording of one email kind */
+        get: operations["getTeamsByTeamTemplatesByKind"];
+        /**
+         * Save the wording of one email kind
+         * @description Placeholders are written {{name}}; one the kind does not allow is refused (400 naming it). Emails already queued keep their text.
+         */
+        put: operations["putTeamsByTeamTemplatesByKind"];
+        post?: never;
+        /** Go back to rota's default wording */
+        delete: operations["deleteTeamsByTeamTemplatesByKind"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teams/{team}/templates/{kind}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render the saved wording, or a draft, with example values */
+        post: operations["postTeamsByTeamTemplatesByKindPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Emails rota queued, newest first (with addresses: staff only) */
+        get: operations["getOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/outbox/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a failed, unknown or skipped email (again) on the next tick
+         * @description For `unknown`, staff have checked that it did not go out. Pending, sending and sent emails are refused (409): retrying them could send twice.
+         */
+        post: operations["postOutboxByIdRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/outbox/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Do not send a pending, failed or unknown email (recorded as skipped) */
+        post: operations["postOutboxByIdCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/tick": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the tick now: open, remind, close and schedule calls, queue term notices, send the outbox
+         * @description The same function node-cron runs every TICK_CRON. Idempotent: a second tick at once finds nothing to do.
+         */
+        post: operations["postAdminTick"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>
+export type webhooks = Record<string, never>;
 export interface components {
-  schemas: never
-  responses: never
-  parameters: never
-  requestBodies: never
-  headers: never
-  pathItems: never
+    schemas: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
-export type $defs = Record<string, never>
+export type $defs = Record<string, never>;
 export interface operations {
-  getHealthz: {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            status: string
-          }
-        }
-      }
-    }
-  }
-  getReadyz: {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            status: string
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getTeams: {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            teams: {
-              slug: string
-              name: string
-              policy: {
-                seats: {
-                  /** @description Seats for people from IIIF Consortium member institutions. */
-                  consortium: number
-                  /** @description Seats for people from elsewhere in the community. */
-                  community: number
-                }
-                /** @description Length of a volunteer term in calendar months. */
-                termMonths: number
-                /** @description Months between one call for volunteers and the next. */
-                callIntervalMonths: number
-                /** @description How many days a call stays open. */
-                windowDays: number
-                /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
-                inauguralStagger: boolean
-                /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
-                reminderDays: number
-                /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
-                autoScheduleDays: number
-                /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
-                termNoticeDays: number
-              }
-              /** @description The volunteer form link shown in announcements. */
-              formUrl: string | null
-            }[]
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getTeamsByTeam: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            slug: string
-            name: string
-            policy: {
-              seats: {
-                /** @description Seats for people from IIIF Consortium member institutions. */
-                consortium: number
-                /** @description Seats for people from elsewhere in the community. */
-                community: number
-              }
-              /** @description Length of a volunteer term in calendar months. */
-              termMonths: number
-              /** @description Months between one call for volunteers and the next. */
-              callIntervalMonths: number
-              /** @description How many days a call stays open. */
-              windowDays: number
-              /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
-              inauguralStagger: boolean
-              /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
-              reminderDays: number
-              /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
-              autoScheduleDays: number
-              /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
-              termNoticeDays: number
-            }
-            /** @description The volunteer form link shown in announcements. */
-            formUrl: string | null
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  patchTeamsByTeam: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          name?: string
-          /** @description Any subset of the policy; fields left out keep their value. */
-          policy?: {
-            seats?: {
-              /** @description Seats for people from IIIF Consortium member institutions. */
-              consortium?: number
-              /** @description Seats for people from elsewhere in the community. */
-              community?: number
-            }
-            /** @description Length of a volunteer term in calendar months. */
-            termMonths?: number
-            /** @description Months between one call for volunteers and the next. */
-            callIntervalMonths?: number
-            /** @description How many days a call stays open. */
-            windowDays?: number
-            /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
-            inauguralStagger?: boolean
-            /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
-            reminderDays?: number
-            /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
-            autoScheduleDays?: number
-            /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
-            termNoticeDays?: number
-          }
-          /** @description Email address of the mailing list; null clears it. */
-          mailingList?: string | null
-          /** @description Email address for staff notices; null clears it. */
-          staffEmail?: string | null
-          /** @description http(s) link to the volunteer form; null clears it. */
-          formUrl?: string | null
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            slug: string
-            name: string
-            policy: {
-              seats: {
-                /** @description Seats for people from IIIF Consortium member institutions. */
-                consortium: number
-                /** @description Seats for people from elsewhere in the community. */
-                community: number
-              }
-              /** @description Length of a volunteer term in calendar months. */
-              termMonths: number
-              /** @description Months between one call for volunteers and the next. */
-              callIntervalMonths: number
-              /** @description How many days a call stays open. */
-              windowDays: number
-              /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
-              inauguralStagger: boolean
-              /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
-              reminderDays: number
-              /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
-              autoScheduleDays: number
-              /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
-              termNoticeDays: number
-            }
-            /** @description The volunteer form link shown in announcements. */
-            formUrl: string | null
-            /** @description Where calls and results are announced. */
-            mailingList: string | null
-            /** @description Where staff notices go (call scheduled, seats left empty). */
-            staffEmail: string | null
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getTeamsByTeamSettings: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            slug: string
-            name: string
-            policy: {
-              seats: {
-                /** @description Seats for people from IIIF Consortium member institutions. */
-                consortium: number
-                /** @description Seats for people from elsewhere in the community. */
-                community: number
-              }
-              /** @description Length of a volunteer term in calendar months. */
-              termMonths: number
-              /** @description Months between one call for volunteers and the next. */
-              callIntervalMonths: number
-              /** @description How many days a call stays open. */
-              windowDays: number
-              /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
-              inauguralStagger: boolean
-              /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
-              reminderDays: number
-              /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
-              autoScheduleDays: number
-              /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
-              termNoticeDays: number
-            }
-            /** @description The volunteer form link shown in announcements. */
-            formUrl: string | null
-            /** @description Where calls and results are announced. */
-            mailingList: string | null
-            /** @description Where staff notices go (call scheduled, seats left empty). */
-            staffEmail: string | null
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getInstitutions: {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            /** @description By name ignoring case, then id. */
-            institutions: {
-              /** Format: uuid */
-              id: string
-              name: string
-              aliases: string[]
-              consortium: boolean
-            }[]
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postInstitutions: {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The institution’s name as it should be shown, e.g. `University of Oxford`; trimmed. */
-          name: string
-          /** @description Other spellings volunteers use, e.g. `Oxford University`. Trimmed; blank ones and ones that read the same as the name or an earlier alias (after normalisation: case, accents, punctuation, `&`, a leading "the") are dropped. */
-          aliases?: string[]
-          /** @description Whether the institution is an IIIF Consortium member (its volunteers take consortium seats). */
-          consortium: boolean
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      201: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            id: string
-            name: string
-            aliases: string[]
-            consortium: boolean
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getInstitutionsById: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Institution id (a UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            id: string
-            name: string
-            aliases: string[]
-            consortium: boolean
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  patchInstitutionsById: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Institution id (a UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    /** @description Any of the fields; fields left out keep their value. */
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The institution’s name as it should be shown, e.g. `University of Oxford`; trimmed. */
-          name?: string
-          /** @description Replaces the whole list. Other spellings volunteers use, e.g. `Oxford University`. Trimmed; blank ones and ones that read the same as the name or an earlier alias (after normalisation: case, accents, punctuation, `&`, a leading "the") are dropped. */
-          aliases?: string[]
-          /** @description Whether the institution is an IIIF Consortium member (its volunteers take consortium seats). */
-          consortium?: boolean
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            /** Format: uuid */
-            id: string
-            name: string
-            aliases: string[]
-            consortium: boolean
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getTeamsByTeamCalls: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            calls: {
-              id: string
-              team: string
-              opensAt: string
-              closesAt: string
-              termStart: string
-              seats: {
-                consortium: number
-                community: number
-              } | null
-              /**
-               * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
-               * @enum {string}
-               */
-              status: 'scheduled' | 'open' | 'due' | 'closed' | 'cancelled'
-              /**
-               * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
-               * @enum {string}
-               */
-              origin: 'staff' | 'auto'
-              /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
-              reopenedAt: string | null
-            }[]
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postTeamsByTeamCalls: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          /**
-           * @description When the call opens. RFC 3339 with an offset.
-           * @example 2027-03-01T00:00:00Z
-           */
-          opensAt: string
-          /**
-           * @description When it closes (exclusive). Default: opensAt + the policy’s windowDays. RFC 3339 with an offset.
-           * @example 2027-03-01T00:00:00Z
-           */
-          closesAt?: string
-          /**
-           * @description When the selected volunteers’ terms start. Default: closesAt, or the anniversary of the previous call’s term start when that falls within one window after closesAt. RFC 3339 with an offset.
-           * @example 2027-03-01T00:00:00Z
-           */
-          termStart?: string
-          /** @description Seats fixed by staff; default: computed at selection. */
-          seats?: {
-            consortium: number
-            community: number
-          } | null
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      201: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            id: string
-            team: string
-            opensAt: string
-            closesAt: string
-            termStart: string
-            seats: {
-              consortium: number
-              community: number
-            } | null
-            /**
-             * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
-             * @enum {string}
-             */
-            status: 'scheduled' | 'open' | 'due' | 'closed' | 'cancelled'
-            /**
-             * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
-             * @enum {string}
-             */
-            origin: 'staff' | 'auto'
-            /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
-            reopenedAt: string | null
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getCallsById: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            id: string
-            team: string
-            opensAt: string
-            closesAt: string
-            termStart: string
-            seats: {
-              consortium: number
-              community: number
-            } | null
-            /**
-             * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
-             * @enum {string}
-             */
-            status: 'scheduled' | 'open' | 'due' | 'closed' | 'cancelled'
-            /**
-             * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
-             * @enum {string}
-             */
-            origin: 'staff' | 'auto'
-            /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
-            reopenedAt: string | null
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  patchCallsById: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          /**
-           * @description When the call opens (moving it alone keeps the window length). RFC 3339 with an offset.
-           * @example 2027-03-01T00:00:00Z
-           */
-          opensAt?: string
-          /**
-           * @description When it closes (exclusive). RFC 3339 with an offset.
-           * @example 2027-03-01T00:00:00Z
-           */
-          closesAt?: string
-          /**
-           * @description When the selected volunteers’ terms start. RFC 3339 with an offset.
-           * @example 2027-03-01T00:00:00Z
-           */
-          termStart?: string
-          /** @description Seats fixed by staff; null: computed at selection. */
-          seats?: {
-            consortium: number
-            community: number
-          } | null
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            id: string
-            team: string
-            opensAt: string
-            closesAt: string
-            termStart: string
-            seats: {
-              consortium: number
-              community: number
-            } | null
-            /**
-             * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
-             * @enum {string}
-             */
-            status: 'scheduled' | 'open' | 'due' | 'closed' | 'cancelled'
-            /**
-             * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
-             * @enum {string}
-             */
-            origin: 'staff' | 'auto'
-            /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
-            reopenedAt: string | null
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postCallsByIdCancel: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            id: string
-            team: string
-            opensAt: string
-            closesAt: string
-            termStart: string
-            seats: {
-              consortium: number
-              community: number
-            } | null
-            /**
-             * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
-             * @enum {string}
-             */
-            status: 'scheduled' | 'open' | 'due' | 'closed' | 'cancelled'
-            /**
-             * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
-             * @enum {string}
-             */
-            origin: 'staff' | 'auto'
-            /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
-            reopenedAt: string | null
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getCallsByIdResponses: {
-    parameters: {
-      query?: {
-        /** @description true: the responses staff removed (kept, not counted) instead of those that count. */
-        removed?: boolean
-      }
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            responses: {
-              id: string
-              externalId: string | null
-              submittedAt: string
-              name: string
-              email: string
-              institution: string | null
-              source: string
-              /** @description The import that inserted it. */
-              batchId: string | null
-              /** @description Set when staff removed it before the close: kept, but no longer counted. */
-              removed: {
-                at: string
-                by: string
-                reason: string
-                /** @description Removed with its import (a later import inserts it again), or alone (it stays removed). */
-                withImport: boolean
-              } | null
-            }[]
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postCallsByIdResponses: {
-    parameters: {
-      query?: {
-        /**
-         * @description CSV only: IANA zone (Area/Location, UTC or Etc/…) of timestamps without an offset, e.g. Europe/London. Abbreviations such as BST or CET are refused: they name different zones in different places.
-         * @example Europe/London
-         */
-        timezone?: string
-        /** @description CSV only: how to read dates with the year last that could be either, such as 01/05/2024. */
-        dateOrder?: 'DMY' | 'MDY'
-        /**
-         * @description CSV only: the headings of your form that hold rota's fields, when worded otherwise: `name:Full name,institution:Organisation` (fields: timestamp, email, name, institution; a heading is matched ignoring case and spacing).
-         * @example name:Your full name,institution:Your organisation
-         */
-        columns?: string
-        /** @description CSV only: `none` imports a file that has no institution column; everyone is then unaffiliated, so one-seat-per-institution does not apply. Without it, such a file is refused. */
-        institution?: 'none'
-        /** @description Run the import and answer what it would do (counts, warnings, the first-come order), then roll it back: nothing is stored. */
-        dryRun?: boolean
-      }
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          responses: {
-            /** @description The source’s id; imports upsert by it (else by email + submittedAt). */
-            externalId?: string
-            /** @description First submission, RFC 3339 with an explicit offset, up to 9 fractional digits. */
-            submittedAt: string
-            name: string
-            /** @description A plain address (`local@domain.tld`); blank when the volunteer gave none (the selection then excludes the response). */
-            email: string
-            institution?: string | null
-          }[]
-        }
-        'text/csv': string
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            /** @description The import, for GET and DELETE /calls/{id}/imports; null in a dry run. */
-            batchId: string | null
-            dryRun: boolean
-            /** @description Responses read from the request. */
-            rows: number
-            inserted: number
-            updated: number
-            unchanged: number
-            /** @description Responses staff had removed one by one: they stay removed. */
-            skipped: number
-            warnings: {
-              /** @enum {string} */
-              code: 'outside-window' | 'removed-earlier' | 'missing-fields' | 'no-institution'
-              message: string
-              /** @description The first rows concerned (`line 7`, `responses[3]`), at most 20. */
-              where: string[]
-            }[]
-            /** @description Dry run only: every response that would count, in first-come order. */
-            order?: {
-              /** @description 1-based place in first-come order. */
-              position: number
-              /** @description Null for a response the import would insert. */
-              responseId: string | null
-              /** @description Its row in this request, if it is in it. */
-              where: string | null
-              submittedAt: string
-              name: string
-              institution: string | null
-              /**
-               * @description kept: stored already and not in this request.
-               * @enum {string}
-               */
-              change: 'inserted' | 'updated' | 'unchanged' | 'kept'
-            }[]
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too large for one import: too many rows or bytes. */
-      413: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The Content-Type is not one this route reads; the error names those it does. */
-      415: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  deleteCallsByIdResponsesByResponseId: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-        /** @description Response id (UUID). */
-        responseId: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description Why it is removed; kept with the removal. Do not put personal data here. */
-          reason: string
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            id: string
-            externalId: string | null
-            submittedAt: string
-            name: string
-            email: string
-            institution: string | null
-            source: string
-            /** @description The import that inserted it. */
-            batchId: string | null
-            /** @description Set when staff removed it before the close: kept, but no longer counted. */
-            removed: {
-              at: string
-              by: string
-              reason: string
-              /** @description Removed with its import (a later import inserts it again), or alone (it stays removed). */
-              withImport: boolean
-            } | null
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getCallsByIdImports: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            imports: {
-              id: string
-              /** @enum {string} */
-              source: 'json' | 'csv' | 'google'
-              importedAt: string
-              importedBy: string
-              rows: number
-              inserted: number
-              /** @description Stored responses it changed; removing the import leaves them as changed. */
-              updated: number
-              unchanged: number
-              skipped: number
-              /** @description Responses it inserted that still count. */
-              remaining: number
-              /** @description How it was read: timezone, dateOrder, columns, institution. */
-              options: {
-                [key: string]: unknown
-              }
-              removed: {
-                at: string
-                by: string
-                reason: string
-              } | null
-            }[]
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  deleteCallsByIdImportsByBatch: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-        /** @description Import id (UUID), from GET /calls/{id}/imports or an import’s batchId. */
-        batch: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description Why it is removed; kept with the removal. Do not put personal data here. */
-          reason: string
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            id: string
-            /** @enum {string} */
-            source: 'json' | 'csv' | 'google'
-            importedAt: string
-            importedBy: string
-            rows: number
-            inserted: number
-            /** @description Stored responses it changed; removing the import leaves them as changed. */
-            updated: number
-            unchanged: number
-            skipped: number
-            /** @description Responses it inserted that still count. */
-            remaining: number
-            /** @description How it was read: timezone, dateOrder, columns, institution. */
-            options: {
-              [key: string]: unknown
-            }
-            removed: {
-              at: string
-              by: string
-              reason: string
-            } | null
-            /** @description Responses this removal took out of the count. */
-            removedResponses: number
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getCallsByIdSelection: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            callId: string
-            /** @enum {string} */
-            status: 'final' | 'preview'
-            seats: {
-              consortium: number
-              community: number
-            }
-            /** @description Seats left empty: staff recruit directly. */
-            shortfall: {
-              consortium: number
-              community: number
-            }
-            /** @description sha256 of the selection’s inputs: same inputs, same digest, same decisions. */
-            inputDigest: string
-            window: {
-              opensAt: string
-              closesAt: string
-            }
-            termStart: string
-            decisions: {
-              responseId: string
-              externalId: string | null
-              name: string
-              institution: string | null
-              submittedAt: string
-              /** @description 1-based place in first-come order. */
-              position: number
-              /** @enum {string} */
-              outcome: 'selected' | 'alternate' | 'excluded'
-              seat: 'consortium' | 'community' | null
-              reason:
-                | (
-                    | 'early'
-                    | 'late'
-                    | 'missing-fields'
-                    | 'duplicate-person'
-                    | 'already-on-team'
-                    | 'institution-on-team'
-                    | 'institution-already-selected'
-                    | 'seats-full'
-                  )
-                | null
-              termEnd: string | null
-              explanation: string
-            }[]
-            warnings: {
-              responseId: string
-              code: string
-              message: string
-              suggestions: string[]
-            }[]
-            /** @description What staff should know: a preview of a call still open or not yet open, or when the selected volunteers’ terms start. */
-            notes: string[]
-            /** @description Earlier selections of this call, undone by a reopen, newest first (history). */
-            superseded: {
-              closedBy: string
-              closedAt: string
-              supersededAt: string
-              supersededBy: string
-              reason: string
-              seats: {
-                consortium: number
-                community: number
-              }
-              shortfall: {
-                consortium: number
-                community: number
-              }
-              decisions: {
-                responseId: string
-                externalId: string | null
-                name: string
-                institution: string | null
-                submittedAt: string
-                /** @description 1-based place in first-come order. */
-                position: number
-                /** @enum {string} */
-                outcome: 'selected' | 'alternate' | 'excluded'
-                seat: 'consortium' | 'community' | null
-                reason:
-                  | (
-                      | 'early'
-                      | 'late'
-                      | 'missing-fields'
-                      | 'duplicate-person'
-                      | 'already-on-team'
-                      | 'institution-on-team'
-                      | 'institution-already-selected'
-                      | 'seats-full'
-                    )
-                  | null
-                termEnd: string | null
-                explanation: string
-              }[]
-            }[]
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getCallsByIdForm: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            callId: string
-            formId: string
-            formTitle: string
-            questions: {
-              name: string
-              institution: string
-              email: string | null
-            }
-            questionIds: {
-              name: string
-              institution: string
-              email: string | null
-            }
-            /**
-             * @description Where emails come from: an email question, or the address Google Forms collected.
-             * @enum {string}
-             */
-            emailSource: 'question' | 'respondentEmail'
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  putCallsByIdForm: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description The id in the form editor’s URL: /forms/d/<formId>/edit. */
-          formId: string
-          questions: {
-            /** @description Title of the question asking for the volunteer’s name. */
-            name: string
-            /** @description Title of the institution question. */
-            institution: string
-            /** @description Title of an email question; without it, the address Google collected (the form must collect emails). */
-            email?: string
-          }
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            callId: string
-            formId: string
-            formTitle: string
-            questions: {
-              name: string
-              institution: string
-              email: string | null
-            }
-            questionIds: {
-              name: string
-              institution: string
-              email: string | null
-            }
-            /**
-             * @description Where emails come from: an email question, or the address Google Forms collected.
-             * @enum {string}
-             */
-            emailSource: 'question' | 'respondentEmail'
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request is well-formed but cannot be processed. */
-      422: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Google failed or refused; the error says what to fix. */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postCallsByIdSync: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            /** @description The import this sync was recorded as (GET /calls/{id}/imports); null when it changed nothing. */
-            batchId: string | null
-            fetched: number
-            /** @description Responses staff removed one by one: they stay removed. */
-            skipped: number
-            inserted: number
-            updated: number
-            unchanged: number
-            /** @description Responses gone from the form, newly flagged; rota keeps them. */
-            deletedUpstream: number
-            /** @description Responses stored but needing a look; they name the response, never the address. */
-            warnings: {
-              responseId: string
-              /**
-               * @description The address fails rota’s email check: the response is kept without it, so the selection excludes it and nothing is sent to it.
-               * @enum {string}
-               */
-              code: 'invalid-email'
-              message: string
-            }[]
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request is well-formed but cannot be processed. */
-      422: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Google failed or refused; the error says what to fix. */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postCallsByIdClose: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description Close before closesAt; the window then ends now. */
-          early?: boolean
-          /**
-           * @description When the selected volunteers’ terms start, instead of the call’s termStart (after an early close, still the original closesAt unless set here); not before the window’s end. Send the close instant to start them at once. RFC 3339 with an offset.
-           * @example 2027-03-01T00:00:00Z
-           */
-          termStart?: string
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            callId: string
-            /** @enum {string} */
-            status: 'final' | 'preview'
-            seats: {
-              consortium: number
-              community: number
-            }
-            /** @description Seats left empty: staff recruit directly. */
-            shortfall: {
-              consortium: number
-              community: number
-            }
-            /** @description sha256 of the selection’s inputs: same inputs, same digest, same decisions. */
-            inputDigest: string
-            window: {
-              opensAt: string
-              closesAt: string
-            }
-            termStart: string
-            decisions: {
-              responseId: string
-              externalId: string | null
-              name: string
-              institution: string | null
-              submittedAt: string
-              /** @description 1-based place in first-come order. */
-              position: number
-              /** @enum {string} */
-              outcome: 'selected' | 'alternate' | 'excluded'
-              seat: 'consortium' | 'community' | null
-              reason:
-                | (
-                    | 'early'
-                    | 'late'
-                    | 'missing-fields'
-                    | 'duplicate-person'
-                    | 'already-on-team'
-                    | 'institution-on-team'
-                    | 'institution-already-selected'
-                    | 'seats-full'
-                  )
-                | null
-              termEnd: string | null
-              explanation: string
-            }[]
-            warnings: {
-              responseId: string
-              code: string
-              message: string
-              suggestions: string[]
-            }[]
-            /** @description What staff should know: a preview of a call still open or not yet open, or when the selected volunteers’ terms start. */
-            notes: string[]
-            /** @description Earlier selections of this call, undone by a reopen, newest first (history). */
-            superseded: {
-              closedBy: string
-              closedAt: string
-              supersededAt: string
-              supersededBy: string
-              reason: string
-              seats: {
-                consortium: number
-                community: number
-              }
-              shortfall: {
-                consortium: number
-                community: number
-              }
-              decisions: {
-                responseId: string
-                externalId: string | null
-                name: string
-                institution: string | null
-                submittedAt: string
-                /** @description 1-based place in first-come order. */
-                position: number
-                /** @enum {string} */
-                outcome: 'selected' | 'alternate' | 'excluded'
-                seat: 'consortium' | 'community' | null
-                reason:
-                  | (
-                      | 'early'
-                      | 'late'
-                      | 'missing-fields'
-                      | 'duplicate-person'
-                      | 'already-on-team'
-                      | 'institution-on-team'
-                      | 'institution-already-selected'
-                      | 'seats-full'
-                    )
-                  | null
-                termEnd: string | null
-                explanation: string
-              }[]
-            }[]
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request is well-formed but cannot be processed. */
-      422: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Google failed or refused; the error says what to fix. */
-      502: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postCallsByIdReopen: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Call id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description Why the close is undone; kept on record. */
-          reason: string
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            call: {
-              id: string
-              team: string
-              opensAt: string
-              closesAt: string
-              termStart: string
-              seats: {
-                consortium: number
-                community: number
-              } | null
-              /**
-               * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
-               * @enum {string}
-               */
-              status: 'scheduled' | 'open' | 'due' | 'closed' | 'cancelled'
-              /**
-               * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
-               * @enum {string}
-               */
-              origin: 'staff' | 'auto'
-              /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
-              reopenedAt: string | null
-            }
-            /** @description Members the close had made; kept on record as voided (they never served). */
-            removedMembers: {
-              id: string
-              name: string
-              seat: string
-              termStart: string
-            }[]
-            /** @description Emails of the close not sent yet: now skipped, with the reason. */
-            cancelledEmails: {
-              id: string
-              kind: string
-              to: string | null
-              subject: string
-              status: string
-              sentAt: string | null
-            }[]
-            /** @description Emails the close caused that have gone out (or may have: sending, unknown): staff correct them by hand. */
-            sentEmails: {
-              id: string
-              kind: string
-              to: string | null
-              subject: string
-              status: string
-              sentAt: string | null
-            }[]
-            notes: string[]
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getTeamsByTeamRoster: {
-    parameters: {
-      query?: {
-        /** @description RFC 3339 instant; default now. Past instants give history, future ones a preview. */
-        at?: string
-      }
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            team: string
-            at: string
-            members: {
-              id: string
-              name: string
-              institution: string | null
-              /** @enum {string} */
-              seat: 'staff' | 'consortium' | 'community'
-              termStart: string
-              /** @description When the member stops serving; null for staff. */
-              termEnd: string | null
-            }[]
-            vacancies: {
-              consortium: number
-              community: number
-            }
-            /** @description Members whose terms start after `at`, with the date: e.g. the volunteers a call selected, before its termStart (a call closed early still starts terms at its original closesAt). Same fields as members. */
-            incoming: {
-              id: string
-              name: string
-              institution: string | null
-              /** @enum {string} */
-              seat: 'staff' | 'consortium' | 'community'
-              termStart: string
-              /** @description When the member stops serving; null for staff. */
-              termEnd: string | null
-            }[]
-          }
-        }
-      }
-      /** @description Not modified. */
-      304: {
-        headers: {
-          [name: string]: unknown
-        }
-        content?: never
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getTeamsByTeamMembers: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            members: {
-              id: string
-              name: string
-              email: string
-              institution: string | null
-              /** @enum {string} */
-              seat: 'staff' | 'consortium' | 'community'
-              termStart: string
-              /** @description The original end of term; null for staff. */
-              termEnd: string | null
-              /** @description When the member left early, if they did. */
-              endedAt: string | null
-              /** @description selected (callId names the call), replacement (a promoted alternate), appointed or staff. */
-              origin: string
-              callId: string | null
-              reason: string | null
-              /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
-              override: boolean
-            }[]
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postTeamsByTeamMembers: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string
-          /** @description A plain address (`local@domain.tld`). */
-          email: string
-          institution?: string | null
-          /** @enum {string} */
-          seat: 'staff' | 'consortium' | 'community'
-          /** @description RFC 3339; default now (or the call’s seat slot with callId). */
-          termStart?: string
-          /** @description Default termStart + termMonths; none for staff. */
-          termEnd?: string | null
-          /** @description Fill this closed call’s next empty seat slot, taking its term. */
-          callId?: string
-          reason: string
-          /** @description Appoint despite no-vacancy, institution-on-team or seat-category-mismatch; recorded. */
-          override?: boolean
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      201: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            id: string
-            name: string
-            email: string
-            institution: string | null
-            /** @enum {string} */
-            seat: 'staff' | 'consortium' | 'community'
-            termStart: string
-            /** @description The original end of term; null for staff. */
-            termEnd: string | null
-            /** @description When the member left early, if they did. */
-            endedAt: string | null
-            /** @description selected (callId names the call), replacement (a promoted alternate), appointed or staff. */
-            origin: string
-            callId: string | null
-            reason: string | null
-            /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
-            override: boolean
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postMembersByIdStepDown: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Member id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          /** @description RFC 3339; default now. */
-          effective?: string
-          reason: string
-          /**
-           * @default none
-           * @enum {string}
-           */
-          replacement?: 'next-alternate' | 'none'
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            member: {
-              id: string
-              name: string
-              email: string
-              institution: string | null
-              /** @enum {string} */
-              seat: 'staff' | 'consortium' | 'community'
-              termStart: string
-              /** @description The original end of term; null for staff. */
-              termEnd: string | null
-              /** @description When the member left early, if they did. */
-              endedAt: string | null
-              /** @description selected (callId names the call), replacement (a promoted alternate), appointed or staff. */
-              origin: string
-              callId: string | null
-              reason: string | null
-              /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
-              override: boolean
-            }
-            replacement: {
-              id: string
-              name: string
-              email: string
-              institution: string | null
-              /** @enum {string} */
-              seat: 'staff' | 'consortium' | 'community'
-              termStart: string
-              /** @description The original end of term; null for staff. */
-              termEnd: string | null
-              /** @description When the member left early, if they did. */
-              endedAt: string | null
-              /** @description selected (callId names the call), replacement (a promoted alternate), appointed or staff. */
-              origin: string
-              callId: string | null
-              reason: string | null
-              /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
-              override: boolean
-            } | null
-            /** @description True when a volunteer seat is left empty: staff recruit. */
-            vacancy: boolean
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getTeamsByTeamSchedule: {
-    parameters: {
-      query?: {
-        /** @description How many years ahead (1–10). */
-        years?: number
-      }
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            calls: {
-              /** @description null for a call planned on the cadence but not created yet. */
-              id: string | null
-              opensAt: string
-              closesAt: string
-              termStart: string
-              /** @enum {string} */
-              status: 'planned' | 'scheduled' | 'open' | 'due' | 'closed' | 'cancelled'
-              seatsToFill: {
-                consortium: number
-                community: number
-              }
-            }[]
-            termEnds: {
-              memberId: string
-              name: string
-              /** @enum {string} */
-              seat: 'consortium' | 'community'
-              termEnd: string
-            }[]
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getTeamsByTeamScheduleIcs: {
-    parameters: {
-      query?: {
-        /** @description How many years ahead (1–10). */
-        years?: number
-      }
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description text/calendar */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'text/calendar': string
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'text/calendar': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'text/calendar': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'text/calendar': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getTeamsByTeamTemplates: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            templates: {
-              kind: string
-              /** @description mailing-list, staff, volunteer or member. */
-              audience: string
-              description: string
-              subject: string
-              body: string
-              /** @description Placeholders this kind allows, written {{name}}. */
-              placeholders: string[]
-              /** @description False while rota's default wording applies. */
-              custom: boolean
-              updatedAt: string | null
-              updatedBy: string | null
-            }[]
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getTeamsByTeamTemplatesByKind: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-        /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined. */
-        kind: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            kind: string
-            /** @description mailing-list, staff, volunteer or member. */
-            audience: string
-            description: string
-            subject: string
-            body: string
-            /** @description Placeholders this kind allows, written {{name}}. */
-            placeholders: string[]
-            /** @description False while rota's default wording applies. */
-            custom: boolean
-            updatedAt: string | null
-            updatedBy: string | null
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  putTeamsByTeamTemplatesByKind: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-        /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined. */
-        kind: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          subject: string
-          body: string
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            kind: string
-            /** @description mailing-list, staff, volunteer or member. */
-            audience: string
-            description: string
-            subject: string
-            body: string
-            /** @description Placeholders this kind allows, written {{name}}. */
-            placeholders: string[]
-            /** @description False while rota's default wording applies. */
-            custom: boolean
-            updatedAt: string | null
-            updatedBy: string | null
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  deleteTeamsByTeamTemplatesByKind: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-        /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined. */
-        kind: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            kind: string
-            /** @description mailing-list, staff, volunteer or member. */
-            audience: string
-            description: string
-            subject: string
-            body: string
-            /** @description Placeholders this kind allows, written {{name}}. */
-            placeholders: string[]
-            /** @description False while rota's default wording applies. */
-            custom: boolean
-            updatedAt: string | null
-            updatedBy: string | null
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postTeamsByTeamTemplatesByKindPreview: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Team slug, e.g. `coc`. */
-        team: string
-        /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined. */
-        kind: string
-      }
-      cookie?: never
-    }
-    requestBody: {
-      content: {
-        'application/json': {
-          subject?: string
-          body?: string
-          /** @description Values to use instead of the examples, by placeholder name. */
-          values?: {
-            [key: string]: string
-          }
-        }
-      }
-    }
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            subject: string
-            body: string
-            values: {
-              [key: string]: string
-            }
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  getOutbox: {
-    parameters: {
-      query?: {
-        /** @description pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled). */
-        status?: 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped'
-        /** @description Team slug, e.g. `coc`. */
-        team?: string
-        limit?: number
-      }
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            messages: {
-              id: string
-              team: string
-              kind: string
-              to: string | null
-              subject: string
-              /**
-               * @description pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled).
-               * @enum {string}
-               */
-              status: 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped'
-              attempts: number
-              createdAt: string
-              sentAt: string | null
-              lastError: string | null
-              /** @description The Message-ID header, derived from the message key. */
-              messageId: string
-              callId: string | null
-              memberId: string | null
-            }[]
-          }
-        }
-      }
-      /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
-      400: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postOutboxByIdRetry: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Outbox message id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            id: string
-            team: string
-            kind: string
-            to: string | null
-            subject: string
-            /**
-             * @description pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled).
-             * @enum {string}
-             */
-            status: 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped'
-            attempts: number
-            createdAt: string
-            sentAt: string | null
-            lastError: string | null
-            /** @description The Message-ID header, derived from the message key. */
-            messageId: string
-            callId: string | null
-            memberId: string | null
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postOutboxByIdCancel: {
-    parameters: {
-      query?: never
-      header?: never
-      path: {
-        /** @description Outbox message id (UUID). */
-        id: string
-      }
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            id: string
-            team: string
-            kind: string
-            to: string | null
-            subject: string
-            /**
-             * @description pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled).
-             * @enum {string}
-             */
-            status: 'pending' | 'sending' | 'sent' | 'failed' | 'unknown' | 'skipped'
-            attempts: number
-            createdAt: string
-            sentAt: string | null
-            lastError: string | null
-            /** @description The Message-ID header, derived from the message key. */
-            messageId: string
-            callId: string | null
-            memberId: string | null
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description No such resource. */
-      404: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description The request conflicts with the current state. */
-      409: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
-  postAdminTick: {
-    parameters: {
-      query?: never
-      header?: never
-      path?: never
-      cookie?: never
-    }
-    requestBody?: never
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            at: string
-            actions: {
-              /** @description call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending. */
-              type: string
-              team: string
-              callId?: string
-              memberId?: string
-              notice?: 'queued' | 'skipped'
-              reason?: string
-              /** @description call-closed: volunteers selected. */
-              selected?: number
-              /** @description call-closed: responses decided. */
-              decisions?: number
-              /** @description needs-review: warnings staff should review before closing the call (it stays due). */
-              warnings?: number
-              error?: {
-                code: string
-                message: string
-              }
-            }[]
-            /** @description What the delivery pass did. */
-            outbox: {
-              sent: number
-              uncertain: number
-              retrying: number
-              failed: number
-              confirmed: number
-              resent: number
-              unknown: number
-              /** @description Not sent because what they say is no longer true (e.g. `selected` to someone who stepped down). */
-              skipped: number
-            }
-          }
-        }
-      }
-      /** @description A staff bearer token is missing or wrong. */
-      401: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Too many wrong tokens or changes from this address; see Retry-After. */
-      429: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-      /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
-      503: {
-        headers: {
-          [name: string]: unknown
-        }
-        content: {
-          'application/json': {
-            error: {
-              /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
-              code: string
-              /** @description What went wrong, for a person. */
-              message: string
-              /** @description Structured context: e.g. the fields or CSV lines at fault. */
-              details?: unknown
-            }
-          }
-        }
-      }
-    }
-  }
+    getHealthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: string;
+                    };
+                };
+            };
+        };
+    };
+    getReadyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: string;
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTeams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        teams: {
+                            slug: string;
+                            name: string;
+                            policy: {
+                                seats: {
+                                    /** @description Seats for people from IIIF Consortium member institutions. */
+                                    consortium: number;
+                                    /** @description Seats for people from elsewhere in the community. */
+                                    community: number;
+                                };
+                                /** @description Length of a volunteer term in calendar months. */
+                                termMonths: number;
+                                /** @description Months between one call for volunteers and the next. */
+                                callIntervalMonths: number;
+                                /** @description How many days a call stays open. */
+                                windowDays: number;
+                                /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
+                                inauguralStagger: boolean;
+                                /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
+                                reminderDays: number;
+                                /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
+                                autoScheduleDays: number;
+                                /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
+                                termNoticeDays: number;
+                            };
+                            /** @description The volunteer form link shown in announcements. */
+                            formUrl: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTeamsByTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        slug: string;
+                        name: string;
+                        policy: {
+                            seats: {
+                                /** @description Seats for people from IIIF Consortium member institutions. */
+                                consortium: number;
+                                /** @description Seats for people from elsewhere in the community. */
+                                community: number;
+                            };
+                            /** @description Length of a volunteer term in calendar months. */
+                            termMonths: number;
+                            /** @description Months between one call for volunteers and the next. */
+                            callIntervalMonths: number;
+                            /** @description How many days a call stays open. */
+                            windowDays: number;
+                            /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
+                            inauguralStagger: boolean;
+                            /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
+                            reminderDays: number;
+                            /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
+                            autoScheduleDays: number;
+                            /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
+                            termNoticeDays: number;
+                        };
+                        /** @description The volunteer form link shown in announcements. */
+                        formUrl: string | null;
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    patchTeamsByTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @description Any subset of the policy; fields left out keep their value. */
+                    policy?: {
+                        seats?: {
+                            /** @description Seats for people from IIIF Consortium member institutions. */
+                            consortium?: number;
+                            /** @description Seats for people from elsewhere in the community. */
+                            community?: number;
+                        };
+                        /** @description Length of a volunteer term in calendar months. */
+                        termMonths?: number;
+                        /** @description Months between one call for volunteers and the next. */
+                        callIntervalMonths?: number;
+                        /** @description How many days a call stays open. */
+                        windowDays?: number;
+                        /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
+                        inauguralStagger?: boolean;
+                        /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
+                        reminderDays?: number;
+                        /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
+                        autoScheduleDays?: number;
+                        /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
+                        termNoticeDays?: number;
+                    };
+                    /** @description Email address of the mailing list; null clears it. */
+                    mailingList?: string | null;
+                    /** @description Email address for staff notices; null clears it. */
+                    staffEmail?: string | null;
+                    /** @description http(s) link to the volunteer form; null clears it. */
+                    formUrl?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        slug: string;
+                        name: string;
+                        policy: {
+                            seats: {
+                                /** @description Seats for people from IIIF Consortium member institutions. */
+                                consortium: number;
+                                /** @description Seats for people from elsewhere in the community. */
+                                community: number;
+                            };
+                            /** @description Length of a volunteer term in calendar months. */
+                            termMonths: number;
+                            /** @description Months between one call for volunteers and the next. */
+                            callIntervalMonths: number;
+                            /** @description How many days a call stays open. */
+                            windowDays: number;
+                            /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
+                            inauguralStagger: boolean;
+                            /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
+                            reminderDays: number;
+                            /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
+                            autoScheduleDays: number;
+                            /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
+                            termNoticeDays: number;
+                        };
+                        /** @description The volunteer form link shown in announcements. */
+                        formUrl: string | null;
+                        /** @description Where calls and results are announced. */
+                        mailingList: string | null;
+                        /** @description Where staff notices go (call scheduled, seats left empty). */
+                        staffEmail: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTeamsByTeamSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        slug: string;
+                        name: string;
+                        policy: {
+                            seats: {
+                                /** @description Seats for people from IIIF Consortium member institutions. */
+                                consortium: number;
+                                /** @description Seats for people from elsewhere in the community. */
+                                community: number;
+                            };
+                            /** @description Length of a volunteer term in calendar months. */
+                            termMonths: number;
+                            /** @description Months between one call for volunteers and the next. */
+                            callIntervalMonths: number;
+                            /** @description How many days a call stays open. */
+                            windowDays: number;
+                            /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
+                            inauguralStagger: boolean;
+                            /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
+                            reminderDays: number;
+                            /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
+                            autoScheduleDays: number;
+                            /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
+                            termNoticeDays: number;
+                        };
+                        /** @description The volunteer form link shown in announcements. */
+                        formUrl: string | null;
+                        /** @description Where calls and results are announced. */
+                        mailingList: string | null;
+                        /** @description Where staff notices go (call scheduled, seats left empty). */
+                        staffEmail: string | null;
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getInstitutions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description By name ignoring case, then id. */
+                        institutions: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            aliases: string[];
+                            consortium: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postInstitutions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The institution’s name as it should be shown, e.g. `University of Oxford`; trimmed. */
+                    name: string;
+                    /** @description Other spellings volunteers use, e.g. `Oxford University`. Trimmed; blank ones and ones that read the same as the name or an earlier alias (after normalisation: case, accents, punctuation, `&`, a leading "the") are dropped. */
+                    aliases?: string[];
+                    /** @description Whether the institution is an IIIF Consortium member (its volunteers take consortium seats). */
+                    consortium: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        aliases: string[];
+                        consortium: boolean;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getInstitutionsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Institution id (a UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        aliases: string[];
+                        consortium: boolean;
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    patchInstitutionsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Institution id (a UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Any of the fields; fields left out keep their value. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The institution’s name as it should be shown, e.g. `University of Oxford`; trimmed. */
+                    name?: string;
+                    /** @description Replaces the whole list. Other spellings volunteers use, e.g. `Oxford University`. Trimmed; blank ones and ones that read the same as the name or an earlier alias (after normalisation: case, accents, punctuation, `&`, a leading "the") are dropped. */
+                    aliases?: string[];
+                    /** @description Whether the institution is an IIIF Consortium member (its volunteers take consortium seats). */
+                    consortium?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        aliases: string[];
+                        consortium: boolean;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTeamsByTeamCalls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        calls: {
+                            id: string;
+                            team: string;
+                            opensAt: string;
+                            closesAt: string;
+                            termStart: string;
+                            seats: {
+                                consortium: number;
+                                community: number;
+                            } | null;
+                            /**
+                             * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
+                             * @enum {string}
+                             */
+                            status: "scheduled" | "open" | "due" | "closed" | "cancelled";
+                            /**
+                             * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
+                             * @enum {string}
+                             */
+                            origin: "staff" | "auto";
+                            /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
+                            reopenedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postTeamsByTeamCalls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description When the call opens. RFC 3339 with an offset.
+                     * @example 2027-03-01T00:00:00Z
+                     */
+                    opensAt: string;
+                    /**
+                     * @description When it closes (exclusive). Default: opensAt + the policy’s windowDays. RFC 3339 with an offset.
+                     * @example 2027-03-01T00:00:00Z
+                     */
+                    closesAt?: string;
+                    /**
+                     * @description When the selected volunteers’ terms start. Default: closesAt, or the anniversary of the previous call’s term start when that falls within one window after closesAt. RFC 3339 with an offset.
+                     * @example 2027-03-01T00:00:00Z
+                     */
+                    termStart?: string;
+                    /** @description Seats fixed by staff; default: computed at selection. */
+                    seats?: {
+                        consortium: number;
+                        community: number;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        team: string;
+                        opensAt: string;
+                        closesAt: string;
+                        termStart: string;
+                        seats: {
+                            consortium: number;
+                            community: number;
+                        } | null;
+                        /**
+                         * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
+                         * @enum {string}
+                         */
+                        status: "scheduled" | "open" | "due" | "closed" | "cancelled";
+                        /**
+                         * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
+                         * @enum {string}
+                         */
+                        origin: "staff" | "auto";
+                        /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
+                        reopenedAt: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getCallsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        team: string;
+                        opensAt: string;
+                        closesAt: string;
+                        termStart: string;
+                        seats: {
+                            consortium: number;
+                            community: number;
+                        } | null;
+                        /**
+                         * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
+                         * @enum {string}
+                         */
+                        status: "scheduled" | "open" | "due" | "closed" | "cancelled";
+                        /**
+                         * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
+                         * @enum {string}
+                         */
+                        origin: "staff" | "auto";
+                        /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
+                        reopenedAt: string | null;
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    patchCallsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description When the call opens (moving it alone keeps the window length). RFC 3339 with an offset.
+                     * @example 2027-03-01T00:00:00Z
+                     */
+                    opensAt?: string;
+                    /**
+                     * @description When it closes (exclusive). RFC 3339 with an offset.
+                     * @example 2027-03-01T00:00:00Z
+                     */
+                    closesAt?: string;
+                    /**
+                     * @description When the selected volunteers’ terms start. RFC 3339 with an offset.
+                     * @example 2027-03-01T00:00:00Z
+                     */
+                    termStart?: string;
+                    /** @description Seats fixed by staff; null: computed at selection. */
+                    seats?: {
+                        consortium: number;
+                        community: number;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        team: string;
+                        opensAt: string;
+                        closesAt: string;
+                        termStart: string;
+                        seats: {
+                            consortium: number;
+                            community: number;
+                        } | null;
+                        /**
+                         * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
+                         * @enum {string}
+                         */
+                        status: "scheduled" | "open" | "due" | "closed" | "cancelled";
+                        /**
+                         * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
+                         * @enum {string}
+                         */
+                        origin: "staff" | "auto";
+                        /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
+                        reopenedAt: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCallsByIdCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        team: string;
+                        opensAt: string;
+                        closesAt: string;
+                        termStart: string;
+                        seats: {
+                            consortium: number;
+                            community: number;
+                        } | null;
+                        /**
+                         * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
+                         * @enum {string}
+                         */
+                        status: "scheduled" | "open" | "due" | "closed" | "cancelled";
+                        /**
+                         * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
+                         * @enum {string}
+                         */
+                        origin: "staff" | "auto";
+                        /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
+                        reopenedAt: string | null;
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getCallsByIdResponses: {
+        parameters: {
+            query?: {
+                /** @description true: the responses staff removed (kept, not counted) instead of those that count. */
+                removed?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        responses: {
+                            id: string;
+                            externalId: string | null;
+                            submittedAt: string;
+                            name: string;
+                            email: string;
+                            institution: string | null;
+                            source: string;
+                            /** @description The import that inserted it. */
+                            batchId: string | null;
+                            /** @description Set when staff removed it before the close: kept, but no longer counted. */
+                            removed: {
+                                at: string;
+                                by: string;
+                                reason: string;
+                                /** @description Removed with its import (a later import inserts it again), or alone (it stays removed). */
+                                withImport: boolean;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCallsByIdResponses: {
+        parameters: {
+            query?: {
+                /**
+                 * @description CSV only: IANA zone (Area/Location, UTC or Etc/…) of timestamps without an offset, e.g. Europe/London. Abbreviations such as BST or CET are refused: they name different zones in different places.
+                 * @example Europe/London
+                 */
+                timezone?: string;
+                /** @description CSV only: how to read dates with the year last that could be either, such as 01/05/2024. */
+                dateOrder?: "DMY" | "MDY";
+                /**
+                 * @description CSV only: the headings of your form that hold rota's fields, when worded otherwise: `name:Full name,institution:Organisation` (fields: timestamp, email, name, institution; a heading is matched ignoring case and spacing).
+                 * @example name:Your full name,institution:Your organisation
+                 */
+                columns?: string;
+                /** @description CSV only: `none` imports a file that has no institution column; everyone is then unaffiliated, so one-seat-per-institution does not apply. Without it, such a file is refused. */
+                institution?: "none";
+                /** @description Run the import and answer what it would do (counts, warnings, the first-come order), then roll it back: nothing is stored. */
+                dryRun?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    responses: {
+                        /** @description The source’s id; imports upsert by it (else by email + submittedAt). */
+                        externalId?: string;
+                        /** @description First submission, RFC 3339 with an explicit offset, up to 9 fractional digits. */
+                        submittedAt: string;
+                        name: string;
+                        /** @description A plain address (`local@domain.tld`); blank when the volunteer gave none (the selection then excludes the response). */
+                        email: string;
+                        institution?: string | null;
+                    }[];
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The import, for GET and DELETE /calls/{id}/imports; null in a dry run. */
+                        batchId: string | null;
+                        dryRun: boolean;
+                        /** @description Responses read from the request. */
+                        rows: number;
+                        inserted: number;
+                        updated: number;
+                        unchanged: number;
+                        /** @description Responses staff had removed one by one: they stay removed. */
+                        skipped: number;
+                        warnings: {
+                            /** @enum {string} */
+                            code: "outside-window" | "removed-earlier" | "missing-fields" | "no-institution";
+                            message: string;
+                            /** @description The first rows concerned (`line 7`, `responses[3]`), at most 20. */
+                            where: string[];
+                        }[];
+                        /** @description Dry run only: every response that would count, in first-come order. */
+                        order?: {
+                            /** @description 1-based place in first-come order. */
+                            position: number;
+                            /** @description Null for a response the import would insert. */
+                            responseId: string | null;
+                            /** @description Its row in this request, if it is in it. */
+                            where: string | null;
+                            submittedAt: string;
+                            name: string;
+                            institution: string | null;
+                            /**
+                             * @description kept: stored already and not in this request.
+                             * @enum {string}
+                             */
+                            change: "inserted" | "updated" | "unchanged" | "kept";
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too large for one import: too many rows or bytes. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The Content-Type is not one this route reads; the error names those it does. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteCallsByIdResponsesByResponseId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+                /** @description Response id (UUID). */
+                responseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why it is removed; kept with the removal. Do not put personal data here. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        externalId: string | null;
+                        submittedAt: string;
+                        name: string;
+                        email: string;
+                        institution: string | null;
+                        source: string;
+                        /** @description The import that inserted it. */
+                        batchId: string | null;
+                        /** @description Set when staff removed it before the close: kept, but no longer counted. */
+                        removed: {
+                            at: string;
+                            by: string;
+                            reason: string;
+                            /** @description Removed with its import (a later import inserts it again), or alone (it stays removed). */
+                            withImport: boolean;
+                        } | null;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getCallsByIdImports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        imports: {
+                            id: string;
+                            /** @enum {string} */
+                            source: "json" | "csv" | "google";
+                            importedAt: string;
+                            importedBy: string;
+                            rows: number;
+                            inserted: number;
+                            /** @description Stored responses it changed; removing the import leaves them as changed. */
+                            updated: number;
+                            unchanged: number;
+                            skipped: number;
+                            /** @description Responses it inserted that still count. */
+                            remaining: number;
+                            /** @description How it was read: timezone, dateOrder, columns, institution. */
+                            options: {
+                                [key: string]: unknown;
+                            };
+                            removed: {
+                                at: string;
+                                by: string;
+                                reason: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteCallsByIdImportsByBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+                /** @description Import id (UUID), from GET /calls/{id}/imports or an import’s batchId. */
+                batch: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why it is removed; kept with the removal. Do not put personal data here. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        source: "json" | "csv" | "google";
+                        importedAt: string;
+                        importedBy: string;
+                        rows: number;
+                        inserted: number;
+                        /** @description Stored responses it changed; removing the import leaves them as changed. */
+                        updated: number;
+                        unchanged: number;
+                        skipped: number;
+                        /** @description Responses it inserted that still count. */
+                        remaining: number;
+                        /** @description How it was read: timezone, dateOrder, columns, institution. */
+                        options: {
+                            [key: string]: unknown;
+                        };
+                        removed: {
+                            at: string;
+                            by: string;
+                            reason: string;
+                        } | null;
+                        /** @description Responses this removal took out of the count. */
+                        removedResponses: number;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getCallsByIdSelection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        callId: string;
+                        /** @enum {string} */
+                        status: "final" | "preview";
+                        seats: {
+                            consortium: number;
+                            community: number;
+                        };
+                        /** @description Seats left empty: staff recruit directly. */
+                        shortfall: {
+                            consortium: number;
+                            community: number;
+                        };
+                        /** @description sha256 of the selection’s inputs: same inputs, same digest, same decisions. */
+                        inputDigest: string;
+                        window: {
+                            opensAt: string;
+                            closesAt: string;
+                        };
+                        termStart: string;
+                        decisions: {
+                            responseId: string;
+                            externalId: string | null;
+                            name: string;
+                            institution: string | null;
+                            submittedAt: string;
+                            /** @description 1-based place in first-come order. */
+                            position: number;
+                            /** @enum {string} */
+                            outcome: "selected" | "alternate" | "excluded";
+                            seat: "consortium" | "community" | null;
+                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full") | null;
+                            termEnd: string | null;
+                            explanation: string;
+                        }[];
+                        warnings: {
+                            responseId: string;
+                            code: string;
+                            message: string;
+                            suggestions: string[];
+                        }[];
+                        /** @description What staff should know: a preview of a call still open or not yet open, or when the selected volunteers’ terms start. */
+                        notes: string[];
+                        /** @description Earlier selections of this call, undone by a reopen, newest first (history). */
+                        superseded: {
+                            closedBy: string;
+                            closedAt: string;
+                            supersededAt: string;
+                            supersededBy: string;
+                            reason: string;
+                            seats: {
+                                consortium: number;
+                                community: number;
+                            };
+                            shortfall: {
+                                consortium: number;
+                                community: number;
+                            };
+                            decisions: {
+                                responseId: string;
+                                externalId: string | null;
+                                name: string;
+                                institution: string | null;
+                                submittedAt: string;
+                                /** @description 1-based place in first-come order. */
+                                position: number;
+                                /** @enum {string} */
+                                outcome: "selected" | "alternate" | "excluded";
+                                seat: "consortium" | "community" | null;
+                                reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full") | null;
+                                termEnd: string | null;
+                                explanation: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getCallsByIdForm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        callId: string;
+                        formId: string;
+                        formTitle: string;
+                        questions: {
+                            name: string;
+                            institution: string;
+                            email: string | null;
+                        };
+                        questionIds: {
+                            name: string;
+                            institution: string;
+                            email: string | null;
+                        };
+                        /**
+                         * @description Where emails come from: an email question, or the address Google Forms collected.
+                         * @enum {string}
+                         */
+                        emailSource: "question" | "respondentEmail";
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    putCallsByIdForm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The id in the form editor’s URL: /forms/d/<formId>/edit. */
+                    formId: string;
+                    questions: {
+                        /** @description Title of the question asking for the volunteer’s name. */
+                        name: string;
+                        /** @description Title of the institution question. */
+                        institution: string;
+                        /** @description Title of an email question; without it, the address Google collected (the form must collect emails). */
+                        email?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        callId: string;
+                        formId: string;
+                        formTitle: string;
+                        questions: {
+                            name: string;
+                            institution: string;
+                            email: string | null;
+                        };
+                        questionIds: {
+                            name: string;
+                            institution: string;
+                            email: string | null;
+                        };
+                        /**
+                         * @description Where emails come from: an email question, or the address Google Forms collected.
+                         * @enum {string}
+                         */
+                        emailSource: "question" | "respondentEmail";
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request is well-formed but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Google failed or refused; the error says what to fix. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCallsByIdSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The import this sync was recorded as (GET /calls/{id}/imports); null when it changed nothing. */
+                        batchId: string | null;
+                        fetched: number;
+                        /** @description Responses staff removed one by one: they stay removed. */
+                        skipped: number;
+                        inserted: number;
+                        updated: number;
+                        unchanged: number;
+                        /** @description Responses gone from the form, newly flagged; rota keeps them. */
+                        deletedUpstream: number;
+                        /** @description Responses stored but needing a look; they name the response, never the address. */
+                        warnings: {
+                            responseId: string;
+                            /**
+                             * @description The address fails rota’s email check: the response is kept without it, so the selection excludes it and nothing is sent to it.
+                             * @enum {string}
+                             */
+                            code: "invalid-email";
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request is well-formed but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Google failed or refused; the error says what to fix. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCallsByIdClose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Close before closesAt; the window then ends now. */
+                    early?: boolean;
+                    /**
+                     * @description When the selected volunteers’ terms start, instead of the call’s termStart (after an early close, still the original closesAt unless set here); not before the window’s end. Send the close instant to start them at once. RFC 3339 with an offset.
+                     * @example 2027-03-01T00:00:00Z
+                     */
+                    termStart?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        callId: string;
+                        /** @enum {string} */
+                        status: "final" | "preview";
+                        seats: {
+                            consortium: number;
+                            community: number;
+                        };
+                        /** @description Seats left empty: staff recruit directly. */
+                        shortfall: {
+                            consortium: number;
+                            community: number;
+                        };
+                        /** @description sha256 of the selection’s inputs: same inputs, same digest, same decisions. */
+                        inputDigest: string;
+                        window: {
+                            opensAt: string;
+                            closesAt: string;
+                        };
+                        termStart: string;
+                        decisions: {
+                            responseId: string;
+                            externalId: string | null;
+                            name: string;
+                            institution: string | null;
+                            submittedAt: string;
+                            /** @description 1-based place in first-come order. */
+                            position: number;
+                            /** @enum {string} */
+                            outcome: "selected" | "alternate" | "excluded";
+                            seat: "consortium" | "community" | null;
+                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full") | null;
+                            termEnd: string | null;
+                            explanation: string;
+                        }[];
+                        warnings: {
+                            responseId: string;
+                            code: string;
+                            message: string;
+                            suggestions: string[];
+                        }[];
+                        /** @description What staff should know: a preview of a call still open or not yet open, or when the selected volunteers’ terms start. */
+                        notes: string[];
+                        /** @description Earlier selections of this call, undone by a reopen, newest first (history). */
+                        superseded: {
+                            closedBy: string;
+                            closedAt: string;
+                            supersededAt: string;
+                            supersededBy: string;
+                            reason: string;
+                            seats: {
+                                consortium: number;
+                                community: number;
+                            };
+                            shortfall: {
+                                consortium: number;
+                                community: number;
+                            };
+                            decisions: {
+                                responseId: string;
+                                externalId: string | null;
+                                name: string;
+                                institution: string | null;
+                                submittedAt: string;
+                                /** @description 1-based place in first-come order. */
+                                position: number;
+                                /** @enum {string} */
+                                outcome: "selected" | "alternate" | "excluded";
+                                seat: "consortium" | "community" | null;
+                                reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full") | null;
+                                termEnd: string | null;
+                                explanation: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request is well-formed but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Google failed or refused; the error says what to fix. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCallsByIdReopen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why the close is undone; kept on record. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        call: {
+                            id: string;
+                            team: string;
+                            opensAt: string;
+                            closesAt: string;
+                            termStart: string;
+                            seats: {
+                                consortium: number;
+                                community: number;
+                            } | null;
+                            /**
+                             * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
+                             * @enum {string}
+                             */
+                            status: "scheduled" | "open" | "due" | "closed" | "cancelled";
+                            /**
+                             * @description auto: created by the tick on the cadence (autoScheduleDays before it opens).
+                             * @enum {string}
+                             */
+                            origin: "staff" | "auto";
+                            /** @description When staff last undid its close (POST /calls/{id}/reopen); null if never. */
+                            reopenedAt: string | null;
+                        };
+                        /** @description Members the close had made; kept on record as voided (they never served). */
+                        removedMembers: {
+                            id: string;
+                            name: string;
+                            seat: string;
+                            termStart: string;
+                        }[];
+                        /** @description Emails of the close not sent yet: now skipped, with the reason. */
+                        cancelledEmails: {
+                            id: string;
+                            kind: string;
+                            to: string | null;
+                            subject: string;
+                            status: string;
+                            sentAt: string | null;
+                        }[];
+                        /** @description Emails the close caused that have gone out (or may have: sending, unknown): staff correct them by hand. */
+                        sentEmails: {
+                            id: string;
+                            kind: string;
+                            to: string | null;
+                            subject: string;
+                            status: string;
+                            sentAt: string | null;
+                        }[];
+                        notes: string[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTeamsByTeamRoster: {
+        parameters: {
+            query?: {
+                /** @description RFC 3339 instant; default now. Past instants give history, future ones a preview. */
+                at?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        team: string;
+                        at: string;
+                        members: {
+                            id: string;
+                            name: string;
+                            institution: string | null;
+                            /** @enum {string} */
+                            seat: "staff" | "consortium" | "community";
+                            termStart: string;
+                            /** @description When the member stops serving; null for staff. */
+                            termEnd: string | null;
+                        }[];
+                        vacancies: {
+                            consortium: number;
+                            community: number;
+                        };
+                        /** @description Members whose terms start after `at`, with the date: e.g. the volunteers a call selected, before its termStart (a call closed early still starts terms at its original closesAt). Same fields as members. */
+                        incoming: {
+                            id: string;
+                            name: string;
+                            institution: string | null;
+                            /** @enum {string} */
+                            seat: "staff" | "consortium" | "community";
+                            termStart: string;
+                            /** @description When the member stops serving; null for staff. */
+                            termEnd: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not modified. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTeamsByTeamMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        members: {
+                            id: string;
+                            name: string;
+                            email: string;
+                            institution: string | null;
+                            /** @enum {string} */
+                            seat: "staff" | "consortium" | "community";
+                            termStart: string;
+                            /** @description The original end of term; null for staff. */
+                            termEnd: string | null;
+                            /** @description When the member left early, if they did. */
+                            endedAt: string | null;
+                            /** @description selected (callId names the call), replacement (a promoted alternate), appointed or staff. */
+                            origin: string;
+                            callId: string | null;
+                            reason: string | null;
+                            /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
+                            override: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postTeamsByTeamMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description A plain address (`local@domain.tld`). */
+                    email: string;
+                    institution?: string | null;
+                    /** @enum {string} */
+                    seat: "staff" | "consortium" | "community";
+                    /** @description RFC 3339; default now (or the call’s seat slot with callId). */
+                    termStart?: string;
+                    /** @description Default termStart + termMonths; none for staff. */
+                    termEnd?: string | null;
+                    /** @description Fill this closed call’s next empty seat slot, taking its term. */
+                    callId?: string;
+                    reason: string;
+                    /** @description Appoint despite no-vacancy, institution-on-team or seat-category-mismatch; recorded. */
+                    override?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        email: string;
+                        institution: string | null;
+                        /** @enum {string} */
+                        seat: "staff" | "consortium" | "community";
+                        termStart: string;
+                        /** @description The original end of term; null for staff. */
+                        termEnd: string | null;
+                        /** @description When the member left early, if they did. */
+                        endedAt: string | null;
+                        /** @description selected (callId names the call), replacement (a promoted alternate), appointed or staff. */
+                        origin: string;
+                        callId: string | null;
+                        reason: string | null;
+                        /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
+                        override: boolean;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postMembersByIdStepDown: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Member id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description RFC 3339; default now. */
+                    effective?: string;
+                    reason: string;
+                    /**
+                     * @default none
+                     * @enum {string}
+                     */
+                    replacement?: "next-alternate" | "none";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        member: {
+                            id: string;
+                            name: string;
+                            email: string;
+                            institution: string | null;
+                            /** @enum {string} */
+                            seat: "staff" | "consortium" | "community";
+                            termStart: string;
+                            /** @description The original end of term; null for staff. */
+                            termEnd: string | null;
+                            /** @description When the member left early, if they did. */
+                            endedAt: string | null;
+                            /** @description selected (callId names the call), replacement (a promoted alternate), appointed or staff. */
+                            origin: string;
+                            callId: string | null;
+                            reason: string | null;
+                            /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
+                            override: boolean;
+                        };
+                        replacement: {
+                            id: string;
+                            name: string;
+                            email: string;
+                            institution: string | null;
+                            /** @enum {string} */
+                            seat: "staff" | "consortium" | "community";
+                            termStart: string;
+                            /** @description The original end of term; null for staff. */
+                            termEnd: string | null;
+                            /** @description When the member left early, if they did. */
+                            endedAt: string | null;
+                            /** @description selected (callId names the call), replacement (a promoted alternate), appointed or staff. */
+                            origin: string;
+                            callId: string | null;
+                            reason: string | null;
+                            /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
+                            override: boolean;
+                        } | null;
+                        /** @description True when a volunteer seat is left empty: staff recruit. */
+                        vacancy: boolean;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTeamsByTeamSchedule: {
+        parameters: {
+            query?: {
+                /** @description How many years ahead (1–10). */
+                years?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        calls: {
+                            /** @description null for a call planned on the cadence but not created yet. */
+                            id: string | null;
+                            opensAt: string;
+                            closesAt: string;
+                            termStart: string;
+                            /** @enum {string} */
+                            status: "planned" | "scheduled" | "open" | "due" | "closed" | "cancelled";
+                            seatsToFill: {
+                                consortium: number;
+                                community: number;
+                            };
+                        }[];
+                        termEnds: {
+                            memberId: string;
+                            name: string;
+                            /** @enum {string} */
+                            seat: "consortium" | "community";
+                            termEnd: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTeamsByTeamScheduleIcs: {
+        parameters: {
+            query?: {
+                /** @description How many years ahead (1–10). */
+                years?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/calendar */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTeamsByTeamTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        templates: {
+                            kind: string;
+                            /** @description mailing-list, staff, volunteer or member. */
+                            audience: string;
+                            description: string;
+                            subject: string;
+                            body: string;
+                            /** @description Placeholders this kind allows, written {{name}}. */
+                            placeholders: string[];
+                            /** @description False while rota's default wording applies. */
+                            custom: boolean;
+                            updatedAt: string | null;
+                            updatedBy: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTeamsByTeamTemplatesByKind: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined. */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kind: string;
+                        /** @description mailing-list, staff, volunteer or member. */
+                        audience: string;
+                        description: string;
+                        subject: string;
+                        body: string;
+                        /** @description Placeholders this kind allows, written {{name}}. */
+                        placeholders: string[];
+                        /** @description False while rota's default wording applies. */
+                        custom: boolean;
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    putTeamsByTeamTemplatesByKind: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined. */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    subject: string;
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kind: string;
+                        /** @description mailing-list, staff, volunteer or member. */
+                        audience: string;
+                        description: string;
+                        subject: string;
+                        body: string;
+                        /** @description Placeholders this kind allows, written {{name}}. */
+                        placeholders: string[];
+                        /** @description False while rota's default wording applies. */
+                        custom: boolean;
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteTeamsByTeamTemplatesByKind: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined. */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kind: string;
+                        /** @description mailing-list, staff, volunteer or member. */
+                        audience: string;
+                        description: string;
+                        subject: string;
+                        body: string;
+                        /** @description Placeholders this kind allows, written {{name}}. */
+                        placeholders: string[];
+                        /** @description False while rota's default wording applies. */
+                        custom: boolean;
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postTeamsByTeamTemplatesByKindPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined. */
+                kind: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    subject?: string;
+                    body?: string;
+                    /** @description Values to use instead of the examples, by placeholder name. */
+                    values?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        subject: string;
+                        body: string;
+                        values: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getOutbox: {
+        parameters: {
+            query?: {
+                /** @description pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled). */
+                status?: "pending" | "sending" | "sent" | "failed" | "unknown" | "skipped";
+                /** @description Team slug, e.g. `coc`. */
+                team?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        messages: {
+                            id: string;
+                            team: string;
+                            kind: string;
+                            to: string | null;
+                            subject: string;
+                            /**
+                             * @description pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled).
+                             * @enum {string}
+                             */
+                            status: "pending" | "sending" | "sent" | "failed" | "unknown" | "skipped";
+                            attempts: number;
+                            createdAt: string;
+                            sentAt: string | null;
+                            lastError: string | null;
+                            /** @description The Message-ID header, derived from the message key. */
+                            messageId: string;
+                            callId: string | null;
+                            memberId: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postOutboxByIdRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Outbox message id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        team: string;
+                        kind: string;
+                        to: string | null;
+                        subject: string;
+                        /**
+                         * @description pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled).
+                         * @enum {string}
+                         */
+                        status: "pending" | "sending" | "sent" | "failed" | "unknown" | "skipped";
+                        attempts: number;
+                        createdAt: string;
+                        sentAt: string | null;
+                        lastError: string | null;
+                        /** @description The Message-ID header, derived from the message key. */
+                        messageId: string;
+                        callId: string | null;
+                        memberId: string | null;
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postOutboxByIdCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Outbox message id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        team: string;
+                        kind: string;
+                        to: string | null;
+                        subject: string;
+                        /**
+                         * @description pending (queued), sending (claimed; checked by Message-ID if it stays), sent, failed (Google refused: lastError), unknown (rota cannot tell whether it went out: staff decide), skipped (stale, no address, or cancelled).
+                         * @enum {string}
+                         */
+                        status: "pending" | "sending" | "sent" | "failed" | "unknown" | "skipped";
+                        attempts: number;
+                        createdAt: string;
+                        sentAt: string | null;
+                        lastError: string | null;
+                        /** @description The Message-ID header, derived from the message key. */
+                        messageId: string;
+                        callId: string | null;
+                        memberId: string | null;
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postAdminTick: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        at: string;
+                        actions: {
+                            /** @description call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending. */
+                            type: string;
+                            team: string;
+                            callId?: string;
+                            memberId?: string;
+                            notice?: "queued" | "skipped";
+                            reason?: string;
+                            /** @description call-closed: volunteers selected. */
+                            selected?: number;
+                            /** @description call-closed: responses decided. */
+                            decisions?: number;
+                            /** @description needs-review: warnings staff should review before closing the call (it stays due). */
+                            warnings?: number;
+                            error?: {
+                                code: string;
+                                message: string;
+                            };
+                        }[];
+                        /** @description What the delivery pass did. */
+                        outbox: {
+                            sent: number;
+                            uncertain: number;
+                            retrying: number;
+                            failed: number;
+                            confirmed: number;
+                            resent: number;
+                            unknown: number;
+                            /** @description Not sent because what they say is no longer true (e.g. `selected` to someone who stepped down). */
+                            skipped: number;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
 }
