@@ -57,6 +57,11 @@ const BASE = `http://127.0.0.1:${address.port}`
 // Institutions staff already know: the consortium's and the community's.
 const CONSORTIUM = ['University of Oxford', 'Stanford University', 'British Library', 'Yale University', 'Getty']
 const COMMUNITY = ['Leeds Museum', 'Bergen Archive', 'Lyon Library', 'Kyoto Lab', 'Lima Press', 'Cork Gallery']
+// The volunteers, one per institution, in the order they answered the form.
+const CONSORTIUM_PEOPLE = ['Ana Souza', 'Ben Okafor', 'Chloé Martin', 'Dev Patel', 'Eva Lindqvist']
+const COMMUNITY_PEOPLE = ['Femi Adeyemi', 'Greta Holm', 'Hugo Blanc', 'Ines Sato', 'Jon Quispe', 'Kate Byrne']
+const LEAVER = COMMUNITY_PEOPLE[0]! // steps down
+const ALTERNATE = COMMUNITY_PEOPLE[4]! // the first community alternate: promoted
 for (const [names, consortium] of [
   [CONSORTIUM, true],
   [COMMUNITY, false],
@@ -184,12 +189,14 @@ t.test('upload a Google Forms CSV: the dry run stores nothing, "Import" does', a
     return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:00`
   }
   const people = [
-    ...CONSORTIUM.map((institution, i) => [`Consortium Person ${i + 1}`, institution]),
-    ...COMMUNITY.map((institution, i) => [`Community Person ${i + 1}`, institution]),
+    ...CONSORTIUM.map((institution, i) => [CONSORTIUM_PEOPLE[i]!, institution]),
+    ...COMMUNITY.map((institution, i) => [COMMUNITY_PEOPLE[i]!, institution]),
   ]
   const csv = [
     'Timestamp,Email Address,Name,Institution',
-    ...people.map(([name, institution], i) => `${at(i)},person${i + 1}@example.org,${name},${institution}`),
+    ...people.map(
+      ([name, institution], i) => `${at(i)},${name!.split(' ')[0]!.toLowerCase()}@example.org,${name},${institution}`,
+    ),
   ].join('\r\n')
   await page.getByLabel('Time zone of the form’s timestamps').selectOption('UTC')
   await page.getByLabel('Date order').selectOption('MDY')
@@ -207,7 +214,7 @@ t.test('upload a Google Forms CSV: the dry run stores nothing, "Import" does', a
   await page.getByText('Imported: 11 new').waitFor()
   const after = await app.inject({ url: `/calls/${callUrl.split('/').pop()}/responses`, headers: built.staff })
   t.equal(after.json().responses.length, 11, 'stored on "Import"')
-  await page.getByRole('cell', { name: 'person11@example.org' }).waitFor()
+  await page.getByRole('cell', { name: 'kate@example.org' }).waitFor()
   await checkPage(t, 'imported')
   await screenshot('imported')
 })
@@ -217,7 +224,7 @@ t.test('preview: every decision with its explanation', async (t) => {
   await preview.waitFor()
   t.equal(await preview.locator('tbody tr').count(), 11, 'a decision for every response')
   t.equal(await preview.locator('tbody tr', { hasText: 'selected' }).count(), 8, 'eight selected for eight seats')
-  t.match(await preview.locator('tbody tr', { hasText: 'Community Person 5' }).textContent(), /alternate/)
+  t.match(await preview.locator('tbody tr', { hasText: ALTERNATE }).textContent(), /alternate/)
   t.match(await page.getByRole('heading', { name: 'Selection preview' }).count(), 1)
   await checkPage(t, 'preview')
   await screenshot('preview')
@@ -234,31 +241,34 @@ t.test('close early, after a confirmation', async (t) => {
   t.equal(await page.getByRole('button', { name: 'Reopen' }).count(), 1, 'it can be reopened, with a reason')
   await checkPage(t, 'closed call')
   await screenshot('closed')
-  if (process.env.ROTA_DOCS_SCREENSHOT) {
-    await nav('Overview').click()
-    await page.getByRole('heading', { level: 2, name: 'The team now' }).waitFor()
-    await page.waitForLoadState('networkidle')
-    await page.screenshot({ path: path.join(ROOT, 'docs', 'console.png') })
-    await page.goto(callUrl)
-  }
 })
 
 t.test('step a member down, promoting the next alternate', async (t) => {
   await nav('Team').click()
-  await page.getByRole('button', { name: 'Step down Community Person 1' }).click()
+  await page.getByRole('button', { name: `Step down ${LEAVER}` }).click()
   await page.getByLabel('Reason').fill('moved on to another role')
   await page.getByLabel('Promote the next alternate').check()
   await checkPage(t, 'step down')
   await page.getByRole('button', { name: 'Confirm step down' }).click()
   const status = page.locator('p.success')
   await status.waitFor()
-  t.match(await status.textContent(), /Community Person 1 stepped down; Community Person 5 takes the seat/)
+  t.match(await status.textContent(), new RegExp(`${LEAVER} stepped down; ${ALTERNATE} takes the seat`))
   const members = page.getByRole('table', { name: 'Members serving now or soon' })
-  await members.getByRole('row', { name: /Community Person 5\b/ }).waitFor()
-  t.equal(await members.getByRole('row', { name: /Community Person 1\b/ }).count(), 0, 'gone from the members')
-  t.equal(await members.getByRole('row', { name: /Community Person 5\b/ }).count(), 1, 'the alternate serves')
+  await members.getByRole('row', { name: new RegExp(ALTERNATE) }).waitFor()
+  t.equal(await members.getByRole('row', { name: new RegExp(LEAVER) }).count(), 0, 'gone from the members')
+  t.equal(await members.getByRole('row', { name: new RegExp(ALTERNATE) }).count(), 1, 'the alternate serves')
   await checkPage(t, 'team')
   await screenshot('step-down')
+  await nav('Overview').click()
+  const teamNow = page.getByRole('region', { name: 'The team now' })
+  await teamNow.getByRole('row', { name: new RegExp(ALTERNATE) }).waitFor()
+  t.equal(await teamNow.getByRole('row', { name: new RegExp(LEAVER) }).count(), 0, 'the overview shows the team now')
+  t.equal(await teamNow.getByRole('row').count(), 9, 'eight members and the heading row')
+  await checkPage(t, 'overview after the changes')
+  if (process.env.ROTA_DOCS_SCREENSHOT) {
+    await page.waitForLoadState('networkidle')
+    await page.screenshot({ path: path.join(ROOT, 'docs', 'console.png') })
+  }
 })
 
 t.test('retry a failed email', async (t) => {
@@ -307,9 +317,9 @@ t.test(
   { skip: !publicPageIsHtml && 'GET / does not answer HTML yet' },
   async (t) => {
     await page.goto(`${BASE}/`)
-    for (const name of ['Community Person 5', 'Consortium Person 1'])
+    for (const name of [ALTERNATE, CONSORTIUM_PEOPLE[0]!])
       t.equal((await page.getByText(name).count()) > 0, true, `${name} is listed`)
-    t.equal(await page.getByText('Community Person 1', { exact: true }).count(), 0, 'not the member who stepped down')
+    t.equal(await page.getByText(LEAVER, { exact: true }).count(), 0, 'not the member who stepped down')
     await checkPage(t, 'public page')
     await screenshot('public-page')
   },

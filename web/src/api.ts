@@ -95,5 +95,7 @@ const auth: Middleware = {
   },
 }
 
-export const api = createClient<paths>({ baseUrl: location.origin })
+// no-cache: public reads (the roster) may be cached for a while; staff always see the current state
+// (revalidated with ETag where the API sends one).
+export const api = createClient<paths>({ baseUrl: location.origin, cache: 'no-cache' })
 api.use(auth)

@@ -46,7 +46,7 @@ export function Overview({ team }: { team: Team }) {
       {loading && !data && <Loading what="the overview" />}
       {data && (
         <div class="grid">
-          <section aria-labelledby="team-now">
+          <section aria-labelledby="team-now" class="wide">
             <h2 id="team-now">The team now</h2>
             <p>
               {data.roster.members.length} members; vacancies: {data.roster.vacancies.consortium} consortium,{' '}
