@@ -191,6 +191,7 @@ t.test('upload a Google Forms CSV: the dry run stores nothing, "Import" does', a
   const people = [
     ...CONSORTIUM.map((institution, i) => [CONSORTIUM_PEOPLE[i]!, institution]),
     ...COMMUNITY.map((institution, i) => [COMMUNITY_PEOPLE[i]!, institution]),
+    ['Lena Park', 'Stanford Univ'], // a spelling staff do not know yet: a warning with a suggestion
   ]
   const csv = [
     'Timestamp,Email Address,Name,Institution',
@@ -204,17 +205,17 @@ t.test('upload a Google Forms CSV: the dry run stores nothing, "Import" does', a
     .getByLabel('CSV file')
     .setInputFiles({ name: 'responses.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
   await page.getByRole('heading', { name: 'Dry run of responses.csv' }).waitFor()
-  t.match(await page.locator('.panel').last().textContent(), /11 rows: 11 new/, 'the dry run counts the rows')
-  t.equal(await page.getByRole('table', { name: 'First-come order after this import' }).locator('tbody tr').count(), 11)
+  t.match(await page.locator('.panel').last().textContent(), /12 rows: 12 new/, 'the dry run counts the rows')
+  t.equal(await page.getByRole('table', { name: 'First-come order after this import' }).locator('tbody tr').count(), 12)
   const stored = await app.inject({ url: `/calls/${callUrl.split('/').pop()}/responses`, headers: built.staff })
   t.equal(stored.json().responses.length, 0, 'the dry run stored nothing')
   await checkPage(t, 'dry run')
   await screenshot('dry-run')
   await page.getByRole('button', { name: 'Import', exact: true }).click()
-  await page.getByText('Imported: 11 new').waitFor()
+  await page.getByText('Imported: 12 new').waitFor()
   const after = await app.inject({ url: `/calls/${callUrl.split('/').pop()}/responses`, headers: built.staff })
-  t.equal(after.json().responses.length, 11, 'stored on "Import"')
-  await page.getByRole('cell', { name: 'kate@example.org' }).waitFor()
+  t.equal(after.json().responses.length, 12, 'stored on "Import"')
+  await page.getByRole('cell', { name: 'lena@example.org' }).waitFor()
   await checkPage(t, 'imported')
   await screenshot('imported')
 })
@@ -222,12 +223,20 @@ t.test('upload a Google Forms CSV: the dry run stores nothing, "Import" does', a
 t.test('preview: every decision with its explanation', async (t) => {
   const preview = page.getByRole('table', { name: 'Every decision with its explanation' })
   await preview.waitFor()
-  t.equal(await preview.locator('tbody tr').count(), 11, 'a decision for every response')
+  t.equal(await preview.locator('tbody tr').count(), 12, 'a decision for every response')
   t.equal(await preview.locator('tbody tr', { hasText: 'selected' }).count(), 8, 'eight selected for eight seats')
   t.match(await preview.locator('tbody tr', { hasText: ALTERNATE }).textContent(), /alternate/)
   t.match(await page.getByRole('heading', { name: 'Selection preview' }).count(), 1)
   await checkPage(t, 'preview')
   await screenshot('preview')
+  // One click makes the unknown spelling an alias of the institution it suggests.
+  await page.getByRole('button', { name: 'Add “Stanford Univ” as alias of Stanford University' }).click()
+  await page.getByRole('button', { name: /as alias of/ }).waitFor({ state: 'detached' })
+  t.match(await preview.locator('tbody tr', { hasText: 'Lena Park' }).textContent(), /Stanford University|excluded/)
+  const stanford = (await app.inject({ url: '/institutions' }))
+    .json()
+    .institutions.find((i: { name: string }) => i.name === 'Stanford University')
+  t.same(stanford.aliases, ['Stanford Univ'], 'stored as an alias')
 })
 
 t.test('close early, after a confirmation', async (t) => {
