@@ -29,6 +29,8 @@ if (!fs.existsSync(path.join(CONSOLE_DIR, 'index.html'))) {
   process.exit(1)
 }
 fs.mkdirSync(OUTPUT, { recursive: true })
+// About 45 s on a quiet 2-core machine; much more when the whole suite shares it.
+t.setTimeout(300_000)
 
 const built = await build(t)
 const { app, clock } = built
@@ -91,7 +93,7 @@ const browser: Browser = await chromium.launch({
 t.teardown(() => browser.close())
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC', locale: 'en-GB' })
 const page: Page = await context.newPage()
-page.setDefaultTimeout(20_000)
+page.setDefaultTimeout(60_000)
 const cspViolations: string[] = []
 page.on('console', (message) => {
   if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())

@@ -405,6 +405,84 @@ function Responses({ call, version, onChange }: { call: Call; version: number; o
   )
 }
 
+/** The call's imports, each removable (with a reason) before the close: a file read wrongly is undone, then imported again. */
+function Imports({ call, version, onChange }: { call: Call; version: number; onChange: () => void }) {
+  const list = useLoad(
+    async () => unwrap(await api.GET('/calls/{id}/imports', { params: { path: { id: call.id } } })),
+    [call.id, version],
+  )
+  const [removing, setRemoving] = useState<string | null>(null)
+  const [reason, setReason] = useState('')
+  const action = useAction()
+  if (!list.data || list.data.imports.length === 0) return <ErrorMessage error={list.error} />
+  return (
+    <section aria-labelledby="imports-title">
+      <h2 id="imports-title">Imports</h2>
+      <ul class="imports">
+        {list.data.imports.map((i) => (
+          <li key={i.id}>
+            {formatDateTime(i.importedAt)}: {i.source}, {i.rows} rows ({i.inserted} new, {i.updated} updated) by{' '}
+            {i.importedBy}
+            {i.removed ? (
+              <>
+                {' '}
+                — removed {formatDateTime(i.removed.at)}: {i.removed.reason}
+              </>
+            ) : (
+              call.status !== 'closed' &&
+              (removing === i.id ? (
+                <form
+                  class="inline"
+                  onSubmit={async (e) => {
+                    e.preventDefault()
+                    const done = await action.run(async () =>
+                      unwrap(
+                        await api.DELETE('/calls/{id}/imports/{batch}', {
+                          params: { path: { id: call.id, batch: i.id } },
+                          body: { reason },
+                        }),
+                      ),
+                    )
+                    if (done) {
+                      setRemoving(null)
+                      setReason('')
+                      onChange()
+                    }
+                  }}
+                >
+                  <Field
+                    label="Reason for removing this import"
+                    name="reason"
+                    required
+                    value={reason}
+                    onInput={setReason}
+                    error={action.error}
+                    autoFocus
+                  />
+                  <ErrorMessage error={action.error} fields={['reason']} />
+                  <div class="actions">
+                    <button type="submit">Remove import</button>
+                    <button type="button" class="secondary" onClick={() => setRemoving(null)}>
+                      Keep
+                    </button>
+                  </div>
+                </form>
+              ) : (
+                <>
+                  {' '}
+                  <button type="button" class="secondary" onClick={() => setRemoving(i.id)}>
+                    Remove…
+                  </button>
+                </>
+              ))
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  )
+}
+
 function AddAlias({ name, suggestion, onDone }: { name: string; suggestion: string; onDone: () => void }) {
   const action = useAction()
   return (
@@ -627,6 +705,7 @@ export function CallPage({ id, team }: { id: string; team: Team }) {
           {selection.data && <SelectionView selection={selection.data} onChange={changed} />}
           <ErrorMessage error={selection.error} />
           <Responses call={c} version={version} onChange={changed} />
+          <Imports call={c} version={version} onChange={changed} />
         </>
       )}
     </>
