@@ -18,6 +18,7 @@ import { addRouteHooks, changesData } from './http/route-options.js'
 import { frameworkErrors } from './http/plugins/framework-errors.js'
 import { registerAuth } from './http/plugins/auth.js'
 import { registerSwagger } from './http/plugins/swagger.js'
+import { registerConsole } from './http/plugins/console.js'
 import { registerSecurity } from './http/plugins/security.js'
 import { healthRoutes, registerShutdownGate, type Lifecycle } from './http/routes/health.js'
 import { teamRoutes } from './http/routes/teams.js'
@@ -237,6 +238,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await registerSecurity(app, deps.config)
   registerAuth(app, deps)
   await registerSwagger(app)
+  registerConsole(app)
 
   await app.register(healthRoutes(deps, lifecycle))
   const pages = new PublicPages(deps.database.db, rosterCache)

@@ -1,0 +1,186 @@
+import { useState } from 'preact/hooks'
+import { api, unwrap, type Team } from '../api'
+import { Link, navigate } from '../router'
+import {
+  ErrorMessage,
+  Field,
+  Loading,
+  PageTitle,
+  Status,
+  formatDate,
+  localToRfc3339,
+  seatsText,
+  toLocalInput,
+  useAction,
+  useLoad,
+} from '../ui'
+
+const DAY = 86_400_000
+
+function NewCall({ team, onCancel }: { team: Team; onCancel: () => void }) {
+  // Defaults from the policy: opens now, closes windowDays later, terms start at the close.
+  const [opensAt, setOpensAt] = useState(() => toLocalInput(new Date()))
+  const [closesAt, setClosesAt] = useState('')
+  const [termStart, setTermStart] = useState('')
+  const [consortium, setConsortium] = useState('')
+  const [community, setCommunity] = useState('')
+  const [confirmPast, setConfirmPast] = useState(false)
+  const action = useAction()
+  const closes =
+    closesAt || (opensAt ? toLocalInput(new Date(new Date(opensAt).getTime() + team.policy.windowDays * DAY)) : '')
+  const past = closes !== '' && new Date(closes).getTime() <= Date.now()
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    if (past && !confirmPast) return
+    const created = await action.run(async () =>
+      unwrap(
+        await api.POST('/teams/{team}/calls', {
+          params: { path: { team: team.slug } },
+          body: {
+            opensAt: localToRfc3339(opensAt),
+            ...(closesAt ? { closesAt: localToRfc3339(closesAt) } : {}),
+            ...(termStart ? { termStart: localToRfc3339(termStart) } : {}),
+            ...(consortium !== '' || community !== ''
+              ? {
+                  seats: {
+                    consortium: Number(consortium || team.policy.seats.consortium),
+                    community: Number(community || team.policy.seats.community),
+                  },
+                }
+              : {}),
+          },
+        }),
+      ),
+    )
+    if (created) navigate(`calls/${created.id}`)
+  }
+  return (
+    <form class="panel" onSubmit={submit} aria-labelledby="new-call-title">
+      <h2 id="new-call-title">New call</h2>
+      <Field
+        label="Opens"
+        name="opensAt"
+        type="datetime-local"
+        required
+        value={opensAt}
+        onInput={setOpensAt}
+        error={action.error}
+      />
+      <Field
+        label="Closes"
+        name="closesAt"
+        type="datetime-local"
+        value={closesAt}
+        onInput={setClosesAt}
+        error={action.error}
+        hint={`Empty: ${team.policy.windowDays} days after it opens (the policy), ${closes ? new Date(closes).toLocaleString() : ''}.`}
+      />
+      <Field
+        label="Term start"
+        name="termStart"
+        type="datetime-local"
+        value={termStart}
+        onInput={setTermStart}
+        error={action.error}
+        hint="Empty: when the call closes (or the anniversary of the previous call’s term start)."
+      />
+      <fieldset>
+        <legend>Seats to fill (empty: the vacancies at the close)</legend>
+        <Field
+          label="Consortium seats"
+          name="consortium"
+          type="number"
+          min="0"
+          value={consortium}
+          onInput={setConsortium}
+          error={action.error}
+        />
+        <Field
+          label="Community seats"
+          name="community"
+          type="number"
+          min="0"
+          value={community}
+          onInput={setCommunity}
+          error={action.error}
+        />
+      </fieldset>
+      {past && (
+        <div class="warning" role="alert">
+          <p>This call’s window has already passed: it will be due at once, waiting for an import and a close.</p>
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={confirmPast}
+              onChange={(e) => setConfirmPast((e.currentTarget as HTMLInputElement).checked)}
+            />
+            Create it anyway (a call run outside rota, imported from an export)
+          </label>
+        </div>
+      )}
+      <ErrorMessage error={action.error} fields={['opensAt', 'closesAt', 'termStart', 'consortium', 'community']} />
+      <div class="actions">
+        <button type="submit" disabled={action.busy || (past && !confirmPast)}>
+          Create call
+        </button>
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  )
+}
+
+export function Calls({ team }: { team: Team }) {
+  const { data, error, loading } = useLoad(
+    async () => unwrap(await api.GET('/teams/{team}/calls', { params: { path: { team: team.slug } } })),
+    [team.slug],
+  )
+  const [creating, setCreating] = useState(false)
+  return (
+    <>
+      <PageTitle>Calls</PageTitle>
+      {creating ? (
+        <NewCall team={team} onCancel={() => setCreating(false)} />
+      ) : (
+        <p>
+          <button type="button" onClick={() => setCreating(true)}>
+            New call
+          </button>
+        </p>
+      )}
+      <ErrorMessage error={error} />
+      {loading && !data && <Loading what="calls" />}
+      {data && data.calls.length === 0 && <p>No calls yet.</p>}
+      {data && data.calls.length > 0 && (
+        <table>
+          <caption class="visually-hidden">Calls, by opening time</caption>
+          <thead>
+            <tr>
+              <th scope="col">Call</th>
+              <th scope="col">Status</th>
+              <th scope="col">Term start</th>
+              <th scope="col">Seats</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...data.calls].reverse().map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <Link to={`calls/${c.id}`}>
+                    {formatDate(c.opensAt)} – {formatDate(c.closesAt)}
+                  </Link>
+                </td>
+                <td>
+                  <Status status={c.status} />
+                </td>
+                <td>{formatDate(c.termStart)}</td>
+                <td>{seatsText(c.seats)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  )
+}
