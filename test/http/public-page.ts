@@ -194,6 +194,7 @@ t.test('content negotiation: browsers get the page, API clients the JSON of toda
       reminderDays: 7,
       autoScheduleDays: 60,
       termNoticeDays: 30,
+      retention: { applicantsMonths: 12, membersMonthsAfterTerm: 24, mailMonths: 6 },
     },
     formUrl: 'https://forms.example/apply?a=1&b=2',
   }
