@@ -314,11 +314,29 @@ t.test('retry a failed email', async (t) => {
 })
 
 t.test('admin: the audit log shows what was done, newest first, filtered by action', async (t) => {
+  // More than a page (50) of newer entries: the close is on the second page, behind "Load more".
+  const getty = (await app.inject({ url: '/institutions' }))
+    .json()
+    .institutions.find((i: { name: string }) => i.name === 'Getty')
+  for (let i = 0; i <= 50; i++) {
+    const answer = await app.inject({
+      method: 'PATCH',
+      url: `/institutions/${getty.id}`,
+      headers: built.staff,
+      payload: { aliases: i === 50 ? [] : [`Getty Museum ${i}`] },
+    })
+    if (answer.statusCode !== 200) throw new Error(`editing Getty: ${answer.body}`)
+  }
   await nav('Audit').click()
   await page.getByRole('heading', { level: 1, name: 'Audit' }).waitFor()
   const entries = page.getByRole('table', { name: 'Audit entries, newest first' })
   await entries.waitFor()
+  t.equal(await entries.locator('tbody tr').count(), 50, 'a first page of 50')
   const close = entries.locator('tbody tr', { hasText: 'call.close' })
+  t.equal(await close.count(), 0, 'the close is older than the first page')
+  await page.getByRole('button', { name: 'Load more' }).click()
+  await close.waitFor()
+  t.ok((await entries.locator('tbody tr').count()) > 50, '"Load more" adds the next page below')
   t.equal(await close.count(), 1, 'the close made earlier')
   t.match(await close.textContent(), /env/, 'by STAFF_TOKEN (actor env)')
   t.match(await close.textContent(), /status: "open" → "closed"|→/, 'with a compact before/after')
