@@ -449,6 +449,11 @@ t.test('admin: revoke the viewer token after a confirmation', async (t) => {
   t.equal(refused.statusCode, 401, 'the revoked token is refused')
   await checkPage(t, 'token revoked')
   await screenshot('token-revoked')
+  await page.setViewportSize({ width: 360, height: 800 })
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')
+  t.ok(overflow <= 0, `readable at 360 px: no page-wide horizontal scroll (${overflow} px)`)
+  await screenshot('tokens-360px')
+  await page.setViewportSize({ width: 1280, height: 900 })
 })
 
 t.test('sign out forgets the token', async (t) => {
