@@ -141,7 +141,7 @@ t.test('sign in: a wrong token is refused next to the field, the right one opens
   )
   t.equal(await page.evaluate('localStorage.length'), 0, 'nothing in localStorage')
   t.equal(await page.evaluate('document.activeElement?.id'), 'page-title', "the page's heading has the focus")
-  for (const name of ['Overview', 'Calls', 'Team', 'Institutions', 'Schedule', 'Emails'])
+  for (const name of ['Overview', 'Calls', 'Team', 'Institutions', 'Schedule', 'Emails', 'Audit', 'Tokens'])
     t.equal(await nav(name).count(), 1, `a navigation link named ${name}`)
   await checkPage(t, 'overview')
   await screenshot('sign-in')
@@ -311,6 +311,149 @@ t.test('retry a failed email', async (t) => {
   t.pass('the retried email was sent')
   await checkPage(t, 'emails')
   await screenshot('emails')
+})
+
+t.test('admin: the audit log shows what was done, newest first, filtered by action', async (t) => {
+  // More than a page (50) of newer entries: the close is on the second page, behind "Load more".
+  const getty = (await app.inject({ url: '/institutions' }))
+    .json()
+    .institutions.find((i: { name: string }) => i.name === 'Getty')
+  for (let i = 0; i <= 50; i++) {
+    const answer = await app.inject({
+      method: 'PATCH',
+      url: `/institutions/${getty.id}`,
+      headers: built.staff,
+      payload: { aliases: i === 50 ? [] : [`Getty Museum ${i}`] },
+    })
+    if (answer.statusCode !== 200) throw new Error(`editing Getty: ${answer.body}`)
+  }
+  await nav('Audit').click()
+  await page.getByRole('heading', { level: 1, name: 'Audit' }).waitFor()
+  const entries = page.getByRole('table', { name: 'Audit entries, newest first' })
+  await entries.waitFor()
+  t.equal(await entries.locator('tbody tr').count(), 50, 'a first page of 50')
+  const close = entries.locator('tbody tr', { hasText: 'call.close' })
+  t.equal(await close.count(), 0, 'the close is older than the first page')
+  await page.getByRole('button', { name: 'Load more' }).click()
+  await close.waitFor()
+  t.ok((await entries.locator('tbody tr').count()) > 50, '"Load more" adds the next page below')
+  t.equal(await close.count(), 1, 'the close made earlier')
+  t.match(await close.textContent(), /env/, 'by STAFF_TOKEN (actor env)')
+  t.match(await close.textContent(), /status: "open" → "closed"|→/, 'with a compact before/after')
+  const stepDown = entries.locator('tbody tr', { hasText: 'member.step-down' })
+  t.match(await stepDown.first().textContent(), /moved on to another role/, 'with its reason')
+  const actions = await entries.locator('tbody tr td:nth-child(3)').allTextContents()
+  t.ok(actions.indexOf('member.step-down') < actions.indexOf('call.close'), 'newest first')
+  t.notMatch(await entries.textContent(), /@example\.org/, 'no email in the log')
+  await checkPage(t, 'audit')
+  await screenshot('audit')
+  await page.getByLabel('Action').fill('call.close')
+  await page.getByRole('button', { name: 'Filter', exact: true }).click()
+  await page.getByText('1 entry.').waitFor()
+  t.same(
+    await entries.locator('tbody tr td:nth-child(3)').allTextContents(),
+    ['call.close'],
+    'only the close after filtering by action',
+  )
+  await page.getByLabel('Action').fill('Not An Action!')
+  await page.getByRole('button', { name: 'Filter', exact: true }).click()
+  const fieldError = page.locator('.field-error')
+  await fieldError.waitFor()
+  t.match(await fieldError.textContent(), /action/, "a bad filter: the API's message next to the field")
+  t.equal(await page.getByLabel('Action').getAttribute('aria-invalid'), 'true')
+  await page.setViewportSize({ width: 360, height: 800 })
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')
+  t.ok(overflow <= 0, `readable at 360 px: no page-wide horizontal scroll (${overflow} px)`)
+  await screenshot('audit-360px')
+  await page.setViewportSize({ width: 1280, height: 900 })
+})
+
+let viewerToken = ''
+t.test('admin: create a viewer token, shown once', async (t) => {
+  await nav('Tokens').click()
+  await page.getByRole('heading', { level: 1, name: 'Tokens' }).waitFor()
+  await checkPage(t, 'tokens')
+  await page.getByLabel('Name').fill('vera')
+  await page.getByLabel('Role').selectOption('viewer')
+  await page.getByLabel('Expires in (days, optional)').fill('30')
+  await page.getByRole('button', { name: 'Create token' }).click()
+  const shown = page.getByLabel('New token')
+  await shown.waitFor()
+  viewerToken = await shown.inputValue()
+  t.ok(viewerToken.length >= 20, 'the token is shown')
+  t.match(await page.locator('.warning').textContent(), /Shown once/, 'with a clear "shown once" warning')
+  t.equal(await page.evaluate('document.activeElement?.id'), 'new-token', 'the token has the focus, to copy it')
+  t.equal(await page.getByRole('button', { name: 'Copy token' }).count(), 1, 'a copy button')
+  const row = page.getByRole('table', { name: 'Staff tokens, oldest first' }).locator('tbody tr', { hasText: 'vera' })
+  await row.waitFor()
+  t.match(await row.textContent(), /viewer/, 'listed with its role')
+  t.notMatch(await row.textContent(), /never.*never/, 'with its expiry')
+  await checkPage(t, 'token shown once')
+  await screenshot('token-created')
+  await page.getByRole('button', { name: 'Done' }).click()
+  t.equal(await page.getByLabel('New token').count(), 0, 'gone once dismissed')
+  t.notMatch(await page.content(), new RegExp(viewerToken), 'not anywhere on the page any more')
+  // The same name again while it is live: the API's message.
+  await page.getByLabel('Name').fill('vera')
+  await page.getByRole('button', { name: 'Create token' }).click()
+  await page.locator('.field-error, .error').first().waitFor()
+  t.pass('a second live token of the same name is refused')
+})
+
+t.test('a viewer sees no admin pages, and a write shows the API’s 403 message', async (t) => {
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  // Signing in again opens the page the console was on: the overview, here.
+  await page.goto(`${BASE}/console/`)
+  await page.getByLabel('Staff token').fill(viewerToken)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+  await page.waitForLoadState('networkidle')
+  t.equal(await nav('Overview').count(), 1)
+  t.equal(await nav('Audit').count(), 0, 'no Audit link')
+  t.equal(await nav('Tokens').count(), 0, 'no Tokens link')
+  await nav('Institutions').click()
+  await page.getByRole('button', { name: 'Add an institution' }).click()
+  await page.getByLabel('Name').fill('Viewer Institute')
+  await page.getByRole('button', { name: 'Save' }).click()
+  const error = page.locator('p.error[role=alert]')
+  await error.waitFor()
+  t.match(await error.textContent(), /needs a token with the staff role; this one is viewer/, "the API's 403 message")
+  const stored = (await app.inject({ url: '/institutions' })).json().institutions
+  t.notOk(
+    stored.some((i: { name: string }) => i.name === 'Viewer Institute'),
+    'nothing was stored',
+  )
+  await checkPage(t, 'viewer refused')
+  await screenshot('viewer-refused')
+  await page.goto(`${BASE}/console/tokens`)
+  await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor()
+  t.pass('the Tokens address is not a page for a viewer')
+})
+
+t.test('admin: revoke the viewer token after a confirmation', async (t) => {
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await page.goto(`${BASE}/console/`)
+  await page.getByLabel('Staff token').fill(STAFF_TOKEN)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+  await nav('Tokens').click()
+  await page.getByRole('heading', { level: 1, name: 'Tokens' }).waitFor()
+  await page.getByRole('button', { name: 'Revoke vera' }).click()
+  await page.getByText('Revoke vera?').waitFor()
+  await checkPage(t, 'revoke confirmation')
+  await page.getByRole('button', { name: 'Confirm revoke' }).click()
+  await page.getByText('vera’s token is revoked.').waitFor()
+  const row = page.getByRole('table', { name: 'Staff tokens, oldest first' }).locator('tbody tr', { hasText: 'vera' })
+  t.equal(await row.getByRole('button', { name: 'Revoke vera' }).count(), 0, 'no revoke button any more')
+  const refused = await app.inject({ url: '/outbox', headers: { authorization: `Bearer ${viewerToken}` } })
+  t.equal(refused.statusCode, 401, 'the revoked token is refused')
+  await checkPage(t, 'token revoked')
+  await screenshot('token-revoked')
+  await page.setViewportSize({ width: 360, height: 800 })
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')
+  t.ok(overflow <= 0, `readable at 360 px: no page-wide horizontal scroll (${overflow} px)`)
+  await screenshot('tokens-360px')
+  await page.setViewportSize({ width: 1280, height: 900 })
 })
 
 t.test('sign out forgets the token', async (t) => {

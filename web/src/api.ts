@@ -99,3 +99,7 @@ const auth: Middleware = {
 // (revalidated with ETag where the API sends one).
 export const api = createClient<paths>({ baseUrl: location.origin, cache: 'no-cache' })
 api.use(auth)
+
+export type AuditEntry = paths['/audit']['get']['responses'][200]['content']['application/json']['entries'][number]
+export type StaffToken = paths['/tokens']['get']['responses'][200]['content']['application/json']['tokens'][number]
+export type StaffRole = StaffToken['role']

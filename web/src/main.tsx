@@ -1,7 +1,7 @@
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, api, token, unwrap, whenUnauthorized, type Team } from './api'
-import { ErrorMessage, Field, useAction } from './ui'
+import { ErrorMessage, Field, Loading, useAction } from './ui'
 import { Overview } from './pages/overview'
 import { Calls } from './pages/calls'
 import { CallPage } from './pages/call'
@@ -9,6 +9,8 @@ import { TeamPage } from './pages/team'
 import { Institutions } from './pages/institutions'
 import { Schedule } from './pages/schedule'
 import { Emails } from './pages/emails'
+import { Audit } from './pages/audit'
+import { Tokens } from './pages/tokens'
 import { Link, currentPath } from './router'
 import './style.css'
 
@@ -19,6 +21,11 @@ const NAV: Array<[string, string]> = [
   ['institutions', 'Institutions'],
   ['schedule', 'Schedule'],
   ['emails', 'Emails'],
+]
+/** Shown to admins only (the API refuses the others anyway). */
+const ADMIN_NAV: Array<[string, string]> = [
+  ['audit', 'Audit'],
+  ['tokens', 'Tokens'],
 ]
 
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
@@ -75,7 +82,7 @@ function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   )
 }
 
-function Page({ path, team }: { path: string; team: Team }) {
+function Page({ path, team, admin }: { path: string; team: Team; admin: boolean | null }) {
   const [first, second] = path.split('/')
   switch (first) {
     case '':
@@ -90,18 +97,22 @@ function Page({ path, team }: { path: string; team: Team }) {
       return <Schedule team={team} />
     case 'emails':
       return <Emails team={team} />
-    default:
-      return (
-        <>
-          <h1 id="page-title" tabIndex={-1}>
-            Page not found
-          </h1>
-          <p>
-            <Link to="">Go to the overview</Link>
-          </p>
-        </>
-      )
+    case 'audit':
+    case 'tokens':
+      if (admin === null) return <Loading what="your role" />
+      if (admin) return first === 'audit' ? <Audit /> : <Tokens />
+      break
   }
+  return (
+    <>
+      <h1 id="page-title" tabIndex={-1}>
+        Page not found
+      </h1>
+      <p>
+        <Link to="">Go to the overview</Link>
+      </p>
+    </>
+  )
 }
 
 function App() {
@@ -110,6 +121,8 @@ function App() {
   const [teams, setTeams] = useState<Team[] | null>(null)
   const [teamSlug, setTeamSlug] = useState<string>(() => sessionStorage.getItem('rota.team') ?? '')
   const [loadError, setLoadError] = useState<Error | null>(null)
+  // Whether the token is an admin's: the API's answer to an admin read (403 forbidden-role: not one).
+  const [admin, setAdmin] = useState<boolean | null>(null)
 
   useEffect(() => {
     whenUnauthorized(() => {
@@ -122,7 +135,12 @@ function App() {
   }, [])
 
   useEffect(() => {
+    setAdmin(null)
     if (!signedIn) return
+    api.GET('/tokens').then(
+      (answer) => setAdmin(answer.response.ok),
+      () => setAdmin(false),
+    )
     api.GET('/teams').then(
       (answer) => {
         try {
@@ -143,7 +161,7 @@ function App() {
     if (title && document.activeElement !== title) title.focus()
     const heading = title?.textContent
     if (heading) document.title = `${heading} · rota`
-  }, [path, signedIn, teams, teamSlug])
+  }, [path, signedIn, teams, teamSlug, admin])
 
   if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />
   const team = teams?.find((t) => t.slug === teamSlug)
@@ -157,7 +175,7 @@ function App() {
         <span class="brand">rota</span>
         <nav aria-label="Console">
           <ul>
-            {NAV.map(([to, label]) => (
+            {[...NAV, ...(admin ? ADMIN_NAV : [])].map(([to, label]) => (
               <li key={to}>
                 <Link to={to} current={section === to}>
                   {label}
@@ -202,7 +220,7 @@ function App() {
         {loadError ? (
           <ErrorMessage error={loadError} />
         ) : team ? (
-          <Page key={`${team.slug}/${path}`} path={path} team={team} />
+          <Page key={`${team.slug}/${path}`} path={path} team={team} admin={admin} />
         ) : (
           <p role="status">Loading…</p>
         )}
