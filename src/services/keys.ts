@@ -12,19 +12,27 @@ import type { Anonymiser } from '../domain/report.js'
 
 const ROOT = 'keys'
 
-/** The deployment's root secret, made (32 random bytes) the first time it is needed; concurrent first uses agree on one. */
-async function rootSecret(db: Db): Promise<Buffer> {
+/**
+ * A secret of this deployment, by name (`deployment_secrets`): 32 random bytes (base64url) made the
+ * first time it is needed, never published; concurrent first uses agree on one.
+ */
+export async function deploymentSecret(db: Db, name: string): Promise<string> {
   const read = async () =>
-    (await db.select().from(deploymentSecrets).where(eq(deploymentSecrets.name, ROOT)).limit(1))[0]
+    (await db.select().from(deploymentSecrets).where(eq(deploymentSecrets.name, name)).limit(1))[0]
   let row = await read()
   if (!row) {
     await db
       .insert(deploymentSecrets)
-      .values({ name: ROOT, secret: randomBytes(32).toString('base64url') })
+      .values({ name, secret: randomBytes(32).toString('base64url') })
       .onConflictDoNothing({ target: deploymentSecrets.name })
     row = await read()
   }
-  return Buffer.from(row!.secret, 'base64url')
+  return row!.secret
+}
+
+/** The deployment's root secret, from which each purpose's key is derived. */
+async function rootSecret(db: Db): Promise<Buffer> {
+  return Buffer.from(await deploymentSecret(db, ROOT), 'base64url')
 }
 
 const hmac = (key: Buffer | string, text: string): Buffer => createHmac('sha256', key).update(text, 'utf8').digest()

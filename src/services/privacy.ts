@@ -1,9 +1,10 @@
+import { deploymentSecret } from './keys.js'
 import { listAudit, recordAudit, TICK_ACTOR } from './audit.js'
 import { escapeRegExp, needlesOf, replaceMentions } from '../domain/mentions.js'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { and, eq, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
-import { calls, decisions, deploymentSecrets, members, outbox, responses, selections, teams } from '../db/schema.js'
+import { calls, decisions, members, outbox, responses, selections, teams } from '../db/schema.js'
 import { findPersonRef, forgetPersonRef, personRef } from '../db/queries/person-refs.js'
 import type { TeamRow } from '../db/queries/teams.js'
 import { AppError, invalid } from '../errors.js'
@@ -45,13 +46,8 @@ export function addCounts(a: ErasureCounts, b: ErasureCounts): ErasureCounts {
 }
 
 /** The deployment's salt for institution hashes: created on first use, stored in the database, never shown. */
-export async function erasureSalt(db: Db): Promise<string> {
-  await db
-    .insert(deploymentSecrets)
-    .values({ name: 'erasure-salt', secret: randomBytes(32).toString('hex') })
-    .onConflictDoNothing()
-  const [row] = await db.select().from(deploymentSecrets).where(eq(deploymentSecrets.name, 'erasure-salt'))
-  return row!.secret
+export function erasureSalt(db: Db): Promise<string> {
+  return deploymentSecret(db, 'erasure-salt')
 }
 
 /**
