@@ -316,8 +316,6 @@ function Responses({ call, version, onChange }: { call: Call; version: number; o
     [call.id, version],
   )
   const [removing, setRemoving] = useState<string | null>(null)
-  const [reason, setReason] = useState('')
-  const action = useAction()
   return (
     <section aria-labelledby="responses-title">
       <h2 id="responses-title">Responses</h2>
@@ -350,40 +348,21 @@ function Responses({ call, version, onChange }: { call: Call; version: number; o
                   <td>
                     {call.status !== 'closed' &&
                       (removing === r.id ? (
-                        <form
-                          class="inline"
-                          onSubmit={async (e) => {
-                            e.preventDefault()
-                            const done = await action.run(async () =>
-                              unwrap(
-                                await api.DELETE('/calls/{id}/responses/{responseId}', {
-                                  params: { path: { id: call.id, responseId: r.id } },
-                                  body: { reason },
-                                }),
-                              ),
-                            )
-                            if (done) {
-                              setRemoving(null)
-                              setReason('')
-                              onChange()
-                            }
+                        <ReasonForm
+                          label={`Reason for removing ${r.name}`}
+                          submit="Remove"
+                          remove={(reason) =>
+                            api.DELETE('/calls/{id}/responses/{responseId}', {
+                              params: { path: { id: call.id, responseId: r.id } },
+                              body: { reason },
+                            })
+                          }
+                          onCancel={() => setRemoving(null)}
+                          onDone={() => {
+                            setRemoving(null)
+                            onChange()
                           }}
-                        >
-                          <Field
-                            label={`Reason for removing ${r.name}`}
-                            name="reason"
-                            required
-                            value={reason}
-                            onInput={setReason}
-                            error={action.error}
-                            autoFocus
-                          />
-                          <button type="submit">Remove</button>
-                          <button type="button" class="secondary" onClick={() => setRemoving(null)}>
-                            Keep
-                          </button>
-                          <ErrorMessage error={action.error} fields={['reason']} />
-                        </form>
+                        />
                       ) : (
                         <button
                           type="button"
@@ -405,6 +384,48 @@ function Responses({ call, version, onChange }: { call: Call; version: number; o
   )
 }
 
+/**
+ * Removing something staff may want back (a response, an import) asks why first, inline: the reason is
+ * kept on record; "Keep" leaves it be. Shows the API's error next to the field.
+ */
+function ReasonForm(props: {
+  label: string
+  submit: string
+  remove: (reason: string) => Promise<Parameters<typeof unwrap>[0]>
+  onCancel: () => void
+  onDone: () => void
+}) {
+  const [reason, setReason] = useState('')
+  const action = useAction()
+  return (
+    <form
+      class="inline"
+      onSubmit={async (e) => {
+        e.preventDefault()
+        const done = await action.run(async () => unwrap(await props.remove(reason)))
+        if (done) props.onDone()
+      }}
+    >
+      <Field
+        label={props.label}
+        name="reason"
+        required
+        value={reason}
+        onInput={setReason}
+        error={action.error}
+        autoFocus
+      />
+      <ErrorMessage error={action.error} fields={['reason']} />
+      <div class="actions">
+        <button type="submit">{props.submit}</button>
+        <button type="button" class="secondary" onClick={props.onCancel}>
+          Keep
+        </button>
+      </div>
+    </form>
+  )
+}
+
 /** The call's imports, each removable (with a reason) before the close: a file read wrongly is undone, then imported again. */
 function Imports({ call, version, onChange }: { call: Call; version: number; onChange: () => void }) {
   const list = useLoad(
@@ -412,8 +433,6 @@ function Imports({ call, version, onChange }: { call: Call; version: number; onC
     [call.id, version],
   )
   const [removing, setRemoving] = useState<string | null>(null)
-  const [reason, setReason] = useState('')
-  const action = useAction()
   if (!list.data || list.data.imports.length === 0) return <ErrorMessage error={list.error} />
   return (
     <section aria-labelledby="imports-title">
@@ -431,42 +450,21 @@ function Imports({ call, version, onChange }: { call: Call; version: number; onC
             ) : (
               call.status !== 'closed' &&
               (removing === i.id ? (
-                <form
-                  class="inline"
-                  onSubmit={async (e) => {
-                    e.preventDefault()
-                    const done = await action.run(async () =>
-                      unwrap(
-                        await api.DELETE('/calls/{id}/imports/{batch}', {
-                          params: { path: { id: call.id, batch: i.id } },
-                          body: { reason },
-                        }),
-                      ),
-                    )
-                    if (done) {
-                      setRemoving(null)
-                      setReason('')
-                      onChange()
-                    }
+                <ReasonForm
+                  label="Reason for removing this import"
+                  submit="Remove import"
+                  remove={(reason) =>
+                    api.DELETE('/calls/{id}/imports/{batch}', {
+                      params: { path: { id: call.id, batch: i.id } },
+                      body: { reason },
+                    })
+                  }
+                  onCancel={() => setRemoving(null)}
+                  onDone={() => {
+                    setRemoving(null)
+                    onChange()
                   }}
-                >
-                  <Field
-                    label="Reason for removing this import"
-                    name="reason"
-                    required
-                    value={reason}
-                    onInput={setReason}
-                    error={action.error}
-                    autoFocus
-                  />
-                  <ErrorMessage error={action.error} fields={['reason']} />
-                  <div class="actions">
-                    <button type="submit">Remove import</button>
-                    <button type="button" class="secondary" onClick={() => setRemoving(null)}>
-                      Keep
-                    </button>
-                  </div>
-                </form>
+                />
               ) : (
                 <>
                   {' '}
