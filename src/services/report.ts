@@ -39,7 +39,7 @@ export async function publishReport(db: Db, callId: string, actor: string, now: 
         'call-not-closed',
         'A call’s selection report is published after its close (POST /calls/{id}/close)',
       )
-    const stored = await selectionQueries.findSelection(tx, callId)
+    const stored = await selectionQueries.findSelectionWithReport(tx, callId)
     if (!stored) throw new Error(`call ${callId} is closed but has no stored selection`)
     if (stored.report === null)
       throw new AppError(

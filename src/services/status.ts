@@ -122,7 +122,7 @@ export async function volunteerStatus(db: Db, responseId: string, now: Date): Pr
       canStepDown: false,
     }
   }
-  const stored = call.closedAt ? await selectionQueries.findSelection(db, call.id) : null
+  const stored = call.closedAt ? await selectionQueries.findSelectionWithReport(db, call.id) : null
   if (!stored) {
     // Before the close: the place so far among the responses that count; the selection is made at the close.
     const rows = await responseQueries.listResponses(db, call.id)

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, isNull } from 'drizzle-orm'
+import { and, asc, desc, eq, getTableColumns, isNotNull, isNull } from 'drizzle-orm'
 import type { Db } from '../client.js'
 import { decisions, responses, selections } from '../schema.js'
 
@@ -14,20 +14,30 @@ export async function insertDecisions(db: Db, rows: NewDecisionRow[]): Promise<v
   for (let i = 0; i < rows.length; i += 2000) await db.insert(decisions).values(rows.slice(i, i + 2000))
 }
 
+const inForce = (callId: string) => and(eq(selections.callId, callId), isNull(selections.supersededAt))
+
+/**
+ * Every column but the public report, which can be large (one line per response) and is read only by
+ * the report and the volunteers' status pages (findSelectionWithReport, latestPublished).
+ */
+const { report: _report, ...withoutReport } = getTableColumns(selections)
+
 /** The selection in force for a call (none while it is not closed; a reopen supersedes the last). */
-export async function findSelection(db: Db, callId: string): Promise<SelectionRow | null> {
-  const [row] = await db
-    .select()
-    .from(selections)
-    .where(and(eq(selections.callId, callId), isNull(selections.supersededAt)))
-    .limit(1)
+export async function findSelection(db: Db, callId: string): Promise<Omit<SelectionRow, 'report'> | null> {
+  const [row] = await db.select(withoutReport).from(selections).where(inForce(callId)).limit(1)
+  return row ?? null
+}
+
+/** The selection in force for a call, with its public report. */
+export async function findSelectionWithReport(db: Db, callId: string): Promise<SelectionRow | null> {
+  const [row] = await db.select().from(selections).where(inForce(callId)).limit(1)
   return row ?? null
 }
 
 /** A call's superseded selections (each undone by a reopen), newest first. */
-export function supersededSelections(db: Db, callId: string): Promise<SelectionRow[]> {
+export function supersededSelections(db: Db, callId: string): Promise<Omit<SelectionRow, 'report'>[]> {
   return db
-    .select()
+    .select(withoutReport)
     .from(selections)
     .where(and(eq(selections.callId, callId), isNotNull(selections.supersededAt)))
     .orderBy(desc(selections.supersededAt), desc(selections.createdAt))
