@@ -113,6 +113,18 @@ const ENTRIES: Record<string, Entry> = {
       payload: { staffEmail: 'coc-staff@example.org', policy: { termNoticeDays: 20 } },
     }),
   },
+  'POST /teams': {
+    action: 'team.create',
+    request: async () => ({
+      method: 'POST',
+      url: '/teams',
+      payload: { slug: 'scratch', name: 'Scratch team', policy: { termMonths: 12, inauguralStagger: false } },
+    }),
+  },
+  'DELETE /teams/{team}': {
+    action: 'team.delete',
+    request: async () => ({ method: 'DELETE', url: '/teams/scratch' }),
+  },
   'POST /institutions': {
     action: 'institution.create',
     request: async () => ({

@@ -6,7 +6,7 @@ import { errors, staffOnly } from '../schemas/common.js'
 import { errorsAsPages, prefersHtml } from '../negotiate.js'
 import { htmlOrJson, htmlOrJsonError, NotModified } from '../schemas/public-page.js'
 import { answerWithPage } from './public-page.js'
-import { Team, TeamList, TeamParams, TeamPatch, TeamSettings } from '../schemas/teams.js'
+import { NewTeamBody, Team, TeamList, TeamParams, TeamPatch, TeamSettings } from '../schemas/teams.js'
 
 export function teamRoutes(deps: Deps, pages: PublicPages): FastifyPluginAsyncTypebox {
   const { db } = deps.database
@@ -17,6 +17,44 @@ export function teamRoutes(deps: Deps, pages: PublicPages): FastifyPluginAsyncTy
         schema: { tags: ['teams'], summary: 'List teams', response: { 200: TeamList } },
       },
       async () => ({ teams: await teams.listTeams(db) }),
+    )
+
+    app.post(
+      '/teams',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['teams'],
+          summary: 'Add a team (admin): its own policy, calls, roster, schedule, templates and emails',
+          description:
+            'Institutions are shared by every team. The policy is the default (IIIF’s 2017 rules) with the given fields over it.',
+          security: staffOnly,
+          body: NewTeamBody,
+          response: { 201: TeamSettings, ...errors(400, 401, 409) },
+        },
+      },
+      async (request, reply) => {
+        const team = await teams.createTeam(db, request.body, deps.clock(), request.staff?.name ?? 'staff')
+        return reply.code(201).send(team)
+      },
+    )
+
+    app.delete(
+      '/teams/:team',
+      {
+        config: { role: 'admin' },
+        schema: {
+          tags: ['teams'],
+          summary:
+            'Delete a team that never ran (admin): no calls, members or emails; its templates and webhooks go too',
+          description:
+            'A team with calls, members or emails answers 409 `team-in-use` (its history stays); the default team answers 409 `default-team` (rename it instead).',
+          security: staffOnly,
+          params: TeamParams,
+          response: { 200: TeamSettings, ...errors(401, 404, 409) },
+        },
+      },
+      async (request) => teams.deleteTeam(db, request.params.team, deps.clock(), request.staff?.name ?? 'staff'),
     )
 
     app.get(

@@ -125,3 +125,18 @@ export const TeamPatch = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 )
+
+export const NewTeamBody = Type.Object(
+  {
+    slug: Slug,
+    name: Line({ minLength: 1, maxLength: 200 }),
+    policy: Type.Optional({
+      ...TeamPatch.properties.policy,
+      description: 'Any subset of the policy; fields left out take the default (IIIF’s 2017 rules).',
+    }),
+    mailingList: TeamPatch.properties.mailingList,
+    staffEmail: TeamPatch.properties.staffEmail,
+    formUrl: TeamPatch.properties.formUrl,
+  },
+  { additionalProperties: false },
+)

@@ -71,7 +71,11 @@ export interface paths {
         /** List teams */
         get: operations["getTeams"];
         put?: never;
-        post?: never;
+        /**
+         * Add a team (admin): its own policy, calls, roster, schedule, templates and emails
+         * @description Institutions are shared by every team. The policy is the default (IIIF’s 2017 rules) with the given fields over it.
+         */
+        post: operations["postTeams"];
         delete?: never;
         options?: never;
         head?: never;
@@ -92,7 +96,11 @@ export interface paths {
         get: operations["getTeamsByTeam"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a team that never ran (admin): no calls, members or emails; its templates and webhooks go too
+         * @description A team with calls, members or emails answers 409 `team-in-use` (its history stays); the default team answers 409 `default-team` (rename it instead).
+         */
+        delete: operations["deleteTeamsByTeam"];
         options?: never;
         head?: never;
         /** Change a team's name, policy, mailing list, staff address or form link */
@@ -1207,6 +1215,220 @@ export interface operations {
             };
         };
     };
+    postTeams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Team slug, e.g. `coc`. */
+                    slug: string;
+                    name: string;
+                    /** @description Any subset of the policy; fields left out take the default (IIIF’s 2017 rules). */
+                    policy?: {
+                        seats?: {
+                            /** @description Seats for people from IIIF Consortium member institutions. */
+                            consortium?: number;
+                            /** @description Seats for people from elsewhere in the community. */
+                            community?: number;
+                        };
+                        /** @description Length of a volunteer term in calendar months. */
+                        termMonths?: number;
+                        /** @description Months between one call for volunteers and the next. */
+                        callIntervalMonths?: number;
+                        /** @description How many days a call stays open. */
+                        windowDays?: number;
+                        /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
+                        inauguralStagger?: boolean;
+                        /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
+                        reminderDays?: number;
+                        /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
+                        autoScheduleDays?: number;
+                        /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
+                        termNoticeDays?: number;
+                        /** @description How long rota keeps personal data; past it, the tick erases it and leaves a tombstone (README, "Personal data"). */
+                        retention?: {
+                            /** @description How long the personal data (name, email, free-text institution) of volunteers who were not selected is kept after their call closed. Default 12. In calendar months (1 to 120); null: kept until erased on request. */
+                            applicantsMonths?: number | null;
+                            /** @description How long a former member's personal data is kept after their last term ended. Default 24. In calendar months (1 to 120); null: kept until erased on request. */
+                            membersMonthsAfterTerm?: number | null;
+                            /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
+                            mailMonths?: number | null;
+                        };
+                    };
+                    /** @description Email address of the mailing list; null clears it. */
+                    mailingList?: string | null;
+                    /** @description Email address for staff notices; null clears it. */
+                    staffEmail?: string | null;
+                    /** @description http(s) link to the volunteer form; null clears it. */
+                    formUrl?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        slug: string;
+                        name: string;
+                        policy: {
+                            seats: {
+                                /** @description Seats for people from IIIF Consortium member institutions. */
+                                consortium: number;
+                                /** @description Seats for people from elsewhere in the community. */
+                                community: number;
+                            };
+                            /** @description Length of a volunteer term in calendar months. */
+                            termMonths: number;
+                            /** @description Months between one call for volunteers and the next. */
+                            callIntervalMonths: number;
+                            /** @description How many days a call stays open. */
+                            windowDays: number;
+                            /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
+                            inauguralStagger: boolean;
+                            /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
+                            reminderDays: number;
+                            /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
+                            autoScheduleDays: number;
+                            /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
+                            termNoticeDays: number;
+                            /** @description How long rota keeps personal data; past it, the tick erases it and leaves a tombstone (README, "Personal data"). */
+                            retention: {
+                                /** @description How long the personal data (name, email, free-text institution) of volunteers who were not selected is kept after their call closed. Default 12. In calendar months (1 to 120); null: kept until erased on request. */
+                                applicantsMonths: number | null;
+                                /** @description How long a former member's personal data is kept after their last term ended. Default 24. In calendar months (1 to 120); null: kept until erased on request. */
+                                membersMonthsAfterTerm: number | null;
+                                /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
+                                mailMonths: number | null;
+                            };
+                        };
+                        /** @description The volunteer form link shown in announcements. */
+                        formUrl: string | null;
+                        /** @description Where calls and results are announced. */
+                        mailingList: string | null;
+                        /** @description Where staff notices go (call scheduled, seats left empty). */
+                        staffEmail: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong (`missing-token`, `invalid-token`), or has expired (`token-expired`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden-role`: the token's role is below the one this route needs (x-rota-role). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
     getTeamsByTeam: {
         parameters: {
             query?: never;
@@ -1289,6 +1511,177 @@ export interface operations {
                         };
                     };
                     "text/html": string;
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteTeamsByTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Team slug, e.g. `coc`. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        slug: string;
+                        name: string;
+                        policy: {
+                            seats: {
+                                /** @description Seats for people from IIIF Consortium member institutions. */
+                                consortium: number;
+                                /** @description Seats for people from elsewhere in the community. */
+                                community: number;
+                            };
+                            /** @description Length of a volunteer term in calendar months. */
+                            termMonths: number;
+                            /** @description Months between one call for volunteers and the next. */
+                            callIntervalMonths: number;
+                            /** @description How many days a call stays open. */
+                            windowDays: number;
+                            /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
+                            inauguralStagger: boolean;
+                            /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
+                            reminderDays: number;
+                            /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
+                            autoScheduleDays: number;
+                            /** @description Days before a volunteer's term ends that rota tells them; 0: no notice. */
+                            termNoticeDays: number;
+                            /** @description How long rota keeps personal data; past it, the tick erases it and leaves a tombstone (README, "Personal data"). */
+                            retention: {
+                                /** @description How long the personal data (name, email, free-text institution) of volunteers who were not selected is kept after their call closed. Default 12. In calendar months (1 to 120); null: kept until erased on request. */
+                                applicantsMonths: number | null;
+                                /** @description How long a former member's personal data is kept after their last term ended. Default 24. In calendar months (1 to 120); null: kept until erased on request. */
+                                membersMonthsAfterTerm: number | null;
+                                /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
+                                mailMonths: number | null;
+                            };
+                        };
+                        /** @description The volunteer form link shown in announcements. */
+                        formUrl: string | null;
+                        /** @description Where calls and results are announced. */
+                        mailingList: string | null;
+                        /** @description Where staff notices go (call scheduled, seats left empty). */
+                        staffEmail: string | null;
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong (`missing-token`, `invalid-token`), or has expired (`token-expired`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden-role`: the token's role is below the one this route needs (x-rota-role). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
                 };
             };
             /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
