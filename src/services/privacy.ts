@@ -303,11 +303,7 @@ async function eraseRows(
     }
   }
   if (gone.length > 0)
-    await scrubEverywhere(
-      db,
-      needlesOf(gone.flatMap((person) => [person, ...(needles.get(person) ?? [])])),
-      touched,
-    )
+    await scrubEverywhere(db, needlesOf(gone.flatMap((person) => [person, ...(needles.get(person) ?? [])])), touched)
   return counts
 }
 
