@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
     } else {
       // The .eml files of MAIL_TRANSPORT=log are deleted with their rows; the log line stays silent.
       const mailer = mailerFor(config, { info() {} })
-      const counts = await erasePerson(db, mailer, { email, reason: values.reason!, staff: 'cli' }, new Date())
+      const counts = await erasePerson(database, mailer, { email, reason: values.reason!, staff: 'cli' }, new Date())
       process.stdout.write(`${JSON.stringify(counts, null, 2)}\n`)
     }
   } finally {

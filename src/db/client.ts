@@ -45,7 +45,56 @@ export interface Database {
   listen(channel: string, onMessage: (payload?: string) => void): Promise<() => Promise<void>>
   /** Sends a NOTIFY (after the current statement; use inside a transaction to send on commit). */
   notify(db: Db, channel: string, payload: string): Promise<void>
+  /**
+   * After an erasure has committed: makes the old versions of the rows it rewrote in `tables`
+   * unreadable in the database's files, as far as this database can (see `purgePglite`; on
+   * PostgreSQL a plain VACUUM, which leaves WAL, replicas and backups to the operator).
+   */
+  purge(tables: readonly string[]): Promise<void>
   close(): Promise<void>
+}
+
+/** `"table", "other"`: names rota chose (from its own schema), quoted all the same. */
+function tableList(tables: readonly string[]): string {
+  return [...new Set(tables)]
+    .sort()
+    .map((table) => `"${table.replace(/"/g, '""')}"`)
+    .join(', ')
+}
+
+/** The name every WAL segment file has: timeline, log and segment number, 24 hex digits. */
+const WAL_SEGMENT = /^[0-9A-F]{24}$/
+
+/**
+ * The embedded database's purge. An UPDATE leaves the old row version in the table's file (and its
+ * indexes) until a vacuum, and the values in the WAL (pg_wal) until its segment is removed; a plain
+ * VACUUM frees the space but may leave the bytes in it. So: `VACUUM (FULL)` rewrites each table, its
+ * TOAST table and indexes into new files without the dead rows (the old files are emptied at once and
+ * unlinked at the next checkpoint); then the WAL moves to a segment made new for it (pg_switch_wal,
+ * again while a segment that existed before — recycled, so still holding old bytes — lies ahead,
+ * PostgreSQL zero-filling the rest of each segment it leaves), and a CHECKPOINT removes every older
+ * segment: with `wal_recycle` off (set for the session in pgliteDatabase) they are deleted, not kept
+ * under a new name with their old content. Measured by test/http/privacy-erasure-disk.ts, which greps
+ * every file under DATA_DIR.
+ */
+async function purgePglite(client: PGlite, dataDir: string | null, tables: readonly string[]): Promise<void> {
+  if (tables.length === 0) return
+  // One statement: VACUUM refuses to run in a transaction block, and a multi-statement exec is one.
+  await client.exec(`vacuum (full) ${tableList(tables)}`)
+  const segments =
+    dataDir === null
+      ? []
+      : (await fs.readdir(path.join(dataDir, 'pgdata', 'pg_wal'))).filter((name) => WAL_SEGMENT.test(name)).sort()
+  const last = segments.at(-1) ?? ''
+  // A switch with nothing written since the last one does nothing: each round writes a checkpoint first.
+  for (let round = 0; round < 64; round++) {
+    await client.exec('checkpoint')
+    await client.query('select pg_switch_wal()')
+    const current = await client.query<{ name: string }>('select pg_walfile_name(pg_current_wal_lsn()) as name')
+    if ((current.rows[0]?.name ?? '') > last) break
+  }
+  // The redo point is now in the new segment: every older one is deleted.
+  await client.exec('checkpoint')
 }
 
 async function notify(db: Db, channel: string, payload: string): Promise<void> {
@@ -159,7 +208,9 @@ export async function pgliteDatabase(
   // PGlite is one session: these settings hold for every query; timestamps are read as text (src/db/instants.ts).
   // wal_init_zero off: PGlite runs on the event loop, and zero-filling each new 16 MB WAL segment
   // stalls it for ~100 ms of CPU (twice per 50,000-row import); with fsync off it buys nothing.
-  await client.exec("set time zone 'UTC'; set datestyle = 'ISO, YMD'; set wal_init_zero = off")
+  // wal_recycle off: a segment no longer needed is deleted, not renamed for reuse with its old bytes
+  // inside (values an erasure removed would stay readable in pg_wal until overwritten; see purgePglite).
+  await client.exec("set time zone 'UTC'; set datestyle = 'ISO, YMD'; set wal_init_zero = off; set wal_recycle = off")
   const db = drizzlePglite({ client, schema }) as unknown as Db
   const expected = latestMigrationMillis()
   return {
@@ -180,6 +231,7 @@ export async function pgliteDatabase(
       return () => unlisten()
     },
     notify,
+    purge: (tables) => purgePglite(client, dataDir, tables),
     async close() {
       try {
         await client.close()
@@ -273,6 +325,13 @@ export async function openPostgres(url: string, options: { poolMax: number; log:
     },
     listen: (channel, onMessage) => listenPostgres(url, channel, onMessage, options.log),
     notify,
+    async purge(tables) {
+      if (tables.length === 0) return
+      // A plain VACUUM (FULL would lock the tables against every read): the dead rows' space is freed
+      // for reuse, and ANALYZE resamples the statistics, which may quote column values. SKIP_LOCKED: a
+      // table autovacuum is busy with is being vacuumed already; an erasure never waits for it.
+      await db.execute(sql.raw(`vacuum (analyze, skip_locked) ${tableList(tables)}`))
+    },
     async close() {
       // Every client is given back (releaseClientWhenBeginFails), but a stop never waits forever on one that is not.
       let timer: NodeJS.Timeout | undefined

@@ -30,6 +30,17 @@ async function ensureFolder(folder: string): Promise<void> {
  * Messages hold personal data: the files are the owner's only, and the log names the recipient by a
  * short hash (`recipientHash`), never by address.
  */
+/** Deletes `file`: true if it was there. */
+async function unlinkIfPresent(file: string): Promise<boolean> {
+  try {
+    await fs.unlink(file)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+    throw error
+  }
+}
+
 export function logMailer(folder: string, log: Log): Mailer {
   return {
     transport: 'log',
@@ -56,13 +67,13 @@ export function logMailer(folder: string, log: Log): Mailer {
       return { providerId: path.basename(file) }
     },
     async forget(messageId: string) {
-      try {
-        await fs.unlink(fileFor(folder, messageId))
-        return true
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
-        throw error
-      }
+      const file = fileFor(folder, messageId)
+      // A crash between writing and renaming leaves `<file>.<pid>.tmp`: it holds the message too.
+      const partial = `${path.basename(file)}.`
+      const entries = await fs.readdir(folder).catch(() => [] as string[])
+      for (const name of entries)
+        if (name.startsWith(partial) && name.endsWith('.tmp')) await unlinkIfPresent(path.join(folder, name))
+      return unlinkIfPresent(file)
     },
     async wasSent(messageId: string) {
       try {

@@ -57,6 +57,8 @@ export function startScheduler(deps: Deps, log: Log): { stop(): Promise<void> } 
               Object.values(erased).some((n) => n > 0)
             // Counts only: never who was erased.
             if (busy) log.info({ actions: report.actions, outbox, erased }, 'tick')
+            if (report.purged === false)
+              log.error({ erased }, 'tick erased data but could not vacuum it out of the database files')
             for (const action of report.actions)
               if (action.type === 'close-failed')
                 log.error({ action }, 'tick could not close a call; it tries again next tick')

@@ -3,7 +3,7 @@ import { listAudit, recordAudit, TICK_ACTOR } from './audit.js'
 import { escapeRegExp, needlesOf, replaceMentions } from '../domain/mentions.js'
 import { createHash } from 'node:crypto'
 import { and, eq, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm'
-import type { Db } from '../db/client.js'
+import type { Database, Db } from '../db/client.js'
 import { calls, decisions, members, outbox, responses, selections, teams } from '../db/schema.js'
 import { findPersonRef, forgetPersonRef, personRef } from '../db/queries/person-refs.js'
 import type { TeamRow } from '../db/queries/teams.js'
@@ -106,7 +106,7 @@ const SCRUB_SKIP_COLUMNS = new Set([
  * reasons, other volunteers' explanations, selection warnings, emails to the list), found through
  * information_schema so that a column added later is not missed. Whole words only, case-insensitively.
  */
-async function scrubEverywhere(db: Db, needles: readonly string[]): Promise<void> {
+async function scrubEverywhere(db: Db, needles: readonly string[], touched: Set<string>): Promise<void> {
   if (needles.length === 0) return
   const result = await db.execute(sql`
     select table_name, column_name, data_type from information_schema.columns
@@ -123,11 +123,13 @@ async function scrubEverywhere(db: Db, needles: readonly string[]): Promise<void
     const target = sql.raw(`"${table}"."${column}"`)
     const asText = type.startsWith('json') ? sql`${target}::text` : target
     const replaced = sql`regexp_replace(${asText}, ${pattern}, ${`\\1${ERASED}\\3`}, 'gi')`
-    await db.execute(
+    const result = (await db.execute(
       sql`update ${sql.raw(`"${table}"`)} set ${sql.raw(`"${column}"`)} = ${
         type.startsWith('json') ? sql`${replaced}::${sql.raw(type)}` : replaced
       } where ${asText} ~* ${pattern}`,
-    )
+    )) as unknown as { rowCount?: number | null; affectedRows?: number }
+    // pg says rowCount, PGlite affectedRows: a table with a row rewritten is purged after the commit.
+    if ((result.rowCount ?? result.affectedRows ?? 1) > 0) touched.add(table)
   }
 }
 
@@ -147,7 +149,13 @@ interface Target {
  * but loses recipient, subject and text (and its .eml file). Then every person left with nothing is
  * scrubbed from all other text and their reference is unlinked (`forgetPersonRef`).
  */
-async function eraseRows(db: Db, mailer: Mailer, target: Target, now: Date): Promise<ErasureCounts> {
+async function eraseRows(
+  db: Db,
+  mailer: Mailer,
+  target: Target,
+  now: Date,
+  touched: Set<string>,
+): Promise<ErasureCounts> {
   const counts = noCounts()
   const salt = await erasureSalt(db)
   // The names and addresses found on each person's rows: scrubbed everywhere once that person is gone.
@@ -178,6 +186,7 @@ async function eraseRows(db: Db, mailer: Mailer, target: Target, now: Date): Pro
           })
           .where(and(eq(decisions.selectionId, decision.selectionId), eq(decisions.position, decision.position)))
         counts.decisions++
+        touched.add('decisions')
       }
       // Warnings about this response name it (and its institution): the volunteer is cut out of them.
       const cutWarnings = needlesOf([...own, row.institution])
@@ -191,6 +200,7 @@ async function eraseRows(db: Db, mailer: Mailer, target: Target, now: Date): Pro
           w.responseId === row.id ? { ...w, message: scrubText(w.message, cutWarnings) } : w,
         )
         await db.update(selections).set({ warnings: next }).where(eq(selections.id, selection.id))
+        touched.add('selections')
       }
       await db
         .update(responses)
@@ -205,6 +215,7 @@ async function eraseRows(db: Db, mailer: Mailer, target: Target, now: Date): Pro
         })
         .where(eq(responses.id, row.id))
       counts.responses++
+      touched.add('responses')
     }
   }
 
@@ -230,6 +241,7 @@ async function eraseRows(db: Db, mailer: Mailer, target: Target, now: Date): Pro
         })
         .where(eq(members.id, row.id))
       counts.members++
+      touched.add('members')
     }
   }
 
@@ -278,16 +290,20 @@ async function eraseRows(db: Db, mailer: Mailer, target: Target, now: Date): Pro
         })
         .where(eq(outbox.id, row.id))
       counts.emails++
+      touched.add('outbox')
       if (mailer.forget && (await mailer.forget(row.messageId))) counts.emlFiles++
     }
   }
 
   for (const person of gone) {
     const ref = await findPersonRef(db, person)
-    if (ref !== null && (await forgetPersonRef(db, ref, now))) counts.people++
+    if (ref !== null && (await forgetPersonRef(db, ref, now))) {
+      counts.people++
+      touched.add('person_refs')
+    }
   }
   if (gone.length > 0)
-    await scrubEverywhere(db, needlesOf(gone.flatMap((person) => [person, ...(needles.get(person) ?? [])])))
+    await scrubEverywhere(db, needlesOf(gone.flatMap((person) => [person, ...(needles.get(person) ?? [])])), touched)
   return counts
 }
 
@@ -395,9 +411,16 @@ async function erasureFacts(db: Db, team: TeamRow, now: Instant): Promise<Erasur
 
 /**
  * The tick's erasure for one team: whatever its retention policy says is due at `now`
- * (`erasureDue`), erased in one transaction. Idempotent: erased rows are not loaded again.
+ * (`erasureDue`), erased in one transaction. Idempotent: erased rows are not loaded again. The tables
+ * it rewrote are added to `touched`, for the caller to purge once every team is done (purgeErased).
  */
-export async function eraseDue(db: Db, mailer: Mailer, team: TeamRow, now: Date): Promise<ErasureCounts> {
+export async function eraseDue(
+  db: Db,
+  mailer: Mailer,
+  team: TeamRow,
+  now: Date,
+  touched: Set<string> = new Set(),
+): Promise<ErasureCounts> {
   const at = instantFromDate(now)
   const facts = await erasureFacts(db, team, at)
   const due = erasureDue(facts, retentionOf(team.policy), at)
@@ -415,6 +438,7 @@ export async function eraseDue(db: Db, mailer: Mailer, team: TeamRow, now: Date)
       mailer,
       { responseIds: due.responses, memberIds: due.members, mailIds: due.mail, people: [...people] },
       now,
+      touched,
     )
     await recordAudit(tx, {
       at: now,
@@ -428,11 +452,30 @@ export async function eraseDue(db: Db, mailer: Mailer, team: TeamRow, now: Date)
   })
 }
 
-/** Every team's due erasure (the tick): see eraseDue. */
-export async function eraseAllDue(db: Db, mailer: Mailer, now: Date): Promise<ErasureCounts> {
+/** Every team's due erasure, then the purge of what it rewrote: see eraseDue. */
+export async function eraseAllDue(database: Database, mailer: Mailer, now: Date): Promise<ErasureCounts> {
   let total = noCounts()
-  for (const team of await db.select().from(teams)) total = addCounts(total, await eraseDue(db, mailer, team, now))
+  const touched = new Set<string>()
+  for (const team of await database.db.select().from(teams))
+    total = addCounts(total, await eraseDue(database.db, mailer, team, now, touched))
+  await purgeErased(database, touched)
   return total
+}
+
+/**
+ * After an erasure has committed, the old versions of the rows it rewrote are purged from the
+ * database's files (`Database.purge`: VACUUM FULL, then the WAL, on the embedded database; a plain
+ * VACUUM on PostgreSQL). Only the tables it rewrote, and only when it rewrote something. Answers
+ * whether that worked: the erasure stands either way.
+ */
+export async function purgeErased(database: Database, touched: ReadonlySet<string>): Promise<boolean> {
+  if (touched.size === 0) return true
+  try {
+    await database.purge([...touched])
+    return true
+  } catch {
+    return false
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -578,15 +621,16 @@ export type PersonExport = Awaited<ReturnType<typeof exportPerson>>
  * `person-still-serving`). `staff` and `reason` are for the audit log (wired by the audit branch).
  */
 export async function erasePerson(
-  db: Db,
+  database: Database,
   mailer: Mailer,
   input: { email: string; reason: string; staff: string },
   now: Date,
-): Promise<ErasureCounts & { ref: string | null }> {
+): Promise<ErasureCounts & { ref: string | null; purged: boolean }> {
   const person = checkedEmail(input.email, 'body.email')
   if (input.reason.trim() === '')
     throw invalid('invalid-erasure', [{ field: 'body.reason', message: 'must not be blank' }])
-  return db.transaction(async (tx) => {
+  const touched = new Set<string>()
+  const erased = await database.db.transaction(async (tx) => {
     const known = await findPersonRef(tx, person)
     const { responseRows, memberRows, mailRows } = await personRows(tx, person)
     if (known === null && responseRows.length + memberRows.length + mailRows.length === 0) throw personNotFound()
@@ -615,9 +659,13 @@ export async function erasePerson(
         people: [person],
       },
       now,
+      touched,
     )
     // Known to rota only by reference (an audit row, say): the link is cut all the same.
-    if (counts.people === 0 && ref !== null && (await forgetPersonRef(tx, ref, now))) counts.people++
+    if (counts.people === 0 && ref !== null && (await forgetPersonRef(tx, ref, now))) {
+      counts.people++
+      touched.add('person_refs')
+    }
     await recordAudit(tx, {
       at: now,
       actor: input.staff,
@@ -639,4 +687,6 @@ export async function erasePerson(
     })
     return { ...counts, ref }
   })
+  // Committed: now out of the database's files too (the answer waits for it; see README, Personal data).
+  return { ...erased, purged: await purgeErased(database, touched) }
 }

@@ -22,7 +22,7 @@ import { ROSTER_CHANNEL } from './roster.js'
 import { teamSchedule } from './schedule.js'
 import { requireTeam } from './teams.js'
 import { callValues, humanInstant, queueNotice, SEAT_NAMES, seatsOffered } from './notices.js'
-import { addCounts, eraseDue, noCounts, type ErasureCounts } from './privacy.js'
+import { addCounts, eraseDue, noCounts, purgeErased, type ErasureCounts } from './privacy.js'
 import { announceTeamChanges, queueWebhookEvent } from './webhooks.js'
 
 /** One thing the tick did. `notice` says whether its email was queued or recorded as skipped. */
@@ -48,6 +48,8 @@ export interface TickReport {
   outbox: DeliveryReport
   /** What the teams' retention policies made due and the tick erased (src/domain/retention.ts). */
   erased: ErasureCounts
+  /** When something was erased: whether it was also purged from the database's files (purgeErased). */
+  purged?: boolean
 }
 
 const TICK_STAFF = 'rota (tick)'
@@ -62,6 +64,7 @@ const TICK_STAFF = 'rota (tick)'
 export async function tick(deps: Deps, now: Date, by?: string): Promise<TickReport> {
   const actions: TickAction[] = []
   let erased = noCounts()
+  const touched = new Set<string>()
   for (const team of await listTeams(deps.database.db)) {
     await autoSchedule(deps, team, now, actions)
     for (const call of await callQueries.callsInFlight(deps.database.db, team.id)) {
@@ -87,10 +90,12 @@ export async function tick(deps: Deps, now: Date, by?: string): Promise<TickRepo
     }
     await termNotices(deps, team, now, actions)
     // Storage limitation: personal data past the team's retention goes, on the day it is due.
-    erased = addCounts(erased, await eraseDue(deps.database.db, deps.mailer, team, now))
+    erased = addCounts(erased, await eraseDue(deps.database.db, deps.mailer, team, now, touched))
     // Term boundaries crossed and roster changes since the last check, for the team's webhooks.
     await announceTeamChanges(deps.database.db, deps.config.publicUrl, team, now)
   }
+  // What was erased, out of the database's files too (when anything was): see purgeErased.
+  const purged = await purgeErased(deps.database, touched)
   if (actions.some((a) => a.type === 'call-closed') || erased.members > 0) {
     // New members: every instance's roster cache must drop what it holds.
     await deps.database.notify(deps.database.db, ROSTER_CHANNEL, 'changed').catch(() => {})
@@ -106,7 +111,7 @@ export async function tick(deps: Deps, now: Date, by?: string): Promise<TickRepo
       entityId: now.toISOString(),
       after: { actions: actions.length, sent: outbox.sent },
     })
-  return { at: now.toISOString(), actions, outbox, erased }
+  return { at: now.toISOString(), actions, outbox, erased, ...(touched.size > 0 ? { purged } : {}) }
 }
 
 /** What decides whether the tick may close a due call itself (`tickMayClose`); read only once its window is over. */

@@ -17,11 +17,19 @@ const silent = { error() {}, warn() {} }
 export const testDatabaseKind: 'postgres' | 'pglite' = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite'
 
 /**
- * A fresh, migrated database for one test file: an in-memory PGlite, or a new database created on
- * the TEST_DATABASE_URL server and dropped afterwards.
+ * A fresh, migrated database for one test file: an in-memory PGlite (on disk under `dataDir/pgdata`
+ * when given), or a new database created on the TEST_DATABASE_URL server and dropped afterwards.
  */
-export async function openTestDatabase(t: Teardown): Promise<Database> {
+export async function openTestDatabase(t: Teardown, options: { dataDir?: string } = {}): Promise<Database> {
   const adminUrl = process.env.TEST_DATABASE_URL
+  if (!adminUrl && options.dataDir !== undefined) {
+    // On disk, where rota keeps it (DATA_DIR/pgdata): tests that read every file under DATA_DIR.
+    const client = await PGlite.create(path.join(options.dataDir, 'pgdata'), { loadDataDir: await migratedTemplate() })
+    const database = await pgliteDatabase(client, null, options.dataDir)
+    t.teardown(() => database.close())
+    await database.migrate()
+    return database
+  }
   if (!adminUrl) {
     const database = await pgliteDatabase(await PGlite.create({ loadDataDir: await migratedTemplate() }))
     t.teardown(() => database.close())

@@ -63,6 +63,7 @@ t.test('a 5xx never shows a stack trace or internal message, and is logged', asy
     checkReady: async () => {},
     listen: async () => async () => {},
     notify: async () => {},
+    purge: async () => {},
     close: async () => {},
   }
   const failing = await buildApp(

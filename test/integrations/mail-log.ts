@@ -39,3 +39,26 @@ t.test(
     t.notMatch(JSON.stringify(lines), /example\.org|Ann/, 'no address, no name, no subject')
   },
 )
+
+t.test('forget deletes the message and what a crash left half-written (both hold it)', async (t) => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'rota-mail-forget-'))
+  t.teardown(() => fs.rmSync(folder, { recursive: true, force: true }))
+  const mailer = logMailer(folder, { info() {} })
+  const mail = {
+    messageId: '<rota.forget@iiif.example>',
+    from: 'rota@iiif.example',
+    to: 'ann@example.org',
+    toName: 'Ann Example',
+    subject: 'Hello',
+    body: 'Hi Ann Example',
+    date: new Date('2027-01-01T00:00:00Z'),
+  }
+  await mailer.send(mail)
+  const [file] = fs.readdirSync(folder)
+  // A process that crashed between writing and renaming a retry of the same message.
+  fs.writeFileSync(path.join(folder, `${file}.4242.tmp`), 'Hi Ann Example')
+  fs.writeFileSync(path.join(folder, 'other.eml'), 'someone else')
+  t.equal(await mailer.forget!(mail.messageId), true)
+  t.same(fs.readdirSync(folder), ['other.eml'], 'the message and its partial copy are gone, nothing else')
+  t.equal(await mailer.forget!(mail.messageId), false, 'nothing left to forget')
+})

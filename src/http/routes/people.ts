@@ -40,7 +40,12 @@ export function peopleRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request) =>
-        privacy.erasePerson(db, deps.mailer, { ...request.body, staff: request.staff?.name ?? 'staff' }, deps.clock()),
+        privacy.erasePerson(
+          deps.database,
+          deps.mailer,
+          { ...request.body, staff: request.staff?.name ?? 'staff' },
+          deps.clock(),
+        ),
     )
   }
 }

@@ -87,4 +87,10 @@ export const TickReport = Type.Object({
     },
     { description: "What the teams' retention policies made due and the tick erased (counts only)." },
   ),
+  purged: Type.Optional(
+    Type.Boolean({
+      description:
+        "Present when the tick erased something: true once the old versions of the erased rows were vacuumed out of the database's files (on the embedded database, its WAL too); false if that failed after the erasure had committed (logged as an error): the erasure stands.",
+    }),
+  ),
 })

@@ -117,4 +117,8 @@ export const ErasureResult = Type.Object({
   emails: Type.Integer({ description: 'Outbox rows whose recipient, subject and text were erased.' }),
   emlFiles: Type.Integer({ description: 'Files of MAIL_TRANSPORT=log deleted.' }),
   people: Type.Integer({ description: '1 when the person reference was unlinked from the address.' }),
+  purged: Type.Boolean({
+    description:
+      "True once the old versions of the erased rows were vacuumed out of the database's files (on the embedded database, its WAL too). False if that failed after the erasure had committed: the erasure stands, and the next one (or `VACUUM` by hand, see the README's Personal data) purges them.",
+  }),
 })

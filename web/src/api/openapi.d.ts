@@ -7312,6 +7312,8 @@ export interface operations {
                             emlFiles: number;
                             people: number;
                         };
+                        /** @description Present when the tick erased something: true once the old versions of the erased rows were vacuumed out of the database's files (on the embedded database, its WAL too); false if that failed after the erasure had committed (logged as an error): the erasure stands. */
+                        purged?: boolean;
                     };
                 };
             };
@@ -9004,6 +9006,8 @@ export interface operations {
                         emlFiles: number;
                         /** @description 1 when the person reference was unlinked from the address. */
                         people: number;
+                        /** @description True once the old versions of the erased rows were vacuumed out of the database's files (on the embedded database, its WAL too). False if that failed after the erasure had committed: the erasure stands, and the next one (or `VACUUM` by hand, see the README's Personal data) purges them. */
+                        purged: boolean;
                     };
                 };
             };
