@@ -255,7 +255,7 @@ t.test('Bo steps down at the check-in, with a confirmation step, audited; the ro
     await db
       .select()
       .from(auditLog)
-      .where(eq(auditLog.actor, `member:${bo.id}`))
+      .where(eq(auditLog.actor, `member:${String(bo.id)}`))
   ).map((a) => a.action)
   t.ok(actions.includes('check-in.step-down'), 'the answer is audited')
   t.ok(actions.includes('member.step-down'), 'and so is the step-down')
