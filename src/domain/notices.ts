@@ -536,6 +536,12 @@ export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   mailRetention: '6 months after it is sent',
   privacyNotice:
     'Your personal data: the IIIF Code of Conduct Team keeps your name, email address and institution in rota … (the team’s privacy-notice template)',
+  // Check-ins (issue 14).
+  checkInUrl: 'https://rota.example.org/check-in/00000000-0000-4000-8000-000000000000.example',
+  graceDays: '14',
+  memberName: 'Ada Example',
+  memberId: '00000000-0000-4000-8000-000000000000',
+  sentAt: '2028-03-01 00:00 UTC',
 }
 
 /** An instant to the second, as a volunteer reads it: `2027-02-03 10:15:42 UTC`. */
