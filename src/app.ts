@@ -30,6 +30,7 @@ import { outboxRoutes } from './http/routes/outbox.js'
 import { adminRoutes } from './http/routes/admin.js'
 import { reportRoutes } from './http/routes/reports.js'
 import { statusRoutes } from './http/routes/status.js'
+import { checkInRoutes } from './http/routes/check-ins.js'
 import { peopleRoutes } from './http/routes/people.js'
 import { RosterCache, ROSTER_CHANNEL } from './services/roster.js'
 import { PublicPages } from './services/public-page.js'
@@ -255,6 +256,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(auditRoutes(deps))
   await app.register(reportRoutes(deps))
   await app.register(statusRoutes(deps))
+  // Check-ins (issue 14).
+  await app.register(checkInRoutes(deps))
   await app.register(peopleRoutes(deps))
   await app.register(webhookRoutes(deps))
   await app.register(feedRoutes(deps, rosterCache))

@@ -520,3 +520,31 @@ export const deploymentSecrets = pgTable('deployment_secrets', {
   secret: text('secret').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 })
+
+/**
+ * Check-ins (issue 14, src/domain/check-ins.ts): one per member's term when the team's policy has
+ * `checkInMonths`. Made when the tick queues the member's check-in email; the member's answer
+ * through their private link (`continue` or `step-down`), and when staff were told it went
+ * unanswered past `checkInGraceDays`.
+ */
+export const checkIns = pgTable(
+  'check_ins',
+  {
+    memberId: uuid('member_id')
+      .primaryKey()
+      .references(() => members.id),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    /** `checkInMonths` after the member's own term start. */
+    dueAt: instant('due_at').notNull(),
+    /** When the link stops working: the member's end of term. */
+    expiresAt: instant('expires_at').notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }).notNull(),
+    answer: text('answer', { enum: ['continue', 'step-down'] }),
+    answeredAt: timestamp('answered_at', { withTimezone: true }),
+    /** When staff were told (once) that the check-in went unanswered. */
+    overdueAt: timestamp('overdue_at', { withTimezone: true }),
+  },
+  (table) => [index('check_ins_team_idx').on(table.teamId, table.answeredAt)],
+)

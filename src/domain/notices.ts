@@ -24,6 +24,9 @@ export const NOTICE_KINDS = [
   'stepped-down',
   'member-joined',
   'privacy-notice',
+  // Check-ins (issue 14, src/domain/check-ins.ts).
+  'check-in',
+  'check-in-overdue',
 ] as const
 export type NoticeKind = (typeof NOTICE_KINDS)[number]
 
@@ -141,6 +144,17 @@ export const NOTICE_SPECS: Record<
     placeholders: ['team', 'applicantsRetention', 'membersRetention', 'mailRetention'],
     description:
       "Never sent on its own: the privacy notice that ends the selected, alternate and not-selected emails (their {{privacyNotice}}), filled from the team's retention policy. Its subject is not used.",
+  },
+  'check-in': {
+    audience: 'member',
+    placeholders: ['team', ...PERSON, 'termStart', 'termEnd', 'checkInUrl', 'graceDays'],
+    description:
+      'To a volunteer checkInMonths into their own term: a private link to confirm they can continue, or to step down.',
+  },
+  'check-in-overdue': {
+    audience: 'staff',
+    placeholders: ['team', 'memberName', 'memberId', 'sentAt', 'termEnd', 'graceDays'],
+    description: 'To staff, once, when a member has not answered their check-in within checkInGraceDays.',
   },
 }
 
@@ -309,6 +323,26 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       'If you are not selected, they are erased {{applicantsRetention}}; if you join the team, {{membersRetention}}. The text of emails such as this one is erased {{mailRetention}}.',
       'What stays afterwards is the record of the selection without your name or address: your place in the queue, the outcome and the reason.',
       'To see your data or have it erased sooner, reply to the team.',
+    ].join('\n'),
+  },
+  'check-in': {
+    subject: '[{{team}}] Can you continue on the team?',
+    body: [
+      'Dear {{name}},',
+      '',
+      'You have been on the {{team}} since {{termStart}}, and your term runs until {{termEnd}}.',
+      'Can you continue until then? Please tell us within {{graceDays}} days through your private link:',
+      '',
+      '{{checkInUrl}}',
+      '',
+      'It lets you confirm that you continue, or step down. Do not share the link: it works only for you, once, until your term ends.',
+    ].join('\n'),
+  },
+  'check-in-overdue': {
+    subject: '[{{team}}] {{memberName}} has not answered their check-in',
+    body: [
+      '{{memberName}} (member {{memberId}}) was asked on {{sentAt}} whether they can continue on the {{team}} until {{termEnd}}, and has not answered in {{graceDays}} days.',
+      'Nothing has changed on the roster: you may want to get in touch.',
     ].join('\n'),
   },
 }
@@ -502,6 +536,12 @@ export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   mailRetention: '6 months after it is sent',
   privacyNotice:
     'Your personal data: the IIIF Code of Conduct Team keeps your name, email address and institution in rota … (the team’s privacy-notice template)',
+  // Check-ins (issue 14).
+  checkInUrl: 'https://rota.example.org/check-in/00000000-0000-4000-8000-000000000000.example',
+  graceDays: '14',
+  memberName: 'Ada Example',
+  memberId: '00000000-0000-4000-8000-000000000000',
+  sentAt: '2028-03-01 00:00 UTC',
 }
 
 /** An instant to the second, as a volunteer reads it: `2027-02-03 10:15:42 UTC`. */

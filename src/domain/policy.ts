@@ -27,6 +27,39 @@ export interface Policy {
   termNoticeDays: number
   /** How long rota keeps personal data (src/domain/retention.ts). */
   retention: Retention
+  // Term limits and check-ins (issue 14; src/domain/term-limits.ts, src/domain/check-ins.ts). Optional:
+  // policies stored before them lack them; read them through `termPolicyOf`.
+  /** At most this many consecutive terms per person (by email); null: no limit. */
+  maxConsecutiveTerms?: number | null
+  /** Whether a partial term (a replacement's, or a shorter appointment) counts toward `maxConsecutiveTerms`. */
+  partialTermsCount?: boolean
+  /** Months into a term that the member is asked to confirm they continue; null: no check-in. */
+  checkInMonths?: number | null
+  /** Days a member has to answer the check-in before staff are told. */
+  checkInGraceDays?: number
+}
+
+/** The term-limit and check-in fields of a policy, with the defaults for a policy stored before they existed. */
+export type TermPolicy = Required<
+  Pick<Policy, 'maxConsecutiveTerms' | 'partialTermsCount' | 'checkInMonths' | 'checkInGraceDays'>
+>
+
+/** No term limit and no check-in: what every team had before issue 14. */
+export const DEFAULT_TERM_POLICY: TermPolicy = {
+  maxConsecutiveTerms: null,
+  partialTermsCount: true,
+  checkInMonths: null,
+  checkInGraceDays: 14,
+}
+
+/** A policy's term-limit and check-in fields, defaults filled in for a policy stored before they existed. */
+export function termPolicyOf(policy: Partial<TermPolicy>): TermPolicy {
+  return {
+    maxConsecutiveTerms: policy.maxConsecutiveTerms ?? DEFAULT_TERM_POLICY.maxConsecutiveTerms,
+    partialTermsCount: policy.partialTermsCount ?? DEFAULT_TERM_POLICY.partialTermsCount,
+    checkInMonths: policy.checkInMonths ?? DEFAULT_TERM_POLICY.checkInMonths,
+    checkInGraceDays: policy.checkInGraceDays ?? DEFAULT_TERM_POLICY.checkInGraceDays,
+  }
 }
 
 /**
@@ -63,6 +96,7 @@ export const DEFAULT_POLICY: Policy = {
   autoScheduleDays: 60,
   termNoticeDays: 30,
   retention: DEFAULT_RETENTION,
+  ...DEFAULT_TERM_POLICY,
 }
 
 /** A change to a policy: any subset of its fields, seats included field by field. */
@@ -76,6 +110,10 @@ export interface PolicyPatch {
   autoScheduleDays?: number
   termNoticeDays?: number
   retention?: Partial<Retention>
+  maxConsecutiveTerms?: number | null
+  partialTermsCount?: boolean
+  checkInMonths?: number | null
+  checkInGraceDays?: number
 }
 
 export interface PolicyProblem {
@@ -96,7 +134,19 @@ export function mergePolicy(policy: Policy, patch: PolicyPatch): Policy {
     termNoticeDays: patch.termNoticeDays ?? policy.termNoticeDays,
     // null is a value here ("keep"): only a field left out keeps the old one.
     retention: { ...retentionOf(policy), ...patch.retention },
+    // null is a value here too (no limit, no check-in).
+    ...termPolicyOf(policy),
+    ...definedOnly({
+      maxConsecutiveTerms: patch.maxConsecutiveTerms,
+      partialTermsCount: patch.partialTermsCount,
+      checkInMonths: patch.checkInMonths,
+      checkInGraceDays: patch.checkInGraceDays,
+    }),
   }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
 /**
@@ -126,7 +176,14 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
         message: `must be a whole number of months from 1 to ${MAX_RETENTION_MONTHS}, or null to keep`,
       })
   }
+  const terms = termPolicyOf(policy)
+  if (terms.maxConsecutiveTerms !== null) whole('policy.maxConsecutiveTerms', terms.maxConsecutiveTerms, 1)
+  if (terms.checkInMonths !== null) whole('policy.checkInMonths', terms.checkInMonths, 1)
+  whole('policy.checkInGraceDays', terms.checkInGraceDays, 1)
   if (problems.length > 0) return problems
+  if (terms.checkInMonths !== null && terms.checkInMonths >= policy.termMonths) {
+    problems.push({ field: 'policy.checkInMonths', message: `must be less than termMonths (${policy.termMonths})` })
+  }
   if (policy.seats.consortium + policy.seats.community < 1) {
     problems.push({ field: 'policy.seats', message: 'must offer at least one volunteer seat' })
   }

@@ -30,6 +30,7 @@ import {
   type SeatCounts,
 } from './selection.js'
 import { compareInstants, isInstant, type Instant } from './time.js'
+import { reachesTermLimit } from './term-limits.js'
 
 /** The report's format: a verifier refuses any other. */
 export const REPORT_FORMAT = 'rota-selection-report/1'
@@ -57,6 +58,8 @@ export interface ReportLine {
   termEnd: string | null
   /** sha256 (hex) of the volunteer's receipt code, as printed in their email. */
   receiptHash: string
+  /** Term limits: the consecutive terms the person had served up to the term start (count only); present when the policy has a limit. */
+  consecutiveTerms?: number
 }
 
 /** A team member continuing past the call's term start, anonymised as responses are. */
@@ -72,7 +75,8 @@ export interface ReportBody {
   callId: string
   window: { opensAt: string; closesAt: string }
   termStart: string
-  policy: SelectionPolicy
+  /** The selection's policy; `maxConsecutiveTerms` only when it has a term limit. */
+  policy: Pick<SelectionPolicy, 'seats' | 'termMonths' | 'inauguralStagger'> & { maxConsecutiveTerms?: number }
   /** Seats staff fixed on the call, replacing the computed ones; null when computed from the policy. */
   fixedSeats: SeatCounts | null
   /** The seats offered. */
@@ -92,6 +96,12 @@ export interface Anonymiser {
   person(email: string): string
   /** sha256 (hex) of the response's receipt code. */
   receiptHash(responseId: string): string
+}
+
+/** Term limits: the report's limit, when the policy has one (left out otherwise, so reports stay as they were). */
+function termLimitOf(policy: SelectionPolicy): { maxConsecutiveTerms?: number } {
+  const max = policy.maxConsecutiveTerms ?? null
+  return max === null ? {} : { maxConsecutiveTerms: max }
 }
 
 /**
@@ -118,6 +128,8 @@ export function anonymiseSelection(
     return normalised === '' ? null : anonymiser.person(normalised)
   }
   const emails = new Map(input.responses.map((r) => [r.id, r.email]))
+  const limited = (input.policy.maxConsecutiveTerms ?? null) !== null
+  const served = new Map(input.responses.map((r) => [r.id, r.consecutiveTerms?.length ?? 0]))
   const seatOf = new Map(selection.slots.filter((s) => s.responseId !== null).map((s) => [s.responseId!, s.index]))
   const continuing = continuingInstitutionKeys(input, selection as Selection)
     .map(({ member, institutionKey }) => ({
@@ -136,6 +148,7 @@ export function anonymiseSelection(
       seats: { consortium: input.policy.seats.consortium, community: input.policy.seats.community },
       termMonths: input.policy.termMonths,
       inauguralStagger: input.policy.inauguralStagger,
+      ...termLimitOf(input.policy),
     },
     fixedSeats: input.fixedSeats
       ? { consortium: input.fixedSeats.consortium, community: input.fixedSeats.community }
@@ -157,6 +170,7 @@ export function anonymiseSelection(
         seat: d.outcome === 'selected' ? (seatOf.get(d.responseId) ?? null) : null,
         termEnd: d.termEnd,
         receiptHash: anonymiser.receiptHash(d.responseId),
+        ...(limited ? { consecutiveTerms: served.get(d.responseId) ?? 0 } : {}),
       }
     }),
   }
@@ -310,6 +324,12 @@ function check(value: unknown): string {
       persons.set(line.person, line.position)
       if (memberPersons.has(line.person))
         return excluded('already-on-team', 'the person is a continuing member of the team')
+      // Term limits (issue 14): the count is an input, shown on the line; the limit is the policy's.
+      if (reachesTermLimit(line.consecutiveTerms ?? 0, policy))
+        return excluded(
+          'term-limit',
+          `the person had served ${line.consecutiveTerms} consecutive term(s) and the policy allows at most ${policy.maxConsecutiveTerms}`,
+        )
       if (key !== null && memberInstitutions.has(key))
         return excluded('institution-on-team', 'a continuing member already holds a seat for its institution')
       const first = key === null ? undefined : selectedBy.get(key)
@@ -375,6 +395,7 @@ function readReport(value: unknown): ReportBody {
   const policy = object(root['policy'], 'policy', null)
   const responses = array(root['responses'], 'responses', null)
   const continuing = array(root['continuing'], 'continuing', null)
+  const limited = policy['maxConsecutiveTerms'] !== undefined
   const report: ReportBody = {
     format: REPORT_FORMAT,
     callId: string(root['callId'], 'callId', null),
@@ -387,6 +408,9 @@ function readReport(value: unknown): ReportBody {
       seats: counts(policy['seats'], 'policy.seats'),
       termMonths: count(policy['termMonths'], 'policy.termMonths', null),
       inauguralStagger: boolean(policy['inauguralStagger'], 'policy.inauguralStagger', null),
+      ...(limited
+        ? { maxConsecutiveTerms: positive(policy['maxConsecutiveTerms'], 'policy.maxConsecutiveTerms') }
+        : {}),
     },
     fixedSeats: root['fixedSeats'] === null ? null : counts(root['fixedSeats'], 'fixedSeats'),
     seats: counts(root['seats'], 'seats'),
@@ -417,6 +441,10 @@ function readReport(value: unknown): ReportBody {
         seat: nullable(l['seat'], (v) => count(v, `${where}: seat`, at)),
         termEnd: nullable(l['termEnd'], (v) => instant(v, `${where}: termEnd`, at)),
         receiptHash: hex64(l['receiptHash'], `${where}: receiptHash`, at),
+        // Term limits: required on every line when the policy has a limit.
+        ...(limited || l['consecutiveTerms'] !== undefined
+          ? { consecutiveTerms: count(l['consecutiveTerms'], `${where}: consecutiveTerms`, at) }
+          : {}),
       }
     }),
   }
@@ -447,6 +475,12 @@ function boolean(value: unknown, where: string, at: number | null): boolean {
 function count(value: unknown, where: string, at: number | null): number {
   if (!Number.isSafeInteger(value) || (value as number) < 0)
     throw new Fault(at, `${where}: expected a whole number of at least 0, got ${JSON.stringify(value)}`)
+  return value as number
+}
+
+function positive(value: unknown, where: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1)
+    throw new Fault(null, `${where}: expected a whole number of at least 1, got ${JSON.stringify(value)}`)
   return value as number
 }
 

@@ -17,11 +17,13 @@ import type { Institution, InstitutionMatch, LookalikeSigns } from './institutio
 import { addCalendarMonths, compareInstants, formatInstant } from './time.js'
 import type { Instant } from './time.js'
 import { CATEGORIES, type Category, type Seat, type SeatCounts } from './policy.js'
+// Term limits (issue 14): the rule lives in term-limits.ts; the hooks here are marked "term limits".
+import { reachesTermLimit, termLimitSentence, type ServedTerm, type TermLimitPolicy } from './term-limits.js'
 
 export { CATEGORIES, SEATS, type Category, type Seat } from './policy.js'
 export type { SeatCounts }
 
-export interface SelectionPolicy {
+export interface SelectionPolicy extends TermLimitPolicy {
   seats: SeatCounts
   termMonths: number
   inauguralStagger: boolean
@@ -38,6 +40,11 @@ export interface ResponseInput {
   name: string
   email: string
   institution: string | null
+  /**
+   * Term limits: the terms the responding person (by normalised email) has served in a row up to
+   * the call's term start, as the policy counts them (`consecutiveTermsBefore`); absent: none.
+   */
+  consecutiveTerms?: readonly ServedTerm[]
 }
 
 export interface MemberInput {
@@ -78,6 +85,8 @@ export const REASONS = [
   'institution-on-team',
   'institution-already-selected',
   'seats-full',
+  // Term limits: the person has served the policy's most consecutive terms (after already-on-team).
+  'term-limit',
 ] as const
 export type Reason = (typeof REASONS)[number]
 
@@ -352,6 +361,7 @@ interface PreparedCall {
   seats: SeatCounts
   inaugural: boolean
   slots: SeatSlot[]
+  policy: SelectionPolicy
 }
 
 function prepareCall(input: SelectionInput): PreparedCall {
@@ -379,7 +389,19 @@ function prepareCall(input: SelectionInput): PreparedCall {
   const seats = seatsToFill(policy, members, termStart, input.fixedSeats)
   const inaugural = isInauguralCall(policy, members, termStart)
   const slots = planSeatSlots(seats, termStart, policy.termMonths, inaugural)
-  return { window: input.window, termStart, firstCome, responses, members, match, spellings, seats, inaugural, slots }
+  return {
+    window: input.window,
+    termStart,
+    firstCome,
+    responses,
+    members,
+    match,
+    spellings,
+    seats,
+    inaugural,
+    slots,
+    policy,
+  }
 }
 
 /**
@@ -414,11 +436,23 @@ interface FirstCome {
 function firstComeOrder(responses: readonly ResponseInput[]): FirstCome {
   let canonical = true
   const arrivals = responses.map((source): Arrival => {
-    const { id, externalId, submittedAt, ingestSeq, name, email, institution } = source
+    const { id, externalId, submittedAt, ingestSeq, name, email, institution, consecutiveTerms } = source
     const seconds = canonicalSeconds(submittedAt)
     const nanos = seconds < 0 ? -1 : digits(submittedAt, 20, 29)
     if (nanos < 0) canonical = false
-    return { id, externalId, submittedAt, ingestSeq, name, email, institution, source, seconds, nanos }
+    return {
+      id,
+      externalId,
+      submittedAt,
+      ingestSeq,
+      name,
+      email,
+      institution,
+      consecutiveTerms,
+      source,
+      seconds,
+      nanos,
+    }
   })
   const compare = canonical ? compareCanonicalArrivals : compareResponses
   const sorted = arrivals.sort(compare)
@@ -541,6 +575,7 @@ type Ground =
   | { rule: 'missing-fields'; name: boolean; email: boolean }
   | { rule: 'duplicate-person'; earlier: Decision }
   | { rule: 'already-on-team'; member: MemberInput }
+  | { rule: 'term-limit'; terms: readonly ServedTerm[]; max: number }
   | { rule: 'institution-on-team'; holder: MemberInput }
   | { rule: 'institution-already-selected'; first: Decision }
   | { rule: 'seat'; slot: SeatSlot }
@@ -604,6 +639,12 @@ function rulesFor(call: PreparedCall): Rules {
     if (serving) {
       decision.reason = 'already-on-team'
       return { rule: 'already-on-team', member: serving }
+    }
+    // Term limits (issue 14): a person who has served the policy's most consecutive terms is not selected again.
+    const served = response.consecutiveTerms ?? []
+    if (reachesTermLimit(served.length, call.policy)) {
+      decision.reason = 'term-limit'
+      return { rule: 'term-limit', terms: served, max: call.policy.maxConsecutiveTerms! }
     }
     // docs/rules.md#d5: unknown institutions are their own institution (the wording warns staff); #d6: look-alikes share their institution's seat.
     // docs/rules.md#r6: one seat per institution; unaffiliated volunteers are exempt.
@@ -669,6 +710,7 @@ const BEFORE_INSTITUTIONS: ReadonlySet<Ground['rule']> = new Set([
   'missing-fields',
   'duplicate-person',
   'already-on-team',
+  'term-limit',
 ])
 
 interface Wording {
@@ -702,6 +744,8 @@ function wordingFor(call: PreparedCall): Wording {
         return text`${who} had already responded from the same email address at ${formatInstant(ground.earlier.submittedAt)} (position ${ground.earlier.position}), and only a person's first response counts.`
       case 'already-on-team':
         return text`${who} is already on the Code of Conduct Team${ground.member.endsAt ? ` until ${formatInstant(ground.member.endsAt)}` : ''}, so this response was not needed.`
+      case 'term-limit':
+        return termLimitSentence(who, ground.terms, ground.max)
       case 'institution-on-team': {
         const { holder } = ground
         return text`${decision.institution ?? decision.institutionKey} already has a volunteer seat on the Code of Conduct Team, held by ${displayName(holder.name)}${holder.endsAt ? ` until ${formatInstant(holder.endsAt)}` : ''}, and each institution holds only one.`
@@ -850,6 +894,17 @@ function isScalar(value: unknown): boolean {
  * `selectionInputDigest`, given the responses already in `compareResponses` order (ties unsettled):
  * the canonical text is hashed in three pieces, the responses' text never copied.
  */
+/** Term limits: the limit and each response's counted terms, when the policy has a limit (else undefined: left out of the digest). */
+function termLimitDigestPart(input: SelectionInput): unknown {
+  const max = input.policy.maxConsecutiveTerms ?? null
+  if (max === null) return undefined
+  const served = input.responses
+    .filter((r) => (r.consecutiveTerms?.length ?? 0) > 0)
+    .map((r) => ({ id: r.id, terms: r.consecutiveTerms!.map((t) => [t.termStart, t.endsAt, t.partial]) }))
+    .sort((a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)))
+  return { max, partialTermsCount: input.policy.partialTermsCount ?? true, served }
+}
+
 function digestInput(input: SelectionInput, firstCome: FirstCome): string {
   const institutions = [...input.institutions]
     .map((i) => ({ id: i.id, name: i.name, aliases: [...i.aliases].sort(compareText), consortium: i.consortium }))
@@ -881,6 +936,8 @@ function digestInput(input: SelectionInput, firstCome: FirstCome): string {
       : null,
     institutions,
     members,
+    // Term limits: only a policy with a limit adds its part, so every other digest stays as it was.
+    termLimit: termLimitDigestPart(input),
   }
   // The text `canonicalJson({ ...parts, responses })` would give: the keys sorted, "responses" among them.
   const keys = [...Object.keys(parts).filter((key) => parts[key] !== undefined), 'responses'].sort(compareText)

@@ -76,6 +76,10 @@ export interface Keys {
   statusToken(responseId: string, expiresAt: Date): string
   /** Reads a status token: its signature checked in constant time, then its expiry. */
   readStatusToken(token: string, now: Date): StatusTokenCheck
+  /** Check-ins (issue 14): a check-in link token for one member, valid until `expiresAt`; signed with its own key, so a status token never opens a check-in, nor the reverse. */
+  checkInToken(memberId: string, expiresAt: Date): string
+  /** Reads a check-in token as `readStatusToken` does a status token (`responseId` is then the member's id). */
+  readCheckInToken(token: string, now: Date): StatusTokenCheck
 }
 
 /** The deployment's keys (reads, or on first use makes, the root secret in `db`, which may be a transaction). */
@@ -86,6 +90,8 @@ export async function deploymentKeys(db: Db): Promise<Keys> {
   const statusKey = hmac(root, 'rota/status-link/1')
   const receipt = (responseId: string) => receiptText(hmac(receiptKey, responseId))
   const statusMac = (payload: string) => hmac(statusKey, payload).subarray(0, 24).toString('base64url')
+  const checkInKey = hmac(root, 'rota/check-in-link/1')
+  const checkInMac = (payload: string) => hmac(checkInKey, payload).subarray(0, 24).toString('base64url')
   return {
     receipt,
     anonymiser(callId) {
@@ -103,20 +109,27 @@ export async function deploymentKeys(db: Db): Promise<Keys> {
         receiptHash: (responseId) => receiptHash(receipt(responseId)),
       }
     },
-    statusToken(responseId, expiresAt) {
-      const payload = `${responseId}.${Math.floor(expiresAt.getTime() / 1000).toString(36)}`
-      return `${payload}.${statusMac(payload)}`
-    },
-    readStatusToken(token, now) {
-      const parts = token.split('.')
-      if (parts.length !== 3 || !UUID.test(parts[0]!) || !/^[0-9a-z]{1,12}$/.test(parts[1]!))
-        return { ok: false, why: 'invalid' }
-      const payload = `${parts[0]}.${parts[1]}`
-      const given = Buffer.from(parts[2]!, 'utf8')
-      const expected = Buffer.from(statusMac(payload), 'utf8')
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, why: 'invalid' }
-      if (parseInt(parts[1]!, 36) * 1000 <= now.getTime()) return { ok: false, why: 'expired' }
-      return { ok: true, responseId: parts[0]! }
-    },
+    statusToken: (responseId, expiresAt) => signToken(statusMac, responseId, expiresAt),
+    readStatusToken: (token, now) => readToken(statusMac, token, now),
+    checkInToken: (memberId, expiresAt) => signToken(checkInMac, memberId, expiresAt),
+    readCheckInToken: (token, now) => readToken(checkInMac, token, now),
   }
+}
+
+/** `<uuid>.<expiry, base-36 seconds>.<mac>`: one shape for every signed link, each purpose its own key. */
+function signToken(mac: (payload: string) => string, id: string, expiresAt: Date): string {
+  const payload = `${id}.${Math.floor(expiresAt.getTime() / 1000).toString(36)}`
+  return `${payload}.${mac(payload)}`
+}
+
+function readToken(mac: (payload: string) => string, token: string, now: Date): StatusTokenCheck {
+  const parts = token.split('.')
+  if (parts.length !== 3 || !UUID.test(parts[0]!) || !/^[0-9a-z]{1,12}$/.test(parts[1]!))
+    return { ok: false, why: 'invalid' }
+  const payload = `${parts[0]}.${parts[1]}`
+  const given = Buffer.from(parts[2]!, 'utf8')
+  const expected = Buffer.from(mac(payload), 'utf8')
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, why: 'invalid' }
+  if (parseInt(parts[1]!, 36) * 1000 <= now.getTime()) return { ok: false, why: 'expired' }
+  return { ok: true, responseId: parts[0]! }
 }

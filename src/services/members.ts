@@ -1,3 +1,4 @@
+import { checkInsByMember } from './check-ins.js'
 import { personOf, recordAudit } from './audit.js'
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
@@ -53,7 +54,12 @@ function view({ member, institutionName }: queries.MemberWithInstitution): Membe
 /** Every member a team has had, with email and where they came from (staff only: personal data). */
 export async function listMembers(db: Db, slug: string): Promise<MemberView[]> {
   const team = await requireTeam(db, slug)
-  return (await queries.listMembers(db, team.id)).map(view)
+  // Check-ins (issue 14): staff see each member's check-in and answer.
+  const checkIns = await checkInsByMember(db, team.id)
+  return (await queries.listMembers(db, team.id)).map((row) => ({
+    ...view(row),
+    checkIn: checkIns.get(row.member.id) ?? null,
+  }))
 }
 
 interface TeamState {

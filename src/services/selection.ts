@@ -26,6 +26,7 @@ import { closeDecision, closingTermStart, mayCloseCall } from '../domain/lifecyc
 import { anonymiseSelection } from '../domain/report.js'
 import { deploymentKeys } from './keys.js'
 import { volunteerLinks } from './status.js'
+import { withConsecutiveTerms } from './term-limits.js'
 
 export type SelectionView = Static<typeof SelectionSchema>
 export type DecisionView = SelectionView['decisions'][number]
@@ -120,6 +121,8 @@ async function selectionInput(
       institution: r.institution,
     })),
   }
+  // Term limits (issue 14): each volunteer's consecutive terms up to this term start.
+  withConsecutiveTerms(input, members)
   return { input, rows: responses }
 }
 

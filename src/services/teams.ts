@@ -4,7 +4,14 @@ import * as queries from '../db/queries/teams.js'
 import { changedFields, personOf, recordAudit } from './audit.js'
 import { AppError, invalid } from '../errors.js'
 import { emailAddressProblem } from '../domain/email.js'
-import { DEFAULT_POLICY, mergePolicy, policyProblems, retentionOf, type PolicyPatch } from '../domain/policy.js'
+import {
+  DEFAULT_POLICY,
+  mergePolicy,
+  policyProblems,
+  retentionOf,
+  termPolicyOf,
+  type PolicyPatch,
+} from '../domain/policy.js'
 import { DEFAULT_TEAM } from './public-page.js'
 import type { Team, TeamSettings } from '../http/schemas/teams.js'
 
@@ -18,7 +25,7 @@ function view(row: queries.TeamRow): TeamView {
   return {
     slug: row.slug,
     name: row.name,
-    policy: { ...row.policy, retention: retentionOf(row.policy) },
+    policy: { ...row.policy, retention: retentionOf(row.policy), ...termPolicyOf(row.policy) },
     formUrl: row.formUrl,
   }
 }

@@ -24,11 +24,21 @@ import { requireTeam } from './teams.js'
 import { callValues, humanInstant, queueNotice, SEAT_NAMES, seatsOffered } from './notices.js'
 import { addCounts, eraseDue, noCounts, purgeErased, type ErasureCounts } from './privacy.js'
 import { announceTeamChanges, queueWebhookEvent } from './webhooks.js'
+import { checkInTick } from './check-ins.js'
 
 /** One thing the tick did. `notice` says whether its email was queued or recorded as skipped. */
 export interface TickAction {
   type:
-    'call-scheduled' | 'call-opened' | 'call-reminder' | 'call-closed' | 'needs-review' | 'close-failed' | 'term-ending'
+    | 'call-scheduled'
+    | 'call-opened'
+    | 'call-reminder'
+    | 'call-closed'
+    | 'needs-review'
+    | 'close-failed'
+    | 'term-ending'
+    // Check-ins (issue 14).
+    | 'check-in'
+    | 'check-in-overdue'
   team: string
   callId?: string
   memberId?: string
@@ -89,6 +99,8 @@ export async function tick(deps: Deps, now: Date, by?: string): Promise<TickRepo
       }
     }
     await termNotices(deps, team, now, actions)
+    // Check-ins (issue 14): src/services/check-ins.ts.
+    actions.push(...(await checkInTick(deps, team, now)))
     // Storage limitation: personal data past the team's retention goes, on the day it is due.
     erased = addCounts(erased, await eraseDue(deps.database.db, deps.mailer, team, now, touched))
     // Term boundaries crossed and roster changes since the last check, for the team's webhooks.

@@ -49,6 +49,9 @@ t.test('each kind goes to the audience the Code of Conduct implies', async (t) =
     ['member-joined', 'mailing-list'],
     // Part of the volunteers' outcome emails, never sent on its own.
     ['privacy-notice', 'volunteer'],
+    // Check-ins (issue 14): the member is asked; staff are told when unanswered.
+    ['check-in', 'member'],
+    ['check-in-overdue', 'staff'],
   ]
   t.equal(table.length, NOTICE_KINDS.length, 'the table covers every kind')
   for (const [kind, audience] of table) t.equal(NOTICE_SPECS[kind].audience, audience, kind)

@@ -99,8 +99,8 @@ t.test('every operation is tagged, documents its responses, and write operations
         op.responses && Object.keys(op.responses).some((s) => s.startsWith('2')),
         `${method} ${path} documents a success response`,
       )
-      if (path.startsWith('/status/{token}/')) {
-        // A volunteer's status link is its own authentication (signed, per response, expiring).
+      if (path.startsWith('/status/{token}/') || path.startsWith('/check-in/{token}/')) {
+        // A volunteer's status link (and a member's check-in link) is its own authentication (signed, per response, expiring).
         t.same(op.security ?? [], [], `${method} ${path} is opened by the signed link alone`)
         t.ok(op.responses?.['404'] && op.responses['410'], `${method} ${path} documents 404 and 410 for bad links`)
       } else if (method !== 'get' && method !== 'head') {

@@ -14,6 +14,11 @@ const DEFAULT_POLICY = {
   autoScheduleDays: 60,
   termNoticeDays: 30,
   retention: { applicantsMonths: 12, membersMonthsAfterTerm: 24, mailMonths: 6 },
+  // Term limits and check-ins (issue 14): off by default.
+  maxConsecutiveTerms: null,
+  partialTermsCount: true,
+  checkInMonths: null,
+  checkInGraceDays: 14,
 }
 
 t.test('the default team exists after migrations, publicly readable', async (t) => {

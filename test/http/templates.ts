@@ -29,6 +29,9 @@ const KINDS = [
   'stepped-down',
   'member-joined',
   'privacy-notice',
+  // Check-ins (issue 14).
+  'check-in',
+  'check-in-overdue',
 ]
 
 const api = staffApi({ app, staff })

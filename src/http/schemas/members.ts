@@ -22,6 +22,26 @@ export const Member = Type.Object({
   override: Type.Boolean({
     description: 'Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded.',
   }),
+  checkIn: Type.Optional(
+    Type.Union(
+      [
+        Type.Object({
+          dueAt: Type.String({ description: 'checkInMonths after the member’s own term start.' }),
+          sentAt: Type.String({ format: 'date-time', description: 'When the check-in email was queued.' }),
+          answer: Type.Union([Type.Literal('continue'), Type.Literal('step-down'), Type.Null()]),
+          answeredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+          overdueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+            description: 'When staff were told the check-in went unanswered past checkInGraceDays.',
+          }),
+        }),
+        Type.Null(),
+      ],
+      {
+        description:
+          'The member’s check-in (policy checkInMonths), in the team’s member list; null when none was sent.',
+      },
+    ),
+  ),
 })
 
 export const MemberList = Type.Object({ members: Type.Array(Member) })

@@ -52,6 +52,13 @@ export const ReportLine = Type.Object({
   receiptHash: Type.String({
     description: 'sha256 (hex) of the volunteer’s receipt code as printed in their email: find your own line by it.',
   }),
+  consecutiveTerms: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'Term limits: how many consecutive terms the person had served up to the term start, as the policy counts them. Present only when the policy has maxConsecutiveTerms.',
+    }),
+  ),
 })
 
 export const PublicReport = Type.Object(
@@ -65,7 +72,17 @@ export const PublicReport = Type.Object(
     supersededAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     window: Type.Object({ opensAt: Canonical('The window’s start.'), closesAt: Canonical('Its end (excluded).') }),
     termStart: Canonical('When the selected volunteers’ terms start.'),
-    policy: Type.Object({ seats: Counts, termMonths: Type.Integer(), inauguralStagger: Type.Boolean() }),
+    policy: Type.Object({
+      seats: Counts,
+      termMonths: Type.Integer(),
+      inauguralStagger: Type.Boolean(),
+      maxConsecutiveTerms: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          description: 'Term limits: at most this many consecutive terms per person; absent: no limit.',
+        }),
+      ),
+    }),
     fixedSeats: Type.Union([Counts, Type.Null()], { description: 'Seats staff fixed on the call, if any.' }),
     seats: Counts,
     inaugural: Type.Boolean(),

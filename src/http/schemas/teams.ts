@@ -69,6 +69,24 @@ export const PolicyBody = Type.Object(
       description: "Days before a volunteer's term ends that rota tells them; 0: no notice.",
     }),
     retention: Retention,
+    // Term limits and check-ins (issue 14).
+    maxConsecutiveTerms: Type.Union([Type.Integer({ minimum: 1, maximum: 100 }), Type.Null()], {
+      description:
+        'At most this many consecutive terms per person (by email); a volunteer who has served that many in a row is excluded with reason term-limit. null: no limit (default).',
+    }),
+    partialTermsCount: Type.Boolean({
+      description:
+        "Whether a partial term (a replacement's rest of term, or a staff appointment shorter than termMonths) counts toward maxConsecutiveTerms. Default true.",
+    }),
+    checkInMonths: Type.Union([Type.Integer({ minimum: 1, maximum: 119 }), Type.Null()], {
+      description:
+        'Months into a term that the member is emailed a private link to confirm they continue or step down; less than termMonths. null: no check-in (default).',
+    }),
+    checkInGraceDays: Type.Integer({
+      minimum: 1,
+      maximum: 366,
+      description: 'Days a member has to answer the check-in before staff are told (once). Default 14.',
+    }),
   },
   { additionalProperties: false },
 )
@@ -107,6 +125,10 @@ export const TeamPatch = Type.Object(
           autoScheduleDays: Type.Optional(PolicyBody.properties.autoScheduleDays),
           termNoticeDays: Type.Optional(PolicyBody.properties.termNoticeDays),
           retention: Type.Optional(Type.Partial(Retention, { additionalProperties: false })),
+          maxConsecutiveTerms: Type.Optional(PolicyBody.properties.maxConsecutiveTerms),
+          partialTermsCount: Type.Optional(PolicyBody.properties.partialTermsCount),
+          checkInMonths: Type.Optional(PolicyBody.properties.checkInMonths),
+          checkInGraceDays: Type.Optional(PolicyBody.properties.checkInGraceDays),
         },
         { additionalProperties: false, description: 'Any subset of the policy; fields left out keep their value.' },
       ),

@@ -766,6 +766,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/check-in/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member’s check-in, behind the private link in their check-in email
+         * @description HTML without scripts, or JSON with `Accept: application/json`: the term and the answer, if given. 404 `check-in-link-not-found` for a link rota did not sign as a check-in link (a status link included), 410 `check-in-link-expired` once the term ended.
+         */
+        get: operations["getCheckInByToken"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/check-in/{token}/continue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm one can continue on the team (check-in)
+         * @description Without `confirm`: the confirmation page (HTML), or 400 `confirmation-required` (JSON). With it, the answer is recorded once (audited as member:<id>); 409 `check-in-answered` when the link was already used, `check-in-closed` when the member no longer serves.
+         */
+        post: operations["postCheckInByTokenContinue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/check-in/{token}/step-down": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Step down from the team at one’s check-in (with a confirmation step)
+         * @description Without `confirm`: the confirmation page (HTML), or 400 `confirmation-required` (JSON). With it, the answer is recorded once (audited as member:<id>) and the member steps down as with POST /members/{id}/step-down, the next alternate taking the seat; 409 `check-in-answered` when the link was already used, `check-in-closed` when the member no longer serves.
+         */
+        post: operations["postCheckInByTokenStepDown"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/people": {
         parameters: {
             query?: never;
@@ -1188,6 +1248,14 @@ export interface operations {
                                     /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                                     mailMonths: number | null;
                                 };
+                                /** @description At most this many consecutive terms per person (by email); a volunteer who has served that many in a row is excluded with reason term-limit. null: no limit (default). */
+                                maxConsecutiveTerms: number | null;
+                                /** @description Whether a partial term (a replacement's rest of term, or a staff appointment shorter than termMonths) counts toward maxConsecutiveTerms. Default true. */
+                                partialTermsCount: boolean;
+                                /** @description Months into a term that the member is emailed a private link to confirm they continue or step down; less than termMonths. null: no check-in (default). */
+                                checkInMonths: number | null;
+                                /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
+                                checkInGraceDays: number;
                             };
                             /** @description The volunteer form link shown in announcements. */
                             formUrl: string | null;
@@ -1480,6 +1548,14 @@ export interface operations {
                                 /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                                 mailMonths: number | null;
                             };
+                            /** @description At most this many consecutive terms per person (by email); a volunteer who has served that many in a row is excluded with reason term-limit. null: no limit (default). */
+                            maxConsecutiveTerms: number | null;
+                            /** @description Whether a partial term (a replacement's rest of term, or a staff appointment shorter than termMonths) counts toward maxConsecutiveTerms. Default true. */
+                            partialTermsCount: boolean;
+                            /** @description Months into a term that the member is emailed a private link to confirm they continue or step down; less than termMonths. null: no check-in (default). */
+                            checkInMonths: number | null;
+                            /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
+                            checkInGraceDays: number;
                         };
                         /** @description The volunteer form link shown in announcements. */
                         formUrl: string | null;
@@ -1749,6 +1825,14 @@ export interface operations {
                             /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                             mailMonths?: number | null;
                         };
+                        /** @description At most this many consecutive terms per person (by email); a volunteer who has served that many in a row is excluded with reason term-limit. null: no limit (default). */
+                        maxConsecutiveTerms?: number | null;
+                        /** @description Whether a partial term (a replacement's rest of term, or a staff appointment shorter than termMonths) counts toward maxConsecutiveTerms. Default true. */
+                        partialTermsCount?: boolean;
+                        /** @description Months into a term that the member is emailed a private link to confirm they continue or step down; less than termMonths. null: no check-in (default). */
+                        checkInMonths?: number | null;
+                        /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
+                        checkInGraceDays?: number;
                     };
                     /** @description Email address of the mailing list; null clears it. */
                     mailingList?: string | null;
@@ -1799,6 +1883,14 @@ export interface operations {
                                 /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                                 mailMonths: number | null;
                             };
+                            /** @description At most this many consecutive terms per person (by email); a volunteer who has served that many in a row is excluded with reason term-limit. null: no limit (default). */
+                            maxConsecutiveTerms: number | null;
+                            /** @description Whether a partial term (a replacement's rest of term, or a staff appointment shorter than termMonths) counts toward maxConsecutiveTerms. Default true. */
+                            partialTermsCount: boolean;
+                            /** @description Months into a term that the member is emailed a private link to confirm they continue or step down; less than termMonths. null: no check-in (default). */
+                            checkInMonths: number | null;
+                            /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
+                            checkInGraceDays: number;
                         };
                         /** @description The volunteer form link shown in announcements. */
                         formUrl: string | null;
@@ -1970,6 +2062,14 @@ export interface operations {
                                 /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                                 mailMonths: number | null;
                             };
+                            /** @description At most this many consecutive terms per person (by email); a volunteer who has served that many in a row is excluded with reason term-limit. null: no limit (default). */
+                            maxConsecutiveTerms: number | null;
+                            /** @description Whether a partial term (a replacement's rest of term, or a staff appointment shorter than termMonths) counts toward maxConsecutiveTerms. Default true. */
+                            partialTermsCount: boolean;
+                            /** @description Months into a term that the member is emailed a private link to confirm they continue or step down; less than termMonths. null: no check-in (default). */
+                            checkInMonths: number | null;
+                            /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
+                            checkInGraceDays: number;
                         };
                         /** @description The volunteer form link shown in announcements. */
                         formUrl: string | null;
@@ -4158,7 +4258,7 @@ export interface operations {
                             /** @enum {string} */
                             outcome: "selected" | "alternate" | "excluded";
                             seat: "consortium" | "community" | null;
-                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full") | null;
+                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
                             termEnd: string | null;
                             explanation: string;
                         }[];
@@ -4196,7 +4296,7 @@ export interface operations {
                                 /** @enum {string} */
                                 outcome: "selected" | "alternate" | "excluded";
                                 seat: "consortium" | "community" | null;
-                                reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full") | null;
+                                reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
                                 termEnd: string | null;
                                 explanation: string;
                             }[];
@@ -4878,7 +4978,7 @@ export interface operations {
                             /** @enum {string} */
                             outcome: "selected" | "alternate" | "excluded";
                             seat: "consortium" | "community" | null;
-                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full") | null;
+                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
                             termEnd: string | null;
                             explanation: string;
                         }[];
@@ -4916,7 +5016,7 @@ export interface operations {
                                 /** @enum {string} */
                                 outcome: "selected" | "alternate" | "excluded";
                                 seat: "consortium" | "community" | null;
-                                reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full") | null;
+                                reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
                                 termEnd: string | null;
                                 explanation: string;
                             }[];
@@ -5446,6 +5546,20 @@ export interface operations {
                             reason: string | null;
                             /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
                             override: boolean;
+                            /** @description The member’s check-in (policy checkInMonths), in the team’s member list; null when none was sent. */
+                            checkIn?: {
+                                /** @description checkInMonths after the member’s own term start. */
+                                dueAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the check-in email was queued.
+                                 */
+                                sentAt: string;
+                                answer: "continue" | "step-down" | null;
+                                answeredAt: string | null;
+                                /** @description When staff were told the check-in went unanswered past checkInGraceDays. */
+                                overdueAt: string | null;
+                            } | null;
                         }[];
                     };
                 };
@@ -5598,6 +5712,20 @@ export interface operations {
                         reason: string | null;
                         /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
                         override: boolean;
+                        /** @description The member’s check-in (policy checkInMonths), in the team’s member list; null when none was sent. */
+                        checkIn?: {
+                            /** @description checkInMonths after the member’s own term start. */
+                            dueAt: string;
+                            /**
+                             * Format: date-time
+                             * @description When the check-in email was queued.
+                             */
+                            sentAt: string;
+                            answer: "continue" | "step-down" | null;
+                            answeredAt: string | null;
+                            /** @description When staff were told the check-in went unanswered past checkInGraceDays. */
+                            overdueAt: string | null;
+                        } | null;
                     };
                 };
             };
@@ -5779,6 +5907,20 @@ export interface operations {
                             reason: string | null;
                             /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
                             override: boolean;
+                            /** @description The member’s check-in (policy checkInMonths), in the team’s member list; null when none was sent. */
+                            checkIn?: {
+                                /** @description checkInMonths after the member’s own term start. */
+                                dueAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the check-in email was queued.
+                                 */
+                                sentAt: string;
+                                answer: "continue" | "step-down" | null;
+                                answeredAt: string | null;
+                                /** @description When staff were told the check-in went unanswered past checkInGraceDays. */
+                                overdueAt: string | null;
+                            } | null;
                         };
                         replacement: {
                             id: string;
@@ -5798,6 +5940,20 @@ export interface operations {
                             reason: string | null;
                             /** @description Appointed past a rule (no vacancy, institution on the team, category), with the reason recorded. */
                             override: boolean;
+                            /** @description The member’s check-in (policy checkInMonths), in the team’s member list; null when none was sent. */
+                            checkIn?: {
+                                /** @description checkInMonths after the member’s own term start. */
+                                dueAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When the check-in email was queued.
+                                 */
+                                sentAt: string;
+                                answer: "continue" | "step-down" | null;
+                                answeredAt: string | null;
+                                /** @description When staff were told the check-in went unanswered past checkInGraceDays. */
+                                overdueAt: string | null;
+                            } | null;
                         } | null;
                         /** @description True when a volunteer seat is left empty: staff recruit. */
                         vacancy: boolean;
@@ -6248,7 +6404,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
                 kind: string;
             };
             cookie?: never;
@@ -6376,7 +6532,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
                 kind: string;
             };
             cookie?: never;
@@ -6529,7 +6685,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
                 kind: string;
             };
             cookie?: never;
@@ -6657,7 +6813,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
                 kind: string;
             };
             cookie?: never;
@@ -7273,7 +7429,7 @@ export interface operations {
                     "application/json": {
                         at: string;
                         actions: {
-                            /** @description call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending. */
+                            /** @description call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending, check-in, check-in-overdue. */
                             type: string;
                             team: string;
                             callId?: string;
@@ -7978,6 +8134,8 @@ export interface operations {
                             };
                             termMonths: number;
                             inauguralStagger: boolean;
+                            /** @description Term limits: at most this many consecutive terms per person; absent: no limit. */
+                            maxConsecutiveTerms?: number;
                         };
                         /** @description Seats staff fixed on the call, if any. */
                         fixedSeats: {
@@ -8032,12 +8190,14 @@ export interface operations {
                             person: string | null;
                             /** @enum {string} */
                             outcome: "selected" | "alternate" | "excluded";
-                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full") | null;
+                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
                             /** @description The seat taken within its category (selected only). */
                             seat: number | null;
                             termEnd: string | null;
                             /** @description sha256 (hex) of the volunteer’s receipt code as printed in their email: find your own line by it. */
                             receiptHash: string;
+                            /** @description Term limits: how many consecutive terms the person had served up to the term start, as the policy counts them. Present only when the policy has maxConsecutiveTerms. */
+                            consecutiveTerms?: number;
                         }[];
                     };
                 };
@@ -8197,6 +8357,8 @@ export interface operations {
                             };
                             termMonths: number;
                             inauguralStagger: boolean;
+                            /** @description Term limits: at most this many consecutive terms per person; absent: no limit. */
+                            maxConsecutiveTerms?: number;
                         };
                         /** @description Seats staff fixed on the call, if any. */
                         fixedSeats: {
@@ -8251,12 +8413,14 @@ export interface operations {
                             person: string | null;
                             /** @enum {string} */
                             outcome: "selected" | "alternate" | "excluded";
-                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full") | null;
+                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
                             /** @description The seat taken within its category (selected only). */
                             seat: number | null;
                             termEnd: string | null;
                             /** @description sha256 (hex) of the volunteer’s receipt code as printed in their email: find your own line by it. */
                             receiptHash: string;
+                            /** @description Term limits: how many consecutive terms the person had served up to the term start, as the policy counts them. Present only when the policy has maxConsecutiveTerms. */
+                            consecutiveTerms?: number;
                         }[];
                     };
                 };
@@ -8631,6 +8795,409 @@ export interface operations {
                         receiptHash: string;
                         canWithdraw: boolean;
                         canStepDown: boolean;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No longer available: the link has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests from this address; wait for Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getCheckInByToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of the link in the volunteer’s email. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        team: string;
+                        termStart: string;
+                        termEnd: string | null;
+                        /** @description When the check-in fell due: checkInMonths into the term. */
+                        dueAt: string;
+                        answer: "continue" | "step-down" | null;
+                        answeredAt: string | null;
+                        /** @description False once answered, or when the member no longer serves. */
+                        canAnswer: boolean;
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No longer available: the link has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests from this address; wait for Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCheckInByTokenContinue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of the link in the volunteer’s email. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        /** @description JSON or an HTML form (application/x-www-form-urlencoded). */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description `true` (JSON) or `yes` (the HTML form) to do it; without it, the confirmation step. */
+                    confirm?: boolean | "yes";
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        team: string;
+                        termStart: string;
+                        termEnd: string | null;
+                        /** @description When the check-in fell due: checkInMonths into the term. */
+                        dueAt: string;
+                        answer: "continue" | "step-down" | null;
+                        answeredAt: string | null;
+                        /** @description False once answered, or when the member no longer serves. */
+                        canAnswer: boolean;
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No longer available: the link has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests from this address; wait for Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCheckInByTokenStepDown: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token of the link in the volunteer’s email. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        /** @description JSON or an HTML form (application/x-www-form-urlencoded). */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description `true` (JSON) or `yes` (the HTML form) to do it; without it, the confirmation step. */
+                    confirm?: boolean | "yes";
+                } | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        team: string;
+                        termStart: string;
+                        termEnd: string | null;
+                        /** @description When the check-in fell due: checkInMonths into the term. */
+                        dueAt: string;
+                        answer: "continue" | "step-down" | null;
+                        answeredAt: string | null;
+                        /** @description False once answered, or when the member no longer serves. */
+                        canAnswer: boolean;
                     };
                 };
             };
