@@ -131,7 +131,10 @@ function acknowledgementPremise(response: PremiseResponse | null | undefined): P
       holds: false,
       reason: 'the call closed before this email went out; the result email tells the volunteer, with the same link',
     }
-  if (compareInstants(response.submittedAt, call.opensAt) < 0 || compareInstants(response.submittedAt, call.closesAt) >= 0)
+  if (
+    compareInstants(response.submittedAt, call.opensAt) < 0 ||
+    compareInstants(response.submittedAt, call.closesAt) >= 0
+  )
     return { holds: false, reason: "the response is outside the call's window (changed since): it does not count" }
   return HOLDS
 }
