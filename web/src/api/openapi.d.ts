@@ -5855,7 +5855,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
                 kind: string;
             };
             cookie?: never;
@@ -5983,7 +5983,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
                 kind: string;
             };
             cookie?: never;
@@ -6136,7 +6136,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
                 kind: string;
             };
             cookie?: never;
@@ -6264,7 +6264,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
                 kind: string;
             };
             cookie?: never;
