@@ -3,6 +3,8 @@ import { build } from '../helpers/build.js'
 import { startFakeGoogle, textItem } from '../fakes/google.js'
 import { startScheduler } from '../../src/jobs/scheduler.js'
 import { syncOpenCalls } from '../../src/services/forms.js'
+import { eq } from 'drizzle-orm'
+import { outbox } from '../../src/db/schema.js'
 
 const fake = await startFakeGoogle({ accessToken: 'tok' })
 t.teardown(() => fake.close())
@@ -50,6 +52,11 @@ t.test('only calls open now are synced', async (t) => {
     [open],
   )
   t.match(results[0], { counts: { fetched: 1, inserted: 1 } })
+  const acks = async () =>
+    (await deps.database.db.select().from(outbox).where(eq(outbox.kind, 'acknowledged'))).map((r) => r.toAddress)
+  t.same(await acks(), ['a@example.org'], 'the new response is acknowledged to its volunteer')
+  await syncOpenCalls(deps.database.db, deps.forms, new Date('2026-02-10T00:05:00Z'), ack)
+  t.same(await acks(), ['a@example.org'], 'a second sync finds nothing new and queues nothing')
   t.same(
     await syncOpenCalls(deps.database.db, deps.forms, new Date('2026-03-10T00:00:00Z'), ack),
     [],
