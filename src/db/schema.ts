@@ -407,6 +407,8 @@ export const outbox = pgTable(
     providerId: text('provider_id'),
     callId: uuid('call_id').references(() => calls.id),
     memberId: uuid('member_id').references(() => members.id),
+    /** The response an email is about (a volunteer's acknowledgement): its premise is checked against it. */
+    responseId: uuid('response_id').references(() => responses.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),

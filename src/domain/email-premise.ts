@@ -26,6 +26,17 @@ export interface PremiseMember {
 export interface PremiseFacts {
   member?: PremiseMember | null
   atAddress?: readonly PremiseMember[]
+  /** The response the email is about (an acknowledgement) and its call; null when it is no longer on record. */
+  response?: PremiseResponse | null
+}
+
+/** A response as the premise of its acknowledgement needs it. */
+export interface PremiseResponse {
+  submittedAt: Instant
+  /** Null while it counts; else whether the volunteer withdrew it or staff removed it. */
+  removed: 'withdrawn' | 'by-staff' | null
+  erased: boolean
+  call: { opensAt: Instant; closesAt: Instant; closed: boolean; cancelled: boolean }
 }
 
 /** Send it, or skip it because what it says is no longer true. */
@@ -34,18 +45,20 @@ export type Premise = { holds: true } | { holds: false; reason: string }
 const HOLDS: Premise = { holds: true }
 
 /** The facts the premise of `kind` depends on: what the outbox must look up before sending it. */
-export function premiseNeeds(kind: NoticeKind): { member: boolean; atAddress: boolean } {
+export function premiseNeeds(kind: NoticeKind): { member: boolean; atAddress: boolean; response: boolean } {
   switch (kind) {
     case 'selected':
     case 'alternate':
-      return { member: false, atAddress: true }
+      return { member: false, atAddress: true, response: false }
     case 'replacement-selected':
     case 'appointed':
     case 'term-ending':
     case 'member-joined':
-      return { member: true, atAddress: false }
+      return { member: true, atAddress: false, response: false }
+    case 'acknowledged':
+      return { member: false, atAddress: false, response: true }
     default:
-      return { member: false, atAddress: false }
+      return { member: false, atAddress: false, response: false }
   }
 }
 
@@ -56,7 +69,10 @@ export function premiseNeeds(kind: NoticeKind): { member: boolean; atAddress: bo
  * - `alternate` ("you may be asked if a seat frees up") only while the volunteer has not since
  *   joined the team from that call (promoted or appointed: that email tells them instead);
  * - `replacement-selected`, `appointed`, `term-ending` and the list's `member-joined` only while the
- *   member they are about is on the team and has not stepped down.
+ *   member they are about is on the team and has not stepped down;
+ * - `acknowledged` ("we received your response; you may withdraw it before the close") only while
+ *   that response still counts — not withdrawn, removed by staff or erased, still inside the
+ *   window — and its call is neither closed (the result email tells them) nor cancelled.
  * Everything else (announcements, staff notices, thanks to a member who stepped down) holds.
  */
 export function emailPremise(kind: NoticeKind, facts: PremiseFacts): Premise {
@@ -93,9 +109,34 @@ export function emailPremise(kind: NoticeKind, facts: PremiseFacts): Premise {
         }
       return HOLDS
     }
+    case 'acknowledged':
+      return acknowledgementPremise(facts.response)
     default:
       return HOLDS
   }
+}
+
+function acknowledgementPremise(response: PremiseResponse | null | undefined): Premise {
+  if (response === undefined) return HOLDS
+  if (response === null) return { holds: false, reason: 'the response is no longer on record' }
+  if (response.erased) return { holds: false, reason: "the volunteer's data was erased" }
+  if (response.removed === 'withdrawn')
+    return { holds: false, reason: 'the volunteer withdrew the response before this email went out' }
+  if (response.removed === 'by-staff')
+    return { holds: false, reason: 'staff removed the response before this email went out' }
+  const { call } = response
+  if (call.cancelled) return { holds: false, reason: 'the call was cancelled before this email went out' }
+  if (call.closed)
+    return {
+      holds: false,
+      reason: 'the call closed before this email went out; the result email tells the volunteer, with the same link',
+    }
+  if (
+    compareInstants(response.submittedAt, call.opensAt) < 0 ||
+    compareInstants(response.submittedAt, call.closesAt) >= 0
+  )
+    return { holds: false, reason: "the response is outside the call's window (changed since): it does not count" }
+  return HOLDS
 }
 
 /** An email a step-down causes: its kind, who receives it, and the earliest instant it may go. */

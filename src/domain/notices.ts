@@ -5,13 +5,14 @@
  * when staff save the template, not discovered when the email goes out.
  */
 import type { Decision } from './selection.js'
-import type { Instant } from './time.js'
+import { compareInstants, formatInstant, type Instant } from './time.js'
 
 /** Every kind of email rota sends. */
 export const NOTICE_KINDS = [
   'call-scheduled',
   'call-opened',
   'call-reminder',
+  'acknowledged',
   'call-results',
   'selected',
   'alternate',
@@ -82,6 +83,12 @@ export const NOTICE_SPECS: Record<
     placeholders: CALL,
     description: 'To the mailing list reminderDays before a call closes.',
   },
+  acknowledged: {
+    audience: 'volunteer',
+    placeholders: [...CALL, ...PERSON, 'institution', 'receivedAt', 'explanation', ...OWN, ...PRIVACY],
+    description:
+      'To a volunteer, once per response, when rota first stores a response to a call that is open: what was received and when, and their private status link (to check it, or withdraw before the close). Not for responses outside the window, nor for responses rota first sees after the window closed (the result email tells them).',
+  },
   'call-results': {
     audience: 'mailing-list',
     placeholders: [...CALL, ...SHORTFALL, 'newMembers'],
@@ -143,7 +150,7 @@ export const NOTICE_SPECS: Record<
     audience: 'volunteer',
     placeholders: ['team', 'applicantsRetention', 'membersRetention', 'mailRetention'],
     description:
-      "Never sent on its own: the privacy notice that ends the selected, alternate and not-selected emails (their {{privacyNotice}}), filled from the team's retention policy. Its subject is not used.",
+      "Never sent on its own: the privacy notice that ends the acknowledged, selected, alternate and not-selected emails (their {{privacyNotice}}), filled from the team's retention policy. Its subject is not used.",
   },
   'check-in': {
     audience: 'member',
@@ -194,6 +201,25 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       '',
       'Volunteer here: {{formUrl}}',
       'Seats: {{seatsConsortium}} for people from IIIF Consortium member institutions and {{seatsCommunity}} for people from elsewhere in the community.',
+    ].join('\n'),
+  },
+  acknowledged: {
+    subject: '[{{team}}] We have received your response',
+    body: [
+      'Dear {{name}},',
+      '',
+      'Thank you for volunteering for the {{team}}. We have received your response:',
+      '',
+      'Received at: {{receivedAt}}',
+      'Name: {{name}}',
+      'Institution: {{institution}}',
+      '',
+      '{{explanation}}',
+      '',
+      'Your receipt: {{receipt}}. Keep it: once the call closes, the public selection report lists the sha256 of each receipt, so you can find your own line (and nobody else can).',
+      'Your record, and what you can still change: {{statusUrl}} (private: do not share this link). Until the call closes you can withdraw your response there.',
+      '',
+      '{{privacyNotice}}',
     ].join('\n'),
   },
   'call-results': {
@@ -529,6 +555,8 @@ export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   warningCount: '2',
   endedAt: '2028-01-15 00:00 UTC',
   newMember: 'Ada Example (Example University)',
+  institution: 'Example University',
+  receivedAt: '2027-02-03T10:15:42.123456Z',
   receipt: 'K7QX2-M4PZD-5RW3T-HB6NC',
   statusUrl: 'https://rota.example.org/status/00000000-0000-4000-8000-000000000000.example',
   applicantsRetention: '12 months after the call closes',
@@ -574,4 +602,38 @@ export function volunteerExplanation(decision: Decision, decisions: readonly Dec
     default:
       return decision.explanation
   }
+}
+
+/** A call as the acknowledgement rules need it. */
+export interface AckCall {
+  opensAt: Instant
+  closesAt: Instant
+  closed: boolean
+  cancelled: boolean
+}
+
+/**
+ * Whether a response rota has just stored is acknowledged (the `acknowledged` email, README "The
+ * tick and the emails"): only while its call is open — neither closed nor cancelled, and `now`
+ * inside the window `[opensAt, closesAt)` — and only for a response submitted inside that window,
+ * the ones that count. A response rota first sees after the window closed (a late sync, a file
+ * imported after the fact) is not acknowledged: the close is at hand or past, and the result email
+ * carries the same status link; weeks-late "we received your response" emails would only confuse.
+ */
+export function acknowledgementDue(call: AckCall, submittedAt: Instant, now: Instant): boolean {
+  if (call.closed || call.cancelled) return false
+  const inside = (at: Instant) => compareInstants(at, call.opensAt) >= 0 && compareInstants(at, call.closesAt) < 0
+  return inside(now) && inside(submittedAt)
+}
+
+/**
+ * What an acknowledgement says about the response's place: nothing before the close (the order can
+ * still change: responses submitted earlier may arrive later), and, when the same address had
+ * already responded, that only a person's first response counts (docs/rules.md#d4) — with the time
+ * of that earlier response, which is the recipient's own.
+ */
+export function acknowledgementExplanation(call: Pick<AckCall, 'closesAt'>, earlier: Instant | null): string {
+  const when = `Volunteers are selected first come, first served, one per institution, when the call closes at ${formatInstant(call.closesAt)}: your place in line is known only then, and you will hear the outcome by email.`
+  if (earlier === null) return when
+  return `We already had a response from this email address, received at ${formatInstant(earlier)}. Only a person's first response counts, so this one counts only if you withdraw the earlier one (each response has its own link). ${when}`
 }

@@ -28,7 +28,10 @@ export function startScheduler(deps: Deps, log: Log): { stop(): Promise<void> } 
         deps.config.formsSyncCron,
         track(async () => {
           try {
-            const results = await syncOpenCalls(deps.database.db, deps.forms, deps.clock())
+            const results = await syncOpenCalls(deps.database.db, deps.forms, deps.clock(), {
+              mailFrom: deps.config.mail.from,
+              publicUrl: deps.config.publicUrl,
+            })
             for (const result of results) {
               if ('error' in result)
                 log.error({ callId: result.callId, err: result.error }, 'scheduled Google Forms sync failed')

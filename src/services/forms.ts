@@ -10,6 +10,7 @@ import type { FormInfo, FormsClient } from '../integrations/google-forms.js'
 import type { FormLink } from '../http/schemas/calls.js'
 import { callStatus, requireCall } from './calls.js'
 import { importResponses, type IncomingResponse } from './responses.js'
+import type { AcknowledgeOptions } from './acknowledgements.js'
 import { closeCall, closeOrHoldCall, type CloseOptions, type CloseOutcome, type SelectionView } from './selection.js'
 
 export interface QuestionTitles {
@@ -161,14 +162,17 @@ function checkedEmail(responseId: string, raw: string, warnings: SyncWarning[]):
  * numbered in responseId order, the tie-break for identical instants. A failure changes nothing.
  * An email address that fails the one email check is not stored (see checkedEmail): a warning names
  * the response. A sync that changes something is recorded as an import (`by` did it), which staff may
- * remove before the close; a response staff removed on its own is not brought back.
+ * remove before the close; a response staff removed on its own is not brought back. Each new
+ * response is acknowledged to its volunteer while the call is open (`acknowledge`: see
+ * src/services/acknowledgements.ts).
  */
 export async function syncCall(
   db: Db,
   forms: FormsClient,
   callId: string,
   now: Date,
-  by = 'tick',
+  by: string,
+  acknowledge: AcknowledgeOptions,
 ): Promise<SyncResult> {
   const link = await getFormLink(db, callId)
   const fetched = await forms.listResponses(link.formId)
@@ -207,6 +211,7 @@ export async function syncCall(
     by,
     reading: { formId: link.formId },
     onlyIfChanged: true,
+    acknowledge,
   })
   return {
     batchId: counts.batchId,
@@ -233,13 +238,14 @@ export async function syncOpenCalls(
   db: Db,
   forms: FormsClient,
   now: Date,
+  acknowledge: AcknowledgeOptions,
 ): Promise<Array<{ callId: string; counts: SyncResult } | { callId: string; error: unknown }>> {
   const results: Array<{ callId: string; counts: SyncResult } | { callId: string; error: unknown }> = []
   for (const link of await queries.listCallForms(db)) {
     const { call } = await requireCall(db, link.callId)
     if (callStatus(call, now) !== 'open') continue
     try {
-      results.push({ callId: link.callId, counts: await syncCall(db, forms, link.callId, now) })
+      results.push({ callId: link.callId, counts: await syncCall(db, forms, link.callId, now, 'tick', acknowledge) })
     } catch (error) {
       results.push({ callId: link.callId, error })
     }
@@ -285,6 +291,9 @@ async function syncBeforeClose(
   if (!call.closedAt && !call.cancelledAt && (await hasForm(db, callId))) {
     const status = callStatus(call, clock())
     if (status === 'due' || (status === 'open' && options.early))
-      await syncCall(db, forms, callId, clock(), options.staff)
+      await syncCall(db, forms, callId, clock(), options.staff, {
+        mailFrom: options.mailFrom,
+        publicUrl: options.publicUrl ?? null,
+      })
   }
 }

@@ -32,6 +32,8 @@ export interface Notice {
   values: Record<string, string>
   callId?: string | null
   memberId?: string | null
+  /** The response the email is about (an acknowledgement). */
+  responseId?: string | null
   skip?: string | null
   /** Not sent before this instant (the list's welcome of a replacement waits for her term start). */
   notBefore?: Date | null
@@ -91,6 +93,7 @@ export async function queueNotices(
       nextAttemptAt: skip === null ? (notice.notBefore ?? now) : null,
       callId: notice.callId ?? null,
       memberId: notice.memberId ?? null,
+      responseId: notice.responseId ?? null,
       createdAt: now,
       updatedAt: now,
     })

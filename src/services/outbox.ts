@@ -6,7 +6,16 @@ import * as queries from '../db/queries/outbox.js'
 import { AppError, isUuid } from '../errors.js'
 import { MailError, type OutgoingMail } from '../integrations/mail.js'
 import { findMember, membersOfCallAt } from '../db/queries/members.js'
-import { emailPremise, premiseNeeds, type Premise, type PremiseFacts } from '../domain/email-premise.js'
+import {
+  emailPremise,
+  premiseNeeds,
+  type Premise,
+  type PremiseFacts,
+  type PremiseResponse,
+} from '../domain/email-premise.js'
+import { findCall } from '../db/queries/calls.js'
+import { findResponse } from '../db/queries/responses.js'
+import { WITHDRAWN } from './status-links.js'
 import type { OutboxMessage } from '../http/schemas/outbox.js'
 import type { NoticeKind } from '../domain/notices.js'
 import { deliverWebhooks } from './webhooks.js'
@@ -260,7 +269,28 @@ async function premiseOf(db: Db, row: queries.OutboxRow): Promise<Premise> {
   if (needs.member && row.memberId !== null) facts.member = await findMember(db, row.memberId)
   if (needs.atAddress && row.callId !== null && row.toAddress !== null)
     facts.atAddress = await membersOfCallAt(db, row.teamId, row.callId, row.toAddress)
+  if (needs.response && row.responseId !== null) facts.response = await premiseResponse(db, row.responseId)
   return emailPremise(kind, facts)
+}
+
+/** A response and its call as an acknowledgement's premise needs them (null: not on record). */
+async function premiseResponse(db: Db, responseId: string): Promise<PremiseResponse | null> {
+  const response = await findResponse(db, responseId)
+  if (!response) return null
+  const found = await findCall(db, response.callId)
+  if (!found) return null
+  const { call } = found
+  return {
+    submittedAt: response.submittedAt,
+    removed: response.removedAt === null ? null : response.removalReason === WITHDRAWN ? 'withdrawn' : 'by-staff',
+    erased: response.erasedAt !== null,
+    call: {
+      opensAt: call.opensAt,
+      closesAt: call.closesAt,
+      closed: call.closedAt !== null,
+      cancelled: call.cancelledAt !== null,
+    },
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import type { ImportBatch, StoredResponse } from '../http/schemas/calls.js'
 import { requireCall } from './calls.js'
 import { invalidInstant, readInstant } from './instants.js'
 import { Pacer, runPaced } from './pace.js'
+import { queueAcknowledgements, type AcknowledgeOptions } from './acknowledgements.js'
 
 /**
  * Rows per INSERT. PGlite runs a statement on the event loop, so one statement must stay short
@@ -83,6 +84,11 @@ export interface ImportOptions {
   reading?: Record<string, unknown>
   /** Keep no batch record when the import changed nothing (Google Forms syncs, every few minutes). */
   onlyIfChanged?: boolean
+  /**
+   * Queue the `acknowledged` email of each response the import inserts while the call is open
+   * (src/services/acknowledgements.ts); without it none is (a dry run queues none either).
+   */
+  acknowledge?: AcknowledgeOptions
 }
 
 /** Thrown inside a dry run's transaction so that it rolls back, carrying the answer out. */
@@ -204,7 +210,8 @@ export async function importResponses(
   try {
     return await db.transaction(async (tx) => {
       // Locking the call serialises imports and closing, so a response can never slip in after the selection.
-      const { call } = await requireCall(tx, callId, { forUpdate: true })
+      const found = await requireCall(tx, callId, { forUpdate: true })
+      const { call } = found
       if (call.cancelledAt)
         throw new AppError('conflict', 'call-cancelled', 'This call was cancelled; it takes no responses')
       if (call.closedAt)
@@ -313,6 +320,9 @@ export async function importResponses(
         }
         counts.deletedUpstream = gone.length
       }
+      // In the transaction that stores the responses: stored means acknowledged (once: keyed by response).
+      if (options.acknowledge && !options.dryRun && counts.inserted > 0)
+        await queueAcknowledgements(tx, found, batch.id, now, options.acknowledge, pacer)
       if (options.reading?.institution === 'none' && incoming.length > 0)
         warnings.add('no-institution', ...incoming.slice(0, WARNING_PLACES).map((r) => r.where))
 

@@ -25,7 +25,7 @@ import { callValues, queueNotice, queueResultNotices } from './notices.js'
 import { closeDecision, closingTermStart, mayCloseCall } from '../domain/lifecycle.js'
 import { anonymiseSelection } from '../domain/report.js'
 import { deploymentKeys } from './keys.js'
-import { volunteerLinks } from './status.js'
+import { volunteerLinks } from './status-links.js'
 import { withConsecutiveTerms } from './term-limits.js'
 
 export type SelectionView = Static<typeof SelectionSchema>

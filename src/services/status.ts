@@ -14,45 +14,19 @@ import * as selectionQueries from '../db/queries/selections.js'
 import { volunteerExplanation } from '../domain/notices.js'
 import type { ReportBody } from '../domain/report.js'
 import { compareResponses, type Decision } from '../domain/selection.js'
-import {
-  addCalendarMonths,
-  compareInstants,
-  formatInstant,
-  instantFromDate,
-  instantToDate,
-  type Instant,
-} from '../domain/time.js'
+import { compareInstants, formatInstant, instantFromDate } from '../domain/time.js'
 import { effectiveEnd } from '../domain/roster.js'
 import { AppError } from '../errors.js'
 import type { VolunteerStatus } from '../http/schemas/status.js'
 import { callStatus, requireCall } from './calls.js'
-import { deploymentKeys, type Keys } from './keys.js'
+import { deploymentKeys } from './keys.js'
 import { stepDown } from './members.js'
 import { removeResponse } from './responses.js'
 
 export type StatusView = Static<typeof VolunteerStatus>
 
-/** How long a status link works after the call closes, when no retention policy says otherwise: 12 months. */
-export const STATUS_LINK_MONTHS = 12
-
-/** The reason kept with a response its volunteer withdrew. */
-export const WITHDRAWN = 'withdrawn by the volunteer'
-
-/** When a status link for a call closing at `closesAt` stops working. */
-export function statusLinkExpiry(closesAt: Instant): Date {
-  return instantToDate(addCalendarMonths(closesAt, STATUS_LINK_MONTHS))
-}
-
-/** The receipt code and the status link an email about a response carries. */
-export function volunteerLinks(
-  keys: Keys,
-  responseId: string,
-  closesAt: Instant,
-  publicUrl: string | null,
-): { receipt: string; statusUrl: string } {
-  const token = keys.statusToken(responseId, statusLinkExpiry(closesAt))
-  return { receipt: keys.receipt(responseId), statusUrl: `${publicUrl ?? ''}/status/${token}` }
-}
+import { WITHDRAWN } from './status-links.js'
+export { STATUS_LINK_MONTHS, statusLinkExpiry, volunteerLinks, WITHDRAWN } from './status-links.js'
 
 /** The actor a status link's uses are recorded as. */
 export function volunteerActor(responseId: string): string {

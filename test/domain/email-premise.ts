@@ -41,7 +41,7 @@ t.test('an alternate email is not sent to someone since promoted or appointed fr
 
 t.test('emails about a member hold while the member serves', async (t) => {
   for (const kind of ['replacement-selected', 'appointed', 'term-ending', 'member-joined'] as const) {
-    t.same(premiseNeeds(kind), { member: true, atAddress: false }, kind)
+    t.same(premiseNeeds(kind), { member: true, atAddress: false, response: false }, kind)
     t.same(emailPremise(kind, { member: { origin: 'appointed', endedAt: null } }), { holds: true }, kind)
     t.match(emailPremise(kind, { member: null }), { holds: false, reason: /no longer on the team/ }, kind)
     t.match(
@@ -53,6 +53,33 @@ t.test('emails about a member hold while the member serves', async (t) => {
   // Thanks for stepping down, announcements, staff notices: nothing about them can become untrue.
   for (const kind of ['stepped-down', 'call-opened', 'call-results', 'not-selected', 'shortfall'] as const)
     t.same(emailPremise(kind, {}), { holds: true }, kind)
+})
+
+t.test('an acknowledgement goes only while its response counts and its call is open', async (t) => {
+  t.same(premiseNeeds('acknowledged'), { member: false, atAddress: false, response: true })
+  const call = {
+    opensAt: at('2027-02-01T00:00:00Z'),
+    closesAt: at('2027-03-01T00:00:00Z'),
+    closed: false,
+    cancelled: false,
+  }
+  const response = { submittedAt: at('2027-02-03T10:00:00Z'), removed: null, erased: false, call }
+  t.same(emailPremise('acknowledged', { response }), { holds: true })
+  const table: Array<[string, Parameters<typeof emailPremise>[1]['response'], RegExp]> = [
+    ['gone', null, /no longer on record/],
+    ['erased', { ...response, erased: true }, /data was erased/],
+    ['withdrawn', { ...response, removed: 'withdrawn' }, /^the volunteer withdrew the response/],
+    ['removed by staff', { ...response, removed: 'by-staff' }, /^staff removed the response/],
+    ['call cancelled', { ...response, call: { ...call, cancelled: true } }, /call was cancelled/],
+    ['call closed', { ...response, call: { ...call, closed: true } }, /call closed .* the result email tells/],
+    [
+      'window moved',
+      { ...response, call: { ...call, opensAt: at('2027-02-04T00:00:00Z') } },
+      /outside the call's window/,
+    ],
+  ]
+  for (const [what, facts, reason] of table)
+    t.match(emailPremise('acknowledged', { response: facts }), { holds: false, reason }, what)
 })
 
 t.test(

@@ -1,6 +1,8 @@
 import t from 'tap'
 import fc from 'fast-check'
 import {
+  acknowledgementDue,
+  acknowledgementExplanation,
   DEFAULT_TEMPLATES,
   NOTICE_KINDS,
   NOTICE_SPECS,
@@ -12,6 +14,7 @@ import {
   templateProblems,
 } from '../../src/domain/notices.js'
 import type { NoticeKind, Template } from '../../src/domain/notices.js'
+import { parseInstant, type Instant } from '../../src/domain/time.js'
 
 const ok = (subject: string, body: string): Template => ({ subject, body })
 /** The placeholder names a text uses, as `{{name}}` or `{{ name }}`. */
@@ -36,6 +39,7 @@ t.test('each kind goes to the audience the Code of Conduct implies', async (t) =
     ['call-scheduled', 'staff'],
     ['call-opened', 'mailing-list'],
     ['call-reminder', 'mailing-list'],
+    ['acknowledged', 'volunteer'],
     ['call-results', 'mailing-list'],
     ['selected', 'volunteer'],
     ['alternate', 'volunteer'],
@@ -47,7 +51,7 @@ t.test('each kind goes to the audience the Code of Conduct implies', async (t) =
     ['appointed', 'member'],
     ['stepped-down', 'member'],
     ['member-joined', 'mailing-list'],
-    // Part of the volunteers' outcome emails, never sent on its own.
+    // Part of the volunteers' acknowledgement and outcome emails, never sent on its own.
     ['privacy-notice', 'volunteer'],
     // Check-ins (issue 14): the member is asked; staff are told when unanswered.
     ['check-in', 'member'],
@@ -446,3 +450,41 @@ t.test("the outcome emails end with the team's privacy notice, filled from its r
     mailRetention: 'only when you ask',
   })
 })
+
+const at = (text: string): Instant => parseInstant(text)
+
+t.test('acknowledgementDue: only while the call is open, and only for responses inside its window', async (t) => {
+  const call = {
+    opensAt: at('2027-02-01T00:00:00Z'),
+    closesAt: at('2027-03-01T00:00:00Z'),
+    closed: false,
+    cancelled: false,
+  }
+  const inside = at('2027-02-03T10:00:00Z')
+  const table: Array<[string, Parameters<typeof acknowledgementDue>, boolean]> = [
+    ['open, inside', [call, inside, at('2027-02-10T00:00:00Z')], true],
+    ['stored at the opening instant', [call, call.opensAt, call.opensAt], true],
+    ['submitted before the window', [call, at('2027-01-31T23:59:59.999999999Z'), at('2027-02-10T00:00:00Z')], false],
+    ['submitted at closesAt (late)', [call, call.closesAt, at('2027-02-10T00:00:00Z')], false],
+    ['stored once the window is over (a late sync, an import after the fact)', [call, inside, call.closesAt], false],
+    ['stored months later', [call, inside, at('2027-06-01T00:00:00Z')], false],
+    ['closed early', [{ ...call, closed: true }, inside, at('2027-02-10T00:00:00Z')], false],
+    ['cancelled', [{ ...call, cancelled: true }, inside, at('2027-02-10T00:00:00Z')], false],
+  ]
+  for (const [what, args, due] of table) t.equal(acknowledgementDue(...args), due, what)
+})
+
+t.test(
+  'acknowledgementExplanation promises no place before the close; a second response hears that only the first counts',
+  async (t) => {
+    const call = { closesAt: at('2027-03-01T00:00:00Z') }
+    const first = acknowledgementExplanation(call, null)
+    t.match(first, /when the call closes at 2027-03-01T00:00:00Z: your place in line is known only then/)
+    t.notMatch(first, /already/)
+    const again = acknowledgementExplanation(call, at('2027-02-02T09:00:00.5Z'))
+    t.match(
+      again,
+      /^We already had a response from this email address, received at 2027-02-02T09:00:00\.500Z\. Only a person's first response counts/,
+    )
+  },
+)

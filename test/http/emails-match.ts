@@ -78,6 +78,13 @@ t.test('setup: a call closes; its emails are queued, not yet sent', async (t) =>
   jane = members.find((m) => m.name === PEOPLE.jane.name)!.id
   const kinds = (await outbox()).map((m) => `${m.kind}:${m.to}`).sort()
   t.same(kinds, [
+    // Imported while the call was open: each response acknowledged (no tick sent them before the close).
+    'acknowledged:ada.byron@example.org',
+    'acknowledged:cy.commons@example.org',
+    'acknowledged:dee.later@example.org',
+    'acknowledged:jane.marsh@example.org',
+    'acknowledged:no.name@example.org',
+    'acknowledged:tom.quill@example.org',
     'alternate:ada.byron@example.org',
     'alternate:dee.later@example.org',
     'call-results:list@example.org',
@@ -95,9 +102,14 @@ t.test('Jane steps down before her email went out: she is thanked, not told she 
   t.equal(res.body.replacement.name, PEOPLE.ada.name, 'Ada, the first alternate, is promoted')
 
   const report = await deliverOutbox(deps)
-  t.match(report, { skipped: 2, failed: 0 })
+  // Jane's and Ada's result emails, and the six acknowledgements: the close came before they went out.
+  t.match(report, { skipped: 8, failed: 0 })
   const rows = await outbox()
   const of = (kind: string, to: string) => rows.find((m) => m.kind === kind && m.to === to)!
+  t.match(of('acknowledged', PEOPLE.tom.email), {
+    status: 'skipped',
+    lastError: /^skipped: the call closed before this email went out; the result email tells the volunteer/,
+  })
 
   t.match(of('selected', PEOPLE.jane.email), {
     status: 'skipped',
@@ -183,7 +195,7 @@ t.test('a blank name gets a neutral greeting and a bare To', async (t) => {
 })
 
 t.test('Tom is not told that Jane volunteered first; staff still see who', async (t) => {
-  const tom = (await outbox()).find((m) => m.to === PEOPLE.tom.email)!
+  const tom = (await outbox()).find((m) => m.to === PEOPLE.tom.email && m.kind === 'not-selected')!
   t.match(tom.body, /Another volunteer from Alpha University answered earlier \(at 2026-02-03 10:15:42 UTC\)/)
   const selection = (await api('GET', `/calls/${callId}/selection`)).body
   const staffView = JSON.stringify(selection)
@@ -211,7 +223,16 @@ t.test('no email to a volunteer or member names another person (every kind)', as
   }
   t.same(
     [...kinds].sort(),
-    ['alternate', 'appointed', 'not-selected', 'replacement-selected', 'selected', 'stepped-down', 'term-ending'],
+    [
+      'acknowledged',
+      'alternate',
+      'appointed',
+      'not-selected',
+      'replacement-selected',
+      'selected',
+      'stepped-down',
+      'term-ending',
+    ],
     'every kind sent to a volunteer or member was looked at',
   )
 })

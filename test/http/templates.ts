@@ -17,6 +17,7 @@ const KINDS = [
   'call-scheduled',
   'call-opened',
   'call-reminder',
+  'acknowledged',
   'call-results',
   'selected',
   'alternate',

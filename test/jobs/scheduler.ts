@@ -3,6 +3,8 @@ import { build } from '../helpers/build.js'
 import { startFakeGoogle, textItem } from '../fakes/google.js'
 import { startScheduler } from '../../src/jobs/scheduler.js'
 import { syncOpenCalls } from '../../src/services/forms.js'
+import { eq } from 'drizzle-orm'
+import { outbox } from '../../src/db/schema.js'
 
 const fake = await startFakeGoogle({ accessToken: 'tok' })
 t.teardown(() => fake.close())
@@ -38,18 +40,25 @@ async function call(opensAt: string): Promise<string> {
   return id
 }
 
+const ack = { mailFrom: deps.config.mail.from, publicUrl: deps.config.publicUrl }
+
 const open = await call('2026-02-01T00:00:00Z')
 const later = await call('2027-02-01T00:00:00Z')
 
 t.test('only calls open now are synced', async (t) => {
-  const results = await syncOpenCalls(deps.database.db, deps.forms, new Date('2026-02-10T00:00:00Z'))
+  const results = await syncOpenCalls(deps.database.db, deps.forms, new Date('2026-02-10T00:00:00Z'), ack)
   t.same(
     results.map((r) => r.callId),
     [open],
   )
   t.match(results[0], { counts: { fetched: 1, inserted: 1 } })
+  const acks = async () =>
+    (await deps.database.db.select().from(outbox).where(eq(outbox.kind, 'acknowledged'))).map((r) => r.toAddress)
+  t.same(await acks(), ['a@example.org'], 'the new response is acknowledged to its volunteer')
+  await syncOpenCalls(deps.database.db, deps.forms, new Date('2026-02-10T00:05:00Z'), ack)
+  t.same(await acks(), ['a@example.org'], 'a second sync finds nothing new and queues nothing')
   t.same(
-    await syncOpenCalls(deps.database.db, deps.forms, new Date('2026-03-10T00:00:00Z')),
+    await syncOpenCalls(deps.database.db, deps.forms, new Date('2026-03-10T00:00:00Z'), ack),
     [],
     'nothing is open after the window',
   )
@@ -58,7 +67,7 @@ t.test('only calls open now are synced', async (t) => {
 
 t.test('a failing call is reported and the others go on', async (t) => {
   fake.forms.failNext('responses.list', [403])
-  const results = await syncOpenCalls(deps.database.db, deps.forms, new Date('2026-02-10T00:00:00Z'))
+  const results = await syncOpenCalls(deps.database.db, deps.forms, new Date('2026-02-10T00:00:00Z'), ack)
   t.equal(results.length, 1)
   t.ok('error' in results[0]!)
 })

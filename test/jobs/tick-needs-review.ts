@@ -93,7 +93,8 @@ t.test('a due call with look-alike institutions is held for staff, who hear abou
     'and one seat for Oxford however it is spelt',
   )
 
-  const messages = (await outbox()).filter((m) => m.callId === held.id)
+  // The acknowledgements the import queued while the call was open are not the close's.
+  const messages = (await outbox()).filter((m) => m.callId === held.id && m.kind !== 'acknowledged')
   t.same(
     messages.map((m) => [m.kind, m.to]),
     [['needs-review', 'staff@iiif.example']],
@@ -115,7 +116,11 @@ t.test('a due call with look-alike institutions is held for staff, who hear abou
   clock.set(later)
   const again = await tick(deps, later)
   t.same(closing(again.actions, held.id), [], 'a later tick reports nothing new')
-  t.equal((await outbox()).filter((m) => m.callId === held.id).length, 1, 'and queues nothing more')
+  t.equal(
+    (await outbox()).filter((m) => m.callId === held.id && m.kind !== 'acknowledged').length,
+    1,
+    'and queues nothing more',
+  )
   t.equal((await api('GET', `/calls/${held.id}`)).body.status, 'due', 'the call is still due')
 })
 
@@ -125,7 +130,7 @@ t.test('staff close the held call as usual, and the results go out', async (t) =
   t.equal(closed.body.status, 'final')
   t.equal((await api('GET', `/calls/${held.id}`)).body.status, 'closed')
   const kinds = (await outbox())
-    .filter((m) => m.callId === held.id)
+    .filter((m) => m.callId === held.id && m.kind !== 'acknowledged')
     .map((m) => m.kind)
     .sort()
   t.same(
@@ -170,7 +175,7 @@ t.test('without a staffEmail the needs-review email is recorded as skipped, once
     { type: 'needs-review', notice: 'skipped', reason: /staffEmail/, warnings: 1 },
   ])
   t.same(
-    (await outbox()).filter((m) => m.callId === call.id).map((m) => [m.kind, m.status]),
+    (await outbox()).filter((m) => m.callId === call.id && m.kind !== 'acknowledged').map((m) => [m.kind, m.status]),
     [['needs-review', 'skipped']],
   )
   t.equal((await api('GET', `/calls/${call.id}`)).body.status, 'due')

@@ -200,6 +200,7 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
           dryRun: dryRun === true,
           by: request.staff?.name ?? 'staff',
           reading: batch.source === 'csv' ? reading : {},
+          acknowledge: { mailFrom: deps.config.mail.from, publicUrl: deps.config.publicUrl },
         })
       },
     )
@@ -341,7 +342,10 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
         },
       },
       async (request) =>
-        forms.syncCall(db, deps.forms, request.params.id, deps.clock(), request.staff?.name ?? 'staff'),
+        forms.syncCall(db, deps.forms, request.params.id, deps.clock(), request.staff?.name ?? 'staff', {
+          mailFrom: deps.config.mail.from,
+          publicUrl: deps.config.publicUrl,
+        }),
     )
 
     app.post(

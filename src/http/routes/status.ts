@@ -151,7 +151,13 @@ const OUTCOME_WORDS: Record<status.StatusView['outcome'], string> = {
 function page(view: status.StatusView, token: string): string {
   const rows: Array<[string, string | null]> = [
     ['Received at', view.receivedAt],
-    ['Position in first-come order', view.position === null ? null : String(view.position)],
+    [
+      // Before the close the order can still change (a response submitted earlier may arrive later).
+      view.outcome === 'pending'
+        ? 'Place so far in first-come order (final when the call closes)'
+        : 'Position in first-come order',
+      view.position === null ? null : String(view.position),
+    ],
     ['Category', view.category],
     ['Outcome', OUTCOME_WORDS[view.outcome]],
     ['Term', view.termStart && view.termEnd ? `${view.termStart} to ${view.termEnd}` : null],

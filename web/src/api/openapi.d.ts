@@ -1327,6 +1327,14 @@ export interface operations {
                             /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                             mailMonths?: number | null;
                         };
+                        /** @description At most this many consecutive terms per person (by email); a volunteer who has served that many in a row is excluded with reason term-limit. null: no limit (default). */
+                        maxConsecutiveTerms?: number | null;
+                        /** @description Whether a partial term (a replacement's rest of term, or a staff appointment shorter than termMonths) counts toward maxConsecutiveTerms. Default true. */
+                        partialTermsCount?: boolean;
+                        /** @description Months into a term that the member is emailed a private link to confirm they continue or step down; less than termMonths. null: no check-in (default). */
+                        checkInMonths?: number | null;
+                        /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
+                        checkInGraceDays?: number;
                     };
                     /** @description Email address of the mailing list; null clears it. */
                     mailingList?: string | null;
@@ -1377,6 +1385,14 @@ export interface operations {
                                 /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                                 mailMonths: number | null;
                             };
+                            /** @description At most this many consecutive terms per person (by email); a volunteer who has served that many in a row is excluded with reason term-limit. null: no limit (default). */
+                            maxConsecutiveTerms: number | null;
+                            /** @description Whether a partial term (a replacement's rest of term, or a staff appointment shorter than termMonths) counts toward maxConsecutiveTerms. Default true. */
+                            partialTermsCount: boolean;
+                            /** @description Months into a term that the member is emailed a private link to confirm they continue or step down; less than termMonths. null: no check-in (default). */
+                            checkInMonths: number | null;
+                            /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
+                            checkInGraceDays: number;
                         };
                         /** @description The volunteer form link shown in announcements. */
                         formUrl: string | null;
@@ -1660,6 +1676,14 @@ export interface operations {
                                 /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                                 mailMonths: number | null;
                             };
+                            /** @description At most this many consecutive terms per person (by email); a volunteer who has served that many in a row is excluded with reason term-limit. null: no limit (default). */
+                            maxConsecutiveTerms: number | null;
+                            /** @description Whether a partial term (a replacement's rest of term, or a staff appointment shorter than termMonths) counts toward maxConsecutiveTerms. Default true. */
+                            partialTermsCount: boolean;
+                            /** @description Months into a term that the member is emailed a private link to confirm they continue or step down; less than termMonths. null: no check-in (default). */
+                            checkInMonths: number | null;
+                            /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
+                            checkInGraceDays: number;
                         };
                         /** @description The volunteer form link shown in announcements. */
                         formUrl: string | null;
@@ -6404,7 +6428,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
                 kind: string;
             };
             cookie?: never;
@@ -6532,7 +6556,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
                 kind: string;
             };
             cookie?: never;
@@ -6685,7 +6709,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
                 kind: string;
             };
             cookie?: never;
@@ -6813,7 +6837,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
                 kind: string;
             };
             cookie?: never;
