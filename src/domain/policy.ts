@@ -1,3 +1,5 @@
+import { emailAddressProblem } from './email.js'
+
 /** The two kinds of volunteer seat: IIIF Consortium member institutions and the wider community. */
 export const CATEGORIES = ['consortium', 'community'] as const
 export type Category = (typeof CATEGORIES)[number]
@@ -27,6 +29,26 @@ export interface Policy {
   termNoticeDays: number
   /** How long rota keeps personal data (src/domain/retention.ts). */
   retention: Retention
+  /**
+   * Whether a call's selection takes effect at close (`none`) or once a committee approves it
+   * (src/domain/approval.ts). Absent (a policy stored before approval existed): `none`; read it with `approvalOf`.
+   */
+  approval?: Approval
+}
+
+/**
+ * Who approves a call's selection: nobody (`none`: the close decides, as the 2017 Code of Conduct
+ * has it), or a committee (`committee`: "approved by the IIIF Coordinating Committee", 2025) whose
+ * address `approverEmail` hears of proposals waiting.
+ */
+export type Approval = { mode: 'none' } | { mode: 'committee'; approverEmail: string }
+
+/** The close decides: no approval step. */
+export const NO_APPROVAL: Approval = { mode: 'none' }
+
+/** A policy's approval step, `none` for a policy stored before approval existed. */
+export function approvalOf(policy: object): Approval {
+  return (policy as Partial<Pick<Policy, 'approval'>>).approval ?? NO_APPROVAL
 }
 
 /**
@@ -63,6 +85,7 @@ export const DEFAULT_POLICY: Policy = {
   autoScheduleDays: 60,
   termNoticeDays: 30,
   retention: DEFAULT_RETENTION,
+  approval: NO_APPROVAL,
 }
 
 /** A change to a policy: any subset of its fields, seats included field by field. */
@@ -76,6 +99,8 @@ export interface PolicyPatch {
   autoScheduleDays?: number
   termNoticeDays?: number
   retention?: Partial<Retention>
+  /** Replaced whole. */
+  approval?: Approval
 }
 
 export interface PolicyProblem {
@@ -96,6 +121,7 @@ export function mergePolicy(policy: Policy, patch: PolicyPatch): Policy {
     termNoticeDays: patch.termNoticeDays ?? policy.termNoticeDays,
     // null is a value here ("keep"): only a field left out keeps the old one.
     retention: { ...retentionOf(policy), ...patch.retention },
+    approval: patch.approval ?? approvalOf(policy),
   }
 }
 
@@ -125,6 +151,11 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
         field: `policy.retention.${field}`,
         message: `must be a whole number of months from 1 to ${MAX_RETENTION_MONTHS}, or null to keep`,
       })
+  }
+  const approval = approvalOf(policy)
+  if (approval.mode === 'committee') {
+    const problem = emailAddressProblem(approval.approverEmail.trim())
+    if (problem !== null) problems.push({ field: 'policy.approval.approverEmail', message: problem })
   }
   if (problems.length > 0) return problems
   if (policy.seats.consortium + policy.seats.community < 1) {

@@ -4,7 +4,7 @@ import * as queries from '../db/queries/teams.js'
 import { changedFields, personOf, recordAudit } from './audit.js'
 import { AppError, invalid } from '../errors.js'
 import { emailAddressProblem } from '../domain/email.js'
-import { mergePolicy, policyProblems, retentionOf, type PolicyPatch } from '../domain/policy.js'
+import { approvalOf, mergePolicy, policyProblems, retentionOf, type PolicyPatch } from '../domain/policy.js'
 import type { Team, TeamSettings } from '../http/schemas/teams.js'
 
 /** A team as anyone may see it: no addresses. */
@@ -17,13 +17,20 @@ function view(row: queries.TeamRow): TeamView {
   return {
     slug: row.slug,
     name: row.name,
-    policy: { ...row.policy, retention: retentionOf(row.policy) },
+    // Whether there is an approval step, never the approver's address.
+    policy: { ...row.policy, retention: retentionOf(row.policy), approval: { mode: approvalOf(row.policy).mode } },
     formUrl: row.formUrl,
   }
 }
 
 function settingsView(row: queries.TeamRow): TeamSettingsView {
-  return { ...view(row), mailingList: row.mailingList, staffEmail: row.staffEmail }
+  const team = view(row)
+  return {
+    ...team,
+    policy: { ...team.policy, approval: approvalOf(row.policy) },
+    mailingList: row.mailingList,
+    staffEmail: row.staffEmail,
+  }
 }
 
 export interface TeamPatch {
