@@ -26,6 +26,8 @@ export interface PremiseMember {
 export interface PremiseFacts {
   member?: PremiseMember | null
   atAddress?: readonly PremiseMember[]
+  /** For the approver's emails: how many proposals of the email's call still wait (in its current selection). */
+  waiting?: number
 }
 
 /** Send it, or skip it because what it says is no longer true. */
@@ -34,8 +36,11 @@ export type Premise = { holds: true } | { holds: false; reason: string }
 const HOLDS: Premise = { holds: true }
 
 /** The facts the premise of `kind` depends on: what the outbox must look up before sending it. */
-export function premiseNeeds(kind: NoticeKind): { member: boolean; atAddress: boolean } {
+export function premiseNeeds(kind: NoticeKind): { member: boolean; atAddress: boolean; waiting?: boolean } {
   switch (kind) {
+    case 'approval-requested':
+    case 'approval-reminder':
+      return { member: false, atAddress: false, waiting: true }
     case 'selected':
     case 'alternate':
       return { member: false, atAddress: true }
@@ -57,10 +62,17 @@ export function premiseNeeds(kind: NoticeKind): { member: boolean; atAddress: bo
  *   joined the team from that call (promoted or appointed: that email tells them instead);
  * - `replacement-selected`, `appointed`, `term-ending` and the list's `member-joined` only while the
  *   member they are about is on the team and has not stepped down.
+ * - `approval-requested` and `approval-reminder` only while proposals of the call still wait: once
+ *   the committee decided them all (or staff reopened the call), the approver is not asked again.
  * Everything else (announcements, staff notices, thanks to a member who stepped down) holds.
  */
 export function emailPremise(kind: NoticeKind, facts: PremiseFacts): Premise {
   switch (kind) {
+    case 'approval-requested':
+    case 'approval-reminder':
+      return facts.waiting === 0
+        ? { holds: false, reason: 'no proposal of the call waits for approval any more' }
+        : HOLDS
     case 'selected': {
       const selected = (facts.atAddress ?? []).find((m) => m.origin === 'selected')
       if (!selected) return { holds: false, reason: 'the volunteer is no longer on the team' }

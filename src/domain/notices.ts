@@ -24,6 +24,8 @@ export const NOTICE_KINDS = [
   'stepped-down',
   'member-joined',
   'privacy-notice',
+  'approval-requested',
+  'approval-reminder',
 ] as const
 export type NoticeKind = (typeof NOTICE_KINDS)[number]
 
@@ -34,8 +36,8 @@ export type NoticeKind = (typeof NOTICE_KINDS)[number]
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number]
 
-/** Who receives a kind: the team's mailing list, its staff address, a volunteer, or a member. */
-export type Audience = 'mailing-list' | 'staff' | 'volunteer' | 'member'
+/** Who receives a kind: the team's mailing list, its staff address, a volunteer, a member, or the policy's approver (`approval.approverEmail`). */
+export type Audience = 'mailing-list' | 'staff' | 'volunteer' | 'member' | 'approver'
 
 export interface Template {
   subject: string
@@ -141,6 +143,18 @@ export const NOTICE_SPECS: Record<
     placeholders: ['team', 'applicantsRetention', 'membersRetention', 'mailRetention'],
     description:
       "Never sent on its own: the privacy notice that ends the selected, alternate and not-selected emails (their {{privacyNotice}}), filled from the team's retention policy. Its subject is not used.",
+  },
+  'approval-requested': {
+    audience: 'approver',
+    placeholders: [...CALL, 'callId', 'proposals', 'approveUrl'],
+    description:
+      "To the policy's approver when a call closes under committee approval: the volunteers proposed (names, institutions, seats), and where to approve or decline them.",
+  },
+  'approval-reminder': {
+    audience: 'approver',
+    placeholders: [...CALL, 'callId', 'proposals', 'approveUrl', 'waitingSince'],
+    description:
+      "To the policy's approver once a week while proposals of a call still wait (skipped if they were decided before it goes).",
   },
 }
 
@@ -309,6 +323,28 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       'If you are not selected, they are erased {{applicantsRetention}}; if you join the team, {{membersRetention}}. The text of emails such as this one is erased {{mailRetention}}.',
       'What stays afterwards is the record of the selection without your name or address: your place in the queue, the outcome and the reason.',
       'To see your data or have it erased sooner, reply to the team.',
+    ].join('\n'),
+  },
+  'approval-requested': {
+    subject: '[{{team}}] Volunteers proposed for approval',
+    body: [
+      'The call for volunteers for the {{team}} has closed. Its selection waits for your approval; nobody joins the team, and no volunteer is told, until you decide.',
+      '',
+      'Proposed, with terms from {{termStart}}:',
+      '{{proposals}}',
+      '',
+      'Approve them all, or approve or decline each (declining needs a reason; the next eligible alternate is then proposed): {{approveUrl}}',
+    ].join('\n'),
+  },
+  'approval-reminder': {
+    subject: '[{{team}}] Reminder: volunteers still wait for approval',
+    body: [
+      'A reminder: volunteers proposed for the {{team}} have waited for your approval since {{waitingSince}}.',
+      '',
+      'Still proposed:',
+      '{{proposals}}',
+      '',
+      'Approve or decline them here: {{approveUrl}}',
     ].join('\n'),
   },
 }

@@ -54,6 +54,7 @@ const AUDIENCE_MISSING: Record<string, string> = {
   staff: 'the team has no staffEmail (PATCH /teams/{team})',
   volunteer: 'the volunteer gave no email address',
   member: 'the member has no email address',
+  approver: 'the team policy has no approval.approverEmail (PATCH /teams/{team})',
 }
 
 /**

@@ -6,6 +6,7 @@ import * as queries from '../db/queries/outbox.js'
 import { AppError, isUuid } from '../errors.js'
 import { MailError, type OutgoingMail } from '../integrations/mail.js'
 import { findMember, membersOfCallAt } from '../db/queries/members.js'
+import { waitingProposals } from '../db/queries/approval.js'
 import { emailPremise, premiseNeeds, type Premise, type PremiseFacts } from '../domain/email-premise.js'
 import type { OutboxMessage } from '../http/schemas/outbox.js'
 import type { NoticeKind } from '../domain/notices.js'
@@ -260,6 +261,7 @@ async function premiseOf(db: Db, row: queries.OutboxRow): Promise<Premise> {
   if (needs.member && row.memberId !== null) facts.member = await findMember(db, row.memberId)
   if (needs.atAddress && row.callId !== null && row.toAddress !== null)
     facts.atAddress = await membersOfCallAt(db, row.teamId, row.callId, row.toAddress)
+  if (needs.waiting && row.callId !== null) facts.waiting = await waitingProposals(db, row.callId)
   return emailPremise(kind, facts)
 }
 
