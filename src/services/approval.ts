@@ -133,11 +133,14 @@ export async function queueApproverNotices(
   return (await queueNotices(db, options.mailFrom, notices, now)).length
 }
 
-/** The tick's part: reminders (and any request not yet queued) for every call of the team whose proposals wait. */
-export async function approvalReminders(db: Db, team: TeamRow, now: Date, options: ApprovalOptions): Promise<number> {
-  let queued = 0
+/**
+ * The tick's part: for every call of the team whose proposals wait, the approver's request if not yet
+ * queued and the current week's reminder. Returns the calls whose approver got a new email.
+ */
+export async function approvalReminders(db: Db, team: TeamRow, now: Date, options: ApprovalOptions): Promise<string[]> {
+  const reminded: string[] = []
   for (const waiting of await approvalQueries.selectionsAwaitingApproval(db, team.id)) {
-    queued += await db.transaction(async (tx) => {
+    const queued = await db.transaction(async (tx) => {
       const { call } = await requireCall(tx, waiting.callId)
       return queueApproverNotices(
         tx,
@@ -148,8 +151,9 @@ export async function approvalReminders(db: Db, team: TeamRow, now: Date, option
         options,
       )
     })
+    if (queued > 0) reminded.push(waiting.callId)
   }
-  return queued
+  return reminded
 }
 
 /** A selection's approval as staff see it: null when the close made members at once. */

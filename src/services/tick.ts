@@ -24,11 +24,19 @@ import { requireTeam } from './teams.js'
 import { callValues, humanInstant, queueNotice, SEAT_NAMES, seatsOffered } from './notices.js'
 import { addCounts, eraseDue, noCounts, type ErasureCounts } from './privacy.js'
 import { announceTeamChanges, queueWebhookEvent } from './webhooks.js'
+import { approvalReminders } from './approval.js'
 
 /** One thing the tick did. `notice` says whether its email was queued or recorded as skipped. */
 export interface TickAction {
   type:
-    'call-scheduled' | 'call-opened' | 'call-reminder' | 'call-closed' | 'needs-review' | 'close-failed' | 'term-ending'
+    | 'call-scheduled'
+    | 'call-opened'
+    | 'call-reminder'
+    | 'call-closed'
+    | 'needs-review'
+    | 'close-failed'
+    | 'term-ending'
+    | 'approval-reminder'
   team: string
   callId?: string
   memberId?: string
@@ -86,6 +94,12 @@ export async function tick(deps: Deps, now: Date, by?: string): Promise<TickRepo
       }
     }
     await termNotices(deps, team, now, actions)
+    // Proposals waiting for the committee (policy approval: committee): the approver is reminded weekly.
+    for (const callId of await approvalReminders(deps.database.db, team, now, {
+      mailFrom: deps.config.mail.from,
+      publicUrl: deps.config.publicUrl,
+    }))
+      actions.push({ type: 'approval-reminder', team: team.slug, callId, notice: 'queued' })
     // Storage limitation: personal data past the team's retention goes, on the day it is due.
     erased = addCounts(erased, await eraseDue(deps.database.db, deps.mailer, team, now))
     // Term boundaries crossed and roster changes since the last check, for the team's webhooks.

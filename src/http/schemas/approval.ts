@@ -20,7 +20,9 @@ export const SelectionApproval = Type.Object(
         termStart: Type.String(),
         termEnd: Type.String(),
         status: LiteralUnion(PROPOSAL_STATUSES),
-        replaces: Nullable(Type.String({ description: 'The declined proposal (response id) whose seat this one took.' })),
+        replaces: Nullable(
+          Type.String({ description: 'The declined proposal (response id) whose seat this one took.' }),
+        ),
         decidedAt: Nullable(Type.String()),
         decidedBy: Nullable(Type.String()),
         reason: Nullable(Type.String()),
