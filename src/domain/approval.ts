@@ -135,7 +135,14 @@ export function decideApproval(facts: ApprovalFacts, action: ApprovalAction): De
   if (action.type === 'approve') {
     const approved = { ...target, status: 'approved' as const }
     const proposals = facts.proposals.map((p) => (p === target ? approved : p))
-    return { ok: true, proposals, approved: [approved], declined: null, promoted: null, complete: !approvalPending(proposals) }
+    return {
+      ok: true,
+      proposals,
+      approved: [approved],
+      declined: null,
+      promoted: null,
+      complete: !approvalPending(proposals),
+    }
   }
   const declined = { ...target, status: 'declined' as const }
   const live = facts.proposals.filter((p) => p !== target && p.status !== 'declined')

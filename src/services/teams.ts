@@ -41,6 +41,13 @@ export interface TeamPatch {
   formUrl?: string | null
 }
 
+/** A policy as the audit log keeps it: the approver's address by reference, as staff and list addresses are. */
+async function auditedPolicy(db: Db, policy: queries.TeamRow['policy']): Promise<object> {
+  const approval = approvalOf(policy)
+  if (approval.mode !== 'committee') return policy
+  return { ...policy, approval: { mode: approval.mode, approverEmail: await personOf(db, approval.approverEmail) } }
+}
+
 export function teamNotFound(slug: string): AppError {
   return new AppError('not-found', 'team-not-found', `There is no team "${slug}"`)
 }
@@ -112,7 +119,7 @@ export async function updateTeam(
     // Addresses may be a person's: the log holds their references.
     const audited = async (team: queries.TeamRow) => ({
       name: team.name,
-      policy: team.policy,
+      policy: await auditedPolicy(tx, team.policy),
       mailingList: await personOf(tx, team.mailingList),
       staffEmail: await personOf(tx, team.staffEmail),
       formUrl: team.formUrl,

@@ -91,7 +91,7 @@ t.test('property: approval never adds a member before approval', async (t) => {
           },
         })
         for (const step of steps) {
-          const target = people[step.index ?? 0]?.decision.responseId ?? 'nobody'
+          const target = people['index' in step ? step.index : 0]?.decision.responseId ?? 'nobody'
           const action: ApprovalAction =
             step.type === 'approve-all'
               ? step

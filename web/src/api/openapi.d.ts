@@ -384,6 +384,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calls/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve every proposal of a closed call still waiting: they join the team and are told
+         * @description Under a policy with `approval: { mode: "committee" }`. Proposals already declined stay declined. Once nothing waits, the results go out (the list, alternates, not selected, shortfall to staff). 409 `no-pending-proposals` when nothing waits.
+         */
+        post: operations["postCallsByIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/proposals/{responseId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve one proposal: the volunteer joins the team and is told
+         * @description 409 `not-proposed` when the response is not waiting for approval.
+         */
+        post: operations["postCallsByIdProposalsByResponseIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/proposals/{responseId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline one proposal (with a reason): the next eligible alternate is proposed in its place
+         * @description The reason is kept on record and never sent to the volunteer, who hears "not selected" once nothing waits. Without an eligible alternate the seat stays empty (shortfall, told to staff with the results). 409 `not-proposed` when the response is not waiting for approval.
+         */
+        post: operations["postCallsByIdProposalsByResponseIdDecline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/teams/{team}/roster": {
         parameters: {
             query?: never;
@@ -1180,6 +1240,9 @@ export interface operations {
                                     /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                                     mailMonths: number | null;
                                 };
+                                approval: {
+                                    mode: "none" | "committee";
+                                };
                             };
                             /** @description The volunteer form link shown in announcements. */
                             formUrl: string | null;
@@ -1257,6 +1320,9 @@ export interface operations {
                                 membersMonthsAfterTerm: number | null;
                                 /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                                 mailMonths: number | null;
+                            };
+                            approval: {
+                                mode: "none" | "committee";
                             };
                         };
                         /** @description The volunteer form link shown in announcements. */
@@ -1356,6 +1422,16 @@ export interface operations {
                             /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                             mailMonths?: number | null;
                         };
+                        /** @description `none`: a close makes the selected volunteers members at once. `committee`: a close records them as proposed; they join, and hear of it, once approved (POST /calls/{id}/approve). README, "Approval step". */
+                        approval?: {
+                            /** @enum {string} */
+                            mode: "none";
+                        } | {
+                            /** @enum {string} */
+                            mode: "committee";
+                            /** @description The approving committee: hears of proposals waiting, weekly. */
+                            approverEmail: string;
+                        };
                     };
                     /** @description Email address of the mailing list; null clears it. */
                     mailingList?: string | null;
@@ -1405,6 +1481,16 @@ export interface operations {
                                 membersMonthsAfterTerm: number | null;
                                 /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                                 mailMonths: number | null;
+                            };
+                            /** @description `none`: a close makes the selected volunteers members at once. `committee`: a close records them as proposed; they join, and hear of it, once approved (POST /calls/{id}/approve). README, "Approval step". */
+                            approval: {
+                                /** @enum {string} */
+                                mode: "none";
+                            } | {
+                                /** @enum {string} */
+                                mode: "committee";
+                                /** @description The approving committee: hears of proposals waiting, weekly. */
+                                approverEmail: string;
                             };
                         };
                         /** @description The volunteer form link shown in announcements. */
@@ -1576,6 +1662,16 @@ export interface operations {
                                 membersMonthsAfterTerm: number | null;
                                 /** @description How long the text and recipients of emails (and the .eml files of MAIL_TRANSPORT=log) are kept after they were queued. Default 6. In calendar months (1 to 120); null: kept until erased on request. */
                                 mailMonths: number | null;
+                            };
+                            /** @description `none`: a close makes the selected volunteers members at once. `committee`: a close records them as proposed; they join, and hear of it, once approved (POST /calls/{id}/approve). README, "Approval step". */
+                            approval: {
+                                /** @enum {string} */
+                                mode: "none";
+                            } | {
+                                /** @enum {string} */
+                                mode: "committee";
+                                /** @description The approving committee: hears of proposals waiting, weekly. */
+                                approverEmail: string;
                             };
                         };
                         /** @description The volunteer form link shown in announcements. */
@@ -3777,6 +3873,30 @@ export interface operations {
                         }[];
                         /** @description What staff should know: a preview of a call still open or not yet open, or when the selected volunteers’ terms start. */
                         notes: string[];
+                        /** @description Under committee approval: the volunteers the close proposed (and alternates proposed in place of declined ones). Proposed people are not members until approved. */
+                        approval?: {
+                            /**
+                             * @description `pending`: proposals wait for the committee; `complete`: every proposal was approved or declined.
+                             * @enum {string}
+                             */
+                            status: "pending" | "complete";
+                            proposals: {
+                                responseId: string;
+                                name: string;
+                                seat: string;
+                                slot: number | null;
+                                termStart: string;
+                                termEnd: string;
+                                /** @enum {string} */
+                                status: "proposed" | "approved" | "declined";
+                                replaces: string | null;
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                reason: string | null;
+                                memberId: string | null;
+                                explanation: string;
+                            }[];
+                        };
                         /** @description Earlier selections of this call, undone by a reopen, newest first (history). */
                         superseded: {
                             closedBy: string;
@@ -4497,6 +4617,30 @@ export interface operations {
                         }[];
                         /** @description What staff should know: a preview of a call still open or not yet open, or when the selected volunteers’ terms start. */
                         notes: string[];
+                        /** @description Under committee approval: the volunteers the close proposed (and alternates proposed in place of declined ones). Proposed people are not members until approved. */
+                        approval?: {
+                            /**
+                             * @description `pending`: proposals wait for the committee; `complete`: every proposal was approved or declined.
+                             * @enum {string}
+                             */
+                            status: "pending" | "complete";
+                            proposals: {
+                                responseId: string;
+                                name: string;
+                                seat: string;
+                                slot: number | null;
+                                termStart: string;
+                                termEnd: string;
+                                /** @enum {string} */
+                                status: "proposed" | "approved" | "declined";
+                                replaces: string | null;
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                reason: string | null;
+                                memberId: string | null;
+                                explanation: string;
+                            }[];
+                        };
                         /** @description Earlier selections of this call, undone by a reopen, newest first (history). */
                         superseded: {
                             closedBy: string;
@@ -4769,6 +4913,565 @@ export interface operations {
                             status: string;
                             sentAt: string | null;
                         }[];
+                        notes: string[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong (`missing-token`, `invalid-token`), or has expired (`token-expired`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden-role`: the token's role is below the one this route needs (x-rota-role). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCallsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Kept on record (the audit log). */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        callId: string;
+                        /** @description Under committee approval: the volunteers the close proposed (and alternates proposed in place of declined ones). Proposed people are not members until approved. */
+                        approval: {
+                            /**
+                             * @description `pending`: proposals wait for the committee; `complete`: every proposal was approved or declined.
+                             * @enum {string}
+                             */
+                            status: "pending" | "complete";
+                            proposals: {
+                                responseId: string;
+                                name: string;
+                                seat: string;
+                                slot: number | null;
+                                termStart: string;
+                                termEnd: string;
+                                /** @enum {string} */
+                                status: "proposed" | "approved" | "declined";
+                                replaces: string | null;
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                reason: string | null;
+                                memberId: string | null;
+                                explanation: string;
+                            }[];
+                        };
+                        /** @description Ids of the members this decision made. */
+                        joined: string[];
+                        notes: string[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong (`missing-token`, `invalid-token`), or has expired (`token-expired`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden-role`: the token's role is below the one this route needs (x-rota-role). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCallsByIdProposalsByResponseIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id (UUID). */
+                id: string;
+                /** @description Id (UUID). */
+                responseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Kept on record (the audit log). */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        callId: string;
+                        /** @description Under committee approval: the volunteers the close proposed (and alternates proposed in place of declined ones). Proposed people are not members until approved. */
+                        approval: {
+                            /**
+                             * @description `pending`: proposals wait for the committee; `complete`: every proposal was approved or declined.
+                             * @enum {string}
+                             */
+                            status: "pending" | "complete";
+                            proposals: {
+                                responseId: string;
+                                name: string;
+                                seat: string;
+                                slot: number | null;
+                                termStart: string;
+                                termEnd: string;
+                                /** @enum {string} */
+                                status: "proposed" | "approved" | "declined";
+                                replaces: string | null;
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                reason: string | null;
+                                memberId: string | null;
+                                explanation: string;
+                            }[];
+                        };
+                        /** @description Ids of the members this decision made. */
+                        joined: string[];
+                        notes: string[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong (`missing-token`, `invalid-token`), or has expired (`token-expired`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden-role`: the token's role is below the one this route needs (x-rota-role). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCallsByIdProposalsByResponseIdDecline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id (UUID). */
+                id: string;
+                /** @description Id (UUID). */
+                responseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why the committee declines the proposal (required, kept on record; never sent to the volunteer). */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        callId: string;
+                        /** @description Under committee approval: the volunteers the close proposed (and alternates proposed in place of declined ones). Proposed people are not members until approved. */
+                        approval: {
+                            /**
+                             * @description `pending`: proposals wait for the committee; `complete`: every proposal was approved or declined.
+                             * @enum {string}
+                             */
+                            status: "pending" | "complete";
+                            proposals: {
+                                responseId: string;
+                                name: string;
+                                seat: string;
+                                slot: number | null;
+                                termStart: string;
+                                termEnd: string;
+                                /** @enum {string} */
+                                status: "proposed" | "approved" | "declined";
+                                replaces: string | null;
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                reason: string | null;
+                                memberId: string | null;
+                                explanation: string;
+                            }[];
+                        };
+                        /** @description Ids of the members this decision made. */
+                        joined: string[];
                         notes: string[];
                     };
                 };
@@ -5741,7 +6444,7 @@ export interface operations {
                     "application/json": {
                         templates: {
                             kind: string;
-                            /** @description mailing-list, staff, volunteer or member. */
+                            /** @description mailing-list, staff, volunteer, member or approver. */
                             audience: string;
                             description: string;
                             subject: string;
@@ -5855,7 +6558,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, approval-requested, approval-reminder. */
                 kind: string;
             };
             cookie?: never;
@@ -5870,7 +6573,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         kind: string;
-                        /** @description mailing-list, staff, volunteer or member. */
+                        /** @description mailing-list, staff, volunteer, member or approver. */
                         audience: string;
                         description: string;
                         subject: string;
@@ -5983,7 +6686,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, approval-requested, approval-reminder. */
                 kind: string;
             };
             cookie?: never;
@@ -6005,7 +6708,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         kind: string;
-                        /** @description mailing-list, staff, volunteer or member. */
+                        /** @description mailing-list, staff, volunteer, member or approver. */
                         audience: string;
                         description: string;
                         subject: string;
@@ -6136,7 +6839,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, approval-requested, approval-reminder. */
                 kind: string;
             };
             cookie?: never;
@@ -6151,7 +6854,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         kind: string;
-                        /** @description mailing-list, staff, volunteer or member. */
+                        /** @description mailing-list, staff, volunteer, member or approver. */
                         audience: string;
                         description: string;
                         subject: string;
@@ -6264,7 +6967,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice. */
+                /** @description One of call-scheduled, call-opened, call-reminder, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, approval-requested, approval-reminder. */
                 kind: string;
             };
             cookie?: never;
@@ -6880,7 +7583,7 @@ export interface operations {
                     "application/json": {
                         at: string;
                         actions: {
-                            /** @description call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending. */
+                            /** @description call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending, approval-reminder. */
                             type: string;
                             team: string;
                             callId?: string;
