@@ -177,6 +177,13 @@ t.test('errors: a decline without a reason, a viewer, a response not proposed', 
   t.same((await api('GET', '/teams/coc/members')).body.members, [])
 })
 
+t.test('the public report is published only after approval', async (t) => {
+  const early = await api('POST', `/calls/${first}/report/publish`)
+  t.equal(early.status, 409)
+  t.equal(early.body.error.code, 'approval-pending')
+  t.equal((await app.inject({ method: 'GET', url: `/calls/${first}/report` })).statusCode, 404)
+})
+
 t.test('decline one: the next alternate is proposed; the explanation says so; nobody is told yet', async (t) => {
   clock.set('2026-02-18T00:00:00Z')
   const declined = await api('POST', `/calls/${first}/proposals/${ada}/decline`, { reason: 'Conflict of interest' })
@@ -246,6 +253,7 @@ t.test('approve all: the rest join; results to everyone; roster.changed; reminde
   await tick(deps, clock())
   t.equal((await outbox(first)).filter((m) => m.kind === 'approval-reminder').length, pendingReminder)
 
+  t.equal((await api('POST', `/calls/${first}/report/publish`)).status, 200, 'the report, once approved')
   const again = await api('POST', `/calls/${first}/approve`, {})
   t.equal(again.status, 409)
   t.equal(again.body.error.code, 'no-pending-proposals')
