@@ -49,6 +49,8 @@ t.test('each kind goes to the audience the Code of Conduct implies', async (t) =
     ['member-joined', 'mailing-list'],
     // Part of the volunteers' outcome emails, never sent on its own.
     ['privacy-notice', 'volunteer'],
+    ['approval-requested', 'approver'],
+    ['approval-reminder', 'approver'],
   ]
   t.equal(table.length, NOTICE_KINDS.length, 'the table covers every kind')
   for (const [kind, audience] of table) t.equal(NOTICE_SPECS[kind].audience, audience, kind)

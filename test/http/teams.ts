@@ -14,6 +14,7 @@ const DEFAULT_POLICY = {
   autoScheduleDays: 60,
   termNoticeDays: 30,
   retention: { applicantsMonths: 12, membersMonthsAfterTerm: 24, mailMonths: 6 },
+  approval: { mode: 'none' },
 }
 
 t.test('the default team exists after migrations, publicly readable', async (t) => {

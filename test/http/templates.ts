@@ -29,6 +29,8 @@ const KINDS = [
   'stepped-down',
   'member-joined',
   'privacy-notice',
+  'approval-requested',
+  'approval-reminder',
 ]
 
 const api = staffApi({ app, staff })
