@@ -23,6 +23,7 @@ import { registerSecurity } from './http/plugins/security.js'
 import { healthRoutes, registerShutdownGate, type Lifecycle } from './http/routes/health.js'
 import { teamRoutes } from './http/routes/teams.js'
 import { callRoutes } from './http/routes/calls.js'
+import { approvalRoutes } from './http/routes/approval.js'
 import { memberRoutes } from './http/routes/members.js'
 import { scheduleRoutes } from './http/routes/schedule.js'
 import { templateRoutes } from './http/routes/templates.js'
@@ -247,6 +248,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   await app.register(teamRoutes(deps, pages))
   await app.register(institutionRoutes(deps))
   await app.register(callRoutes(deps))
+  await app.register(approvalRoutes(deps))
   await app.register(memberRoutes(deps, rosterCache))
   await app.register(scheduleRoutes(deps))
   await app.register(templateRoutes(deps))

@@ -14,6 +14,7 @@ import {
 import { sql } from 'drizzle-orm'
 import { CALL_ORIGINS } from '../domain/lifecycle.js'
 import { NOTICE_KINDS, OUTBOX_STATUSES } from '../domain/notices.js'
+import { PROPOSAL_STATUSES } from '../domain/approval.js'
 import { CATEGORIES, SEATS, type Policy } from '../domain/policy.js'
 import { OUTCOMES, REASONS } from '../domain/selection.js'
 import { OUTBOX_CHANNELS, WEBHOOK_EVENTS, WEBHOOK_FORMATS, type WebhookEvent } from '../domain/webhooks.js'
@@ -549,4 +550,38 @@ export const checkIns = pgTable(
     overdueAt: timestamp('overdue_at', { withTimezone: true }),
   },
   (table) => [index('check_ins_team_idx').on(table.teamId, table.answeredAt)],
+)
+
+/**
+ * The approval step (src/domain/approval.ts): under a policy with committee approval, each volunteer
+ * a close selects is proposed here, per selection, and becomes a member only once approved; a
+ * declined proposal's seat passes to the next eligible alternate (`replaces_response_id`). A reopen
+ * supersedes the selection and with it its proposals, which stay as history.
+ */
+export const proposals = pgTable(
+  'proposals',
+  {
+    selectionId: uuid('selection_id')
+      .notNull()
+      .references(() => selections.id),
+    responseId: uuid('response_id')
+      .notNull()
+      .references(() => responses.id),
+    /** The seat as the selection named it (opaque here). */
+    seat: text('seat').notNull(),
+    slot: integer('slot'),
+    termStart: instant('term_start').notNull(),
+    termEnd: instant('term_end').notNull(),
+    status: text('status', { enum: PROPOSAL_STATUSES }).notNull(),
+    /** The declined proposal whose seat this one took over. */
+    replacesResponseId: uuid('replaces_response_id').references(() => responses.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    /** Who approved or declined it, when, and why (required for a decline). */
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decidedBy: text('decided_by'),
+    reason: text('reason'),
+    /** The member the approval made. */
+    memberId: uuid('member_id').references(() => members.id),
+  },
+  (table) => [primaryKey({ columns: [table.selectionId, table.responseId] })],
 )

@@ -28,6 +28,8 @@ export interface PremiseFacts {
   atAddress?: readonly PremiseMember[]
   /** The response the email is about (an acknowledgement) and its call; null when it is no longer on record. */
   response?: PremiseResponse | null
+  /** For the approver's emails: how many proposals of the email's call still wait (in its current selection). */
+  waiting?: number
 }
 
 /** A response as the premise of its acknowledgement needs it. */
@@ -45,8 +47,16 @@ export type Premise = { holds: true } | { holds: false; reason: string }
 const HOLDS: Premise = { holds: true }
 
 /** The facts the premise of `kind` depends on: what the outbox must look up before sending it. */
-export function premiseNeeds(kind: NoticeKind): { member: boolean; atAddress: boolean; response: boolean } {
+export function premiseNeeds(kind: NoticeKind): {
+  member: boolean
+  atAddress: boolean
+  response?: boolean
+  waiting?: boolean
+} {
   switch (kind) {
+    case 'approval-requested':
+    case 'approval-reminder':
+      return { member: false, atAddress: false, waiting: true }
     case 'selected':
     case 'alternate':
       return { member: false, atAddress: true, response: false }
@@ -73,10 +83,17 @@ export function premiseNeeds(kind: NoticeKind): { member: boolean; atAddress: bo
  * - `acknowledged` ("we received your response; you may withdraw it before the close") only while
  *   that response still counts — not withdrawn, removed by staff or erased, still inside the
  *   window — and its call is neither closed (the result email tells them) nor cancelled.
+ * - `approval-requested` and `approval-reminder` only while proposals of the call still wait: once
+ *   the committee decided them all (or staff reopened the call), the approver is not asked again.
  * Everything else (announcements, staff notices, thanks to a member who stepped down) holds.
  */
 export function emailPremise(kind: NoticeKind, facts: PremiseFacts): Premise {
   switch (kind) {
+    case 'approval-requested':
+    case 'approval-reminder':
+      return facts.waiting === 0
+        ? { holds: false, reason: 'no proposal of the call waits for approval any more' }
+        : HOLDS
     case 'selected': {
       const selected = (facts.atAddress ?? []).find((m) => m.origin === 'selected')
       if (!selected) return { holds: false, reason: 'the volunteer is no longer on the team' }

@@ -28,6 +28,8 @@ export const NOTICE_KINDS = [
   // Check-ins (issue 14, src/domain/check-ins.ts).
   'check-in',
   'check-in-overdue',
+  'approval-requested',
+  'approval-reminder',
 ] as const
 export type NoticeKind = (typeof NOTICE_KINDS)[number]
 
@@ -38,8 +40,8 @@ export type NoticeKind = (typeof NOTICE_KINDS)[number]
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number]
 
-/** Who receives a kind: the team's mailing list, its staff address, a volunteer, or a member. */
-export type Audience = 'mailing-list' | 'staff' | 'volunteer' | 'member'
+/** Who receives a kind: the team's mailing list, its staff address, a volunteer, a member, or the policy's approver (`approval.approverEmail`). */
+export type Audience = 'mailing-list' | 'staff' | 'volunteer' | 'member' | 'approver'
 
 export interface Template {
   subject: string
@@ -162,6 +164,18 @@ export const NOTICE_SPECS: Record<
     audience: 'staff',
     placeholders: ['team', 'memberName', 'memberId', 'sentAt', 'termEnd', 'graceDays'],
     description: 'To staff, once, when a member has not answered their check-in within checkInGraceDays.',
+  },
+  'approval-requested': {
+    audience: 'approver',
+    placeholders: [...CALL, 'callId', 'proposals', 'approveUrl'],
+    description:
+      "To the policy's approver when a call closes under committee approval: the volunteers proposed (names, institutions, seats), and where to approve or decline them.",
+  },
+  'approval-reminder': {
+    audience: 'approver',
+    placeholders: [...CALL, 'callId', 'proposals', 'approveUrl', 'waitingSince'],
+    description:
+      "To the policy's approver once a week while proposals of a call still wait (skipped if they were decided before it goes).",
   },
 }
 
@@ -371,6 +385,28 @@ export const DEFAULT_TEMPLATES: Record<NoticeKind, Template> = {
       'Nothing has changed on the roster: you may want to get in touch.',
     ].join('\n'),
   },
+  'approval-requested': {
+    subject: '[{{team}}] Volunteers proposed for approval',
+    body: [
+      'The call for volunteers for the {{team}} has closed. Its selection waits for your approval; nobody joins the team, and no volunteer is told, until you decide.',
+      '',
+      'Proposed, with terms from {{termStart}}:',
+      '{{proposals}}',
+      '',
+      'Approve them all, or approve or decline each (declining needs a reason; the next eligible alternate is then proposed): {{approveUrl}}',
+    ].join('\n'),
+  },
+  'approval-reminder': {
+    subject: '[{{team}}] Reminder: volunteers still wait for approval',
+    body: [
+      'A reminder: volunteers proposed for the {{team}} have waited for your approval since {{waitingSince}}.',
+      '',
+      'Still proposed:',
+      '{{proposals}}',
+      '',
+      'Approve or decline them here: {{approveUrl}}',
+    ].join('\n'),
+  },
 }
 
 /**
@@ -553,6 +589,9 @@ export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   explanation: 'Selected: the first volunteer from Example University, for a IIIF Consortium seat.',
   callId: '00000000-0000-4000-8000-000000000000',
   warningCount: '2',
+  proposals: '- Ada Example (Example University), IIIF Consortium seat, term to 2029-03-01 00:00 UTC',
+  approveUrl: 'https://rota.example.org/console/calls/0192d3c4-0000-7000-8000-000000000000',
+  waitingSince: '2027-02-01 00:00 UTC',
   endedAt: '2028-01-15 00:00 UTC',
   newMember: 'Ada Example (Example University)',
   institution: 'Example University',

@@ -1,3 +1,5 @@
+import { emailAddressProblem } from './email.js'
+
 /** The two kinds of volunteer seat: IIIF Consortium member institutions and the wider community. */
 export const CATEGORIES = ['consortium', 'community'] as const
 export type Category = (typeof CATEGORIES)[number]
@@ -37,6 +39,11 @@ export interface Policy {
   checkInMonths?: number | null
   /** Days a member has to answer the check-in before staff are told. */
   checkInGraceDays?: number
+  /**
+   * Whether a call's selection takes effect at close (`none`) or once a committee approves it
+   * (src/domain/approval.ts). Absent (a policy stored before approval existed): `none`; read it with `approvalOf`.
+   */
+  approval?: Approval
 }
 
 /** The term-limit and check-in fields of a policy, with the defaults for a policy stored before they existed. */
@@ -60,6 +67,21 @@ export function termPolicyOf(policy: Partial<TermPolicy>): TermPolicy {
     checkInMonths: policy.checkInMonths ?? DEFAULT_TERM_POLICY.checkInMonths,
     checkInGraceDays: policy.checkInGraceDays ?? DEFAULT_TERM_POLICY.checkInGraceDays,
   }
+}
+
+/**
+ * Who approves a call's selection: nobody (`none`: the close decides, as the 2017 Code of Conduct
+ * has it), or a committee (`committee`: "approved by the IIIF Coordinating Committee", 2025) whose
+ * address `approverEmail` hears of proposals waiting.
+ */
+export type Approval = { mode: 'none' } | { mode: 'committee'; approverEmail: string }
+
+/** The close decides: no approval step. */
+export const NO_APPROVAL: Approval = { mode: 'none' }
+
+/** A policy's approval step, `none` for a policy stored before approval existed. */
+export function approvalOf(policy: object): Approval {
+  return (policy as Partial<Pick<Policy, 'approval'>>).approval ?? NO_APPROVAL
 }
 
 /**
@@ -97,6 +119,7 @@ export const DEFAULT_POLICY: Policy = {
   termNoticeDays: 30,
   retention: DEFAULT_RETENTION,
   ...DEFAULT_TERM_POLICY,
+  approval: NO_APPROVAL,
 }
 
 /** A change to a policy: any subset of its fields, seats included field by field. */
@@ -114,6 +137,8 @@ export interface PolicyPatch {
   partialTermsCount?: boolean
   checkInMonths?: number | null
   checkInGraceDays?: number
+  /** Replaced whole. */
+  approval?: Approval
 }
 
 export interface PolicyProblem {
@@ -142,6 +167,7 @@ export function mergePolicy(policy: Policy, patch: PolicyPatch): Policy {
       checkInMonths: patch.checkInMonths,
       checkInGraceDays: patch.checkInGraceDays,
     }),
+    approval: patch.approval ?? approvalOf(policy),
   }
 }
 
@@ -180,6 +206,11 @@ export function policyProblems(policy: Policy): PolicyProblem[] {
   if (terms.maxConsecutiveTerms !== null) whole('policy.maxConsecutiveTerms', terms.maxConsecutiveTerms, 1)
   if (terms.checkInMonths !== null) whole('policy.checkInMonths', terms.checkInMonths, 1)
   whole('policy.checkInGraceDays', terms.checkInGraceDays, 1)
+  const approval = approvalOf(policy)
+  if (approval.mode === 'committee') {
+    const problem = emailAddressProblem(approval.approverEmail.trim())
+    if (problem !== null) problems.push({ field: 'policy.approval.approverEmail', message: problem })
+  }
   if (problems.length > 0) return problems
   if (terms.checkInMonths !== null && terms.checkInMonths >= policy.termMonths) {
     problems.push({ field: 'policy.checkInMonths', message: `must be less than termMonths (${policy.termMonths})` })

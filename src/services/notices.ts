@@ -56,6 +56,7 @@ const AUDIENCE_MISSING: Record<string, string> = {
   staff: 'the team has no staffEmail (PATCH /teams/{team})',
   volunteer: 'the volunteer gave no email address',
   member: 'the member has no email address',
+  approver: 'the team policy has no approval.approverEmail (PATCH /teams/{team})',
 }
 
 /**
@@ -171,6 +172,8 @@ export async function queueResultNotices(
   round = 0,
   /** The volunteer's own values for a response: `receipt` (its receipt code) and `statusUrl` (its private status link). */
   personal: (responseId: string) => { receipt: string; statusUrl: string } = () => ({ receipt: '', statusUrl: '' }),
+  /** Which of the notices to queue (all by default): approval sends an approved volunteer's own email before the rest. */
+  include: (notice: Notice) => boolean = () => true,
 ): Promise<number> {
   const prefix = round === 0 ? `call:${call.id}` : `call:${call.id}:close-${round + 1}`
   const base = callValues(team, call, selection.seats)
@@ -186,7 +189,9 @@ export async function queueResultNotices(
     shortfallTotal: String(selection.shortfall.consortium + selection.shortfall.community),
   }
   const notices: Notice[] = []
-  const queue = (notice: Notice) => notices.push(notice)
+  const queue = (notice: Notice) => {
+    if (include(notice)) notices.push(notice)
+  }
   queue({
     team,
     kind: 'call-results',

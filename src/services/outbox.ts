@@ -16,6 +16,7 @@ import {
 import { findCall } from '../db/queries/calls.js'
 import { findResponse } from '../db/queries/responses.js'
 import { WITHDRAWN } from './status-links.js'
+import { waitingProposals } from '../db/queries/approval.js'
 import type { OutboxMessage } from '../http/schemas/outbox.js'
 import type { NoticeKind } from '../domain/notices.js'
 import { deliverWebhooks } from './webhooks.js'
@@ -270,6 +271,7 @@ async function premiseOf(db: Db, row: queries.OutboxRow): Promise<Premise> {
   if (needs.atAddress && row.callId !== null && row.toAddress !== null)
     facts.atAddress = await membersOfCallAt(db, row.teamId, row.callId, row.toAddress)
   if (needs.response && row.responseId !== null) facts.response = await premiseResponse(db, row.responseId)
+  if (needs.waiting && row.callId !== null) facts.waiting = await waitingProposals(db, row.callId)
   return emailPremise(kind, facts)
 }
 

@@ -8,6 +8,7 @@ import { recordAudit } from './audit.js'
 import type { Static } from '@sinclair/typebox'
 import type { Db } from '../db/client.js'
 import * as selectionQueries from '../db/queries/selections.js'
+import { waitingProposals } from '../db/queries/approval.js'
 import type { ReportBody } from '../domain/report.js'
 import { AppError } from '../errors.js'
 import type { PublicReport } from '../http/schemas/report.js'
@@ -48,6 +49,14 @@ export async function publishReport(db: Db, callId: string, actor: string, now: 
         'This call closed before rota kept selection reports; reopen and close it again to make one',
       )
     if (stored.publishedAt) return view(stored)
+    // Under committee approval, nothing of the close is public before the committee has decided.
+    const waiting = await waitingProposals(tx, callId)
+    if (waiting > 0)
+      throw new AppError(
+        'conflict',
+        'approval-pending',
+        `${waiting} proposal${waiting === 1 ? '' : 's'} of this call still wait${waiting === 1 ? 's' : ''} for approval (POST /calls/{id}/approve): the report is published after`,
+      )
     const published = (await selectionQueries.publishReport(tx, stored.id, { publishedAt: now, publishedBy: actor }))!
     await recordAudit(tx, {
       at: now,

@@ -27,6 +27,8 @@ import { anonymiseSelection } from '../domain/report.js'
 import { deploymentKeys } from './keys.js'
 import { volunteerLinks } from './status-links.js'
 import { withConsecutiveTerms } from './term-limits.js'
+import { approvalView, proposeAtClose } from './approval.js'
+import { approvalOf } from '../domain/policy.js'
 
 export type SelectionView = Static<typeof SelectionSchema>
 export type DecisionView = SelectionView['decisions'][number]
@@ -232,7 +234,8 @@ async function finalSelection(db: Db, { call }: CallWithTeam, now: Date): Promis
   const stored = await selectionQueries.findSelection(db, call.id)
   if (!stored) throw new Error(`call ${call.id} is closed but has no stored selection`)
   const decisions = await storedDecisions(db, stored.id)
-  const selected = decisions.filter((d) => d.outcome === 'selected').length
+  const approval = await approvalView(db, stored.id)
+  const selected = approval ? 0 : decisions.filter((d) => d.outcome === 'selected').length
   return {
     callId: call.id,
     status: 'final',
@@ -243,10 +246,18 @@ async function finalSelection(db: Db, { call }: CallWithTeam, now: Date): Promis
     termStart: formatInstant(call.termStart),
     decisions,
     warnings: stored.warnings as Warning[],
-    notes: termStartNote(call.termStart, selected, now),
+    notes: [
+      ...termStartNote(call.termStart, selected, now),
+      ...(approval?.status === 'pending' ? [APPROVAL_NOTE] : []),
+    ],
     superseded: await supersededHistory(db, call.id),
+    ...(approval ? { approval } : {}),
   }
 }
+
+/** What staff read while a call's proposals wait for the committee. */
+const APPROVAL_NOTE =
+  "The team's policy asks a committee to approve the selection: the selected volunteers are proposed (approval.proposals), not members, and nobody has been told. Approve all (POST /calls/{id}/approve) or each (POST /calls/{id}/proposals/{responseId}/approve | decline)."
 
 export interface CloseOptions {
   /** Close before closesAt (the window then ends now). */
@@ -381,25 +392,30 @@ async function closeOrHold(
       })),
     )
     const emails = new Map(input.responses.map((r) => [r.id, r.email]))
-    await memberQueries.insertMembers(
-      tx,
-      selection.decisions
-        .filter((d) => d.outcome === 'selected')
-        .map((d) => ({
-          teamId: team.id,
-          name: d.name,
-          email: emails.get(d.responseId)!.trim(),
-          institutionId: d.institutionKey?.startsWith('id:') ? d.institutionKey.slice(3) : null,
-          institutionText: d.institutionKey?.startsWith('name:') ? d.institution : null,
-          seat: d.seat!,
-          termStart: d.termStart!,
-          termEnd: d.termEnd!,
-          origin: 'selected',
-          callId,
-          responseId: d.responseId,
-          slot: selection.slots.find((slot) => slot.responseId === d.responseId)?.index ?? null,
-        })),
-    )
+    // Under committee approval the close proposes: nobody joins, and no volunteer hears, until approved.
+    // (A close that selected nobody has nothing to approve: its results go out at once.)
+    const committee =
+      approvalOf(team.policy).mode === 'committee' && selection.decisions.some((d) => d.outcome === 'selected')
+    if (!committee)
+      await memberQueries.insertMembers(
+        tx,
+        selection.decisions
+          .filter((d) => d.outcome === 'selected')
+          .map((d) => ({
+            teamId: team.id,
+            name: d.name,
+            email: emails.get(d.responseId)!.trim(),
+            institutionId: d.institutionKey?.startsWith('id:') ? d.institutionKey.slice(3) : null,
+            institutionText: d.institutionKey?.startsWith('name:') ? d.institution : null,
+            seat: d.seat!,
+            termStart: d.termStart!,
+            termEnd: d.termEnd!,
+            origin: 'selected',
+            callId,
+            responseId: d.responseId,
+            slot: selection.slots.find((slot) => slot.responseId === d.responseId)?.index ?? null,
+          })),
+      )
     await markClosed(tx, callId, {
       closedAt: now,
       termStart,
@@ -424,20 +440,28 @@ async function closeOrHold(
         selected: selectedPeople,
         decisions: selection.decisions.length,
         shortfall: selection.shortfall,
+        ...(committee ? { approval: 'pending' } : {}),
       },
     })
+    const closed = { ...call, closesAt, termStart }
+    if (committee)
+      await proposeAtClose(tx, team, closed, stored.id, selection, now, {
+        mailFrom: options.mailFrom,
+        publicUrl: options.publicUrl ?? null,
+      })
     // The emails the close causes are queued in the same transaction: closed means announced.
-    await queueResultNotices(
-      tx,
-      options.mailFrom,
-      team,
-      { ...call, closesAt, termStart },
-      selection,
-      emails,
-      now,
-      history.length,
-      (responseId) => volunteerLinks(keys, responseId, closesAt, options.publicUrl ?? null),
-    )
+    else
+      await queueResultNotices(
+        tx,
+        options.mailFrom,
+        team,
+        { ...call, closesAt, termStart },
+        selection,
+        emails,
+        now,
+        history.length,
+        (responseId) => volunteerLinks(keys, responseId, closesAt, options.publicUrl ?? null),
+      )
     await queueWebhookEvent(
       tx,
       team,
@@ -449,10 +473,12 @@ async function closeOrHold(
       },
       now,
     )
-    const selected = selection.decisions.filter((d) => d.outcome === 'selected').length
-    return {
-      held: false,
-      selection: view(callId, 'final', input, selection, termStartNote(termStart, selected, now), history),
+    const selected = committee ? 0 : selection.decisions.filter((d) => d.outcome === 'selected').length
+    const result = view(callId, 'final', input, selection, termStartNote(termStart, selected, now), history)
+    if (committee) {
+      result.approval = (await approvalView(tx, stored.id)) ?? undefined
+      result.notes.push(APPROVAL_NOTE)
     }
+    return { held: false, selection: result }
   })
 }

@@ -5,6 +5,7 @@ import { changedFields, personOf, recordAudit } from './audit.js'
 import { AppError, invalid } from '../errors.js'
 import { emailAddressProblem } from '../domain/email.js'
 import {
+  approvalOf,
   DEFAULT_POLICY,
   mergePolicy,
   policyProblems,
@@ -25,13 +26,25 @@ function view(row: queries.TeamRow): TeamView {
   return {
     slug: row.slug,
     name: row.name,
-    policy: { ...row.policy, retention: retentionOf(row.policy), ...termPolicyOf(row.policy) },
+    // Whether there is an approval step, never the approver's address.
+    policy: {
+      ...row.policy,
+      retention: retentionOf(row.policy),
+      ...termPolicyOf(row.policy),
+      approval: { mode: approvalOf(row.policy).mode },
+    },
     formUrl: row.formUrl,
   }
 }
 
 function settingsView(row: queries.TeamRow): TeamSettingsView {
-  return { ...view(row), mailingList: row.mailingList, staffEmail: row.staffEmail }
+  const team = view(row)
+  return {
+    ...team,
+    policy: { ...team.policy, approval: approvalOf(row.policy) },
+    mailingList: row.mailingList,
+    staffEmail: row.staffEmail,
+  }
 }
 
 export interface TeamPatch {
@@ -40,6 +53,13 @@ export interface TeamPatch {
   mailingList?: string | null
   staffEmail?: string | null
   formUrl?: string | null
+}
+
+/** A policy as the audit log keeps it: the approver's address by reference, as staff and list addresses are. */
+async function auditedPolicy(db: Db, policy: queries.TeamRow['policy']): Promise<object> {
+  const approval = approvalOf(policy)
+  if (approval.mode !== 'committee') return policy
+  return { ...policy, approval: { mode: approval.mode, approverEmail: await personOf(db, approval.approverEmail) } }
 }
 
 export function teamNotFound(slug: string): AppError {
@@ -153,7 +173,7 @@ export async function deleteTeam(db: Db, slug: string, now: Date, by: string): P
 async function audited(tx: Db, team: queries.TeamRow) {
   return {
     name: team.name,
-    policy: team.policy,
+    policy: await auditedPolicy(tx, team.policy),
     mailingList: await personOf(tx, team.mailingList),
     staffEmail: await personOf(tx, team.staffEmail),
     formUrl: team.formUrl,

@@ -25,6 +25,7 @@ import { callValues, humanInstant, queueNotice, SEAT_NAMES, seatsOffered } from 
 import { addCounts, eraseDue, noCounts, purgeErased, type ErasureCounts } from './privacy.js'
 import { announceTeamChanges, queueWebhookEvent } from './webhooks.js'
 import { checkInTick } from './check-ins.js'
+import { approvalReminders } from './approval.js'
 
 /** One thing the tick did. `notice` says whether its email was queued or recorded as skipped. */
 export interface TickAction {
@@ -39,6 +40,7 @@ export interface TickAction {
     // Check-ins (issue 14).
     | 'check-in'
     | 'check-in-overdue'
+    | 'approval-reminder'
   team: string
   callId?: string
   memberId?: string
@@ -101,6 +103,12 @@ export async function tick(deps: Deps, now: Date, by?: string): Promise<TickRepo
     await termNotices(deps, team, now, actions)
     // Check-ins (issue 14): src/services/check-ins.ts.
     actions.push(...(await checkInTick(deps, team, now)))
+    // Proposals waiting for the committee (policy approval: committee): the approver is reminded weekly.
+    for (const callId of await approvalReminders(deps.database.db, team, now, {
+      mailFrom: deps.config.mail.from,
+      publicUrl: deps.config.publicUrl,
+    }))
+      actions.push({ type: 'approval-reminder', team: team.slug, callId, notice: 'queued' })
     // Storage limitation: personal data past the team's retention goes, on the day it is due.
     erased = addCounts(erased, await eraseDue(deps.database.db, deps.mailer, team, now, touched))
     // Term boundaries crossed and roster changes since the last check, for the team's webhooks.

@@ -56,6 +56,8 @@ t.test('each kind goes to the audience the Code of Conduct implies', async (t) =
     // Check-ins (issue 14): the member is asked; staff are told when unanswered.
     ['check-in', 'member'],
     ['check-in-overdue', 'staff'],
+    ['approval-requested', 'approver'],
+    ['approval-reminder', 'approver'],
   ]
   t.equal(table.length, NOTICE_KINDS.length, 'the table covers every kind')
   for (const [kind, audience] of table) t.equal(NOTICE_SPECS[kind].audience, audience, kind)

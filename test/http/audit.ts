@@ -325,6 +325,54 @@ const ENTRIES: Record<string, Entry> = {
       payload: { email: PEOPLE[2]!.email, reason: `Asked by ${PEOPLE[2]!.name} to be forgotten` },
     }),
   },
+  'POST /calls/{id}/proposals/{responseId}/decline': {
+    action: 'proposal.decline',
+    // A call of its own, closed under committee approval: two proposed, one alternate.
+    request: async () => {
+      await ok('PATCH', '/teams/coc', {
+        policy: { approval: { mode: 'committee', approverEmail: 'committee@example.org' } },
+      })
+      for (const name of ['Approval Alpha', 'Approval Beta', 'Approval Gamma'])
+        await ok('POST', '/institutions', { name, consortium: true })
+      clock.set('2031-01-02T00:00:00Z')
+      const call = await ok('POST', '/teams/coc/calls', {
+        opensAt: '2031-01-01T00:00:00Z',
+        closesAt: '2031-01-29T00:00:00Z',
+        termStart: '2031-03-01T00:00:00Z',
+        seats: { consortium: 2, community: 0 },
+      })
+      state.approvalCall = call.id
+      await ok('POST', `/calls/${call.id}/responses`, {
+        responses: ['Alpha', 'Beta', 'Gamma'].map((x, i) => ({
+          submittedAt: `2031-01-01T0${i + 1}:00:00Z`,
+          name: `Proposed ${x}`,
+          email: `proposed.${x.toLowerCase()}@example.org`,
+          institution: `Approval ${x}`,
+        })),
+      })
+      const closed = await ok('POST', `/calls/${call.id}/close`, { early: true })
+      const [first, second] = closed.approval.proposals as Array<{ responseId: string }>
+      state.approvalSecond = second!.responseId
+      return {
+        method: 'POST',
+        url: `/calls/${call.id}/proposals/${first!.responseId}/decline`,
+        payload: { reason: 'Declined by the committee' },
+      }
+    },
+  },
+  'POST /calls/{id}/proposals/{responseId}/approve': {
+    action: 'proposal.approve',
+    request: async () => ({
+      method: 'POST',
+      url: `/calls/${state.approvalCall}/proposals/${state.approvalSecond}/approve`,
+      payload: {},
+    }),
+  },
+  'POST /calls/{id}/approve': {
+    action: 'call.approve',
+    // The alternate proposed in place of the declined one still waits.
+    request: async () => ({ method: 'POST', url: `/calls/${state.approvalCall}/approve`, payload: { reason: 'Met' } }),
+  },
 }
 
 t.test('every write route, called successfully, appends exactly one audit row by its actor', async (t) => {

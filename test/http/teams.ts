@@ -19,6 +19,7 @@ const DEFAULT_POLICY = {
   partialTermsCount: true,
   checkInMonths: null,
   checkInGraceDays: 14,
+  approval: { mode: 'none' },
 }
 
 t.test('the default team exists after migrations, publicly readable', async (t) => {

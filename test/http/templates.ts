@@ -33,6 +33,8 @@ const KINDS = [
   // Check-ins (issue 14).
   'check-in',
   'check-in-overdue',
+  'approval-requested',
+  'approval-reminder',
 ]
 
 const api = staffApi({ app, staff })

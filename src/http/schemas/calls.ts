@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { CALL_ORIGINS, CALL_STATUSES } from '../../domain/lifecycle.js'
 import { CATEGORIES, OUTCOMES, REASONS } from '../../domain/selection.js'
 import { LiteralUnion } from './common.js'
+import { SelectionApproval } from './approval.js'
 import { EmailText, FORM_ID_PATTERN, InstantText, Line, Uuid } from './text.js'
 
 const Timestamp = (description: string) =>
@@ -297,6 +298,7 @@ export const Selection = Type.Object({
     description:
       'What staff should know: a preview of a call still open or not yet open, or when the selected volunteers’ terms start.',
   }),
+  approval: Type.Optional(SelectionApproval),
   superseded: Type.Array(
     Type.Object({
       closedBy: Type.String(),

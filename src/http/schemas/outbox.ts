@@ -58,7 +58,7 @@ export const TickReport = Type.Object({
     Type.Object({
       type: Type.String({
         description:
-          'call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending, check-in, check-in-overdue.',
+          'call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending, check-in, check-in-overdue, approval-reminder.',
       }),
       team: Type.String(),
       callId: Type.Optional(Type.String()),

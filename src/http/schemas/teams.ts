@@ -34,6 +34,23 @@ const Retention = Type.Object(
   },
 )
 
+export const ApprovalPolicy = Type.Union(
+  [
+    Type.Object({ mode: Type.Literal('none') }, { additionalProperties: false }),
+    Type.Object(
+      {
+        mode: Type.Literal('committee'),
+        approverEmail: EmailText({ description: 'The approving committee: hears of proposals waiting, weekly.' }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description:
+      '`none`: a close makes the selected volunteers members at once. `committee`: a close records them as proposed; they join, and hear of it, once approved (POST /calls/{id}/approve). README, "Approval step".',
+  },
+)
+
 export const PolicyBody = Type.Object(
   {
     seats: SeatCounts,
@@ -87,19 +104,24 @@ export const PolicyBody = Type.Object(
       maximum: 366,
       description: 'Days a member has to answer the check-in before staff are told (once). Default 14.',
     }),
+    approval: ApprovalPolicy,
   },
   { additionalProperties: false },
 )
 
+/** The approval step as anyone may see it: whether there is one, never the approver's address. */
+const PublicApproval = Type.Object({ mode: Type.Union([Type.Literal('none'), Type.Literal('committee')]) })
+
 export const Team = Type.Object({
   slug: Type.String(),
   name: Type.String(),
-  policy: PolicyBody,
+  policy: Type.Object({ ...PolicyBody.properties, approval: PublicApproval }),
   formUrl: Type.Union([Type.String(), Type.Null()], { description: 'The volunteer form link shown in announcements.' }),
 })
 
 export const TeamSettings = Type.Object({
   ...Team.properties,
+  policy: PolicyBody,
   mailingList: Type.Union([Type.String(), Type.Null()], { description: 'Where calls and results are announced.' }),
   staffEmail: Type.Union([Type.String(), Type.Null()], {
     description: 'Where staff notices go (call scheduled, seats left empty).',
@@ -129,6 +151,7 @@ export const TeamPatch = Type.Object(
           partialTermsCount: Type.Optional(PolicyBody.properties.partialTermsCount),
           checkInMonths: Type.Optional(PolicyBody.properties.checkInMonths),
           checkInGraceDays: Type.Optional(PolicyBody.properties.checkInGraceDays),
+          approval: Type.Optional(ApprovalPolicy),
         },
         { additionalProperties: false, description: 'Any subset of the policy; fields left out keep their value.' },
       ),

@@ -11,7 +11,7 @@ export const TemplateParams = Type.Object({
 
 export const TemplateView = Type.Object({
   kind: Type.String(),
-  audience: Type.String({ description: 'mailing-list, staff, volunteer or member.' }),
+  audience: Type.String({ description: 'mailing-list, staff, volunteer, member or approver.' }),
   description: Type.String(),
   subject: Type.String(),
   body: Type.String(),

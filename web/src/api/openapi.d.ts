@@ -392,6 +392,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calls/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve every proposal of a closed call still waiting: they join the team and are told
+         * @description Under a policy with `approval: { mode: "committee" }`. Proposals already declined stay declined. Once nothing waits, the results go out (the list, alternates, not selected, shortfall to staff). 409 `no-pending-proposals` when nothing waits.
+         */
+        post: operations["postCallsByIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/proposals/{responseId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve one proposal: the volunteer joins the team and is told
+         * @description 409 `not-proposed` when the response is not waiting for approval.
+         */
+        post: operations["postCallsByIdProposalsByResponseIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{id}/proposals/{responseId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline one proposal (with a reason): the next eligible alternate is proposed in its place
+         * @description The reason is kept on record and never sent to the volunteer, who hears "not selected" once nothing waits. Without an eligible alternate the seat stays empty (shortfall, told to staff with the results). 409 `not-proposed` when the response is not waiting for approval.
+         */
+        post: operations["postCallsByIdProposalsByResponseIdDecline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/teams/{team}/roster": {
         parameters: {
             query?: never;
@@ -1256,6 +1316,9 @@ export interface operations {
                                 checkInMonths: number | null;
                                 /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
                                 checkInGraceDays: number;
+                                approval: {
+                                    mode: "none" | "committee";
+                                };
                             };
                             /** @description The volunteer form link shown in announcements. */
                             formUrl: string | null;
@@ -1335,6 +1398,16 @@ export interface operations {
                         checkInMonths?: number | null;
                         /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
                         checkInGraceDays?: number;
+                        /** @description `none`: a close makes the selected volunteers members at once. `committee`: a close records them as proposed; they join, and hear of it, once approved (POST /calls/{id}/approve). README, "Approval step". */
+                        approval?: {
+                            /** @enum {string} */
+                            mode: "none";
+                        } | {
+                            /** @enum {string} */
+                            mode: "committee";
+                            /** @description The approving committee: hears of proposals waiting, weekly. */
+                            approverEmail: string;
+                        };
                     };
                     /** @description Email address of the mailing list; null clears it. */
                     mailingList?: string | null;
@@ -1393,6 +1466,16 @@ export interface operations {
                             checkInMonths: number | null;
                             /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
                             checkInGraceDays: number;
+                            /** @description `none`: a close makes the selected volunteers members at once. `committee`: a close records them as proposed; they join, and hear of it, once approved (POST /calls/{id}/approve). README, "Approval step". */
+                            approval: {
+                                /** @enum {string} */
+                                mode: "none";
+                            } | {
+                                /** @enum {string} */
+                                mode: "committee";
+                                /** @description The approving committee: hears of proposals waiting, weekly. */
+                                approverEmail: string;
+                            };
                         };
                         /** @description The volunteer form link shown in announcements. */
                         formUrl: string | null;
@@ -1572,6 +1655,9 @@ export interface operations {
                             checkInMonths: number | null;
                             /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
                             checkInGraceDays: number;
+                            approval: {
+                                mode: "none" | "committee";
+                            };
                         };
                         /** @description The volunteer form link shown in announcements. */
                         formUrl: string | null;
@@ -1684,6 +1770,16 @@ export interface operations {
                             checkInMonths: number | null;
                             /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
                             checkInGraceDays: number;
+                            /** @description `none`: a close makes the selected volunteers members at once. `committee`: a close records them as proposed; they join, and hear of it, once approved (POST /calls/{id}/approve). README, "Approval step". */
+                            approval: {
+                                /** @enum {string} */
+                                mode: "none";
+                            } | {
+                                /** @enum {string} */
+                                mode: "committee";
+                                /** @description The approving committee: hears of proposals waiting, weekly. */
+                                approverEmail: string;
+                            };
                         };
                         /** @description The volunteer form link shown in announcements. */
                         formUrl: string | null;
@@ -1857,6 +1953,16 @@ export interface operations {
                         checkInMonths?: number | null;
                         /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
                         checkInGraceDays?: number;
+                        /** @description `none`: a close makes the selected volunteers members at once. `committee`: a close records them as proposed; they join, and hear of it, once approved (POST /calls/{id}/approve). README, "Approval step". */
+                        approval?: {
+                            /** @enum {string} */
+                            mode: "none";
+                        } | {
+                            /** @enum {string} */
+                            mode: "committee";
+                            /** @description The approving committee: hears of proposals waiting, weekly. */
+                            approverEmail: string;
+                        };
                     };
                     /** @description Email address of the mailing list; null clears it. */
                     mailingList?: string | null;
@@ -1915,6 +2021,16 @@ export interface operations {
                             checkInMonths: number | null;
                             /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
                             checkInGraceDays: number;
+                            /** @description `none`: a close makes the selected volunteers members at once. `committee`: a close records them as proposed; they join, and hear of it, once approved (POST /calls/{id}/approve). README, "Approval step". */
+                            approval: {
+                                /** @enum {string} */
+                                mode: "none";
+                            } | {
+                                /** @enum {string} */
+                                mode: "committee";
+                                /** @description The approving committee: hears of proposals waiting, weekly. */
+                                approverEmail: string;
+                            };
                         };
                         /** @description The volunteer form link shown in announcements. */
                         formUrl: string | null;
@@ -2094,6 +2210,16 @@ export interface operations {
                             checkInMonths: number | null;
                             /** @description Days a member has to answer the check-in before staff are told (once). Default 14. */
                             checkInGraceDays: number;
+                            /** @description `none`: a close makes the selected volunteers members at once. `committee`: a close records them as proposed; they join, and hear of it, once approved (POST /calls/{id}/approve). README, "Approval step". */
+                            approval: {
+                                /** @enum {string} */
+                                mode: "none";
+                            } | {
+                                /** @enum {string} */
+                                mode: "committee";
+                                /** @description The approving committee: hears of proposals waiting, weekly. */
+                                approverEmail: string;
+                            };
                         };
                         /** @description The volunteer form link shown in announcements. */
                         formUrl: string | null;
@@ -4294,6 +4420,30 @@ export interface operations {
                         }[];
                         /** @description What staff should know: a preview of a call still open or not yet open, or when the selected volunteers’ terms start. */
                         notes: string[];
+                        /** @description Under committee approval: the volunteers the close proposed (and alternates proposed in place of declined ones). Proposed people are not members until approved. */
+                        approval?: {
+                            /**
+                             * @description `pending`: proposals wait for the committee; `complete`: every proposal was approved or declined.
+                             * @enum {string}
+                             */
+                            status: "pending" | "complete";
+                            proposals: {
+                                responseId: string;
+                                name: string;
+                                seat: string;
+                                slot: number | null;
+                                termStart: string;
+                                termEnd: string;
+                                /** @enum {string} */
+                                status: "proposed" | "approved" | "declined";
+                                replaces: string | null;
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                reason: string | null;
+                                memberId: string | null;
+                                explanation: string;
+                            }[];
+                        };
                         /** @description Earlier selections of this call, undone by a reopen, newest first (history). */
                         superseded: {
                             closedBy: string;
@@ -5014,6 +5164,30 @@ export interface operations {
                         }[];
                         /** @description What staff should know: a preview of a call still open or not yet open, or when the selected volunteers’ terms start. */
                         notes: string[];
+                        /** @description Under committee approval: the volunteers the close proposed (and alternates proposed in place of declined ones). Proposed people are not members until approved. */
+                        approval?: {
+                            /**
+                             * @description `pending`: proposals wait for the committee; `complete`: every proposal was approved or declined.
+                             * @enum {string}
+                             */
+                            status: "pending" | "complete";
+                            proposals: {
+                                responseId: string;
+                                name: string;
+                                seat: string;
+                                slot: number | null;
+                                termStart: string;
+                                termEnd: string;
+                                /** @enum {string} */
+                                status: "proposed" | "approved" | "declined";
+                                replaces: string | null;
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                reason: string | null;
+                                memberId: string | null;
+                                explanation: string;
+                            }[];
+                        };
                         /** @description Earlier selections of this call, undone by a reopen, newest first (history). */
                         superseded: {
                             closedBy: string;
@@ -5286,6 +5460,565 @@ export interface operations {
                             status: string;
                             sentAt: string | null;
                         }[];
+                        notes: string[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong (`missing-token`, `invalid-token`), or has expired (`token-expired`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden-role`: the token's role is below the one this route needs (x-rota-role). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCallsByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Call id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Kept on record (the audit log). */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        callId: string;
+                        /** @description Under committee approval: the volunteers the close proposed (and alternates proposed in place of declined ones). Proposed people are not members until approved. */
+                        approval: {
+                            /**
+                             * @description `pending`: proposals wait for the committee; `complete`: every proposal was approved or declined.
+                             * @enum {string}
+                             */
+                            status: "pending" | "complete";
+                            proposals: {
+                                responseId: string;
+                                name: string;
+                                seat: string;
+                                slot: number | null;
+                                termStart: string;
+                                termEnd: string;
+                                /** @enum {string} */
+                                status: "proposed" | "approved" | "declined";
+                                replaces: string | null;
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                reason: string | null;
+                                memberId: string | null;
+                                explanation: string;
+                            }[];
+                        };
+                        /** @description Ids of the members this decision made. */
+                        joined: string[];
+                        notes: string[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong (`missing-token`, `invalid-token`), or has expired (`token-expired`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden-role`: the token's role is below the one this route needs (x-rota-role). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCallsByIdProposalsByResponseIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id (UUID). */
+                id: string;
+                /** @description Id (UUID). */
+                responseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Kept on record (the audit log). */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        callId: string;
+                        /** @description Under committee approval: the volunteers the close proposed (and alternates proposed in place of declined ones). Proposed people are not members until approved. */
+                        approval: {
+                            /**
+                             * @description `pending`: proposals wait for the committee; `complete`: every proposal was approved or declined.
+                             * @enum {string}
+                             */
+                            status: "pending" | "complete";
+                            proposals: {
+                                responseId: string;
+                                name: string;
+                                seat: string;
+                                slot: number | null;
+                                termStart: string;
+                                termEnd: string;
+                                /** @enum {string} */
+                                status: "proposed" | "approved" | "declined";
+                                replaces: string | null;
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                reason: string | null;
+                                memberId: string | null;
+                                explanation: string;
+                            }[];
+                        };
+                        /** @description Ids of the members this decision made. */
+                        joined: string[];
+                        notes: string[];
+                    };
+                };
+            };
+            /** @description The request is invalid; the error names the field: `validation-failed` (the schema), `invalid-instant` (a timestamp rota cannot read), or the route’s own code. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A staff bearer token is missing or wrong (`missing-token`, `invalid-token`), or has expired (`token-expired`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden-role`: the token's role is below the one this route needs (x-rota-role). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Too many wrong tokens or changes from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Not ready, shutting down, or the database is unavailable; retry after Retry-After. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable, machine-readable error code, e.g. `team-not-found`. */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            /** @description Structured context: e.g. the fields or CSV lines at fault. */
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postCallsByIdProposalsByResponseIdDecline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Id (UUID). */
+                id: string;
+                /** @description Id (UUID). */
+                responseId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why the committee declines the proposal (required, kept on record; never sent to the volunteer). */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        callId: string;
+                        /** @description Under committee approval: the volunteers the close proposed (and alternates proposed in place of declined ones). Proposed people are not members until approved. */
+                        approval: {
+                            /**
+                             * @description `pending`: proposals wait for the committee; `complete`: every proposal was approved or declined.
+                             * @enum {string}
+                             */
+                            status: "pending" | "complete";
+                            proposals: {
+                                responseId: string;
+                                name: string;
+                                seat: string;
+                                slot: number | null;
+                                termStart: string;
+                                termEnd: string;
+                                /** @enum {string} */
+                                status: "proposed" | "approved" | "declined";
+                                replaces: string | null;
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                reason: string | null;
+                                memberId: string | null;
+                                explanation: string;
+                            }[];
+                        };
+                        /** @description Ids of the members this decision made. */
+                        joined: string[];
                         notes: string[];
                     };
                 };
@@ -6314,7 +7047,7 @@ export interface operations {
                     "application/json": {
                         templates: {
                             kind: string;
-                            /** @description mailing-list, staff, volunteer or member. */
+                            /** @description mailing-list, staff, volunteer, member or approver. */
                             audience: string;
                             description: string;
                             subject: string;
@@ -6428,7 +7161,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue, approval-requested, approval-reminder. */
                 kind: string;
             };
             cookie?: never;
@@ -6443,7 +7176,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         kind: string;
-                        /** @description mailing-list, staff, volunteer or member. */
+                        /** @description mailing-list, staff, volunteer, member or approver. */
                         audience: string;
                         description: string;
                         subject: string;
@@ -6556,7 +7289,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue, approval-requested, approval-reminder. */
                 kind: string;
             };
             cookie?: never;
@@ -6578,7 +7311,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         kind: string;
-                        /** @description mailing-list, staff, volunteer or member. */
+                        /** @description mailing-list, staff, volunteer, member or approver. */
                         audience: string;
                         description: string;
                         subject: string;
@@ -6709,7 +7442,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue, approval-requested, approval-reminder. */
                 kind: string;
             };
             cookie?: never;
@@ -6724,7 +7457,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         kind: string;
-                        /** @description mailing-list, staff, volunteer or member. */
+                        /** @description mailing-list, staff, volunteer, member or approver. */
                         audience: string;
                         description: string;
                         subject: string;
@@ -6837,7 +7570,7 @@ export interface operations {
             path: {
                 /** @description Team slug, e.g. `coc`. */
                 team: string;
-                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue. */
+                /** @description One of call-scheduled, call-opened, call-reminder, acknowledged, call-results, selected, alternate, not-selected, shortfall, needs-review, term-ending, replacement-selected, appointed, stepped-down, member-joined, privacy-notice, check-in, check-in-overdue, approval-requested, approval-reminder. */
                 kind: string;
             };
             cookie?: never;
@@ -7453,7 +8186,7 @@ export interface operations {
                     "application/json": {
                         at: string;
                         actions: {
-                            /** @description call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending, check-in, check-in-overdue. */
+                            /** @description call-scheduled, call-opened, call-reminder, call-closed, needs-review, close-failed, term-ending, check-in, check-in-overdue, approval-reminder. */
                             type: string;
                             team: string;
                             callId?: string;

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import { api, unwrap, type Call, type ImportAnswer, type Selection, type Team } from '../api'
 import { Link } from '../router'
+import { ApprovalView } from './approval'
 import {
   ErrorMessage,
   Field,
@@ -699,6 +700,9 @@ export function CallPage({ id, team }: { id: string; team: Team }) {
               <GoogleForm call={c} onChange={changed} />
               <Upload call={c} onImported={changed} />
             </>
+          )}
+          {selection.data?.approval && (
+            <ApprovalView callId={id} approval={selection.data.approval} onChange={changed} />
           )}
           {selection.data && <SelectionView selection={selection.data} onChange={changed} />}
           <ErrorMessage error={selection.error} />
