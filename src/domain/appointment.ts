@@ -100,14 +100,16 @@ export function decideAppointment(
   if (termEnd !== null && compareInstants(termEnd, termStart) <= 0)
     return invalidRequest('invalid-member', [{ field: 'body.termEnd', message: 'must be after termStart' }])
 
-  if (seat !== 'staff' && !request.override) {
+  const seatClass = policy.seats.find((c) => c.class === seat)
+  if (seat !== 'staff' && !seatClass)
+    return invalidRequest('invalid-member', [
+      {
+        field: 'body.seat',
+        message: `must be staff or a seat class of the team's policy (${policy.seats.map((c) => c.class).join(', ')})`,
+      },
+    ])
+  if (seat !== 'staff' && seatClass && !request.override) {
     const serving = members.filter((m) => servesAt(m, termStart))
-    const seatClass = policy.seats.find((c) => c.class === seat)
-    if (!seatClass)
-      return conflict(
-        'seat-category-mismatch',
-        `The policy has no ${seat} seats (classes: ${policy.seats.map((c) => c.class).join(', ')})`,
-      )
     const flags = match.kind === 'known' ? institutionFlags(match.institution) : new Set<string>()
     if (!isEligible(seatClass.eligible, flags)) {
       const name = match.kind === 'known' ? match.institution.name : 'This institution'

@@ -4,7 +4,14 @@ import * as queries from '../db/queries/teams.js'
 import { changedFields, personOf, recordAudit } from './audit.js'
 import { AppError, invalid } from '../errors.js'
 import { emailAddressProblem } from '../domain/email.js'
-import { mergePolicy, policyProblems, retentionOf, type PolicyPatch } from '../domain/policy.js'
+import {
+  mergePolicy,
+  policyProblems,
+  retentionOf,
+  upgradePolicy,
+  upgradePolicyPatch,
+  type LegacyPolicyPatch,
+} from '../domain/policy.js'
 import type { Team, TeamSettings } from '../http/schemas/teams.js'
 
 /** A team as anyone may see it: no addresses. */
@@ -17,7 +24,7 @@ function view(row: queries.TeamRow): TeamView {
   return {
     slug: row.slug,
     name: row.name,
-    policy: { ...row.policy, retention: retentionOf(row.policy) },
+    policy: { ...upgradePolicy(row.policy), retention: retentionOf(row.policy) },
     formUrl: row.formUrl,
   }
 }
@@ -28,7 +35,8 @@ function settingsView(row: queries.TeamRow): TeamSettingsView {
 
 export interface TeamPatch {
   name?: string
-  policy?: PolicyPatch
+  /** In the shape with seat classes, or the old one (`seats: { consortium, community }`, `inauguralStagger`): converted. */
+  policy?: LegacyPolicyPatch
   mailingList?: string | null
   staffEmail?: string | null
   formUrl?: string | null
@@ -72,7 +80,14 @@ export async function updateTeam(
     const row = await requireTeam(tx, slug, true)
     const name = patch.name?.trim() ?? row.name
     if (name === '') throw invalid('invalid-team', [{ field: 'body.name', message: 'must not be blank' }])
-    const policy = patch.policy ? mergePolicy(row.policy, patch.policy) : row.policy
+    const current = upgradePolicy(row.policy)
+    const upgraded = patch.policy ? upgradePolicyPatch(current, patch.policy) : null
+    if (upgraded && upgraded.problems.length > 0)
+      throw invalid(
+        'invalid-policy',
+        upgraded.problems.map((p) => ({ ...p, field: `body.${p.field}` })),
+      )
+    const policy = upgraded ? mergePolicy(current, upgraded.patch) : current
     const problems = policyProblems(policy).map((p) => ({ ...p, field: `body.${p.field}` }))
     if (problems.length > 0) throw invalid('invalid-policy', problems)
     const problems2: { field: string; message: string }[] = []
