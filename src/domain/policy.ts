@@ -32,11 +32,7 @@ export const CONSORTIUM_FLAG = 'consortium'
  * none); `{ not }`, `{ all }`, `{ any }`.
  */
 export type Eligibility =
-  | 'any'
-  | { institutionFlag: string }
-  | { not: Eligibility }
-  | { all: Eligibility[] }
-  | { any: Eligibility[] }
+  'any' | { institutionFlag: string } | { not: Eligibility } | { all: Eligibility[] } | { any: Eligibility[] }
 
 /** A seat class: its name, how many seats it has, and who may take them. */
 export interface SeatClass {
@@ -221,7 +217,8 @@ export function legacySeatsOf(
 ): LegacySeatFields | null {
   const [a, b, ...more] = policy.seats
   if (!a || !b || more.length > 0 || policy.maxPerInstitution !== 1 || policy.flagCaps.length > 0) return null
-  const same = (x: SeatClass, y: SeatClass) => x.class === y.class && JSON.stringify(x.eligible) === JSON.stringify(y.eligible)
+  const same = (x: SeatClass, y: SeatClass) =>
+    x.class === y.class && JSON.stringify(x.eligible) === JSON.stringify(y.eligible)
   const [c, d] = iiif2017Seats(a.count, b.count)
   if (!same(a, c!) || !same(b, d!)) return null
   return { seats: { consortium: a.count, community: b.count }, inauguralStagger: policy.stagger === 'halves' }
@@ -314,11 +311,10 @@ const MAX_RULE_DEPTH = 8
 export function eligibilityProblems(rule: unknown, field: string, depth = 0): PolicyProblem[] {
   if (depth > MAX_RULE_DEPTH) return [{ field, message: `nests deeper than ${MAX_RULE_DEPTH} levels` }]
   if (rule === 'any') return []
-  const shape =
-    '"any", { "institutionFlag": flag }, { "not": rule }, { "all": [rules] } or { "any": [rules] }'
+  const shape = '"any", { "institutionFlag": flag }, { "not": rule }, { "all": [rules] } or { "any": [rules] }'
   if (typeof rule !== 'object' || rule === null || Array.isArray(rule) || Object.keys(rule).length !== 1)
     return [{ field, message: `must be ${shape}` }]
-  const [key, value] = Object.entries(rule)[0]!
+  const [key, value] = Object.entries(rule as Record<string, unknown>)[0]!
   switch (key) {
     case 'institutionFlag':
       return typeof value === 'string' && SLUG.test(value)

@@ -661,7 +661,8 @@ function rulesFor(call: PreparedCall): Rules {
     const flags = flagsOf(matched)
     const id = [...flags].sort(compareText).join(' ')
     let found = eligibleFor.get(id)
-    if (!found) eligibleFor.set(id, (found = policy.seats.filter((c) => isEligible(c.eligible, flags)).map((c) => c.class)))
+    if (!found)
+      eligibleFor.set(id, (found = policy.seats.filter((c) => isEligible(c.eligible, flags)).map((c) => c.class)))
     return found
   }
 

@@ -277,11 +277,9 @@ export const Selection = Type.Object({
   callId: Type.String(),
   status: LiteralUnion(['final', 'preview'] as const),
   seats: SeatCounts,
-  shortfall: Type.Record(
-    Type.String(),
-    Type.Integer(),
-    { description: 'Seats left empty per class: staff recruit directly.' },
-  ),
+  shortfall: Type.Record(Type.String(), Type.Integer(), {
+    description: 'Seats left empty per class: staff recruit directly.',
+  }),
   inputDigest: Type.String({
     description: 'sha256 of the selection’s inputs: same inputs, same digest, same decisions.',
   }),

@@ -20,7 +20,8 @@ const ReportInstitution = Type.Union(
         }),
         flags: Type.Optional(
           Type.Array(Type.String(), {
-            description: 'Format /2: all its flags (`consortium` among them when a member), which the classes’ rules read.',
+            description:
+              'Format /2: all its flags (`consortium` among them when a member), which the classes’ rules read.',
           }),
         ),
       },
@@ -82,9 +83,7 @@ export const PublicReport = Type.Object(
       [
         Type.Object({ seats: Counts, termMonths: Type.Integer(), inauguralStagger: Type.Boolean() }),
         Type.Object({
-          seats: Type.Array(
-            Type.Object({ class: Type.String(), count: Type.Integer(), eligible: Type.Unknown() }),
-          ),
+          seats: Type.Array(Type.Object({ class: Type.String(), count: Type.Integer(), eligible: Type.Unknown() })),
           maxPerInstitution: Type.Integer(),
           flagCaps: Type.Array(Type.Object({ flag: Type.String(), max: Type.Integer() })),
           termMonths: Type.Integer(),

@@ -21,10 +21,7 @@ const LegacySeatCounts = Type.Object(
 const Slug = (description: string) => Type.String({ pattern: SLUG_PATTERN, description })
 
 const Eligible = Type.Union(
-  [
-    Type.Literal('any'),
-    Type.Object({}, { additionalProperties: true, minProperties: 1, maxProperties: 1 }),
-  ],
+  [Type.Literal('any'), Type.Object({}, { additionalProperties: true, minProperties: 1, maxProperties: 1 })],
   {
     description:
       'Who may take these seats, by the flags of the volunteer’s institution (a free-text or blank institution has none): `"any"`, `{ "institutionFlag": flag }`, `{ "not": rule }`, `{ "all": [rules] }` or `{ "any": [rules] }`, nested at most 8 deep.',
