@@ -5,11 +5,16 @@ import { createStaffToken, revokeStaffToken } from '../../src/services/tokens.js
 const { app, db, staff } = await build(t)
 
 const DEFAULT_POLICY = {
-  seats: { consortium: 4, community: 4 },
+  seats: [
+    { class: 'consortium', count: 4, eligible: { institutionFlag: 'consortium' } },
+    { class: 'community', count: 4, eligible: { not: { institutionFlag: 'consortium' } } },
+  ],
+  maxPerInstitution: 1,
+  flagCaps: [],
   termMonths: 24,
   callIntervalMonths: 12,
   windowDays: 28,
-  inauguralStagger: true,
+  stagger: 'halves',
   reminderDays: 7,
   autoScheduleDays: 60,
   termNoticeDays: 30,
