@@ -98,8 +98,10 @@ t.test('a partial policy change merges and is kept', async (t) => {
     payload: { policy: { seats: { community: 5 }, windowDays: 21 } },
   })
   t.equal(res.statusCode, 200)
-  t.same(res.json().policy, { ...DEFAULT_POLICY, seats: { consortium: 4, community: 5 }, windowDays: 21 })
-  t.same((await app.inject({ method: 'GET', url: '/teams/coc' })).json().policy.seats, { consortium: 4, community: 5 })
+  const seats = [DEFAULT_POLICY.seats[0], { ...DEFAULT_POLICY.seats[1]!, count: 5 }]
+  t.same(res.json().policy, { ...DEFAULT_POLICY, seats, windowDays: 21 })
+  t.equal(res.headers['deprecation'], '@1796169600', 'the old seats shape, converted, answered with Deprecation')
+  t.same((await app.inject({ method: 'GET', url: '/teams/coc' })).json().policy.seats, seats)
   await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: { policy: DEFAULT_POLICY } })
 })
 
