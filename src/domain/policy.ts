@@ -271,6 +271,10 @@ export function upgradePolicyPatch(
       out.seats = current.seats.map((c) => ({ ...c }))
       for (const [name, count] of Object.entries(seats)) {
         if (count === undefined) continue
+        if (!Number.isInteger(count) || count < 0) {
+          problems.push({ field: `policy.seats.${name}`, message: 'must be a whole number ≥ 0' })
+          continue
+        }
         const found = out.seats.find((c) => c.class === name)
         if (found) found.count = count
         else problems.push({ field: `policy.seats.${name}`, message: `the policy has no seat class named ${name}` })

@@ -6,12 +6,10 @@ import { EmailText, Line } from './text.js'
 /** The old shape of `seats` (before seat classes): accepted by PATCH for one release, with a Deprecation header. */
 const LegacySeatCounts = Type.Object(
   {
-    consortium: Type.Integer({
-      minimum: 0,
+    consortium: Type.Number({
       description: 'Sets the count of the class named consortium (deprecated: send `seats` as a list).',
     }),
-    community: Type.Integer({
-      minimum: 0,
+    community: Type.Number({
       description: 'Sets the count of the class named community (deprecated: send `seats` as a list).',
     }),
   },
