@@ -15,7 +15,7 @@ import { sql } from 'drizzle-orm'
 import { CALL_ORIGINS } from '../domain/lifecycle.js'
 import { NOTICE_KINDS, OUTBOX_STATUSES } from '../domain/notices.js'
 import { PROPOSAL_STATUSES } from '../domain/approval.js'
-import { CATEGORIES, SEATS, type Policy } from '../domain/policy.js'
+import type { Policy, SeatCounts } from '../domain/policy.js'
 import { OUTCOMES, REASONS } from '../domain/selection.js'
 import { OUTBOX_CHANNELS, WEBHOOK_EVENTS, WEBHOOK_FORMATS, type WebhookEvent } from '../domain/webhooks.js'
 import type { Instant } from '../domain/time.js'
@@ -68,7 +68,11 @@ export const staffTokens = pgTable(
   ],
 )
 
-/** Institutions volunteers come from; `consortium` marks IIIF Consortium members. */
+/**
+ * Institutions volunteers come from; `consortium` marks IIIF Consortium members (the `consortium`
+ * flag, kept in its own column) and `flags` holds any other flags a policy's seat classes and caps
+ * refer to (slugs, sorted, never `consortium`).
+ */
 export const institutions = pgTable('institutions', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
@@ -77,6 +81,10 @@ export const institutions = pgTable('institutions', {
     .notNull()
     .default(sql`'[]'::jsonb`),
   consortium: boolean('consortium').notNull(),
+  flags: jsonb('flags')
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 })
@@ -104,7 +112,7 @@ export const calls = pgTable(
     closesAt: instant('closes_at').notNull(),
     termStart: instant('term_start').notNull(),
     /** Seats fixed by staff; null: computed from the policy when the selection runs. */
-    seats: jsonb('seats').$type<{ consortium: number; community: number }>(),
+    seats: jsonb('seats').$type<SeatCounts>(),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
     /** When the tick marked the call open (and queued its announcement). */
@@ -237,8 +245,8 @@ export const selections = pgTable(
       .notNull()
       .references(() => calls.id),
     inputDigest: text('input_digest').notNull(),
-    seats: jsonb('seats').$type<{ consortium: number; community: number }>().notNull(),
-    shortfall: jsonb('shortfall').$type<{ consortium: number; community: number }>().notNull(),
+    seats: jsonb('seats').$type<SeatCounts>().notNull(),
+    shortfall: jsonb('shortfall').$type<SeatCounts>().notNull(),
     inaugural: boolean('inaugural').notNull(),
     slots: jsonb('slots').$type<unknown[]>().notNull(),
     warnings: jsonb('warnings').$type<unknown[]>().notNull(),
@@ -276,7 +284,8 @@ export const decisions = pgTable(
       .references(() => responses.id),
     position: integer('position').notNull(),
     outcome: text('outcome', { enum: OUTCOMES }).notNull(),
-    seat: text('seat', { enum: CATEGORIES }),
+    /** The seat class taken or waited for (a class of the policy at the close). */
+    seat: text('seat'),
     reason: text('reason', { enum: REASONS }),
     institution: text('institution'),
     institutionKey: text('institution_key'),
@@ -303,7 +312,8 @@ export const members = pgTable(
     institutionId: uuid('institution_id').references(() => institutions.id),
     /** The institution as given when it matched no known institution. */
     institutionText: text('institution_text'),
-    seat: text('seat', { enum: SEATS }).notNull(),
+    /** `staff` or a seat class of the team's policy. */
+    seat: text('seat').notNull(),
     termStart: instant('term_start').notNull(),
     termEnd: instant('term_end'),
     /** Effective end when someone leaves early; term_end keeps the original. */

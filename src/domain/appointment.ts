@@ -10,7 +10,7 @@
  */
 import { emailAddressProblem } from './email.js'
 import type { InstitutionMatch } from './institutions.js'
-import type { Policy } from './policy.js'
+import { CONSORTIUM_FLAG, institutionFlags, isEligible, seatCountsOf, type Policy } from './policy.js'
 import { conflict, invalidRequest, type Decided, type FieldProblem } from './refusal.js'
 import { servesAt, vacanciesDuring, type RosterMember } from './roster.js'
 import { normaliseEmail, type Category, type Seat, type SeatSlot } from './selection.js'
@@ -89,7 +89,7 @@ export interface AppointmentRequest {
  */
 export function decideAppointment(
   request: AppointmentRequest,
-  policy: Pick<Policy, 'termMonths' | 'seats'>,
+  policy: Pick<Policy, 'termMonths' | 'seats' | 'maxPerInstitution'>,
   members: readonly AppointmentMember[],
 ): Decided<{ termStart: Instant; termEnd: Instant | null }> {
   const { seat, institution: match } = request
@@ -100,23 +100,34 @@ export function decideAppointment(
   if (termEnd !== null && compareInstants(termEnd, termStart) <= 0)
     return invalidRequest('invalid-member', [{ field: 'body.termEnd', message: 'must be after termStart' }])
 
-  if (seat !== 'staff' && !request.override) {
+  const seatClass = policy.seats.find((c) => c.class === seat)
+  if (seat !== 'staff' && !seatClass)
+    return invalidRequest('invalid-member', [
+      {
+        field: 'body.seat',
+        message: `must be staff or a seat class of the team's policy (${policy.seats.map((c) => c.class).join(', ')})`,
+      },
+    ])
+  if (seat !== 'staff' && seatClass && !request.override) {
     const serving = members.filter((m) => servesAt(m, termStart))
-    const consortium = match.kind === 'known' && match.institution.consortium
-    if (consortium !== (seat === 'consortium')) {
+    const flags = match.kind === 'known' ? institutionFlags(match.institution) : new Set<string>()
+    if (!isEligible(seatClass.eligible, flags)) {
       const name = match.kind === 'known' ? match.institution.name : 'This institution'
-      return conflict(
-        'seat-category-mismatch',
+      // The IIIF 2017 classes keep their own words.
+      const message =
         seat === 'consortium'
-          ? `${name} is not an IIIF Consortium member, so it cannot take a consortium seat (override: true to appoint anyway)`
-          : `${name} is an IIIF Consortium member, so its people take consortium seats (override: true to appoint anyway)`,
-      )
+          ? `${name} is not an IIIF Consortium member, so it cannot take a consortium seat`
+          : seat === 'community' && flags.has(CONSORTIUM_FLAG)
+            ? `${name} is an IIIF Consortium member, so its people take consortium seats`
+            : `${name} is not eligible for ${seat} seats`
+      return conflict('seat-category-mismatch', `${message} (override: true to appoint anyway)`)
     }
     const sameEmail = serving.find((m) => normaliseEmail(m.email) === normaliseEmail(request.email))
     if (sameEmail) return conflict('already-on-team', `${sameEmail.name} already serves on the team with this email`)
     const key = match.kind === 'unaffiliated' ? null : match.key
-    const holder = key === null ? undefined : serving.find((m) => m.seat !== 'staff' && m.institutionKey === key)
-    if (holder) {
+    const holders = key === null ? [] : serving.filter((m) => m.seat !== 'staff' && m.institutionKey === key)
+    const holder = holders[0]
+    if (holder && holders.length >= policy.maxPerInstitution) {
       return conflict(
         'institution-on-team',
         `${holder.name} already holds a volunteer seat for ${holder.institution} at ${formatInstant(termStart)} (override: true to appoint anyway)`,
@@ -126,7 +137,7 @@ export function decideAppointment(
       )
     }
     // The seat must stay free for the whole term: a later appointment may already hold it from some date on.
-    if (vacanciesDuring(policy.seats, members, termStart, termEnd)[seat] === 0) {
+    if (vacanciesDuring(seatCountsOf(policy), members, termStart, termEnd)[seat] === 0) {
       return conflict(
         'no-vacancy',
         `No ${seat} seat is empty throughout the term from ${formatInstant(termStart)} (override: true to appoint anyway)`,

@@ -20,6 +20,8 @@ export interface Institution {
   name: string
   aliases: string[]
   consortium: boolean
+  /** Flags other than `consortium` (src/domain/policy.ts: seat classes and caps refer to them); none when left out. */
+  flags?: readonly string[]
 }
 
 /**

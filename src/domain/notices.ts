@@ -57,8 +57,10 @@ const CALL = [
   'seatsConsortium',
   'seatsCommunity',
   'seatsTotal',
+  /** Every class's seats in words, policy order: "2 consortium seats and 2 community seats" (any policy; the two above name the IIIF 2017 classes). */
+  'seats',
 ] as const
-const SHORTFALL = ['shortfallConsortium', 'shortfallCommunity', 'shortfallTotal'] as const
+const SHORTFALL = ['shortfallConsortium', 'shortfallCommunity', 'shortfallTotal', 'shortfall'] as const
 const PERSON = ['name'] as const
 /** A volunteer's own receipt code and private status link, in the emails about their response. */
 const OWN = ['receipt', 'statusUrl'] as const

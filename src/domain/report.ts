@@ -12,6 +12,23 @@
  */
 import {
   CATEGORIES,
+  CONSORTIUM_FLAG,
+  classNames,
+  eligibilityProblems,
+  institutionFlags,
+  isEligible,
+  legacySeatsOf,
+  SLUG_PATTERN,
+  zeroCounts,
+  policyProblems,
+  DEFAULT_POLICY,
+  STAGGERS,
+  type FlagCap,
+  type SeatClass,
+  type Stagger,
+} from './policy.js'
+import {
+  classPolicyOf,
   continuingInstitutionKeys,
   isInauguralCall,
   normaliseEmail,
@@ -26,17 +43,32 @@ import {
   type Seat,
   type Selection,
   type SelectionInput,
-  type SelectionPolicy,
   type SeatCounts,
 } from './selection.js'
 import { compareInstants, isInstant, type Instant } from './time.js'
-import { reachesTermLimit } from './term-limits.js'
+import { reachesTermLimit, type TermLimitPolicy } from './term-limits.js'
 
-/** The report's format: a verifier refuses any other. */
+/**
+ * The report's format: a verifier refuses any other. `/1` for a policy the shape before seat
+ * classes could say (the IIIF 2017 classes, one seat per institution, no flag caps: a known
+ * institution's `consortium` is all the rules read); `/2` for any other: the policy's classes and
+ * caps, and every known institution's flags.
+ */
 export const REPORT_FORMAT = 'rota-selection-report/1'
+export const REPORT_FORMAT_CLASSES = 'rota-selection-report/2'
+export type ReportFormat = typeof REPORT_FORMAT | typeof REPORT_FORMAT_CLASSES
 
-/** A known institution by its public id and name; any other by a salted hash of its key, equal only for equal institutions. */
-export type ReportInstitution = { id: string; name: string; consortium: boolean } | { hash: string }
+/** A known institution by its public id and name (and, in format `/2`, its flags); any other by a salted hash of its key, equal only for equal institutions. */
+export type ReportInstitution = { id: string; name: string; consortium: boolean; flags?: string[] } | { hash: string }
+
+/** The policy as a report shows it: the old shape in format `/1`, the seat classes and caps in `/2`. */
+export type ReportPolicy = (
+  | { seats: { consortium: number; community: number }; termMonths: number; inauguralStagger: boolean }
+  | { seats: SeatClass[]; maxPerInstitution: number; flagCaps: FlagCap[]; termMonths: number; stagger: Stagger }
+) & {
+  /** Term limits: present only when the policy has a limit. */
+  maxConsecutiveTerms?: number
+}
 
 /** One response, anonymised. */
 export interface ReportLine {
@@ -44,8 +76,8 @@ export interface ReportLine {
   position: number
   /** The canonical instant, to the nanosecond. */
   submittedAt: string
-  /** The seats the volunteer competes for: consortium only for a IIIF Consortium member institution. */
-  category: Category
+  /** The seat class taken or waited for; for an excluded line, the first class its institution is eligible for (null when none: format `/2` only). */
+  category: Category | null
   /** Null when unaffiliated (or blank). */
   institution: ReportInstitution | null
   /** A salted hash of the normalised email address (equal for one person's responses); null when it was blank. */
@@ -71,12 +103,11 @@ export interface ContinuingLine {
 
 /** What the selection of a call rests on and decided, anonymised: everything the verifier needs. */
 export interface ReportBody {
-  format: typeof REPORT_FORMAT
+  format: ReportFormat
   callId: string
   window: { opensAt: string; closesAt: string }
   termStart: string
-  /** The selection's policy; `maxConsecutiveTerms` only when it has a term limit. */
-  policy: Pick<SelectionPolicy, 'seats' | 'termMonths' | 'inauguralStagger'> & { maxConsecutiveTerms?: number }
+  policy: ReportPolicy
   /** Seats staff fixed on the call, replacing the computed ones; null when computed from the policy. */
   fixedSeats: SeatCounts | null
   /** The seats offered. */
@@ -99,7 +130,7 @@ export interface Anonymiser {
 }
 
 /** Term limits: the report's limit, when the policy has one (left out otherwise, so reports stay as they were). */
-function termLimitOf(policy: SelectionPolicy): { maxConsecutiveTerms?: number } {
+function termLimitOf(policy: TermLimitPolicy): { maxConsecutiveTerms?: number } {
   const max = policy.maxConsecutiveTerms ?? null
   return max === null ? {} : { maxConsecutiveTerms: max }
 }
@@ -114,14 +145,34 @@ export function anonymiseSelection(
   selection: Pick<Selection, 'decisions' | 'seats' | 'inaugural' | 'slots' | 'inputDigest'>,
   anonymiser: Anonymiser,
 ): ReportBody {
+  const policy = classPolicyOf(input.policy)
+  const legacy = legacySeatsOf(policy)
+  const classes = classNames(policy)
   const byId = new Map(input.institutions.map((i) => [i.id, i]))
   const institution = (key: string | null): ReportInstitution | null => {
     if (key === null) return null
     if (key.startsWith('id:')) {
       const known = byId.get(key.slice(3))
-      if (known) return { id: known.id, name: known.name, consortium: known.consortium }
+      if (known)
+        return legacy
+          ? { id: known.id, name: known.name, consortium: known.consortium }
+          : {
+              id: known.id,
+              name: known.name,
+              consortium: known.consortium,
+              flags: [...institutionFlags(known)].sort(compareText),
+            }
     }
     return { hash: anonymiser.institution(key) }
+  }
+  const inOrder = (seats: SeatCounts): SeatCounts => {
+    const out: SeatCounts = {}
+    for (const c of classes) out[c] = seats[c] ?? 0
+    return out
+  }
+  const firstEligible = (shown: ReportInstitution | null): string | null => {
+    const flags = shown !== null && 'id' in shown ? reportFlags(shown) : new Set<string>()
+    return policy.seats.find((c) => isEligible(c.eligible, flags))?.class ?? null
   }
   const person = (email: string): string | null => {
     const normalised = normaliseEmail(email)
@@ -140,20 +191,27 @@ export function anonymiseSelection(
     // Never in the members' id order: nothing links a line to a member but what it shows.
     .sort((a, b) => compareText(JSON.stringify(a), JSON.stringify(b)))
   return {
-    format: REPORT_FORMAT,
+    format: legacy ? REPORT_FORMAT : REPORT_FORMAT_CLASSES,
     callId,
     window: { opensAt: input.window.opensAt, closesAt: input.window.closesAt },
     termStart: input.termStart,
-    policy: {
-      seats: { consortium: input.policy.seats.consortium, community: input.policy.seats.community },
-      termMonths: input.policy.termMonths,
-      inauguralStagger: input.policy.inauguralStagger,
-      ...termLimitOf(input.policy),
-    },
-    fixedSeats: input.fixedSeats
-      ? { consortium: input.fixedSeats.consortium, community: input.fixedSeats.community }
-      : null,
-    seats: { consortium: selection.seats.consortium, community: selection.seats.community },
+    policy: legacy
+      ? {
+          seats: legacy.seats,
+          termMonths: policy.termMonths,
+          inauguralStagger: legacy.inauguralStagger,
+          ...termLimitOf(input.policy),
+        }
+      : {
+          seats: policy.seats,
+          maxPerInstitution: policy.maxPerInstitution,
+          flagCaps: policy.flagCaps,
+          termMonths: policy.termMonths,
+          stagger: policy.stagger,
+          ...termLimitOf(input.policy),
+        },
+    fixedSeats: input.fixedSeats ? inOrder(input.fixedSeats) : null,
+    seats: inOrder(selection.seats),
     inaugural: selection.inaugural,
     inputDigest: selection.inputDigest,
     continuing,
@@ -162,7 +220,7 @@ export function anonymiseSelection(
       return {
         position: d.position,
         submittedAt: d.submittedAt,
-        category: d.seat ?? (shown && 'consortium' in shown && shown.consortium ? 'consortium' : 'community'),
+        category: d.seat ?? firstEligible(shown),
         institution: shown,
         person: person(emails.get(d.responseId) ?? ''),
         outcome: d.outcome,
@@ -203,6 +261,8 @@ interface Expected {
   reason: Reason | null
   seat: number | null
   termEnd: string | null
+  /** The class taken or waited for (selected and alternate lines). */
+  category?: string
   why: string
 }
 
@@ -225,53 +285,71 @@ export function verifyReport(value: unknown): Verdict {
 
 function check(value: unknown): string {
   const report = readReport(value)
-  const { policy, termStart, window } = report
-  const institutions = new Map<string, { name: string; consortium: boolean }>()
+  const { termStart, window } = report
+  const policy = classPolicyOf(report.policy)
+  const classes = classNames(policy)
+  const legacy = report.format === REPORT_FORMAT
+  const institutions = new Map<string, { name: string; consortium: boolean; flags: string }>()
+  const flagsOf = new Map<string | null, ReadonlySet<string>>()
   const keyOf = (i: ReportInstitution | null, where: string, position: number | null): string | null => {
     if (i === null) return null
     if ('hash' in i) return `hash:${i.hash}`
     const seen = institutions.get(i.id)
-    if (!seen) institutions.set(i.id, { name: i.name, consortium: i.consortium })
-    else if (seen.name !== i.name || seen.consortium !== i.consortium)
+    const flags = [...reportFlags(i)].sort(compareText).join(', ')
+    if (!seen) {
+      institutions.set(i.id, { name: i.name, consortium: i.consortium, flags })
+      flagsOf.set(`id:${i.id}`, reportFlags(i))
+    } else if (seen.name !== i.name || seen.consortium !== i.consortium || seen.flags !== flags)
       throw new Fault(
         position,
-        `${where}: institution ${i.id} is shown as ${JSON.stringify(i.name)} (${i.consortium ? 'consortium' : 'not consortium'}), elsewhere as ${JSON.stringify(seen.name)} (${seen.consortium ? 'consortium' : 'not consortium'})`,
+        legacy
+          ? `${where}: institution ${i.id} is shown as ${JSON.stringify(i.name)} (${i.consortium ? 'consortium' : 'not consortium'}), elsewhere as ${JSON.stringify(seen.name)} (${seen.consortium ? 'consortium' : 'not consortium'})`
+          : `${where}: institution ${i.id} is shown as ${JSON.stringify(i.name)} (flags: ${flags || 'none'}), elsewhere as ${JSON.stringify(seen.name)} (flags: ${seen.flags || 'none'})`,
       )
     return `id:${i.id}`
   }
+  const flagsFor = (key: string | null): ReadonlySet<string> => flagsOf.get(key) ?? NO_FLAGS
+  const eligibleFor = (key: string | null): string[] =>
+    policy.seats.filter((c) => isEligible(c.eligible, flagsFor(key))).map((c) => c.class)
 
-  // The continuing members: whom and which institutions the call does not seat again.
+  // The continuing members: whom and which institutions (and capped flags) the call does not seat again.
   const memberPersons = new Set<string>()
-  const memberInstitutions = new Set<string>()
+  const heldBy = new Map<string, number>()
+  const heldByFlag = new Map<string, number>()
   for (const [i, member] of report.continuing.entries()) {
     const key = keyOf(member.institution, `continuing member ${i + 1}`, null)
     if (member.person !== null) memberPersons.add(member.person)
-    if (member.seat !== 'staff' && key !== null) memberInstitutions.add(key)
+    if (member.seat === 'staff') continue
+    if (key !== null) heldBy.set(key, (heldBy.get(key) ?? 0) + 1)
+    for (const cap of policy.flagCaps)
+      if (flagsFor(key).has(cap.flag)) heldByFlag.set(cap.flag, (heldByFlag.get(cap.flag) ?? 0) + 1)
   }
   const continuing = report.continuing.map((m) => ({ seat: m.seat, endsAt: null }))
-  const seats = report.fixedSeats ?? seatsToFill(policy, continuing, termStart as Instant)
-  for (const category of CATEGORIES) {
+  const seats = seatsToFill(policy, continuing, termStart as Instant, report.fixedSeats)
+  for (const category of new Set([...classes, ...Object.keys(report.seats)])) {
     if (report.seats[category] !== seats[category])
       throw new Fault(
         null,
         report.fixedSeats
-          ? `seats: the report offers ${report.seats[category]} ${category} seat(s), but staff fixed ${seats[category]}`
-          : `seats: the report offers ${report.seats[category]} ${category} seat(s), but the policy's ${policy.seats[category]} less ${continuing.filter((m) => m.seat === category).length} continuing ${category} volunteer(s) gives ${seats[category]}`,
+          ? `seats: the report offers ${report.seats[category] ?? 0} ${category} seat(s), but staff fixed ${seats[category] ?? 0}`
+          : `seats: the report offers ${report.seats[category] ?? 0} ${category} seat(s), but the policy's ${policy.seats.find((c) => c.class === category)?.count ?? 0} less ${continuing.filter((m) => m.seat === category).length} continuing ${category} volunteer(s) gives ${seats[category] ?? 0}`,
       )
   }
   const inaugural = isInauguralCall(policy, continuing, termStart as Instant)
   if (report.inaugural !== inaugural)
     throw new Fault(
       null,
-      `inaugural: the report says ${report.inaugural}, but ${inaugural ? 'no volunteer continues and the policy staggers' : policy.inauguralStagger ? 'volunteers continue' : 'the policy does not stagger'}, so it is ${inaugural}`,
+      `inaugural: the report says ${report.inaugural}, but ${inaugural ? 'no volunteer continues and the policy staggers' : policy.stagger === 'halves' ? 'volunteers continue' : 'the policy does not stagger'}, so it is ${inaugural}`,
     )
-  const slots = planSeatSlots(seats, termStart as Instant, policy.termMonths, inaugural)
-  const termEnds: Record<Category, string[]> = { consortium: [], community: [] }
-  for (const slot of slots) termEnds[slot.category][slot.index - 1] = slot.termEnd
+  const slots = planSeatSlots(seats, termStart as Instant, policy.termMonths, inaugural, classes)
+  const termEnds: Record<string, string[]> = {}
+  for (const c of classes) termEnds[c] = []
+  for (const slot of slots) termEnds[slot.category]![slot.index - 1] = slot.termEnd
 
   const persons = new Map<string, number>()
   const selectedBy = new Map<string, number>()
-  const filled: SeatCounts = { consortium: 0, community: 0 }
+  const selectedCount = new Map<string, number>()
+  const filled = zeroCounts(classes)
   const receipts = new Map<string, number>()
   const counts = { selected: 0, alternate: 0, excluded: 0 }
   let previous: ReportLine | null = null
@@ -294,15 +372,20 @@ function check(value: unknown): string {
     receipts.set(line.receiptHash, line.position)
 
     const key = keyOf(line.institution, at, line.position)
-    const category: Category =
-      line.institution !== null && 'consortium' in line.institution && line.institution.consortium
-        ? 'consortium'
-        : 'community'
-    if (line.category !== category)
+    const eligible = eligibleFor(key)
+    if (legacy) {
+      const category = eligible[0]!
+      if (line.category !== category)
+        throw new Fault(
+          line.position,
+          `${at}: category ${line.category}, but ${category === 'consortium' ? 'its institution is a IIIF Consortium member' : 'only IIIF Consortium member institutions compete for consortium seats'}, so it is ${category}`,
+        )
+    } else if (line.category === null ? eligible.length > 0 : !eligible.includes(line.category))
       throw new Fault(
         line.position,
-        `${at}: category ${line.category}, but ${category === 'consortium' ? 'its institution is a IIIF Consortium member' : 'only IIIF Consortium member institutions compete for consortium seats'}, so it is ${category}`,
+        `${at}: category ${line.category}, but its institution is eligible for ${eligible.length > 0 ? eligible.join(', ') : 'no class'}`,
       )
+    const category = eligible.find((c) => filled[c]! < seats[c]!) ?? eligible[0] ?? null
 
     const expected = ((): Expected => {
       const excluded = (reason: Reason, why: string): Expected => ({
@@ -325,27 +408,38 @@ function check(value: unknown): string {
       if (memberPersons.has(line.person))
         return excluded('already-on-team', 'the person is a continuing member of the team')
       // Term limits (issue 14): the count is an input, shown on the line; the limit is the policy's.
-      if (reachesTermLimit(line.consecutiveTerms ?? 0, policy))
+      if (reachesTermLimit(line.consecutiveTerms ?? 0, report.policy))
         return excluded(
           'term-limit',
-          `the person had served ${line.consecutiveTerms} consecutive term(s) and the policy allows at most ${policy.maxConsecutiveTerms}`,
+          `the person had served ${line.consecutiveTerms} consecutive term(s) and the policy allows at most ${report.policy.maxConsecutiveTerms}`,
         )
-      if (key !== null && memberInstitutions.has(key))
-        return excluded('institution-on-team', 'a continuing member already holds a seat for its institution')
-      const first = key === null ? undefined : selectedBy.get(key)
-      if (first !== undefined)
+      const held = key === null ? 0 : (heldBy.get(key) ?? 0)
+      if (key !== null && held + (selectedCount.get(key) ?? 0) >= policy.maxPerInstitution) {
+        if (held >= policy.maxPerInstitution)
+          return excluded('institution-on-team', 'a continuing member already holds a seat for its institution')
         return excluded(
           'institution-already-selected',
-          `position ${first}, from the same institution, was selected earlier`,
+          `position ${selectedBy.get(key)}, from the same institution, was selected earlier`,
         )
-      if (filled[category] < seats[category]) {
-        const seat = ++filled[category]
-        if (key !== null) selectedBy.set(key, line.position)
+      }
+      for (const cap of policy.flagCaps)
+        if (flagsFor(key).has(cap.flag) && (heldByFlag.get(cap.flag) ?? 0) >= cap.max)
+          return excluded('flag-cap', `the team already has ${cap.max} from institutions flagged ${cap.flag}`)
+      if (category === null) return excluded('not-eligible', 'its institution is eligible for no seat class')
+      if (filled[category]! < seats[category]!) {
+        const seat = ++filled[category]!
+        if (key !== null) {
+          if (!selectedBy.has(key)) selectedBy.set(key, line.position)
+          selectedCount.set(key, (selectedCount.get(key) ?? 0) + 1)
+        }
+        for (const cap of policy.flagCaps)
+          if (flagsFor(key).has(cap.flag)) heldByFlag.set(cap.flag, (heldByFlag.get(cap.flag) ?? 0) + 1)
         return {
           outcome: 'selected',
           reason: null,
           seat,
-          termEnd: termEnds[category][seat - 1]!,
+          termEnd: termEnds[category]![seat - 1]!,
+          category,
           why: `${category} seat ${seat} of ${seats[category]} was the next one free`,
         }
       }
@@ -354,9 +448,15 @@ function check(value: unknown): string {
         reason: 'seats-full',
         seat: null,
         termEnd: null,
+        category,
         why: `all ${seats[category]} ${category} seat(s) were taken by earlier lines`,
       }
     })()
+    if (expected.category !== undefined && line.category !== expected.category)
+      throw new Fault(
+        line.position,
+        `${at}: category ${line.category}, but the rules give ${expected.category}: ${expected.why}`,
+      )
     if (
       line.outcome !== expected.outcome ||
       line.reason !== expected.reason ||
@@ -370,7 +470,7 @@ function check(value: unknown): string {
     counts[line.outcome]++
   }
   const selected = report.responses.filter((l) => l.outcome === 'selected')
-  const per = CATEGORIES.map((c) => `${selected.filter((l) => l.category === c).length} ${c}`).join(', ')
+  const per = classes.map((c) => `${selected.filter((l) => l.category === c).length} ${c}`).join(', ')
   return `call ${report.callId}: ${report.responses.length} responses; ${counts.selected} selected (${per}), ${counts.alternate} alternate, ${counts.excluded} excluded; every outcome, reason and seat follows from the rules (inputDigest ${report.inputDigest})`
 }
 
@@ -389,15 +489,21 @@ type Json = Record<string, unknown>
 
 function readReport(value: unknown): ReportBody {
   const root = object(value, 'the report', null)
-  if (root['format'] !== REPORT_FORMAT)
-    throw new Fault(null, `format: expected ${JSON.stringify(REPORT_FORMAT)}, got ${JSON.stringify(root['format'])}`)
+  const format = root['format']
+  if (format !== REPORT_FORMAT && format !== REPORT_FORMAT_CLASSES)
+    throw new Fault(
+      null,
+      `format: expected ${JSON.stringify(REPORT_FORMAT)} or ${JSON.stringify(REPORT_FORMAT_CLASSES)}, got ${JSON.stringify(format)}`,
+    )
+  const legacy = format === REPORT_FORMAT
   const window = object(root['window'], 'window', null)
   const policy = object(root['policy'], 'policy', null)
   const responses = array(root['responses'], 'responses', null)
   const continuing = array(root['continuing'], 'continuing', null)
   const limited = policy['maxConsecutiveTerms'] !== undefined
+  const counts = legacy ? legacyCounts : classCounts
   const report: ReportBody = {
-    format: REPORT_FORMAT,
+    format,
     callId: string(root['callId'], 'callId', null),
     window: {
       opensAt: instant(window['opensAt'], 'window.opensAt', null),
@@ -405,9 +511,7 @@ function readReport(value: unknown): ReportBody {
     },
     termStart: instant(root['termStart'], 'termStart', null),
     policy: {
-      seats: counts(policy['seats'], 'policy.seats'),
-      termMonths: count(policy['termMonths'], 'policy.termMonths', null),
-      inauguralStagger: boolean(policy['inauguralStagger'], 'policy.inauguralStagger', null),
+      ...(legacy ? readLegacyPolicy(policy) : readClassPolicy(policy)),
       ...(limited
         ? { maxConsecutiveTerms: positive(policy['maxConsecutiveTerms'], 'policy.maxConsecutiveTerms') }
         : {}),
@@ -420,8 +524,8 @@ function readReport(value: unknown): ReportBody {
       const where = `continuing member ${i + 1}`
       const m = object(raw, where, null)
       return {
-        seat: oneOf(m['seat'], SEATS, `${where}: seat`, null),
-        institution: institution(m['institution'], `${where}: institution`, null),
+        seat: legacy ? oneOf(m['seat'], SEATS, `${where}: seat`, null) : slug(m['seat'], `${where}: seat`, null),
+        institution: institution(m['institution'], `${where}: institution`, null, legacy),
         person: nullable(m['person'], (v) => string(v, `${where}: person`, null)),
       }
     }),
@@ -433,8 +537,10 @@ function readReport(value: unknown): ReportBody {
       return {
         position: count(l['position'], `${where}: position`, at),
         submittedAt: instant(l['submittedAt'], `${where}: submittedAt`, at),
-        category: oneOf(l['category'], CATEGORIES, `${where}: category`, at),
-        institution: institution(l['institution'], `${where}: institution`, at),
+        category: legacy
+          ? oneOf(l['category'], CATEGORIES, `${where}: category`, at)
+          : nullable(l['category'], (v) => slug(v, `${where}: category`, at)),
+        institution: institution(l['institution'], `${where}: institution`, at, legacy),
         person: nullable(l['person'], (v) => string(v, `${where}: person`, at)),
         outcome,
         reason: nullable(l['reason'], (v) => oneOf(v, REASONS, `${where}: reason`, at)),
@@ -484,13 +590,72 @@ function positive(value: unknown, where: string): number {
   return value as number
 }
 
-function counts(value: unknown, where: string): SeatCounts {
+function legacyCounts(value: unknown, where: string): { consortium: number; community: number } {
   const o = object(value, where, null)
   return {
     consortium: count(o['consortium'], `${where}.consortium`, null),
     community: count(o['community'], `${where}.community`, null),
   }
 }
+
+function classCounts(value: unknown, where: string): SeatCounts {
+  const o = object(value, where, null)
+  const out: SeatCounts = {}
+  for (const [k, v] of Object.entries(o)) out[slug(k, `${where} key`, null)] = count(v, `${where}.${k}`, null)
+  return out
+}
+
+function slug(value: unknown, where: string, at: number | null): string {
+  if (typeof value !== 'string' || !new RegExp(SLUG_PATTERN).test(value))
+    throw new Fault(at, `${where}: expected a slug (${SLUG_PATTERN}), got ${JSON.stringify(value)}`)
+  return value
+}
+
+function readLegacyPolicy(policy: Json): ReportPolicy {
+  return {
+    seats: legacyCounts(policy['seats'], 'policy.seats'),
+    termMonths: count(policy['termMonths'], 'policy.termMonths', null),
+    inauguralStagger: boolean(policy['inauguralStagger'], 'policy.inauguralStagger', null),
+  }
+}
+
+/** A `/2` policy: its seat classes and caps, checked as a team's policy is. */
+function readClassPolicy(policy: Json): ReportPolicy {
+  const seats = array(policy['seats'], 'policy.seats', null).map((raw, i) => {
+    const c = object(raw, `policy.seats[${i}]`, null)
+    const problems = eligibilityProblems(c['eligible'], `policy.seats[${i}].eligible`)
+    if (problems.length > 0) throw new Fault(null, `${problems[0]!.field}: ${problems[0]!.message}`)
+    return {
+      class: slug(c['class'], `policy.seats[${i}].class`, null),
+      count: count(c['count'], `policy.seats[${i}].count`, null),
+      eligible: c['eligible'] as SeatClass['eligible'],
+    }
+  })
+  const flagCaps = array(policy['flagCaps'], 'policy.flagCaps', null).map((raw, i) => {
+    const cap = object(raw, `policy.flagCaps[${i}]`, null)
+    return {
+      flag: slug(cap['flag'], `policy.flagCaps[${i}].flag`, null),
+      max: count(cap['max'], `policy.flagCaps[${i}].max`, null),
+    }
+  })
+  const read = {
+    seats,
+    maxPerInstitution: count(policy['maxPerInstitution'], 'policy.maxPerInstitution', null),
+    flagCaps,
+    termMonths: count(policy['termMonths'], 'policy.termMonths', null),
+    stagger: oneOf(policy['stagger'], STAGGERS, 'policy.stagger', null),
+  }
+  const problems = policyProblems({ ...DEFAULT_POLICY, ...read, stagger: 'none' })
+  if (problems.length > 0) throw new Fault(null, `${problems[0]!.field}: ${problems[0]!.message}`)
+  return read
+}
+
+/** A known institution's flags as a report shows them: `flags` in `/2`, `consortium` in `/1`. */
+function reportFlags(i: { consortium: boolean; flags?: string[] }): Set<string> {
+  return institutionFlags(i)
+}
+
+const NO_FLAGS: ReadonlySet<string> = new Set()
 
 function instant(value: unknown, where: string, at: number | null): string {
   if (!isInstant(value))
@@ -517,15 +682,20 @@ function nullable<T>(value: unknown, read: (value: unknown) => T): T | null {
   return value === null ? null : read(value)
 }
 
-function institution(value: unknown, where: string, at: number | null): ReportInstitution | null {
+function institution(value: unknown, where: string, at: number | null, legacy: boolean): ReportInstitution | null {
   if (value === null) return null
   const o = object(value, where, at)
   if ('hash' in o) return { hash: string(o['hash'], `${where}.hash`, at) }
-  return {
+  const known = {
     id: string(o['id'], `${where}.id`, at),
     name: string(o['name'], `${where}.name`, at),
     consortium: boolean(o['consortium'], `${where}.consortium`, at),
   }
+  if (legacy) return known
+  const flags = array(o['flags'], `${where}.flags`, at).map((f, i) => slug(f, `${where}.flags[${i}]`, at))
+  if (flags.includes(CONSORTIUM_FLAG) !== known.consortium)
+    throw new Fault(at, `${where}: consortium ${known.consortium} disagrees with its flags`)
+  return { ...known, flags }
 }
 
 function compareText(a: string, b: string): number {

@@ -8,7 +8,6 @@
  */
 import type { SeatCounts } from './policy.js'
 import type { Category, Seat } from './selection.js'
-import { CATEGORIES } from './selection.js'
 import { compareInstants, type Instant } from './time.js'
 
 export interface RosterMember {
@@ -23,7 +22,14 @@ export interface RosterMember {
   endedAt: Instant | null
 }
 
-const SEAT_ORDER: Record<Seat, number> = { staff: 0, consortium: 1, community: 2 }
+const SEAT_ORDER: Record<string, number> = { staff: 0, consortium: 1, community: 2 }
+
+/** Where a seat comes in the roster: staff, then the IIIF 2017 classes, then any other class (by name). */
+function seatOrder(a: Seat, b: Seat): number {
+  const x = SEAT_ORDER[a] ?? 3
+  const y = SEAT_ORDER[b] ?? 3
+  return x - y || (x === 3 ? (a < b ? -1 : a > b ? 1 : 0) : 0)
+}
 
 /** The instant a member stops serving: the early end when there is one, else the end of term (null: never). */
 export function effectiveEnd(member: Pick<RosterMember, 'termEnd' | 'endedAt'>): Instant | null {
@@ -39,13 +45,13 @@ export function servesAt(member: Pick<RosterMember, 'termStart' | 'termEnd' | 'e
   return end === null || compareInstants(t, end) < 0
 }
 
-/** The team at `t`: staff first, then consortium, then community seats, each by term start then name. */
+/** The team at `t`: staff first, then consortium, then community seats (then any other class by name), each by term start then name. */
 export function rosterAt<M extends RosterMember>(members: readonly M[], t: Instant): M[] {
   return members
     .filter((member) => servesAt(member, t))
     .sort(
       (a, b) =>
-        SEAT_ORDER[a.seat] - SEAT_ORDER[b.seat] ||
+        seatOrder(a.seat, b.seat) ||
         compareInstants(a.termStart, b.termStart) ||
         (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
         (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
@@ -54,10 +60,11 @@ export function rosterAt<M extends RosterMember>(members: readonly M[], t: Insta
 
 /** Empty volunteer seats at `t` per category: the policy's seats less the volunteers serving then, never below zero. */
 export function vacanciesAt(seats: SeatCounts, members: readonly RosterMember[], t: Instant): SeatCounts {
-  const serving: SeatCounts = { consortium: 0, community: 0 }
-  for (const member of members) if (member.seat !== 'staff' && servesAt(member, t)) serving[member.seat]++
-  const vacancies: SeatCounts = { consortium: 0, community: 0 }
-  for (const category of CATEGORIES) vacancies[category] = Math.max(0, seats[category] - serving[category])
+  const serving: SeatCounts = {}
+  for (const member of members)
+    if (member.seat !== 'staff' && servesAt(member, t)) serving[member.seat] = (serving[member.seat] ?? 0) + 1
+  const vacancies: SeatCounts = {}
+  for (const [category, n] of Object.entries(seats)) vacancies[category] = Math.max(0, n - (serving[category] ?? 0))
   return vacancies
 }
 
@@ -78,7 +85,7 @@ export function vacanciesDuring(
     const t = member.termStart
     if (compareInstants(t, start) <= 0 || (end !== null && compareInstants(t, end) >= 0)) continue
     const then = vacanciesAt(seats, members, t)
-    for (const category of CATEGORIES) fewest[category] = Math.min(fewest[category], then[category])
+    for (const category of Object.keys(fewest)) fewest[category] = Math.min(fewest[category]!, then[category]!)
   }
   return fewest
 }
@@ -94,7 +101,7 @@ export function incomingAfter<M extends RosterMember>(members: readonly M[], t: 
     .sort(
       (a, b) =>
         compareInstants(a.termStart, b.termStart) ||
-        SEAT_ORDER[a.seat] - SEAT_ORDER[b.seat] ||
+        seatOrder(a.seat, b.seat) ||
         (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
         (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     )

@@ -12,8 +12,8 @@
  * input arrays never changes the result.
  */
 import { CALL_STATUSES, type CallStatus } from './lifecycle.js'
-import type { Policy, SeatCounts } from './policy.js'
-import { isInauguralCall, planSeatSlots, seatsToFill } from './selection.js'
+import { classNames, zeroCounts, type Policy, type SeatCounts } from './policy.js'
+import { classPolicyOf, isInauguralCall, planSeatSlots, seatsToFill, type SelectionPolicy } from './selection.js'
 import type { Category, Seat } from './selection.js'
 import { defaultTermStart } from './terms.js'
 import { addCalendarMonths, addDays, compareInstants } from './time.js'
@@ -152,11 +152,10 @@ export function scheduleInputProblem(input: Pick<ScheduleInput, 'policy' | 'year
   const { policy, years } = input
   if (!Number.isSafeInteger(years) || years < 1) return `years must be a whole number of at least 1, got ${years}`
   for (const [field, value] of [
-    ['policy.seats.consortium', policy.seats.consortium],
-    ['policy.seats.community', policy.seats.community],
-    ['policy.termMonths', policy.termMonths],
-    ['policy.windowDays', policy.windowDays],
-  ] as const) {
+    ...policy.seats.map((c, i) => [`policy.seats[${i}].count`, c.count] as const),
+    ['policy.termMonths', policy.termMonths] as const,
+    ['policy.windowDays', policy.windowDays] as const,
+  ]) {
     if (!Number.isSafeInteger(value) || value < 0) return `${field} must be a whole number of at least 0, got ${value}`
   }
   const interval = policy.callIntervalMonths
@@ -226,12 +225,14 @@ export interface PendingCall {
  * staggered rolling basis").
  */
 export function simulateSeatsToFill(
-  policy: Pick<Policy, 'seats' | 'termMonths' | 'inauguralStagger'>,
+  given: SelectionPolicy,
   members: readonly Pick<ScheduleMember, 'seat' | 'endsAt'>[],
   pending: readonly PendingCall[],
 ): SeatCounts[] {
+  const policy = classPolicyOf(given)
+  const classes = classNames(policy)
   const simulated: { seat: Seat; endsAt: Instant | null }[] = members.map((m) => ({ seat: m.seat, endsAt: m.endsAt }))
-  const fills: SeatCounts[] = pending.map(zero)
+  const fills: SeatCounts[] = pending.map(() => zeroCounts(classes))
   const order = pending
     .map((call, index) => ({ call, index }))
     .sort(
@@ -243,7 +244,7 @@ export function simulateSeatsToFill(
   for (const { call, index } of order) {
     const fill = seatsToFill(policy, simulated, call.termStart, call.fixed)
     const inaugural = isInauguralCall(policy, simulated, call.termStart)
-    for (const slot of planSeatSlots(fill, call.termStart, policy.termMonths, inaugural)) {
+    for (const slot of planSeatSlots(fill, call.termStart, policy.termMonths, inaugural, classes)) {
       simulated.push({ seat: slot.category, endsAt: slot.termEnd })
     }
     fills[index] = fill
@@ -345,10 +346,6 @@ function latest(instants: readonly Instant[]): Instant | null {
 /** Months since year 0 of an instant's calendar month (UTC), for jumping along the cadence. */
 function monthIndex(instant: Instant): number {
   return Number(instant.slice(0, 4)) * 12 + Number(instant.slice(5, 7)) - 1
-}
-
-function zero(): SeatCounts {
-  return { consortium: 0, community: 0 }
 }
 
 function compareText(a: string, b: string): number {

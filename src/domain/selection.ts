@@ -16,17 +16,46 @@ import { buildInstitutionIndex, lookalikeGroups, matchInstitution } from './inst
 import type { Institution, InstitutionMatch, LookalikeSigns } from './institutions.js'
 import { addCalendarMonths, compareInstants, formatInstant } from './time.js'
 import type { Instant } from './time.js'
-import { CATEGORIES, type Category, type Seat, type SeatCounts } from './policy.js'
+import {
+  CATEGORIES,
+  classNames,
+  institutionFlags,
+  isEligible,
+  isLegacyShape,
+  legacySeatsOf,
+  upgradeSeatFields,
+  zeroCounts,
+  type Category,
+  type LegacySeatFields,
+  type Policy,
+  type Seat,
+  type SeatClass,
+  type SeatCounts,
+} from './policy.js'
 // Term limits (issue 14): the rule lives in term-limits.ts; the hooks here are marked "term limits".
 import { reachesTermLimit, termLimitSentence, type ServedTerm, type TermLimitPolicy } from './term-limits.js'
 
 export { CATEGORIES, SEATS, type Category, type Seat } from './policy.js'
 export type { SeatCounts }
 
-export interface SelectionPolicy extends TermLimitPolicy {
-  seats: SeatCounts
-  termMonths: number
-  inauguralStagger: boolean
+/** What the selection reads of a policy: its seat classes, caps, term and stagger. */
+export type ClassPolicy = Pick<Policy, 'seats' | 'maxPerInstitution' | 'flagCaps' | 'termMonths' | 'stagger'> &
+  // Term limits: the policy's limit, when it has one.
+  TermLimitPolicy
+
+/** The policy as the selection takes it: in the shape with seat classes, or the one before (IIIF 2017 classes). */
+export type SelectionPolicy = ClassPolicy | (LegacySeatFields & { termMonths: number } & TermLimitPolicy)
+
+/** A selection policy in the shape with seat classes. */
+export function classPolicyOf(policy: SelectionPolicy): ClassPolicy {
+  if (!isLegacyShape(policy)) return policy as ClassPolicy
+  const { maxConsecutiveTerms, partialTermsCount } = policy as TermLimitPolicy
+  return {
+    ...upgradeSeatFields(policy as LegacySeatFields),
+    termMonths: policy.termMonths,
+    ...(maxConsecutiveTerms === undefined ? {} : { maxConsecutiveTerms }),
+    ...(partialTermsCount === undefined ? {} : { partialTermsCount }),
+  }
 }
 
 export interface ResponseInput {
@@ -87,6 +116,8 @@ export const REASONS = [
   'seats-full',
   // Term limits: the person has served the policy's most consecutive terms (after already-on-team).
   'term-limit',
+  'flag-cap',
+  'not-eligible',
 ] as const
 export type Reason = (typeof REASONS)[number]
 
@@ -149,8 +180,14 @@ export class InvalidSelectionInputError extends Error {
   }
 }
 
-/** Version of the selection rules, part of the digest so a change of rules never reuses an old digest. */
+/**
+ * Version of the selection rules, part of the digest so a change of rules never reuses an old digest.
+ * A policy the old shape could say (the IIIF 2017 classes, one per institution, no flag caps) is
+ * digested as before seat classes, so stored selections still match their inputs; any other with
+ * its classes, caps and the institutions' flags.
+ */
 const RULES_VERSION = 'rota-selection/1'
+const CLASS_RULES_VERSION = 'rota-selection/2'
 
 /** Normalises an email address (trimmed, lower-case), because whether two responses come from one person is judged by email (docs/rules.md#d4). */
 export function normaliseEmail(email: string): string {
@@ -170,14 +207,18 @@ export function continuingMembers<M extends Pick<MemberInput, 'endsAt'>>(
   return members.filter((member) => continuesPast(member, termStart))
 }
 
-/** Counts the volunteer (non-staff) members per category who continue past a term start — the seats a call does not need to refill. */
+/**
+ * Counts the volunteer (non-staff) members per seat class who continue past a term start — the seats
+ * a call does not need to refill: every class given (in that order) and any other seat a member holds.
+ */
 export function continuingVolunteerCounts(
   members: readonly Pick<MemberInput, 'endsAt' | 'seat'>[],
   termStart: Instant,
+  classes: readonly string[] = CATEGORIES,
 ): SeatCounts {
-  const counts: SeatCounts = { consortium: 0, community: 0 }
+  const counts = zeroCounts(classes)
   for (const member of continuingMembers(members, termStart)) {
-    if (member.seat !== 'staff') counts[member.seat]++
+    if (member.seat !== 'staff') counts[member.seat] = (counts[member.seat] ?? 0) + 1
   }
   return counts
 }
@@ -189,17 +230,27 @@ export function continuingVolunteerCounts(
  * fixed the seats on the call (docs/rules.md#r1, #d7).
  */
 export function seatsToFill(
-  policy: Pick<SelectionPolicy, 'seats'>,
+  policy: Pick<ClassPolicy, 'seats'> | Pick<LegacySeatFields, 'seats'>,
   members: readonly Pick<MemberInput, 'endsAt' | 'seat'>[],
   termStart: Instant,
   fixedSeats: SeatCounts | null = null,
 ): SeatCounts {
-  if (fixedSeats) return { consortium: fixedSeats.consortium, community: fixedSeats.community }
-  const continuing = continuingVolunteerCounts(members, termStart)
-  return {
-    consortium: Math.max(0, policy.seats.consortium - continuing.consortium),
-    community: Math.max(0, policy.seats.community - continuing.community),
+  const classes = seatClassesOf(policy)
+  const seats = zeroCounts(classes.map((c) => c.class))
+  if (fixedSeats) {
+    for (const c of classes) seats[c.class] = fixedSeats[c.class] ?? 0
+    return seats
   }
+  const continuing = continuingVolunteerCounts(members, termStart)
+  for (const c of classes) seats[c.class] = Math.max(0, c.count - (continuing[c.class] ?? 0))
+  return seats
+}
+
+/** A policy's seat classes, whichever shape it is in. */
+export function seatClassesOf(policy: Pick<ClassPolicy, 'seats'> | Pick<LegacySeatFields, 'seats'>): SeatClass[] {
+  return Array.isArray(policy.seats)
+    ? policy.seats
+    : upgradeSeatFields({ seats: policy.seats, inauguralStagger: false }).seats
 }
 
 /**
@@ -208,11 +259,12 @@ export function seatsToFill(
  * staggered rolling basis" (docs/rules.md#d8).
  */
 export function isInauguralCall(
-  policy: Pick<SelectionPolicy, 'inauguralStagger'>,
+  policy: Pick<ClassPolicy, 'stagger'> | Pick<LegacySeatFields, 'inauguralStagger'>,
   members: readonly Pick<MemberInput, 'endsAt' | 'seat'>[],
   termStart: Instant,
 ): boolean {
-  if (!policy.inauguralStagger) return false
+  const staggers = 'stagger' in policy ? policy.stagger === 'halves' : policy.inauguralStagger
+  if (!staggers) return false
   return !continuingMembers(members, termStart).some((member) => member.seat !== 'staff')
 }
 
@@ -227,12 +279,13 @@ export function planSeatSlots(
   termStart: Instant,
   termMonths: number,
   inaugural: boolean,
+  classes: readonly string[] = Object.keys(seats),
 ): SeatSlot[] {
   const slots: SeatSlot[] = []
   const fullEnd = addCalendarMonths(termStart, termMonths)
   const shortEnd = addCalendarMonths(termStart, Math.floor(termMonths / 2))
-  for (const category of CATEGORIES) {
-    const n = seats[category]
+  for (const category of classes) {
+    const n = seats[category] ?? 0
     const longSeats = Math.ceil(n / 2)
     for (let index = 1; index <= n; index++) {
       const termEnd = inaugural && index > longSeats ? shortEnd : fullEnd
@@ -276,12 +329,11 @@ export function selectVolunteers(input: SelectionInput): Selection {
     decisions.push(decision)
   })
   const { seats, slots } = call
+  const shortfall = zeroCounts(call.classes)
+  for (const c of call.classes) shortfall[c] = (seats[c] ?? 0) - (rules.filled[c] ?? 0)
   const selection: Selection = {
     seats,
-    shortfall: {
-      consortium: seats.consortium - rules.filled.consortium,
-      community: seats.community - rules.filled.community,
-    },
+    shortfall,
     inaugural: call.inaugural,
     slots,
     decisions,
@@ -303,7 +355,13 @@ export function continuingInstitutionKeys(input: SelectionInput, selection?: Sel
   return known ?? memberKeys(prepareCall(input))
 }
 
-type ContinuingKeys = Array<{ member: MemberInput; institutionKey: string | null; consortium: boolean }>
+type ContinuingKeys = Array<{
+  member: MemberInput
+  institutionKey: string | null
+  consortium: boolean
+  /** The flags of the member's institution when known; none for a free-text institution. */
+  flags: string[]
+}>
 
 /** The continuing members' keys of each selection `selectVolunteers` made (kept aside: a selection's shape stays as it was). */
 const memberKeysOf = new WeakMap<Selection, ContinuingKeys>()
@@ -315,6 +373,7 @@ function memberKeys(call: PreparedCall): ContinuingKeys {
       member,
       institutionKey: matched.kind === 'unaffiliated' ? null : matched.key,
       consortium: matched.kind === 'known' && matched.institution.consortium,
+      flags: matched.kind === 'known' ? [...institutionFlags(matched.institution)].sort(compareText) : [],
     }
   })
 }
@@ -361,11 +420,15 @@ interface PreparedCall {
   seats: SeatCounts
   inaugural: boolean
   slots: SeatSlot[]
-  policy: SelectionPolicy
+  policy: ClassPolicy
+  /** The policy's class names, in policy order. */
+  classes: string[]
 }
 
 function prepareCall(input: SelectionInput): PreparedCall {
-  const { termStart, policy } = input
+  const { termStart } = input
+  const policy = classPolicyOf(input.policy)
+  const classes = classNames(policy)
   const index = buildInstitutionIndex(input.institutions)
   // Many volunteers type the same institution text: match each distinct text once.
   const matches = new Map<string | null, InstitutionMatch>()
@@ -388,7 +451,7 @@ function prepareCall(input: SelectionInput): PreparedCall {
   const spellings = unknownSpellings(raws, match, matches)
   const seats = seatsToFill(policy, members, termStart, input.fixedSeats)
   const inaugural = isInauguralCall(policy, members, termStart)
-  const slots = planSeatSlots(seats, termStart, policy.termMonths, inaugural)
+  const slots = planSeatSlots(seats, termStart, policy.termMonths, inaugural, classes)
   return {
     window: input.window,
     termStart,
@@ -401,6 +464,7 @@ function prepareCall(input: SelectionInput): PreparedCall {
     inaugural,
     slots,
     policy,
+    classes,
   }
 }
 
@@ -576,8 +640,10 @@ type Ground =
   | { rule: 'duplicate-person'; earlier: Decision }
   | { rule: 'already-on-team'; member: MemberInput }
   | { rule: 'term-limit'; terms: readonly ServedTerm[]; max: number }
-  | { rule: 'institution-on-team'; holder: MemberInput }
-  | { rule: 'institution-already-selected'; first: Decision }
+  | { rule: 'institution-on-team'; holder: MemberInput; held: number }
+  | { rule: 'institution-already-selected'; first: Decision; held: number }
+  | { rule: 'flag-cap'; flag: string; max: number }
+  | { rule: 'not-eligible' }
   | { rule: 'seat'; slot: SeatSlot }
   | { rule: 'waitlist'; place: number }
 
@@ -591,26 +657,50 @@ interface Rules {
 const WINDOW: Ground = { rule: 'window' }
 
 function rulesFor(call: PreparedCall): Rules {
-  const { window, members, match, seats } = call
+  const { window, members, match, seats, policy, classes } = call
+  const max = policy.maxPerInstitution
+  const caps = policy.flagCaps
+  const flagsOf = (matched: InstitutionMatch): ReadonlySet<string> =>
+    matched.kind === 'known' ? institutionFlags(matched.institution) : NO_FLAGS
 
-  // Who already serves: by email (anyone, staff included) and by institution (volunteers only).
+  // Who already serves: by email (anyone, staff included), by institution and by capped flag (volunteers only).
   const memberByEmail = new Map<string, MemberInput>()
   const memberByInstitution = new Map<string, MemberInput>()
+  const heldByInstitution = new Map<string, number>()
+  const heldByFlag = new Map<string, number>()
   for (const member of members) {
     const email = normaliseEmail(member.email)
     if (email !== '' && !memberByEmail.has(email)) memberByEmail.set(email, member)
     if (member.seat === 'staff') continue
     const matched = match(member.institution)
-    if (matched.kind !== 'unaffiliated' && !memberByInstitution.has(matched.key))
-      memberByInstitution.set(matched.key, member)
+    if (matched.kind !== 'unaffiliated') {
+      if (!memberByInstitution.has(matched.key)) memberByInstitution.set(matched.key, member)
+      heldByInstitution.set(matched.key, (heldByInstitution.get(matched.key) ?? 0) + 1)
+    }
+    if (caps.length > 0) {
+      const flags = flagsOf(matched)
+      for (const cap of caps) if (flags.has(cap.flag)) heldByFlag.set(cap.flag, (heldByFlag.get(cap.flag) ?? 0) + 1)
+    }
   }
-  const slotsOf: Record<Category, SeatSlot[]> = { consortium: [], community: [] }
-  for (const slot of call.slots) slotsOf[slot.category][slot.index - 1] = slot
+  const slotsOf: Record<string, SeatSlot[]> = {}
+  for (const c of classes) slotsOf[c] = []
+  for (const slot of call.slots) slotsOf[slot.category]![slot.index - 1] = slot
+  // Which classes an institution may take, in policy order: one list per distinct set of flags.
+  const eligibleFor = new Map<string, string[]>()
+  const classesFor = (matched: InstitutionMatch): string[] => {
+    const flags = flagsOf(matched)
+    const id = [...flags].sort(compareText).join(' ')
+    let found = eligibleFor.get(id)
+    if (!found)
+      eligibleFor.set(id, (found = policy.seats.filter((c) => isEligible(c.eligible, flags)).map((c) => c.class)))
+    return found
+  }
 
   const firstByEmail = new Map<string, Decision>()
   const selectedByInstitution = new Map<string, Decision>()
-  const filled: SeatCounts = { consortium: 0, community: 0 }
-  const waiting: SeatCounts = { consortium: 0, community: 0 }
+  const selectedCount = new Map<string, number>()
+  const filled = zeroCounts(classes)
+  const waiting = zeroCounts(classes)
 
   const judge = (response: ResponseInput, decision: Decision, matched: InstitutionMatch): Ground => {
     // docs/rules.md#d2: the window is [opensAt, closesAt).
@@ -647,39 +737,61 @@ function rulesFor(call: PreparedCall): Rules {
       return { rule: 'term-limit', terms: served, max: call.policy.maxConsecutiveTerms! }
     }
     // docs/rules.md#d5: unknown institutions are their own institution (the wording warns staff); #d6: look-alikes share their institution's seat.
-    // docs/rules.md#r6: one seat per institution; unaffiliated volunteers are exempt.
+    // docs/rules.md#r6: one seat per institution (`maxPerInstitution`), members and this call together; unaffiliated volunteers are exempt.
     if (matched.kind !== 'unaffiliated') {
-      const holder = memberByInstitution.get(matched.key)
-      if (holder) {
-        decision.reason = 'institution-on-team'
-        return { rule: 'institution-on-team', holder }
-      }
-      const first = selectedByInstitution.get(matched.key)
-      if (first) {
+      const held = heldByInstitution.get(matched.key) ?? 0
+      const chosen = selectedCount.get(matched.key) ?? 0
+      if (held + chosen >= max) {
+        if (held >= max) {
+          decision.reason = 'institution-on-team'
+          return { rule: 'institution-on-team', holder: memberByInstitution.get(matched.key)!, held }
+        }
         decision.reason = 'institution-already-selected'
-        return { rule: 'institution-already-selected', first }
+        return { rule: 'institution-already-selected', first: selectedByInstitution.get(matched.key)!, held }
       }
     }
-    // docs/rules.md#r7, #r8: a seat in the volunteer's category while any is left, else the waitlist.
-    const category: Category = matched.kind === 'known' && matched.institution.consortium ? 'consortium' : 'community'
+    // At most `max` members and selected volunteers from institutions carrying a capped flag.
+    let flags: ReadonlySet<string> = NO_FLAGS
+    if (caps.length > 0) {
+      flags = flagsOf(matched)
+      for (const cap of caps) {
+        if (flags.has(cap.flag) && (heldByFlag.get(cap.flag) ?? 0) >= cap.max) {
+          decision.reason = 'flag-cap'
+          return { rule: 'flag-cap', flag: cap.flag, max: cap.max }
+        }
+      }
+    }
+    // docs/rules.md#r7, #r8: a seat in the first class (policy order) the volunteer is eligible for with one left, else the waitlist of the first.
+    const eligible = classesFor(matched)
+    const category = eligible.find((c) => filled[c]! < seats[c]!) ?? eligible[0]
+    if (category === undefined) {
+      decision.reason = 'not-eligible'
+      return { rule: 'not-eligible' }
+    }
     decision.seat = category
-    if (filled[category] < seats[category]) {
-      filled[category]++
-      const slot = slotsOf[category][filled[category] - 1]
+    if (filled[category]! < seats[category]!) {
+      const index = ++filled[category]!
+      const slot = slotsOf[category]![index - 1]
       if (!slot) throw new Error('unreachable: a seat without a slot')
       slot.responseId = response.id
       decision.outcome = 'selected'
       decision.termStart = slot.termStart
       decision.termEnd = slot.termEnd
-      if (matched.kind !== 'unaffiliated') selectedByInstitution.set(matched.key, decision)
+      if (matched.kind !== 'unaffiliated') {
+        if (!selectedByInstitution.has(matched.key)) selectedByInstitution.set(matched.key, decision)
+        selectedCount.set(matched.key, (selectedCount.get(matched.key) ?? 0) + 1)
+      }
+      for (const cap of caps) if (flags.has(cap.flag)) heldByFlag.set(cap.flag, (heldByFlag.get(cap.flag) ?? 0) + 1)
       return { rule: 'seat', slot }
     }
     decision.outcome = 'alternate'
     decision.reason = 'seats-full'
-    return { rule: 'waitlist', place: ++waiting[category] }
+    return { rule: 'waitlist', place: ++waiting[category]! }
   }
   return { judge, filled }
 }
+
+const NO_FLAGS: ReadonlySet<string> = new Set()
 
 /** A response's decision before any rule has looked at it: excluded, for no reason yet, unexplained. */
 function undecided(response: ResponseInput, matched: InstitutionMatch, position: number): Decision {
@@ -722,6 +834,7 @@ interface Wording {
 
 function wordingFor(call: PreparedCall): Wording {
   const { seats, spellings } = call
+  const max = call.policy.maxPerInstitution
   const opens = formatInstant(call.window.opensAt)
   const closes = formatInstant(call.window.closesAt)
   const hints = new Map<UnknownMatch, string>()
@@ -747,20 +860,29 @@ function wordingFor(call: PreparedCall): Wording {
       case 'term-limit':
         return termLimitSentence(who, ground.terms, ground.max)
       case 'institution-on-team': {
-        const { holder } = ground
-        return text`${decision.institution ?? decision.institutionKey} already has a volunteer seat on the Code of Conduct Team, held by ${displayName(holder.name)}${holder.endsAt ? ` until ${formatInstant(holder.endsAt)}` : ''}, and each institution holds only one.`
+        const { holder, held } = ground
+        const where = decision.institution ?? decision.institutionKey
+        if (max !== 1)
+          return text`${where} already has ${held} volunteer seats on the Code of Conduct Team, and each institution holds at most ${max}.`
+        return text`${where} already has a volunteer seat on the Code of Conduct Team, held by ${displayName(holder.name)}${holder.endsAt ? ` until ${formatInstant(holder.endsAt)}` : ''}, and each institution holds only one.`
       }
       case 'institution-already-selected': {
-        const { first } = ground
+        const { first, held } = ground
+        if (max !== 1)
+          return text`${decision.institution ?? decision.institutionKey} already has ${max} volunteers on the Code of Conduct Team or selected in this call (${held} serving, ${max - held} selected earlier, the first ${first.name} at ${formatInstant(first.submittedAt)}), and each institution holds at most ${max}.`
         return text`${first.name} from ${first.institution ?? decision.institution ?? decision.institutionKey} responded earlier, at ${formatInstant(first.submittedAt)}, and was selected, and only the first volunteer from an institution is selected.`
       }
+      case 'flag-cap':
+        return text`${who} responded at ${at}, but ${ground.max === 1 ? 'a volunteer' : `${ground.max} volunteers`} from institutions marked ${ground.flag} already serve or were selected, and the team takes at most ${ground.max} from them.`
+      case 'not-eligible':
+        return text`${who} responded at ${at}, but ${decision.institution === null ? 'a volunteer without an institution' : `${decision.institution}`} is not eligible for any seat class of this call (${call.classes.join(', ')}).`
       case 'seat': {
         const { slot } = ground
-        return text`${who} responded at ${at} and was selected for ${seatLabel(slot.category)} ${slot.index} of ${seats[slot.category]}, serving from ${formatInstant(slot.termStart)} until ${formatInstant(slot.termEnd)}.`
+        return text`${who} responded at ${at} and was selected for ${seatLabel(slot.category)} ${slot.index} of ${seats[slot.category]!}, serving from ${formatInstant(slot.termStart)} until ${formatInstant(slot.termEnd)}.`
       }
       case 'waitlist': {
         const category = decision.seat!
-        const n = seats[category]
+        const n = seats[category]!
         return n === 0
           ? text`${who} responded at ${at}, but this call offers no ${seatLabel(category)}s, so ${who} is number ${ground.place} on the ${category} waitlist.`
           : text`${who} responded at ${at}, after ${n === 1 ? `the only ${seatLabel(category)} was` : `all ${n} ${seatLabel(category)}s were`} filled, so ${who} is number ${ground.place} on the ${category} waitlist.`
@@ -906,8 +1028,19 @@ function termLimitDigestPart(input: SelectionInput): unknown {
 }
 
 function digestInput(input: SelectionInput, firstCome: FirstCome): string {
+  const policy = classPolicyOf(input.policy)
+  const legacy = legacySeatsOf(policy)
   const institutions = [...input.institutions]
-    .map((i) => ({ id: i.id, name: i.name, aliases: [...i.aliases].sort(compareText), consortium: i.consortium }))
+    .map((i) =>
+      legacy
+        ? { id: i.id, name: i.name, aliases: [...i.aliases].sort(compareText), consortium: i.consortium }
+        : {
+            id: i.id,
+            name: i.name,
+            aliases: [...i.aliases].sort(compareText),
+            flags: [...institutionFlags(i)].sort(compareText),
+          },
+    )
     .sort((a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)))
   // A member's term start never changes the outcome, and members who leave before the term starts
   // play no part, so neither is fingerprinted.
@@ -922,23 +1055,41 @@ function digestInput(input: SelectionInput, firstCome: FirstCome): string {
     }))
     .sort((a, b) => compareText(a.id, b.id) || compareText(canonicalJson(a), canonicalJson(b)))
   const responses = settleTies(firstCome, (response) => canonicalJson(digested(response)))
-  const parts: Record<string, unknown> = {
-    rules: RULES_VERSION,
-    window: { opensAt: input.window.opensAt, closesAt: input.window.closesAt },
-    termStart: input.termStart,
-    policy: {
-      seats: { consortium: input.policy.seats.consortium, community: input.policy.seats.community },
-      termMonths: input.policy.termMonths,
-      inauguralStagger: input.policy.inauguralStagger,
-    },
-    fixedSeats: input.fixedSeats
-      ? { consortium: input.fixedSeats.consortium, community: input.fixedSeats.community }
-      : null,
-    institutions,
-    members,
-    // Term limits: only a policy with a limit adds its part, so every other digest stays as it was.
-    termLimit: termLimitDigestPart(input),
+  const classes = classNames(policy)
+  const fixed = (seats: SeatCounts): SeatCounts => {
+    const out: SeatCounts = {}
+    for (const c of classes) out[c] = seats[c] ?? 0
+    return out
   }
+  const parts: Record<string, unknown> = legacy
+    ? {
+        rules: RULES_VERSION,
+        window: { opensAt: input.window.opensAt, closesAt: input.window.closesAt },
+        termStart: input.termStart,
+        policy: { seats: legacy.seats, termMonths: policy.termMonths, inauguralStagger: legacy.inauguralStagger },
+        fixedSeats: input.fixedSeats ? fixed(input.fixedSeats) : null,
+        institutions,
+        members,
+        // Term limits: only a policy with a limit adds its part, so every other digest stays as it was.
+        termLimit: termLimitDigestPart(input),
+      }
+    : {
+        rules: CLASS_RULES_VERSION,
+        window: { opensAt: input.window.opensAt, closesAt: input.window.closesAt },
+        termStart: input.termStart,
+        policy: {
+          seats: policy.seats,
+          maxPerInstitution: policy.maxPerInstitution,
+          flagCaps: policy.flagCaps,
+          termMonths: policy.termMonths,
+          stagger: policy.stagger,
+        },
+        // In policy order (an array): canonical JSON sorts object keys, and the order of classes matters.
+        fixedSeats: input.fixedSeats ? classes.map((c) => [c, input.fixedSeats![c] ?? 0]) : null,
+        institutions,
+        members,
+        termLimit: termLimitDigestPart(input),
+      }
   // The text `canonicalJson({ ...parts, responses })` would give: the keys sorted, "responses" among them.
   const keys = [...Object.keys(parts).filter((key) => parts[key] !== undefined), 'responses'].sort(compareText)
   const field = (key: string): string => `${JSON.stringify(key)}:${canonicalJson(parts[key])}`
@@ -973,16 +1124,19 @@ function digestInput(input: SelectionInput, firstCome: FirstCome): string {
 // ---------------------------------------------------------------------------------------------
 
 function validate(input: SelectionInput): void {
-  const counts: [string, number][] = [
-    ['policy.seats.consortium', input.policy.seats.consortium],
-    ['policy.seats.community', input.policy.seats.community],
-    ['policy.termMonths', input.policy.termMonths],
-  ]
+  const legacy = isLegacyShape(input.policy)
+  const policy = classPolicyOf(input.policy)
+  const counts: [string, number][] = policy.seats.map((c, i) => [
+    legacy ? `policy.seats.${c.class}` : `policy.seats[${i}].count`,
+    c.count,
+  ])
+  counts.push(['policy.termMonths', policy.termMonths])
+  if (!legacy) counts.push(['policy.maxPerInstitution', policy.maxPerInstitution])
   if (input.fixedSeats) {
-    counts.push(
-      ['fixedSeats.consortium', input.fixedSeats.consortium],
-      ['fixedSeats.community', input.fixedSeats.community],
-    )
+    for (const c of policy.seats) counts.push([`fixedSeats.${c.class}`, input.fixedSeats[c.class] ?? 0])
+    for (const name of Object.keys(input.fixedSeats))
+      if (!policy.seats.some((c) => c.class === name))
+        throw new InvalidSelectionInputError(`fixedSeats.${name}: the policy has no seat class named ${name}`)
   }
   for (const [field, value] of counts) {
     if (!Number.isSafeInteger(value) || value < 0) {
@@ -1018,8 +1172,9 @@ function displayName(name: string): string {
   return trimmed === '' ? 'This volunteer' : trimmed
 }
 
-function seatLabel(category: Category): string {
-  return category === 'consortium' ? 'IIIF Consortium seat' : 'community seat'
+/** How a seat of a class is named in sentences: the IIIF 2017 classes as they always were, any other by its name. */
+export function seatLabel(category: Category): string {
+  return category === 'consortium' ? 'IIIF Consortium seat' : `${category} seat`
 }
 
 function orList(items: string[]): string {

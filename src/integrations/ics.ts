@@ -12,7 +12,7 @@
  * calendar updates events instead of duplicating them.
  */
 import type { PlannedCall, TermEnd } from '../domain/schedule.js'
-import type { SeatCounts } from '../domain/policy.js'
+import { totalSeats, type SeatCounts } from '../domain/policy.js'
 import { addDays } from '../domain/time.js'
 import type { Instant } from '../domain/time.js'
 
@@ -178,8 +178,7 @@ function callDescription(teamName: string, call: PlannedCall): string {
 /** "2 consortium, 2 community seats", "1 consortium seat", "no seats to fill". */
 function seatPhrase(seats: SeatCounts): string {
   const parts: string[] = []
-  if (seats.consortium > 0) parts.push(`${seats.consortium} consortium`)
-  if (seats.community > 0) parts.push(`${seats.community} community`)
+  for (const [c, n] of Object.entries(seats)) if (n > 0) parts.push(`${n} ${c}`)
   if (parts.length === 0) return 'no seats to fill'
-  return `${parts.join(', ')} ${seats.consortium + seats.community === 1 ? 'seat' : 'seats'}`
+  return `${parts.join(', ')} ${totalSeats(seats) === 1 ? 'seat' : 'seats'}`
 }

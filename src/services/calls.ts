@@ -13,7 +13,7 @@ import {
   type Instant,
 } from '../domain/time.js'
 import { wasAnnounced, type CallStatus } from '../domain/lifecycle.js'
-import type { SeatCounts } from '../domain/policy.js'
+import { classNames, upgradePolicy, type Policy, type SeatCounts } from '../domain/policy.js'
 import { termStartFor } from '../domain/terms.js'
 import type { Call } from '../http/schemas/calls.js'
 import { requireTeam } from './teams.js'
@@ -93,6 +93,7 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
     if (compareInstants(closesAt, opensAt) <= 0)
       problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
     if (term.problem !== null) problems.push({ field: 'body.termStart', message: term.problem })
+    problems.push(...fixedSeatProblems(team.policy, input.seats))
     if (problems.length > 0) throw invalid('invalid-call', problems)
 
     checkNoOverlap(others, opensAt, closesAt)
@@ -102,7 +103,7 @@ export async function createCall(db: Db, slug: string, input: NewCall, now: Date
       closesAt,
       termStart: term.termStart,
       termStartExplicit: term.explicit,
-      seats: input.seats ?? null,
+      seats: input.seats ? inPolicyOrder(team.policy, input.seats) : null,
       // rota's clock, not the database's: the tick compares it with the window (tickMayClose).
       createdAt: now,
     })
@@ -199,6 +200,7 @@ export async function editCall(db: Db, id: string, patch: CallPatch, now: Date, 
     if (compareInstants(newClosesAt, opensAt) <= 0)
       problems.push({ field: 'body.closesAt', message: 'must be after opensAt' })
     if (term.problem !== null) problems.push({ field: 'body.termStart', message: term.problem })
+    problems.push(...fixedSeatProblems(team.policy, patch.seats))
     if (problems.length > 0) throw invalid('invalid-call', problems)
     checkNoOverlap(others, opensAt, newClosesAt)
     // Moved into the future, a call the tick met only after its window (and so never announced)
@@ -210,7 +212,7 @@ export async function editCall(db: Db, id: string, patch: CallPatch, now: Date, 
       termStart: term.termStart,
       termStartExplicit: term.explicit,
       ...(live ? { openedAt: null, remindedAt: null } : {}),
-      ...(patch.seats !== undefined ? { seats: patch.seats } : {}),
+      ...(patch.seats !== undefined ? { seats: patch.seats && inPolicyOrder(team.policy, patch.seats) } : {}),
     })
     await recordAudit(tx, {
       at: now,
@@ -257,4 +259,23 @@ export async function listCalls(db: Db, slug: string, now: Date): Promise<CallVi
 export async function getCall(db: Db, id: string, now: Date): Promise<CallView> {
   const { call, team } = await requireCall(db, id)
   return callView(call, team.slug, now)
+}
+
+/** Seats staff fix on a call name classes of the team's policy only. */
+function fixedSeatProblems(policy: Policy, seats: SeatCounts | null | undefined): FieldProblem[] {
+  if (!seats) return []
+  const classes = classNames(upgradePolicy(policy))
+  return Object.keys(seats)
+    .filter((c) => !classes.includes(c))
+    .map((c) => ({
+      field: `body.seats.${c}`,
+      message: `is not a seat class of the team's policy (${classes.join(', ')})`,
+    }))
+}
+
+/** Fixed seats with every class of the policy, in policy order (a class left out: 0). */
+function inPolicyOrder(policy: Policy, seats: SeatCounts): SeatCounts {
+  const out: SeatCounts = {}
+  for (const c of classNames(upgradePolicy(policy))) out[c] = seats[c] ?? 0
+  return out
 }

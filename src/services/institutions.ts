@@ -10,6 +10,7 @@ import {
   type InstitutionNameCollision,
 } from '../domain/institutions.js'
 import type { Institution } from '../http/schemas/institutions.js'
+import { CONSORTIUM_FLAG } from '../domain/policy.js'
 
 export type InstitutionView = Static<typeof Institution>
 
@@ -17,16 +18,45 @@ export interface InstitutionInput {
   name: string
   aliases?: string[]
   consortium: boolean
+  flags?: string[]
 }
 
 export interface InstitutionPatch {
   name?: string
   aliases?: string[]
   consortium?: boolean
+  flags?: string[]
+}
+
+/** All of an institution's flags, `consortium` among them when it is a member, sorted. */
+export function allFlags(row: { consortium: boolean; flags: readonly string[] }): string[] {
+  return [...new Set([...(row.consortium ? [CONSORTIUM_FLAG] : []), ...row.flags])].sort()
 }
 
 function view(row: queries.InstitutionRow): InstitutionView {
-  return { id: row.id, name: row.name, aliases: row.aliases, consortium: row.consortium }
+  return { id: row.id, name: row.name, aliases: row.aliases, consortium: row.consortium, flags: allFlags(row) }
+}
+
+/**
+ * The stored `consortium` and other flags from a request's `consortium` and `flags`: `flags`
+ * replaces the whole list, `consortium` in it or `consortium: true` sets the consortium flag; the
+ * two must not contradict each other.
+ */
+function storedFlags(
+  consortium: boolean | undefined,
+  flags: readonly string[] | undefined,
+  current: { consortium: boolean; flags: string[] },
+): { consortium: boolean; flags: string[] } {
+  if (flags === undefined) return { consortium: consortium ?? current.consortium, flags: current.flags }
+  const flagged = flags.includes(CONSORTIUM_FLAG)
+  if (consortium !== undefined && consortium !== flagged)
+    throw invalid('invalid-institution', [
+      {
+        field: 'body.flags',
+        message: `${flagged ? 'holds' : 'lacks'} consortium while body.consortium is ${consortium}: give one of them, or both alike`,
+      },
+    ])
+  return { consortium: flagged, flags: [...new Set(flags.filter((f) => f !== CONSORTIUM_FLAG))].sort() }
 }
 
 export function institutionNotFound(id: string): AppError {
@@ -143,8 +173,11 @@ export async function getInstitution(db: Db, id: string): Promise<InstitutionVie
 }
 
 /** The fields of an institution its audit rows compare (institutions are not people: named in full). */
-function audited(row: { name: string; aliases: string[]; consortium: boolean }) {
-  return { name: row.name, aliases: row.aliases, consortium: row.consortium }
+function audited(row: { name: string; aliases: string[]; consortium: boolean; flags: string[] }) {
+  // Other flags only once there are any: audit rows of institutions without them read as before.
+  return row.flags.length > 0
+    ? { name: row.name, aliases: row.aliases, consortium: row.consortium, flags: row.flags }
+    : { name: row.name, aliases: row.aliases, consortium: row.consortium }
 }
 
 /** Adds an institution with its aliases; refused when any of its names is another institution's. */
@@ -161,7 +194,7 @@ export async function createInstitution(
       const row = await queries.insertInstitution(tx, {
         name: names.name,
         aliases: names.aliases,
-        consortium: input.consortium,
+        ...storedFlags(input.consortium, input.flags, { consortium: false, flags: [] }),
         createdAt: now,
         updatedAt: now,
       })
@@ -200,7 +233,7 @@ export async function updateInstitution(
       const updated = await queries.updateInstitution(tx, id, {
         name: names.name,
         aliases: names.aliases,
-        consortium: patch.consortium ?? row.consortium,
+        ...storedFlags(patch.consortium, patch.flags, row),
         updatedAt: now,
       })
       await queries.replaceInstitutionNames(tx, id, names.normalised)

@@ -74,7 +74,13 @@ async function teamState(db: Db, teamId: string): Promise<TeamState> {
   const rows = await queries.listMembers(db, teamId)
   const institutions = await listInstitutions(db)
   const index = buildInstitutionIndex(
-    institutions.map((i) => ({ id: i.id, name: i.name, aliases: i.aliases, consortium: i.consortium })),
+    institutions.map((i) => ({
+      id: i.id,
+      name: i.name,
+      aliases: i.aliases,
+      consortium: i.consortium,
+      flags: i.flags,
+    })),
   )
   const roster = rows.map(({ member, institutionName }) => {
     const match = member.institutionId

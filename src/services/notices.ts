@@ -14,7 +14,7 @@ import {
   type NoticeKind,
   type Template,
 } from '../domain/notices.js'
-import { retentionOf, type SeatCounts } from '../domain/policy.js'
+import { retentionOf, totalSeats, type SeatCounts } from '../domain/policy.js'
 import { effectiveEnd } from '../domain/roster.js'
 import { seatsToFill, type Decision, type Selection } from '../domain/selection.js'
 import type { Instant } from '../domain/time.js'
@@ -132,10 +132,20 @@ export function callValues(team: TeamRow, call: CallRow, seats: SeatCounts): Rec
     closesAt: humanInstant(call.closesAt),
     termStart: humanInstant(call.termStart),
     formUrl: team.formUrl ?? '(the volunteer form link will follow)',
-    seatsConsortium: String(seats.consortium),
-    seatsCommunity: String(seats.community),
-    seatsTotal: String(seats.consortium + seats.community),
+    seatsConsortium: String(seats['consortium'] ?? 0),
+    seatsCommunity: String(seats['community'] ?? 0),
+    seatsTotal: String(totalSeats(seats)),
+    seats: seatsInWords(seats),
   }
+}
+
+/** Seats per class in words, in the map's (policy) order: "2 consortium seats and 1 community seat"; "no seats". */
+export function seatsInWords(seats: SeatCounts): string {
+  const parts = Object.entries(seats)
+    .filter(([, n]) => n > 0)
+    .map(([c, n]) => `${n} ${c} ${n === 1 ? 'seat' : 'seats'}`)
+  if (parts.length === 0) return 'no seats'
+  return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)!}`
 }
 
 /** The seats a call will offer: those staff fixed, else those left by volunteers not continuing past its term start. */
@@ -184,9 +194,10 @@ export async function queueResultNotices(
       ? '(no volunteers were selected)'
       : selected.map((d) => `- ${d.name}${d.institution ? ` (${d.institution})` : ''}`).join('\n')
   const shortfall = {
-    shortfallConsortium: String(selection.shortfall.consortium),
-    shortfallCommunity: String(selection.shortfall.community),
-    shortfallTotal: String(selection.shortfall.consortium + selection.shortfall.community),
+    shortfallConsortium: String(selection.shortfall['consortium'] ?? 0),
+    shortfallCommunity: String(selection.shortfall['community'] ?? 0),
+    shortfallTotal: String(totalSeats(selection.shortfall)),
+    shortfall: seatsInWords(selection.shortfall),
   }
   const notices: Notice[] = []
   const queue = (notice: Notice) => {
@@ -237,7 +248,7 @@ export async function queueResultNotices(
   for (const decision of unaddressed)
     queue(outcomeNotice(decision, `${prefix}:result:response:${decision.responseId}`, null))
 
-  if (selection.shortfall.consortium + selection.shortfall.community > 0) {
+  if (totalSeats(selection.shortfall) > 0) {
     queue({
       team,
       kind: 'shortfall',

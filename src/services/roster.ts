@@ -12,7 +12,7 @@ import {
 } from '../domain/roster.js'
 import { formatInstant, instantFromDate, instantToDate, type Instant } from '../domain/time.js'
 import { readInstant } from './instants.js'
-import type { SeatCounts } from '../domain/policy.js'
+import { seatCountsOf, upgradePolicy, type SeatCounts } from '../domain/policy.js'
 import { teamNotFound } from './teams.js'
 
 /** The channel on which every instance hears that the roster may have changed. */
@@ -195,7 +195,7 @@ export class RosterCache {
     const key = `${serving.map((m) => m.id).join(',')}|${coming.map((m) => m.id).join(',')}`
     let rendered = entry.rendered.get(key)
     if (!rendered) {
-      const vacancies = vacanciesAt(entry.team.policy.seats, entry.members, t)
+      const vacancies = vacanciesAt(seatCountsOf(upgradePolicy(entry.team.policy)), entry.members, t)
       const shown = (m: RosterMember) => {
         const end = effectiveEnd(m)
         return {

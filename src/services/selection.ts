@@ -111,7 +111,13 @@ async function selectionInput(
     termStart,
     policy: team.policy,
     fixedSeats: call.seats ?? null,
-    institutions: institutions.map((i) => ({ id: i.id, name: i.name, aliases: i.aliases, consortium: i.consortium })),
+    institutions: institutions.map((i) => ({
+      id: i.id,
+      name: i.name,
+      aliases: i.aliases,
+      consortium: i.consortium,
+      flags: i.flags,
+    })),
     members: members.map(memberInput),
     responses: responses.map((r) => ({
       id: r.id,

@@ -11,7 +11,9 @@ import {
   policyProblems,
   retentionOf,
   termPolicyOf,
-  type PolicyPatch,
+  upgradePolicy,
+  upgradePolicyPatch,
+  type LegacyPolicyPatch,
 } from '../domain/policy.js'
 import { DEFAULT_TEAM } from './public-page.js'
 import type { Team, TeamSettings } from '../http/schemas/teams.js'
@@ -28,7 +30,7 @@ function view(row: queries.TeamRow): TeamView {
     name: row.name,
     // Whether there is an approval step, never the approver's address.
     policy: {
-      ...row.policy,
+      ...upgradePolicy(row.policy),
       retention: retentionOf(row.policy),
       ...termPolicyOf(row.policy),
       approval: { mode: approvalOf(row.policy).mode },
@@ -49,7 +51,8 @@ function settingsView(row: queries.TeamRow): TeamSettingsView {
 
 export interface TeamPatch {
   name?: string
-  policy?: PolicyPatch
+  /** In the shape with seat classes, or the old one (`seats: { consortium, community }`, `inauguralStagger`): converted. */
+  policy?: LegacyPolicyPatch
   mailingList?: string | null
   staffEmail?: string | null
   formUrl?: string | null
@@ -92,8 +95,8 @@ export async function getTeamSettings(db: Db, slug: string): Promise<TeamSetting
 export interface NewTeam {
   slug: string
   name: string
-  /** Any subset of the policy; the rest is the default (IIIF's 2017 rules). */
-  policy?: PolicyPatch
+  /** Any subset of the policy; the rest is the default (IIIF's 2017 rules). The old shape is converted. */
+  policy?: LegacyPolicyPatch
   mailingList?: string | null
   staffEmail?: string | null
   formUrl?: string | null
@@ -107,7 +110,13 @@ export async function createTeam(db: Db, body: NewTeam, now: Date, by: string): 
   const name = body.name.trim()
   const problems: { field: string; message: string }[] = []
   if (name === '') problems.push({ field: 'body.name', message: 'must not be blank' })
-  const policy = mergePolicy(DEFAULT_POLICY, body.policy ?? {})
+  const upgraded = upgradePolicyPatch(DEFAULT_POLICY, body.policy ?? {})
+  if (upgraded.problems.length > 0)
+    throw invalid(
+      'invalid-policy',
+      upgraded.problems.map((p) => ({ ...p, field: `body.${p.field}` })),
+    )
+  const policy = mergePolicy(DEFAULT_POLICY, upgraded.patch)
   const policyErrors = policyProblems(policy).map((p) => ({ ...p, field: `body.${p.field}` }))
   if (policyErrors.length > 0) throw invalid('invalid-policy', policyErrors)
   const fields = teamFields(body, { mailingList: null, staffEmail: null, formUrl: null }, problems)
@@ -218,7 +227,14 @@ export async function updateTeam(
     const row = await requireTeam(tx, slug, true)
     const name = patch.name?.trim() ?? row.name
     if (name === '') throw invalid('invalid-team', [{ field: 'body.name', message: 'must not be blank' }])
-    const policy = patch.policy ? mergePolicy(row.policy, patch.policy) : row.policy
+    const current = upgradePolicy(row.policy)
+    const upgraded = patch.policy ? upgradePolicyPatch(current, patch.policy) : null
+    if (upgraded && upgraded.problems.length > 0)
+      throw invalid(
+        'invalid-policy',
+        upgraded.problems.map((p) => ({ ...p, field: `body.${p.field}` })),
+      )
+    const policy = upgraded ? mergePolicy(current, upgraded.patch) : current
     const problems = policyProblems(policy).map((p) => ({ ...p, field: `body.${p.field}` }))
     if (problems.length > 0) throw invalid('invalid-policy', problems)
     const problems2: { field: string; message: string }[] = []

@@ -141,7 +141,7 @@ t.test('every kind of tampering is caught, naming the first line at fault', asyn
     t,
     tampered((r) => {
       const line = r.responses[alternate.position - 1]!
-      Object.assign(line, { outcome: 'selected', reason: null, seat: r.seats[line.category] + 1 })
+      Object.assign(line, { outcome: 'selected', reason: null, seat: r.seats[line.category!]! + 1 })
     }),
     alternate.position,
     /says selected .*seat 5.* but the rules give alternate \(seats-full\)/,
@@ -185,7 +185,7 @@ t.test('every kind of tampering is caught, naming the first line at fault', asyn
   rejects(
     t,
     tampered((r) => {
-      r.policy.seats.consortium += 1
+      ;(r.policy.seats as { consortium: number }).consortium += 1
     }),
     null,
     /seats: the report offers \d+ consortium seat\(s\), but the policy's \d+ less/,

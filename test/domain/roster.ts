@@ -9,7 +9,7 @@ import {
   vacanciesAt,
 } from '../../src/domain/roster.js'
 import type { RosterMember } from '../../src/domain/roster.js'
-import { DEFAULT_POLICY } from '../../src/domain/policy.js'
+import { DEFAULT_POLICY, seatCountsOf } from '../../src/domain/policy.js'
 import type { Seat } from '../../src/domain/selection.js'
 import { compareInstants, epochNanos, instantFromEpochNanos, parseInstant } from '../../src/domain/time.js'
 import type { Instant } from '../../src/domain/time.js'
@@ -107,35 +107,35 @@ t.test('rosterAt: who serves at an instant, staff first, then consortium and com
 
 t.test('vacanciesAt: the policy seats less the volunteers serving then', async (t) => {
   t.same(
-    vacanciesAt(DEFAULT_POLICY.seats, TEAM, at('2026-01-01T00:00:00Z')),
+    vacanciesAt(seatCountsOf(DEFAULT_POLICY), TEAM, at('2026-01-01T00:00:00Z')),
     { consortium: 4, community: 4 },
     'before the first terms',
   )
   t.same(
-    vacanciesAt(DEFAULT_POLICY.seats, TEAM, START),
+    vacanciesAt(seatCountsOf(DEFAULT_POLICY), TEAM, START),
     { consortium: 0, community: 0 },
     'a full team; staff are not counted',
   )
   t.same(
-    vacanciesAt(DEFAULT_POLICY.seats, TEAM, nano(SHORT, -1n)),
+    vacanciesAt(seatCountsOf(DEFAULT_POLICY), TEAM, nano(SHORT, -1n)),
     { consortium: 0, community: 0 },
     'a nanosecond before the short terms end',
   )
-  t.same(vacanciesAt(DEFAULT_POLICY.seats, TEAM, SHORT), { consortium: 2, community: 2 }, 'as they end')
+  t.same(vacanciesAt(seatCountsOf(DEFAULT_POLICY), TEAM, SHORT), { consortium: 2, community: 2 }, 'as they end')
   const departed = TEAM.map((m) => (m.id === 'con-1' ? { ...m, endedAt: at('2026-09-01T00:00:00Z') } : m))
   t.same(
-    vacanciesAt(DEFAULT_POLICY.seats, departed, at('2026-09-01T00:00:00Z')),
+    vacanciesAt(seatCountsOf(DEFAULT_POLICY), departed, at('2026-09-01T00:00:00Z')),
     { consortium: 1, community: 0 },
     'a departure frees its seat from the effective end',
   )
   t.same(
-    vacanciesAt(DEFAULT_POLICY.seats, departed, at('2026-08-31T00:00:00Z')),
+    vacanciesAt(seatCountsOf(DEFAULT_POLICY), departed, at('2026-08-31T00:00:00Z')),
     { consortium: 0, community: 0 },
     'not before',
   )
   const overridden = [...TEAM, member('extra', 'consortium', START, LONG)]
   t.same(
-    vacanciesAt(DEFAULT_POLICY.seats, overridden, START),
+    vacanciesAt(seatCountsOf(DEFAULT_POLICY), overridden, START),
     { consortium: 0, community: 0 },
     'more holders than seats (an override): zero, never negative',
   )

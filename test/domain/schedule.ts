@@ -13,7 +13,7 @@ import {
   termEndsWithin,
 } from '../../src/domain/schedule.js'
 import type { PlannedCall, ScheduleCall, ScheduleMember } from '../../src/domain/schedule.js'
-import { DEFAULT_POLICY } from '../../src/domain/policy.js'
+import { DEFAULT_POLICY, iiif2017Seats } from '../../src/domain/policy.js'
 import type { Policy, SeatCounts } from '../../src/domain/policy.js'
 import type { Seat } from '../../src/domain/selection.js'
 import {
@@ -139,7 +139,7 @@ t.test('while the inaugural call is open the schedule already foresees the stagg
   t.same(schedule.termEnds, [], 'nobody has a term yet')
 
   t.test('without the stagger, the whole team would turn over every other year', async (t) => {
-    const policy: Policy = { ...DEFAULT_POLICY, inauguralStagger: false }
+    const policy: Policy = { ...DEFAULT_POLICY, stagger: 'none' }
     const s = planSchedule({ policy, calls: [open], members: [], now: at('2026-02-15T00:00:00Z'), years: 3 })
     t.same(summary(s.calls), [
       '2026-02-01 open 4+4',
@@ -439,7 +439,7 @@ t.test('refuses inputs that cannot make a schedule, with a code', async (t) => {
     InvalidScheduleInputError,
   )
   t.throws(
-    () => planSchedule({ ...base, policy: { ...DEFAULT_POLICY, seats: seats(-1, 4) } }),
+    () => planSchedule({ ...base, policy: { ...DEFAULT_POLICY, seats: iiif2017Seats(-1, 4) } }),
     InvalidScheduleInputError,
   )
 })
@@ -448,7 +448,10 @@ t.test('scheduleInputProblem says which number cannot make a schedule, first pro
   t.equal(scheduleInputProblem({ policy: DEFAULT_POLICY, years: 1 }), null)
   t.equal(scheduleInputProblem({ policy: DEFAULT_POLICY, years: 10 }), null)
   t.equal(
-    scheduleInputProblem({ policy: { ...DEFAULT_POLICY, seats: seats(0, 0), termMonths: 0, windowDays: 0 }, years: 1 }),
+    scheduleInputProblem({
+      policy: { ...DEFAULT_POLICY, seats: iiif2017Seats(0, 0), termMonths: 0, windowDays: 0 },
+      years: 1,
+    }),
     null,
     'zero seats, term or window: an empty but valid schedule',
   )
@@ -461,13 +464,13 @@ t.test('scheduleInputProblem says which number cannot make a schedule, first pro
     'years must be a whole number of at least 1, got 2.5',
   )
   t.equal(
-    scheduleInputProblem({ policy: { ...DEFAULT_POLICY, seats: seats(4, -1) }, years: 0 }),
+    scheduleInputProblem({ policy: { ...DEFAULT_POLICY, seats: iiif2017Seats(4, -1) }, years: 0 }),
     'years must be a whole number of at least 1, got 0',
     'years first',
   )
   t.equal(
-    scheduleInputProblem({ policy: { ...DEFAULT_POLICY, seats: seats(4, -1) }, years: 1 }),
-    'policy.seats.community must be a whole number of at least 0, got -1',
+    scheduleInputProblem({ policy: { ...DEFAULT_POLICY, seats: iiif2017Seats(4, -1) }, years: 1 }),
+    'policy.seats[1].count must be a whole number of at least 0, got -1',
   )
   t.equal(
     scheduleInputProblem({ policy: { ...DEFAULT_POLICY, termMonths: Number.POSITIVE_INFINITY }, years: 1 }),
@@ -637,14 +640,16 @@ const policyArb: fc.Arbitrary<Policy> = fc
     halfTerm: fc.integer({ min: 1, max: 24 }),
     callIntervalMonths: fc.integer({ min: 1, max: 24 }),
     windowFraction: fc.double({ min: 0, max: 1, noNaN: true }),
-    inauguralStagger: fc.boolean(),
+    stagger: fc.constantFrom('none' as const, 'halves' as const),
   })
   .map((p) => ({
-    seats: { consortium: p.consortium, community: p.community },
+    seats: iiif2017Seats(p.consortium, p.community),
+    maxPerInstitution: 1,
+    flagCaps: [],
     termMonths: p.halfTerm * 2,
     callIntervalMonths: p.callIntervalMonths,
     windowDays: Math.max(1, Math.floor(p.windowFraction * p.callIntervalMonths * 28)),
-    inauguralStagger: p.inauguralStagger,
+    stagger: p.stagger,
     reminderDays: 7,
     autoScheduleDays: 60,
     termNoticeDays: 30,
@@ -659,8 +664,8 @@ function callsArb(policy: Policy): fc.Arbitrary<ScheduleCall[]> {
     status: fc.constantFrom(...STATUSES),
     fixed: fc.option(
       fc.record({
-        consortium: fc.nat({ max: policy.seats.consortium }),
-        community: fc.nat({ max: policy.seats.community }),
+        consortium: fc.nat({ max: policy.seats[0]!.count }),
+        community: fc.nat({ max: policy.seats[1]!.count }),
       }),
     ),
   })
@@ -699,9 +704,9 @@ t.test('property: seats to fill never exceed the policy seats in a category', as
   fc.assert(
     fc.property(inputArb, (input) => {
       for (const call of planSchedule(input).calls) {
-        for (const category of ['consortium', 'community'] as const) {
+        for (const [i, category] of (['consortium', 'community'] as const).entries()) {
           const n = call.seatsToFill[category]
-          if (!Number.isInteger(n) || n < 0 || n > input.policy.seats[category]) return false
+          if (n === undefined || !Number.isInteger(n) || n < 0 || n > input.policy.seats[i]!.count) return false
         }
       }
       return true

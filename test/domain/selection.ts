@@ -760,8 +760,8 @@ t.test('properties of every selection', async (t) => {
           const alternates = s.decisions.filter((d) => d.outcome === 'alternate' && d.seat === c).length
           const slots = s.slots.filter((slot) => slot.category === c)
           return (
-            selected <= s.seats[c] &&
-            selected + s.shortfall[c] === s.seats[c] &&
+            selected <= s.seats[c]! &&
+            selected + s.shortfall[c]! === s.seats[c]! &&
             (alternates === 0 || s.shortfall[c] === 0) &&
             slots.length === s.seats[c] &&
             slots.filter((slot) => slot.responseId !== null).length === selected
@@ -784,7 +784,10 @@ t.test('properties of every selection', async (t) => {
             s.seats[c] ===
             (input.fixedSeats
               ? input.fixedSeats[c]
-              : Math.max(0, input.policy.seats[c] - continuing.filter((m) => m.seat === c).length)),
+              : Math.max(
+                  0,
+                  (input.policy.seats as Record<string, number>)[c]! - continuing.filter((m) => m.seat === c).length,
+                )),
         )
       }),
     )

@@ -188,7 +188,10 @@ t.test('a volunteer at the limit is excluded with their terms named, and the nex
   const plain = limitedCall(null, [response(3, 'Cy')])
   t.equal(
     selectionInputDigest(plain),
-    selectionInputDigest({ ...plain, policy: { seats: plain.policy.seats, termMonths: 24, inauguralStagger: false } }),
+    selectionInputDigest({
+      ...plain,
+      policy: { seats: plain.policy.seats, termMonths: 24, inauguralStagger: false } as SelectionInput['policy'],
+    }),
     'without a limit the digest is what it was before term limits',
   )
 })

@@ -56,6 +56,7 @@ t.test('staff add an institution with aliases; anyone can read it', async (t) =>
       name: 'University of Oxford',
       aliases: ['Oxford University', 'Univ. Oxford', 'oxford'],
       consortium: true,
+      flags: ['consortium'],
     },
     'trimmed; blank aliases and later spellings of the same alias dropped',
   )
@@ -76,7 +77,7 @@ t.test('an alias that reads the same as the name is dropped', async (t) => {
   })
   t.equal(res.statusCode, 201)
   t.same(res.json().aliases, ['Stanford'])
-  const bare = await create({ name: 'Wellcome Collection', consortium: false })
+  const bare = await create({ name: 'Wellcome Collection', consortium: false, flags: [] })
   t.equal(bare.statusCode, 201)
   t.same(bare.json().aliases, [])
 })
@@ -86,19 +87,23 @@ t.test('writing needs a staff token', async (t) => {
   const post = await app.inject({
     method: 'POST',
     url: '/institutions',
-    payload: { name: 'Nowhere College', consortium: false },
+    payload: { name: 'Nowhere College', consortium: false, flags: [] },
   })
   t.equal(post.statusCode, 401)
   t.equal(post.json().error.code, 'missing-token')
   const wrong = await app.inject({
     method: 'POST',
     url: '/institutions',
-    payload: { name: 'Nowhere College', consortium: false },
+    payload: { name: 'Nowhere College', consortium: false, flags: [] },
     headers: { authorization: 'Bearer not-a-token' },
   })
   t.equal(wrong.statusCode, 401)
   t.equal(wrong.json().error.code, 'invalid-token')
-  const edit = await app.inject({ method: 'PATCH', url: `/institutions/${oxford.id}`, payload: { consortium: false } })
+  const edit = await app.inject({
+    method: 'PATCH',
+    url: `/institutions/${oxford.id}`,
+    payload: { consortium: false, flags: [] },
+  })
   t.equal(edit.statusCode, 401)
   t.equal(edit.json().error.code, 'missing-token')
   t.same(await snapshot(), before, 'nothing changed')
@@ -107,24 +112,39 @@ t.test('writing needs a staff token', async (t) => {
 t.test('a second institution answering to a name already taken is refused, however it is spelt', async (t) => {
   const before = await snapshot()
   const cases: Array<[string, object, string, string]> = [
-    ['a leading "The"', { name: 'The University of Oxford', consortium: true }, 'university of oxford', 'body.name'],
-    ['another case', { name: 'university of oxford', consortium: false }, 'university of oxford', 'body.name'],
     [
-      'punctuation and spacing',
-      { name: 'University  of Oxford.', consortium: false },
+      'a leading "The"',
+      { name: 'The University of Oxford', consortium: true, flags: ['consortium'] },
       'university of oxford',
       'body.name',
     ],
-    ['the name is an existing alias', { name: 'UNIV OXFORD', consortium: false }, 'univ oxford', 'body.name'],
+    [
+      'another case',
+      { name: 'university of oxford', consortium: false, flags: [] },
+      'university of oxford',
+      'body.name',
+    ],
+    [
+      'punctuation and spacing',
+      { name: 'University  of Oxford.', consortium: false, flags: [] },
+      'university of oxford',
+      'body.name',
+    ],
+    [
+      'the name is an existing alias',
+      { name: 'UNIV OXFORD', consortium: false, flags: [] },
+      'univ oxford',
+      'body.name',
+    ],
     [
       'an alias is an existing alias',
-      { name: 'Oxford Brookes', aliases: ['Brookes', 'Univ Oxford'], consortium: false },
+      { name: 'Oxford Brookes', aliases: ['Brookes', 'Univ Oxford'], consortium: false, flags: [] },
       'univ oxford',
       'body.aliases[1]',
     ],
     [
       'an alias is an existing name',
-      { name: 'Leland Stanford Junior University', aliases: ['Stanford University'], consortium: false },
+      { name: 'Leland Stanford Junior University', aliases: ['Stanford University'], consortium: false, flags: [] },
       'stanford university',
       'body.aliases[0]',
     ],
@@ -143,22 +163,28 @@ t.test('a second institution answering to a name already taken is refused, howev
     t.same(Object.keys(error.details).sort(), ['institutionId', 'name', 'normalised'])
   }
   t.equal(
-    (await create({ name: 'University of Oxford', consortium: true })).json().error.details.institutionId,
+    (await create({ name: 'University of Oxford', consortium: true, flags: ['consortium'] })).json().error.details
+      .institutionId,
     oxford.id,
   )
   t.same(await snapshot(), before, 'nothing was stored by the refused requests')
 })
 
 t.test('accents do not make a different institution', async (t) => {
-  const lyon = await create({ name: 'Université de Lyon', aliases: ['Univ.-Lyon'], consortium: false })
+  const lyon = await create({ name: 'Université de Lyon', aliases: ['Univ.-Lyon'], consortium: false, flags: [] })
   t.equal(lyon.statusCode, 201)
   t.equal(lyon.json().name, 'Université de Lyon', 'the name keeps its accents')
   const before = await snapshot()
-  const plain = await create({ name: 'Universite de Lyon', consortium: false })
+  const plain = await create({ name: 'Universite de Lyon', consortium: false, flags: [] })
   t.equal(plain.statusCode, 409)
   t.equal(plain.json().error.details.institutionId, lyon.json().id)
   t.equal(plain.json().error.details.normalised, 'universite de lyon')
-  const decomposed = await create({ name: 'Other', aliases: ['UNIVERSITE\u0301 DE LYON'], consortium: false })
+  const decomposed = await create({
+    name: 'Other',
+    aliases: ['UNIVERSITE\u0301 DE LYON'],
+    consortium: false,
+    flags: [],
+  })
   t.equal(decomposed.statusCode, 409, 'a combining accent is the same letter')
   t.same(await snapshot(), before, 'nothing stored')
 })
@@ -166,20 +192,20 @@ t.test('accents do not make a different institution', async (t) => {
 t.test('names that mean "no institution", or have no letters, are refused with the field named', async (t) => {
   const before = await snapshot()
   const cases: Array<[string, object, string[]]> = [
-    ['none', { name: 'None', consortium: false }, ['body.name']],
-    ['N/A', { name: 'N/A', consortium: false }, ['body.name']],
-    ['independent', { name: ' Independent ', consortium: false }, ['body.name']],
+    ['none', { name: 'None', consortium: false, flags: [] }, ['body.name']],
+    ['N/A', { name: 'N/A', consortium: false, flags: [] }, ['body.name']],
+    ['independent', { name: ' Independent ', consortium: false, flags: [] }, ['body.name']],
     [
       'unaffiliated alias',
-      { name: 'Nowhere College', aliases: ['NC', 'Nowhere', 'unaffiliated'], consortium: false },
+      { name: 'Nowhere College', aliases: ['NC', 'Nowhere', 'unaffiliated'], consortium: false, flags: [] },
       ['body.aliases[2]'],
     ],
-    ['n.a. alias', { name: 'Nowhere College', aliases: ['n.a.'], consortium: false }, ['body.aliases[0]']],
-    ['punctuation only', { name: '---', consortium: false }, ['body.name']],
-    ['blank name', { name: '   ', consortium: false }, ['body.name']],
+    ['n.a. alias', { name: 'Nowhere College', aliases: ['n.a.'], consortium: false, flags: [] }, ['body.aliases[0]']],
+    ['punctuation only', { name: '---', consortium: false, flags: [] }, ['body.name']],
+    ['blank name', { name: '   ', consortium: false, flags: [] }, ['body.name']],
     [
       'every field at fault',
-      { name: 'none', aliases: ['ok', '&', 'NA'], consortium: false },
+      { name: 'none', aliases: ['ok', '&', 'NA'], consortium: false, flags: [] },
       ['body.name', 'body.aliases[2]'],
     ],
   ]
@@ -205,16 +231,21 @@ t.test('the schema refuses what is not an institution', async (t) => {
     ['unknown key', { name: 'Nowhere College', consortium: false, colour: 'red' }, 'body.colour'],
     ['missing consortium', { name: 'Nowhere College' }, 'body.consortium'],
     ['consortium as text', { name: 'Nowhere College', consortium: 'yes' }, 'body.consortium'],
-    ['empty name', { name: '', consortium: false }, 'body.name'],
-    ['a name too long', { name: 'x'.repeat(301), consortium: false }, 'body.name'],
+    ['empty name', { name: '', consortium: false, flags: [] }, 'body.name'],
+    ['a name too long', { name: 'x'.repeat(301), consortium: false, flags: [] }, 'body.name'],
     [
       'too many aliases',
-      { name: 'Nowhere College', aliases: Array.from({ length: 51 }, (_, i) => `alias ${i}`), consortium: false },
+      {
+        name: 'Nowhere College',
+        aliases: Array.from({ length: 51 }, (_, i) => `alias ${i}`),
+        consortium: false,
+        flags: [],
+      },
       'body.aliases',
     ],
     [
       'an alias that is not text',
-      { name: 'Nowhere College', aliases: ['NC', 7], consortium: false },
+      { name: 'Nowhere College', aliases: ['NC', 7], consortium: false, flags: [] },
       'body.aliases[1]',
     ],
   ]
@@ -240,7 +271,7 @@ t.test('an id that names no institution is 404; one that is not a UUID is 400', 
     const get = await app.inject({ method: 'GET', url: `/institutions/${encodeURIComponent(id)}` })
     t.equal(get.statusCode, 404, `GET ${id}: 404`)
     t.equal(get.json().error.code, 'institution-not-found')
-    const edit = await patch(encodeURIComponent(id), { consortium: true })
+    const edit = await patch(encodeURIComponent(id), { consortium: true, flags: ['consortium'] })
     t.equal(edit.statusCode, 404, `PATCH ${id}: 404`)
     t.equal(edit.json().error.code, 'institution-not-found')
   }
@@ -248,7 +279,7 @@ t.test('an id that names no institution is 404; one that is not a UUID is 400', 
     const get = await app.inject({ method: 'GET', url: `/institutions/${encodeURIComponent(id)}` })
     t.equal(get.statusCode, 400, `GET ${id}: 400`)
     t.match(get.json().error, { code: 'validation-failed', message: 'params.id must be a UUID' })
-    const edit = await patch(encodeURIComponent(id), { consortium: true })
+    const edit = await patch(encodeURIComponent(id), { consortium: true, flags: ['consortium'] })
     t.equal(edit.statusCode, 400, `PATCH ${id}: 400`)
     t.equal(edit.json().error.code, 'validation-failed')
   }
@@ -272,6 +303,7 @@ t.test('PATCH renames, replaces aliases and frees the old names', async (t) => {
     name: 'The British Library',
     aliases: ['BL', 'British Library St Pancras'],
     consortium: true,
+    flags: ['consortium'],
   })
   t.same(
     (await app.inject({ method: 'GET', url: `/institutions/${bl.id}` })).json(),
@@ -289,10 +321,10 @@ t.test('PATCH renames, replaces aliases and frees the old names', async (t) => {
     'it answers to exactly its new names',
   )
 
-  const taken = await create({ name: 'British Library Board', consortium: false })
+  const taken = await create({ name: 'British Library Board', consortium: false, flags: [] })
   t.equal(taken.statusCode, 201, 'another institution can take a dropped alias')
 
-  const flip = await patch(bl.id, { consortium: false })
+  const flip = await patch(bl.id, { consortium: false, flags: [] })
   t.equal(flip.statusCode, 200)
   t.same(flip.json().aliases, ['BL', 'British Library St Pancras'], 'leaving aliases out keeps them')
   t.equal(flip.json().consortium, false)
@@ -300,7 +332,7 @@ t.test('PATCH renames, replaces aliases and frees the old names', async (t) => {
   const cleared = await patch(bl.id, { aliases: [] })
   t.equal(cleared.statusCode, 200)
   t.same(cleared.json().aliases, [])
-  t.equal((await create({ name: 'BL', consortium: false })).statusCode, 201, 'a cleared alias is free')
+  t.equal((await create({ name: 'BL', consortium: false, flags: [] })).statusCode, 201, 'a cleared alias is free')
 
   const ownSpelling = await patch(oxford.id, {
     name: 'university of OXFORD',
@@ -316,13 +348,13 @@ t.test('PATCH renames, replaces aliases and frees the old names', async (t) => {
 
 t.test('PATCH into another institution’s name is refused and changes nothing', async (t) => {
   const cambridge = (
-    await create({ name: 'University of Cambridge', aliases: ['Cambridge'], consortium: true })
+    await create({ name: 'University of Cambridge', aliases: ['Cambridge'], consortium: true, flags: ['consortium'] })
   ).json() as InstitutionBody
   const before = await snapshot()
   const cases: Array<[string, object, string]> = [
     ['name', { name: 'The University of Oxford' }, 'university of oxford'],
     ['alias', { aliases: ['Cambridge', 'Oxford'] }, 'oxford'],
-    ['name and consortium', { name: 'Stanford', consortium: false }, 'stanford'],
+    ['name and consortium', { name: 'Stanford', consortium: false, flags: [] }, 'stanford'],
   ]
   for (const [label, payload, normalised] of cases) {
     const res = await patch(cambridge.id, payload)
@@ -340,8 +372,8 @@ t.test('PATCH into another institution’s name is refused and changes nothing',
 })
 
 t.test('the list is ordered by name, ignoring case', async (t) => {
-  await create({ name: 'aardvark institute', consortium: false })
-  await create({ name: 'Zoological Society', consortium: false })
+  await create({ name: 'aardvark institute', consortium: false, flags: [] })
+  await create({ name: 'Zoological Society', consortium: false, flags: [] })
   const names = (await list()).map((i) => i.name)
   const expected = [...names].sort((a, b) =>
     a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0,
@@ -359,7 +391,7 @@ t.test('five staff adding the same institution at once: one is added, four are t
       'getty research institute',
       'Getty Research Institute.',
       'GETTY  RESEARCH INSTITUTE',
-    ].map((name) => create({ name, aliases: ['Getty'], consortium: true })),
+    ].map((name) => create({ name, aliases: ['Getty'], consortium: true, flags: ['consortium'] })),
   )
   const statuses = results.map((r) => r.statusCode).sort()
   t.same(statuses, [201, 409, 409, 409, 409])
@@ -372,7 +404,7 @@ t.test('five staff adding the same institution at once: one is added, four are t
 
   const renames = await Promise.all(
     ['Rijksmuseum', 'Museo del Prado', 'Louvre'].map(
-      async (name) => (await create({ name, consortium: false })).json() as InstitutionBody,
+      async (name) => (await create({ name, consortium: false, flags: [] })).json() as InstitutionBody,
     ),
   )
   const clash = await Promise.all(renames.map((i) => patch(i.id, { aliases: ['National Museum'] })))

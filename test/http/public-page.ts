@@ -186,11 +186,16 @@ t.test('content negotiation: browsers get the page, API clients the JSON of toda
     slug: 'coc',
     name: 'IIIF Code of Conduct Team',
     policy: {
-      seats: { consortium: 4, community: 4 },
+      seats: [
+        { class: 'consortium', count: 4, eligible: { institutionFlag: 'consortium' } },
+        { class: 'community', count: 4, eligible: { not: { institutionFlag: 'consortium' } } },
+      ],
+      maxPerInstitution: 1,
+      flagCaps: [],
       termMonths: 24,
       callIntervalMonths: 12,
       windowDays: 28,
-      inauguralStagger: true,
+      stagger: 'halves',
       reminderDays: 7,
       autoScheduleDays: 60,
       termNoticeDays: 30,

@@ -5,11 +5,16 @@ import { createStaffToken, revokeStaffToken } from '../../src/services/tokens.js
 const { app, db, staff } = await build(t)
 
 const DEFAULT_POLICY = {
-  seats: { consortium: 4, community: 4 },
+  seats: [
+    { class: 'consortium', count: 4, eligible: { institutionFlag: 'consortium' } },
+    { class: 'community', count: 4, eligible: { not: { institutionFlag: 'consortium' } } },
+  ],
+  maxPerInstitution: 1,
+  flagCaps: [],
   termMonths: 24,
   callIntervalMonths: 12,
   windowDays: 28,
-  inauguralStagger: true,
+  stagger: 'halves',
   reminderDays: 7,
   autoScheduleDays: 60,
   termNoticeDays: 30,
@@ -99,8 +104,10 @@ t.test('a partial policy change merges and is kept', async (t) => {
     payload: { policy: { seats: { community: 5 }, windowDays: 21 } },
   })
   t.equal(res.statusCode, 200)
-  t.same(res.json().policy, { ...DEFAULT_POLICY, seats: { consortium: 4, community: 5 }, windowDays: 21 })
-  t.same((await app.inject({ method: 'GET', url: '/teams/coc' })).json().policy.seats, { consortium: 4, community: 5 })
+  const seats = [DEFAULT_POLICY.seats[0], { ...DEFAULT_POLICY.seats[1]!, count: 5 }]
+  t.same(res.json().policy, { ...DEFAULT_POLICY, seats, windowDays: 21 })
+  t.equal(res.headers['deprecation'], '@1796169600', 'the old seats shape, converted, answered with Deprecation')
+  t.same((await app.inject({ method: 'GET', url: '/teams/coc' })).json().policy.seats, seats)
   await app.inject({ method: 'PATCH', url: '/teams/coc', headers: staff, payload: { policy: DEFAULT_POLICY } })
 })
 

@@ -152,7 +152,7 @@ function tamperings(report: ReportBody): Array<[string, ReportBody]> {
   edit('an extra seat', (r) => {
     const i = index(r, (l) => l.outcome === 'alternate')
     if (i < 0) return false
-    Object.assign(r.responses[i]!, { outcome: 'selected', reason: null, seat: r.seats[r.responses[i]!.category] + 1 })
+    Object.assign(r.responses[i]!, { outcome: 'selected', reason: null, seat: r.seats[r.responses[i]!.category!]! + 1 })
     return true
   })
   edit('a second seat for one institution', (r) => {
@@ -174,7 +174,7 @@ function tamperings(report: ReportBody): Array<[string, ReportBody]> {
     return true
   })
   edit('the policy’s seat count changed', (r) => {
-    r.policy.seats.community += 1
+    ;(r.policy.seats as { community: number }).community += 1
     return true
   })
   edit('a duplicate position', (r) => {

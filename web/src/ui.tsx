@@ -197,6 +197,11 @@ export function toLocalInput(value: string | Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`
 }
 
-export function seatsText(seats: { consortium: number; community: number } | null | undefined): string {
-  return seats ? `${seats.consortium} consortium, ${seats.community} community` : 'policy default'
+/** Seats per class, in policy order: "4 consortium, 4 community". */
+export function seatsText(seats: Record<string, number> | null | undefined): string {
+  return seats
+    ? Object.entries(seats)
+        .map(([c, n]) => `${n} ${c}`)
+        .join(', ')
+    : 'policy default'
 }

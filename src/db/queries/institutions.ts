@@ -45,7 +45,7 @@ export async function findInstitutionsByNormalisedNames(
 
 export async function insertInstitution(
   db: Db,
-  values: { name: string; aliases: string[]; consortium: boolean; createdAt: Date; updatedAt: Date },
+  values: { name: string; aliases: string[]; consortium: boolean; flags: string[]; createdAt: Date; updatedAt: Date },
 ): Promise<InstitutionRow> {
   const [row] = await db.insert(institutions).values(values).returning()
   return row!
@@ -54,7 +54,7 @@ export async function insertInstitution(
 export async function updateInstitution(
   db: Db,
   id: string,
-  values: { name: string; aliases: string[]; consortium: boolean; updatedAt: Date },
+  values: { name: string; aliases: string[]; consortium: boolean; flags: string[]; updatedAt: Date },
 ): Promise<InstitutionRow> {
   const [row] = await db.update(institutions).set(values).where(eq(institutions.id, id)).returning()
   return row!

@@ -74,12 +74,12 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`
 }
 
-function seatCounts(seats: { consortium: number; community: number }): string {
-  const parts = [
-    seats.consortium > 0 ? plural(seats.consortium, 'consortium seat', 'consortium seats') : null,
-    seats.community > 0 ? plural(seats.community, 'community seat', 'community seats') : null,
-  ].filter((p): p is string => p !== null)
-  return parts.join(' and ')
+/** "2 consortium seats and 2 community seats": every class with seats, in policy order. */
+function seatCounts(seats: Record<string, number>): string {
+  return Object.entries(seats)
+    .filter(([, n]) => n > 0)
+    .map(([c, n]) => plural(n, `${c} seat`, `${c} seats`))
+    .join(' and ')
 }
 
 function people(members: PublicPageView['members']): Html {
@@ -89,7 +89,7 @@ function people(members: PublicPageView['members']): Html {
         html`<li>
           <p class="name">${m.name}</p>
           <p>${m.institution ?? html`<span class="muted">No institution</span>`}</p>
-          <p>${SEAT_LABELS[m.seat] ?? m.seat}</p>
+          <p>${SEAT_LABELS[m.seat] ?? `${m.seat[0]!.toUpperCase()}${m.seat.slice(1)} seat`}</p>
           <p>
             ${m.termEnd === null ? html`Since ${time(m.termStart)}` : html`${time(m.termStart)} – ${time(m.termEnd)}`}
           </p>

@@ -6,7 +6,11 @@ import { errors, staffOnly } from '../schemas/common.js'
 import { errorsAsPages, prefersHtml } from '../negotiate.js'
 import { htmlOrJson, htmlOrJsonError, NotModified } from '../schemas/public-page.js'
 import { answerWithPage } from './public-page.js'
+import { isLegacyShape } from '../../domain/policy.js'
 import { NewTeamBody, Team, TeamList, TeamParams, TeamPatch, TeamSettings } from '../schemas/teams.js'
+
+/** RFC 9745: the old policy shape (`seats: { consortium, community }`, `inauguralStagger`) is deprecated since 2026-12-02T00:00:00Z. */
+export const POLICY_SHAPE_DEPRECATION = '@1796169600'
 
 export function teamRoutes(deps: Deps, pages: PublicPages): FastifyPluginAsyncTypebox {
   const { db } = deps.database
@@ -34,7 +38,14 @@ export function teamRoutes(deps: Deps, pages: PublicPages): FastifyPluginAsyncTy
         },
       },
       async (request, reply) => {
-        const team = await teams.createTeam(db, request.body, deps.clock(), request.staff?.name ?? 'staff')
+        const team = await teams.createTeam(
+          db,
+          request.body as unknown as teams.NewTeam,
+          deps.clock(),
+          request.staff?.name ?? 'staff',
+        )
+        if (request.body.policy && isLegacyShape(request.body.policy))
+          reply.header('Deprecation', POLICY_SHAPE_DEPRECATION)
         return reply.code(201).send(team)
       },
     )
@@ -110,8 +121,19 @@ export function teamRoutes(deps: Deps, pages: PublicPages): FastifyPluginAsyncTy
           response: { 200: TeamSettings, ...errors(400, 401, 404) },
         },
       },
-      async (request) =>
-        teams.updateTeam(db, request.params.team, request.body, deps.clock(), request.staff?.name ?? 'staff'),
+      async (request, reply) => {
+        const updated = await teams.updateTeam(
+          db,
+          request.params.team,
+          request.body as teams.TeamPatch,
+          deps.clock(),
+          request.staff?.name ?? 'staff',
+        )
+        // The policy's old shape, converted: answered as RFC 9745 asks, with the date it was deprecated.
+        if (request.body.policy && isLegacyShape(request.body.policy))
+          reply.header('Deprecation', POLICY_SHAPE_DEPRECATION)
+        return updated
+      },
     )
   }
 }

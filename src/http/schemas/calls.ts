@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { CALL_ORIGINS, CALL_STATUSES } from '../../domain/lifecycle.js'
-import { CATEGORIES, OUTCOMES, REASONS } from '../../domain/selection.js'
+import { OUTCOMES, REASONS } from '../../domain/selection.js'
+import { SLUG_PATTERN } from '../../domain/policy.js'
 import { LiteralUnion } from './common.js'
 import { SelectionApproval } from './approval.js'
 import { EmailText, FORM_ID_PATTERN, InstantText, Line, Uuid } from './text.js'
@@ -8,8 +9,9 @@ import { EmailText, FORM_ID_PATTERN, InstantText, Line, Uuid } from './text.js'
 const Timestamp = (description: string) =>
   InstantText(`${description} RFC 3339 with an offset.`, { examples: ['2027-03-01T00:00:00Z'] })
 
-export const SeatCounts = Type.Object(
-  { consortium: Type.Integer({ minimum: 0 }), community: Type.Integer({ minimum: 0 }) },
+export const SeatCounts = Type.Record(
+  Type.String({ pattern: SLUG_PATTERN }),
+  Type.Integer({ minimum: 0, maximum: 1000 }),
   { additionalProperties: false },
 )
 
@@ -266,7 +268,7 @@ const Decision = Type.Object({
   submittedAt: Type.String(),
   position: Type.Integer({ description: '1-based place in first-come order.' }),
   outcome: LiteralUnion(OUTCOMES),
-  seat: Type.Union([...CATEGORIES.map((c) => Type.Literal(c)), Type.Null()]),
+  seat: Type.Union([Type.String({ description: 'The seat class taken or waited for.' }), Type.Null()]),
   reason: Type.Union([LiteralUnion(REASONS), Type.Null()]),
   termEnd: Type.Union([Type.String(), Type.Null()]),
   explanation: Type.String(),
@@ -276,10 +278,9 @@ export const Selection = Type.Object({
   callId: Type.String(),
   status: LiteralUnion(['final', 'preview'] as const),
   seats: SeatCounts,
-  shortfall: Type.Object(
-    { consortium: Type.Integer(), community: Type.Integer() },
-    { description: 'Seats left empty: staff recruit directly.' },
-  ),
+  shortfall: Type.Record(Type.String(), Type.Integer(), {
+    description: 'Seats left empty per class: staff recruit directly.',
+  }),
   inputDigest: Type.String({
     description: 'sha256 of the selection’s inputs: same inputs, same digest, same decisions.',
   }),
@@ -307,7 +308,7 @@ export const Selection = Type.Object({
       supersededBy: Type.String(),
       reason: Type.String(),
       seats: SeatCounts,
-      shortfall: Type.Object({ consortium: Type.Integer(), community: Type.Integer() }),
+      shortfall: Type.Record(Type.String(), Type.Integer()),
       decisions: Type.Array(Decision),
     }),
     { description: 'Earlier selections of this call, undone by a reopen, newest first (history).' },

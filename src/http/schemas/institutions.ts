@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { Line, Uuid } from './text.js'
+import { SLUG_PATTERN } from '../../domain/policy.js'
 
 const Name = Line({
   minLength: 1,
@@ -19,11 +20,19 @@ const Consortium = Type.Boolean({
   description: 'Whether the institution is an IIIF Consortium member (its volunteers take consortium seats).',
 })
 
+const Flags = Type.Array(Type.String({ pattern: SLUG_PATTERN }), {
+  maxItems: 50,
+  uniqueItems: true,
+  description:
+    'The institution’s flags (slugs), which seat classes’ `eligible` rules and `flagCaps` refer to; `consortium` is the flag behind `consortium: true`. Replaces the whole list.',
+})
+
 export const Institution = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
   aliases: Type.Array(Type.String()),
-  consortium: Type.Boolean(),
+  consortium: Type.Boolean({ description: 'Whether the institution carries the `consortium` flag.' }),
+  flags: Type.Array(Type.String(), { description: 'All its flags, `consortium` among them when true; sorted.' }),
 })
 
 export const InstitutionList = Type.Object({
@@ -33,7 +42,7 @@ export const InstitutionList = Type.Object({
 export const InstitutionParams = Type.Object({ id: Uuid('Institution id (a UUID).') })
 
 export const InstitutionCreate = Type.Object(
-  { name: Name, aliases: Type.Optional(aliases(ALIASES)), consortium: Consortium },
+  { name: Name, aliases: Type.Optional(aliases(ALIASES)), consortium: Consortium, flags: Type.Optional(Flags) },
   { additionalProperties: false },
 )
 
@@ -42,6 +51,7 @@ export const InstitutionPatch = Type.Object(
     name: Type.Optional(Name),
     aliases: Type.Optional(aliases(`Replaces the whole list. ${ALIASES}`)),
     consortium: Type.Optional(Consortium),
+    flags: Type.Optional(Flags),
   },
   {
     additionalProperties: false,

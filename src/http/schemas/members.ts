@@ -1,9 +1,12 @@
 import { Type } from '@sinclair/typebox'
-import { SEATS } from '../../domain/policy.js'
+import { SLUG_PATTERN } from '../../domain/policy.js'
 import { LiteralUnion } from './common.js'
 import { EmailText, InstantText, Line, Uuid } from './text.js'
 
-const Seat = LiteralUnion(SEATS)
+const Seat = Type.String({
+  pattern: SLUG_PATTERN,
+  description: '`staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy).',
+})
 
 export const Member = Type.Object({
   id: Type.String(),
@@ -110,7 +113,7 @@ export const Roster = Type.Object({
   team: Type.String(),
   at: Type.String(),
   members: Type.Array(RosterMember),
-  vacancies: Type.Object({ consortium: Type.Integer(), community: Type.Integer() }),
+  vacancies: Type.Record(Type.String(), Type.Integer(), { description: 'Empty seats per class, in policy order.' }),
   incoming: Type.Array(RosterMember, {
     description:
       'Members whose terms start after `at`, with the date: e.g. the volunteers a call selected, before its termStart (a call closed early still starts terms at its original closesAt). Same fields as members.',

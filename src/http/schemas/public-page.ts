@@ -5,7 +5,7 @@ import { RosterMember } from './members.js'
 /** The statuses of a call the public page announces: one still to come or under way. */
 export const NEXT_CALL_STATUSES = ['planned', 'scheduled', 'open', 'due'] as const
 
-const SeatCounts = Type.Object({ consortium: Type.Integer(), community: Type.Integer() })
+const SeatCounts = Type.Record(Type.String(), Type.Integer(), { description: 'Seats per class, in policy order.' })
 
 export const NextCall = Type.Object({
   id: Type.Union([Type.String(), Type.Null()], {

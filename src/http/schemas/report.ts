@@ -1,9 +1,11 @@
 /* The public selection report (src/domain/report.ts): the one declaration of its JSON shape. */
 import { Type } from '@sinclair/typebox'
-import { CATEGORIES, OUTCOMES, REASONS, SEATS } from '../../domain/selection.js'
+import { OUTCOMES, REASONS } from '../../domain/selection.js'
 import { LiteralUnion } from './common.js'
 
-const Counts = Type.Object({ consortium: Type.Integer({ minimum: 0 }), community: Type.Integer({ minimum: 0 }) })
+const Counts = Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
+  description: 'Seats per class, in policy order (`consortium`, `community` in format /1).',
+})
 const Canonical = (description: string) =>
   Type.String({ description: `${description} A canonical UTC instant with nine fractional digits.` })
 
@@ -16,6 +18,12 @@ const ReportInstitution = Type.Union(
         consortium: Type.Boolean({
           description: 'A IIIF Consortium member: its volunteers compete for consortium seats.',
         }),
+        flags: Type.Optional(
+          Type.Array(Type.String(), {
+            description:
+              'Format /2: all its flags (`consortium` among them when a member), which the classes’ rules read.',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -40,7 +48,10 @@ const Person = Type.Union([Type.String(), Type.Null()], {
 export const ReportLine = Type.Object({
   position: Type.Integer({ minimum: 1, description: '1-based place in first-come order.' }),
   submittedAt: Canonical('When the response was first submitted, to the nanosecond.'),
-  category: LiteralUnion(CATEGORIES),
+  category: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'The seat class taken or waited for; for an excluded line the first class its institution is eligible for (null: none, format /2 only).',
+  }),
   institution: Type.Union([ReportInstitution, Type.Null()]),
   person: Person,
   outcome: LiteralUnion(OUTCOMES),
@@ -63,7 +74,10 @@ export const ReportLine = Type.Object({
 
 export const PublicReport = Type.Object(
   {
-    format: Type.Literal('rota-selection-report/1'),
+    format: Type.Union([Type.Literal('rota-selection-report/1'), Type.Literal('rota-selection-report/2')], {
+      description:
+        '/1: the IIIF 2017 policy (one seat per institution, no flag caps); /2: any other, with the policy’s classes and caps and every known institution’s flags.',
+    }),
     callId: Type.String(),
     status: LiteralUnion(['published', 'superseded'] as const, {
       description: '`superseded`: staff reopened the call after this report was published; a later close has its own.',
@@ -72,24 +86,45 @@ export const PublicReport = Type.Object(
     supersededAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     window: Type.Object({ opensAt: Canonical('The window’s start.'), closesAt: Canonical('Its end (excluded).') }),
     termStart: Canonical('When the selected volunteers’ terms start.'),
-    policy: Type.Object({
-      seats: Counts,
-      termMonths: Type.Integer(),
-      inauguralStagger: Type.Boolean(),
-      maxConsecutiveTerms: Type.Optional(
-        Type.Integer({
-          minimum: 1,
-          description: 'Term limits: at most this many consecutive terms per person; absent: no limit.',
+    policy: Type.Union(
+      [
+        Type.Object({
+          seats: Counts,
+          termMonths: Type.Integer(),
+          inauguralStagger: Type.Boolean(),
+          maxConsecutiveTerms: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description: 'Term limits: at most this many consecutive terms per person; absent: no limit.',
+            }),
+          ),
         }),
-      ),
-    }),
+        Type.Object({
+          seats: Type.Array(Type.Object({ class: Type.String(), count: Type.Integer(), eligible: Type.Unknown() })),
+          maxPerInstitution: Type.Integer(),
+          flagCaps: Type.Array(Type.Object({ flag: Type.String(), max: Type.Integer() })),
+          termMonths: Type.Integer(),
+          stagger: Type.String(),
+          maxConsecutiveTerms: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description: 'Term limits: at most this many consecutive terms per person; absent: no limit.',
+            }),
+          ),
+        }),
+      ],
+      {
+        description:
+          'Format /1: the IIIF 2017 policy in its old shape; format /2: the seat classes and caps (README, "Policies").',
+      },
+    ),
     fixedSeats: Type.Union([Counts, Type.Null()], { description: 'Seats staff fixed on the call, if any.' }),
     seats: Counts,
     inaugural: Type.Boolean(),
     inputDigest: Type.String({ description: 'The stored selection’s sha256 fingerprint of its (private) inputs.' }),
     continuing: Type.Array(
       Type.Object({
-        seat: LiteralUnion(SEATS),
+        seat: Type.String({ description: '`staff` or a seat class.' }),
         institution: Type.Union([ReportInstitution, Type.Null()]),
         person: Person,
       }),

@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox'
-import { CATEGORIES } from '../../domain/policy.js'
 import { SCHEDULE_STATUSES } from '../../domain/schedule.js'
 import { LiteralUnion } from './common.js'
 
-const Seats = Type.Object({ consortium: Type.Integer(), community: Type.Integer() })
+const Seats = Type.Record(Type.String(), Type.Integer(), { description: 'Seats per class, in policy order.' })
 
 export const ScheduleQuery = Type.Object(
   {
@@ -31,7 +30,7 @@ export const Schedule = Type.Object({
     Type.Object({
       memberId: Type.String(),
       name: Type.String(),
-      seat: LiteralUnion(CATEGORIES),
+      seat: Type.String({ description: 'The seat class.' }),
       termEnd: Type.String(),
     }),
   ),

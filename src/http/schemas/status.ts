@@ -1,7 +1,6 @@
 /* A volunteer's own record, behind their private status link (src/services/status.ts). */
 import { Type } from '@sinclair/typebox'
 import { CALL_STATUSES } from '../../domain/lifecycle.js'
-import { CATEGORIES } from '../../domain/selection.js'
 import { LiteralUnion } from './common.js'
 
 export const StatusParams = Type.Object({
@@ -26,7 +25,7 @@ export const VolunteerStatus = Type.Object(
     position: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
       description: 'Place in first-come order: final once the call closed, so far before.',
     }),
-    category: Type.Union([LiteralUnion(CATEGORIES), Type.Null()]),
+    category: Type.Union([Type.String(), Type.Null()]),
     outcome: LiteralUnion([
       'pending',
       'selected',

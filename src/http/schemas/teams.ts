@@ -1,13 +1,60 @@
 import { Type } from '@sinclair/typebox'
-import { Slug } from './common.js'
+import { Slug as TeamSlug } from './common.js'
+import { SLUG_PATTERN } from '../../domain/policy.js'
 import { EmailText, Line } from './text.js'
 
-const SeatCounts = Type.Object(
+/** The old shape of `seats` (before seat classes): accepted by PATCH for one release, with a Deprecation header. */
+const LegacySeatCounts = Type.Object(
   {
-    consortium: Type.Integer({ minimum: 0, description: 'Seats for people from IIIF Consortium member institutions.' }),
-    community: Type.Integer({ minimum: 0, description: 'Seats for people from elsewhere in the community.' }),
+    consortium: Type.Number({
+      description: 'Sets the count of the class named consortium (deprecated: send `seats` as a list).',
+    }),
+    community: Type.Number({
+      description: 'Sets the count of the class named community (deprecated: send `seats` as a list).',
+    }),
+  },
+  { additionalProperties: false, description: 'Deprecated shape (one release): counts of the IIIF 2017 classes.' },
+)
+
+const Slug = (description: string) => Type.String({ pattern: SLUG_PATTERN, description })
+
+const Eligible = Type.Union(
+  [Type.Literal('any'), Type.Object({}, { additionalProperties: true, minProperties: 1, maxProperties: 1 })],
+  {
+    description:
+      'Who may take these seats, by the flags of the volunteer’s institution (a free-text or blank institution has none): `"any"`, `{ "institutionFlag": flag }`, `{ "not": rule }`, `{ "all": [rules] }` or `{ "any": [rules] }`, nested at most 8 deep.',
+  },
+)
+
+const SeatClass = Type.Object(
+  {
+    class: Slug('The class’s name: a slug, unique in the policy, not `staff`. Members’ and decisions’ `seat`.'),
+    count: Type.Integer({ minimum: 0, maximum: 1000, description: 'How many seats of this class the team has.' }),
+    eligible: Eligible,
   },
   { additionalProperties: false },
+)
+
+const Seats = Type.Array(SeatClass, {
+  minItems: 1,
+  maxItems: 20,
+  description:
+    'The seat classes in policy order: a volunteer takes a seat of the first class they are eligible for that has one left, else waits on that first class’s list. At least one seat in all.',
+})
+
+const FlagCaps = Type.Array(
+  Type.Object(
+    {
+      flag: Slug('An institution flag.'),
+      max: Type.Integer({ minimum: 0, maximum: 1000, description: 'At most this many from institutions with it.' }),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    maxItems: 20,
+    description:
+      'Caps per institution flag: volunteers serving past the term start plus those selected, from institutions carrying the flag (reason `flag-cap` past it).',
+  },
 )
 
 const RetentionMonths = (description: string) =>
@@ -53,7 +100,14 @@ export const ApprovalPolicy = Type.Union(
 
 export const PolicyBody = Type.Object(
   {
-    seats: SeatCounts,
+    seats: Seats,
+    maxPerInstitution: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      description:
+        'Volunteer seats one institution may hold, members continuing past the term start and this call’s selections together; unaffiliated volunteers are exempt. Default 1.',
+    }),
+    flagCaps: FlagCaps,
     termMonths: Type.Integer({
       minimum: 1,
       maximum: 120,
@@ -65,9 +119,9 @@ export const PolicyBody = Type.Object(
       description: 'Months between one call for volunteers and the next.',
     }),
     windowDays: Type.Integer({ minimum: 1, maximum: 366, description: 'How many days a call stays open.' }),
-    inauguralStagger: Type.Boolean({
+    stagger: Type.Union([Type.Literal('none'), Type.Literal('halves')], {
       description:
-        'When a call fills an empty team, half its seats get half a term so later calls replace half the team each year.',
+        '`halves`: when a call fills an empty team, half the seats of each class (rounded down) get half a term so later calls replace half the team each time; `none`: every seat a full term.',
     }),
     reminderDays: Type.Integer({
       minimum: 0,
@@ -130,7 +184,7 @@ export const TeamSettings = Type.Object({
 
 export const TeamList = Type.Object({ teams: Type.Array(Team) })
 
-export const TeamParams = Type.Object({ team: Slug })
+export const TeamParams = Type.Object({ team: TeamSlug })
 
 export const TeamPatch = Type.Object(
   {
@@ -138,11 +192,24 @@ export const TeamPatch = Type.Object(
     policy: Type.Optional(
       Type.Object(
         {
-          seats: Type.Optional(Type.Partial(SeatCounts, { additionalProperties: false })),
+          seats: Type.Optional(
+            Type.Union([Seats, Type.Partial(LegacySeatCounts, { additionalProperties: false })], {
+              description:
+                'The seat classes (replaces the list), or — deprecated, answered with a Deprecation header — `{ consortium?, community? }` setting those classes’ counts.',
+            }),
+          ),
+          maxPerInstitution: Type.Optional(PolicyBody.properties.maxPerInstitution),
+          flagCaps: Type.Optional(FlagCaps),
           termMonths: Type.Optional(PolicyBody.properties.termMonths),
           callIntervalMonths: Type.Optional(PolicyBody.properties.callIntervalMonths),
           windowDays: Type.Optional(PolicyBody.properties.windowDays),
-          inauguralStagger: Type.Optional(PolicyBody.properties.inauguralStagger),
+          stagger: Type.Optional(PolicyBody.properties.stagger),
+          inauguralStagger: Type.Optional(
+            Type.Boolean({
+              description:
+                'Deprecated (one release; answered with a Deprecation header): true is `stagger: halves`, false `none`.',
+            }),
+          ),
           reminderDays: Type.Optional(PolicyBody.properties.reminderDays),
           autoScheduleDays: Type.Optional(PolicyBody.properties.autoScheduleDays),
           termNoticeDays: Type.Optional(PolicyBody.properties.termNoticeDays),
@@ -173,7 +240,7 @@ export const TeamPatch = Type.Object(
 
 export const NewTeamBody = Type.Object(
   {
-    slug: Slug,
+    slug: TeamSlug,
     name: Line({ minLength: 1, maxLength: 200 }),
     policy: Type.Optional({
       ...TeamPatch.properties.policy,

@@ -1157,8 +1157,8 @@ export interface operations {
                             id: string;
                             name: string;
                             institution: string | null;
-                            /** @enum {string} */
-                            seat: "staff" | "consortium" | "community";
+                            /** @description `staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy). */
+                            seat: string;
                             termStart: string;
                             /** @description When the member stops serving; null for staff. */
                             termEnd: string | null;
@@ -1168,15 +1168,15 @@ export interface operations {
                             id: string;
                             name: string;
                             institution: string | null;
-                            /** @enum {string} */
-                            seat: "staff" | "consortium" | "community";
+                            /** @description `staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy). */
+                            seat: string;
                             termStart: string;
                             /** @description When the member stops serving; null for staff. */
                             termEnd: string | null;
                         }[];
+                        /** @description Seats per class, in policy order. */
                         vacancies: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         };
                         /** @description The first call on the schedule that is not closed or cancelled; null when none is planned. */
                         nextCall: {
@@ -1190,9 +1190,9 @@ export interface operations {
                             opensAt: string;
                             closesAt: string;
                             termStart: string;
+                            /** @description Seats per class, in policy order. */
                             seatsToFill: {
-                                consortium: number;
-                                community: number;
+                                [key: string]: number;
                             };
                         } | null;
                         /** @description The team’s volunteer form (an http(s) link), while the next call is scheduled or open; else null. */
@@ -1279,20 +1279,34 @@ export interface operations {
                             slug: string;
                             name: string;
                             policy: {
+                                /** @description The seat classes in policy order: a volunteer takes a seat of the first class they are eligible for that has one left, else waits on that first class’s list. At least one seat in all. */
                                 seats: {
-                                    /** @description Seats for people from IIIF Consortium member institutions. */
-                                    consortium: number;
-                                    /** @description Seats for people from elsewhere in the community. */
-                                    community: number;
-                                };
+                                    /** @description The class’s name: a slug, unique in the policy, not `staff`. Members’ and decisions’ `seat`. */
+                                    class: string;
+                                    /** @description How many seats of this class the team has. */
+                                    count: number;
+                                    /** @description Who may take these seats, by the flags of the volunteer’s institution (a free-text or blank institution has none): `"any"`, `{ "institutionFlag": flag }`, `{ "not": rule }`, `{ "all": [rules] }` or `{ "any": [rules] }`, nested at most 8 deep. */
+                                    eligible: "any" | {
+                                        [key: string]: unknown;
+                                    };
+                                }[];
+                                /** @description Volunteer seats one institution may hold, members continuing past the term start and this call’s selections together; unaffiliated volunteers are exempt. Default 1. */
+                                maxPerInstitution: number;
+                                /** @description Caps per institution flag: volunteers serving past the term start plus those selected, from institutions carrying the flag (reason `flag-cap` past it). */
+                                flagCaps: {
+                                    /** @description An institution flag. */
+                                    flag: string;
+                                    /** @description At most this many from institutions with it. */
+                                    max: number;
+                                }[];
                                 /** @description Length of a volunteer term in calendar months. */
                                 termMonths: number;
                                 /** @description Months between one call for volunteers and the next. */
                                 callIntervalMonths: number;
                                 /** @description How many days a call stays open. */
                                 windowDays: number;
-                                /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
-                                inauguralStagger: boolean;
+                                /** @description `halves`: when a call fills an empty team, half the seats of each class (rounded down) get half a term so later calls replace half the team each time; `none`: every seat a full term. */
+                                stagger: "none" | "halves";
                                 /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
                                 reminderDays: number;
                                 /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
@@ -1361,19 +1375,40 @@ export interface operations {
                     name: string;
                     /** @description Any subset of the policy; fields left out take the default (IIIF’s 2017 rules). */
                     policy?: {
+                        /** @description The seat classes (replaces the list), or — deprecated, answered with a Deprecation header — `{ consortium?, community? }` setting those classes’ counts. */
                         seats?: {
-                            /** @description Seats for people from IIIF Consortium member institutions. */
+                            /** @description The class’s name: a slug, unique in the policy, not `staff`. Members’ and decisions’ `seat`. */
+                            class: string;
+                            /** @description How many seats of this class the team has. */
+                            count: number;
+                            /** @description Who may take these seats, by the flags of the volunteer’s institution (a free-text or blank institution has none): `"any"`, `{ "institutionFlag": flag }`, `{ "not": rule }`, `{ "all": [rules] }` or `{ "any": [rules] }`, nested at most 8 deep. */
+                            eligible: "any" | {
+                                [key: string]: unknown;
+                            };
+                        }[] | {
+                            /** @description Sets the count of the class named consortium (deprecated: send `seats` as a list). */
                             consortium?: number;
-                            /** @description Seats for people from elsewhere in the community. */
+                            /** @description Sets the count of the class named community (deprecated: send `seats` as a list). */
                             community?: number;
                         };
+                        /** @description Volunteer seats one institution may hold, members continuing past the term start and this call’s selections together; unaffiliated volunteers are exempt. Default 1. */
+                        maxPerInstitution?: number;
+                        /** @description Caps per institution flag: volunteers serving past the term start plus those selected, from institutions carrying the flag (reason `flag-cap` past it). */
+                        flagCaps?: {
+                            /** @description An institution flag. */
+                            flag: string;
+                            /** @description At most this many from institutions with it. */
+                            max: number;
+                        }[];
                         /** @description Length of a volunteer term in calendar months. */
                         termMonths?: number;
                         /** @description Months between one call for volunteers and the next. */
                         callIntervalMonths?: number;
                         /** @description How many days a call stays open. */
                         windowDays?: number;
-                        /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
+                        /** @description `halves`: when a call fills an empty team, half the seats of each class (rounded down) get half a term so later calls replace half the team each time; `none`: every seat a full term. */
+                        stagger?: "none" | "halves";
+                        /** @description Deprecated (one release; answered with a Deprecation header): true is `stagger: halves`, false `none`. */
                         inauguralStagger?: boolean;
                         /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
                         reminderDays?: number;
@@ -1429,20 +1464,34 @@ export interface operations {
                         slug: string;
                         name: string;
                         policy: {
+                            /** @description The seat classes in policy order: a volunteer takes a seat of the first class they are eligible for that has one left, else waits on that first class’s list. At least one seat in all. */
                             seats: {
-                                /** @description Seats for people from IIIF Consortium member institutions. */
-                                consortium: number;
-                                /** @description Seats for people from elsewhere in the community. */
-                                community: number;
-                            };
+                                /** @description The class’s name: a slug, unique in the policy, not `staff`. Members’ and decisions’ `seat`. */
+                                class: string;
+                                /** @description How many seats of this class the team has. */
+                                count: number;
+                                /** @description Who may take these seats, by the flags of the volunteer’s institution (a free-text or blank institution has none): `"any"`, `{ "institutionFlag": flag }`, `{ "not": rule }`, `{ "all": [rules] }` or `{ "any": [rules] }`, nested at most 8 deep. */
+                                eligible: "any" | {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            /** @description Volunteer seats one institution may hold, members continuing past the term start and this call’s selections together; unaffiliated volunteers are exempt. Default 1. */
+                            maxPerInstitution: number;
+                            /** @description Caps per institution flag: volunteers serving past the term start plus those selected, from institutions carrying the flag (reason `flag-cap` past it). */
+                            flagCaps: {
+                                /** @description An institution flag. */
+                                flag: string;
+                                /** @description At most this many from institutions with it. */
+                                max: number;
+                            }[];
                             /** @description Length of a volunteer term in calendar months. */
                             termMonths: number;
                             /** @description Months between one call for volunteers and the next. */
                             callIntervalMonths: number;
                             /** @description How many days a call stays open. */
                             windowDays: number;
-                            /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
-                            inauguralStagger: boolean;
+                            /** @description `halves`: when a call fills an empty team, half the seats of each class (rounded down) get half a term so later calls replace half the team each time; `none`: every seat a full term. */
+                            stagger: "none" | "halves";
                             /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
                             reminderDays: number;
                             /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
@@ -1618,20 +1667,34 @@ export interface operations {
                         slug: string;
                         name: string;
                         policy: {
+                            /** @description The seat classes in policy order: a volunteer takes a seat of the first class they are eligible for that has one left, else waits on that first class’s list. At least one seat in all. */
                             seats: {
-                                /** @description Seats for people from IIIF Consortium member institutions. */
-                                consortium: number;
-                                /** @description Seats for people from elsewhere in the community. */
-                                community: number;
-                            };
+                                /** @description The class’s name: a slug, unique in the policy, not `staff`. Members’ and decisions’ `seat`. */
+                                class: string;
+                                /** @description How many seats of this class the team has. */
+                                count: number;
+                                /** @description Who may take these seats, by the flags of the volunteer’s institution (a free-text or blank institution has none): `"any"`, `{ "institutionFlag": flag }`, `{ "not": rule }`, `{ "all": [rules] }` or `{ "any": [rules] }`, nested at most 8 deep. */
+                                eligible: "any" | {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            /** @description Volunteer seats one institution may hold, members continuing past the term start and this call’s selections together; unaffiliated volunteers are exempt. Default 1. */
+                            maxPerInstitution: number;
+                            /** @description Caps per institution flag: volunteers serving past the term start plus those selected, from institutions carrying the flag (reason `flag-cap` past it). */
+                            flagCaps: {
+                                /** @description An institution flag. */
+                                flag: string;
+                                /** @description At most this many from institutions with it. */
+                                max: number;
+                            }[];
                             /** @description Length of a volunteer term in calendar months. */
                             termMonths: number;
                             /** @description Months between one call for volunteers and the next. */
                             callIntervalMonths: number;
                             /** @description How many days a call stays open. */
                             windowDays: number;
-                            /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
-                            inauguralStagger: boolean;
+                            /** @description `halves`: when a call fills an empty team, half the seats of each class (rounded down) get half a term so later calls replace half the team each time; `none`: every seat a full term. */
+                            stagger: "none" | "halves";
                             /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
                             reminderDays: number;
                             /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
@@ -1733,20 +1796,34 @@ export interface operations {
                         slug: string;
                         name: string;
                         policy: {
+                            /** @description The seat classes in policy order: a volunteer takes a seat of the first class they are eligible for that has one left, else waits on that first class’s list. At least one seat in all. */
                             seats: {
-                                /** @description Seats for people from IIIF Consortium member institutions. */
-                                consortium: number;
-                                /** @description Seats for people from elsewhere in the community. */
-                                community: number;
-                            };
+                                /** @description The class’s name: a slug, unique in the policy, not `staff`. Members’ and decisions’ `seat`. */
+                                class: string;
+                                /** @description How many seats of this class the team has. */
+                                count: number;
+                                /** @description Who may take these seats, by the flags of the volunteer’s institution (a free-text or blank institution has none): `"any"`, `{ "institutionFlag": flag }`, `{ "not": rule }`, `{ "all": [rules] }` or `{ "any": [rules] }`, nested at most 8 deep. */
+                                eligible: "any" | {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            /** @description Volunteer seats one institution may hold, members continuing past the term start and this call’s selections together; unaffiliated volunteers are exempt. Default 1. */
+                            maxPerInstitution: number;
+                            /** @description Caps per institution flag: volunteers serving past the term start plus those selected, from institutions carrying the flag (reason `flag-cap` past it). */
+                            flagCaps: {
+                                /** @description An institution flag. */
+                                flag: string;
+                                /** @description At most this many from institutions with it. */
+                                max: number;
+                            }[];
                             /** @description Length of a volunteer term in calendar months. */
                             termMonths: number;
                             /** @description Months between one call for volunteers and the next. */
                             callIntervalMonths: number;
                             /** @description How many days a call stays open. */
                             windowDays: number;
-                            /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
-                            inauguralStagger: boolean;
+                            /** @description `halves`: when a call fills an empty team, half the seats of each class (rounded down) get half a term so later calls replace half the team each time; `none`: every seat a full term. */
+                            stagger: "none" | "halves";
                             /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
                             reminderDays: number;
                             /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
@@ -1916,19 +1993,40 @@ export interface operations {
                     name?: string;
                     /** @description Any subset of the policy; fields left out keep their value. */
                     policy?: {
+                        /** @description The seat classes (replaces the list), or — deprecated, answered with a Deprecation header — `{ consortium?, community? }` setting those classes’ counts. */
                         seats?: {
-                            /** @description Seats for people from IIIF Consortium member institutions. */
+                            /** @description The class’s name: a slug, unique in the policy, not `staff`. Members’ and decisions’ `seat`. */
+                            class: string;
+                            /** @description How many seats of this class the team has. */
+                            count: number;
+                            /** @description Who may take these seats, by the flags of the volunteer’s institution (a free-text or blank institution has none): `"any"`, `{ "institutionFlag": flag }`, `{ "not": rule }`, `{ "all": [rules] }` or `{ "any": [rules] }`, nested at most 8 deep. */
+                            eligible: "any" | {
+                                [key: string]: unknown;
+                            };
+                        }[] | {
+                            /** @description Sets the count of the class named consortium (deprecated: send `seats` as a list). */
                             consortium?: number;
-                            /** @description Seats for people from elsewhere in the community. */
+                            /** @description Sets the count of the class named community (deprecated: send `seats` as a list). */
                             community?: number;
                         };
+                        /** @description Volunteer seats one institution may hold, members continuing past the term start and this call’s selections together; unaffiliated volunteers are exempt. Default 1. */
+                        maxPerInstitution?: number;
+                        /** @description Caps per institution flag: volunteers serving past the term start plus those selected, from institutions carrying the flag (reason `flag-cap` past it). */
+                        flagCaps?: {
+                            /** @description An institution flag. */
+                            flag: string;
+                            /** @description At most this many from institutions with it. */
+                            max: number;
+                        }[];
                         /** @description Length of a volunteer term in calendar months. */
                         termMonths?: number;
                         /** @description Months between one call for volunteers and the next. */
                         callIntervalMonths?: number;
                         /** @description How many days a call stays open. */
                         windowDays?: number;
-                        /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
+                        /** @description `halves`: when a call fills an empty team, half the seats of each class (rounded down) get half a term so later calls replace half the team each time; `none`: every seat a full term. */
+                        stagger?: "none" | "halves";
+                        /** @description Deprecated (one release; answered with a Deprecation header): true is `stagger: halves`, false `none`. */
                         inauguralStagger?: boolean;
                         /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
                         reminderDays?: number;
@@ -1984,20 +2082,34 @@ export interface operations {
                         slug: string;
                         name: string;
                         policy: {
+                            /** @description The seat classes in policy order: a volunteer takes a seat of the first class they are eligible for that has one left, else waits on that first class’s list. At least one seat in all. */
                             seats: {
-                                /** @description Seats for people from IIIF Consortium member institutions. */
-                                consortium: number;
-                                /** @description Seats for people from elsewhere in the community. */
-                                community: number;
-                            };
+                                /** @description The class’s name: a slug, unique in the policy, not `staff`. Members’ and decisions’ `seat`. */
+                                class: string;
+                                /** @description How many seats of this class the team has. */
+                                count: number;
+                                /** @description Who may take these seats, by the flags of the volunteer’s institution (a free-text or blank institution has none): `"any"`, `{ "institutionFlag": flag }`, `{ "not": rule }`, `{ "all": [rules] }` or `{ "any": [rules] }`, nested at most 8 deep. */
+                                eligible: "any" | {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            /** @description Volunteer seats one institution may hold, members continuing past the term start and this call’s selections together; unaffiliated volunteers are exempt. Default 1. */
+                            maxPerInstitution: number;
+                            /** @description Caps per institution flag: volunteers serving past the term start plus those selected, from institutions carrying the flag (reason `flag-cap` past it). */
+                            flagCaps: {
+                                /** @description An institution flag. */
+                                flag: string;
+                                /** @description At most this many from institutions with it. */
+                                max: number;
+                            }[];
                             /** @description Length of a volunteer term in calendar months. */
                             termMonths: number;
                             /** @description Months between one call for volunteers and the next. */
                             callIntervalMonths: number;
                             /** @description How many days a call stays open. */
                             windowDays: number;
-                            /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
-                            inauguralStagger: boolean;
+                            /** @description `halves`: when a call fills an empty team, half the seats of each class (rounded down) get half a term so later calls replace half the team each time; `none`: every seat a full term. */
+                            stagger: "none" | "halves";
                             /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
                             reminderDays: number;
                             /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
@@ -2173,20 +2285,34 @@ export interface operations {
                         slug: string;
                         name: string;
                         policy: {
+                            /** @description The seat classes in policy order: a volunteer takes a seat of the first class they are eligible for that has one left, else waits on that first class’s list. At least one seat in all. */
                             seats: {
-                                /** @description Seats for people from IIIF Consortium member institutions. */
-                                consortium: number;
-                                /** @description Seats for people from elsewhere in the community. */
-                                community: number;
-                            };
+                                /** @description The class’s name: a slug, unique in the policy, not `staff`. Members’ and decisions’ `seat`. */
+                                class: string;
+                                /** @description How many seats of this class the team has. */
+                                count: number;
+                                /** @description Who may take these seats, by the flags of the volunteer’s institution (a free-text or blank institution has none): `"any"`, `{ "institutionFlag": flag }`, `{ "not": rule }`, `{ "all": [rules] }` or `{ "any": [rules] }`, nested at most 8 deep. */
+                                eligible: "any" | {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            /** @description Volunteer seats one institution may hold, members continuing past the term start and this call’s selections together; unaffiliated volunteers are exempt. Default 1. */
+                            maxPerInstitution: number;
+                            /** @description Caps per institution flag: volunteers serving past the term start plus those selected, from institutions carrying the flag (reason `flag-cap` past it). */
+                            flagCaps: {
+                                /** @description An institution flag. */
+                                flag: string;
+                                /** @description At most this many from institutions with it. */
+                                max: number;
+                            }[];
                             /** @description Length of a volunteer term in calendar months. */
                             termMonths: number;
                             /** @description Months between one call for volunteers and the next. */
                             callIntervalMonths: number;
                             /** @description How many days a call stays open. */
                             windowDays: number;
-                            /** @description When a call fills an empty team, half its seats get half a term so later calls replace half the team each year. */
-                            inauguralStagger: boolean;
+                            /** @description `halves`: when a call fills an empty team, half the seats of each class (rounded down) get half a term so later calls replace half the team each time; `none`: every seat a full term. */
+                            stagger: "none" | "halves";
                             /** @description Days before a call closes that the mailing list is reminded; 0: no reminder. */
                             reminderDays: number;
                             /** @description Days before the next call on the cadence opens that rota creates it and tells staff; 0: staff create calls. */
@@ -2344,7 +2470,10 @@ export interface operations {
                             id: string;
                             name: string;
                             aliases: string[];
+                            /** @description Whether the institution carries the `consortium` flag. */
                             consortium: boolean;
+                            /** @description All its flags, `consortium` among them when true; sorted. */
+                            flags: string[];
                         }[];
                     };
                 };
@@ -2385,6 +2514,8 @@ export interface operations {
                     aliases?: string[];
                     /** @description Whether the institution is an IIIF Consortium member (its volunteers take consortium seats). */
                     consortium: boolean;
+                    /** @description The institution’s flags (slugs), which seat classes’ `eligible` rules and `flagCaps` refer to; `consortium` is the flag behind `consortium: true`. Replaces the whole list. */
+                    flags?: string[];
                 };
             };
         };
@@ -2400,7 +2531,10 @@ export interface operations {
                         id: string;
                         name: string;
                         aliases: string[];
+                        /** @description Whether the institution carries the `consortium` flag. */
                         consortium: boolean;
+                        /** @description All its flags, `consortium` among them when true; sorted. */
+                        flags: string[];
                     };
                 };
             };
@@ -2537,7 +2671,10 @@ export interface operations {
                         id: string;
                         name: string;
                         aliases: string[];
+                        /** @description Whether the institution carries the `consortium` flag. */
                         consortium: boolean;
+                        /** @description All its flags, `consortium` among them when true; sorted. */
+                        flags: string[];
                     };
                 };
             };
@@ -2599,6 +2736,8 @@ export interface operations {
                     aliases?: string[];
                     /** @description Whether the institution is an IIIF Consortium member (its volunteers take consortium seats). */
                     consortium?: boolean;
+                    /** @description The institution’s flags (slugs), which seat classes’ `eligible` rules and `flagCaps` refer to; `consortium` is the flag behind `consortium: true`. Replaces the whole list. */
+                    flags?: string[];
                 };
             };
         };
@@ -2614,7 +2753,10 @@ export interface operations {
                         id: string;
                         name: string;
                         aliases: string[];
+                        /** @description Whether the institution carries the `consortium` flag. */
                         consortium: boolean;
+                        /** @description All its flags, `consortium` among them when true; sorted. */
+                        flags: string[];
                     };
                 };
             };
@@ -2772,8 +2914,7 @@ export interface operations {
                             closesAt: string;
                             termStart: string;
                             seats: {
-                                consortium: number;
-                                community: number;
+                                [key: string]: number;
                             } | null;
                             /**
                              * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
@@ -2859,8 +3000,7 @@ export interface operations {
                     termStart?: string;
                     /** @description Seats fixed by staff; default: computed at selection. */
                     seats?: {
-                        consortium: number;
-                        community: number;
+                        [key: string]: number;
                     } | null;
                 };
             };
@@ -2879,8 +3019,7 @@ export interface operations {
                         closesAt: string;
                         termStart: string;
                         seats: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         } | null;
                         /**
                          * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
@@ -3050,8 +3189,7 @@ export interface operations {
                         closesAt: string;
                         termStart: string;
                         seats: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         } | null;
                         /**
                          * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
@@ -3136,8 +3274,7 @@ export interface operations {
                     termStart?: string;
                     /** @description Seats fixed by staff; null: computed at selection. */
                     seats?: {
-                        consortium: number;
-                        community: number;
+                        [key: string]: number;
                     } | null;
                 };
             };
@@ -3156,8 +3293,7 @@ export interface operations {
                         closesAt: string;
                         termStart: string;
                         seats: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         } | null;
                         /**
                          * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
@@ -3327,8 +3463,7 @@ export interface operations {
                         closesAt: string;
                         termStart: string;
                         seats: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         } | null;
                         /**
                          * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
@@ -4382,13 +4517,11 @@ export interface operations {
                         /** @enum {string} */
                         status: "final" | "preview";
                         seats: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         };
-                        /** @description Seats left empty: staff recruit directly. */
+                        /** @description Seats left empty per class: staff recruit directly. */
                         shortfall: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         };
                         /** @description sha256 of the selection’s inputs: same inputs, same digest, same decisions. */
                         inputDigest: string;
@@ -4407,8 +4540,8 @@ export interface operations {
                             position: number;
                             /** @enum {string} */
                             outcome: "selected" | "alternate" | "excluded";
-                            seat: "consortium" | "community" | null;
-                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
+                            seat: string | null;
+                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit" | "flag-cap" | "not-eligible") | null;
                             termEnd: string | null;
                             explanation: string;
                         }[];
@@ -4452,12 +4585,10 @@ export interface operations {
                             supersededBy: string;
                             reason: string;
                             seats: {
-                                consortium: number;
-                                community: number;
+                                [key: string]: number;
                             };
                             shortfall: {
-                                consortium: number;
-                                community: number;
+                                [key: string]: number;
                             };
                             decisions: {
                                 responseId: string;
@@ -4469,8 +4600,8 @@ export interface operations {
                                 position: number;
                                 /** @enum {string} */
                                 outcome: "selected" | "alternate" | "excluded";
-                                seat: "consortium" | "community" | null;
-                                reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
+                                seat: string | null;
+                                reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit" | "flag-cap" | "not-eligible") | null;
                                 termEnd: string | null;
                                 explanation: string;
                             }[];
@@ -5126,13 +5257,11 @@ export interface operations {
                         /** @enum {string} */
                         status: "final" | "preview";
                         seats: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         };
-                        /** @description Seats left empty: staff recruit directly. */
+                        /** @description Seats left empty per class: staff recruit directly. */
                         shortfall: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         };
                         /** @description sha256 of the selection’s inputs: same inputs, same digest, same decisions. */
                         inputDigest: string;
@@ -5151,8 +5280,8 @@ export interface operations {
                             position: number;
                             /** @enum {string} */
                             outcome: "selected" | "alternate" | "excluded";
-                            seat: "consortium" | "community" | null;
-                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
+                            seat: string | null;
+                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit" | "flag-cap" | "not-eligible") | null;
                             termEnd: string | null;
                             explanation: string;
                         }[];
@@ -5196,12 +5325,10 @@ export interface operations {
                             supersededBy: string;
                             reason: string;
                             seats: {
-                                consortium: number;
-                                community: number;
+                                [key: string]: number;
                             };
                             shortfall: {
-                                consortium: number;
-                                community: number;
+                                [key: string]: number;
                             };
                             decisions: {
                                 responseId: string;
@@ -5213,8 +5340,8 @@ export interface operations {
                                 position: number;
                                 /** @enum {string} */
                                 outcome: "selected" | "alternate" | "excluded";
-                                seat: "consortium" | "community" | null;
-                                reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
+                                seat: string | null;
+                                reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit" | "flag-cap" | "not-eligible") | null;
                                 termEnd: string | null;
                                 explanation: string;
                             }[];
@@ -5419,8 +5546,7 @@ export interface operations {
                             closesAt: string;
                             termStart: string;
                             seats: {
-                                consortium: number;
-                                community: number;
+                                [key: string]: number;
                             } | null;
                             /**
                              * @description scheduled (before opensAt), open (during its window), due (window over, no selection yet: the tick closes a live call; a call created or reopened after its window, or never announced with no responses and no form, waits for staff to import and close it), closed, cancelled.
@@ -6179,23 +6305,23 @@ export interface operations {
                             id: string;
                             name: string;
                             institution: string | null;
-                            /** @enum {string} */
-                            seat: "staff" | "consortium" | "community";
+                            /** @description `staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy). */
+                            seat: string;
                             termStart: string;
                             /** @description When the member stops serving; null for staff. */
                             termEnd: string | null;
                         }[];
+                        /** @description Empty seats per class, in policy order. */
                         vacancies: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         };
                         /** @description Members whose terms start after `at`, with the date: e.g. the volunteers a call selected, before its termStart (a call closed early still starts terms at its original closesAt). Same fields as members. */
                         incoming: {
                             id: string;
                             name: string;
                             institution: string | null;
-                            /** @enum {string} */
-                            seat: "staff" | "consortium" | "community";
+                            /** @description `staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy). */
+                            seat: string;
                             termStart: string;
                             /** @description When the member stops serving; null for staff. */
                             termEnd: string | null;
@@ -6290,8 +6416,8 @@ export interface operations {
                             name: string;
                             email: string;
                             institution: string | null;
-                            /** @enum {string} */
-                            seat: "staff" | "consortium" | "community";
+                            /** @description `staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy). */
+                            seat: string;
                             termStart: string;
                             /** @description The original end of term; null for staff. */
                             termEnd: string | null;
@@ -6430,8 +6556,8 @@ export interface operations {
                     /** @description A plain address (`local@domain.tld`). */
                     email: string;
                     institution?: string | null;
-                    /** @enum {string} */
-                    seat: "staff" | "consortium" | "community";
+                    /** @description `staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy). */
+                    seat: string;
                     /** @description RFC 3339; default now (or the call’s seat slot with callId). */
                     termStart?: string;
                     /** @description Default termStart + termMonths; none for staff. */
@@ -6456,8 +6582,8 @@ export interface operations {
                         name: string;
                         email: string;
                         institution: string | null;
-                        /** @enum {string} */
-                        seat: "staff" | "consortium" | "community";
+                        /** @description `staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy). */
+                        seat: string;
                         termStart: string;
                         /** @description The original end of term; null for staff. */
                         termEnd: string | null;
@@ -6651,8 +6777,8 @@ export interface operations {
                             name: string;
                             email: string;
                             institution: string | null;
-                            /** @enum {string} */
-                            seat: "staff" | "consortium" | "community";
+                            /** @description `staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy). */
+                            seat: string;
                             termStart: string;
                             /** @description The original end of term; null for staff. */
                             termEnd: string | null;
@@ -6684,8 +6810,8 @@ export interface operations {
                             name: string;
                             email: string;
                             institution: string | null;
-                            /** @enum {string} */
-                            seat: "staff" | "consortium" | "community";
+                            /** @description `staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy). */
+                            seat: string;
                             termStart: string;
                             /** @description The original end of term; null for staff. */
                             termEnd: string | null;
@@ -6875,16 +7001,16 @@ export interface operations {
                             termStart: string;
                             /** @enum {string} */
                             status: "planned" | "scheduled" | "open" | "due" | "closed" | "cancelled";
+                            /** @description Seats per class, in policy order. */
                             seatsToFill: {
-                                consortium: number;
-                                community: number;
+                                [key: string]: number;
                             };
                         }[];
                         termEnds: {
                             memberId: string;
                             name: string;
-                            /** @enum {string} */
-                            seat: "consortium" | "community";
+                            /** @description The seat class. */
+                            seat: string;
                             termEnd: string;
                         }[];
                     };
@@ -8865,8 +8991,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @enum {string} */
-                        format: "rota-selection-report/1";
+                        /** @description /1: the IIIF 2017 policy (one seat per institution, no flag caps); /2: any other, with the policy’s classes and caps and every known institution’s flags. */
+                        format: "rota-selection-report/1" | "rota-selection-report/2";
                         callId: string;
                         /**
                          * @description `superseded`: staff reopened the call after this report was published; a later close has its own.
@@ -8884,32 +9010,47 @@ export interface operations {
                         };
                         /** @description When the selected volunteers’ terms start. A canonical UTC instant with nine fractional digits. */
                         termStart: string;
+                        /** @description Format /1: the IIIF 2017 policy in its old shape; format /2: the seat classes and caps (README, "Policies"). */
                         policy: {
+                            /** @description Seats per class, in policy order (`consortium`, `community` in format /1). */
                             seats: {
-                                consortium: number;
-                                community: number;
+                                [key: string]: number;
                             };
                             termMonths: number;
                             inauguralStagger: boolean;
                             /** @description Term limits: at most this many consecutive terms per person; absent: no limit. */
                             maxConsecutiveTerms?: number;
+                        } | {
+                            seats: {
+                                class: string;
+                                count: number;
+                                eligible: unknown;
+                            }[];
+                            maxPerInstitution: number;
+                            flagCaps: {
+                                flag: string;
+                                max: number;
+                            }[];
+                            termMonths: number;
+                            stagger: string;
+                            /** @description Term limits: at most this many consecutive terms per person; absent: no limit. */
+                            maxConsecutiveTerms?: number;
                         };
                         /** @description Seats staff fixed on the call, if any. */
                         fixedSeats: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         } | null;
+                        /** @description Seats per class, in policy order (`consortium`, `community` in format /1). */
                         seats: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         };
                         inaugural: boolean;
                         /** @description The stored selection’s sha256 fingerprint of its (private) inputs. */
                         inputDigest: string;
                         /** @description Members continuing past the term start, anonymised like the responses, in no particular order. */
                         continuing: {
-                            /** @enum {string} */
-                            seat: "staff" | "consortium" | "community";
+                            /** @description `staff` or a seat class. */
+                            seat: string;
                             institution: ({
                                 /** @description The known institution’s id (GET /institutions). */
                                 id: string;
@@ -8917,6 +9058,8 @@ export interface operations {
                                 name: string;
                                 /** @description A IIIF Consortium member: its volunteers compete for consortium seats. */
                                 consortium: boolean;
+                                /** @description Format /2: all its flags (`consortium` among them when a member), which the classes’ rules read. */
+                                flags?: string[];
                             } | {
                                 /** @description Any other institution: a salted hash (HMAC-SHA256, a secret salt per call), equal only for responses naming the same institution. */
                                 hash: string;
@@ -8930,8 +9073,8 @@ export interface operations {
                             position: number;
                             /** @description When the response was first submitted, to the nanosecond. A canonical UTC instant with nine fractional digits. */
                             submittedAt: string;
-                            /** @enum {string} */
-                            category: "consortium" | "community";
+                            /** @description The seat class taken or waited for; for an excluded line the first class its institution is eligible for (null: none, format /2 only). */
+                            category: string | null;
                             institution: ({
                                 /** @description The known institution’s id (GET /institutions). */
                                 id: string;
@@ -8939,6 +9082,8 @@ export interface operations {
                                 name: string;
                                 /** @description A IIIF Consortium member: its volunteers compete for consortium seats. */
                                 consortium: boolean;
+                                /** @description Format /2: all its flags (`consortium` among them when a member), which the classes’ rules read. */
+                                flags?: string[];
                             } | {
                                 /** @description Any other institution: a salted hash (HMAC-SHA256, a secret salt per call), equal only for responses naming the same institution. */
                                 hash: string;
@@ -8947,7 +9092,7 @@ export interface operations {
                             person: string | null;
                             /** @enum {string} */
                             outcome: "selected" | "alternate" | "excluded";
-                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
+                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit" | "flag-cap" | "not-eligible") | null;
                             /** @description The seat taken within its category (selected only). */
                             seat: number | null;
                             termEnd: string | null;
@@ -9088,8 +9233,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @enum {string} */
-                        format: "rota-selection-report/1";
+                        /** @description /1: the IIIF 2017 policy (one seat per institution, no flag caps); /2: any other, with the policy’s classes and caps and every known institution’s flags. */
+                        format: "rota-selection-report/1" | "rota-selection-report/2";
                         callId: string;
                         /**
                          * @description `superseded`: staff reopened the call after this report was published; a later close has its own.
@@ -9107,32 +9252,47 @@ export interface operations {
                         };
                         /** @description When the selected volunteers’ terms start. A canonical UTC instant with nine fractional digits. */
                         termStart: string;
+                        /** @description Format /1: the IIIF 2017 policy in its old shape; format /2: the seat classes and caps (README, "Policies"). */
                         policy: {
+                            /** @description Seats per class, in policy order (`consortium`, `community` in format /1). */
                             seats: {
-                                consortium: number;
-                                community: number;
+                                [key: string]: number;
                             };
                             termMonths: number;
                             inauguralStagger: boolean;
                             /** @description Term limits: at most this many consecutive terms per person; absent: no limit. */
                             maxConsecutiveTerms?: number;
+                        } | {
+                            seats: {
+                                class: string;
+                                count: number;
+                                eligible: unknown;
+                            }[];
+                            maxPerInstitution: number;
+                            flagCaps: {
+                                flag: string;
+                                max: number;
+                            }[];
+                            termMonths: number;
+                            stagger: string;
+                            /** @description Term limits: at most this many consecutive terms per person; absent: no limit. */
+                            maxConsecutiveTerms?: number;
                         };
                         /** @description Seats staff fixed on the call, if any. */
                         fixedSeats: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         } | null;
+                        /** @description Seats per class, in policy order (`consortium`, `community` in format /1). */
                         seats: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         };
                         inaugural: boolean;
                         /** @description The stored selection’s sha256 fingerprint of its (private) inputs. */
                         inputDigest: string;
                         /** @description Members continuing past the term start, anonymised like the responses, in no particular order. */
                         continuing: {
-                            /** @enum {string} */
-                            seat: "staff" | "consortium" | "community";
+                            /** @description `staff` or a seat class. */
+                            seat: string;
                             institution: ({
                                 /** @description The known institution’s id (GET /institutions). */
                                 id: string;
@@ -9140,6 +9300,8 @@ export interface operations {
                                 name: string;
                                 /** @description A IIIF Consortium member: its volunteers compete for consortium seats. */
                                 consortium: boolean;
+                                /** @description Format /2: all its flags (`consortium` among them when a member), which the classes’ rules read. */
+                                flags?: string[];
                             } | {
                                 /** @description Any other institution: a salted hash (HMAC-SHA256, a secret salt per call), equal only for responses naming the same institution. */
                                 hash: string;
@@ -9153,8 +9315,8 @@ export interface operations {
                             position: number;
                             /** @description When the response was first submitted, to the nanosecond. A canonical UTC instant with nine fractional digits. */
                             submittedAt: string;
-                            /** @enum {string} */
-                            category: "consortium" | "community";
+                            /** @description The seat class taken or waited for; for an excluded line the first class its institution is eligible for (null: none, format /2 only). */
+                            category: string | null;
                             institution: ({
                                 /** @description The known institution’s id (GET /institutions). */
                                 id: string;
@@ -9162,6 +9324,8 @@ export interface operations {
                                 name: string;
                                 /** @description A IIIF Consortium member: its volunteers compete for consortium seats. */
                                 consortium: boolean;
+                                /** @description Format /2: all its flags (`consortium` among them when a member), which the classes’ rules read. */
+                                flags?: string[];
                             } | {
                                 /** @description Any other institution: a salted hash (HMAC-SHA256, a secret salt per call), equal only for responses naming the same institution. */
                                 hash: string;
@@ -9170,7 +9334,7 @@ export interface operations {
                             person: string | null;
                             /** @enum {string} */
                             outcome: "selected" | "alternate" | "excluded";
-                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit") | null;
+                            reason: ("early" | "late" | "missing-fields" | "duplicate-person" | "already-on-team" | "institution-on-team" | "institution-already-selected" | "seats-full" | "term-limit" | "flag-cap" | "not-eligible") | null;
                             /** @description The seat taken within its category (selected only). */
                             seat: number | null;
                             termEnd: string | null;
@@ -9251,7 +9415,7 @@ export interface operations {
                         receivedAt: string;
                         /** @description Place in first-come order: final once the call closed, so far before. */
                         position: number | null;
-                        category: ("consortium" | "community") | null;
+                        category: string | null;
                         /** @enum {string} */
                         outcome: "pending" | "selected" | "alternate" | "excluded" | "withdrawn" | "removed" | "stepped-down" | "cancelled";
                         /** @description In plain words; never names another volunteer. */
@@ -9378,7 +9542,7 @@ export interface operations {
                         receivedAt: string;
                         /** @description Place in first-come order: final once the call closed, so far before. */
                         position: number | null;
-                        category: ("consortium" | "community") | null;
+                        category: string | null;
                         /** @enum {string} */
                         outcome: "pending" | "selected" | "alternate" | "excluded" | "withdrawn" | "removed" | "stepped-down" | "cancelled";
                         /** @description In plain words; never names another volunteer. */
@@ -9541,7 +9705,7 @@ export interface operations {
                         receivedAt: string;
                         /** @description Place in first-come order: final once the call closed, so far before. */
                         position: number | null;
-                        category: ("consortium" | "community") | null;
+                        category: string | null;
                         /** @enum {string} */
                         outcome: "pending" | "selected" | "alternate" | "excluded" | "withdrawn" | "removed" | "stepped-down" | "cancelled";
                         /** @description In plain words; never names another volunteer. */
@@ -10939,23 +11103,23 @@ export interface operations {
                             id: string;
                             name: string;
                             institution: string | null;
-                            /** @enum {string} */
-                            seat: "staff" | "consortium" | "community";
+                            /** @description `staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy). */
+                            seat: string;
                             termStart: string;
                             /** @description When the member stops serving; null for staff. */
                             termEnd: string | null;
                         }[];
+                        /** @description Empty seats per class, in policy order. */
                         vacancies: {
-                            consortium: number;
-                            community: number;
+                            [key: string]: number;
                         };
                         /** @description Members whose terms start after `at`, with the date: e.g. the volunteers a call selected, before its termStart (a call closed early still starts terms at its original closesAt). Same fields as members. */
                         incoming: {
                             id: string;
                             name: string;
                             institution: string | null;
-                            /** @enum {string} */
-                            seat: "staff" | "consortium" | "community";
+                            /** @description `staff`, or a seat class of the team’s policy (`consortium`, `community` for the IIIF 2017 policy). */
+                            seat: string;
                             termStart: string;
                             /** @description When the member stops serving; null for staff. */
                             termEnd: string | null;

@@ -518,8 +518,8 @@ function SelectionView({ selection, onChange }: { selection: Selection; onChange
     <section aria-labelledby="selection-title">
       <h2 id="selection-title">{selection.status === 'final' ? 'Selection (final)' : 'Selection preview'}</h2>
       <p>
-        Seats: {seatsText(selection.seats)}. Shortfall: {selection.shortfall.consortium} consortium,{' '}
-        {selection.shortfall.community} community. Terms start {formatDate(selection.termStart)}.
+        Seats: {seatsText(selection.seats)}. Shortfall: {seatsText(selection.shortfall)}. Terms start{' '}
+        {formatDate(selection.termStart)}.
       </p>
       {selection.notes.map((n, i) => (
         <p key={i} class="note">

@@ -42,10 +42,15 @@ function NewCall({ team, onCancel }: { team: Team; onCancel: () => void }) {
             ...(termStart ? { termStart: localToRfc3339(termStart) } : {}),
             ...(consortium !== '' || community !== ''
               ? {
-                  seats: {
-                    consortium: Number(consortium || team.policy.seats.consortium),
-                    community: Number(community || team.policy.seats.community),
-                  },
+                  // The form sets the IIIF 2017 classes; any other class keeps its policy count.
+                  seats: Object.fromEntries(
+                    team.policy.seats.map((c) => [
+                      c.class,
+                      Number(
+                        (c.class === 'consortium' ? consortium : c.class === 'community' ? community : '') || c.count,
+                      ),
+                    ]),
+                  ),
                 }
               : {}),
           },

@@ -1,7 +1,17 @@
 import { useEffect, useState } from 'preact/hooks'
 import { api, unwrap, type Team } from '../api'
 import { Link } from '../router'
-import { ErrorMessage, Loading, PageTitle, Status, countdown, formatDate, formatDateTime, useLoad } from '../ui'
+import {
+  ErrorMessage,
+  Loading,
+  PageTitle,
+  Status,
+  countdown,
+  formatDate,
+  formatDateTime,
+  seatsText,
+  useLoad,
+} from '../ui'
 
 const SEAT_NAMES = { staff: 'Staff', consortium: 'Consortium', community: 'Community' } as const
 
@@ -49,9 +59,8 @@ export function Overview({ team }: { team: Team }) {
           <section aria-labelledby="team-now" class="wide">
             <h2 id="team-now">The team now</h2>
             <p>
-              {data.roster.members.length} members; vacancies: {data.roster.vacancies.consortium} consortium,{' '}
-              {data.roster.vacancies.community} community (of {team.policy.seats.consortium} and{' '}
-              {team.policy.seats.community} seats).
+              {data.roster.members.length} members; vacancies: {seatsText(data.roster.vacancies)} (of{' '}
+              {seatsText(Object.fromEntries(team.policy.seats.map((c) => [c.class, c.count])))} seats).
             </p>
             {data.roster.members.length > 0 ? (
               <table>
@@ -70,7 +79,7 @@ export function Overview({ team }: { team: Team }) {
                         {m.name}
                         {m.institution && <span class="sub">{m.institution}</span>}
                       </td>
-                      <td>{SEAT_NAMES[m.seat]}</td>
+                      <td>{SEAT_NAMES[m.seat as keyof typeof SEAT_NAMES] ?? m.seat}</td>
                       <td>
                         {formatDate(m.termStart)} – {m.termEnd ? formatDate(m.termEnd) : 'no end'}
                       </td>
@@ -118,14 +127,13 @@ export function Overview({ team }: { team: Team }) {
           <section aria-labelledby="needs-staff">
             <h2 id="needs-staff">Needs staff</h2>
             <ul>
-              {data.selection &&
-                (data.selection.shortfall.consortium > 0 || data.selection.shortfall.community > 0) && (
-                  <li>
-                    Shortfall in the {data.selection.status === 'final' ? 'selection' : 'preview'}:{' '}
-                    {data.selection.shortfall.consortium} consortium, {data.selection.shortfall.community} community
-                    seats unfilled.
-                  </li>
-                )}
+              {data.selection && Object.values(data.selection.shortfall).some((n) => n > 0) && (
+                <li>
+                  Shortfall in the {data.selection.status === 'final' ? 'selection' : 'preview'}:{' '}
+                  {seatsText(data.selection.shortfall)}
+                  seats unfilled.
+                </li>
+              )}
               {data.selection && data.selection.warnings.length > 0 && data.current && (
                 <li>
                   <Link to={`calls/${data.current.id}`}>{data.selection.warnings.length} warnings awaiting review</Link>
@@ -138,7 +146,7 @@ export function Overview({ team }: { team: Team }) {
                   </Link>
                 </li>
               )}
-              {!(data.selection?.shortfall.consortium || data.selection?.shortfall.community) &&
+              {!Object.values(data.selection?.shortfall ?? {}).some((n) => n > 0) &&
                 !data.selection?.warnings.length &&
                 data.failed.length + data.unknown.length === 0 && <li>Nothing right now.</li>}
             </ul>
