@@ -8,6 +8,7 @@ export interface Answer {
   status: number
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads the fields it expects
   body: any
+  headers: Record<string, string | string[] | number | undefined>
 }
 
 /** A request through app.inject: staff headers unless others are given; a payload is sent as JSON. */
@@ -22,7 +23,7 @@ export function staffApi({ app, staff }: Pick<Built, 'app' | 'staff'>): Api {
       headers,
       ...(payload === undefined ? {} : { payload: payload as object }),
     })
-    return { status: res.statusCode, body: res.body ? res.json() : null }
+    return { status: res.statusCode, body: res.body ? res.json() : null, headers: res.headers }
   }
 }
 

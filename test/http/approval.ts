@@ -22,7 +22,10 @@ interface Mail {
   callId: string | null
 }
 
-/** Every outbox row (emails and webhook deliveries), with bodies. */
+/**
+ * Every outbox row (emails and webhook deliveries), with bodies, less the acknowledgements queued at
+ * import (about receiving a response, not its outcome: once the call closed they are skipped unsent).
+ */
 async function outbox(callId?: string): Promise<Mail[]> {
   const rows = await built.db
     .select({
@@ -34,7 +37,7 @@ async function outbox(callId?: string): Promise<Mail[]> {
       callId: table.callId,
     })
     .from(table)
-  return rows.filter((r) => callId === undefined || r.callId === callId)
+  return rows.filter((r) => r.kind !== 'acknowledged' && (callId === undefined || r.callId === callId))
 }
 
 /** The emails a close causes (the call's announcements left out). */

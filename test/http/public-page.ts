@@ -200,6 +200,11 @@ t.test('content negotiation: browsers get the page, API clients the JSON of toda
       autoScheduleDays: 60,
       termNoticeDays: 30,
       retention: { applicantsMonths: 12, membersMonthsAfterTerm: 24, mailMonths: 6 },
+      maxConsecutiveTerms: null,
+      partialTermsCount: true,
+      checkInMonths: null,
+      checkInGraceDays: 14,
+      approval: { mode: 'none' },
     },
     formUrl: 'https://forms.example/apply?a=1&b=2',
   }

@@ -28,13 +28,14 @@ t.test('an admin adds a team: the default policy with the given fields over it',
   const res = await api('POST', '/teams', {
     slug: 'advisors',
     name: 'Code of Conduct Advisors',
-    policy: { seats: { consortium: 0, community: 2 }, termMonths: 12, inauguralStagger: false },
+    policy: { seats: [{ class: 'advisor', count: 2, eligible: 'any' }], termMonths: 12, stagger: 'none' },
     mailingList: 'advisors-list@iiif.example',
   })
   t.equal(res.status, 201, JSON.stringify(res.body))
   t.equal(res.body.slug, 'advisors')
   t.equal(res.body.mailingList, 'advisors-list@iiif.example')
-  t.same(res.body.policy.seats, { consortium: 0, community: 2 })
+  t.same(res.body.policy.seats, [{ class: 'advisor', count: 2, eligible: 'any' }])
+  t.equal(res.headers['deprecation'], undefined, 'the current policy shape is not deprecated')
   t.equal(res.body.policy.termMonths, 12)
   t.equal(res.body.policy.windowDays, 28, 'a field left out takes the default')
   t.same(await slugs(), ['advisors', 'coc'])
@@ -62,6 +63,22 @@ t.test('bad requests name the field and add nothing', async (t) => {
   t.equal(refused.status, 403)
   t.equal(refused.body.error.code, 'forbidden-role')
   t.same(await slugs(), ['advisors', 'coc'], 'nothing was added')
+  const legacy = await api('POST', '/teams', {
+    slug: 'legacy',
+    name: 'Old shape',
+    policy: { seats: { consortium: 1, community: 2 }, inauguralStagger: false },
+  })
+  t.equal(legacy.status, 201, 'the policy shape before seat classes is still accepted…')
+  t.equal(legacy.headers['deprecation'], '@1796169600', '…and answered as deprecated')
+  t.same(
+    (legacy.body.policy.seats as Array<{ class: string; count: number }>).map((c) => [c.class, c.count]),
+    [
+      ['consortium', 1],
+      ['community', 2],
+    ],
+  )
+  t.equal(legacy.body.policy.stagger, 'none')
+  t.equal((await api('DELETE', '/teams/legacy')).status, 200)
 })
 
 const VOLUNTEERS = [
@@ -133,7 +150,7 @@ t.test('calls, emails and rosters stay per team; the tick runs every team', asyn
     ((await api('GET', `/teams/${team}/roster`)).body.members as Array<{ name: string }>).map((m) => m.name).sort()
   clock.set('2026-05-01T00:00:00Z')
   t.same(await names('coc'), ['Ada Oxford', 'Ben Leiden', 'Cai Ghent', 'Dee Stanford'], 'the 2017 rules seat all four')
-  t.same(await names('advisors'), ['Ben Leiden', 'Cai Ghent'], "the advisors' two community seats, first come")
+  t.same(await names('advisors'), ['Ada Oxford', 'Ben Leiden'], "the advisors' two seats, first come")
   const advisors = (await api('GET', '/teams/advisors/members')).body.members as Array<{
     termStart: string
     termEnd: string

@@ -192,8 +192,14 @@ t.test('every expected email is in the outbox once, sent, and at Gmail once', as
     for (const kind of ['call-opened', 'call-results']) expected.add(`call:${call.id}:${kind}`)
     const selection = (await api('GET', `/calls/${call.id}/selection`)).body
     const emails = new Set<string>()
-    for (const response of (await api('GET', `/calls/${call.id}/responses`)).body.responses as Array<{ email: string }>)
+    for (const response of (await api('GET', `/calls/${call.id}/responses`)).body.responses as Array<{
+      id: string
+      email: string
+    }>) {
       emails.add(response.email.toLowerCase())
+      // Each response came while its call was open: its acknowledgement went out at the next tick.
+      expected.add(`response:${response.id}:acknowledged`)
+    }
     for (const email of emails) expected.add(`call:${call.id}:result:${email}`)
     if (selection.shortfall.consortium + selection.shortfall.community > 0) expected.add(`call:${call.id}:shortfall`)
     if (call.opensAt !== '2027-02-01T00:00:00Z') expected.add(`call:${call.id}:call-scheduled`)
