@@ -3,8 +3,8 @@
  * signed-link routes like /status/…: the link is the authentication; HTML without scripts, or JSON
  * with `Accept: application/json`.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { escape, layout, respond, sendPage, wantsJson } from '../pages/private-link.js'
 import { Type } from '@sinclair/typebox'
 import type { Deps } from '../../deps.js'
 import { AppError } from '../../errors.js'
@@ -13,7 +13,6 @@ import { errors } from '../schemas/common.js'
 import { Confirmation, StatusParams } from '../schemas/status.js'
 
 const RATE = { max: 60, timeWindow: 60_000 }
-const PAGE_CSP = "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 export const CheckInStatus = Type.Object(
   {
@@ -106,40 +105,6 @@ export function checkInRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       )
     }
   }
-}
-
-function wantsJson(request: FastifyRequest): boolean {
-  const accept = String(request.headers.accept ?? '')
-  return /application\/json/i.test(accept) || /application\/json/i.test(String(request.headers['content-type'] ?? ''))
-}
-
-function respond(request: FastifyRequest, reply: FastifyReply, view: checkIns.CheckInView, html: () => string) {
-  reply.header('cache-control', 'no-store')
-  if (wantsJson(request)) return view
-  return sendPage(reply, html())
-}
-
-function sendPage(reply: FastifyReply, html: string) {
-  return reply
-    .header('cache-control', 'no-store')
-    .header('content-security-policy', PAGE_CSP)
-    .type('text/html; charset=utf-8')
-    .send(html)
-}
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-}
-
-function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${escape(title)}</title></head>
-<body>
-${body}
-</body>
-</html>
-`
 }
 
 function page(view: checkIns.CheckInView, token: string): string {

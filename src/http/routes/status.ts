@@ -1,5 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { escape, layout, respond, sendPage, wantsJson } from '../pages/private-link.js'
 import type { Deps } from '../../deps.js'
 import { AppError } from '../../errors.js'
 import * as status from '../../services/status.js'
@@ -8,9 +8,6 @@ import { Confirmation, StatusParams, VolunteerStatus } from '../schemas/status.j
 
 /** Guesses at tokens are slowed down: requests per minute from one address on the status routes. */
 const STATUS_RATE = { max: 60, timeWindow: 60_000 }
-
-/** The status pages' own CSP: the API's, except that their forms may post back here. */
-const PAGE_CSP = "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 const ACTIONS = {
   withdraw: {
@@ -101,40 +98,6 @@ export function statusRoutes(deps: Deps): FastifyPluginAsyncTypebox {
       )
     }
   }
-}
-
-function wantsJson(request: FastifyRequest): boolean {
-  const accept = String(request.headers.accept ?? '')
-  return /application\/json/i.test(accept) || /application\/json/i.test(String(request.headers['content-type'] ?? ''))
-}
-
-function respond(request: FastifyRequest, reply: FastifyReply, view: status.StatusView, html: () => string) {
-  reply.header('cache-control', 'no-store')
-  if (wantsJson(request)) return view
-  return sendPage(reply, html())
-}
-
-function sendPage(reply: FastifyReply, html: string) {
-  return reply
-    .header('cache-control', 'no-store')
-    .header('content-security-policy', PAGE_CSP)
-    .type('text/html; charset=utf-8')
-    .send(html)
-}
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-}
-
-function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${escape(title)}</title></head>
-<body>
-${body}
-</body>
-</html>
-`
 }
 
 const OUTCOME_WORDS: Record<status.StatusView['outcome'], string> = {
