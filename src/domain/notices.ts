@@ -585,6 +585,8 @@ export const SAMPLE_VALUES: Readonly<Record<string, string>> = {
   shortfallConsortium: '1',
   shortfallCommunity: '0',
   shortfallTotal: '1',
+  seats: '2 consortium seats and 2 community seats',
+  shortfall: '1 consortium seat',
   newMembers: '- Ada Example (Example University)\n- Grace Sample (Sample Library)',
   name: 'Ada Example',
   seat: 'IIIF Consortium',

@@ -14,6 +14,10 @@ interface Message {
   lastError: string | null
 }
 
+// Each subtest builds its own app (four in all): about 70 s on a quiet 2-core machine, more than
+// tap's 120 s per file on a busy one.
+t.setTimeout(300_000)
+
 const VOLUNTEERS = [
   { name: 'Ada', email: 'ada@example.org', institution: 'Alpha Archive' },
   { name: 'Bo', email: 'bo@example.org', institution: 'Beta Museum' },
