@@ -9,6 +9,9 @@
  * Staff create the first call of each team; every later call comes from the tick's auto-scheduling.
  * Volunteers answer each call as soon as the tick has opened it. The tick runs weekly plus at each
  * call's opening, an hour after it, and a minute after its close, and at each year boundary.
+ *
+ * Measured: 288 ticks; the file takes 53 s on PGlite and 50 s on PostgreSQL (63 s wall with tap's
+ * start-up) on a 2-core machine shared with two other test runs.
  */
 import t from 'tap'
 import { sql } from 'drizzle-orm'
@@ -198,9 +201,12 @@ t.test('setup: three teams, institutions, the first call of each (staff)', async
       seats: [{ class: 'member', count: 4, eligible: 'any' }],
       termMonths: 24,
       stagger: 'halves',
-      // Three consecutive terms is Samvera's rule, but within five years a volunteer can only reach a
-      // third consecutive term at the fourth call (see 'Pat' below), so the limit is two here: the
-      // exclusion then happens inside the simulated period.
+      // Samvera allows three consecutive terms, but that limit cannot bite within five years: Pat,
+      // first to answer in 2027, gets a two-year inaugural seat (2027–2029), is still serving at the
+      // 2028 call (excluded as already on the team), serves 2029–2031, and a third consecutive term
+      // would start at the 2031 call: under a limit of three Pat would be selected then, and excluded
+      // only in 2033. With a limit of two, Pat is excluded with `term-limit` at the 2031 call, inside
+      // the period, and the seat goes to the next volunteer.
       maxConsecutiveTerms: 2,
       checkInMonths: 12,
       checkInGraceDays: 14,
@@ -401,6 +407,10 @@ t.test('Samvera-like: staggered two-year terms, check-ins, a step-down, the term
         Record<string, string>
       >
     ).find((d) => d.name === 'Pat Persistent')!
+  t.match(pat(2028), { outcome: 'excluded', reason: 'already-on-team' }, '2028: still serving')
+  t.notMatch(pat(2028).explanation, /Code of Conduct Team/, {
+    todo: 'selection explanations (src/domain/selection.ts) name "the Code of Conduct Team" whatever the team',
+  })
   t.match(pat(2029), { outcome: 'selected' }, '2029: one term served, selected again')
   t.match(pat(2031), { outcome: 'excluded', reason: 'term-limit' }, '2031: excluded by the term limit')
   t.match(pat(2031).explanation, /2027–2029, 2029–2031/, 'the explanation names both terms')
