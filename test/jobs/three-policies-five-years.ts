@@ -459,6 +459,12 @@ t.test('the emails of all three teams', async (t) => {
         [lists[team]],
         `${team} ${call.opensAt}: one results email`,
       )
+      t.equal(of('call-reminder').length, 1, `${team} ${call.opensAt}: one reminder`)
+      t.equal(
+        of('call-scheduled').length,
+        call.origin === 'auto' ? 1 : 0,
+        `${team} ${call.opensAt}: staff told of the scheduled call once`,
+      )
       const results = rows.filter(
         (m) => m.call_id === call.id && ['selected', 'alternate', 'not-selected'].includes(m.kind),
       )
