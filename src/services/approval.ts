@@ -19,7 +19,7 @@ import {
   type Proposal,
 } from '../domain/approval.js'
 import { buildInstitutionIndex, matchInstitution } from '../domain/institutions.js'
-import { approvalOf } from '../domain/policy.js'
+import { approvalOf, type SeatCounts } from '../domain/policy.js'
 import { servesAt } from '../domain/roster.js'
 import { normaliseEmail, type Decision, type Selection } from '../domain/selection.js'
 import { formatInstant, instantFromDate } from '../domain/time.js'
@@ -116,7 +116,7 @@ export async function queueApproverNotices(
       return `- ${d?.name.trim() ?? p.responseId}${institution}, ${SEAT_NAMES[p.seat] ?? p.seat} seat, term to ${humanInstant(p.termEnd)}`
     })
     .join('\n')
-  const seats = (await selectionQueries.findSelection(db, call.id))?.seats ?? { consortium: 0, community: 0 }
+  const seats = (await selectionQueries.findSelection(db, call.id))?.seats ?? {}
   const notices: Notice[] = due.map((notice) => ({
     team,
     kind: notice.kind,
@@ -313,7 +313,7 @@ async function applyApproval(
         email: emailOf.get(p.responseId)!,
         institutionId: key?.startsWith('id:') ? key.slice(3) : null,
         institutionText: key?.startsWith('name:') ? d.decision.institution : null,
-        seat: p.seat as memberQueries.NewMemberRow['seat'],
+        seat: p.seat,
         termStart: p.termStart,
         termEnd: p.termEnd,
         origin: 'selected',
@@ -468,10 +468,10 @@ function storedDecision(row: Awaited<ReturnType<typeof selectionQueries.listDeci
 export function finalOutcome(
   decisions: readonly Decision[],
   proposals: readonly Proposal[],
-  shortfall: Record<string, number>,
-): { decisions: Decision[]; shortfall: { consortium: number; community: number } } {
+  shortfall: SeatCounts,
+): { decisions: Decision[]; shortfall: SeatCounts } {
   const byResponse = new Map(proposals.map((p) => [p.responseId, p]))
-  const empty: Record<string, number> = { ...shortfall }
+  const empty: SeatCounts = { ...shortfall }
   const replaced = new Set(proposals.map((p) => p.replaces).filter((r) => r !== null))
   for (const p of proposals)
     if (p.status === 'declined' && !replaced.has(p.responseId)) empty[p.seat] = (empty[p.seat] ?? 0) + 1
@@ -492,7 +492,7 @@ export function finalOutcome(
     return {
       ...d,
       outcome: 'selected',
-      seat: p.seat as Decision['seat'],
+      seat: p.seat,
       reason: null,
       termStart: p.termStart,
       termEnd: p.termEnd,
@@ -505,5 +505,5 @@ export function finalOutcome(
           }),
     }
   })
-  return { decisions: out, shortfall: empty as { consortium: number; community: number } }
+  return { decisions: out, shortfall: empty }
 }
