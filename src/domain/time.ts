@@ -154,6 +154,15 @@ export function instantFromDate(date: Date): Instant {
   return fromParts({ seconds, nanos: String(millis).padStart(3, '0') + '000000' })
 }
 
+/**
+ * The start of the second `date` falls in: when a staff change made "now" takes effect. The roster
+ * now is the roster at the current whole second, so a step-down or an appointment dated to the
+ * millisecond would not show in it until the next second.
+ */
+export function instantAtSecond(date: Date): Instant {
+  return instantFromDate(new Date(Math.floor(date.getTime() / 1000) * 1000))
+}
+
 /** Converts an instant into a JS Date, truncating below the millisecond — so never order volunteers by the result. */
 export function instantToDate(instant: Instant): Date {
   const { seconds, nanos } = toParts(instant)

@@ -22,7 +22,14 @@ import {
 } from '../domain/institutions.js'
 import { effectiveEnd, remainderOfTerm, servesAt, type RosterMember } from '../domain/roster.js'
 import { normaliseEmail, type Category, type Seat, type SeatSlot } from '../domain/selection.js'
-import { compareInstants, formatInstant, instantFromDate, instantToDate, type Instant } from '../domain/time.js'
+import {
+  compareInstants,
+  formatInstant,
+  instantAtSecond,
+  instantFromDate,
+  instantToDate,
+  type Instant,
+} from '../domain/time.js'
 import type { Member } from '../http/schemas/members.js'
 import { requireCall } from './calls.js'
 import { requireTeam } from './teams.js'
@@ -151,7 +158,7 @@ export async function appointMember(
     const state = await teamState(tx, team.id)
     const match = matchInstitution(input.institution ?? null, state.index)
     const givenStart = instantField(input.termStart, 'body.termStart')
-    let termStart = givenStart ?? instantFromDate(now)
+    let termStart = givenStart ?? instantAtSecond(now)
     const termEnd: Instant | null | undefined =
       input.termEnd === null ? null : instantField(input.termEnd, 'body.termEnd')
     let slot: SeatSlot | null = null
@@ -305,7 +312,7 @@ export async function stepDown(
     if (reason === '')
       throw invalid('invalid-step-down', [{ field: 'body.reason', message: 'must say why (it is kept on record)' }])
     const requested =
-      input.effective === undefined ? instantFromDate(now) : instantField(input.effective, 'body.effective')!
+      input.effective === undefined ? instantAtSecond(now) : instantField(input.effective, 'body.effective')!
     if (member.voidedAt !== null)
       throw new AppError(
         'conflict',

@@ -450,3 +450,37 @@ t.test('the schedule as an iCalendar feed', async (t) => {
   t.notMatch(res.body, /@example\.org/)
   t.ok(res.body.split('\r\n').every((line: string) => Buffer.byteLength(line) <= 75))
 })
+
+t.test('a change made now shows in the roster now, even within the same second', async (t) => {
+  // The roster now is the roster at the current whole second; staff changes dated "now" take
+  // effect from the start of that second, so a page opened right after them shows them.
+  clock.set('2031-06-01T12:00:00.700Z')
+  const before = (await app.inject({ url: '/teams/coc/roster' })).json()
+  const appointed = await api('POST', '/teams/coc/members', {
+    name: 'Quinn Now',
+    email: 'quinn@example.org',
+    seat: 'community',
+    reason: 'recruited directly',
+    override: true,
+  })
+  t.equal(appointed.status, 201, JSON.stringify(appointed.body))
+  t.equal(appointed.body.termStart, '2031-06-01T12:00:00Z', 'the term starts at the start of the second')
+  const after = (await app.inject({ url: '/teams/coc/roster' })).json()
+  t.notOk(
+    before.members.some((m: { name: string }) => m.name === 'Quinn Now'),
+    'not in the roster read before',
+  )
+  t.ok(
+    after.members.some((m: { name: string }) => m.name === 'Quinn Now'),
+    'in the roster read right after',
+  )
+  clock.set('2031-06-01T12:00:01.300Z')
+  const down = await api('POST', `/members/${appointed.body.id}/step-down`, { reason: 'left the same day' })
+  t.equal(down.status, 200, JSON.stringify(down.body))
+  t.equal(down.body.member.endedAt, '2031-06-01T12:00:01Z', 'the step-down too')
+  const gone = (await app.inject({ url: '/teams/coc/roster' })).json()
+  t.notOk(
+    gone.members.some((m: { name: string }) => m.name === 'Quinn Now'),
+    'gone from the roster read right after',
+  )
+})

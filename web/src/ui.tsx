@@ -6,14 +6,16 @@ import { ApiError } from './api'
 /** Loads something on mount (and when `deps` change); `reload()` loads it again. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true })
-  const run = useCallback(() => {
+  // Resolves once the new data (or the error) is in the state: a caller that says what changed can
+  // wait for the page to show it first.
+  const run = useCallback((): Promise<void> => {
     setState((s) => ({ ...s, loading: true }))
-    load().then(
+    return load().then(
       (data) => setState({ data, loading: false }),
       (error: Error) => setState({ error, loading: false }),
     )
   }, deps)
-  useEffect(run, [run])
+  useEffect(() => void run(), [run])
   return { ...state, reload: run }
 }
 

@@ -89,7 +89,7 @@ function GoogleForm({ call, onChange }: { call: Call; onChange: () => void }) {
                 }),
               ),
             )
-            if (done) form.reload()
+            if (done) void form.reload()
           }}
         >
           <Field label="Form ID" name="formId" required value={formId} onInput={setFormId} error={link.error} />

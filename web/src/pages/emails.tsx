@@ -25,7 +25,7 @@ function Outbox({ team }: { team: Team }) {
       setMessage(
         what === 'retry' ? `“${done.subject}” will be sent on the next tick.` : `“${done.subject}” will not be sent.`,
       )
-      list.reload()
+      void list.reload()
     }
   }
   return (
@@ -47,7 +47,7 @@ function Outbox({ team }: { team: Team }) {
             const done = await action.run(async () => unwrap(await api.POST('/admin/tick')))
             if (done) {
               setMessage(`Sent ${done.outbox.sent}, failed ${done.outbox.failed}, retrying ${done.outbox.retrying}.`)
-              list.reload()
+              void list.reload()
             }
           }}
         >
@@ -192,7 +192,7 @@ function Templates({ team }: { team: Team }) {
                 )
                 if (done) {
                   setSaved('Saved.')
-                  list.reload()
+                  void list.reload()
                 }
               }}
             >
@@ -231,7 +231,7 @@ function Templates({ team }: { team: Team }) {
                       )
                       if (done) {
                         setSaved('Back to the default wording.')
-                        list.reload()
+                        void list.reload()
                       }
                     }}
                   >

@@ -80,7 +80,7 @@ export function Institutions() {
   )
   const done = () => {
     setEditing(null)
-    list.reload()
+    void list.reload()
   }
   return (
     <>

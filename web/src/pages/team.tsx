@@ -175,7 +175,7 @@ export function TeamPage({ team }: { team: Team }) {
           onDone={() => {
             setAppointing(false)
             setMessage('Appointed.')
-            members.reload()
+            void members.reload()
           }}
         />
       ) : (
@@ -220,10 +220,10 @@ export function TeamPage({ team }: { team: Team }) {
                       {steppingDown === m.id ? (
                         <StepDown
                           member={m}
-                          onDone={(text) => {
+                          onDone={async (text) => {
+                            await members.reload()
                             setSteppingDown(null)
                             setMessage(text)
-                            members.reload()
                           }}
                         />
                       ) : (

@@ -121,7 +121,15 @@ function CreateToken({ onCreated }: { onCreated: (created: StaffToken & { token:
 }
 
 /** Revoke, after a confirmation. */
-function Revoke({ token, onDone, onCancel }: { token: StaffToken; onDone: () => void; onCancel: () => void }) {
+function Revoke({
+  token,
+  onDone,
+  onCancel,
+}: {
+  token: StaffToken
+  onDone: () => void | Promise<void>
+  onCancel: () => void
+}) {
   const action = useAction()
   const id = `revoke-${token.name.replace(/[^A-Za-z0-9_-]/g, '_')}`
   useEffect(() => document.getElementById(`${id}-question`)?.focus(), [])
@@ -139,7 +147,7 @@ function Revoke({ token, onDone, onCancel }: { token: StaffToken; onDone: () => 
             const done = await action.run(async () =>
               unwrap(await api.DELETE('/tokens/{name}', { params: { path: { name: token.name } } })),
             )
-            if (done) onDone()
+            if (done) await onDone()
           }}
         >
           Confirm revoke
@@ -183,7 +191,7 @@ export function Tokens() {
           onCreated={(c) => {
             setMessage(null)
             setCreated(c)
-            list.reload()
+            void list.reload()
           }}
         />
       )}
@@ -220,10 +228,12 @@ export function Tokens() {
                       <Revoke
                         token={t}
                         onCancel={() => setRevoking(null)}
-                        onDone={() => {
+                        onDone={async () => {
+                          // The list first, then the message: the Revoke button never shows again
+                          // on a token already revoked.
+                          await list.reload()
                           setRevoking(null)
                           setMessage(`${t.name}’s token is revoked.`)
-                          list.reload()
                           document.getElementById('page-title')?.focus()
                         }}
                       />
