@@ -4,7 +4,7 @@
  * concerned hear about their own outcome and term. Templates use `{{placeholder}}`; each kind allows its own placeholders, so a typo is refused
  * when staff save the template, not discovered when the email goes out.
  */
-import type { Decision } from './selection.js'
+import { teamPhrase, type Decision } from './selection.js'
 import { compareInstants, formatInstant, type Instant } from './time.js'
 
 /** Every kind of email rota sends. */
@@ -626,7 +626,7 @@ function toTheSecond(instant: Instant): string {
  * the full sentence). "Another volunteer from your institution answered earlier (at …)", "held by
  * another member of the team".
  */
-export function volunteerExplanation(decision: Decision, decisions: readonly Decision[]): string {
+export function volunteerExplanation(decision: Decision, decisions: readonly Decision[], teamName?: string): string {
   const institution = decision.institution ?? 'your institution'
   switch (decision.reason) {
     case 'institution-already-selected': {
@@ -641,7 +641,7 @@ export function volunteerExplanation(decision: Decision, decisions: readonly Dec
       return `Another volunteer from ${institution} answered earlier${when} and was selected, and only the first volunteer from an institution is selected.`
     }
     case 'institution-on-team':
-      return `${institution} already has a volunteer seat on the Code of Conduct Team, held by another member of the team, and each institution holds only one.`
+      return `${institution} already has a volunteer seat on ${teamPhrase(teamName)}, held by another member of the team, and each institution holds only one.`
     default:
       return decision.explanation
   }

@@ -98,6 +98,11 @@ export interface SelectionInput {
   institutions: Institution[]
   members: MemberInput[]
   responses: ResponseInput[]
+  /**
+   * The team's name, as the explanations say it ("is already on the IIIF Code of Conduct Team");
+   * wording only (not digested). Without it, "the Code of Conduct Team".
+   */
+  teamName?: string
 }
 
 /** What the selection decided for a response. */
@@ -423,6 +428,8 @@ interface PreparedCall {
   policy: ClassPolicy
   /** The policy's class names, in policy order. */
   classes: string[]
+  /** The team as the explanations name it: "the IIIF Code of Conduct Team". */
+  team: string
 }
 
 function prepareCall(input: SelectionInput): PreparedCall {
@@ -465,7 +472,15 @@ function prepareCall(input: SelectionInput): PreparedCall {
     slots,
     policy,
     classes,
+    team: teamPhrase(input.teamName),
   }
+}
+
+/** "the <name>" (the name as it is when it starts with "the"); without a name, the default team's words. */
+export function teamPhrase(name: string | undefined): string {
+  const trimmed = name?.trim()
+  if (!trimmed) return 'the Code of Conduct Team'
+  return /^the\s/i.test(trimmed) ? trimmed : `the ${trimmed}`
 }
 
 /**
@@ -856,20 +871,20 @@ function wordingFor(call: PreparedCall): Wording {
       case 'duplicate-person':
         return text`${who} had already responded from the same email address at ${formatInstant(ground.earlier.submittedAt)} (position ${ground.earlier.position}), and only a person's first response counts.`
       case 'already-on-team':
-        return text`${who} is already on the Code of Conduct Team${ground.member.endsAt ? ` until ${formatInstant(ground.member.endsAt)}` : ''}, so this response was not needed.`
+        return text`${who} is already on ${call.team}${ground.member.endsAt ? ` until ${formatInstant(ground.member.endsAt)}` : ''}, so this response was not needed.`
       case 'term-limit':
         return termLimitSentence(who, ground.terms, ground.max)
       case 'institution-on-team': {
         const { holder, held } = ground
         const where = decision.institution ?? decision.institutionKey
         if (max !== 1)
-          return text`${where} already has ${held} volunteer seats on the Code of Conduct Team, and each institution holds at most ${max}.`
-        return text`${where} already has a volunteer seat on the Code of Conduct Team, held by ${displayName(holder.name)}${holder.endsAt ? ` until ${formatInstant(holder.endsAt)}` : ''}, and each institution holds only one.`
+          return text`${where} already has ${held} volunteer seats on ${call.team}, and each institution holds at most ${max}.`
+        return text`${where} already has a volunteer seat on ${call.team}, held by ${displayName(holder.name)}${holder.endsAt ? ` until ${formatInstant(holder.endsAt)}` : ''}, and each institution holds only one.`
       }
       case 'institution-already-selected': {
         const { first, held } = ground
         if (max !== 1)
-          return text`${decision.institution ?? decision.institutionKey} already has ${max} volunteers on the Code of Conduct Team or selected in this call (${held} serving, ${max - held} selected earlier, the first ${first.name} at ${formatInstant(first.submittedAt)}), and each institution holds at most ${max}.`
+          return text`${decision.institution ?? decision.institutionKey} already has ${max} volunteers on ${call.team} or selected in this call (${held} serving, ${max - held} selected earlier, the first ${first.name} at ${formatInstant(first.submittedAt)}), and each institution holds at most ${max}.`
         return text`${first.name} from ${first.institution ?? decision.institution ?? decision.institutionKey} responded earlier, at ${formatInstant(first.submittedAt)}, and was selected, and only the first volunteer from an institution is selected.`
       }
       case 'flag-cap':

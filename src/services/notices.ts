@@ -237,7 +237,7 @@ export async function queueResultNotices(
       seat: SEAT_NAMES[decision.seat ?? ''] ?? '',
       termEnd: decision.termEnd ? humanInstant(decision.termEnd) : '',
       // Never the staff sentence as such: it may name another volunteer (the one who took the institution's seat).
-      explanation: volunteerExplanation(decision, selection.decisions),
+      explanation: volunteerExplanation(decision, selection.decisions, team.name),
       ...personal(decision.responseId),
       privacyNotice,
     },

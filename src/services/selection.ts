@@ -110,6 +110,7 @@ async function selectionInput(
     window: { opensAt: call.opensAt, closesAt },
     termStart,
     policy: team.policy,
+    teamName: team.name,
     fixedSeats: call.seats ?? null,
     institutions: institutions.map((i) => ({
       id: i.id,

@@ -136,7 +136,7 @@ export async function volunteerStatus(db: Db, responseId: string, now: Date): Pr
     outcome: member?.endedAt ? 'stepped-down' : mine.outcome,
     explanation: member?.endedAt
       ? `You stepped down; your service ends ${formatInstant(member.endedAt)}.`
-      : volunteerExplanation(mine, decisions),
+      : volunteerExplanation(mine, decisions, team.name),
     termStart: member ? formatInstant(member.termStart) : null,
     termEnd: member?.termEnd ? formatInstant(member.termEnd) : null,
     canWithdraw: false,

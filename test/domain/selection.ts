@@ -198,6 +198,29 @@ t.test('each reason, with a worked example and an explanation naming the right p
     )
   })
 
+  t.test('the explanations name the team the call is for', async (t) => {
+    const members = [member('Cara Jones', 'community', 'Getty', '2025-06-01T00:00:00Z')]
+    const responses = [
+      r('Cara Jones', '2024-05-02T09:00:00Z', 'Stanford', 'Cara.Jones@example.org'),
+      r('Gus Getty', '2024-05-02T10:00:00Z', 'Getty'),
+    ]
+    const named = (teamName: string) => selectVolunteers({ ...call(responses, { members }), teamName })
+    t.match(decisionOf(named('Samvera Community Team'), 'Cara Jones'), {
+      explanation:
+        'Cara Jones is already on the Samvera Community Team until 2025-06-01T00:00:00Z, so this response was not needed.',
+    })
+    t.match(decisionOf(named('Samvera Community Team'), 'Gus Getty'), {
+      reason: 'institution-on-team',
+      explanation:
+        /^Getty Research Institute already has a volunteer seat on the Samvera Community Team, held by Cara Jones/,
+    })
+    t.match(
+      decisionOf(named('The Board'), 'Cara Jones').explanation,
+      /is already on The Board until/,
+      'a name that starts with "the" is not doubled',
+    )
+  })
+
   t.test("institution-on-team: a continuing volunteer holds the institution's seat", async (t) => {
     const members = [
       member('Dev Patel', 'consortium', 'oxford', '2025-06-01T00:00:00Z'),
