@@ -59,6 +59,8 @@ export function slotForAppointment(
 export interface AppointmentMember extends RosterMember {
   email: string
   institutionKey: string | null
+  /** Their institution's flags (the policy's `flagCaps` count volunteers by them); none when unknown. */
+  institutionFlags?: readonly string[]
 }
 
 export interface AppointmentRequest {
@@ -85,11 +87,12 @@ export interface AppointmentRequest {
  * individuals from across the IIIF community (not from IIIF-Consortium institutions)"), nobody
  * serving at the term start with that email, no volunteer of that institution serving then ("If
  * more than one individual from a single institution volunteers, the first volunteer will be
- * selected"), and an empty seat of its category then.
+ * selected"), and an empty seat of its category then; and, with the policy's `flagCaps`, fewer
+ * volunteers serving then from institutions with a capped flag than the cap.
  */
 export function decideAppointment(
   request: AppointmentRequest,
-  policy: Pick<Policy, 'termMonths' | 'seats' | 'maxPerInstitution'>,
+  policy: Pick<Policy, 'termMonths' | 'seats' | 'maxPerInstitution' | 'flagCaps'>,
   members: readonly AppointmentMember[],
 ): Decided<{ termStart: Instant; termEnd: Instant | null }> {
   const { seat, institution: match } = request
@@ -135,6 +138,16 @@ export function decideAppointment(
           memberId: holder.id,
         },
       )
+    }
+    // At most `max` volunteers from institutions carrying a capped flag, as the selection counts them.
+    for (const cap of policy.flagCaps) {
+      if (!flags.has(cap.flag)) continue
+      const held = serving.filter((m) => m.seat !== 'staff' && (m.institutionFlags ?? []).includes(cap.flag)).length
+      if (held >= cap.max)
+        return conflict(
+          'flag-cap',
+          `${held === 1 ? 'A volunteer' : `${held} volunteers`} from institutions marked ${cap.flag} already serve at ${formatInstant(termStart)}, and the team takes at most ${cap.max} from them (override: true to appoint anyway)`,
+        )
     }
     // The seat must stay free for the whole term: a later appointment may already hold it from some date on.
     if (vacanciesDuring(seatCountsOf(policy), members, termStart, termEnd)[seat] === 0) {

@@ -36,6 +36,7 @@ import { requireTeam } from './teams.js'
 import { readInstant } from './instants.js'
 import { appointmentNotice, noticesAfterStepDown } from '../domain/email-premise.js'
 import { humanInstant, queueNotices, SEAT_NAMES, type Notice } from './notices.js'
+import { institutionFlags } from '../domain/policy.js'
 
 export type MemberView = Static<typeof Member>
 
@@ -89,11 +90,18 @@ async function teamState(db: Db, teamId: string): Promise<TeamState> {
       flags: i.flags,
     })),
   )
+  const byId = new Map(institutions.map((i) => [i.id, i]))
   const roster = rows.map(({ member, institutionName }) => {
     const match = member.institutionId
       ? ({ kind: 'known', key: `id:${member.institutionId}` } as const)
       : matchInstitution(member.institutionText, index)
+    const known = member.institutionId
+      ? byId.get(member.institutionId)
+      : match.kind === 'known' && 'institution' in match
+        ? match.institution
+        : undefined
     return {
+      institutionFlags: known ? [...institutionFlags(known)] : [],
       id: member.id,
       name: member.name,
       email: member.email,

@@ -399,3 +399,32 @@ t.test('an appointment into a call takes an empty slot, else no-vacancy unless o
   if (!none.ok) t.match(none.refusal, { kind: 'conflict', code: 'no-vacancy', message: /community seat of this call/ })
   t.same(slotForAppointment(null, 'community', true), { ok: true, slot: null }, 'override: appointed without a slot')
 })
+
+t.test("a flag cap of the policy holds for appointments as for the selection (conda's steering council)", async (t) => {
+  const policy = { ...DEFAULT_POLICY, flagCaps: [{ flag: 'consortium', max: 3 }] }
+  // Dan's seat is empty: three consortium volunteers serve, and Sam (staff, Oxford) does not count.
+  const flagged = TEAM.filter((m) => m.id !== 'Dan').map((m) =>
+    m.seat !== 'community' ? { ...m, institutionFlags: ['consortium'] } : m,
+  )
+  const getty = request({ seat: 'consortium', institutionText: 'Getty Research Institute' })
+  t.same(decideAppointment(getty, policy, flagged), {
+    ok: false,
+    refusal: {
+      kind: 'conflict',
+      code: 'flag-cap',
+      message:
+        '3 volunteers from institutions marked consortium already serve at 2026-04-01T00:00:00Z, and the team takes at most 3 from them (override: true to appoint anyway)',
+    },
+  })
+  t.equal(codeOf(decideAppointment({ ...getty, override: true }, policy, flagged)), 'ok', 'staff may override it')
+  t.equal(
+    codeOf(decideAppointment(getty, { ...policy, flagCaps: [{ flag: 'consortium', max: 4 }] }, flagged)),
+    'ok',
+    'under the cap',
+  )
+  t.equal(
+    codeOf(decideAppointment(request({ seat: 'community', institutionText: 'Museo Tres' }), policy, flagged)),
+    'ok',
+    'an institution without the flag is not capped',
+  )
+})

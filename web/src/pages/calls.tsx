@@ -22,8 +22,10 @@ function NewCall({ team, onCancel }: { team: Team; onCancel: () => void }) {
   const [opensAt, setOpensAt] = useState(() => toLocalInput(new Date()))
   const [closesAt, setClosesAt] = useState('')
   const [termStart, setTermStart] = useState('')
-  const [consortium, setConsortium] = useState('')
-  const [community, setCommunity] = useState('')
+  // One count per seat class of the team's policy (IIIF 2017: consortium and community; 2025: advisor).
+  const classes = team.policy.seats.map((c) => c.class)
+  const [seats, setSeats] = useState<Record<string, string>>({})
+  const seatsGiven = classes.some((c) => (seats[c] ?? '') !== '')
   const [confirmPast, setConfirmPast] = useState(false)
   const action = useAction()
   const closes =
@@ -40,16 +42,11 @@ function NewCall({ team, onCancel }: { team: Team; onCancel: () => void }) {
             opensAt: localToRfc3339(opensAt),
             ...(closesAt ? { closesAt: localToRfc3339(closesAt) } : {}),
             ...(termStart ? { termStart: localToRfc3339(termStart) } : {}),
-            ...(consortium !== '' || community !== ''
+            ...(seatsGiven
               ? {
-                  // The form sets the IIIF 2017 classes; any other class keeps its policy count.
+                  // A class left empty keeps its policy count.
                   seats: Object.fromEntries(
-                    team.policy.seats.map((c) => [
-                      c.class,
-                      Number(
-                        (c.class === 'consortium' ? consortium : c.class === 'community' ? community : '') || c.count,
-                      ),
-                    ]),
+                    team.policy.seats.map((c) => [c.class, Number((seats[c.class] ?? '') || c.count)]),
                   ),
                 }
               : {}),
@@ -91,24 +88,19 @@ function NewCall({ team, onCancel }: { team: Team; onCancel: () => void }) {
       />
       <fieldset>
         <legend>Seats to fill (empty: the vacancies at the close)</legend>
-        <Field
-          label="Consortium seats"
-          name="consortium"
-          type="number"
-          min="0"
-          value={consortium}
-          onInput={setConsortium}
-          error={action.error}
-        />
-        <Field
-          label="Community seats"
-          name="community"
-          type="number"
-          min="0"
-          value={community}
-          onInput={setCommunity}
-          error={action.error}
-        />
+        {team.policy.seats.map((c) => (
+          <Field
+            key={c.class}
+            label={`${c.class.charAt(0).toUpperCase()}${c.class.slice(1)} seats`}
+            name={c.class}
+            type="number"
+            min="0"
+            value={seats[c.class] ?? ''}
+            onInput={(value) => setSeats((s) => ({ ...s, [c.class]: value }))}
+            error={action.error}
+            hint={`The policy offers ${c.count}.`}
+          />
+        ))}
       </fieldset>
       {past && (
         <div class="warning" role="alert">
@@ -123,7 +115,7 @@ function NewCall({ team, onCancel }: { team: Team; onCancel: () => void }) {
           </label>
         </div>
       )}
-      <ErrorMessage error={action.error} fields={['opensAt', 'closesAt', 'termStart', 'consortium', 'community']} />
+      <ErrorMessage error={action.error} fields={['opensAt', 'closesAt', 'termStart', ...classes]} />
       <div class="actions">
         <button type="submit" disabled={action.busy || (past && !confirmPast)}>
           Create call
