@@ -67,7 +67,7 @@ export const NewMember = Type.Object(
     reason: Line({ minLength: 1, maxLength: 2000 }),
     override: Type.Optional(
       Type.Boolean({
-        description: 'Appoint despite no-vacancy, institution-on-team or seat-category-mismatch; recorded.',
+        description: 'Appoint despite no-vacancy, institution-on-team, flag-cap or seat-category-mismatch; recorded.',
       }),
     ),
   },

@@ -6565,7 +6565,7 @@ export interface operations {
                     /** @description Fill this closed call’s next empty seat slot, taking its term. */
                     callId?: string;
                     reason: string;
-                    /** @description Appoint despite no-vacancy, institution-on-team or seat-category-mismatch; recorded. */
+                    /** @description Appoint despite no-vacancy, institution-on-team, flag-cap or seat-category-mismatch; recorded. */
                     override?: boolean;
                 };
             };
