@@ -7,7 +7,7 @@ import * as memberQueries from '../db/queries/members.js'
 import * as responseQueries from '../db/queries/responses.js'
 import * as selectionQueries from '../db/queries/selections.js'
 import { markClosed } from '../db/queries/calls.js'
-import { refused } from '../errors.js'
+import { invalid, refused } from '../errors.js'
 import {
   selectVolunteers,
   type MemberInput,
@@ -275,6 +275,8 @@ export interface CloseOptions {
   mailFrom: string
   /** Staff's term start for the selected volunteers (RFC 3339), instead of the call's. */
   termStart?: string
+  /** The terms start at the close itself (after an early close: now, by the server's clock). Not with `termStart`. */
+  startTermsAtClose?: boolean
   /** PUBLIC_URL: where the status links in the result emails point (null: the path alone). */
   publicUrl?: string | null
 }
@@ -333,8 +335,15 @@ async function closeOrHold(
     )
     if (!closing.ok) throw refused(closing.refusal)
     const { closesAt, early } = closing
-    const given =
-      options.termStart === undefined ? null : readInstant(options.termStart, 'body.termStart', { microseconds: true })
+    if (options.startTermsAtClose && options.termStart !== undefined)
+      throw invalid('invalid-close', [
+        { field: 'body.startTermsAtClose', message: 'cannot be sent with termStart: send one or the other' },
+      ])
+    const given = options.startTermsAtClose
+      ? closesAt
+      : options.termStart === undefined
+        ? null
+        : readInstant(options.termStart, 'body.termStart', { microseconds: true })
     const term = closingTermStart(given, call.termStart, closesAt)
     if (!term.ok) throw refused(term.refusal)
     const { termStart } = term

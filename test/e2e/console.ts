@@ -175,6 +175,13 @@ t.test('create a call: a past window is warned about; the new call opens on its 
   await page.getByLabel('Opens').fill(isoMinute(new Date(Date.now() - 10 * DAY)))
   await page.getByLabel('Closes').fill(isoMinute(new Date(Date.now() + 20 * DAY)))
   t.equal(await page.getByText('window has already passed').count(), 0, 'no warning for a window to come')
+  // One seat count per class of the team's policy, each with the policy's number beside it.
+  for (const label of ['Consortium seats', 'Community seats']) {
+    const field = page.getByLabel(label)
+    t.equal(await field.inputValue(), '', `${label}: empty (the vacancies at the close)`)
+    t.match(await field.getAttribute('aria-describedby'), /hint/, `${label}: described by its hint`)
+  }
+  t.equal(await page.getByText('The policy offers 4.').count(), 2, 'the policy’s counts are shown')
   await page.getByRole('button', { name: 'Create call' }).click()
   await page.getByRole('heading', { level: 1, name: /^Call of / }).waitFor()
   callUrl = page.url()

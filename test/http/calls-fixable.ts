@@ -274,6 +274,23 @@ t.test('closing early: the roster says who comes and when; termStart starts term
   const rosterNow = (await api('GET', '/teams/coc/roster')).body
   t.equal(rosterNow.members.length, 3, 'they serve at once')
   t.same(rosterNow.incoming, [])
+
+  // The console's "start the new terms now": at the close by the server's clock, whatever the browser's.
+  t.equal((await api('POST', `/calls/${a}/reopen`, { reason: 'once more, at the close' })).status, 200)
+  const both = await api('POST', `/calls/${a}/close`, {
+    early: true,
+    startTermsAtClose: true,
+    termStart: '2026-02-11T00:00:00Z',
+  })
+  t.equal(both.status, 400, 'not with termStart')
+  t.ok(JSON.stringify(both.body.error.details).includes('body.startTermsAtClose'), 'the field is named')
+  t.equal((await api('GET', `/calls/${a}`)).body.status, 'open', 'a refused close changes nothing')
+  clock.set('2026-02-10T09:15:30Z')
+  const atClose = await api('POST', `/calls/${a}/close`, { early: true, startTermsAtClose: true })
+  t.equal(atClose.status, 200, JSON.stringify(atClose.body))
+  t.equal(atClose.body.termStart, '2026-02-10T09:15:30Z', 'the terms start at the close')
+  t.equal((await api('GET', `/calls/${a}`)).body.closesAt, '2026-02-10T09:15:30Z', 'which is when the window ended')
+  t.equal((await api('GET', '/teams/coc/roster')).body.members.length, 3, 'they serve at once')
 })
 
 t.test('create and edit follow the same rules; a defaulted termStart follows the window', async (t) => {

@@ -1,5 +1,5 @@
 import { render } from 'preact'
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks'
 import { ApiError, api, token, unwrap, whenUnauthorized, type Team } from './api'
 import { ErrorMessage, Field, Loading, useAction } from './ui'
 import { Overview } from './pages/overview'
@@ -155,8 +155,9 @@ function App() {
     )
   }, [signedIn])
 
-  // Focus management: each page's heading takes the focus when the page changes.
-  useEffect(() => {
+  // Focus management: each page's heading takes the focus when the page changes, in the same task
+  // as the new page's DOM (a layout effect), so nobody sees the heading before it has the focus.
+  useLayoutEffect(() => {
     const title = document.getElementById('page-title')
     if (title && document.activeElement !== title) title.focus()
     const heading = title?.textContent

@@ -377,6 +377,9 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             mailFrom: deps.config.mail.from,
             publicUrl: deps.config.publicUrl,
             ...(request.body.termStart !== undefined ? { termStart: request.body.termStart } : {}),
+            ...(request.body.startTermsAtClose !== undefined
+              ? { startTermsAtClose: request.body.startTermsAtClose }
+              : {}),
           },
           deps.clock,
         ),

@@ -320,8 +320,14 @@ export const CloseBody = Type.Object(
     early: Type.Optional(Type.Boolean({ description: 'Close before closesAt; the window then ends now.' })),
     termStart: Type.Optional(
       Timestamp(
-        'When the selected volunteers’ terms start, instead of the call’s termStart (after an early close, still the original closesAt unless set here); not before the window’s end. Send the close instant to start them at once.',
+        'When the selected volunteers’ terms start, instead of the call’s termStart (after an early close, still the original closesAt unless set here); not before the window’s end. To start them at once, send startTermsAtClose instead.',
       ),
+    ),
+    startTermsAtClose: Type.Optional(
+      Type.Boolean({
+        description:
+          'The selected volunteers’ terms start at the close itself: after an early close, now by the server’s clock (a client’s clock may be behind or ahead of it). Not with termStart.',
+      }),
     ),
   },
   { additionalProperties: false },

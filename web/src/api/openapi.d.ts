@@ -5238,10 +5238,12 @@ export interface operations {
                     /** @description Close before closesAt; the window then ends now. */
                     early?: boolean;
                     /**
-                     * @description When the selected volunteers’ terms start, instead of the call’s termStart (after an early close, still the original closesAt unless set here); not before the window’s end. Send the close instant to start them at once. RFC 3339 with an offset.
+                     * @description When the selected volunteers’ terms start, instead of the call’s termStart (after an early close, still the original closesAt unless set here); not before the window’s end. To start them at once, send startTermsAtClose instead. RFC 3339 with an offset.
                      * @example 2027-03-01T00:00:00Z
                      */
                     termStart?: string;
+                    /** @description The selected volunteers’ terms start at the close itself: after an early close, now by the server’s clock (a client’s clock may be behind or ahead of it). Not with termStart. */
+                    startTermsAtClose?: boolean;
                 };
             };
         };

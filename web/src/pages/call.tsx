@@ -622,7 +622,8 @@ function CloseReopen({ call, onChange }: { call: Call; onChange: () => void }) {
       unwrap(
         await api.POST('/calls/{id}/close', {
           params: { path: { id: call.id } },
-          body: early ? { early: true, ...(startNow ? { termStart: new Date().toISOString() } : {}) } : {},
+          // The server's clock, not the browser's: the terms start at the close itself.
+          body: early ? { early: true, ...(startNow ? { startTermsAtClose: true } : {}) } : {},
         }),
       ),
     )
