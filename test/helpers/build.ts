@@ -11,17 +11,22 @@ import { openTestDatabase } from './database.js'
 
 export const STAFF_TOKEN = 'test-staff-token-0123456789'
 
-/** A clock tests can set and move: `clock.set('2027-01-01T00:00:00Z')`. */
+/** A clock tests can set and move: `clock.set('2027-01-01T00:00:00Z')`; or `clock.real()`, the time itself. */
 export interface TestClock {
   (): Date
   set(at: string | Date): void
+  /** From now on the real time, to the millisecond (a browser test: the server's clock is the browser's), until the next `set`. */
+  real(): void
 }
 
 export function testClock(start = '2026-01-15T12:00:00Z'): TestClock {
-  let now = new Date(start)
-  const clock = (() => new Date(now)) as TestClock
+  let now: Date | null = new Date(start)
+  const clock = (() => (now === null ? new Date() : new Date(now))) as TestClock
   clock.set = (at) => {
     now = new Date(at)
+  }
+  clock.real = () => {
+    now = null
   }
   return clock
 }
