@@ -254,6 +254,10 @@ t.test('close early, after a confirmation', async (t) => {
   await checkPage(t, 'close confirmation')
   await page.getByLabel('Start the new terms now').check()
   await page.getByRole('button', { name: 'Close early' }).click()
+  // The selection, or the API's refusal (then named here rather than left to a timeout).
+  const alert = page.locator('p.error[role=alert]')
+  await page.getByRole('heading', { name: 'Selection (final)' }).or(alert).first().waitFor()
+  t.same(await alert.allTextContents(), [], 'the close is not refused')
   await page.getByRole('heading', { name: 'Selection (final)' }).waitFor()
   t.equal(await page.locator('.status').first().textContent(), 'closed')
   t.equal(await page.getByRole('button', { name: 'Reopen' }).count(), 1, 'it can be reopened, with a reason')
