@@ -11,7 +11,14 @@ import type { FormLink } from '../http/schemas/calls.js'
 import { callStatus, requireCall } from './calls.js'
 import { importResponses, type IncomingResponse } from './responses.js'
 import type { AcknowledgeOptions } from './acknowledgements.js'
-import { closeCall, closeOrHoldCall, type CloseOptions, type CloseOutcome, type SelectionView } from './selection.js'
+import {
+  checkCloseOptions,
+  closeCall,
+  closeOrHoldCall,
+  type CloseOptions,
+  type CloseOutcome,
+  type SelectionView,
+} from './selection.js'
 
 export interface QuestionTitles {
   name: string
@@ -264,6 +271,7 @@ export async function closeCallAfterSync(
   options: CloseOptions,
   clock: () => Date,
 ): Promise<SelectionView> {
+  checkCloseOptions(options)
   await syncBeforeClose(db, forms, callId, options, clock)
   return closeCall(db, callId, options, clock())
 }

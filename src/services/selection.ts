@@ -275,7 +275,7 @@ export interface CloseOptions {
   mailFrom: string
   /** Staff's term start for the selected volunteers (RFC 3339), instead of the call's. */
   termStart?: string
-  /** The terms start at the close itself (after an early close: now, by the server's clock). Not with `termStart`. */
+  /** The terms start at the close itself (after an early close: now, by the server's clock). Not with `termStart` (`checkCloseOptions`). */
   startTermsAtClose?: boolean
   /** PUBLIC_URL: where the status links in the result emails point (null: the path alone). */
   publicUrl?: string | null
@@ -297,6 +297,17 @@ export type CloseOutcome =
  * team member of each selected volunteer. Before `closesAt` only with `early` (the window then ends
  * now); a second close, even a concurrent one, is refused because the call row is locked first.
  */
+/**
+ * Refuses close options that contradict each other, before anything is read or synced: a term start
+ * given both as an instant and as "at the close".
+ */
+export function checkCloseOptions(options: Pick<CloseOptions, 'termStart' | 'startTermsAtClose'>): void {
+  if (options.startTermsAtClose && options.termStart !== undefined)
+    throw invalid('invalid-close', [
+      { field: 'body.startTermsAtClose', message: 'cannot be sent with termStart: send one or the other' },
+    ])
+}
+
 export async function closeCall(db: Db, callId: string, options: CloseOptions, now: Date): Promise<SelectionView> {
   const outcome = await closeOrHold(db, callId, options, now, false)
   if (outcome.held) throw new Error('unreachable: a staff close is never held')
@@ -335,10 +346,6 @@ async function closeOrHold(
     )
     if (!closing.ok) throw refused(closing.refusal)
     const { closesAt, early } = closing
-    if (options.startTermsAtClose && options.termStart !== undefined)
-      throw invalid('invalid-close', [
-        { field: 'body.startTermsAtClose', message: 'cannot be sent with termStart: send one or the other' },
-      ])
     const given = options.startTermsAtClose
       ? closesAt
       : options.termStart === undefined

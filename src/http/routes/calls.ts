@@ -377,9 +377,7 @@ export function callRoutes(deps: Deps): FastifyPluginAsyncTypebox {
             mailFrom: deps.config.mail.from,
             publicUrl: deps.config.publicUrl,
             ...(request.body.termStart !== undefined ? { termStart: request.body.termStart } : {}),
-            ...(request.body.startTermsAtClose !== undefined
-              ? { startTermsAtClose: request.body.startTermsAtClose }
-              : {}),
+            startTermsAtClose: request.body.startTermsAtClose ?? false,
           },
           deps.clock,
         ),
